@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything edgegate needs on Debian 12 and builds dist/edgegate. Idempotent: a second
+# run only does what is missing. Needs root for the Debian packages (CI and the appliance have it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Debian packages: libbpf1 for the datapath loader (bun:ffi), clang/llvm to compile bpf/,
+# iproute2 + nftables for the network-namespace tests and the TPROXY comparison benchmark,
+# python3-grpcio as a second, independent real xDS client in the tests.
+apt_pkgs=(libbpf1 libbpf-dev clang llvm iproute2 nftables python3-grpcio ca-certificates openssl)
+missing=()
+for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${missing[*]} (run as root or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  step "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci (Bun, protobuf-es, connect, hono, yaml, buf)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+if [ ! -f src/gen/.stamp ] || [ scripts/gen-proto.ts -nt src/gen/.stamp ]; then
+  step "generating Envoy xDS types (buf + protoc-gen-es)"
+  bun scripts/gen-proto.ts
+  touch src/gen/.stamp
+fi
+
+step "building dist/edgegate"
+bun scripts/build.ts

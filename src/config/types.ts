@@ -1,0 +1,95 @@
+// The appliance's own configuration (config/edgegate.yaml). Every field has a safe default:
+// admin, status and xDS listen on loopback or a Unix socket unless the operator says otherwise.
+
+export type ExposureMode = "hostNetwork" | "nodePort";
+export type XdsProtocol = "delta" | "sotw";
+export type DatapathMode = "off" | "tc" | "sklookup";
+
+export interface ApplianceConfig {
+  node: {
+    /** Defaults to the machine's hostname. */
+    name: string;
+    labels: Record<string, string>;
+  };
+  /** This node serves traffic only when its labels match (an empty selector matches every node). */
+  nodes: { matchLabels: Record<string, string> };
+  /** GatewayClasses whose spec.controllerName equals this are served. */
+  controllerName: string;
+  /** IngressClass spec.controller served; Ingresses of classes with this controller are served. */
+  ingressController: string;
+  source: {
+    /** File mode: files or folders (recursive) of multi-document YAML, relative to the config file. */
+    paths: string[];
+    /** Kubernetes mode when set (see the Kubernetes mode section of the README). */
+    kubernetes?: { kubeconfig?: string; inCluster: boolean };
+  };
+  exposure: {
+    mode: ExposureMode;
+    /** Address Envoy binds gateway listeners to when a Gateway has no spec.addresses. */
+    bindAddress: string;
+    /** nodePort mode: gateway listener port -> node port. */
+    nodePorts: Record<string, number>;
+  };
+  http: {
+    /** Trusted proxies in front of edgegate (XFF hops to skip when finding the client address). */
+    xffNumTrustedHops: number;
+  };
+  envoy: {
+    /** Envoy binary; looked up on PATH when not absolute. */
+    path: string;
+    args: string[];
+    /** "unix:///path" or "127.0.0.1:PORT"; never a non-loopback address. */
+    adminAddress: string;
+    /** Seconds between /drain_listeners and SIGTERM on shutdown. */
+    drainSeconds: number;
+    xdsProtocol: XdsProtocol;
+    /** Overload manager: refuse new downstream connections past this many. */
+    maxDownstreamConnections: number;
+    concurrency: number;
+    logLevel: "trace" | "debug" | "info" | "warning" | "error" | "critical" | "off";
+  };
+  xds: {
+    /** Unix socket for the local Envoy (mode 0600). */
+    socket: string;
+    /** Optional TCP listener for other xDS clients (proxyless gRPC); "" disables it. */
+    tcpAddress: string;
+  };
+  /** /healthz, /livez, /readyz: reachable by an external load balancer or NodePort probe. */
+  health: { address: string };
+  /** /status and /metrics: operators only, loopback by default. */
+  admin: { address: string };
+  datapath: {
+    mode: DatapathMode;
+    /** Interfaces whose ingress is steered (tc mode). */
+    interfaces: string[];
+    bpffs: string;
+  };
+  log: { level: "debug" | "info" | "warn" | "error"; format: "json" | "text" };
+}
+
+export function defaultConfig(hostname: string): ApplianceConfig {
+  return {
+    node: { name: hostname, labels: {} },
+    nodes: { matchLabels: {} },
+    controllerName: "edgegate.io/gateway-controller",
+    ingressController: "edgegate.io/ingress-controller",
+    source: { paths: [] },
+    exposure: { mode: "hostNetwork", bindAddress: "0.0.0.0", nodePorts: {} },
+    http: { xffNumTrustedHops: 0 },
+    envoy: {
+      path: "envoy",
+      args: [],
+      adminAddress: "127.0.0.1:9902",
+      drainSeconds: 15,
+      xdsProtocol: "delta",
+      maxDownstreamConnections: 50000,
+      concurrency: 0,
+      logLevel: "info",
+    },
+    xds: { socket: "/run/edgegate/xds.sock", tcpAddress: "" },
+    health: { address: "0.0.0.0:10256" },
+    admin: { address: "127.0.0.1:9901" },
+    datapath: { mode: "off", interfaces: [], bpffs: "/sys/fs/bpf/edgegate" },
+    log: { level: "info", format: "json" },
+  };
+}

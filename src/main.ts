@@ -1,0 +1,32 @@
+// edgegate: one binary, several commands. Each command lives in src/cli/<command>.ts.
+import { versionCommand } from "./cli/version.ts";
+
+type Command = (args: string[]) => number | Promise<number>;
+
+const commands: Record<string, { run: Command; help: string }> = {
+  version: { run: () => versionCommand(), help: "print the version" },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.help}`);
+  return `usage: edgegate <command> [flags]\n\ncommands:\n${lines.join("\n")}\n\nRun 'edgegate <command> --help' for a command's flags.\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  if (name === "--version") return versionCommand();
+  const cmd = commands[name];
+  if (!cmd) {
+    process.stderr.write(`edgegate: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return cmd.run(rest);
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}
