@@ -1,0 +1,46 @@
+// The supervisor's view of Envoy as plain data: what /status shows, what /healthz and the metrics
+// read, and what other parts (the datapath re-registering Envoy's listener sockets) react to.
+
+export type EnvoyPhase =
+  /** No binary at envoy.path; `message` says how to install one. */
+  | "not-found"
+  /** Spawned; the admin API has not answered yet. */
+  | "starting"
+  /** The admin API answers but /ready is not 200 LIVE (e.g. waiting for its first xDS config). */
+  | "running"
+  /** /ready answered 200 LIVE. */
+  | "ready"
+  /** Exited unexpectedly; waiting before the next start. */
+  | "backoff"
+  /** Shutting down: listeners draining, then SIGTERM, then SIGKILL. */
+  | "draining"
+  /** Not running and not going to be restarted (before start() or after stop()). */
+  | "stopped";
+
+export interface EnvoyExit {
+  /** Exit status, or null when a signal ended it. */
+  code: number | null;
+  signal: string | null;
+  /** ISO 8601 time of the exit. */
+  at: string;
+  /** How long that run lasted. */
+  ranForMs: number;
+}
+
+export interface EnvoyState {
+  phase: EnvoyPhase;
+  /** One sentence for people: why Envoy is in this phase. */
+  message: string;
+  /** The resolved binary; absent when not found. */
+  binary?: string;
+  pid?: number;
+  /** Restarts after unexpected exits since edgegate started (the first start is not one). */
+  restarts: number;
+  startedAt?: string;
+  readySince?: string;
+  lastExit?: EnvoyExit;
+  /** In backoff: when the next start is due. */
+  nextStartAt?: string;
+  /** False when Envoy would outlive a SIGKILLed edgegate (setpriv missing). */
+  orphanGuard: boolean;
+}
