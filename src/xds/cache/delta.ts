@@ -1,0 +1,116 @@
+// Incremental ADS (DeltaAggregatedResources), what Envoy uses when its bootstrap says DELTA_GRPC:
+// responses carry only changed resources plus the names removed; each response is ACKed by its
+// own nonce; a reconnecting client reports what it holds in initial_resource_versions.
+import { create } from "@bufbuild/protobuf";
+import {
+  DeltaDiscoveryResponseSchema,
+  ResourceSchema,
+  type DeltaDiscoveryRequest,
+  type DeltaDiscoveryResponse,
+  type Resource,
+} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import { pushOrder } from "../resources.js";
+import { hashSet } from "./hash.js";
+import type { Snapshot, SnapshotEntry } from "./snapshot.js";
+import { XdsStream, type PeerInfo, type StreamHost } from "./stream.js";
+import type { Track } from "./track.js";
+import { removeOrder } from "./types.js";
+
+interface Diff {
+  updated: SnapshotEntry[];
+  removed: string[];
+}
+
+export class DeltaStream extends XdsStream {
+  readonly kind = "delta" as const;
+
+  constructor(host: StreamHost, peer: PeerInfo, private readonly send: (r: DeltaDiscoveryResponse) => void) {
+    super(host, peer);
+  }
+
+  onRequest(req: DeltaDiscoveryRequest): void {
+    this.noteNode(req.node);
+    const t = this.track(req.typeUrl);
+    if (!t) return;
+    const first = !t.started;
+    if (req.responseNonce !== "") {
+      const version = t.pending.get(req.responseNonce);
+      // Unknown nonce: an answer to something already superseded or from before a restart; the
+      // subscription fields below still count (they are independent of ACKs in delta).
+      if (version !== undefined) {
+        t.pending.delete(req.responseNonce);
+        if (req.errorDetail) this.recordNack(t, req.responseNonce, version, req.errorDetail);
+        else this.recordAck(t, req.responseNonce, version);
+      }
+    }
+    if (first) {
+      // Legacy wildcard: the first LDS/CDS request with no names subscribes to everything.
+      if (req.resourceNamesSubscribe.length === 0 && t.kind.fullStateInSotw) t.wildcard = true;
+      // What the client already holds (after a reconnect): only differences are sent.
+      for (const [name, version] of Object.entries(req.initialResourceVersions)) t.held.set(name, version);
+    }
+    for (const n of req.resourceNamesSubscribe) {
+      if (n === "*") t.wildcard = true;
+      else t.names.add(n);
+    }
+    for (const n of req.resourceNamesUnsubscribe) {
+      if (n === "*") t.wildcard = false;
+      else {
+        t.names.delete(n);
+        // The client drops an unsubscribed resource itself; forget it so a resubscribe resends it.
+        if (!t.wildcard) t.held.delete(n);
+      }
+    }
+    const d = this.diff(t, this.host.snapshot());
+    // The first request of a type always gets an answer, even an empty one, so a client with
+    // nothing to receive (e.g. no clusters yet) finishes its initial fetch instead of timing out.
+    if (first || d.updated.length > 0 || d.removed.length > 0) this.push(t, d.updated, d.removed);
+  }
+
+  onSnapshot(next: Snapshot): void {
+    const diffs = new Map<Track, Diff>();
+    for (const t of this.tracksIn(pushOrder)) {
+      if (!t.started) continue;
+      const d = this.diff(t, next);
+      diffs.set(t, d);
+      if (d.updated.length > 0) this.push(t, d.updated, []);
+    }
+    // Removals after every addition, dependents first (see removeOrder).
+    for (const t of this.tracksIn(removeOrder)) {
+      const d = diffs.get(t);
+      if (d && d.removed.length > 0) this.push(t, [], d.removed);
+    }
+  }
+
+  private diff(t: Track, snap: Snapshot): Diff {
+    const desired = t.desired(snap);
+    const updated: SnapshotEntry[] = [];
+    for (const [name, e] of desired) if (t.held.get(name) !== e.version) updated.push(e);
+    const removed: string[] = [];
+    for (const name of [...t.held.keys()]) {
+      if (desired.has(name)) continue;
+      if (t.wildcard || t.names.has(name)) removed.push(name);
+      // Held but no longer subscribed (e.g. listed in initial_resource_versions only): the client
+      // drops those itself, so just stop counting them.
+      else t.held.delete(name);
+    }
+    return { updated, removed };
+  }
+
+  private push(t: Track, updated: readonly SnapshotEntry[], removed: readonly string[]): void {
+    const resources: Resource[] = [];
+    for (const e of updated) {
+      resources.push(create(ResourceSchema, { name: e.name, version: e.version, resource: e.any }));
+      t.held.set(e.name, e.version);
+    }
+    for (const name of removed) t.held.delete(name);
+    // The version of a delta response is the hash of everything the client holds once it applies it,
+    // computed with the same formula as the snapshot's, so "ACKed == desired" means up to date.
+    const version = hashSet(t.held);
+    const nonce = this.nextNonce();
+    this.recordSent(t, version, nonce, resources.length, removed.length);
+    this.send(
+      create(DeltaDiscoveryResponseSchema, { systemVersionInfo: version, typeUrl: t.kind.typeUrl, resources, removedResources: [...removed], nonce }),
+    );
+  }
+}

@@ -1,0 +1,161 @@
+// What both ADS stream flavours share: client identity, per-type tracks, ACK/NACK bookkeeping,
+// counters, events and logs. The protocol specifics live in sotw.ts and delta.ts.
+import type { Node } from "../../gen/envoy/config/core/v3/base_pb.js";
+import type { Status } from "../../gen/google/rpc/status_pb.js";
+import type { Logger } from "../../log/logger.js";
+import type { TypeUrl } from "../resources.js";
+import type { Snapshot } from "./snapshot.js";
+import type { StreamKind, XdsClientStatus, XdsCounters, XdsEvent } from "./stats.js";
+import { Track } from "./track.js";
+import { kindOf } from "./types.js";
+
+/** What a stream needs from the cache that owns it. */
+export interface StreamHost {
+  snapshot(): Snapshot;
+  readonly counters: XdsCounters;
+  readonly logger: Logger;
+  emit(ev: XdsEvent): void;
+  now(): number;
+  release(stream: XdsStream): void;
+}
+
+export interface PeerInfo {
+  /** "ip:port" or "unix:PATH". */
+  address: string;
+}
+
+let streamSeq = 0;
+
+export abstract class XdsStream {
+  readonly id = ++streamSeq;
+  abstract readonly kind: StreamKind;
+  nodeId = "";
+  nodeCluster = "";
+  userAgent = "";
+  readonly connectedAt: number;
+  protected readonly tracks = new Map<TypeUrl, Track>();
+  private nonceSeq = 0;
+  private greeted = false;
+  private closed = false;
+  private readonly unknownTypes = new Set<string>();
+
+  constructor(protected readonly host: StreamHost, readonly peer: PeerInfo) {
+    this.connectedAt = host.now();
+    host.counters.connectedClients++;
+    host.counters.streamsOpened++;
+  }
+
+  /** Applies a new snapshot: pushes whatever changed for this client, in safe order. */
+  abstract onSnapshot(next: Snapshot): void;
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.host.counters.connectedClients--;
+    this.host.counters.streamsClosed++;
+    this.host.logger.info("xds client disconnected", { stream: this.id, node: this.nodeId, kind: this.kind, address: this.peer.address });
+    this.host.emit({ type: "disconnect", stream: this.id, kind: this.kind, nodeId: this.nodeId, address: this.peer.address });
+    this.host.release(this);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  status(): XdsClientStatus {
+    const types = [...this.tracks.values()].map((t) => t.status());
+    return {
+      stream: this.id,
+      nodeId: this.nodeId,
+      nodeCluster: this.nodeCluster,
+      address: this.peer.address,
+      kind: this.kind,
+      userAgent: this.userAgent,
+      connectedAt: this.connectedAt,
+      types,
+      current: types.every((t) => t.current),
+    };
+  }
+
+  isCurrent(): boolean {
+    for (const t of this.tracks.values()) if (!t.isCurrent()) return false;
+    return true;
+  }
+
+  /** Nonces are unique per stream, which is all the protocol asks for. */
+  protected nextNonce(): string {
+    return String(++this.nonceSeq);
+  }
+
+  /** Node is only guaranteed on the first request of a stream. */
+  protected noteNode(node: Node | undefined): void {
+    if (this.greeted) return;
+    this.greeted = true;
+    this.nodeId = node?.id ?? "";
+    this.nodeCluster = node?.cluster ?? "";
+    const ua = node?.userAgentVersionType;
+    this.userAgent = [node?.userAgentName ?? "", ua?.case === "userAgentVersion" ? ua.value : ""].filter(Boolean).join("/");
+    this.host.logger.info("xds client connected", { stream: this.id, node: this.nodeId, kind: this.kind, address: this.peer.address, agent: this.userAgent });
+    this.host.emit({ type: "connect", stream: this.id, kind: this.kind, nodeId: this.nodeId, address: this.peer.address });
+  }
+
+  /** The track for a type, or undefined (logged once) for types edgegate does not serve. */
+  protected track(typeUrl: string): Track | undefined {
+    const existing = this.tracks.get(typeUrl as TypeUrl);
+    if (existing) return existing;
+    const kind = kindOf(typeUrl);
+    if (!kind) {
+      if (!this.unknownTypes.has(typeUrl)) {
+        this.unknownTypes.add(typeUrl);
+        this.host.logger.warn("xds client asked for a type edgegate does not serve", { stream: this.id, node: this.nodeId, type: typeUrl });
+      }
+      return undefined;
+    }
+    const t = new Track(kind);
+    this.tracks.set(kind.typeUrl, t);
+    return t;
+  }
+
+  protected recordSent(t: Track, version: string, nonce: string, resources: number, removed: number): void {
+    t.sent = { version, nonce, at: this.host.now() };
+    t.started = true;
+    t.addPending(nonce, version);
+    this.host.counters.pushes[t.kind.short]++;
+    this.host.emit({ type: "push", stream: this.id, nodeId: this.nodeId, typeUrl: t.kind.typeUrl, version, nonce, resources, removed });
+  }
+
+  protected recordAck(t: Track, nonce: string, version: string): void {
+    t.acked = { version, nonce, at: this.host.now() };
+    t.rejecting = false;
+    this.host.counters.acks[t.kind.short]++;
+    this.host.emit({ type: "ack", stream: this.id, nodeId: this.nodeId, typeUrl: t.kind.typeUrl, version, nonce });
+  }
+
+  protected recordNack(t: Track, nonce: string, version: string, err: Status): void {
+    t.lastNack = { version, nonce, at: this.host.now(), message: err.message, code: err.code };
+    t.rejecting = true;
+    this.host.counters.nacks[t.kind.short]++;
+    // The client's own words are the most useful thing an operator can get here: log them verbatim.
+    this.host.logger.warn("xds client rejected configuration (NACK); it keeps its last accepted version", {
+      stream: this.id,
+      node: this.nodeId,
+      address: this.peer.address,
+      type: t.kind.short,
+      rejected: version,
+      inForce: t.acked?.version ?? "(none)",
+      code: err.code,
+      error: err.message,
+    });
+    this.host.emit({ type: "nack", stream: this.id, nodeId: this.nodeId, typeUrl: t.kind.typeUrl, version, nonce, message: err.message, code: err.code });
+  }
+
+  /** Tracks of the given types that exist on this stream, in that order. */
+  protected tracksIn(order: readonly TypeUrl[]): Track[] {
+    const out: Track[] = [];
+    for (const u of order) {
+      const t = this.tracks.get(u);
+      if (t) out.push(t);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,77 @@
+// The AggregatedDiscoveryService implementation for @connectrpc/connect: bridges each bidi RPC to a
+// cache stream. Requests are consumed in the background while responses are yielded as the cache
+// produces them, since xDS responses are not one-per-request.
+import { createContextKey, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import type { Message } from "@bufbuild/protobuf";
+import { AggregatedDiscoveryService } from "../../gen/envoy/service/discovery/v3/ads_pb.js";
+import type {
+  DeltaDiscoveryRequest,
+  DeltaDiscoveryResponse,
+  DiscoveryRequest,
+  DiscoveryResponse,
+} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import type { Logger } from "../../log/logger.js";
+import type { SnapshotCache } from "../cache/cache.js";
+import type { XdsStream } from "../cache/stream.js";
+import { AsyncQueue } from "./queue.js";
+
+/** Filled by the node adapter from the HTTP/2 request (see listen.ts). */
+export const peerAddressKey = createContextKey<string>("unknown");
+
+/** Lets close() end every live RPC cleanly (the client sees the stream end and reconnects). */
+export class OpenStreams {
+  private readonly ends = new Set<() => void>();
+  add(end: () => void): () => void {
+    this.ends.add(end);
+    return () => this.ends.delete(end);
+  }
+  endAll(): void {
+    for (const end of [...this.ends]) end();
+  }
+  get size(): number {
+    return this.ends.size;
+  }
+}
+
+export function adsRoutes(cache: SnapshotCache, open: OpenStreams, logger: Logger): (router: ConnectRouter) => void {
+  async function* bridge<Req extends Message, Res extends Message>(
+    requests: AsyncIterable<Req>,
+    ctx: HandlerContext,
+    openStream: (send: (r: Res) => void) => XdsStream & { onRequest(r: Req): void },
+  ): AsyncIterable<Res> {
+    const out = new AsyncQueue<Res>();
+    const stream = openStream((r) => out.push(r));
+    const forget = open.add(() => out.end());
+    const onAbort = (): void => out.end();
+    ctx.signal.addEventListener("abort", onAbort);
+    // Consume requests concurrently with yielding responses; either side ending ends the RPC.
+    void (async () => {
+      try {
+        for await (const req of requests) {
+          if (stream.isClosed) break;
+          stream.onRequest(req);
+        }
+      } catch (err) {
+        logger.debug("xds stream read ended with error", { stream: stream.id, node: stream.nodeId, error: String(err) });
+      } finally {
+        out.end();
+      }
+    })();
+    try {
+      yield* out;
+    } finally {
+      ctx.signal.removeEventListener("abort", onAbort);
+      forget();
+      stream.close();
+    }
+  }
+
+  return (router) => {
+    router.service(AggregatedDiscoveryService, {
+      streamAggregatedResources: (requests, ctx) =>
+        bridge<DiscoveryRequest, DiscoveryResponse>(requests, ctx, (send) => cache.openSotw({ address: ctx.values.get(peerAddressKey) }, send)),
+      deltaAggregatedResources: (requests, ctx) =>
+        bridge<DeltaDiscoveryRequest, DeltaDiscoveryResponse>(requests, ctx, (send) => cache.openDelta({ address: ctx.values.get(peerAddressKey) }, send)),
+    });
+  };
+}
