@@ -1,0 +1,51 @@
+// The two HTTP apps. `health` is what the load balancer port exposes and nothing more; `admin`
+// (loopback by default) adds /status and /metrics for operators.
+import { Hono } from "hono";
+import { evaluateHealth, evaluateReadiness } from "./health.ts";
+import { currentProcessFacts, renderMetrics, type ProcessFacts } from "./metrics.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
+import type { ApplianceStatus, StatusProvider } from "./status-types.ts";
+
+/** /status body: the snapshot plus the verdicts, so readers need not recompute them. */
+export interface StatusDocument extends ApplianceStatus {
+  health: { healthy: boolean; reasons: string[] };
+  readiness: { ready: boolean; reasons: string[] };
+}
+
+const noStore = { "cache-control": "no-store" };
+
+function addHealthRoutes(app: Hono, provider: StatusProvider): void {
+  // Answers even when everything else is broken: it only proves the event loop runs.
+  app.get("/livez", (c) => c.json({ status: "alive" }, 200, noStore));
+  app.get("/healthz", (c) => {
+    const v = evaluateHealth(provider.snapshot());
+    return v.ok ? c.json({ status: "healthy" }, 200, noStore) : c.json({ status: "unhealthy", reasons: v.reasons }, 503, noStore);
+  });
+  app.get("/readyz", (c) => {
+    const v = evaluateReadiness(provider.snapshot());
+    return v.ok ? c.json({ status: "ready" }, 200, noStore) : c.json({ status: "not ready", reasons: v.reasons }, 503, noStore);
+  });
+}
+
+export function createHealthApp(provider: StatusProvider): Hono {
+  const app = new Hono();
+  addHealthRoutes(app, provider);
+  return app;
+}
+
+export function statusDocument(s: ApplianceStatus): StatusDocument {
+  const h = evaluateHealth(s);
+  const r = evaluateReadiness(s);
+  return { ...s, health: { healthy: h.ok, reasons: h.reasons }, readiness: { ready: r.ok, reasons: r.reasons } };
+}
+
+export function createAdminApp(provider: StatusProvider, opts: { processFacts?: () => ProcessFacts } = {}): Hono {
+  const app = new Hono();
+  addHealthRoutes(app, provider);
+  app.get("/status", (c) => c.json(statusDocument(provider.snapshot()), 200, noStore));
+  app.get("/metrics", (c) => {
+    const body = renderMetrics(provider.snapshot(), (opts.processFacts ?? currentProcessFacts)());
+    return c.body(body, 200, { "content-type": PROMETHEUS_CONTENT_TYPE, ...noStore });
+  });
+  return app;
+}

@@ -1,0 +1,53 @@
+// Real sockets on loopback: two servers, the health one exposing only health routes.
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseListenAddress, startStatusServers, type StatusServers } from "../../src/server/listen.ts";
+import { silentLogger } from "../../src/log/logger.ts";
+import { healthyStatus, provide } from "./fixture.ts";
+
+let servers: StatusServers | null = null;
+afterEach(async () => {
+  await servers?.stop();
+  servers = null;
+});
+
+describe("status servers on real sockets", () => {
+  test("health and admin on separate loopback ports", async () => {
+    const s = healthyStatus();
+    servers = startStatusServers({ health: "127.0.0.1:0", admin: "127.0.0.1:0", provider: provide(s), logger: silentLogger });
+    expect(servers.health.port).not.toBe(servers.admin.port);
+    expect((await fetch(`${servers.health.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${servers.health.url}/status`)).status).toBe(404);
+    const status = (await (await fetch(`${servers.admin.url}/status`)).json()) as { health: { healthy: boolean } };
+    expect(status.health.healthy).toBe(true);
+    s.node.selected = false;
+    const res = await fetch(`${servers.health.url}/healthz`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { reasons: string[] }).reasons[0]).toStartWith("node:");
+  });
+
+  test("one address serves both; Unix socket works", async () => {
+    const sock = join(mkdtempSync(join(tmpdir(), "eg-srv-")), "admin.sock");
+    servers = startStatusServers({ health: `unix://${sock}`, admin: `unix://${sock}`, provider: provide(healthyStatus()), logger: silentLogger });
+    expect((await fetch("http://localhost/metrics", { unix: sock })).status).toBe(200);
+    expect((await fetch("http://localhost/livez", { unix: sock })).status).toBe(200);
+  });
+
+  test("a port in use is a clear error naming the setting", async () => {
+    const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+    try {
+      expect(() => startStatusServers({ health: `127.0.0.1:${taken.port}`, admin: "127.0.0.1:0", provider: provide(healthyStatus()), logger: silentLogger })).toThrow(/health.address: cannot listen on 127.0.0.1:/);
+    } finally {
+      taken.stop(true);
+    }
+  });
+
+  test("address forms", () => {
+    expect(parseListenAddress("0.0.0.0:10256", "x")).toEqual({ kind: "tcp", host: "0.0.0.0", port: 10256 });
+    expect(parseListenAddress(":10256", "x")).toEqual({ kind: "tcp", host: "0.0.0.0", port: 10256 });
+    expect(parseListenAddress("[::1]:9901", "x")).toEqual({ kind: "tcp", host: "::1", port: 9901 });
+    expect(() => parseListenAddress("9901", "admin.address")).toThrow(/admin.address "9901"/);
+  });
+});
