@@ -65,6 +65,11 @@ export class DeltaStream extends XdsStream {
     // The first request of a type always gets an answer, even an empty one, so a client with
     // nothing to receive (e.g. no clusters yet) finishes its initial fetch instead of timing out.
     if (first || d.updated.length > 0 || d.removed.length > 0) this.push(t, d.updated, d.removed);
+    else if (t.acked && t.pending.size === 0 && !t.rejecting) {
+      // An unsubscribe gets no response (the client drops the resources itself), so no ACK will
+      // come: the client's accepted state is what it held minus what it let go.
+      t.acked = { ...t.acked, version: hashSet(t.held) };
+    }
   }
 
   onSnapshot(next: Snapshot): void {

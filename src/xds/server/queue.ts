@@ -41,6 +41,11 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
         this.end();
         return Promise.resolve({ value: undefined, done: true });
       },
+      // connect's client pipes a request iterable through helpers that require throw().
+      throw: (err: unknown) => {
+        this.end();
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      },
     };
   }
 }

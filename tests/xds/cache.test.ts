@@ -1,0 +1,166 @@
+// The snapshot cache's protocol logic, driven directly (no sockets): versions, what is (not) sent,
+// push order, NACK handling. The same logic is exercised end to end by the real-client tests.
+import { describe, expect, test } from "bun:test";
+import { create } from "@bufbuild/protobuf";
+import {
+  DiscoveryRequestSchema,
+  type DiscoveryResponse,
+  type DiscoveryRequest,
+} from "../../src/gen/envoy/service/discovery/v3/discovery_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { SnapshotCache } from "../../src/xds/cache/cache.js";
+import { SnapshotError } from "../../src/xds/cache/snapshot.js";
+import { TypeUrl } from "../../src/xds/resources.js";
+import * as f from "./fixtures.js";
+
+const config = (port = 1001, extra = 0) =>
+  f.resources({
+    listeners: [f.apiListener("echo", "echo-rc")],
+    routes: [f.routeConfig("echo-rc", [f.route({ prefix: "", to: "c-a" })])],
+    clusters: [f.edsCluster("c-a"), ...Array.from({ length: extra }, (_, i) => f.edsCluster(`x-${i}`))],
+    endpoints: [f.endpoints("c-a", [port])],
+  });
+
+function sotw(cache: SnapshotCache) {
+  const sent: DiscoveryResponse[] = [];
+  const s = cache.openSotw({ address: "test" }, (r) => sent.push(r));
+  const req = (init: MessageInitShape<typeof DiscoveryRequestSchema>) => s.onRequest(create(DiscoveryRequestSchema, init) as DiscoveryRequest);
+  const last = (typeUrl: string) => sent.filter((r) => r.typeUrl === typeUrl).at(-1)!;
+  const ack = (typeUrl: string, names: string[] = []) => {
+    const r = last(typeUrl);
+    req({ typeUrl, resourceNames: names, versionInfo: r.versionInfo, responseNonce: r.nonce });
+  };
+  /** Subscribe the way grpc-js-xds does: LDS by name, RDS, CDS and EDS by name, each ACKed. */
+  const handshake = () => {
+    req({ node: { id: "n1" }, typeUrl: TypeUrl.listener, resourceNames: ["echo"] });
+    ack(TypeUrl.listener, ["echo"]);
+    req({ typeUrl: TypeUrl.route, resourceNames: ["echo-rc"] });
+    ack(TypeUrl.route, ["echo-rc"]);
+    req({ typeUrl: TypeUrl.cluster, resourceNames: ["c-a"] });
+    ack(TypeUrl.cluster, ["c-a"]);
+    req({ typeUrl: TypeUrl.endpoint, resourceNames: ["c-a"] });
+    ack(TypeUrl.endpoint, ["c-a"]);
+  };
+  return { s, sent, req, ack, last, handshake };
+}
+
+describe("snapshot cache", () => {
+  test("versions are content hashes: same content, same version; nothing published twice", () => {
+    const cache = new SnapshotCache();
+    const a = cache.publish(config());
+    const b = cache.publish(config());
+    expect(b.changed).toEqual([]);
+    expect(b.version).toBe(a.version);
+    expect(cache.stats().counters.unchangedPublishes).toBe(1);
+    const other = new SnapshotCache();
+    expect(other.publish(config()).version).toBe(a.version);
+  });
+
+  test("duplicate names are refused and the previous snapshot stays", () => {
+    const cache = new SnapshotCache();
+    const ok = cache.publish(config());
+    expect(() => cache.publish(f.resources({ clusters: [f.edsCluster("dup"), f.edsCluster("dup")] }))).toThrow(SnapshotError);
+    expect(cache.snapshot().version).toBe(ok.version);
+  });
+
+  test("an endpoint-only change sends EDS and nothing else", () => {
+    const cache = new SnapshotCache();
+    cache.publish(config(1001));
+    const c = sotw(cache);
+    c.handshake();
+    expect(c.s.isCurrent()).toBe(true);
+    const before = c.sent.length;
+    const r = cache.publish(config(1002));
+    expect(r.changed).toEqual(["eds"]);
+    expect(c.sent.slice(before).map((x) => x.typeUrl)).toEqual([TypeUrl.endpoint]);
+    expect(c.s.isCurrent()).toBe(false);
+    c.ack(TypeUrl.endpoint, ["c-a"]);
+    expect(c.s.isCurrent()).toBe(true);
+  });
+
+  test("a change in a resource the client did not subscribe to sends nothing to it", () => {
+    const cache = new SnapshotCache();
+    cache.publish(config(1001));
+    const c = sotw(cache);
+    c.handshake();
+    const before = c.sent.length;
+    cache.publish(config(1001, 3)); // adds clusters x-0..x-2, which this client never asked for
+    expect(c.sent.length).toBe(before);
+    expect(c.s.isCurrent()).toBe(true);
+  });
+
+  test("additions go clusters first; removals go listeners first (make before break)", () => {
+    const cache = new SnapshotCache();
+    cache.publish(config());
+    const c = sotw(cache);
+    c.req({ node: { id: "envoy" }, typeUrl: TypeUrl.cluster }); // wildcard, like Envoy
+    c.req({ typeUrl: TypeUrl.listener });
+    c.ack(TypeUrl.cluster);
+    c.ack(TypeUrl.listener);
+    let before = c.sent.length;
+    const next = config();
+    next.listeners.push(f.apiListener("two", "rc-two"));
+    next.clusters.push(f.edsCluster("c-two"));
+    cache.publish(next);
+    expect(c.sent.slice(before).map((x) => x.typeUrl)).toEqual([TypeUrl.cluster, TypeUrl.listener]);
+    c.ack(TypeUrl.cluster);
+    c.ack(TypeUrl.listener);
+    // Now remove both: the listener goes first; the cluster stays until the listener is gone.
+    before = c.sent.length;
+    cache.publish(config());
+    const pushed = c.sent.slice(before).map((x) => [x.typeUrl, x.resources.length] as const);
+    expect(pushed).toEqual([
+      [TypeUrl.listener, 1],
+      [TypeUrl.cluster, 1],
+    ]);
+    // Replace a cluster: the new one arrives while the old one is still there, then the old one goes.
+    c.ack(TypeUrl.listener);
+    c.ack(TypeUrl.cluster);
+    before = c.sent.length;
+    const swapped = config();
+    swapped.clusters = [f.edsCluster("c-b")];
+    cache.publish(swapped);
+    expect(c.sent.slice(before).map((x) => [x.typeUrl, x.resources.length])).toEqual([
+      [TypeUrl.cluster, 2],
+      [TypeUrl.cluster, 1],
+    ]);
+  });
+
+  test("a NACK is recorded with the client's reason and the rejected version is not resent", () => {
+    const cache = new SnapshotCache();
+    cache.publish(config(1001));
+    const c = sotw(cache);
+    c.handshake();
+    const good = c.last(TypeUrl.endpoint).versionInfo;
+    cache.publish(config(1002));
+    const bad = c.last(TypeUrl.endpoint);
+    const before = c.sent.length;
+    c.req({ typeUrl: TypeUrl.endpoint, resourceNames: ["c-a"], versionInfo: good, responseNonce: bad.nonce, errorDetail: { code: 3, message: "no thanks" } });
+    expect(c.sent.length).toBe(before); // no loop
+    const eds = c.s.status().types.find((t) => t.type === "eds")!;
+    expect(eds.rejecting).toBe(true);
+    expect(eds.lastNack?.message).toBe("no thanks");
+    expect(eds.lastNack?.version).toBe(bad.versionInfo);
+    expect(eds.acked?.version).toBe(good);
+    expect(cache.ackState("n1")).toEqual({ current: false, reason: expect.stringContaining("no thanks") });
+    expect(cache.stats().counters.nacks.eds).toBe(1);
+    // The next publish that changes EDS is sent, and its ACK clears the rejection.
+    cache.publish(config(1003));
+    expect(c.sent.length).toBe(before + 1);
+    c.ack(TypeUrl.endpoint, ["c-a"]);
+    expect(cache.ackState("n1")).toEqual({ current: true });
+  });
+
+  test("stale nonces are ignored", () => {
+    const cache = new SnapshotCache();
+    cache.publish(config(1001));
+    const c = sotw(cache);
+    c.handshake();
+    const old = c.last(TypeUrl.endpoint);
+    cache.publish(config(1002));
+    c.req({ typeUrl: TypeUrl.endpoint, resourceNames: ["c-a"], versionInfo: old.versionInfo, responseNonce: old.nonce });
+    const eds = c.s.status().types.find((t) => t.type === "eds")!;
+    expect(eds.acked?.nonce).toBe(old.nonce);
+    expect(eds.current).toBe(false);
+  });
+});
