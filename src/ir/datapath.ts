@@ -8,6 +8,11 @@ export interface SteeringTarget {
   port: number;
   /** Port of Envoy's (transparent) listener socket that accepts these connections. */
   envoyPort: number;
+  /**
+   * Address of that listener socket; defaults to 127.0.0.1 for an IPv4 target and ::1 for IPv6.
+   * "::" means a dual-stack [::] socket, which also takes IPv4 clients.
+   */
+  envoyAddress?: string;
   /** "namespace/gateway" and listener name, for counters and status. */
   gateway: string;
   listener: string;

@@ -1,0 +1,101 @@
+/* Shared definitions of edgegate's BPF maps. The TypeScript side (src/datapath/layout.ts) encodes
+ * the same layouts byte for byte; tests/datapath/layout.test.ts checks them against this file
+ * compiled with clang. Addresses and ports are in network byte order unless named *_host. */
+#ifndef EDGEGATE_H
+#define EDGEGATE_H
+
+#include <linux/types.h>
+
+#define EG_FAMILY_ANY 0 /* policy key: every address family, every address */
+#define EG_FAMILY_V4 4
+#define EG_FAMILY_V6 6
+
+#define EG_ACTION_ALLOW 1
+#define EG_ACTION_DENY 2
+
+/* Fixed counter slots; rules and targets get slots from EG_SLOT_FIRST_DYNAMIC on. */
+#define EG_SLOT_NO_LISTENER 0   /* steered, but Envoy was not listening: the kernel reset it */
+#define EG_SLOT_ASSIGN_ERROR 1  /* bpf_sk_assign failed */
+#define EG_SLOT_EGRESS_DENIED 2 /* connect() refused by the egress policy */
+#define EG_SLOT_FIRST_DYNAMIC 16
+#define EG_MAX_SLOTS 131072
+
+#define EG_MAX_STEER 4096
+#define EG_MAX_POLICIES 4096
+#define EG_MAX_CIDRS 65536
+#define EG_MAX_EGRESS 16384
+#define EG_LABEL_LEN 96
+
+/* (family, port, address) -> Envoy listener. */
+struct eg_steer_key {
+	__u8 family;
+	__u8 pad;
+	__be16 port;
+	__u32 addr[4]; /* IPv4 in addr[0], rest zero */
+};
+struct eg_steer_val {
+	__u8 family; /* family of the Envoy listener */
+	__u8 pad;
+	__be16 envoy_port;
+	__u32 slot;
+	__u32 envoy_addr[4];
+};
+
+/* (family, port, address) -> policy; family EG_FAMILY_ANY with a zero address is the port-wide policy. */
+struct eg_policy_key {
+	__u8 family;
+	__u8 pad;
+	__be16 port;
+	__u32 addr[4];
+};
+struct eg_policy_val {
+	__u32 policy_id;
+	__u8 default_action;
+	__u8 pad[3];
+	__u32 default_slot;
+};
+
+/* LPM keys: prefixlen counts the policy id (32 bits) plus the CIDR bits. */
+struct eg_cidr4_key {
+	__u32 prefixlen;
+	__u32 policy_id;
+	__u32 addr;
+};
+struct eg_cidr6_key {
+	__u32 prefixlen;
+	__u32 policy_id;
+	__u32 addr[4];
+};
+struct eg_rule_val {
+	__u8 action;
+	__u8 pad[3];
+	__u32 slot;
+};
+
+/* Egress LPM keys: prefixlen counts port + pad (32 bits) plus the CIDR bits; port 0 = any port. */
+struct eg_egress4_key {
+	__u32 prefixlen;
+	__be16 port;
+	__u16 pad;
+	__u32 addr;
+};
+struct eg_egress6_key {
+	__u32 prefixlen;
+	__be16 port;
+	__u16 pad;
+	__u32 addr[4];
+};
+struct eg_egress_val {
+	__u32 slot;
+};
+
+struct eg_counter {
+	__u64 conns;
+	__u64 packets;
+};
+
+struct eg_label {
+	char text[EG_LABEL_LEN];
+};
+
+#endif

@@ -1,0 +1,255 @@
+// World -> gateway: CIDR policy per listener port and transparent steering of new TCP connections
+// to Envoy's listener socket. Two attach points share the maps:
+//   edgegate_tc_ingress  tcx (or legacy tc clsact) ingress on the configured interfaces:
+//                        bpf_skc_lookup_tcp + bpf_sk_assign, IPv4 and IPv6.
+//   edgegate_sk_lookup   BPF_PROG_TYPE_SK_LOOKUP on the network namespace: also covers connections
+//                        from the host itself; the listener socket comes from eg_listeners.
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "maps.h"
+
+#ifndef AF_INET
+#define AF_INET 2
+#define AF_INET6 10
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EG_MAX_STEER);
+	__type(key, struct eg_steer_key);
+	__type(value, struct eg_steer_val);
+} eg_steer SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EG_MAX_POLICIES);
+	__type(key, struct eg_policy_key);
+	__type(value, struct eg_policy_val);
+} eg_policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, EG_MAX_CIDRS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct eg_cidr4_key);
+	__type(value, struct eg_rule_val);
+} eg_cidr4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, EG_MAX_CIDRS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct eg_cidr6_key);
+	__type(value, struct eg_rule_val);
+} eg_cidr6 SEC(".maps");
+
+/* sk_lookup mode: (family << 16 | Envoy port) -> Envoy's listening socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u64);
+} eg_listeners SEC(".maps");
+
+/* 1 = let the connection through, 0 = drop it. Counted per matching rule (or the default). */
+static __always_inline int eg_policy_allows(__u8 family, const __u32 *saddr, const __u32 *daddr, __be16 port)
+{
+	struct eg_policy_key pk = {};
+	pk.family = family;
+	pk.port = port;
+	pk.addr[0] = daddr[0];
+	if (family == EG_FAMILY_V6) {
+		pk.addr[1] = daddr[1];
+		pk.addr[2] = daddr[2];
+		pk.addr[3] = daddr[3];
+	}
+	struct eg_policy_val *pv = bpf_map_lookup_elem(&eg_policy, &pk);
+	if (!pv) {
+		struct eg_policy_key any = {};
+		any.family = EG_FAMILY_ANY;
+		any.port = port;
+		pv = bpf_map_lookup_elem(&eg_policy, &any);
+		if (!pv)
+			return 1;
+	}
+	struct eg_rule_val *rv;
+	if (family == EG_FAMILY_V4) {
+		struct eg_cidr4_key k = { .prefixlen = 64, .policy_id = pv->policy_id, .addr = saddr[0] };
+		rv = bpf_map_lookup_elem(&eg_cidr4, &k);
+	} else {
+		struct eg_cidr6_key k = { .prefixlen = 160, .policy_id = pv->policy_id };
+		k.addr[0] = saddr[0];
+		k.addr[1] = saddr[1];
+		k.addr[2] = saddr[2];
+		k.addr[3] = saddr[3];
+		rv = bpf_map_lookup_elem(&eg_cidr6, &k);
+	}
+	__u8 action = rv ? rv->action : pv->default_action;
+	eg_count(rv ? rv->slot : pv->default_slot, 1);
+	return action != EG_ACTION_DENY;
+}
+
+SEC("tc")
+int edgegate_tc_ingress(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+	if ((void *)(eth + 1) > end)
+		return TC_ACT_UNSPEC;
+
+	struct bpf_sock_tuple t = {};
+	__u32 tuple_len;
+	__u32 saddr[4] = {}, daddr[4] = {};
+	__u8 family;
+	struct tcphdr *th;
+
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = (void *)(eth + 1);
+		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP || ip->ihl < 5)
+			return TC_ACT_UNSPEC;
+		th = (void *)ip + ip->ihl * 4;
+		if ((void *)(th + 1) > end)
+			return TC_ACT_UNSPEC;
+		family = EG_FAMILY_V4;
+		saddr[0] = ip->saddr;
+		daddr[0] = ip->daddr;
+		t.ipv4.saddr = ip->saddr;
+		t.ipv4.daddr = ip->daddr;
+		t.ipv4.sport = th->source;
+		t.ipv4.dport = th->dest;
+		tuple_len = sizeof(t.ipv4);
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		/* No extension headers: TCP must follow the fixed header directly. */
+		struct ipv6hdr *ip6 = (void *)(eth + 1);
+		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP)
+			return TC_ACT_UNSPEC;
+		th = (void *)(ip6 + 1);
+		if ((void *)(th + 1) > end)
+			return TC_ACT_UNSPEC;
+		family = EG_FAMILY_V6;
+		__builtin_memcpy(saddr, &ip6->saddr, 16);
+		__builtin_memcpy(daddr, &ip6->daddr, 16);
+		__builtin_memcpy(t.ipv6.saddr, saddr, 16);
+		__builtin_memcpy(t.ipv6.daddr, daddr, 16);
+		t.ipv6.sport = th->source;
+		t.ipv6.dport = th->dest;
+		tuple_len = sizeof(t.ipv6);
+	} else {
+		return TC_ACT_UNSPEC;
+	}
+
+	int syn = th->syn && !th->ack;
+	/* Policy decides on new connections only: established ones survive a policy change. */
+	if (syn && !eg_policy_allows(family, saddr, daddr, th->dest))
+		return TC_ACT_SHOT;
+
+	struct eg_steer_key sk_key = {};
+	sk_key.family = family;
+	sk_key.port = th->dest;
+	__builtin_memcpy(sk_key.addr, daddr, 16);
+	struct eg_steer_val *sv = bpf_map_lookup_elem(&eg_steer, &sk_key);
+	if (!sv)
+		return TC_ACT_UNSPEC;
+
+	/* A socket already owning this 4-tuple (request, established or TIME_WAIT) gets the packet:
+	 * handing a TIME_WAIT tuple's SYN to the listener instead makes the kernel drop it. */
+	struct bpf_sock *sk = bpf_skc_lookup_tcp(skb, &t, tuple_len, BPF_F_CURRENT_NETNS, 0);
+	if (sk) {
+		if (sk->state != BPF_TCP_LISTEN)
+			goto assign;
+		bpf_sk_release(sk);
+	}
+	if (sv->family == EG_FAMILY_V4) {
+		if (family != EG_FAMILY_V4) /* an IPv6 client cannot land on an IPv4-only socket */
+			return TC_ACT_UNSPEC;
+		t.ipv4.daddr = sv->envoy_addr[0];
+		t.ipv4.dport = sv->envoy_port;
+	} else {
+		/* IPv4 clients reach a dual-stack [::] listener through the IPv4 lookup. */
+		if (family == EG_FAMILY_V4) {
+			t.ipv4.daddr = 0;
+			t.ipv4.dport = sv->envoy_port;
+		} else {
+			__builtin_memcpy(t.ipv6.daddr, sv->envoy_addr, 16);
+			t.ipv6.dport = sv->envoy_port;
+		}
+	}
+	sk = bpf_skc_lookup_tcp(skb, &t, tuple_len, BPF_F_CURRENT_NETNS, 0);
+	if (!sk) {
+		/* Envoy is not listening: let the kernel answer with a reset instead of a hang. */
+		eg_count(EG_SLOT_NO_LISTENER, syn);
+		return TC_ACT_OK;
+	}
+	if (sk->state != BPF_TCP_LISTEN) {
+		bpf_sk_release(sk);
+		eg_count(EG_SLOT_NO_LISTENER, syn);
+		return TC_ACT_OK;
+	}
+assign:;
+	long err = bpf_sk_assign(skb, sk, 0);
+	bpf_sk_release(sk);
+	if (err) {
+		eg_count(EG_SLOT_ASSIGN_ERROR, syn);
+		return TC_ACT_OK;
+	}
+	eg_count(sv->slot, syn);
+	return TC_ACT_OK;
+}
+
+SEC("sk_lookup")
+int edgegate_sk_lookup(struct bpf_sk_lookup *ctx)
+{
+	if (ctx->protocol != IPPROTO_TCP)
+		return SK_PASS;
+	__u32 saddr[4] = {}, daddr[4] = {};
+	__u8 family;
+	if (ctx->family == AF_INET) {
+		family = EG_FAMILY_V4;
+		saddr[0] = ctx->remote_ip4;
+		daddr[0] = ctx->local_ip4;
+	} else if (ctx->family == AF_INET6) {
+		family = EG_FAMILY_V6;
+		saddr[0] = ctx->remote_ip6[0];
+		saddr[1] = ctx->remote_ip6[1];
+		saddr[2] = ctx->remote_ip6[2];
+		saddr[3] = ctx->remote_ip6[3];
+		daddr[0] = ctx->local_ip6[0];
+		daddr[1] = ctx->local_ip6[1];
+		daddr[2] = ctx->local_ip6[2];
+		daddr[3] = ctx->local_ip6[3];
+	} else {
+		return SK_PASS;
+	}
+	__be16 port = bpf_htons((__u16)ctx->local_port);
+	/* sk_lookup runs only for packets no established socket claims: new connections. */
+	if (!eg_policy_allows(family, saddr, daddr, port))
+		return SK_DROP;
+
+	struct eg_steer_key k = {};
+	k.family = family;
+	k.port = port;
+	__builtin_memcpy(k.addr, daddr, 16);
+	struct eg_steer_val *sv = bpf_map_lookup_elem(&eg_steer, &k);
+	if (!sv)
+		return SK_PASS;
+	__u32 lkey = ((__u32)sv->family << 16) | bpf_ntohs(sv->envoy_port);
+	struct bpf_sock *sk = bpf_map_lookup_elem(&eg_listeners, &lkey);
+	if (!sk) {
+		eg_count(EG_SLOT_NO_LISTENER, 1);
+		return SK_PASS; /* regular lookup: nobody listens on the address, so a reset */
+	}
+	long err = bpf_sk_assign(ctx, sk, 0);
+	bpf_sk_release(sk);
+	eg_count(err ? EG_SLOT_ASSIGN_ERROR : sv->slot, 1);
+	return SK_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";

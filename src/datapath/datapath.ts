@@ -1,0 +1,392 @@
+// The appliance's eBPF datapath: loads the embedded BPF objects, adopts whatever an earlier edgegate
+// pinned under datapath.bpffs (maps keep their entries and counters, links get the new program
+// atomically through bpf_link_update), attaches what is missing, and keeps the maps in line with the
+// DatapathIntent incrementally. It never throws out of open(): without privileges or kernel support
+// it stays disabled and status() says exactly why, and the appliance runs without it.
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { ApplianceConfig, DatapathMode } from "../config/types.ts";
+import type { DatapathIntent, EgressAllow } from "../ir/datapath.ts";
+import type { Logger } from "../log/logger.ts";
+import { BpfError } from "./libbpf/errors.ts";
+import { closeFd, ifNameToIndex, lib, mountBpffs, openFd, pidfdGetfd } from "./libbpf/ffi.ts";
+import { BpfMap, BpfObject, legacyTc, linkCreate, linkDetach, linkUpdate, objGetIfPinned, objPin } from "./libbpf/object.ts";
+import { ATTACH } from "./libbpf/structs.ts";
+import { listenerKey } from "./layout.ts";
+import type { Family } from "./ip.ts";
+import { cleanupPins, inspectPins, LEGACY_TC, MAPS, pinPaths, type Attachment, type Counter, type MapName } from "./pins.ts";
+import { reconcile, type Change, type EgressMaps, type IngressMaps, type SharedMaps } from "./reconcile.ts";
+
+export interface DatapathOptions {
+  /**
+   * cgroup v2 folder Envoy runs in; when set, connect4/connect6 programs there let Envoy connect
+   * only to the intent's egress allows (plus loopback). Created when missing.
+   */
+  egressCgroup?: string;
+  /** Object bytes (tests); by default the ones embedded in the binary. */
+  objects?: { ingress: Uint8Array; egress: Uint8Array };
+  /** Prefer legacy tc filters over tcx links even where tcx exists. */
+  legacyTc?: boolean;
+}
+
+export interface DatapathStatus {
+  mode: DatapathMode;
+  enabled: boolean;
+  /** Why the datapath is disabled (or degraded), word for word. */
+  reason?: string;
+  bpffs: string;
+  /** "adopted" when pinned state from an earlier run was found and taken over. */
+  start?: "fresh" | "adopted";
+  egressCgroup?: string;
+  attachments: Attachment[];
+  maps: Record<string, { entries: number; max: number }>;
+  counters: Counter[];
+  lastApply?: { at: string; changes: Record<string, Change>; problems: string[] };
+}
+
+/** Envoy always reaches loopback (admin, local sinks); everything else comes from the intent. */
+export const LOOPBACK_EGRESS: EgressAllow[] = [
+  { cidr: "127.0.0.0/8", reason: "loopback" },
+  { cidr: "::1/128", reason: "loopback" },
+];
+
+const CAP_NET_ADMIN = 12;
+const CAP_SYS_ADMIN = 21;
+const CAP_BPF = 39;
+
+/** Capabilities the datapath needs that this process lacks, as names. */
+export function missingCapabilities(): string[] {
+  let eff = 0n;
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    eff = m?.[1] ? BigInt(`0x${m[1]}`) : 0n;
+  } catch {
+    return [];
+  }
+  const has = (c: number): boolean => ((eff >> BigInt(c)) & 1n) === 1n;
+  const missing: string[] = [];
+  if (!has(CAP_BPF) && !has(CAP_SYS_ADMIN)) missing.push("CAP_BPF");
+  if (!has(CAP_NET_ADMIN)) missing.push("CAP_NET_ADMIN");
+  return missing;
+}
+
+function isBpffs(path: string): boolean {
+  // the longest mount point that is a prefix of path decides
+  let best = "";
+  let type = "";
+  for (const line of readFileSync("/proc/self/mounts", "utf8").split("\n")) {
+    const f = line.split(" ");
+    const mnt = f[1] ?? "";
+    if ((path === mnt || path.startsWith(mnt.endsWith("/") ? mnt : mnt + "/")) && mnt.length >= best.length) {
+      best = mnt;
+      type = f[2] ?? "";
+    }
+  }
+  return type === "bpf";
+}
+
+/** Mounts bpffs on /sys/fs/bpf (or the folder itself) when the pin folder is not on one. */
+function ensureBpffs(bpffs: string, log: Logger): void {
+  if (!isBpffs(bpffs)) {
+    const target = bpffs.startsWith("/sys/fs/bpf/") ? "/sys/fs/bpf" : bpffs;
+    mkdirSync(target, { recursive: true });
+    mountBpffs(target);
+    log.info("mounted bpffs", { target });
+  }
+  const p = pinPaths(bpffs);
+  mkdirSync(p.maps, { recursive: true });
+  mkdirSync(p.links, { recursive: true });
+}
+
+function isMapMismatch(e: unknown): boolean {
+  return e instanceof BpfError && e.call.startsWith("bpf_object__load") && e.errno === 22;
+}
+
+export class Datapath {
+  private lastApply: DatapathStatus["lastApply"];
+  private constructor(
+    private readonly mode: DatapathMode,
+    private readonly bpffs: string,
+    private readonly log: Logger,
+    private readonly reason: string | undefined,
+    private readonly objs: BpfObject[],
+    private readonly shared: SharedMaps | undefined,
+    private readonly ingress: (IngressMaps & { listeners: BpfMap }) | undefined,
+    private readonly egress: EgressMaps | undefined,
+    private readonly start: "fresh" | "adopted" | undefined,
+    readonly egressCgroup: string | undefined,
+  ) {}
+
+  get enabled(): boolean {
+    return this.shared !== undefined;
+  }
+
+  static disabled(cfg: ApplianceConfig, log: Logger, reason: string): Datapath {
+    return new Datapath(cfg.datapath.mode, cfg.datapath.bpffs, log, reason, [], undefined, undefined, undefined, undefined, undefined);
+  }
+
+  static async open(cfg: ApplianceConfig, log: Logger, opts: DatapathOptions = {}): Promise<Datapath> {
+    const dp = cfg.datapath;
+    log = log.with({ component: "datapath" });
+    if (dp.mode === "off") return Datapath.disabled(cfg, log, "datapath.mode is off: Envoy binds the listener ports itself");
+    if (dp.mode === "tc" && dp.interfaces.length === 0) return Datapath.disabled(cfg, log, "datapath.mode is tc but datapath.interfaces is empty");
+    try {
+      lib();
+    } catch (e) {
+      return Datapath.failed(cfg, log, (e as Error).message);
+    }
+    const missing = missingCapabilities();
+    if (missing.length > 0)
+      return Datapath.failed(cfg, log, `missing capabilities ${missing.join(", ")}: run edgegate as root or grant them (the datapath is off, Envoy binds the listener ports itself)`);
+    let objects = opts.objects;
+    if (!objects) {
+      try {
+        objects = await (await import("./objects.ts")).loadObjects();
+      } catch (e) {
+        return Datapath.failed(cfg, log, `BPF objects are not available (build them with make -C bpf): ${(e as Error).message}`);
+      }
+    }
+    const opened: BpfObject[] = [];
+    try {
+      ensureBpffs(dp.bpffs, log);
+      const p = pinPaths(dp.bpffs);
+      const adopted = existsSync(p.map("eg_counters"));
+
+      // ingress object: steering + policy, tc or sk_lookup
+      const ing = BpfObject.openMem(objects.ingress, "ingress.bpf.o");
+      opened.push(ing);
+      for (const name of ing.mapNames()) ing.setPinPath(name, p.map(name as MapName));
+      ing.setAutoload("edgegate_tc_ingress", dp.mode === "tc");
+      ing.setAutoload("edgegate_sk_lookup", dp.mode === "sklookup");
+      Datapath.loadObject(ing, dp.bpffs);
+      const m = (o: BpfObject, name: MapName): BpfMap => new BpfMap(name, o.mapFd(name), MAPS[name].key, MAPS[name].value);
+      const shared: SharedMaps = { counters: m(ing, "eg_counters"), labels: m(ing, "eg_labels") };
+      const ingress = { steer: m(ing, "eg_steer"), policy: m(ing, "eg_policy"), cidr4: m(ing, "eg_cidr4"), cidr6: m(ing, "eg_cidr6"), listeners: m(ing, "eg_listeners") };
+
+      if (dp.mode === "tc") Datapath.attachTc(ing.progFd("edgegate_tc_ingress"), dp.interfaces, dp.bpffs, opts.legacyTc === true, log);
+      else Datapath.attachSkLookup(ing.progFd("edgegate_sk_lookup"), dp.bpffs, log);
+
+      let egress: EgressMaps | undefined;
+      if (opts.egressCgroup) {
+        const eg = BpfObject.openMem(objects.egress, "egress.bpf.o");
+        opened.push(eg);
+        for (const name of eg.mapNames()) eg.setPinPath(name, p.map(name as MapName));
+        Datapath.loadObject(eg, dp.bpffs);
+        egress = { egress4: m(eg, "eg_egress4"), egress6: m(eg, "eg_egress6") };
+        // allow loopback before the programs start refusing connections
+        reconcile(shared, undefined, egress, { steering: [], policies: [], egress: [] }, LOOPBACK_EGRESS);
+        Datapath.attachCgroup(eg, opts.egressCgroup, dp.bpffs, log);
+      }
+      const start = adopted ? "adopted" : "fresh";
+      log.info("datapath ready", { mode: dp.mode, start, bpffs: dp.bpffs, interfaces: dp.interfaces, egressCgroup: opts.egressCgroup });
+      return new Datapath(dp.mode, dp.bpffs, log, undefined, opened, shared, ingress, egress, start, opts.egressCgroup);
+    } catch (e) {
+      for (const o of opened) o.close();
+      return Datapath.failed(cfg, log, (e as Error).message);
+    }
+  }
+
+  private static failed(cfg: ApplianceConfig, log: Logger, reason: string): Datapath {
+    log.error("datapath disabled", { reason });
+    return Datapath.disabled(cfg, log, reason);
+  }
+
+  private static loadObject(o: BpfObject, bpffs: string): void {
+    try {
+      o.load();
+    } catch (e) {
+      if (isMapMismatch(e))
+        throw new Error(`${(e as Error).message} (maps pinned under ${bpffs} may come from an incompatible edgegate version: run edgegate datapath cleanup)`);
+      throw e;
+    }
+  }
+
+  /** tcx link per interface (pinned; adopted with bpf_link_update); legacy tc filter when tcx is missing. */
+  private static attachTc(progFd: number, ifnames: string[], bpffs: string, preferLegacy: boolean, log: Logger): void {
+    const p = pinPaths(bpffs);
+    for (const ifname of ifnames) {
+      const pin = p.tcx(ifname);
+      const pinned = objGetIfPinned(pin);
+      if (pinned !== undefined) {
+        try {
+          linkUpdate(pinned, progFd, `tcx ${ifname} ingress`);
+        } finally {
+          closeFd(pinned);
+        }
+        log.info("adopted tcx link", { interface: ifname, pin });
+        continue;
+      }
+      const ifindex = ifNameToIndex(ifname);
+      if (!preferLegacy) {
+        try {
+          const fd = linkCreate(progFd, ifindex, ATTACH.tcxIngress, `tcx ${ifname} ingress`);
+          try {
+            objPin(fd, pin);
+          } finally {
+            closeFd(fd);
+          }
+          log.info("attached tcx link", { interface: ifname, pin });
+          continue;
+        } catch (e) {
+          // kernels before 6.6 have no tcx: EINVAL; fall back to a clsact filter
+          if (!(e instanceof BpfError) || e.errno !== 22) throw e;
+          log.warn("tcx unavailable, using a legacy tc filter", { interface: ifname });
+        }
+      }
+      const progId = legacyTc.attach(ifname, progFd, LEGACY_TC.handle, LEGACY_TC.priority);
+      log.info("attached tc filter", { interface: ifname, progId });
+    }
+    // links for interfaces no longer configured go away
+    const keep = new Set(ifnames.map((i) => `tcx-${i}`));
+    for (const a of inspectPins(bpffs).attachments) {
+      if (a.kind === "tcx" && a.pin && !keep.has(`tcx-${a.target}`)) {
+        cleanupLink(a.pin);
+        log.info("detached tcx link for an interface no longer configured", { interface: a.target });
+      }
+    }
+  }
+
+  private static attachSkLookup(progFd: number, bpffs: string, log: Logger): void {
+    const pin = pinPaths(bpffs).skLookup;
+    const pinned = objGetIfPinned(pin);
+    if (pinned !== undefined) {
+      try {
+        linkUpdate(pinned, progFd, "sk_lookup");
+      } finally {
+        closeFd(pinned);
+      }
+      log.info("adopted sk_lookup link", { pin });
+      return;
+    }
+    const ns = openFd("/proc/self/ns/net");
+    try {
+      const fd = linkCreate(progFd, ns, ATTACH.skLookup, "sk_lookup netns", "needs CAP_BPF and CAP_NET_ADMIN, and a kernel with sk_lookup (5.9+)");
+      try {
+        objPin(fd, pin);
+      } finally {
+        closeFd(fd);
+      }
+    } finally {
+      closeFd(ns);
+    }
+    log.info("attached sk_lookup link", { pin });
+  }
+
+  private static attachCgroup(eg: BpfObject, cgroup: string, bpffs: string, log: Logger): void {
+    if (!existsSync(cgroup)) {
+      if (!existsSync(join(dirname(cgroup), "cgroup.procs")))
+        throw new Error(`egress cgroup ${cgroup}: ${dirname(cgroup)} is not a cgroup v2 folder (is cgroup2 mounted there?)`);
+      mkdirSync(cgroup);
+    }
+    const p = pinPaths(bpffs);
+    const cg = openFd(cgroup, true);
+    try {
+      for (const [prog, type, pin, what] of [
+        ["edgegate_connect4", ATTACH.cgroupInet4Connect, p.connect4, "cgroup connect4"],
+        ["edgegate_connect6", ATTACH.cgroupInet6Connect, p.connect6, "cgroup connect6"],
+      ] as const) {
+        const progFd = eg.progFd(prog);
+        const pinned = objGetIfPinned(pin);
+        if (pinned !== undefined) {
+          try {
+            linkUpdate(pinned, progFd, what);
+          } finally {
+            closeFd(pinned);
+          }
+          log.info("adopted cgroup link", { cgroup, program: prog });
+          continue;
+        }
+        const fd = linkCreate(progFd, cg, type, `${what} ${cgroup}`);
+        try {
+          objPin(fd, pin);
+        } finally {
+          closeFd(fd);
+        }
+        log.info("attached cgroup link", { cgroup, program: prog });
+      }
+    } finally {
+      closeFd(cg);
+    }
+  }
+
+  /** Brings the maps in line with the intent: adds, updates and removes only what differs. */
+  async apply(intent: DatapathIntent): Promise<void> {
+    if (!this.shared) return;
+    const r = reconcile(this.shared, this.ingress, this.egress, intent, this.egress ? LOOPBACK_EGRESS : []);
+    this.lastApply = { at: new Date().toISOString(), changes: r.maps, problems: r.problems };
+    for (const p of r.problems) this.log.warn("datapath intent entry skipped", { problem: p });
+    const changed = Object.entries(r.maps).filter(([, c]) => c.added + c.updated + c.removed > 0);
+    if (changed.length > 0)
+      this.log.info("datapath maps updated", Object.fromEntries(changed.map(([n, c]) => [n, `+${c.added} ~${c.updated} -${c.removed}`])));
+  }
+
+  /** sk_lookup mode: hands Envoy's listening socket (fd `fd` of process `pid`) to the program. */
+  registerListener(family: Family, envoyPort: number, pid: number, fd: number): void {
+    if (!this.ingress) throw new Error(`datapath disabled: ${this.reason ?? ""}`);
+    const dup = pidfdGetfd(pid, fd);
+    try {
+      this.registerListenerFd(family, envoyPort, dup);
+    } finally {
+      closeFd(dup);
+    }
+  }
+
+  registerListenerFd(family: Family, envoyPort: number, fd: number): void {
+    if (!this.ingress) throw new Error(`datapath disabled: ${this.reason ?? ""}`);
+    const v = new Uint8Array(8);
+    new DataView(v.buffer).setBigUint64(0, BigInt(fd), true);
+    this.ingress.listeners.update(listenerKey(family, envoyPort), v);
+  }
+
+  /** Puts a process (Envoy) into the egress cgroup. */
+  addToEgressCgroup(pid: number): void {
+    if (!this.egressCgroup || !this.egress) throw new Error("datapath: no egress cgroup configured");
+    writeFileSync(join(this.egressCgroup, "cgroup.procs"), String(pid));
+  }
+
+  status(): DatapathStatus {
+    const base: DatapathStatus = {
+      mode: this.mode,
+      enabled: this.enabled,
+      ...(this.reason ? { reason: this.reason } : {}),
+      bpffs: this.bpffs,
+      ...(this.start ? { start: this.start } : {}),
+      ...(this.egressCgroup ? { egressCgroup: this.egressCgroup } : {}),
+      attachments: [],
+      maps: {},
+      counters: [],
+      ...(this.lastApply ? { lastApply: this.lastApply } : {}),
+    };
+    if (!this.enabled) return base;
+    try {
+      const s = inspectPins(this.bpffs);
+      return { ...base, attachments: s.attachments, maps: s.maps, counters: s.counters };
+    } catch (e) {
+      return { ...base, reason: `status: ${(e as Error).message}` };
+    }
+  }
+
+  /** Closes this process's handles; pinned links and maps stay, so traffic keeps flowing. */
+  close(): void {
+    for (const o of this.objs) o.close();
+    this.objs.length = 0;
+  }
+
+  /** Detaches and removes everything edgegate attached and pinned. */
+  cleanup(): { removed: string[]; problems: string[] } {
+    this.close();
+    return cleanupPins(this.bpffs, this.egressCgroup);
+  }
+}
+
+function cleanupLink(pin: string): void {
+  const fd = objGetIfPinned(pin);
+  if (fd !== undefined) {
+    try {
+      linkDetach(fd, pin);
+    } finally {
+      closeFd(fd);
+    }
+  }
+  if (existsSync(pin)) unlinkSync(pin);
+}

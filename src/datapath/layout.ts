@@ -1,0 +1,171 @@
+// Byte encodings of the map keys and values declared in bpf/edgegate.h. Offsets are listed in
+// LAYOUT so tests/datapath/layout.test.ts can compare them with what clang computes.
+import type { Cidr, Family } from "./ip.ts";
+
+export const FAMILY_ANY = 0;
+export const ACTION_ALLOW = 1;
+export const ACTION_DENY = 2;
+export const SLOT = { noListener: 0, assignError: 1, egressDenied: 2, firstDynamic: 16, max: 131072 } as const;
+export const LABEL_LEN = 96;
+
+export const LAYOUT = {
+  eg_steer_key: { size: 20, family: 0, port: 2, addr: 4 },
+  eg_steer_val: { size: 24, family: 0, envoy_port: 2, slot: 4, envoy_addr: 8 },
+  eg_policy_key: { size: 20, family: 0, port: 2, addr: 4 },
+  eg_policy_val: { size: 12, policy_id: 0, default_action: 4, default_slot: 8 },
+  eg_cidr4_key: { size: 12, prefixlen: 0, policy_id: 4, addr: 8 },
+  eg_cidr6_key: { size: 24, prefixlen: 0, policy_id: 4, addr: 8 },
+  eg_rule_val: { size: 8, action: 0, slot: 4 },
+  eg_egress4_key: { size: 12, prefixlen: 0, port: 4, addr: 8 },
+  eg_egress6_key: { size: 24, prefixlen: 0, port: 4, addr: 8 },
+  eg_egress_val: { size: 4, slot: 0 },
+  eg_counter: { size: 16, conns: 0, packets: 8 },
+  eg_label: { size: LABEL_LEN, text: 0 },
+} as const;
+
+const dv = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+/** (family, port, address) key of eg_steer and eg_policy. family 0 with no address = every address. */
+export function addrPortKey(family: Family | typeof FAMILY_ANY, port: number, addr?: Uint8Array): Uint8Array {
+  const L = LAYOUT.eg_steer_key;
+  const b = new Uint8Array(L.size);
+  b[L.family] = family;
+  dv(b).setUint16(L.port, port, false);
+  if (addr) b.set(addr, L.addr);
+  return b;
+}
+
+export function decodeAddrPortKey(b: Uint8Array): { family: number; port: number; addr: Uint8Array } {
+  const L = LAYOUT.eg_steer_key;
+  const family = b[L.family] ?? 0;
+  return { family, port: dv(b).getUint16(L.port, false), addr: b.slice(L.addr, L.addr + (family === 4 ? 4 : 16)) };
+}
+
+export function steerVal(family: Family, envoyPort: number, slot: number, envoyAddr: Uint8Array): Uint8Array {
+  const L = LAYOUT.eg_steer_val;
+  const b = new Uint8Array(L.size);
+  b[L.family] = family;
+  dv(b).setUint16(L.envoy_port, envoyPort, false);
+  dv(b).setUint32(L.slot, slot, true);
+  b.set(envoyAddr, L.envoy_addr);
+  return b;
+}
+
+export function decodeSteerVal(b: Uint8Array): { family: number; envoyPort: number; slot: number; envoyAddr: Uint8Array } {
+  const L = LAYOUT.eg_steer_val;
+  const family = b[L.family] ?? 0;
+  return {
+    family,
+    envoyPort: dv(b).getUint16(L.envoy_port, false),
+    slot: dv(b).getUint32(L.slot, true),
+    envoyAddr: b.slice(L.envoy_addr, L.envoy_addr + (family === 4 ? 4 : 16)),
+  };
+}
+
+export function policyVal(policyId: number, defaultAction: number, defaultSlot: number): Uint8Array {
+  const L = LAYOUT.eg_policy_val;
+  const b = new Uint8Array(L.size);
+  dv(b).setUint32(L.policy_id, policyId, true);
+  b[L.default_action] = defaultAction;
+  dv(b).setUint32(L.default_slot, defaultSlot, true);
+  return b;
+}
+
+export function decodePolicyVal(b: Uint8Array): { policyId: number; defaultAction: number; defaultSlot: number } {
+  const L = LAYOUT.eg_policy_val;
+  return { policyId: dv(b).getUint32(L.policy_id, true), defaultAction: b[L.default_action] ?? 0, defaultSlot: dv(b).getUint32(L.default_slot, true) };
+}
+
+/** LPM key of eg_cidr4/eg_cidr6: the policy id is part of the matched prefix. */
+export function cidrKey(policyId: number, c: Cidr): Uint8Array {
+  const L = c.family === 4 ? LAYOUT.eg_cidr4_key : LAYOUT.eg_cidr6_key;
+  const b = new Uint8Array(L.size);
+  dv(b).setUint32(L.prefixlen, 32 + c.bits, true);
+  dv(b).setUint32(L.policy_id, policyId, true);
+  b.set(c.bytes, L.addr);
+  return b;
+}
+
+export function decodeCidrKey(b: Uint8Array): { policyId: number; cidr: Cidr } {
+  const family: Family = b.length === LAYOUT.eg_cidr4_key.size ? 4 : 6;
+  const L = LAYOUT.eg_cidr4_key;
+  return {
+    policyId: dv(b).getUint32(L.policy_id, true),
+    cidr: { family, bits: dv(b).getUint32(L.prefixlen, true) - 32, bytes: b.slice(L.addr) },
+  };
+}
+
+export function ruleVal(action: number, slot: number): Uint8Array {
+  const L = LAYOUT.eg_rule_val;
+  const b = new Uint8Array(L.size);
+  b[L.action] = action;
+  dv(b).setUint32(L.slot, slot, true);
+  return b;
+}
+
+export function decodeRuleVal(b: Uint8Array): { action: number; slot: number } {
+  return { action: b[LAYOUT.eg_rule_val.action] ?? 0, slot: dv(b).getUint32(LAYOUT.eg_rule_val.slot, true) };
+}
+
+/** LPM key of eg_egress4/eg_egress6: port (0 = any) and padding are part of the matched prefix. */
+export function egressKey(c: Cidr, port: number): Uint8Array {
+  const L = c.family === 4 ? LAYOUT.eg_egress4_key : LAYOUT.eg_egress6_key;
+  const b = new Uint8Array(L.size);
+  dv(b).setUint32(L.prefixlen, 32 + c.bits, true);
+  dv(b).setUint16(L.port, port, false);
+  b.set(c.bytes, L.addr);
+  return b;
+}
+
+export function decodeEgressKey(b: Uint8Array): { cidr: Cidr; port: number } {
+  const family: Family = b.length === LAYOUT.eg_egress4_key.size ? 4 : 6;
+  const L = LAYOUT.eg_egress4_key;
+  return { cidr: { family, bits: dv(b).getUint32(L.prefixlen, true) - 32, bytes: b.slice(L.addr) }, port: dv(b).getUint16(L.port, false) };
+}
+
+export function egressVal(slot: number): Uint8Array {
+  const b = new Uint8Array(LAYOUT.eg_egress_val.size);
+  dv(b).setUint32(0, slot, true);
+  return b;
+}
+
+export function decodeSlot32(b: Uint8Array, offset = 0): number {
+  return dv(b).getUint32(offset, true);
+}
+
+export function u32Key(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  dv(b).setUint32(0, n, true);
+  return b;
+}
+
+export function decodeCounter(b: Uint8Array): { conns: number; packets: number } {
+  return { conns: Number(dv(b).getBigUint64(0, true)), packets: Number(dv(b).getBigUint64(8, true)) };
+}
+
+export function labelVal(text: string): Uint8Array {
+  const b = new Uint8Array(LABEL_LEN);
+  const enc = new TextEncoder().encode(text);
+  b.set(enc.subarray(0, LABEL_LEN - 1));
+  return b;
+}
+
+export function decodeLabel(b: Uint8Array): string {
+  const end = b.indexOf(0);
+  return new TextDecoder().decode(end < 0 ? b : b.subarray(0, end));
+}
+
+/** Key of eg_listeners (sk_lookup mode). */
+export function listenerKey(family: Family, envoyPort: number): Uint8Array {
+  return u32Key((family << 16) | envoyPort);
+}
+
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
