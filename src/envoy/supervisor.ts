@@ -221,22 +221,23 @@ export class EnvoySupervisor {
       if (!this.draining()) {
         const r = await getReady(this.admin, this.timing.adminTimeoutMs);
         if (child.exitCode !== null || child.signalCode !== null || this.draining()) break;
+        const wasUp = answered || this.current.phase === "ready";
+        if (r) answered = true;
         if (r && r.status === 200 && r.body === "LIVE") {
           if (this.current.phase !== "ready") {
             this.log.info("envoy is ready", { pid: child.pid });
             this.update({ phase: "ready", message: "admin /ready answered LIVE", readySince: now() });
           }
         } else if (r) {
-          answered = true;
           this.update({ phase: "running", message: `admin /ready answered ${r.status} ${r.body}`.trim(), readySince: undefined });
         } else {
-          this.update({
-            phase: answered || this.current.phase === "ready" ? "running" : "starting",
-            message: answered || this.current.phase === "ready" ? "admin API not answering" : "waiting for the admin API",
-            readySince: undefined,
-          });
+          // Not answering: still starting if it never answered; otherwise up but unresponsive.
+          this.update(
+            wasUp
+              ? { phase: "running", message: "admin API not answering", readySince: undefined }
+              : { phase: "starting", message: "waiting for the admin API", readySince: undefined },
+          );
         }
-        if (r) answered = true;
       }
       await Promise.race([Bun.sleep(this.timing.readyPollMs), child.exited]);
     }
