@@ -105,11 +105,18 @@ export class EnvoySupervisor {
     });
   }
 
-  /** Drains and stops Envoy (drain_listeners, drainSeconds, SIGTERM, SIGKILL); idempotent. */
+  /**
+   * Drains and stops Envoy (drain_listeners, drainSeconds, SIGTERM, SIGKILL). Idempotent; a later
+   * call with drain: false cuts a drain in progress short.
+   */
   stop(opts: StopOptions = {}): Promise<void> {
+    if (opts.drain === false) this.cutDrain?.();
     this.stopped ??= this.shutdown(opts.drain ?? true);
     return this.stopped;
   }
+
+  /** Ends the drain wait early (set while shutdown() waits for drainSeconds). */
+  private cutDrain: (() => void) | null = null;
 
   private readonly killOnExit = (): void => {
     this.child?.kill("SIGKILL");
@@ -253,7 +260,11 @@ export class EnvoySupervisor {
         const r = await drainListeners(this.admin, this.timing.adminTimeoutMs);
         if (r?.status === 200) this.log.info("envoy draining listeners", { seconds: this.opts.envoy.drainSeconds });
         else this.log.warn("envoy did not accept /drain_listeners; stopping it without a drain period", { status: r?.status ?? null });
-        if (r?.status === 200) await Promise.race([Bun.sleep(this.opts.envoy.drainSeconds * 1000), child.exited]);
+        if (r?.status === 200) {
+          const cut = new Promise<void>((resolve) => (this.cutDrain = resolve));
+          await Promise.race([Bun.sleep(this.opts.envoy.drainSeconds * 1000), child.exited, cut]);
+          this.cutDrain = null;
+        }
       }
       child.kill("SIGTERM");
       const exitedInTime = await Promise.race([child.exited.then(() => true), Bun.sleep(this.timing.killGraceMs).then(() => false)]);

@@ -170,6 +170,21 @@ describe("EnvoySupervisor with the Envoy double", () => {
     expect(sup.state().restarts).toBe(0);
   });
 
+  test("a second stop without drain cuts the drain period short", async () => {
+    const s = scratch();
+    s.config.envoy.drainSeconds = 30;
+    const { sup } = supervise(s);
+    sup.start();
+    await waitFor("ready", () => sup.state().phase === "ready");
+    const first = sup.stop();
+    await waitFor("drain requested", () => readEvents(s.eventsFile).some((e) => e.event === "drain"));
+    const t0 = Date.now();
+    await sup.stop({ drain: false });
+    await first;
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(sup.state()).toMatchObject({ phase: "stopped", lastExit: { code: 0 } });
+  });
+
   test("an Envoy that ignores SIGTERM is SIGKILLed after the grace period", async () => {
     const s = scratch();
     const { sup, logs } = supervise(s, { FAKE_ENVOY_IGNORE_SIGTERM: "1" }, {
