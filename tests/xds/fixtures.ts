@@ -32,13 +32,19 @@ export interface RouteSpec {
   method?: string;
   prefix?: string;
   headers?: Record<string, string>;
+  stringMatch?: boolean;
   to: Action;
 }
 
 export function route(spec: RouteSpec): Route {
+  // exact_match, not string_match: gRPC C-core 1.51 (Debian's python3-grpcio) NACKs the whole
+  // RouteConfiguration with "Invalid route header matcher specified" for string_match, while
+  // grpc-js-xds and Envoy accept both. stringMatch: true builds the newer form.
   const headers = Object.entries(spec.headers ?? {}).map(([name, exact]) => ({
     name,
-    headerMatchSpecifier: { case: "stringMatch" as const, value: { matchPattern: { case: "exact" as const, value: exact } } },
+    headerMatchSpecifier: spec.stringMatch
+      ? { case: "stringMatch" as const, value: { matchPattern: { case: "exact" as const, value: exact } } }
+      : { case: "exactMatch" as const, value: exact },
   }));
   const clusterSpecifier =
     typeof spec.to === "string"
