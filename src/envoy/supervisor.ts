@@ -110,13 +110,18 @@ export class EnvoySupervisor {
    * call with drain: false cuts a drain in progress short.
    */
   stop(opts: StopOptions = {}): Promise<void> {
-    if (opts.drain === false) this.cutDrain?.();
+    if (opts.drain === false) {
+      this.drainCut = true;
+      this.cutDrain?.();
+    }
     this.stopped ??= this.shutdown(opts.drain ?? true);
     return this.stopped;
   }
 
   /** Ends the drain wait early (set while shutdown() waits for drainSeconds). */
   private cutDrain: (() => void) | null = null;
+  /** Set by stop({drain:false}); read before waiting, in case it came while /drain_listeners was in flight. */
+  private drainCut = false;
 
   private readonly killOnExit = (): void => {
     this.child?.kill("SIGKILL");
@@ -260,7 +265,7 @@ export class EnvoySupervisor {
         const r = await drainListeners(this.admin, this.timing.adminTimeoutMs);
         if (r?.status === 200) this.log.info("envoy draining listeners", { seconds: this.opts.envoy.drainSeconds });
         else this.log.warn("envoy did not accept /drain_listeners; stopping it without a drain period", { status: r?.status ?? null });
-        if (r?.status === 200) {
+        if (r?.status === 200 && !this.drainCut) {
           const cut = new Promise<void>((resolve) => (this.cutDrain = resolve));
           await Promise.race([Bun.sleep(this.opts.envoy.drainSeconds * 1000), child.exited, cut]);
           this.cutDrain = null;
