@@ -18,10 +18,11 @@ export interface InputText {
   text: string;
 }
 
-/** The suite's Applier: gatewayClassName and address placeholders. */
-export function substitute(text: string): string {
+/** The suite's Applier: gatewayClassName, GatewayClass controllerName and address placeholders. */
+export function substitute(text: string, controllerName: string): string {
   return text
     .replaceAll("{GATEWAY_CLASS_NAME}", GATEWAY_CLASS)
+    .replaceAll("{GATEWAY_CONTROLLER_NAME}", controllerName)
     .replaceAll("PLACEHOLDER_USABLE_ADDRS", USABLE_ADDRESS)
     .replaceAll("PLACEHOLDER_UNUSABLE_ADDRS", UNUSABLE_ADDRESS);
 }
@@ -33,7 +34,7 @@ export function gatewayClassManifest(controllerName: string): string {
 export function testInputs(manifests: readonly string[], controllerName: string, backends: BackendsJson, pods: Map<string, Pod>, certs: GeneratedCerts): InputText[] {
   const files = ["conformance/base/manifests.yaml", ...manifests.filter((m) => m !== "conformance/base/manifests.yaml")];
   const out: InputText[] = [{ file: "(harness) gatewayclass.yaml", text: gatewayClassManifest(controllerName) }];
-  for (const f of files) out.push({ file: f, text: substitute(readFileSync(manifestPath(f), "utf8")) });
+  for (const f of files) out.push({ file: f, text: substitute(readFileSync(manifestPath(f), "utf8"), controllerName) });
   out.push({ file: "(harness) certificates.yaml", text: certificateManifests(certs) });
   const defined = files.map((f) => relative(SUITE_DIR, manifestPath(f)));
   out.push({ file: "(harness) endpointslices.yaml", text: endpointSliceManifests(serviceEndpoints(backends, pods, defined)) });

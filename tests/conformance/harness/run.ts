@@ -14,7 +14,7 @@ import { certificates } from "./certs.ts";
 import { testInputs, GATEWAY_CLASS } from "./inputs.ts";
 import { loadPipeline, type Pipeline, type StoredObjectLike } from "./pipeline.ts";
 import { failureCauses, profileReport, type TestOutcome, type TestResult } from "./report.ts";
-import { checkAssertion, type StatusContext } from "./status-check.ts";
+import { checkAssertion, expandRangeVars, type StatusContext } from "./status-check.ts";
 import type { StatusEntry } from "./status-model.ts";
 import { loadBackends, loadCases, loadTestTable, PROFILES, type HttpTestJson, type GrpcTestJson, type TestRow } from "./suite.ts";
 import { checkGrpcCase, checkHttpCase, type Failure, type GatewayAddressing } from "./traffic-check.ts";
@@ -87,7 +87,7 @@ function runOne(p: Pipeline, row: TestRow, http: HttpTestJson | undefined, grpc:
   const failures: Failure[] = [];
   const notEmulated: string[] = [];
   const ctx: StatusContext = { status, objects: objects.map((o) => o.object), controllerName: CONTROLLER, gatewayClassName: GATEWAY_CLASS };
-  for (const a of t.statusAssertions) {
+  for (const a of expandRangeVars(t.statusAssertions)) {
     const r = checkAssertion(ctx, a);
     if (r.ok) continue;
     if (r.untranscribed || r.mutation) notEmulated.push(r.message);

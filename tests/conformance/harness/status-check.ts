@@ -196,7 +196,8 @@ function expectedListeners(v: unknown): { name: string; attachedRoutes: number; 
     const nameRaw = String(r.Name ?? "");
     const name = /^<gatewayv1\.SectionName\("(.*)"\)>$/.exec(nameRaw)?.[1] ?? nameRaw;
     const conditions = parseConditions(r.Conditions);
-    const kinds = Array.isArray(r.SupportedKinds) ? r.SupportedKinds : [];
+    // A null kind is a Go variable the transcription could not resolve: not checked.
+    const kinds = Array.isArray(r.SupportedKinds) ? r.SupportedKinds.filter((k) => k !== null) : [];
     if (!conditions || kinds.some((k) => typeof k !== "string") || name.startsWith("<")) return undefined;
     out.push({ name, attachedRoutes: Number(r.AttachedRoutes ?? 0), kinds: kinds as string[], conditions });
   }
@@ -240,9 +241,26 @@ function objectHasCondition(ctx: StatusContext, kind: string, nn: NN, c: Expecte
   return findConditionInList(e.status.conditions, c) ? OK : fail(`${kind} ${nn.namespace}/${nn.name}: no ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ""}; has ${JSON.stringify(e.status.conditions ?? [])}`);
 }
 
+/**
+ * Loop variables ("<routeNN (range var over routes)>") stand for every route the test's
+ * GatewayAndHTTPRoutesMustBeAccepted calls name; expands such an assertion into one per route.
+ */
+export function expandRangeVars(assertions: readonly StatusAssertionJson[]): StatusAssertionJson[] {
+  const routes = new Set<string>();
+  for (const a of assertions) {
+    if (a.call !== "GatewayAndHTTPRoutesMustBeAccepted") continue;
+    for (const x of a.args.slice(1)) for (const r of Array.isArray(x) ? x : [x]) if (typeof r === "string" && parseNN(r)) routes.add(r);
+  }
+  return assertions.flatMap((a) => {
+    const i = a.args.findIndex((x) => typeof x === "string" && /^<routeNN \(range var over/.test(x));
+    if (i === -1 || routes.size === 0) return [a];
+    return [...routes].map((r) => ({ ...a, args: a.args.map((x, j) => (j === i ? r : x)) }));
+  });
+}
+
 /** Evaluates one statusAssertions entry. */
 export function checkAssertion(ctx: StatusContext, a: StatusAssertionJson): AssertionResult {
-  const [a0, a1, a2, a3] = a.args;
+  const [a0, a1, a2] = a.args;
   const untranscribed = (why: string): AssertionResult => ({ ok: false, untranscribed: true, message: `${a.call}(${JSON.stringify(a.args).slice(0, 160)}): ${why}` });
   switch (a.call) {
     case "GatewayAndHTTPRoutesMustBeAccepted":
@@ -250,10 +268,10 @@ export function checkAssertion(ctx: StatusContext, a: StatusAssertionJson): Asse
     case "RoutesAndParentMustBeAccepted": {
       const parent = parseParent(a0);
       const routeKind = a.call === "GatewayAndHTTPRoutesMustBeAccepted" ? "HTTPRoute" : /routeType=(\w+)/.exec(String(a1))?.[1];
-      const routes = parseNNList(a.call === "GatewayAndRoutesMustBeAccepted" ? a3 : a1);
       const rest = a.call === "GatewayAndHTTPRoutesMustBeAccepted" ? a.args.slice(1) : a.call === "RoutesAndParentMustBeAccepted" ? a.args.slice(2) : a.args.slice(3);
-      const allRoutes = rest.flatMap((x) => parseNNList(x) ?? []);
-      if (!parent || !routeKind || !routes) return untranscribed("unparsed arguments");
+      const parsedRoutes = rest.map((x) => parseNNList(x));
+      if (!parent || !routeKind || parsedRoutes.some((r) => r === undefined)) return untranscribed("unparsed arguments");
+      const allRoutes = parsedRoutes.flatMap((r) => r ?? []);
       if (parent.kind === "Gateway") {
         const addr = gatewayAddress(ctx, parent.nn);
         if (!addr.ok) return addr;
