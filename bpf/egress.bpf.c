@@ -57,7 +57,7 @@ int edgegate_connect6(struct bpf_sock_addr *ctx)
 	/* ::ffff:a.b.c.d from a dual-stack socket is an IPv4 destination. */
 	if (a0 == 0 && a1 == 0 && a2 == bpf_htonl(0x0000ffff))
 		return allow4(a3, port);
-	struct eg_egress6_key k = { .prefixlen = 192, .port = port };
+	struct eg_egress6_key k = { .prefixlen = 160, .port = port };
 	k.addr[0] = a0;
 	k.addr[1] = a1;
 	k.addr[2] = a2;

@@ -204,6 +204,13 @@ assign:;
 	return TC_ACT_OK;
 }
 
+#define CTX_READ(dst, field)                \
+	do {                                 \
+		__u32 __v = (field);         \
+		asm volatile("" : "+r"(__v)); \
+		(dst) = __v;                 \
+	} while (0)
+
 SEC("sk_lookup")
 int edgegate_sk_lookup(struct bpf_sk_lookup *ctx)
 {
@@ -211,20 +218,22 @@ int edgegate_sk_lookup(struct bpf_sk_lookup *ctx)
 		return SK_PASS;
 	__u32 saddr[4] = {}, daddr[4] = {};
 	__u8 family;
+	/* Each context field is loaded inside its branch (the barrier stops clang from sinking the
+	 * loads into a shared block through a computed ctx pointer, which the verifier refuses). */
 	if (ctx->family == AF_INET) {
 		family = EG_FAMILY_V4;
-		saddr[0] = ctx->remote_ip4;
-		daddr[0] = ctx->local_ip4;
+		CTX_READ(saddr[0], ctx->remote_ip4);
+		CTX_READ(daddr[0], ctx->local_ip4);
 	} else if (ctx->family == AF_INET6) {
 		family = EG_FAMILY_V6;
-		saddr[0] = ctx->remote_ip6[0];
-		saddr[1] = ctx->remote_ip6[1];
-		saddr[2] = ctx->remote_ip6[2];
-		saddr[3] = ctx->remote_ip6[3];
-		daddr[0] = ctx->local_ip6[0];
-		daddr[1] = ctx->local_ip6[1];
-		daddr[2] = ctx->local_ip6[2];
-		daddr[3] = ctx->local_ip6[3];
+		CTX_READ(saddr[0], ctx->remote_ip6[0]);
+		CTX_READ(saddr[1], ctx->remote_ip6[1]);
+		CTX_READ(saddr[2], ctx->remote_ip6[2]);
+		CTX_READ(saddr[3], ctx->remote_ip6[3]);
+		CTX_READ(daddr[0], ctx->local_ip6[0]);
+		CTX_READ(daddr[1], ctx->local_ip6[1]);
+		CTX_READ(daddr[2], ctx->local_ip6[2]);
+		CTX_READ(daddr[3], ctx->local_ip6[3]);
 	} else {
 		return SK_PASS;
 	}

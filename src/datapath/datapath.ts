@@ -173,8 +173,10 @@ export class Datapath {
         for (const name of eg.mapNames()) eg.setPinPath(name, p.map(name as MapName));
         Datapath.loadObject(eg, dp.bpffs);
         egress = { egress4: m(eg, "eg_egress4"), egress6: m(eg, "eg_egress6") };
-        // allow loopback before the programs start refusing connections
-        reconcile(shared, undefined, egress, { steering: [], policies: [], egress: [] }, LOOPBACK_EGRESS);
+        // fresh maps: allow loopback before the programs start refusing connections (adopted
+        // maps keep what they hold until the first apply(): nothing is pruned here)
+        if (egress.egress4.keys().length === 0 && egress.egress6.keys().length === 0)
+          reconcile(shared, undefined, egress, { steering: [], policies: [], egress: [] }, LOOPBACK_EGRESS);
         Datapath.attachCgroup(eg, opts.egressCgroup, dp.bpffs, log);
       }
       const start = adopted ? "adopted" : "fresh";

@@ -53,7 +53,9 @@ export class BpfObject {
   }
 
   load(): void {
-    check(lib().bpf.bpf_object__load(this.ptr), `bpf_object__load(${this.name})`);
+    const rc = lib().bpf.bpf_object__load(this.ptr);
+    // EACCES from a load is the verifier saying no (its log is printed above by libbpf); EPERM is privileges
+    check(rc, `bpf_object__load(${this.name})`, rc === -13 ? "the kernel verifier rejected a program (see the libbpf log above)" : undefined);
   }
 
   mapFd(name: string): number {
