@@ -163,4 +163,18 @@ describe("snapshot cache", () => {
     expect(eds.acked?.nonce).toBe(old.nonce);
     expect(eds.current).toBe(false);
   });
+
+  test("reuseByIdentity: unchanged objects are not re-encoded, a new object for a change is seen", () => {
+    const cache = new SnapshotCache({ reuseByIdentity: true });
+    const base = config(1001);
+    const first = cache.publish(base);
+    const same = cache.publish({ ...base, clusters: [...base.clusters] });
+    expect(same.changed).toEqual([]);
+    const moved = cache.publish({ ...base, endpoints: [f.endpoints("c-a", [1002])] });
+    expect(moved.changed).toEqual(["eds"]);
+    expect(cache.snapshot().types.get(TypeUrl.listener)!.entries.get("echo")!.any).toBe(
+      cache.snapshot().types.get(TypeUrl.listener)!.entries.get("echo")!.any,
+    );
+    expect(moved.version).not.toBe(first.version);
+  });
 });

@@ -3,7 +3,7 @@
 import type { ResourceKind } from "./types.js";
 import type { Snapshot, SnapshotEntry } from "./snapshot.js";
 import type { XdsNackMark, XdsTypeStatus, XdsVersionMark } from "./stats.js";
-import { hashSet } from "./hash.js";
+import { sumMixes } from "./hash.js";
 
 export class Track {
   wildcard = false;
@@ -74,5 +74,9 @@ export class Track {
 
 /** Same formula as the type version in snapshot.ts, so a wildcard subscriber's version equals it. */
 export function versionOf(entries: ReadonlyMap<string, SnapshotEntry>): string {
-  return hashSet([...entries].map(([name, e]) => [name, e.version] as const));
+  return sumMixes(mixes(entries));
+}
+
+function* mixes(entries: ReadonlyMap<string, SnapshotEntry>): Iterable<bigint> {
+  for (const e of entries.values()) yield e.mix;
 }
