@@ -1,9 +1,16 @@
 // edgegate: one binary, several commands. Each command lives in src/cli/<command>.ts.
 import { versionCommand } from "./cli/version.ts";
+import { validateCommand } from "./cli/validate.ts";
+import { renderCommand } from "./cli/render.ts";
+import { statusCommand } from "./cli/status.ts";
+import { UsageError } from "./cli/args.ts";
 
 type Command = (args: string[]) => number | Promise<number>;
 
 const commands: Record<string, { run: Command; help: string }> = {
+  validate: { run: validateCommand, help: "check input YAML (files or folders); exit 1 on any problem" },
+  render: { run: renderCommand, help: "print the Envoy xDS resources (and --status) for input YAML" },
+  status: { run: statusCommand, help: "show the running appliance's status" },
   version: { run: () => versionCommand(), help: "print the version" },
 };
 
@@ -24,7 +31,15 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`edgegate: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  return cmd.run(rest);
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
 }
 
 if (import.meta.main) {

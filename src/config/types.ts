@@ -10,6 +10,8 @@ export interface ApplianceConfig {
     /** Defaults to the machine's hostname. */
     name: string;
     labels: Record<string, string>;
+    /** Addresses reported in Gateway and Ingress status and steered in host-network mode. */
+    addresses: string[];
   };
   /** This node serves traffic only when its labels match (an empty selector matches every node). */
   nodes: { matchLabels: Record<string, string> };
@@ -29,6 +31,11 @@ export interface ApplianceConfig {
     bindAddress: string;
     /** nodePort mode: gateway listener port -> node port. */
     nodePorts: Record<string, number>;
+    /**
+     * Addresses (or IPv4 CIDRs) handed to Gateways that have no spec.addresses, one each, so that
+     * several Gateways can use the same port on one node.
+     */
+    addressPool: string[];
   };
   http: {
     /** Trusted proxies in front of edgegate (XFF hops to skip when finding the client address). */
@@ -69,12 +76,12 @@ export interface ApplianceConfig {
 
 export function defaultConfig(hostname: string): ApplianceConfig {
   return {
-    node: { name: hostname, labels: {} },
+    node: { name: hostname, labels: {}, addresses: [] },
     nodes: { matchLabels: {} },
     controllerName: "edgegate.io/gateway-controller",
     ingressController: "edgegate.io/ingress-controller",
     source: { paths: [] },
-    exposure: { mode: "hostNetwork", bindAddress: "0.0.0.0", nodePorts: {} },
+    exposure: { mode: "hostNetwork", bindAddress: "0.0.0.0", nodePorts: {}, addressPool: [] },
     http: { xffNumTrustedHops: 0 },
     envoy: {
       path: "envoy",

@@ -1,0 +1,55 @@
+// Shared by validate and render: load input paths, translate, and print problems as
+// FILE:LINE: Kind namespace/name: field.path: message.
+import { hostname } from "node:os";
+import { loadConfig } from "../config/load.ts";
+import { defaultConfig, type ApplianceConfig } from "../config/types.ts";
+import { loadPaths, type LoadResult } from "../sources/files/load.ts";
+import { compile, type CompileResult } from "../pipeline/compile.ts";
+import { formatProblem, type Problem } from "../validate/problems.ts";
+import { lineOf } from "../yaml/documents.ts";
+import type { StoredObject } from "../store/types.ts";
+import type { TranslateProblem } from "../status/types.ts";
+import { formatPath } from "../validate/problems.ts";
+
+export interface Prepared {
+  load: LoadResult;
+  result?: CompileResult;
+  problems: Problem[];
+  warnings: Problem[];
+}
+
+/** The config for validate/render: --config FILE if given, else the defaults (with --controller-name). */
+export function commandConfig(configFile: string | undefined, controllerName: string | undefined): { config: ApplianceConfig; problems: Problem[] } {
+  if (configFile) {
+    const c = loadConfig(configFile);
+    if (controllerName) c.config.controllerName = controllerName;
+    return c;
+  }
+  const config = defaultConfig(hostname());
+  if (controllerName) config.controllerName = controllerName;
+  return { config, problems: [] };
+}
+
+/** A translation problem points at its object's origin: file and the line of the field. */
+export function locate(p: TranslateProblem, byKey: Map<string, StoredObject>): Problem {
+  const so = byKey.get(p.key);
+  const [kind, ns, name] = p.key.split("/");
+  const object = { kind: kind!, namespace: ns || undefined, name: name! };
+  if (!so || so.origin.source !== "file") return { file: "(kubernetes)", line: 0, object, path: formatPath(p.path) || undefined, message: p.message };
+  return { file: so.origin.file, line: lineOf(so.origin, p.path), object, path: formatPath(p.path) || undefined, message: p.message };
+}
+
+export function prepare(paths: readonly string[], config: ApplianceConfig): Prepared {
+  const load = loadPaths(paths);
+  const problems = [...load.problems];
+  const result = compile({ objects: load.objects, config });
+  const byKey = new Map(load.objects.map((o) => [o.key, o]));
+  problems.push(...result.problems.map((p) => locate(p, byKey)));
+  return { load, result, problems, warnings: load.warnings };
+}
+
+export function printProblems(problems: readonly Problem[], warnings: readonly Problem[], quiet = false): void {
+  const sorted = [...problems].sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+  for (const p of sorted) process.stderr.write(formatProblem(p) + "\n");
+  if (!quiet) for (const w of warnings) process.stderr.write(`${formatProblem(w)} (warning)\n`);
+}

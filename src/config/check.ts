@@ -1,0 +1,62 @@
+// Semantic checks of the appliance configuration beyond types: safe listen addresses, enums, ranges.
+import type { ApplianceConfig } from "./types.ts";
+import { isIP } from "../net/ip.ts";
+
+export interface ConfigProblem {
+  path: Array<string | number>;
+  message: string;
+}
+
+const hostPort = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost):(\d{1,5})$/;
+
+export function isLoopback(addr: string): boolean {
+  return addr.startsWith("unix://") || /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d+$/.test(addr);
+}
+
+export function checkConfig(c: ApplianceConfig): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const listen = (path: string[], v: string, loopbackOnly: boolean, allowEmpty = false): void => {
+    if (allowEmpty && v === "") return;
+    if (v.startsWith("unix://")) {
+      if (v.length <= "unix://".length) out.push({ path, message: "unix:// needs a socket path" });
+      return;
+    }
+    const m = hostPort.exec(v);
+    if (!m || Number(m[2]) > 65535) out.push({ path, message: `${JSON.stringify(v)} is not ADDRESS:PORT (e.g. 127.0.0.1:9901)${loopbackOnly ? " or unix:///path" : ""}` });
+    else if (loopbackOnly && !isLoopback(v)) out.push({ path, message: `${JSON.stringify(v)} is not a loopback address: this endpoint must not be reachable from the network` });
+  };
+  listen(["envoy", "adminAddress"], c.envoy.adminAddress, true);
+  listen(["health", "address"], c.health.address, false);
+  listen(["admin", "address"], c.admin.address, false);
+  listen(["xds", "tcpAddress"], c.xds.tcpAddress, false, true);
+  const enums: Array<[string[], string, readonly string[]]> = [
+    [["exposure", "mode"], c.exposure.mode, ["hostNetwork", "nodePort"]],
+    [["envoy", "xdsProtocol"], c.envoy.xdsProtocol, ["delta", "sotw"]],
+    [["envoy", "logLevel"], c.envoy.logLevel, ["trace", "debug", "info", "warning", "error", "critical", "off"]],
+    [["datapath", "mode"], c.datapath.mode, ["off", "tc", "sklookup"]],
+    [["log", "level"], c.log.level, ["debug", "info", "warn", "error"]],
+    [["log", "format"], c.log.format, ["json", "text"]],
+  ];
+  for (const [path, v, allowed] of enums) if (!allowed.includes(v)) out.push({ path, message: `must be one of ${allowed.join(", ")} (got ${JSON.stringify(v)})` });
+  if (!isIP(c.exposure.bindAddress)) out.push({ path: ["exposure", "bindAddress"], message: `${JSON.stringify(c.exposure.bindAddress)} is not an IP address` });
+  c.node.addresses.forEach((a, i) => {
+    if (!isIP(a)) out.push({ path: ["node", "addresses", i], message: `${JSON.stringify(a)} is not an IP address` });
+  });
+  c.exposure.addressPool.forEach((a, i) => {
+    const range = /^([0-9.]+)-([0-9.]+)$/.exec(a);
+    if (range && isIP(range[1]!) && isIP(range[2]!)) return;
+    const [ip, bits] = a.split("/");
+    if (!isIP(ip ?? "") || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) >= 16 && Number(bits) <= 32))) {
+      out.push({ path: ["exposure", "addressPool", i], message: `${JSON.stringify(a)} is not an IP address, an IPv4 range (A-B) or an IPv4 CIDR of /16 to /32` });
+    }
+  });
+  for (const [k, v] of Object.entries(c.exposure.nodePorts)) {
+    if (!/^\d+$/.test(k) || Number(k) < 1 || Number(k) > 65535) out.push({ path: ["exposure", "nodePorts", k], message: "keys must be listener ports (1-65535)" });
+    if (!Number.isInteger(v) || v < 1 || v > 65535) out.push({ path: ["exposure", "nodePorts", k], message: "must be a port number (1-65535)" });
+  }
+  if (!Number.isInteger(c.http.xffNumTrustedHops) || c.http.xffNumTrustedHops < 0) out.push({ path: ["http", "xffNumTrustedHops"], message: "must be a non-negative integer" });
+  if (c.envoy.drainSeconds < 0) out.push({ path: ["envoy", "drainSeconds"], message: "must not be negative" });
+  if (!Number.isInteger(c.envoy.maxDownstreamConnections) || c.envoy.maxDownstreamConnections < 1) out.push({ path: ["envoy", "maxDownstreamConnections"], message: "must be a positive integer" });
+  if (c.source.paths.length === 0 && !c.source.kubernetes) out.push({ path: ["source"], message: "set source.paths (file mode) or source.kubernetes (Kubernetes mode)" });
+  return out;
+}

@@ -1,0 +1,90 @@
+// The addresses a Gateway is served on: spec.addresses (IPAddress), else one from the configured
+// pool (like a LoadBalancer IPAM, so several Gateways can share port 80 on one node), else the
+// exposure bind address with the node's addresses reported in status.
+import type { Gateway } from "../resources/gateway-api.ts";
+import { isIP } from "../net/ip.ts";
+
+export interface AddressOptions {
+  bindAddress: string;
+  nodeAddresses: readonly string[];
+  pool: readonly string[];
+}
+
+export interface GatewayAddresses {
+  /** Addresses Envoy binds; the first is the listener's address. */
+  bind: string[];
+  /** What status.addresses reports. */
+  reported: string[];
+  /** spec.addresses entries that cannot be used, with the reason. */
+  unusable: string[];
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+/** Assigns pool addresses in Gateway age order; each Gateway hashes to a stable first choice. */
+export function assignAddresses(gateways: readonly Gateway[], o: AddressOptions): Map<Gateway, GatewayAddresses> {
+  const out = new Map<Gateway, GatewayAddresses>();
+  const taken = new Set<string>();
+  for (const gw of gateways) {
+    const unusable: string[] = [];
+    const ips: string[] = [];
+    for (const a of gw.spec.addresses ?? []) {
+      const type = a.type ?? "IPAddress";
+      if (type === "IPAddress" && isIP(a.value)) ips.push(a.value);
+      else unusable.push(`${type} ${a.value}: only IPAddress addresses are supported`);
+    }
+    if (ips.length > 0) {
+      ips.forEach((ip) => taken.add(ip));
+      out.set(gw, { bind: ips, reported: ips, unusable });
+      continue;
+    }
+    if (o.pool.length > 0) {
+      const start = hash(`${gw.metadata.namespace}/${gw.metadata.name}`) % o.pool.length;
+      for (let i = 0; i < o.pool.length; i++) {
+        const ip = o.pool[(start + i) % o.pool.length]!;
+        if (!taken.has(ip)) {
+          taken.add(ip);
+          out.set(gw, { bind: [ip], reported: [ip], unusable });
+          break;
+        }
+      }
+      if (out.has(gw)) continue;
+      unusable.push("the address pool is exhausted");
+    }
+    out.set(gw, { bind: [o.bindAddress], reported: [...o.nodeAddresses], unusable });
+  }
+  return out;
+}
+
+const v4 = (s: string): number => s.split(".").reduce((a, x) => a * 256 + Number(x), 0);
+const v4s = (v: number): string => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+
+/** Expands "10.0.0.0/30" CIDRs, "10.0.0.1-10.0.0.9" ranges and single addresses (at most 65536). */
+export function expandPool(entries: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const e of entries) {
+    const range = /^(\d+\.\d+\.\d+\.\d+)-(\d+\.\d+\.\d+\.\d+)$/.exec(e);
+    if (range) {
+      const [a, b] = [v4(range[1]!), v4(range[2]!)];
+      for (let v = a; v <= b && out.length < 65536; v++) out.push(v4s(v));
+      continue;
+    }
+    const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(e);
+    if (!m) {
+      out.push(e);
+      continue;
+    }
+    const bits = Number(m[5]);
+    const base = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+    const size = Math.min(2 ** (32 - bits), 65536);
+    for (let i = 0; i < size; i++) {
+      const v = (base + i) >>> 0;
+      out.push(`${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`);
+    }
+  }
+  return out;
+}

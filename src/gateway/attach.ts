@@ -1,0 +1,89 @@
+// Which Gateway listeners a route attaches to, following its parentRefs, and the parent status.
+import type { AnyRoute, LabelSelector, ParentReference, RouteKind } from "../resources/gateway-api.ts";
+import { GatewayGroup } from "../resources/gateway-api.ts";
+import { condition, type Condition } from "../status/types.ts";
+import { namespaceLabels, type Inputs } from "../translate/inputs.ts";
+import { intersect } from "./hostnames.ts";
+import type { ListenerState } from "./listeners.ts";
+
+export interface GatewayState {
+  key: string;
+  listeners: ListenerState[];
+}
+
+export interface Attachment {
+  listener: ListenerState;
+  /** Hostnames served through this listener; undefined = any. */
+  hostnames: string[] | undefined;
+}
+
+export interface ParentResult {
+  parentRef: ParentReference;
+  accepted: Condition;
+  attachments: Attachment[];
+}
+
+export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string>): boolean {
+  if (!sel) return true;
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, e.key);
+    const v = labels[e.key];
+    if (e.operator === "In" && !(has && (e.values ?? []).includes(v!))) return false;
+    if (e.operator === "NotIn" && has && (e.values ?? []).includes(v!)) return false;
+    if (e.operator === "Exists" && !has) return false;
+    if (e.operator === "DoesNotExist" && has) return false;
+  }
+  return true;
+}
+
+function namespaceAllowed(inp: Inputs, l: ListenerState, routeNs: string): boolean {
+  const from = l.listener.allowedRoutes?.namespaces?.from ?? "Same";
+  const gwNs = l.gateway.metadata.namespace ?? "default";
+  if (from === "All") return true;
+  if (from === "Same") return routeNs === gwNs;
+  if (from === "Selector") return selectorMatches(l.listener.allowedRoutes?.namespaces?.selector, namespaceLabels(inp, routeNs));
+  return false;
+}
+
+/** Parent references to Gateways this node serves; others are another controller's business. */
+export function isGatewayRef(ref: ParentReference): boolean {
+  return (ref.group ?? GatewayGroup) === GatewayGroup && (ref.kind ?? "Gateway") === "Gateway";
+}
+
+export function attach(inp: Inputs, route: AnyRoute, kind: RouteKind, gateways: Map<string, GatewayState>): ParentResult[] {
+  const routeNs = route.metadata.namespace ?? "default";
+  const g = route.metadata.generation;
+  const out: ParentResult[] = [];
+  for (const ref of route.spec.parentRefs ?? []) {
+    if (!isGatewayRef(ref)) continue;
+    const gw = gateways.get(`${ref.namespace ?? routeNs}/${ref.name}`);
+    if (!gw) continue;
+    const candidates = gw.listeners.filter(
+      (l) => (ref.sectionName === undefined || l.listener.name === ref.sectionName) && (ref.port === undefined || l.listener.port === ref.port),
+    );
+    const res: ParentResult = { parentRef: ref, attachments: [], accepted: condition("Accepted", true, "Accepted", "route accepted", g) };
+    out.push(res);
+    if (candidates.length === 0) {
+      const what = [ref.sectionName && `named ${ref.sectionName}`, ref.port && `on port ${ref.port}`].filter(Boolean).join(" ");
+      res.accepted = condition("Accepted", false, "NoMatchingParent", `Gateway ${gw.key} has no listener ${what}`, g);
+      continue;
+    }
+    const usable = candidates.filter((l) => l.usable);
+    const allowed = usable.filter((l) => l.supportedKinds.some((k) => k.kind === kind) && namespaceAllowed(inp, l, routeNs));
+    if (allowed.length === 0) {
+      res.accepted = condition("Accepted", false, "NotAllowedByListeners", usable.length === 0 ? "no listener of the parent is valid" : `no listener of Gateway ${gw.key} allows ${kind} from namespace ${routeNs}`, g);
+      continue;
+    }
+    const hosts = route.spec.hostnames ?? [];
+    for (const l of allowed) {
+      const hn = intersect(l.listener.hostname, hosts);
+      if (hn !== undefined && hn.length === 0) continue;
+      res.attachments.push({ listener: l, hostnames: hn });
+    }
+    if (res.attachments.length === 0) {
+      res.accepted = condition("Accepted", false, "NoMatchingListenerHostname", `no listener hostname of Gateway ${gw.key} intersects the route's hostnames`, g);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+// Route backendRefs -> clusters, with the route's ResolvedRefs condition.
+import type { AnyRoute, BackendRef, RouteKind } from "../resources/gateway-api.ts";
+import { GatewayGroup } from "../resources/gateway-api.ts";
+import { condition, type Condition, type TranslateProblem } from "../status/types.ts";
+import type { Inputs } from "../translate/inputs.ts";
+import { refAllowed } from "../translate/refgrant.ts";
+import type { ClusterSet, Protocol } from "../translate/services.ts";
+import { objectKey } from "../store/types.ts";
+
+/** Resolves every backendRef of one route once; the results are shared by all its parents. */
+export class RouteBackends {
+  private readonly results = new Map<BackendRef, string | undefined>();
+  resolvedRefs: Condition;
+  readonly problems: TranslateProblem[] = [];
+
+  constructor(
+    private readonly inp: Inputs,
+    private readonly clusters: ClusterSet,
+    private readonly route: AnyRoute,
+    private readonly kind: RouteKind,
+  ) {
+    this.resolvedRefs = condition("ResolvedRefs", true, "ResolvedRefs", "all references resolved", route.metadata.generation);
+  }
+
+  /** The cluster for a backendRef, or undefined when it cannot be used (the route answers 500). */
+  resolve(ref: BackendRef, path: ReadonlyArray<string | number>, protocol?: Protocol): string | undefined {
+    if (this.results.has(ref)) return this.results.get(ref);
+    const cluster = this.doResolve(ref, path, protocol);
+    this.results.set(ref, cluster);
+    return cluster;
+  }
+
+  private doResolve(ref: BackendRef, path: ReadonlyArray<string | number>, protocol?: Protocol): string | undefined {
+    const routeNs = this.route.metadata.namespace ?? "default";
+    const ns = ref.namespace ?? routeNs;
+    const group = ref.group ?? "";
+    const kind = ref.kind ?? "Service";
+    const fail = (reason: string, message: string): undefined => {
+      // The first failure names the condition; every one is reported by `validate`.
+      if (this.resolvedRefs.status === "True") this.resolvedRefs = condition("ResolvedRefs", false, reason, message, this.route.metadata.generation);
+      this.problems.push({ key: objectKey(this.kind, routeNs, this.route.metadata.name), path, message });
+      return undefined;
+    };
+    if (group !== "" || kind !== "Service") return fail("InvalidKind", `backendRef kind ${group ? `${group}/` : ""}${kind} is not supported (only core Service)`);
+    if (!refAllowed(this.inp, { group: GatewayGroup, kind: this.kind, namespace: routeNs }, { group: "", kind: "Service", namespace: ns, name: ref.name })) {
+      return fail("RefNotPermitted", `Service ${ns}/${ref.name} is in another namespace and no ReferenceGrant in ${ns} allows ${this.kind}s from ${routeNs}`);
+    }
+    if (ref.port === undefined) return fail("BackendNotFound", `backendRef to Service ${ns}/${ref.name} has no port`);
+    const r = this.clusters.service(ns, ref.name, { number: ref.port }, protocol);
+    if (!r.ok) return fail(r.reason, r.message);
+    return r.cluster;
+  }
+}

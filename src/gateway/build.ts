@@ -1,0 +1,132 @@
+// Assembles one Gateway's IR: an Envoy listener per port, virtual hosts per hostname with listener
+// isolation, TLS filter chains by SNI, and api listeners for proxyless gRPC.
+import type { Gateway, GRPCRoute, HTTPRoute, TLSRoute } from "../resources/gateway-api.ts";
+import type { IrApiListener, IrListener, IrRoute, IrRouteConfig, IrTlsChain, IrVirtualHost } from "../ir/types.ts";
+import type { Attachment } from "./attach.ts";
+import type { RouteBackends } from "./backends.ts";
+import { grpcRouteRules, httpRouteRules, type RouteWithKey } from "./http-rules.ts";
+import type { ListenerState } from "./listeners.ts";
+import { sortRoutes } from "./precedence.ts";
+import { specificity } from "./hostnames.ts";
+import type { GatewayAddresses } from "./addresses.ts";
+
+export type AttachedRoute =
+  | { kind: "HTTPRoute"; route: HTTPRoute; order: number; backends: RouteBackends; via: Attachment }
+  | { kind: "GRPCRoute"; route: GRPCRoute; order: number; backends: RouteBackends; via: Attachment }
+  | { kind: "TLSRoute"; route: TLSRoute; order: number; backends: RouteBackends; via: Attachment };
+
+export interface GatewayIr {
+  listeners: IrListener[];
+  routeConfigs: IrRouteConfig[];
+  apiListeners: IrApiListener[];
+}
+
+const misdirected: IrRoute = {
+  name: "misdirected-request",
+  match: { path: { type: "PathPrefix", value: "/" }, headers: [], query: [] },
+  action: { type: "direct", status: 421, body: "Misdirected Request: this host is not served on this TLS connection\n" },
+};
+
+/** Routes of the listeners on one port, merged into virtual hosts by hostname. */
+function virtualHosts(listeners: readonly ListenerState[], attached: readonly AttachedRoute[], kinds: ReadonlySet<string>): IrVirtualHost[] {
+  // The most specific listener claims a hostname first: a request for foo.example.com must only
+  // see routes of listener "foo.example.com", not those of "*.example.com" (listener isolation).
+  const ordered = [...listeners].sort((a, b) => specificity(b.listener.hostname) - specificity(a.listener.hostname));
+  const owner = new Map<string, ListenerState>();
+  const routes = new Map<string, RouteWithKey[]>();
+  const cache = new Map<string, RouteWithKey[]>();
+  for (const l of ordered) {
+    for (const a of attached) {
+      if (a.via.listener !== l || !kinds.has(a.kind)) continue;
+      const cacheKey = `${a.kind}/${a.route.metadata.namespace}/${a.route.metadata.name}/${l.listener.port}`;
+      let rules = cache.get(cacheKey);
+      if (!rules) {
+        const lctx = { port: l.listener.port, protocol: l.listener.protocol };
+        rules = a.kind === "HTTPRoute" ? httpRouteRules(a.route, a.backends, lctx, a.order) : a.kind === "GRPCRoute" ? grpcRouteRules(a.route, a.backends, lctx, a.order) : [];
+        cache.set(cacheKey, rules);
+      }
+      for (const h of a.via.hostnames ?? ["*"]) {
+        const o = owner.get(h);
+        if (o && o !== l) continue;
+        owner.set(h, l);
+        const list = routes.get(h) ?? [];
+        list.push(...rules);
+        routes.set(h, list);
+      }
+    }
+  }
+  return [...routes.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([domain, list]) => ({ name: domain, domains: [domain], routes: sortRoutes(list).map((r) => r.route) }));
+}
+
+export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[], attached: readonly AttachedRoute[], addrs: GatewayAddresses): GatewayIr {
+  const ns = gw.metadata.namespace ?? "default";
+  const base = `${ns}/${gw.metadata.name}`;
+  const out: GatewayIr = { listeners: [], routeConfigs: [], apiListeners: [] };
+  const usable = listeners.filter((l) => l.usable);
+  const ports = [...new Set(usable.map((l) => l.listener.port))].sort((a, b) => a - b);
+  const infra = gw.spec.infrastructure ? { labels: gw.spec.infrastructure.labels ?? {}, annotations: gw.spec.infrastructure.annotations ?? {} } : undefined;
+  const httpKinds = new Set(["HTTPRoute", "GRPCRoute"]);
+  for (const port of ports) {
+    const onPort = usable.filter((l) => l.listener.port === port);
+    const ir: IrListener = {
+      name: `${base}/${port}`,
+      address: addrs.bind[0]!,
+      extraAddresses: addrs.bind.slice(1),
+      port,
+      tls: [],
+      origins: onPort.map((l) => l.key),
+      infrastructure: infra,
+    };
+    if (onPort[0]!.listener.protocol === "HTTP") {
+      const rc = `${base}/${port}`;
+      ir.http = { routeConfig: rc };
+      out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts(onPort, attached, httpKinds) });
+    } else {
+      for (const l of [...onPort].sort((a, b) => specificity(b.listener.hostname) - specificity(a.listener.hostname))) {
+        ir.tls.push(...tlsChains(base, l, attached, out));
+      }
+    }
+    out.listeners.push(ir);
+    for (const l of onPort) {
+      if (!attached.some((a) => a.kind === "GRPCRoute" && a.via.listener === l)) continue;
+      const rc = `${base}/${l.listener.name}/grpc`;
+      out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts([l], attached, new Set(["GRPCRoute"])) });
+      out.apiListeners.push({ name: `${base}/${l.listener.name}`, routeConfig: rc });
+    }
+  }
+  return out;
+}
+
+function tlsChains(base: string, l: ListenerState, attached: readonly AttachedRoute[], out: GatewayIr): IrTlsChain[] {
+  const serverNames = l.listener.hostname ? [l.listener.hostname] : [];
+  const chainBase = `${base}/${l.listener.name}`;
+  if (l.listener.protocol === "HTTPS") {
+    const rc = `${base}/${l.listener.port}/${l.listener.name}`;
+    const vhosts = virtualHosts([l], attached, new Set(["HTTPRoute", "GRPCRoute"]));
+    // A connection for this listener's SNI that asks for another host gets 421 (RFC 9110 §15.5.20).
+    if (l.listener.hostname) vhosts.push({ name: "misdirected", domains: ["*"], routes: [misdirected] });
+    out.routeConfigs.push({ name: rc, virtualHosts: vhosts, misdirectedRequestCheck: !!l.listener.hostname });
+    return [{ name: chainBase, serverNames, mode: "terminate", certificates: l.certificates, clientValidation: l.clientValidation, http: { routeConfig: rc } }];
+  }
+  // TLS listener: one chain per TLSRoute, matched by the route's hostnames.
+  const chains: IrTlsChain[] = [];
+  const claimed = new Set<string>();
+  for (const a of attached) {
+    if (a.kind !== "TLSRoute" || a.via.listener !== l) continue;
+    const names = (a.via.hostnames ?? serverNames).filter((h) => !claimed.has(h));
+    if (a.via.hostnames !== undefined && names.length === 0) continue;
+    names.forEach((h) => claimed.add(h));
+    const rule = a.route.spec.rules[0];
+    const backends = (rule?.backendRefs ?? []).map((ref, i) => ({ cluster: a.backends.resolve(ref, ["spec", "rules", 0, "backendRefs", i], "tcp"), weight: ref.weight ?? 1 })).filter((b) => b.weight > 0);
+    chains.push({
+      name: `${chainBase}/${a.route.metadata.namespace}/${a.route.metadata.name}`,
+      serverNames: names,
+      mode: l.tlsMode === "Terminate" ? "terminate" : "passthrough",
+      certificates: l.tlsMode === "Terminate" ? l.certificates : [],
+      tcp: { backends, statPrefix: `${a.route.metadata.namespace}/${a.route.metadata.name}` },
+    });
+  }
+  return chains;
+}

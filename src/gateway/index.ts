@@ -1,0 +1,148 @@
+// Gateway API -> IR and status. Pure: objects in, IR pieces and status out.
+import type { AnyRoute, Gateway, RouteKind } from "../resources/gateway-api.ts";
+import type { IrApiListener, IrListener, IrRouteConfig, IrSecret } from "../ir/types.ts";
+import type { SteeringTarget } from "../ir/datapath.ts";
+import { condition, type Condition, type ObjectStatus, type RouteParentStatus, type TranslateProblem } from "../status/types.ts";
+import type { Inputs } from "../translate/inputs.ts";
+import type { ClusterSet } from "../translate/services.ts";
+import { assignAddresses, type AddressOptions } from "./addresses.ts";
+import { attach, type GatewayState } from "./attach.ts";
+import { RouteBackends } from "./backends.ts";
+import { buildGatewayIr, type AttachedRoute } from "./build.ts";
+import { classStatus } from "./classes.ts";
+import { buildListeners, listenerConditions, type ListenerState } from "./listeners.ts";
+
+export interface GatewayOptions extends AddressOptions {
+  controllerName: string;
+}
+
+export interface GatewayResult {
+  listeners: IrListener[];
+  routeConfigs: IrRouteConfig[];
+  apiListeners: IrApiListener[];
+  steering: SteeringTarget[];
+  status: ObjectStatus[];
+  problems: TranslateProblem[];
+}
+
+const wildcard = (a: string): boolean => a === "0.0.0.0" || a === "::";
+
+export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: ClusterSet, secrets: Map<string, IrSecret>): GatewayResult {
+  const out: GatewayResult = { listeners: [], routeConfigs: [], apiListeners: [], steering: [], status: [], problems: [] };
+  const ours = inp.gatewayClasses.filter((c) => c.spec.controllerName === opts.controllerName);
+  const classNames = new Set(ours.filter((c) => c.spec.parametersRef === undefined).map((c) => c.metadata.name));
+  for (const gc of ours) out.status.push(classStatus(gc));
+  const gateways = inp.gateways.filter((g) => classNames.has(g.spec.gatewayClassName));
+  const addresses = assignAddresses(gateways, opts);
+
+  const states = new Map<string, GatewayState>();
+  const listenerStates = new Map<Gateway, ListenerState[]>();
+  for (const gw of gateways) {
+    const ls = buildListeners(inp, gw, secrets);
+    listenerStates.set(gw, ls);
+    states.set(`${gw.metadata.namespace}/${gw.metadata.name}`, { key: `${gw.metadata.namespace}/${gw.metadata.name}`, listeners: ls });
+  }
+  markPortClashes(gateways, listenerStates, addresses);
+
+  // Attach routes of every kind; collect per-gateway attached routes and route status.
+  const attached = new Map<Gateway, AttachedRoute[]>();
+  const kinds: Array<[RouteKind, readonly AnyRoute[]]> = [
+    ["HTTPRoute", inp.httpRoutes],
+    ["GRPCRoute", inp.grpcRoutes],
+    ["TLSRoute", inp.tlsRoutes],
+  ];
+  for (const [kind, routes] of kinds) {
+    routes.forEach((route, order) => {
+      const parents = attach(inp, route, kind, states);
+      if (parents.length === 0) return;
+      const backends = new RouteBackends(inp, clusters, route, kind);
+      resolveAllBackends(route, kind, backends);
+      const parentStatus: RouteParentStatus[] = parents.map((p) => ({
+        parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", ...p.parentRef, namespace: p.parentRef.namespace ?? route.metadata.namespace },
+        controllerName: opts.controllerName,
+        conditions: [p.accepted, backends.resolvedRefs],
+      }));
+      out.status.push({ kind, namespace: route.metadata.namespace ?? "default", name: route.metadata.name, status: { parents: parentStatus } });
+      out.problems.push(...backends.problems);
+      for (const p of parents) {
+        for (const a of p.attachments) {
+          const gw = a.listener.gateway;
+          const list = attached.get(gw) ?? [];
+          list.push({ kind, route, order, backends, via: a } as AttachedRoute);
+          attached.set(gw, list);
+        }
+      }
+    });
+  }
+
+  for (const gw of gateways) {
+    const ls = listenerStates.get(gw)!;
+    const routes = attached.get(gw) ?? [];
+    for (const l of ls) l.attachedRoutes = new Set(routes.filter((r) => r.via.listener === l).map((r) => r.route)).size;
+    const addrs = addresses.get(gw)!;
+    const ir = buildGatewayIr(gw, ls, routes, addrs);
+    out.listeners.push(...ir.listeners);
+    out.routeConfigs.push(...ir.routeConfigs);
+    out.apiListeners.push(...ir.apiListeners);
+    for (const l of ir.listeners) {
+      const targets = [l.address, ...l.extraAddresses].flatMap((a) => (wildcard(a) ? opts.nodeAddresses : [a]));
+      for (const address of targets) out.steering.push({ address, port: l.port, envoyPort: l.port, gateway: `${gw.metadata.namespace}/${gw.metadata.name}`, listener: l.origins.join(",") });
+    }
+    out.status.push(gatewayStatus(gw, ls, addrs.reported, addrs.unusable));
+  }
+  return out;
+}
+
+function resolveAllBackends(route: AnyRoute, kind: RouteKind, backends: RouteBackends): void {
+  const protocol = kind === "GRPCRoute" ? "h2c" : kind === "TLSRoute" ? "tcp" : undefined;
+  (route.spec.rules ?? []).forEach((rule, ri) => {
+    (rule.backendRefs ?? []).forEach((ref, bi) => backends.resolve(ref, ["spec", "rules", ri, "backendRefs", bi], protocol));
+  });
+}
+
+// Two Gateways cannot both bind the same address and port on this node.
+function markPortClashes(gateways: readonly Gateway[], ls: Map<Gateway, ListenerState[]>, addresses: ReturnType<typeof assignAddresses>): void {
+  const owner = new Map<string, string>();
+  for (const gw of gateways) {
+    const key = `${gw.metadata.namespace}/${gw.metadata.name}`;
+    const bind = addresses.get(gw)!.bind;
+    for (const l of ls.get(gw)!) {
+      if (!l.usable) continue;
+      for (const a of bind) {
+        const sock = `${a}:${l.listener.port}`;
+        const o = owner.get(sock);
+        if (o !== undefined && o !== key) {
+          const g = gw.metadata.generation;
+          const msg = `${sock} is already used by Gateway ${o}; give this Gateway its own spec.addresses or configure exposure.addressPool`;
+          l.conditions.accepted = condition("Accepted", false, "PortUnavailable", msg, g);
+          l.conditions.programmed = condition("Programmed", false, "Invalid", msg, g);
+          l.usable = false;
+        } else owner.set(sock, key);
+      }
+    }
+  }
+}
+
+function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], reported: readonly string[], unusable: readonly string[]): ObjectStatus {
+  const g = gw.metadata.generation;
+  const usable = ls.filter((l) => l.usable).length;
+  const conditions: Condition[] = [];
+  if (unusable.length > 0) {
+    conditions.push(condition("Accepted", false, "UnsupportedAddress", unusable.join("; "), g));
+    conditions.push(condition("Programmed", false, "AddressNotUsable", unusable.join("; "), g));
+  } else {
+    if (usable === ls.length) conditions.push(condition("Accepted", true, "Accepted", "Gateway accepted", g));
+    else conditions.push(condition("Accepted", usable > 0, "ListenersNotValid", `${ls.length - usable} of ${ls.length} listeners are not valid`, g));
+    conditions.push(usable > 0 ? condition("Programmed", true, "Programmed", "Gateway programmed", g) : condition("Programmed", false, "Invalid", "no valid listeners", g));
+  }
+  return {
+    kind: "Gateway",
+    namespace: gw.metadata.namespace ?? "default",
+    name: gw.metadata.name,
+    status: {
+      addresses: reported.map((value) => ({ type: "IPAddress", value })),
+      conditions,
+      listeners: ls.map((l) => ({ name: l.listener.name, supportedKinds: l.supportedKinds, attachedRoutes: l.attachedRoutes, conditions: listenerConditions(l) })),
+    },
+  };
+}

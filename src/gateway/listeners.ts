@@ -1,0 +1,183 @@
+// Gateway listeners: which are valid, what they accept, their TLS material and conflicts.
+import type { Gateway, Listener } from "../resources/gateway-api.ts";
+import { GatewayGroup } from "../resources/gateway-api.ts";
+import type { IrSecret } from "../ir/types.ts";
+import { condition, type Condition } from "../status/types.ts";
+import type { Inputs } from "../translate/inputs.ts";
+import { refAllowed } from "../translate/refgrant.ts";
+import { caSecretFromConfigMap, certificateSecret } from "../translate/secrets.ts";
+
+export interface RouteKindRef {
+  group: string;
+  kind: string;
+}
+
+export interface ListenerState {
+  gateway: Gateway;
+  listener: Listener;
+  /** "namespace/gateway/listener". */
+  key: string;
+  supportedKinds: RouteKindRef[];
+  /** Routes may attach and traffic is served. */
+  usable: boolean;
+  conditions: { accepted: Condition; programmed: Condition; resolvedRefs: Condition; conflicted: Condition };
+  certificates: string[];
+  clientValidation?: { caSecret: string; optional: boolean };
+  tlsMode?: "Terminate" | "Passthrough";
+  attachedRoutes: number;
+}
+
+const defaultKinds: Record<string, string[]> = { HTTP: ["HTTPRoute", "GRPCRoute"], HTTPS: ["HTTPRoute", "GRPCRoute"], TLS: ["TLSRoute"] };
+const family = (p: string): string => (p === "HTTPS" || p === "TLS" ? "tls" : p.toLowerCase());
+
+export function buildListeners(inp: Inputs, gw: Gateway, secrets: Map<string, IrSecret>): ListenerState[] {
+  const g = gw.metadata.generation;
+  const ns = gw.metadata.namespace ?? "default";
+  const states = gw.spec.listeners.map((l): ListenerState => {
+    const ok = (type: string, reason: string, msg: string): Condition => condition(type, true, reason, msg, g);
+    const st: ListenerState = {
+      gateway: gw,
+      listener: l,
+      key: `${ns}/${gw.metadata.name}/${l.name}`,
+      supportedKinds: [],
+      usable: true,
+      certificates: [],
+      attachedRoutes: 0,
+      conditions: {
+        accepted: ok("Accepted", "Accepted", "listener accepted"),
+        programmed: ok("Programmed", "Programmed", "listener programmed"),
+        resolvedRefs: ok("ResolvedRefs", "ResolvedRefs", "all references resolved"),
+        conflicted: condition("Conflicted", false, "NoConflicts", "no conflicts", g),
+      },
+    };
+    const fail = (which: "accepted" | "resolvedRefs", reason: string, msg: string): void => {
+      st.conditions[which] = condition(which === "accepted" ? "Accepted" : "ResolvedRefs", false, reason, msg, g);
+      st.conditions.programmed = condition("Programmed", false, "Invalid", msg, g);
+      st.usable = false;
+    };
+    const kinds = defaultKinds[l.protocol];
+    if (!kinds) {
+      fail("accepted", "UnsupportedProtocol", `protocol ${l.protocol} is not supported (supported: HTTP, HTTPS, TLS)`);
+      return st;
+    }
+    // Route kinds: the allowed list, or the protocol's defaults.
+    if (l.allowedRoutes?.kinds && l.allowedRoutes.kinds.length > 0) {
+      const bad: string[] = [];
+      for (const k of l.allowedRoutes.kinds) {
+        const group = k.group ?? GatewayGroup;
+        if (group === GatewayGroup && kinds.includes(k.kind)) st.supportedKinds.push({ group, kind: k.kind });
+        else bad.push(`${group}/${k.kind}`);
+      }
+      if (bad.length > 0) {
+        st.conditions.resolvedRefs = condition("ResolvedRefs", false, "InvalidRouteKinds", `route kinds not supported by a ${l.protocol} listener: ${bad.join(", ")}`, g);
+        if (st.supportedKinds.length === 0) {
+          st.conditions.programmed = condition("Programmed", false, "Invalid", "no supported route kinds", g);
+          st.usable = false;
+        }
+      }
+    } else {
+      st.supportedKinds = kinds.map((kind) => ({ group: GatewayGroup, kind }));
+    }
+    if (l.protocol === "HTTPS" || l.protocol === "TLS") resolveTls(inp, gw, l, st, secrets, fail);
+    return st;
+  });
+  markConflicts(states);
+  return states;
+}
+
+function resolveTls(
+  inp: Inputs,
+  gw: Gateway,
+  l: Listener,
+  st: ListenerState,
+  secrets: Map<string, IrSecret>,
+  fail: (which: "accepted" | "resolvedRefs", reason: string, msg: string) => void,
+): void {
+  const ns = gw.metadata.namespace ?? "default";
+  const mode = l.tls?.mode ?? "Terminate";
+  st.tlsMode = mode;
+  if (mode === "Passthrough") return;
+  const refs = l.tls?.certificateRefs ?? [];
+  if (refs.length === 0) {
+    fail("resolvedRefs", "InvalidCertificateRef", "a Terminate listener needs at least one certificateRef");
+    return;
+  }
+  for (const ref of refs) {
+    const refNs = ref.namespace ?? ns;
+    const group = ref.group ?? "";
+    const kind = ref.kind ?? "Secret";
+    if (group !== "" || kind !== "Secret") {
+      fail("resolvedRefs", "InvalidCertificateRef", `certificateRef ${group || "core"}/${kind} ${ref.name}: only core Secrets are supported`);
+      return;
+    }
+    if (!refAllowed(inp, { group: GatewayGroup, kind: "Gateway", namespace: ns }, { group: "", kind: "Secret", namespace: refNs, name: ref.name })) {
+      fail("resolvedRefs", "RefNotPermitted", `Secret ${refNs}/${ref.name} is in another namespace and no ReferenceGrant allows it`);
+      return;
+    }
+    const secret = inp.secrets.get(`${refNs}/${ref.name}`);
+    if (!secret) {
+      fail("resolvedRefs", "InvalidCertificateRef", `Secret ${refNs}/${ref.name} not found`);
+      return;
+    }
+    const cert = certificateSecret(secret);
+    if (!cert.ok) {
+      fail("resolvedRefs", "InvalidCertificateRef", cert.message);
+      return;
+    }
+    secrets.set(cert.secret.name, cert.secret);
+    st.certificates.push(cert.secret.name);
+  }
+  const fv = gw.spec.tls?.frontend;
+  const validation = fv?.perPort?.find((p) => p.port === l.port)?.tls.validation ?? fv?.default?.validation;
+  if (validation?.caCertificateRefs && validation.caCertificateRefs.length > 0) {
+    const ref = validation.caCertificateRefs[0]!;
+    const refNs = ref.namespace ?? ns;
+    const cm = ref.kind === "ConfigMap" && (ref.group ?? "") === "" ? inp.configMaps.get(`${refNs}/${ref.name}`) : undefined;
+    const ca = cm ? caSecretFromConfigMap(cm) : undefined;
+    if (!ca || !ca.ok) {
+      fail("resolvedRefs", "InvalidCACertificateRef", ca && !ca.ok ? ca.message : `CA ${ref.kind} ${refNs}/${ref.name} not found`);
+      return;
+    }
+    secrets.set(ca.secret.name, ca.secret);
+    st.clientValidation = { caSecret: ca.secret.name, optional: validation.mode === "AllowInsecureFallback" };
+  }
+}
+
+// Listeners on one port must agree on the protocol family, and within TLS on distinct hostnames.
+function markConflicts(states: ListenerState[]): void {
+  const byPort = new Map<number, ListenerState[]>();
+  for (const s of states) {
+    const list = byPort.get(s.listener.port) ?? [];
+    list.push(s);
+    byPort.set(s.listener.port, list);
+  }
+  for (const list of byPort.values()) {
+    const first = list[0]!;
+    const seenHosts = new Map<string, ListenerState>();
+    for (const s of list) {
+      const g = s.gateway.metadata.generation;
+      let reason: string | undefined;
+      let msg = "";
+      if (family(s.listener.protocol) !== family(first.listener.protocol)) {
+        reason = "ProtocolConflict";
+        msg = `port ${s.listener.port} is already used by listener ${first.listener.name} with protocol ${first.listener.protocol}`;
+      } else {
+        const h = s.listener.hostname ?? "";
+        const prev = seenHosts.get(h);
+        if (prev && prev !== s) {
+          reason = "HostnameConflict";
+          msg = `listener ${prev.listener.name} already serves hostname ${h || "(any)"} on port ${s.listener.port}`;
+        } else seenHosts.set(h, s);
+      }
+      if (reason) {
+        s.conditions.conflicted = condition("Conflicted", true, reason, msg, g);
+        s.conditions.programmed = condition("Programmed", false, "Invalid", msg, g);
+        s.usable = false;
+      }
+    }
+  }
+}
+
+export function listenerConditions(s: ListenerState): Condition[] {
+  return [s.conditions.accepted, s.conditions.programmed, s.conditions.resolvedRefs, s.conditions.conflicted];
+}

@@ -1,0 +1,115 @@
+// networking.k8s.io/v1 Ingress -> IR and status. All served Ingresses share one HTTP listener (80)
+// and one HTTPS listener (443) with a virtual host per host, as ingress controllers do.
+import type { Ingress, IngressBackend, IngressPath } from "../resources/core.ts";
+import type { IrListener, IrRoute, IrRouteConfig, IrSecret, IrTlsChain, IrVirtualHost } from "../ir/types.ts";
+import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
+import type { Inputs } from "../translate/inputs.ts";
+import type { ClusterSet } from "../translate/services.ts";
+import { certificateSecret } from "../translate/secrets.ts";
+import { objectKey } from "../store/types.ts";
+import { ingressOptions } from "./annotations.ts";
+import { servedIngresses } from "./classes.ts";
+import { comparePaths, pathMatch } from "./paths.ts";
+
+export interface IngressTranslateOptions {
+  controller: string;
+  bindAddress: string;
+  nodeAddresses: readonly string[];
+}
+
+export interface IngressResult {
+  listeners: IrListener[];
+  routeConfigs: IrRouteConfig[];
+  status: ObjectStatus[];
+  problems: TranslateProblem[];
+}
+
+interface HostRoutes {
+  http: IrRoute[];
+  https: IrRoute[];
+  paths: Array<{ p: IngressPath; ing: Ingress; ri: number; pi: number }>;
+}
+
+export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, clusters: ClusterSet, secrets: Map<string, IrSecret>): IngressResult {
+  const out: IngressResult = { listeners: [], routeConfigs: [], status: [], problems: [] };
+  const served = servedIngresses(inp.ingresses, inp.ingressClasses, opts.controller);
+  if (served.length === 0) return out;
+  const hosts = new Map<string, HostRoutes>();
+  const chains: IrTlsChain[] = [];
+  let defaultRoute: { http: IrRoute; https: IrRoute } | undefined;
+
+  const backendAction = (ing: Ingress, b: IngressBackend, path: ReadonlyArray<string | number>, timeoutMs?: number): IrRoute["action"] => {
+    const ns = ing.metadata.namespace ?? "default";
+    const fail = (message: string): IrRoute["action"] => {
+      out.problems.push({ key: objectKey("Ingress", ns, ing.metadata.name), path, message });
+      // Like ingress-nginx: a missing Service is "unavailable", not a server error.
+      return { type: "direct", status: 503 };
+    };
+    if (!b.service) return fail(`resource backends (${b.resource?.kind ?? "?"}) are not supported; use a Service`);
+    const r = clusters.service(ns, b.service.name, b.service.port);
+    if (!r.ok) return fail(r.message);
+    return { type: "forward", backends: [{ cluster: r.cluster, weight: 1 }], mirrors: [], timeoutMs };
+  };
+
+  for (const ing of served) {
+    const o = ingressOptions(ing);
+    const ns = ing.metadata.namespace ?? "default";
+    (ing.spec.rules ?? []).forEach((rule, ri) => {
+      const host = rule.host ?? "*";
+      const hr = hosts.get(host) ?? { http: [], https: [], paths: [] };
+      hosts.set(host, hr);
+      (rule.http?.paths ?? []).forEach((p, pi) => hr.paths.push({ p, ing, ri, pi }));
+    });
+    if (ing.spec.defaultBackend && !defaultRoute) {
+      const action = backendAction(ing, ing.spec.defaultBackend, ["spec", "defaultBackend"], o.requestTimeoutMs);
+      const base = { name: `Ingress/${ns}/${ing.metadata.name}/default`, match: { path: { type: "PathPrefix" as const, value: "/" }, headers: [], query: [] } };
+      defaultRoute = { https: { ...base, action }, http: o.forceHttps ? { ...base, action: { type: "redirect", scheme: "https", port: 443, statusCode: 301 } } : { ...base, action } };
+    }
+    (ing.spec.tls ?? []).forEach((t, ti) => {
+      if (!t.secretName) return;
+      const secret = inp.secrets.get(`${ns}/${t.secretName}`);
+      const cert = secret ? certificateSecret(secret) : { ok: false as const, message: `Secret ${ns}/${t.secretName} not found` };
+      if (!cert.ok) {
+        out.problems.push({ key: objectKey("Ingress", ns, ing.metadata.name), path: ["spec", "tls", ti, "secretName"], message: cert.message });
+        return;
+      }
+      secrets.set(cert.secret.name, cert.secret);
+      chains.push({ name: `ingress/443/${ns}/${ing.metadata.name}/${ti}`, serverNames: t.hosts ?? [], mode: "terminate", certificates: [cert.secret.name], http: { routeConfig: "ingress/443" } });
+    });
+  }
+
+  for (const [, hr] of hosts) {
+    hr.paths.sort((a, b) => comparePaths(a.p, b.p));
+    for (const { p, ing, ri, pi } of hr.paths) {
+      const o = ingressOptions(ing);
+      const name = `Ingress/${ing.metadata.namespace}/${ing.metadata.name}/rule/${ri}/path/${pi}`;
+      const match = { path: pathMatch(p), headers: [], query: [] };
+      const action = backendAction(ing, p.backend, ["spec", "rules", ri, "http", "paths", pi, "backend"], o.requestTimeoutMs);
+      hr.https.push({ name, match, action });
+      hr.http.push(o.forceHttps ? { name, match, action: { type: "redirect", scheme: "https", port: 443, statusCode: 301 } } : { name, match, action });
+    }
+  }
+
+  const vhosts = (which: "http" | "https"): IrVirtualHost[] => {
+    const list: IrVirtualHost[] = [...hosts.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([host, hr]) => ({ name: host, domains: [host], routes: defaultRoute ? [...hr[which], defaultRoute[which]] : hr[which] }));
+    if (defaultRoute && !hosts.has("*")) list.push({ name: "*", domains: ["*"], routes: [defaultRoute[which]] });
+    return list;
+  };
+  out.routeConfigs.push({ name: "ingress/80", virtualHosts: vhosts("http") });
+  out.listeners.push({ name: "ingress/80", address: opts.bindAddress, extraAddresses: [], port: 80, http: { routeConfig: "ingress/80" }, tls: [], origins: served.map((i) => `${i.metadata.namespace}/${i.metadata.name}`) });
+  if (chains.length > 0) {
+    out.routeConfigs.push({ name: "ingress/443", virtualHosts: vhosts("https") });
+    out.listeners.push({ name: "ingress/443", address: opts.bindAddress, extraAddresses: [], port: 443, tls: chains, origins: served.map((i) => `${i.metadata.namespace}/${i.metadata.name}`) });
+  }
+  for (const ing of served) {
+    out.status.push({
+      kind: "Ingress",
+      namespace: ing.metadata.namespace ?? "default",
+      name: ing.metadata.name,
+      status: { loadBalancer: { ingress: opts.nodeAddresses.map((ip) => ({ ip })) } },
+    });
+  }
+  return out;
+}

@@ -1,0 +1,37 @@
+// translate + emit in one call: the whole pure pipeline from store objects to xDS and status.
+import type { ApplianceConfig } from "../config/types.ts";
+import type { Ir } from "../ir/types.ts";
+import type { StoredObject } from "../store/types.ts";
+import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
+import { translate, type TranslateOptions } from "../translate/index.ts";
+import { emitXds } from "../xds/emit/index.ts";
+import type { XdsResources } from "../xds/resources.ts";
+import { expandPool } from "../gateway/addresses.ts";
+
+export interface CompileInput {
+  objects: readonly StoredObject[];
+  config: ApplianceConfig;
+}
+
+export interface CompileResult {
+  ir: Ir;
+  status: ObjectStatus[];
+  problems: TranslateProblem[];
+  xds: XdsResources;
+}
+
+export function translateOptions(c: ApplianceConfig): TranslateOptions {
+  return {
+    controllerName: c.controllerName,
+    ingressController: c.ingressController,
+    bindAddress: c.exposure.bindAddress,
+    nodeAddresses: c.node.addresses,
+    addressPool: expandPool(c.exposure.addressPool),
+  };
+}
+
+export function compile({ objects, config }: CompileInput): CompileResult {
+  const t = translate(objects, translateOptions(config));
+  const xds = emitXds(t.ir, { xffNumTrustedHops: config.http.xffNumTrustedHops, transparent: config.datapath.mode !== "off" });
+  return { ...t, xds };
+}

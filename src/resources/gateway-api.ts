@@ -1,0 +1,183 @@
+// Gateway API objects (gateway.networking.k8s.io), as edgegate reads them after validation.
+// Field names follow the API exactly so a reader can check them against the spec.
+import type { ObjectMeta } from "../store/types.ts";
+
+export const GatewayGroup = "gateway.networking.k8s.io";
+
+export interface Typed<K extends string, S> {
+  apiVersion: string;
+  kind: K;
+  metadata: ObjectMeta;
+  spec: S;
+}
+
+export interface ParentReference {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+  sectionName?: string;
+  port?: number;
+}
+
+export interface BackendRef {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+  port?: number;
+  weight?: number;
+  filters?: HTTPRouteFilter[];
+}
+
+export interface LocalObjectReference {
+  group: string;
+  kind: string;
+  name: string;
+}
+
+export interface SecretObjectReference {
+  group?: string;
+  kind?: string;
+  namespace?: string;
+  name: string;
+}
+
+export type GatewayClass = Typed<"GatewayClass", { controllerName: string; description?: string; parametersRef?: unknown }>;
+
+export type ProtocolType = "HTTP" | "HTTPS" | "TLS" | "TCP" | "UDP" | string;
+
+export interface Listener {
+  name: string;
+  hostname?: string;
+  port: number;
+  protocol: ProtocolType;
+  tls?: {
+    mode?: "Terminate" | "Passthrough";
+    certificateRefs?: SecretObjectReference[];
+    options?: Record<string, string>;
+  };
+  allowedRoutes?: {
+    namespaces?: { from?: "All" | "Same" | "Selector" | "None"; selector?: LabelSelector };
+    kinds?: Array<{ group?: string; kind: string }>;
+  };
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }>;
+}
+
+export interface GatewaySpec {
+  gatewayClassName: string;
+  listeners: Listener[];
+  addresses?: Array<{ type?: string; value: string }>;
+  infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string>; parametersRef?: unknown };
+  tls?: {
+    frontend?: {
+      default?: FrontendTLSValidationConfig;
+      perPort?: Array<{ port: number; tls: FrontendTLSValidationConfig }>;
+    };
+    backend?: { clientCertificateRef?: SecretObjectReference };
+  };
+}
+
+export interface FrontendTLSValidationConfig {
+  validation?: { caCertificateRefs?: Array<{ group?: string; kind: string; name: string; namespace?: string }>; mode?: string };
+}
+
+export type Gateway = Typed<"Gateway", GatewaySpec>;
+
+export interface HTTPHeaderMatch {
+  type?: "Exact" | "RegularExpression";
+  name: string;
+  value: string;
+}
+export interface HTTPQueryParamMatch {
+  type?: "Exact" | "RegularExpression";
+  name: string;
+  value: string;
+}
+export interface HTTPRouteMatch {
+  path?: { type?: "Exact" | "PathPrefix" | "RegularExpression"; value?: string };
+  headers?: HTTPHeaderMatch[];
+  queryParams?: HTTPQueryParamMatch[];
+  method?: string;
+}
+
+export interface HTTPHeaderFilter {
+  set?: Array<{ name: string; value: string }>;
+  add?: Array<{ name: string; value: string }>;
+  remove?: string[];
+}
+
+export interface HTTPPathModifier {
+  type: "ReplaceFullPath" | "ReplacePrefixMatch";
+  replaceFullPath?: string;
+  replacePrefixMatch?: string;
+}
+
+export interface HTTPRouteFilter {
+  type: "RequestHeaderModifier" | "ResponseHeaderModifier" | "RequestMirror" | "RequestRedirect" | "URLRewrite" | "ExtensionRef" | "CORS";
+  requestHeaderModifier?: HTTPHeaderFilter;
+  responseHeaderModifier?: HTTPHeaderFilter;
+  requestMirror?: { backendRef: BackendRef; percent?: number; fraction?: { numerator: number; denominator?: number } };
+  requestRedirect?: { scheme?: "http" | "https"; hostname?: string; path?: HTTPPathModifier; port?: number; statusCode?: number };
+  urlRewrite?: { hostname?: string; path?: HTTPPathModifier };
+  extensionRef?: LocalObjectReference;
+  cors?: {
+    allowOrigins?: string[];
+    allowCredentials?: boolean;
+    allowMethods?: string[];
+    allowHeaders?: string[];
+    exposeHeaders?: string[];
+    maxAge?: number;
+  };
+}
+
+export interface HTTPRouteRule {
+  name?: string;
+  matches?: HTTPRouteMatch[];
+  filters?: HTTPRouteFilter[];
+  backendRefs?: BackendRef[];
+  timeouts?: { request?: string; backendRequest?: string };
+  retry?: { codes?: number[]; attempts?: number; backoff?: string };
+  sessionPersistence?: unknown;
+}
+
+export interface CommonRouteSpec {
+  parentRefs?: ParentReference[];
+  hostnames?: string[];
+}
+
+export type HTTPRoute = Typed<"HTTPRoute", CommonRouteSpec & { rules?: HTTPRouteRule[] }>;
+
+export interface GRPCMethodMatch {
+  type?: "Exact" | "RegularExpression";
+  service?: string;
+  method?: string;
+}
+export interface GRPCRouteRule {
+  name?: string;
+  matches?: Array<{ method?: GRPCMethodMatch; headers?: HTTPHeaderMatch[] }>;
+  filters?: HTTPRouteFilter[];
+  backendRefs?: BackendRef[];
+}
+export type GRPCRoute = Typed<"GRPCRoute", CommonRouteSpec & { rules?: GRPCRouteRule[] }>;
+
+export interface TLSRouteRule {
+  name?: string;
+  backendRefs?: BackendRef[];
+}
+export type TLSRoute = Typed<"TLSRoute", CommonRouteSpec & { rules: TLSRouteRule[] }>;
+
+export type ReferenceGrant = Typed<
+  "ReferenceGrant",
+  {
+    from: Array<{ group: string; kind: string; namespace: string }>;
+    to: Array<{ group: string; kind: string; name?: string }>;
+  }
+>;
+
+export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute";
+export type AnyRoute = HTTPRoute | GRPCRoute | TLSRoute;

@@ -1,0 +1,66 @@
+// One YAML file's text -> validated objects and problems. Pure: no file system access here.
+import { lineOf, parseYamlFile, type FieldPath, type YamlDocument } from "../../yaml/documents.ts";
+import { formatPath, type ObjectRef, type Problem, type Reporter } from "../../validate/problems.ts";
+import { validateObject } from "../../validate/object.ts";
+import { isObj } from "../../validate/fields.ts";
+import { objectKey, type StoredObject } from "../../store/types.ts";
+
+export interface FileLoad {
+  file: string;
+  objects: StoredObject[];
+  problems: Problem[];
+  /** Ignored kinds and other notes that do not fail validation. */
+  warnings: Problem[];
+  /** False when the file is not valid YAML: none of its objects can be trusted. */
+  syntaxOk: boolean;
+  /** Keys of objects that were found but are invalid (their last good version stays in force). */
+  invalidKeys: string[];
+}
+
+class DocReporter implements Reporter {
+  readonly found: Array<{ path: FieldPath; message: string }> = [];
+  error(path: FieldPath, message: string): void {
+    this.found.push({ path, message });
+  }
+  get count(): number {
+    return this.found.length;
+  }
+}
+
+function refOf(value: unknown): ObjectRef | undefined {
+  if (!isObj(value) || typeof value.kind !== "string" || !isObj(value.metadata) || typeof value.metadata.name !== "string") return undefined;
+  const ns = value.metadata.namespace;
+  return { kind: value.kind, name: value.metadata.name, namespace: typeof ns === "string" ? ns : undefined };
+}
+
+export function parseFile(file: string, text: string): FileLoad {
+  const parsed = parseYamlFile(file, text);
+  const out: FileLoad = { file, objects: [], problems: [], warnings: [], syntaxOk: parsed.errors.length === 0, invalidKeys: [] };
+  for (const e of parsed.errors) out.problems.push({ file, line: e.line, message: e.message });
+  for (const doc of parsed.documents) loadDocument(doc, out);
+  return out;
+}
+
+function loadDocument(doc: YamlDocument, out: FileLoad): void {
+  if (doc.value === null || doc.value === undefined) return; // an empty document, e.g. a trailing ---
+  const r = new DocReporter();
+  const verdict = validateObject(doc.value, r);
+  const ref = refOf(verdict.object ?? doc.value);
+  for (const f of r.found) {
+    out.problems.push({ file: doc.file, line: lineOf(doc, f.path), object: ref, path: formatPath(f.path) || undefined, message: f.message });
+  }
+  if (verdict.result === "ignored") {
+    out.warnings.push({ file: doc.file, line: doc.line, object: ref, message: verdict.reason });
+    return;
+  }
+  if (verdict.result === "invalid") {
+    if (ref) out.invalidKeys.push(objectKey(ref.kind, ref.namespace ?? (verdict.object?.metadata.namespace), ref.name));
+    return;
+  }
+  const o = verdict.object;
+  out.objects.push({
+    key: objectKey(o.kind, o.metadata.namespace, o.metadata.name),
+    object: o,
+    origin: { source: "file", file: doc.file, line: doc.line, text: doc.text },
+  });
+}

@@ -1,0 +1,60 @@
+// The translate stage: store objects -> IR + status. Pure (no I/O, no clock): the same objects and
+// options always give the same result, which `render` relies on for byte-identical output.
+import type { Ir, IrSecret } from "../ir/types.ts";
+import type { StoredObject } from "../store/types.ts";
+import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
+import { translateGateways } from "../gateway/index.ts";
+import { translateIngresses } from "../ingress/index.ts";
+import { indexInputs } from "./inputs.ts";
+import { ClusterSet } from "./services.ts";
+
+export interface TranslateOptions {
+  controllerName: string;
+  ingressController: string;
+  bindAddress: string;
+  /** The node's own addresses: reported in status, steered in host-network mode. */
+  nodeAddresses: readonly string[];
+  /** Addresses handed to Gateways without spec.addresses. */
+  addressPool: readonly string[];
+}
+
+export interface TranslateResult {
+  ir: Ir;
+  status: ObjectStatus[];
+  problems: TranslateProblem[];
+}
+
+const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+export function translate(objects: readonly StoredObject[], opts: TranslateOptions): TranslateResult {
+  const inp = indexInputs(objects);
+  const clusters = new ClusterSet(inp);
+  const secrets = new Map<string, IrSecret>();
+  const gw = translateGateways(inp, { controllerName: opts.controllerName, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses, pool: opts.addressPool }, clusters, secrets);
+  const ing = translateIngresses(inp, { controller: opts.ingressController, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses }, clusters, secrets);
+  const problems = [...gw.problems, ...ing.problems];
+
+  // Ingress shares the node with Gateways: a socket already taken by a Gateway wins.
+  const taken = new Set(gw.listeners.map((l) => `${l.address}:${l.port}`));
+  const ingressListeners = ing.listeners.filter((l) => {
+    if (!taken.has(`${l.address}:${l.port}`)) return true;
+    for (const o of l.origins) {
+      const [ns, name] = o.split("/");
+      problems.push({ key: `Ingress/${ns}/${name}`, path: [], message: `port ${l.port} on ${l.address} is already used by a Gateway; this Ingress is not served there` });
+    }
+    return false;
+  });
+
+  return {
+    ir: {
+      listeners: [...gw.listeners, ...ingressListeners].sort(byName),
+      routeConfigs: [...gw.routeConfigs, ...ing.routeConfigs].sort(byName),
+      clusters: clusters.list(),
+      secrets: [...secrets.values()].sort(byName),
+      apiListeners: gw.apiListeners.sort(byName),
+      datapath: { steering: gw.steering, policies: [], egress: [] },
+    },
+    status: [...gw.status, ...ing.status],
+    problems,
+  };
+}

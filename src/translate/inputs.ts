@@ -1,0 +1,123 @@
+// Indexes the store's objects by kind for translation. Pure.
+import type { StoredObject } from "../store/types.ts";
+import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, ReferenceGrant, TLSRoute } from "../resources/gateway-api.ts";
+import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Secret, Service } from "../resources/core.ts";
+
+export interface Inputs {
+  gatewayClasses: GatewayClass[];
+  gateways: Gateway[];
+  httpRoutes: HTTPRoute[];
+  grpcRoutes: GRPCRoute[];
+  tlsRoutes: TLSRoute[];
+  referenceGrants: ReferenceGrant[];
+  ingresses: Ingress[];
+  ingressClasses: IngressClass[];
+  services: Map<string, Service>;
+  /** By "namespace/service-name" (the kubernetes.io/service-name label). */
+  endpointSlices: Map<string, EndpointSlice[]>;
+  secrets: Map<string, Secret>;
+  configMaps: Map<string, ConfigMap>;
+  namespaceLabels: Map<string, Record<string, string>>;
+  /** Everything else registered by other stages (the datapath policy kind), by kind. */
+  other: Map<string, StoredObject[]>;
+  /** Store key -> stored object, to find an object's origin. */
+  byKey: Map<string, StoredObject>;
+}
+
+export const nsName = (ns: string | undefined, name: string): string => `${ns ?? "default"}/${name}`;
+
+/** Oldest first, then by namespace/name: the Gateway API's tie-breaker everywhere. */
+export function byAge<T extends { metadata: { creationTimestamp?: string; namespace?: string; name: string } }>(a: T, b: T): number {
+  const ta = a.metadata.creationTimestamp ?? "";
+  const tb = b.metadata.creationTimestamp ?? "";
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  const ka = nsName(a.metadata.namespace, a.metadata.name);
+  const kb = nsName(b.metadata.namespace, b.metadata.name);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+export function indexInputs(objects: readonly StoredObject[]): Inputs {
+  const inp: Inputs = {
+    gatewayClasses: [],
+    gateways: [],
+    httpRoutes: [],
+    grpcRoutes: [],
+    tlsRoutes: [],
+    referenceGrants: [],
+    ingresses: [],
+    ingressClasses: [],
+    services: new Map(),
+    endpointSlices: new Map(),
+    secrets: new Map(),
+    configMaps: new Map(),
+    namespaceLabels: new Map(),
+    other: new Map(),
+    byKey: new Map(),
+  };
+  for (const so of objects) {
+    inp.byKey.set(so.key, so);
+    const o = so.object;
+    const key = nsName(o.metadata.namespace, o.metadata.name);
+    // Validation has checked each kind's shape, so these casts are the typed boundary.
+    switch (o.kind) {
+      case "GatewayClass":
+        inp.gatewayClasses.push(o as unknown as GatewayClass);
+        break;
+      case "Gateway":
+        inp.gateways.push(o as unknown as Gateway);
+        break;
+      case "HTTPRoute":
+        inp.httpRoutes.push(o as unknown as HTTPRoute);
+        break;
+      case "GRPCRoute":
+        inp.grpcRoutes.push(o as unknown as GRPCRoute);
+        break;
+      case "TLSRoute":
+        inp.tlsRoutes.push(o as unknown as TLSRoute);
+        break;
+      case "ReferenceGrant":
+        inp.referenceGrants.push(o as unknown as ReferenceGrant);
+        break;
+      case "Ingress":
+        inp.ingresses.push(o as unknown as Ingress);
+        break;
+      case "IngressClass":
+        inp.ingressClasses.push(o as unknown as IngressClass);
+        break;
+      case "Service":
+        inp.services.set(key, o as unknown as Service);
+        break;
+      case "EndpointSlice": {
+        const slice = o as unknown as EndpointSlice;
+        const svc = nsName(o.metadata.namespace, o.metadata.labels?.["kubernetes.io/service-name"] ?? "");
+        const list = inp.endpointSlices.get(svc) ?? [];
+        list.push(slice);
+        inp.endpointSlices.set(svc, list);
+        break;
+      }
+      case "Secret":
+        inp.secrets.set(key, o as unknown as Secret);
+        break;
+      case "ConfigMap":
+        inp.configMaps.set(key, o as unknown as ConfigMap);
+        break;
+      case "Namespace":
+        inp.namespaceLabels.set(o.metadata.name, o.metadata.labels ?? {});
+        break;
+      default: {
+        const list = inp.other.get(o.kind) ?? [];
+        list.push(so);
+        inp.other.set(o.kind, list);
+      }
+    }
+  }
+  for (const list of [inp.gatewayClasses, inp.gateways, inp.httpRoutes, inp.grpcRoutes, inp.tlsRoutes, inp.ingresses, inp.ingressClasses]) {
+    (list as Array<{ metadata: { creationTimestamp?: string; namespace?: string; name: string } }>).sort(byAge);
+  }
+  return inp;
+}
+
+export function namespaceLabels(inp: Inputs, ns: string): Record<string, string> {
+  // A namespace without a Namespace object still has the label Kubernetes always sets.
+  return { "kubernetes.io/metadata.name": ns, ...(inp.namespaceLabels.get(ns) ?? {}) };
+}

@@ -1,0 +1,102 @@
+// Service references -> clusters with endpoints. Shared by Gateway API and Ingress translation.
+import type { IrCluster, IrEndpoint } from "../ir/types.ts";
+import type { Service, ServicePort } from "../resources/core.ts";
+import { EndpointsAnnotation } from "../resources/core.ts";
+import { parseEndpointList } from "../resources/endpoints.ts";
+import { nsName, type Inputs } from "./inputs.ts";
+
+export type Resolution =
+  | { ok: true; cluster: string }
+  | { ok: false; reason: "BackendNotFound" | "UnsupportedProtocol"; message: string };
+
+export type Protocol = IrCluster["protocol"];
+
+export function clusterName(ns: string, service: string, port: number, protocol?: Protocol): string {
+  return protocol ? `${ns}/${service}/${port}/${protocol}` : `${ns}/${service}/${port}`;
+}
+
+function protocolOf(p: ServicePort): { protocol: Protocol; websocket: boolean } | { error: string } {
+  switch (p.appProtocol ?? "") {
+    case "":
+    case "http":
+    case "HTTP":
+      return { protocol: "http1", websocket: true };
+    case "kubernetes.io/h2c":
+    case "h2c":
+    case "grpc":
+      return { protocol: "h2c", websocket: false };
+    case "kubernetes.io/ws":
+      return { protocol: "http1", websocket: true };
+    default:
+      return { error: `appProtocol ${JSON.stringify(p.appProtocol)} is not supported (supported: kubernetes.io/h2c, kubernetes.io/ws, http)` };
+  }
+}
+
+/** Collects the clusters one translation refers to, each built once. */
+export class ClusterSet {
+  private readonly clusters = new Map<string, IrCluster>();
+  constructor(private readonly inp: Inputs) {}
+
+  /**
+   * Resolves a Service port to a cluster. `want` forces a protocol (GRPCRoute backends are h2c,
+   * TLSRoute backends raw TCP), which gets its own cluster name if the Service says otherwise.
+   */
+  service(ns: string, name: string, port: { number?: number; name?: string }, want?: Protocol): Resolution {
+    const svc = this.inp.services.get(nsName(ns, name));
+    if (!svc) return { ok: false, reason: "BackendNotFound", message: `Service ${ns}/${name} not found` };
+    const sp = (svc.spec.ports ?? []).find((p) => (port.number !== undefined ? p.port === port.number : p.name === port.name));
+    if (!sp && svc.spec.type !== "ExternalName") {
+      const desc = port.number !== undefined ? `port ${port.number}` : `port named ${JSON.stringify(port.name)}`;
+      return { ok: false, reason: "BackendNotFound", message: `Service ${ns}/${name} has no ${desc}` };
+    }
+    const servicePort: ServicePort = sp ?? { port: port.number ?? 0 };
+    const proto = protocolOf(servicePort);
+    if ("error" in proto) return { ok: false, reason: "UnsupportedProtocol", message: `Service ${ns}/${name} port ${servicePort.port}: ${proto.error}` };
+    const protocol = want ?? proto.protocol;
+    const cname = clusterName(ns, name, servicePort.port, protocol === proto.protocol ? undefined : protocol);
+    if (!this.clusters.has(cname)) {
+      this.clusters.set(cname, { name: cname, protocol, websocket: protocol === "http1" && proto.websocket, ...this.endpoints(svc, servicePort) });
+    }
+    return { ok: true, cluster: cname };
+  }
+
+  list(): IrCluster[] {
+    return [...this.clusters.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  private endpoints(svc: Service, sp: ServicePort): { endpoints: IrEndpoint[]; dns?: IrCluster["dns"] } {
+    const ns = svc.metadata.namespace ?? "default";
+    const target = typeof sp.targetPort === "number" ? sp.targetPort : sp.targetPort === undefined ? sp.port : undefined;
+    if (svc.spec.type === "ExternalName" && svc.spec.externalName) {
+      return { endpoints: [], dns: { hostname: svc.spec.externalName, port: target ?? sp.port } };
+    }
+    const ann = svc.metadata.annotations?.[EndpointsAnnotation];
+    if (ann !== undefined) {
+      const eps = parseEndpointList(ann).endpoints;
+      const dns = eps.find((e) => e.dns);
+      // A DNS name among static endpoints: Envoy resolves it (one name per cluster, like ExternalName).
+      if (dns) return { endpoints: [], dns: { hostname: dns.host, port: dns.port ?? target ?? sp.port } };
+      return { endpoints: eps.map((e) => ({ address: e.host, port: e.port ?? target ?? sp.port })) };
+    }
+    const out: IrEndpoint[] = [];
+    const seen = new Set<string>();
+    for (const slice of this.inp.endpointSlices.get(nsName(ns, svc.metadata.name)) ?? []) {
+      if (slice.addressType === "FQDN") continue;
+      // EndpointSlice ports carry the Service port's name; a named targetPort is resolved here.
+      const slicePort = (slice.ports ?? []).find((p) => (p.name ?? "") === (sp.name ?? "")) ?? (slice.ports?.length === 1 && !sp.name ? slice.ports[0] : undefined);
+      const port = slicePort?.port ?? target;
+      if (port === undefined) continue;
+      for (const ep of slice.endpoints ?? []) {
+        if (ep.conditions?.ready === false) continue;
+        for (const a of ep.addresses) {
+          const k = `${a}:${port}`;
+          if (seen.has(k)) continue;
+          seen.add(k);
+          out.push({ address: a, port });
+        }
+      }
+    }
+    out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
+    return { endpoints: out };
+  }
+}

@@ -1,0 +1,197 @@
+// HTTPRoute, GRPCRoute and TLSRoute specs.
+import type { KubeObject } from "../../store/types.ts";
+import type { FieldPath } from "../../yaml/documents.ts";
+import type { Reporter } from "../problems.ts";
+import { int, known, list, obj, objItems, str, type Obj } from "../fields.ts";
+import * as n from "../names.ts";
+import { checkRegex, validateBackendRef, validateFilters, validateHeaderMatches, validateParentRefs } from "./refs.ts";
+
+function validateCommon(r: Reporter, spec: Obj, sp: FieldPath, hostnames: boolean): void {
+  validateParentRefs(r, spec, sp);
+  if (!hostnames) return;
+  const hosts = list(r, spec, "hostnames", sp, { max: 16 });
+  hosts?.forEach((h, i) => {
+    if (typeof h !== "string") r.error([...sp, "hostnames", i], "must be a string");
+    else validateHostname(r, h, [...sp, "hostnames", i]);
+  });
+}
+
+function validateHostname(r: Reporter, h: string, p: FieldPath): void {
+  if (!n.hostname.pattern!.test(h) || h.length > 253) r.error(p, `${JSON.stringify(h)} is not ${n.hostname.patternName}`);
+}
+
+function validateRuleName(r: Reporter, rule: Obj, p: FieldPath, names: Map<string, number>, i: number): void {
+  const name = str(r, rule, "name", p, n.sectionName);
+  if (name === undefined) return;
+  const prev = names.get(name);
+  if (prev !== undefined) r.error([...p, "name"], `rule name ${JSON.stringify(name)} is already used by spec.rules[${prev}]`);
+  else names.set(name, i);
+}
+
+const httpFilterTypes = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "RequestRedirect", "URLRewrite", "ExtensionRef", "CORS"] as const;
+const backendFilterTypes = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "ExtensionRef"] as const;
+const methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+
+export function validateHTTPRoute(o: KubeObject, r: Reporter): void {
+  const spec = obj(r, o, "spec", [], true);
+  if (!spec) return;
+  const sp = ["spec"];
+  known(r, spec, sp, ["parentRefs", "hostnames", "rules", "useDefaultGateways"]);
+  validateCommon(r, spec, sp, true);
+  const rules = objItems(r, list(r, spec, "rules", sp, { max: 16 }), [...sp, "rules"]);
+  const names = new Map<string, number>();
+  let totalMatches = 0;
+  rules.forEach(([rule, p], i) => {
+    known(r, rule, p, ["name", "matches", "filters", "backendRefs", "timeouts", "retry", "sessionPersistence"]);
+    validateRuleName(r, rule, p, names, i);
+    const matches = objItems(r, list(r, rule, "matches", p, { max: 64 }), [...p, "matches"]);
+    totalMatches += matches.length;
+    for (const [m, mp] of matches) {
+      known(r, m, mp, ["path", "headers", "queryParams", "method"]);
+      const path = obj(r, m, "path", mp);
+      if (path) validatePathMatch(r, path, [...mp, "path"]);
+      validateHeaderMatches(r, m, mp);
+      for (const [q, qp] of objItems(r, list(r, m, "queryParams", mp, { max: 16 }), [...mp, "queryParams"])) {
+        known(r, q, qp, ["type", "name", "value"]);
+        str(r, q, "type", qp, { oneOf: ["Exact", "RegularExpression"] });
+        str(r, q, "name", qp, { required: true, min: 1, max: 256, pattern: /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, patternName: "a valid query parameter name" });
+        str(r, q, "value", qp, { required: true, min: 1, max: 1024 });
+        if (q.type === "RegularExpression" && typeof q.value === "string") checkRegex(r, q.value, [...qp, "value"]);
+      }
+      str(r, m, "method", mp, { oneOf: methods });
+    }
+    const filters = objItems(r, list(r, rule, "filters", p, { max: 16 }), [...p, "filters"]);
+    validateFilters(
+      r,
+      filters.map(([f]) => f),
+      [...p, "filters"],
+      { types: httpFilterTypes },
+    );
+    for (const [b, bp] of objItems(r, list(r, rule, "backendRefs", p, { max: 16 }), [...p, "backendRefs"])) {
+      validateBackendRef(r, b, bp, { weight: true, filters: (fs, fp) => validateFilters(r, fs, fp, { types: backendFilterTypes }) });
+    }
+    const hasRedirect = filters.some(([f]) => f.type === "RequestRedirect");
+    if (hasRedirect && Array.isArray(rule.backendRefs) && rule.backendRefs.length > 0) r.error([...p, "backendRefs"], "must be empty when a RequestRedirect filter is used");
+    const timeouts = obj(r, rule, "timeouts", p);
+    if (timeouts) {
+      const tp = [...p, "timeouts"];
+      known(r, timeouts, tp, ["request", "backendRequest"]);
+      const req = str(r, timeouts, "request", tp, n.duration);
+      const be = str(r, timeouts, "backendRequest", tp, n.duration);
+      if (req !== undefined && be !== undefined && n.durationMs(req) !== 0 && n.durationMs(be) > n.durationMs(req)) {
+        r.error([...tp, "backendRequest"], "backendRequest timeout cannot be longer than request timeout");
+      }
+    }
+    const retry = obj(r, rule, "retry", p);
+    if (retry) {
+      const rp = [...p, "retry"];
+      known(r, retry, rp, ["codes", "attempts", "backoff"]);
+      list(r, retry, "codes", rp)?.forEach((c, ci) => {
+        if (typeof c !== "number" || !Number.isInteger(c) || c < 400 || c > 599) r.error([...rp, "codes", ci], `must be an HTTP status code between 400 and 599 (got ${JSON.stringify(c)})`);
+      });
+      int(r, retry, "attempts", rp, { min: 0 });
+      str(r, retry, "backoff", rp, n.duration);
+    }
+  });
+  if (totalMatches > 128) r.error([...sp, "rules"], `must have at most 128 matches in total across all rules (got ${totalMatches})`);
+}
+
+function validatePathMatch(r: Reporter, path: Obj, p: FieldPath): void {
+  known(r, path, p, ["type", "value"]);
+  const type = str(r, path, "type", p, { oneOf: ["Exact", "PathPrefix", "RegularExpression"] }) ?? "PathPrefix";
+  const value = str(r, path, "value", p, { max: 1024 });
+  if (value === undefined) return;
+  const vp = [...p, "value"];
+  if (type === "RegularExpression") {
+    checkRegex(r, value, vp);
+    return;
+  }
+  if (!value.startsWith("/")) {
+    r.error(vp, `must be an absolute path starting with '/' when type is ${type} (got ${JSON.stringify(value)})`);
+    return;
+  }
+  if (value.includes("//")) r.error(vp, "must not contain '//'");
+  else if (/(^|\/)\.\.?(\/|$)/.test(value)) r.error(vp, "must not contain '/./' or '/../' segments");
+  else if (/[#?]/.test(value)) r.error(vp, "must not contain '#' or '?' (use queryParams to match the query)");
+  else if (/%2f|%2F/.test(value)) r.error(vp, "must not contain '%2f' or '%2F'");
+}
+
+export function validateGRPCRoute(o: KubeObject, r: Reporter): void {
+  const spec = obj(r, o, "spec", [], true);
+  if (!spec) return;
+  const sp = ["spec"];
+  known(r, spec, sp, ["parentRefs", "hostnames", "rules"]);
+  validateCommon(r, spec, sp, true);
+  const rules = objItems(r, list(r, spec, "rules", sp, { max: 16 }), [...sp, "rules"]);
+  const names = new Map<string, number>();
+  rules.forEach(([rule, p], i) => {
+    known(r, rule, p, ["name", "matches", "filters", "backendRefs", "sessionPersistence"]);
+    validateRuleName(r, rule, p, names, i);
+    for (const [m, mp] of objItems(r, list(r, rule, "matches", p, { max: 64 }), [...p, "matches"])) {
+      known(r, m, mp, ["method", "headers"]);
+      const method = obj(r, m, "method", mp);
+      if (method) {
+        const xp = [...mp, "method"];
+        known(r, method, xp, ["type", "service", "method"]);
+        const type = str(r, method, "type", xp, { oneOf: ["Exact", "RegularExpression"] }) ?? "Exact";
+        const svc = str(r, method, "service", xp, { max: 1024 });
+        const meth = str(r, method, "method", xp, { max: 1024 });
+        if (svc === undefined && meth === undefined) r.error(xp, "one or both of service and method must be specified");
+        if (type === "Exact") {
+          if (svc !== undefined && !/^(?:[A-Za-z_][A-Za-z_0-9]*\.)*[A-Za-z_][A-Za-z_0-9]*$/.test(svc)) r.error([...xp, "service"], `${JSON.stringify(svc)} is not a valid gRPC service name`);
+          if (meth !== undefined && !/^[A-Za-z_][A-Za-z_0-9]*$/.test(meth)) r.error([...xp, "method"], `${JSON.stringify(meth)} is not a valid gRPC method name`);
+        } else {
+          if (svc !== undefined) checkRegex(r, svc, [...xp, "service"]);
+          if (meth !== undefined) checkRegex(r, meth, [...xp, "method"]);
+        }
+      }
+      validateHeaderMatches(r, m, mp);
+    }
+    const filters = objItems(r, list(r, rule, "filters", p, { max: 16 }), [...p, "filters"]);
+    validateFilters(
+      r,
+      filters.map(([f]) => f),
+      [...p, "filters"],
+      { types: ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "ExtensionRef"] },
+    );
+    for (const [b, bp] of objItems(r, list(r, rule, "backendRefs", p, { max: 16 }), [...p, "backendRefs"])) {
+      validateBackendRef(r, b, bp, { weight: true, filters: (fs, fp) => validateFilters(r, fs, fp, { types: backendFilterTypes }) });
+    }
+  });
+}
+
+export function validateTLSRoute(o: KubeObject, r: Reporter): void {
+  const spec = obj(r, o, "spec", [], true);
+  if (!spec) return;
+  const sp = ["spec"];
+  known(r, spec, sp, ["parentRefs", "hostnames", "rules"]);
+  validateCommon(r, spec, sp, true);
+  const rules = objItems(r, list(r, spec, "rules", sp, { required: true, min: 1, max: 1 }), [...sp, "rules"]);
+  const names = new Map<string, number>();
+  rules.forEach(([rule, p], i) => {
+    known(r, rule, p, ["name", "backendRefs"]);
+    validateRuleName(r, rule, p, names, i);
+    for (const [b, bp] of objItems(r, list(r, rule, "backendRefs", p, { required: true, min: 1, max: 16 }), [...p, "backendRefs"])) {
+      validateBackendRef(r, b, bp, { weight: true });
+    }
+  });
+}
+
+export function validateReferenceGrant(o: KubeObject, r: Reporter): void {
+  const spec = obj(r, o, "spec", [], true);
+  if (!spec) return;
+  const sp = ["spec"];
+  known(r, spec, sp, ["from", "to"]);
+  for (const [f, fp] of objItems(r, list(r, spec, "from", sp, { required: true, min: 1, max: 16 }), [...sp, "from"])) {
+    known(r, f, fp, ["group", "kind", "namespace"]);
+    str(r, f, "group", fp, { ...n.group, required: true });
+    str(r, f, "kind", fp, { ...n.kind, required: true });
+    str(r, f, "namespace", fp, { ...n.namespace, required: true });
+  }
+  for (const [t, tp] of objItems(r, list(r, spec, "to", sp, { required: true, min: 1, max: 16 }), [...sp, "to"])) {
+    known(r, t, tp, ["group", "kind", "name"]);
+    str(r, t, "group", tp, { ...n.group, required: true });
+    str(r, t, "kind", tp, { ...n.kind, required: true });
+    str(r, t, "name", tp, n.objectName);
+  }
+}

@@ -1,0 +1,127 @@
+// The kinds edgegate reads, and the checks every object gets (apiVersion, kind, metadata).
+import type { KubeObject } from "../store/types.ts";
+import type { Reporter } from "./problems.ts";
+import { isObj, obj, str } from "./fields.ts";
+import * as n from "./names.ts";
+import { validateGateway, validateGatewayClass } from "./kinds/gateway.ts";
+import { validateGRPCRoute, validateHTTPRoute, validateReferenceGrant, validateTLSRoute } from "./kinds/routes.ts";
+import { validateIngress, validateIngressClass } from "./kinds/ingress.ts";
+import { validateConfigMap, validateEndpointSlice, validateNamespace, validateSecret, validateService } from "./kinds/core.ts";
+
+export interface KindInfo {
+  group: string;
+  versions: readonly string[];
+  kind: string;
+  namespaced: boolean;
+  validate(o: KubeObject, r: Reporter): void;
+}
+
+const gw = "gateway.networking.k8s.io";
+const kinds: KindInfo[] = [
+  { group: gw, versions: ["v1", "v1beta1"], kind: "GatewayClass", namespaced: false, validate: validateGatewayClass },
+  { group: gw, versions: ["v1", "v1beta1"], kind: "Gateway", namespaced: true, validate: validateGateway },
+  { group: gw, versions: ["v1", "v1beta1"], kind: "HTTPRoute", namespaced: true, validate: validateHTTPRoute },
+  { group: gw, versions: ["v1"], kind: "GRPCRoute", namespaced: true, validate: validateGRPCRoute },
+  { group: gw, versions: ["v1", "v1alpha2", "v1alpha3"], kind: "TLSRoute", namespaced: true, validate: validateTLSRoute },
+  { group: gw, versions: ["v1", "v1beta1"], kind: "ReferenceGrant", namespaced: true, validate: validateReferenceGrant },
+  { group: "networking.k8s.io", versions: ["v1"], kind: "Ingress", namespaced: true, validate: validateIngress },
+  { group: "networking.k8s.io", versions: ["v1"], kind: "IngressClass", namespaced: false, validate: validateIngressClass },
+  { group: "", versions: ["v1"], kind: "Service", namespaced: true, validate: validateService },
+  { group: "discovery.k8s.io", versions: ["v1"], kind: "EndpointSlice", namespaced: true, validate: validateEndpointSlice },
+  { group: "", versions: ["v1"], kind: "Secret", namespaced: true, validate: validateSecret },
+  { group: "", versions: ["v1"], kind: "ConfigMap", namespaced: true, validate: validateConfigMap },
+  { group: "", versions: ["v1"], kind: "Namespace", namespaced: false, validate: validateNamespace },
+];
+
+/** Other modules (the datapath's policy kind) add their kinds here at start-up. */
+export function registerKind(k: KindInfo): void {
+  if (!kinds.some((x) => x.group === k.group && x.kind === k.kind)) kinds.push(k);
+}
+
+export function findKind(kind: string): KindInfo | undefined {
+  return kinds.find((k) => k.kind === kind);
+}
+
+// Kinds that appear next to Gateway API objects in real manifests (the conformance suite's, Helm
+// charts) but that edgegate has no use for: reported as ignored, not as errors.
+const ignored = new Set([
+  "apps/Deployment",
+  "apps/StatefulSet",
+  "apps/DaemonSet",
+  "apps/ReplicaSet",
+  "/Pod",
+  "/ServiceAccount",
+  "/Endpoints",
+  "rbac.authorization.k8s.io/Role",
+  "rbac.authorization.k8s.io/RoleBinding",
+  "rbac.authorization.k8s.io/ClusterRole",
+  "rbac.authorization.k8s.io/ClusterRoleBinding",
+  `${gw}/TCPRoute`,
+  `${gw}/UDPRoute`,
+  `${gw}/BackendTLSPolicy`,
+  `${gw}/ListenerSet`,
+  `${gw}/XListenerSet`,
+  `${gw}/BackendLBPolicy`,
+]);
+
+export type ObjectVerdict =
+  | { result: "ok"; object: KubeObject; info: KindInfo }
+  | { result: "ignored"; object: KubeObject; reason: string }
+  | { result: "invalid"; object?: KubeObject };
+
+function splitApiVersion(v: string): { group: string; version: string } {
+  const i = v.lastIndexOf("/");
+  return i < 0 ? { group: "", version: v } : { group: v.slice(0, i), version: v.slice(i + 1) };
+}
+
+/**
+ * Checks the envelope (apiVersion, kind, metadata) and then the kind's own rules. Returns the
+ * object with its namespace defaulted, so the rest of the pipeline never has to.
+ */
+export function validateObject(value: unknown, r: Reporter): ObjectVerdict {
+  if (!isObj(value)) {
+    r.error([], `a document must be a Kubernetes object with apiVersion, kind and metadata (got ${Array.isArray(value) ? "a list" : typeof value})`);
+    return { result: "invalid" };
+  }
+  const before = r.count;
+  const apiVersion = str(r, value, "apiVersion", [], { required: true, min: 1 });
+  const kind = str(r, value, "kind", [], { required: true, min: 1 });
+  const meta = obj(r, value, "metadata", [], true);
+  if (apiVersion === undefined || kind === undefined || !meta) return { result: "invalid" };
+  const { group, version } = splitApiVersion(apiVersion);
+  const info = kinds.find((k) => k.kind === kind && k.group === group);
+  const metaOk = validateMeta(r, meta, info?.namespaced ?? true);
+  const object = value as KubeObject;
+  if (info && info.namespaced && object.metadata.namespace === undefined && metaOk) object.metadata = { ...object.metadata, namespace: "default" };
+  if (!info) {
+    if (ignored.has(`${group}/${kind}`)) return { result: "ignored", object, reason: `edgegate does not serve ${kind} (${apiVersion}); ignored` };
+    const sameKind = kinds.find((k) => k.kind === kind);
+    if (sameKind) r.error(["apiVersion"], `${kind} is served as ${sameKind.versions.map((v) => (sameKind.group ? `${sameKind.group}/${v}` : v)).join(" or ")}, not ${apiVersion}`);
+    else {
+      const caseMatch = kinds.find((k) => k.kind.toLowerCase() === kind.toLowerCase());
+      r.error(["kind"], `unknown kind ${JSON.stringify(kind)} in ${apiVersion}${caseMatch ? ` (did you mean ${caseMatch.kind}?)` : ""}`);
+    }
+    return { result: "invalid", object };
+  }
+  if (!info.versions.includes(version)) {
+    r.error(["apiVersion"], `${kind} is served as ${info.versions.map((v) => (group ? `${group}/${v}` : v)).join(" or ")}, not ${apiVersion}`);
+    return { result: "invalid", object };
+  }
+  if (r.count === before) info.validate(object, r);
+  return r.count === before ? { result: "ok", object, info } : { result: "invalid", object };
+}
+
+function validateMeta(r: Reporter, meta: Record<string, unknown>, namespaced: boolean): boolean {
+  const before = r.count;
+  str(r, meta, "name", ["metadata"], { required: true, max: 253, pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, patternName: "a valid object name (lower case RFC 1123 subdomain)" });
+  if (namespaced) str(r, meta, "namespace", ["metadata"], n.namespace);
+  for (const k of ["labels", "annotations"]) {
+    const m = obj(r, meta, k, ["metadata"]);
+    for (const [key, v] of Object.entries(m ?? {})) {
+      if (typeof v !== "string") r.error(["metadata", k, key], `must be a string (quote it: "${String(v)}")`);
+    }
+  }
+  const gen = meta.generation;
+  if (gen !== undefined && (typeof gen !== "number" || !Number.isInteger(gen) || gen < 1)) r.error(["metadata", "generation"], "must be a positive integer");
+  return r.count === before;
+}

@@ -1,0 +1,44 @@
+// IR clusters -> Envoy Cluster and ClusterLoadAssignment. Endpoints travel over EDS so that an
+// endpoint change never touches listeners or routes; DNS names use LOGICAL_DNS, which proxyless
+// gRPC clients also understand.
+import { create } from "@bufbuild/protobuf";
+import { ClusterSchema, Cluster_DiscoveryType, Cluster_LbPolicy, Cluster_DnsLookupFamily, type Cluster } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { HttpProtocolOptionsSchema } from "../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
+import type { IrCluster } from "../../ir/types.ts";
+import type { LbEndpointSchema } from "../../gen/envoy/config/endpoint/v3/endpoint_components_pb.js";
+import type { Any } from "@bufbuild/protobuf/wkt";
+import { ads, duration, pack, socketAddress, type Init } from "./common.ts";
+
+const HttpOptionsName = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+export function emitCluster(c: IrCluster): Cluster {
+  const protocolOptions: Record<string, Any> = c.protocol === "h2c" ? { [HttpOptionsName]: pack(HttpProtocolOptionsSchema, { upstreamProtocolOptions: { case: "explicitHttpConfig", value: { protocolConfig: { case: "http2ProtocolOptions", value: {} } } } }) } : {};
+  const common: Init<typeof ClusterSchema> = {
+    name: c.name,
+    connectTimeout: duration(5_000),
+    lbPolicy: Cluster_LbPolicy.ROUND_ROBIN,
+    typedExtensionProtocolOptions: protocolOptions,
+  };
+  if (c.dns) {
+    return create(ClusterSchema, {
+      ...common,
+      clusterDiscoveryType: { case: "type", value: Cluster_DiscoveryType.LOGICAL_DNS },
+      dnsLookupFamily: Cluster_DnsLookupFamily.V4_PREFERRED,
+      loadAssignment: { clusterName: c.name, endpoints: [{ lbEndpoints: [{ hostIdentifier: { case: "endpoint", value: { address: socketAddress(c.dns.hostname, c.dns.port) } } }] }] },
+    });
+  }
+  return create(ClusterSchema, {
+    ...common,
+    clusterDiscoveryType: { case: "type", value: Cluster_DiscoveryType.EDS },
+    edsClusterConfig: { edsConfig: ads() },
+  });
+}
+
+export function emitEndpoints(c: IrCluster): ClusterLoadAssignment | undefined {
+  if (c.dns) return undefined;
+  return create(ClusterLoadAssignmentSchema, {
+    clusterName: c.name,
+    endpoints: [{ lbEndpoints: c.endpoints.map((e): Init<typeof LbEndpointSchema> => ({ hostIdentifier: { case: "endpoint", value: { address: socketAddress(e.address, e.port) } } })) }],
+  });
+}

@@ -1,0 +1,20 @@
+// The emit stage: IR -> Envoy xDS resources. Pure and deterministic (the IR is already sorted).
+import type { Ir, IrRouteConfig } from "../../ir/types.ts";
+import type { XdsResources } from "../resources.ts";
+import { emitApiListener, emitListener } from "./listeners.ts";
+import { emitRouteConfig } from "./routes.ts";
+import { emitCluster, emitEndpoints } from "./clusters.ts";
+import { emitSecret } from "./secrets.ts";
+import type { EmitOptions } from "./options.ts";
+
+export function emitXds(ir: Ir, o: EmitOptions): XdsResources {
+  const rcs = new Map<string, IrRouteConfig>(ir.routeConfigs.map((rc) => [rc.name, rc]));
+  const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
+  return {
+    listeners: [...ir.listeners.map((l) => emitListener(l, rcs, o)), ...ir.apiListeners.map(emitApiListener)],
+    routes: ir.routeConfigs.map((rc) => emitRouteConfig(rc, proxyless.has(rc.name))),
+    clusters: ir.clusters.map(emitCluster),
+    endpoints: ir.clusters.flatMap((c) => emitEndpoints(c) ?? []),
+    secrets: ir.secrets.map(emitSecret),
+  };
+}

@@ -1,0 +1,117 @@
+// IR listeners -> Envoy Listener resources: HTTP connection managers on RDS, TLS filter chains by
+// SNI with certificates over SDS, tcp_proxy for TLS passthrough, api_listeners for proxyless gRPC.
+import { create } from "@bufbuild/protobuf";
+import { ListenerSchema, type Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
+import type { FilterChainSchema, FilterSchema } from "../../gen/envoy/config/listener/v3/listener_components_pb.js";
+import {
+  HttpConnectionManagerSchema,
+  HttpConnectionManager_CodecType,
+  type HttpFilterSchema,
+} from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
+import { CorsSchema } from "../../gen/envoy/extensions/filters/http/cors/v3/cors_pb.js";
+import { TcpProxySchema } from "../../gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
+import { TlsInspectorSchema } from "../../gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.js";
+import { DownstreamTlsContextSchema } from "../../gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
+import { StdoutAccessLogSchema } from "../../gen/envoy/extensions/access_loggers/stream/v3/stream_pb.js";
+import type { IrApiListener, IrListener, IrRouteConfig, IrTlsChain } from "../../ir/types.ts";
+import { ads, duration, socketAddress, typed, type Init } from "./common.ts";
+import { CorsFilterName, InvalidBackendCluster, usesCors } from "./routes.ts";
+import type { EmitOptions } from "./options.ts";
+
+function hcm(statPrefix: string, routeConfig: string, cors: boolean, o: EmitOptions): Init<typeof FilterSchema> {
+  const filters: Array<Init<typeof HttpFilterSchema>> = [];
+  if (cors) filters.push(typed(CorsFilterName, CorsSchema, {}));
+  filters.push(typed("envoy.filters.http.router", RouterSchema, {}));
+  return typed("envoy.filters.network.http_connection_manager", HttpConnectionManagerSchema, {
+    statPrefix,
+    codecType: HttpConnectionManager_CodecType.AUTO,
+    routeSpecifier: { case: "rds", value: { routeConfigName: routeConfig, configSource: ads() } },
+    httpFilters: filters,
+    // The client address comes from the connection (the datapath keeps it), appended to XFF;
+    // only xffNumTrustedHops proxies in front are believed. Envoy then sets X-Envoy-External-Address.
+    useRemoteAddress: true,
+    xffNumTrustedHops: o.xffNumTrustedHops,
+    normalizePath: true,
+    mergeSlashes: true,
+    // Host "foo.com:8080" must match virtual host "foo.com", as the Gateway API expects.
+    stripPortMode: { case: "stripAnyHostPort", value: true },
+    upgradeConfigs: [{ upgradeType: "websocket" }],
+    // Envoy's edge hardening defaults (docs: "Configuring Envoy as an edge proxy").
+    commonHttpProtocolOptions: { idleTimeout: duration(3_600_000) },
+    http2ProtocolOptions: { maxConcurrentStreams: 100, initialStreamWindowSize: 65_536, initialConnectionWindowSize: 1_048_576 },
+    streamIdleTimeout: duration(300_000),
+    requestHeadersTimeout: duration(10_000),
+    accessLog: [typed("envoy.access_loggers.stdout", StdoutAccessLogSchema, {})],
+  });
+}
+
+function tcpProxy(chain: IrTlsChain): Init<typeof FilterSchema> {
+  const backends = chain.tcp?.backends ?? [];
+  const name = (c: string | undefined): string => c ?? InvalidBackendCluster;
+  return typed("envoy.filters.network.tcp_proxy", TcpProxySchema, {
+    statPrefix: chain.tcp?.statPrefix ?? chain.name,
+    clusterSpecifier:
+      backends.length === 1
+        ? { case: "cluster", value: name(backends[0]!.cluster) }
+        : { case: "weightedClusters", value: { clusters: backends.map((b) => ({ name: name(b.cluster), weight: b.weight })) } },
+  });
+}
+
+function tlsChain(listener: IrListener, chain: IrTlsChain, rcs: Map<string, IrRouteConfig>, o: EmitOptions): Init<typeof FilterChainSchema> {
+  const fc: Init<typeof FilterChainSchema> = {
+    name: chain.name,
+    filterChainMatch: { serverNames: chain.serverNames, transportProtocol: "tls" },
+  };
+  if (chain.mode === "terminate") {
+    fc.transportSocket = typed("envoy.transport_sockets.tls", DownstreamTlsContextSchema, {
+      commonTlsContext: {
+        tlsCertificateSdsSecretConfigs: chain.certificates.map((name) => ({ name, sdsConfig: ads() })),
+        alpnProtocols: chain.http ? ["h2", "http/1.1"] : [],
+        validationContextType: chain.clientValidation ? { case: "validationContextSdsSecretConfig", value: { name: chain.clientValidation.caSecret, sdsConfig: ads() } } : undefined,
+      },
+      requireClientCertificate: chain.clientValidation ? !chain.clientValidation.optional : undefined,
+    });
+  }
+  if (chain.http) {
+    const rc = rcs.get(chain.http.routeConfig);
+    fc.filters = [hcm(`${listener.name}/${chain.name}`, chain.http.routeConfig, rc ? usesCors(rc) : false, o)];
+  } else fc.filters = [tcpProxy(chain)];
+  return fc;
+}
+
+export function emitListener(l: IrListener, rcs: Map<string, IrRouteConfig>, o: EmitOptions): Listener {
+  const chains: Array<Init<typeof FilterChainSchema>> = [];
+  if (l.http) {
+    const rc = rcs.get(l.http.routeConfig);
+    chains.push({ name: "http", filters: [hcm(l.name, l.http.routeConfig, rc ? usesCors(rc) : false, o)] });
+  }
+  for (const c of l.tls) chains.push(tlsChain(l, c, rcs, o));
+  const meta = {
+    origins: l.origins,
+    ...(l.infrastructure ? { labels: l.infrastructure.labels, annotations: l.infrastructure.annotations } : {}),
+  };
+  return create(ListenerSchema, {
+    name: l.name,
+    address: socketAddress(l.address, l.port),
+    additionalAddresses: l.extraAddresses.map((a) => ({ address: socketAddress(a, l.port) })),
+    transparent: o.transparent ? true : undefined,
+    listenerFilters: l.tls.length > 0 ? [typed("envoy.filters.listener.tls_inspector", TlsInspectorSchema, {})] : [],
+    filterChains: chains,
+    // Bounded per-connection buffers, as Envoy's edge guidance recommends.
+    perConnectionBufferLimitBytes: 32_768,
+    metadata: { filterMetadata: { "edgegate.io": meta } },
+  });
+}
+
+export function emitApiListener(a: IrApiListener): Listener {
+  return create(ListenerSchema, {
+    name: a.name,
+    apiListener: {
+      apiListener: typed("hcm", HttpConnectionManagerSchema, {
+        routeSpecifier: { case: "rds", value: { routeConfigName: a.routeConfig, configSource: ads() } },
+        httpFilters: [typed("envoy.filters.http.router", RouterSchema, {})],
+      }).configType.value,
+    },
+  });
+}

@@ -1,0 +1,183 @@
+// IR route configs -> Envoy RouteConfiguration. Proxyless gRPC clients get the same routes minus
+// what only Envoy understands (the grpc matcher).
+import { create } from "@bufbuild/protobuf";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
+import {
+  RedirectAction_RedirectResponseCode,
+  RouteAction_ClusterNotFoundResponseCode,
+  type RouteSchema,
+  type RouteMatchSchema,
+  type RouteActionSchema,
+  type RedirectActionSchema,
+  type RetryPolicySchema,
+  type VirtualHostSchema,
+} from "../../gen/envoy/config/route/v3/route_components_pb.js";
+import { FractionalPercent_DenominatorType } from "../../gen/envoy/type/v3/percent_pb.js";
+import type { StringMatcherSchema } from "../../gen/envoy/type/matcher/v3/string_pb.js";
+import type { RegexMatchAndSubstituteSchema } from "../../gen/envoy/type/matcher/v3/regex_pb.js";
+import { CorsPolicySchema } from "../../gen/envoy/extensions/filters/http/cors/v3/cors_pb.js";
+import type { IrCors, IrPathRewrite, IrRoute, IrRouteAction, IrRouteConfig, IrRouteMatch, IrStringMatch } from "../../ir/types.ts";
+import { duration, headersToAdd, pack, type Init } from "./common.ts";
+
+/** Cluster name that never exists: Envoy answers cluster_not_found_response_code (500) for its share. */
+export const InvalidBackendCluster = "edgegate/invalid-backend";
+export const CorsFilterName = "envoy.filters.http.cors";
+
+const re = (regex: string): Init<typeof RegexMatchAndSubstituteSchema>["pattern"] => ({ regex });
+
+function stringMatch(m: IrStringMatch): Init<typeof StringMatcherSchema> {
+  if (m.type === "Exact") return { matchPattern: { case: "exact", value: m.value } };
+  if (m.type === "Prefix") return { matchPattern: { case: "prefix", value: m.value } };
+  return { matchPattern: { case: "safeRegex", value: { regex: m.value } } };
+}
+
+function routeMatch(m: IrRouteMatch, proxyless: boolean): Init<typeof RouteMatchSchema> {
+  const p = m.path;
+  const pathSpecifier: Init<typeof RouteMatchSchema>["pathSpecifier"] =
+    p.type === "Exact"
+      ? { case: "path", value: p.value }
+      : p.type === "RegularExpression"
+        ? { case: "safeRegex", value: { regex: p.value } }
+        : p.value === "/"
+          ? { case: "prefix", value: "/" }
+          : proxyless
+            ? // gRPC clients know no path_separated_prefix; gRPC paths always continue with "/".
+              { case: "prefix", value: `${p.value}/` }
+            : // Envoy's path_separated_prefix is the Gateway API's element-wise prefix.
+              { case: "pathSeparatedPrefix", value: p.value };
+  const headers: NonNullable<Init<typeof RouteMatchSchema>["headers"]> = m.headers.map((h) => ({
+    name: h.name,
+    headerMatchSpecifier: { case: "stringMatch", value: stringMatch(h) },
+    invertMatch: h.invert ?? false,
+  }));
+  if (m.method) headers.push({ name: ":method", headerMatchSpecifier: { case: "stringMatch", value: { matchPattern: { case: "exact", value: m.method } } } });
+  return {
+    pathSpecifier,
+    headers,
+    queryParameters: m.query.map((q) => ({ name: q.name, queryParameterMatchSpecifier: { case: "stringMatch", value: stringMatch(q) } })),
+    grpc: m.grpc && !proxyless ? {} : undefined,
+  };
+}
+
+// ReplacePrefixMatch replaces whole path elements: /foo with /bar turns /foo/x into /bar/x and
+// /foo into /bar; with "/" it turns /foo/x into /x. A regex keeps the separator right in each case.
+function pathRewrite(rw: IrPathRewrite, match: IrRouteMatch["path"]): Init<typeof RegexMatchAndSubstituteSchema> | { prefix: string } {
+  if (rw.type === "ReplaceFullPath" || match.type !== "PathPrefix") return { pattern: re("^/.*$"), substitution: rw.value };
+  const prefix = match.value === "/" ? "" : match.value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  if (rw.value === "/" || rw.value.endsWith("/")) return { pattern: re(`^${prefix}/*`), substitution: rw.value };
+  return match.value === "/" ? { pattern: re("^/"), substitution: `${rw.value}/` } : { pattern: re(`^${prefix}`), substitution: rw.value };
+}
+
+const redirectCodes: Record<number, RedirectAction_RedirectResponseCode> = {
+  301: RedirectAction_RedirectResponseCode.MOVED_PERMANENTLY,
+  302: RedirectAction_RedirectResponseCode.FOUND,
+  303: RedirectAction_RedirectResponseCode.SEE_OTHER,
+  307: RedirectAction_RedirectResponseCode.TEMPORARY_REDIRECT,
+  308: RedirectAction_RedirectResponseCode.PERMANENT_REDIRECT,
+};
+
+function redirect(a: Extract<IrRouteAction, { type: "redirect" }>, match: IrRouteMatch["path"]): Init<typeof RedirectActionSchema> {
+  const out: Init<typeof RedirectActionSchema> = { responseCode: redirectCodes[a.statusCode] ?? RedirectAction_RedirectResponseCode.FOUND };
+  if (a.scheme) out.schemeRewriteSpecifier = { case: "schemeRedirect", value: a.scheme };
+  if (a.hostname) out.hostRedirect = a.hostname;
+  if (a.port !== undefined) out.portRedirect = a.port;
+  if (a.path) {
+    if (a.path.type === "ReplaceFullPath") out.pathRewriteSpecifier = { case: "pathRedirect", value: a.path.value };
+    else {
+      const rw = pathRewrite(a.path, match);
+      out.pathRewriteSpecifier = "prefix" in rw ? { case: "prefixRewrite", value: rw.prefix } : { case: "regexRewrite", value: rw };
+    }
+  }
+  return out;
+}
+
+function perMillion(numerator: number, denominator: number): number {
+  return Math.round((numerator * 1_000_000) / denominator);
+}
+
+function forward(a: Extract<IrRouteAction, { type: "forward" }>, match: IrRouteMatch["path"]): Init<typeof RouteActionSchema> {
+  const out: Init<typeof RouteActionSchema> = { clusterNotFoundResponseCode: RouteAction_ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR };
+  const single = a.backends.length === 1 && !a.backends[0]!.requestHeaders && !a.backends[0]!.responseHeaders;
+  if (single) out.clusterSpecifier = { case: "cluster", value: a.backends[0]!.cluster ?? InvalidBackendCluster };
+  else {
+    out.clusterSpecifier = {
+      case: "weightedClusters",
+      value: {
+        clusters: a.backends.map((b) => ({
+          name: b.cluster ?? InvalidBackendCluster,
+          weight: b.weight,
+          requestHeadersToAdd: headersToAdd(b.requestHeaders),
+          requestHeadersToRemove: b.requestHeaders?.remove ?? [],
+          responseHeadersToAdd: headersToAdd(b.responseHeaders),
+          responseHeadersToRemove: b.responseHeaders?.remove ?? [],
+        })),
+      },
+    };
+  }
+  if (a.rewrite?.path) {
+    const rw = pathRewrite(a.rewrite.path, match);
+    if ("prefix" in rw) out.prefixRewrite = rw.prefix;
+    else out.regexRewrite = rw;
+  }
+  if (a.rewrite?.hostname) out.hostRewriteSpecifier = { case: "hostRewriteLiteral", value: a.rewrite.hostname };
+  if (a.timeoutMs !== undefined) out.timeout = duration(a.timeoutMs);
+  if (a.retry || a.backendTimeoutMs !== undefined) {
+    const rp: Init<typeof RetryPolicySchema> = { numRetries: a.retry ? a.retry.attempts : 0 };
+    if (a.retry) {
+      rp.retryOn = ["connect-failure", "refused-stream", "reset", ...(a.retry.codes.length > 0 ? ["retriable-status-codes"] : [])].join(",");
+      rp.retriableStatusCodes = a.retry.codes;
+      if (a.retry.backoffMs !== undefined) rp.retryBackOff = { baseInterval: duration(Math.max(1, a.retry.backoffMs)) };
+    }
+    if (a.backendTimeoutMs !== undefined) rp.perTryTimeout = duration(a.backendTimeoutMs);
+    out.retryPolicy = rp;
+  }
+  out.requestMirrorPolicies = a.mirrors.map((m) => ({
+    cluster: m.cluster,
+    runtimeFraction: { defaultValue: { numerator: perMillion(m.numerator, m.denominator), denominator: FractionalPercent_DenominatorType.MILLION } },
+  }));
+  return out;
+}
+
+function cors(c: IrCors): ReturnType<typeof pack> {
+  return pack(CorsPolicySchema, {
+    allowOriginStringMatch: c.allowOrigins.map((o): Init<typeof StringMatcherSchema> =>
+      o === "*"
+        ? { matchPattern: { case: "safeRegex", value: { regex: ".*" } } }
+        : o.includes("*")
+          ? { matchPattern: { case: "safeRegex", value: { regex: o.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*") } } }
+          : { matchPattern: { case: "exact", value: o } },
+    ),
+    allowMethods: c.allowMethods.join(","),
+    allowHeaders: c.allowHeaders.join(","),
+    exposeHeaders: c.exposeHeaders.join(","),
+    maxAge: c.maxAgeSeconds !== undefined ? String(c.maxAgeSeconds) : "",
+    allowCredentials: c.allowCredentials,
+  });
+}
+
+function route(r: IrRoute, proxyless: boolean): Init<typeof RouteSchema> {
+  const out: Init<typeof RouteSchema> = {
+    name: r.name,
+    match: routeMatch(r.match, proxyless),
+    requestHeadersToAdd: headersToAdd(r.requestHeaders),
+    requestHeadersToRemove: r.requestHeaders?.remove ?? [],
+    responseHeadersToAdd: headersToAdd(r.responseHeaders),
+    responseHeadersToRemove: r.responseHeaders?.remove ?? [],
+  };
+  const a = r.action;
+  if (a.type === "forward") out.action = { case: "route", value: forward(a, r.match.path) };
+  else if (a.type === "redirect") out.action = { case: "redirect", value: redirect(a, r.match.path) };
+  else out.action = { case: "directResponse", value: { status: a.status, body: a.body !== undefined ? { specifier: { case: "inlineString", value: a.body } } : undefined } };
+  if (r.cors && !proxyless) out.typedPerFilterConfig = { [CorsFilterName]: cors(r.cors) };
+  return out;
+}
+
+export function emitRouteConfig(rc: IrRouteConfig, proxyless = false): RouteConfiguration {
+  const vhosts: Array<Init<typeof VirtualHostSchema>> = rc.virtualHosts.map((vh) => ({ name: vh.name, domains: vh.domains, routes: vh.routes.map((r) => route(r, proxyless)) }));
+  // Every config answers unknown hosts with a 404 from Envoy itself; no implicit catch-all.
+  return create(RouteConfigurationSchema, { name: rc.name, virtualHosts: vhosts, validateClusters: false });
+}
+
+export function usesCors(rc: IrRouteConfig): boolean {
+  return rc.virtualHosts.some((vh) => vh.routes.some((r) => r.cors !== undefined));
+}
