@@ -3,10 +3,11 @@ import { commandConfig, prepare, printProblems } from "./inputs.ts";
 import { parse } from "./args.ts";
 import { formatProblem } from "../validate/problems.ts";
 
-const help = `usage: edgegate validate [--config FILE] [--controller-name NAME] [--quiet] PATH...
+const help = `usage: edgegate validate [--config FILE] [--controller-name NAME] [--quiet] [PATH...]
 
 Checks YAML files and folders (recursive) of Gateway API, Ingress and core objects. Prints one
 line per problem as FILE:LINE: Kind namespace/name: field.path: message and exits 1 if there is any.
+With --config and no PATH, checks the configuration file and the inputs it names.
 `;
 
 export function validateCommand(args: string[]): number {
@@ -20,7 +21,7 @@ export function validateCommand(args: string[]): number {
     process.stdout.write(help);
     return 0;
   }
-  if (positionals.length === 0) {
+  if (positionals.length === 0 && !values.config) {
     process.stderr.write(help);
     return 2;
   }
@@ -29,7 +30,8 @@ export function validateCommand(args: string[]): number {
     for (const p of cfg.problems) process.stderr.write(formatProblem(p) + "\n");
     return 1;
   }
-  const prep = prepare(positionals, cfg.config);
+  // With only --config, check the configuration and the inputs it names.
+  const prep = prepare(positionals.length > 0 ? positionals : cfg.config.source.paths, cfg.config);
   printProblems(prep.problems, prep.warnings, values.quiet);
   const n = prep.load.objects.length;
   if (prep.problems.length > 0) {

@@ -35,6 +35,7 @@ function protocolOf(p: ServicePort): { protocol: Protocol; websocket: boolean } 
 /** Collects the clusters one translation refers to, each built once. */
 export class ClusterSet {
   private readonly clusters = new Map<string, IrCluster>();
+  private readonly memo = new Map<string, Resolution>();
   constructor(private readonly inp: Inputs) {}
 
   /**
@@ -42,6 +43,16 @@ export class ClusterSet {
    * TLSRoute backends raw TCP), which gets its own cluster name if the Service says otherwise.
    */
   service(ns: string, name: string, port: { number?: number; name?: string }, want?: Protocol): Resolution {
+    const key = `${ns}/${name}/${port.number ?? ""}/${port.name ?? ""}/${want ?? ""}`;
+    let r = this.memo.get(key);
+    if (!r) {
+      r = this.resolve(ns, name, port, want);
+      this.memo.set(key, r);
+    }
+    return r;
+  }
+
+  private resolve(ns: string, name: string, port: { number?: number; name?: string }, want?: Protocol): Resolution {
     const svc = this.inp.services.get(nsName(ns, name));
     if (!svc) return { ok: false, reason: "BackendNotFound", message: `Service ${ns}/${name} not found` };
     const sp = (svc.spec.ports ?? []).find((p) => (port.number !== undefined ? p.port === port.number : p.name === port.name));

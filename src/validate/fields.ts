@@ -67,16 +67,27 @@ export interface StrOpts {
 
 export function str(r: Reporter, parent: Obj, key: string, path: FieldPath, o: StrOpts = {}): string | undefined {
   const v = parent[key];
-  const p = [...path, key];
   if (v === undefined || v === null) {
-    if (o.required) r.error(p, "is required");
+    if (o.required) r.error([...path, key], "is required");
     return undefined;
   }
   if (typeof v !== "string") {
-    r.error(p, `must be a string (got ${describe(v)})`);
+    r.error([...path, key], `must be a string (got ${describe(v)})`);
     return undefined;
   }
-  return checkStr(r, v, p, o) ? v : undefined;
+  // The path is built only when there is something to report: validation runs on every object.
+  if (!strOk(v, o)) {
+    checkStr(r, v, [...path, key], o);
+    return undefined;
+  }
+  return v;
+}
+
+function strOk(v: string, o: StrOpts): boolean {
+  if (o.oneOf && !o.oneOf.includes(v)) return false;
+  if (o.min !== undefined && v.length < o.min) return false;
+  if (o.max !== undefined && v.length > o.max) return false;
+  return !o.pattern || o.pattern.test(v);
 }
 
 export function checkStr(r: Reporter, v: string, p: FieldPath, o: StrOpts): boolean {
@@ -107,11 +118,12 @@ export interface IntOpts {
 
 export function int(r: Reporter, parent: Obj, key: string, path: FieldPath, o: IntOpts = {}): number | undefined {
   const v = parent[key];
-  const p = [...path, key];
   if (v === undefined || v === null) {
-    if (o.required) r.error(p, "is required");
+    if (o.required) r.error([...path, key], "is required");
     return undefined;
   }
+  if (typeof v === "number" && Number.isInteger(v) && (o.min === undefined || v >= o.min) && (o.max === undefined || v <= o.max)) return v;
+  const p = [...path, key];
   if (typeof v !== "number" || !Number.isInteger(v)) {
     r.error(p, `must be an integer (got ${describe(v)})`);
     return undefined;
@@ -136,14 +148,14 @@ export function bool(r: Reporter, parent: Obj, key: string, path: FieldPath): bo
 
 /** Reports fields not in `allowed`, like `kubectl --validate=strict`: typos must not pass silently. */
 export function known(r: Reporter, o: Obj, path: FieldPath, allowed: readonly string[]): void {
-  for (const k of Object.keys(o)) {
+  for (const k in o) {
     if (allowed.includes(k)) continue;
     const hint = closest(k, allowed);
     r.error([...path, k], `unknown field${hint ? ` (did you mean "${hint}"?)` : ""}`);
   }
 }
 
-function closest(word: string, options: readonly string[]): string | undefined {
+export function closest(word: string, options: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const o of options) {

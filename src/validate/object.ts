@@ -1,7 +1,7 @@
 // The kinds edgegate reads, and the checks every object gets (apiVersion, kind, metadata).
 import type { KubeObject } from "../store/types.ts";
 import type { Reporter } from "./problems.ts";
-import { isObj, obj, str } from "./fields.ts";
+import { closest, isObj, obj, str } from "./fields.ts";
 import * as n from "./names.ts";
 import { validateGateway, validateGatewayClass } from "./kinds/gateway.ts";
 import { validateGRPCRoute, validateHTTPRoute, validateReferenceGrant, validateTLSRoute } from "./kinds/routes.ts";
@@ -90,16 +90,16 @@ export function validateObject(value: unknown, r: Reporter): ObjectVerdict {
   if (apiVersion === undefined || kind === undefined || !meta) return { result: "invalid" };
   const { group, version } = splitApiVersion(apiVersion);
   const info = kinds.find((k) => k.kind === kind && k.group === group);
-  const metaOk = validateMeta(r, meta, info?.namespaced ?? true);
+  validateMeta(r, meta, info?.namespaced ?? true);
   const object = value as KubeObject;
-  if (info && info.namespaced && object.metadata.namespace === undefined && metaOk) object.metadata = { ...object.metadata, namespace: "default" };
+  if (info?.namespaced && object.metadata.namespace === undefined) object.metadata = { ...object.metadata, namespace: "default" };
   if (!info) {
     if (ignored.has(`${group}/${kind}`)) return { result: "ignored", object, reason: `edgegate does not serve ${kind} (${apiVersion}); ignored` };
     const sameKind = kinds.find((k) => k.kind === kind);
     if (sameKind) r.error(["apiVersion"], `${kind} is served as ${sameKind.versions.map((v) => (sameKind.group ? `${sameKind.group}/${v}` : v)).join(" or ")}, not ${apiVersion}`);
     else {
-      const caseMatch = kinds.find((k) => k.kind.toLowerCase() === kind.toLowerCase());
-      r.error(["kind"], `unknown kind ${JSON.stringify(kind)} in ${apiVersion}${caseMatch ? ` (did you mean ${caseMatch.kind}?)` : ""}`);
+      const hint = closest(kind, kinds.map((k) => k.kind));
+      r.error(["kind"], `unknown kind ${JSON.stringify(kind)} in ${apiVersion}${hint ? ` (did you mean ${hint}?)` : ""}`);
     }
     return { result: "invalid", object };
   }
@@ -111,8 +111,7 @@ export function validateObject(value: unknown, r: Reporter): ObjectVerdict {
   return r.count === before ? { result: "ok", object, info } : { result: "invalid", object };
 }
 
-function validateMeta(r: Reporter, meta: Record<string, unknown>, namespaced: boolean): boolean {
-  const before = r.count;
+function validateMeta(r: Reporter, meta: Record<string, unknown>, namespaced: boolean): void {
   str(r, meta, "name", ["metadata"], { required: true, max: 253, pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, patternName: "a valid object name (lower case RFC 1123 subdomain)" });
   if (namespaced) str(r, meta, "namespace", ["metadata"], n.namespace);
   for (const k of ["labels", "annotations"]) {
@@ -123,5 +122,4 @@ function validateMeta(r: Reporter, meta: Record<string, unknown>, namespaced: bo
   }
   const gen = meta.generation;
   if (gen !== undefined && (typeof gen !== "number" || !Number.isInteger(gen) || gen < 1)) r.error(["metadata", "generation"], "must be a positive integer");
-  return r.count === before;
 }

@@ -38,7 +38,7 @@ export function validateService(o: KubeObject, r: Reporter): void {
 export function validateEndpointSlice(o: KubeObject, r: Reporter): void {
   const at = str(r, o, "addressType", [], { required: true, oneOf: ["IPv4", "IPv6", "FQDN"] });
   if (!o.metadata.labels?.["kubernetes.io/service-name"]) r.error(["metadata", "labels"], 'must have the "kubernetes.io/service-name" label naming its Service');
-  for (const [e, ep] of objItems(r, list(r, o, "endpoints", [], { required: true }), ["endpoints"])) {
+  for (const [e, ep] of objItems(r, list(r, o, "endpoints", []), ["endpoints"])) {
     list(r, e, "addresses", ep, { required: true, min: 1 })?.forEach((a, i) => {
       if (typeof a !== "string" || ((at === "IPv4" || at === "IPv6") && !isIP(a))) r.error([...ep, "addresses", i], `${JSON.stringify(a)} is not a valid ${at} address`);
     });
