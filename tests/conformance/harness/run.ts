@@ -19,6 +19,13 @@ import type { StatusEntry } from "./status-model.ts";
 import { loadBackends, loadCases, loadTestTable, PROFILES, type HttpTestJson, type GrpcTestJson, type TestRow } from "./suite.ts";
 import { checkGrpcCase, checkHttpCase, type Failure, type GatewayAddressing } from "./traffic-check.ts";
 import type { EchoEnv } from "./echo.ts";
+import { MUTATIONS } from "./mutations.ts";
+
+interface CompiledPhase {
+  objects: StoredObjectLike[];
+  status: StatusEntry[];
+  render: RenderJson;
+}
 
 export const REPORT_FILE = resolve(import.meta.dir, "../../../build/conformance-report.yaml");
 export const CONTROLLER = "edgegate.io/gateway-controller";
@@ -74,44 +81,88 @@ function runOne(p: Pipeline, row: TestRow, http: HttpTestJson | undefined, grpc:
     problems.push(...r.problems.map((x) => `${x.file}:${x.line}: ${x.message}`));
   }
   emulateApiServer(objects);
-  let status: StatusEntry[];
-  let render: RenderJson;
+  const mut = MUTATIONS[row.name] ?? {};
+  let current = objects;
   try {
-    const c = p.compile(objects, harnessConfig(p));
-    status = c.status;
-    render = asRenderJson(c.renderJson);
+    for (const m of mut.initial ?? []) current = m(current, { pods: env.pods });
   } catch (e) {
-    return { result: "failed", failures: [{ cause: "pipeline: compile threw", detail: String((e as Error).stack ?? e).slice(0, 400) }] };
+    return { result: "failed", failures: [{ cause: "harness: mutation failed", detail: String(e) }] };
   }
 
   const failures: Failure[] = [];
   const notEmulated: string[] = [];
-  const ctx: StatusContext = { status, objects: objects.map((o) => o.object), controllerName: CONTROLLER, gatewayClassName: GATEWAY_CLASS };
+  // Phase k = the objects after the k-th mid-test mutation; assertions and traffic groups after a
+  // mutation that is not emulated are not checked.
+  const phases: Array<CompiledPhase | undefined> = [];
+  const phase = (k: number): CompiledPhase | { error: string } | undefined => {
+    if (phases[k]) return phases[k];
+    if (k > (mut.steps?.length ?? 0)) return undefined;
+    let objs = current;
+    if (k > 0) {
+      const prev = phase(k - 1);
+      if (!prev || "error" in prev) return prev;
+    }
+    try {
+      if (k > 0) objs = mut.steps![k - 1]!(phases[k - 1]!.objects.map((o) => ({ ...o, object: structuredClone(o.object) })), { pods: env.pods });
+      const c = p.compile(objs, harnessConfig(p));
+      phases[k] = { objects: objs, status: c.status, render: asRenderJson(c.renderJson) };
+      return phases[k];
+    } catch (e) {
+      return { error: String((e as Error).stack ?? e).slice(0, 400) };
+    }
+  };
+  const first = phase(0);
+  if (!first || "error" in first) return { result: "failed", failures: [{ cause: "pipeline: compile threw", detail: first?.error ?? "" }] };
+  const initialMutations = mut.initial?.length ?? 0;
+  let k = 0;
+  let seenMutations = 0;
   for (const a of expandRangeVars(t.statusAssertions)) {
+    if (/Client\.(Patch|Delete|Update|Create)|klient\.Patch|^c\.Patch/.test(a.call)) {
+      seenMutations++;
+      if (seenMutations > initialMutations) k++;
+      continue;
+    }
+    const ph = phase(k);
+    if (!ph) {
+      notEmulated.push(`${a.call} after a mutation the harness does not emulate`);
+      continue;
+    }
+    if ("error" in ph) return { result: "failed", failures: [{ cause: "pipeline: compile threw", detail: ph.error }] };
+    const ctx: StatusContext = { status: ph.status, objects: ph.objects.map((o) => o.object), controllerName: CONTROLLER, gatewayClassName: GATEWAY_CLASS };
     const r = checkAssertion(ctx, a);
     if (r.ok) continue;
     if (r.untranscribed || r.mutation) notEmulated.push(r.message);
     else failures.push({ cause: `status: ${a.call}: ${r.message.replace(/[a-z0-9-]+\/[a-z0-9.-]+/g, "NS/NAME").replace(/\{.*$/, "").replace(/got .*$/, "").replace(/has \[.*$/, "").slice(0, 110)}`, detail: r.message });
   }
+  const status = first.status;
+  const render = first.render;
   const addr: GatewayAddressing = {
     address(ns, name) {
       const e = status.find((s) => s.kind === "Gateway" && s.namespace === ns && s.name === name);
       return e?.status.addresses?.find((x) => x.type !== undefined && x.value !== "")?.value;
     },
   };
-  const echoEnv: EchoEnv = { ...env, render, retryCounts: new Map() };
+  let echoEnv: EchoEnv = { ...env, render, retryCounts: new Map() };
   let i = 0;
   if (http) {
     for (const g of http.groups) {
-      if (g.action) notEmulated.push(`mid-test mutation: ${g.action.slice(0, 100)}`);
+      if (g.action) {
+        // The group runs after the test's mutations: use the last phase when they are emulated.
+        const last = mut.steps && mut.steps.length > 0 ? phase(mut.steps.length) : undefined;
+        if (!last || "error" in last) {
+          notEmulated.push(`mid-test mutation: ${g.action.slice(0, 100)}`);
+          continue;
+        }
+        echoEnv = { ...env, render: last.render, retryCounts: new Map() };
+      }
       if (g.client?.startsWith("websocket")) {
         // The websocket group has no request table: check the route upgrades and reaches infra-backend-v1.
-        const f = checkHttpCase(render, echoEnv, addr, { ...g, client: "http" }, { request: { method: "GET", path: "/ws" }, effectiveExpectedRequest: { method: "GET", path: "/ws" }, response: { statusCodes: [200] }, backend: "infra-backend-v1", namespace: "gateway-conformance-infra" }, i++);
+        const f = checkHttpCase(echoEnv.render, echoEnv, addr, { ...g, client: "http" }, { request: { method: "GET", path: "/ws" }, effectiveExpectedRequest: { method: "GET", path: "/ws" }, response: { statusCodes: [200] }, backend: "infra-backend-v1", namespace: "gateway-conformance-infra" }, i++);
         if (f) failures.push(f);
         continue;
       }
       for (const c of g.cases ?? []) {
-        const f = checkHttpCase(render, echoEnv, addr, g, c, i++);
+        const f = checkHttpCase(echoEnv.render, echoEnv, addr, g, c, i++);
         if (f) failures.push({ cause: f.cause, detail: `${c.testCaseName ?? c.request.path}: ${f.detail}` });
       }
     }

@@ -246,15 +246,18 @@ function objectHasCondition(ctx: StatusContext, kind: string, nn: NN, c: Expecte
  * GatewayAndHTTPRoutesMustBeAccepted calls name; expands such an assertion into one per route.
  */
 export function expandRangeVars(assertions: readonly StatusAssertionJson[]): StatusAssertionJson[] {
-  const routes = new Set<string>();
-  for (const a of assertions) {
-    if (a.call !== "GatewayAndHTTPRoutesMustBeAccepted") continue;
-    for (const x of a.args.slice(1)) for (const r of Array.isArray(x) ? x : [x]) if (typeof r === "string" && parseNN(r)) routes.add(r);
-  }
+  // The Go loop `for _, routeNN := range routes` follows the GatewayAndHTTPRoutesMustBeAccepted
+  // call that took the same `routes`: expand with that call's routes, not every route of the test.
+  let routes: string[] = [];
   return assertions.flatMap((a) => {
+    if (a.call === "GatewayAndHTTPRoutesMustBeAccepted") {
+      const rs: string[] = [];
+      for (const x of a.args.slice(1)) for (const r of Array.isArray(x) ? x : [x]) if (typeof r === "string" && parseNN(r)) rs.push(r);
+      if (rs.length > 0) routes = rs;
+    }
     const i = a.args.findIndex((x) => typeof x === "string" && /^<routeNN \(range var over/.test(x));
-    if (i === -1 || routes.size === 0) return [a];
-    return [...routes].map((r) => ({ ...a, args: a.args.map((x, j) => (j === i ? r : x)) }));
+    if (i === -1 || routes.length === 0) return [a];
+    return routes.map((r) => ({ ...a, args: a.args.map((x, j) => (j === i ? r : x)) }));
   });
 }
 

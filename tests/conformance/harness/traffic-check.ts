@@ -132,7 +132,11 @@ function target(addr: GatewayAddressing, group: GroupJson, c: CaseJson): { addre
   return { address, port: c.port ?? gw.port };
 }
 
-export function checkHttpCase(render: RenderJson, env: EchoEnv, addr: GatewayAddressing, group: GroupJson, c: CaseJson, caseIndex: number): Failure | undefined {
+export function checkHttpCase(render: RenderJson, env: EchoEnv, addr: GatewayAddressing, group: GroupJson, raw: CaseJson, caseIndex: number): Failure | undefined {
+  // The retry cases carry a {uuid} placeholder in both the request and the expected path.
+  const uuid = `uuid-${caseIndex}`;
+  const exp = raw.effectiveExpectedRequest;
+  const c: CaseJson = { ...raw, effectiveExpectedRequest: { ...exp, path: exp.path?.replace("{uuid}", uuid) } };
   const t = target(addr, group, c);
   if ("cause" in t) return t;
   const scheme = group.scheme === "https" ? "https" : "http";
@@ -150,7 +154,7 @@ export function checkHttpCase(render: RenderJson, env: EchoEnv, addr: GatewayAdd
     alpn: c.request.protocol === "H2" ? ["h2", "http/1.1"] : ["http/1.1"],
     authority,
     method: c.request.method,
-    path: c.request.path.replace("{uuid}", `uuid-${caseIndex}`),
+    path: c.request.path.replace("{uuid}", uuid),
     headers,
   });
   if (group.client?.startsWith("tls.MakeTLSRequestAndExpectFailureResponse")) {
