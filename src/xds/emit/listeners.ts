@@ -34,8 +34,6 @@ function hcm(statPrefix: string, routeConfig: string, cors: boolean, o: EmitOpti
     xffNumTrustedHops: o.xffNumTrustedHops,
     normalizePath: true,
     mergeSlashes: true,
-    // Host "foo.com:8080" must match virtual host "foo.com", as the Gateway API expects.
-    stripPortMode: { case: "stripAnyHostPort", value: true },
     upgradeConfigs: [{ upgradeType: "websocket" }],
     // Envoy's edge hardening defaults (docs: "Configuring Envoy as an edge proxy").
     commonHttpProtocolOptions: { idleTimeout: duration(3_600_000) },

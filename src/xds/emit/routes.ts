@@ -175,7 +175,10 @@ function route(r: IrRoute, proxyless: boolean): Init<typeof RouteSchema> {
 export function emitRouteConfig(rc: IrRouteConfig, proxyless = false): RouteConfiguration {
   const vhosts: Array<Init<typeof VirtualHostSchema>> = rc.virtualHosts.map((vh) => ({ name: vh.name, domains: vh.domains, routes: vh.routes.map((r) => route(r, proxyless)) }));
   // Every config answers unknown hosts with a 404 from Envoy itself; no implicit catch-all.
-  return create(RouteConfigurationSchema, { name: rc.name, virtualHosts: vhosts, validateClusters: false });
+  // Host "foo.com:8080" must match virtual host "foo.com", as the Gateway API expects, while the
+  // backend still sees the Host header the client sent (port included): so ignore the port when
+  // matching instead of stripping it in the HCM.
+  return create(RouteConfigurationSchema, { name: rc.name, virtualHosts: vhosts, validateClusters: false, ignorePortInHostMatching: true });
 }
 
 export function usesCors(rc: IrRouteConfig): boolean {
