@@ -3,14 +3,18 @@ import { versionCommand } from "./cli/version.ts";
 import { validateCommand } from "./cli/validate.ts";
 import { renderCommand } from "./cli/render.ts";
 import { statusCommand } from "./cli/status.ts";
+import { runCommand } from "./cli/run.ts";
+import { datapathCommand } from "./cli/datapath.ts";
 import { UsageError } from "./cli/args.ts";
 
 type Command = (args: string[]) => number | Promise<number>;
 
 const commands: Record<string, { run: Command; help: string }> = {
+  run: { run: runCommand, help: "run the appliance (--config FILE)" },
   validate: { run: validateCommand, help: "check input YAML (files or folders); exit 1 on any problem" },
   render: { run: renderCommand, help: "print the Envoy xDS resources (and --status) for input YAML" },
   status: { run: statusCommand, help: "show the running appliance's status" },
+  datapath: { run: datapathCommand, help: "datapath status | cleanup: what edgegate attached to this node" },
   version: { run: () => versionCommand(), help: "print the version" },
 };
 

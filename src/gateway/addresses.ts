@@ -15,7 +15,9 @@ export interface GatewayAddresses {
   bind: string[];
   /** What status.addresses reports. */
   reported: string[];
-  /** spec.addresses entries that cannot be used, with the reason. */
+  /** spec.addresses entries of a type edgegate does not support (Accepted=False UnsupportedAddress). */
+  unsupported: string[];
+  /** Supported entries this node cannot serve (Programmed=False AddressNotUsable). */
   unusable: string[];
 }
 
@@ -25,21 +27,44 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-/** Assigns pool addresses in Gateway age order; each Gateway hashes to a stable first choice. */
+/**
+ * An IP this node may serve: one of the pool, a node address, or the exposure bind address.
+ * Anything else would never reach Envoy, so claiming it would be a lie in status.
+ */
+function usable(ip: string, o: AddressOptions): boolean {
+  return o.pool.includes(ip) || o.nodeAddresses.includes(ip) || o.bindAddress === ip;
+}
+
+/**
+ * Assigns addresses in Gateway age order. Static spec.addresses are reserved first so the pool
+ * never hands them to another Gateway; an IPAddress entry without a value asks for one from the
+ * pool (GatewayOptionalAddressValue); each Gateway hashes to a stable first pool choice.
+ */
 export function assignAddresses(gateways: readonly Gateway[], o: AddressOptions): Map<Gateway, GatewayAddresses> {
   const out = new Map<Gateway, GatewayAddresses>();
   const taken = new Set<string>();
+  const requested = new Map<Gateway, { ips: string[]; wantsPool: boolean; unsupported: string[]; unusable: string[] }>();
   for (const gw of gateways) {
-    const unusable: string[] = [];
-    const ips: string[] = [];
+    const r = { ips: [] as string[], wantsPool: (gw.spec.addresses ?? []).length === 0, unsupported: [] as string[], unusable: [] as string[] };
     for (const a of gw.spec.addresses ?? []) {
       const type = a.type ?? "IPAddress";
-      if (type === "IPAddress" && isIP(a.value)) ips.push(a.value);
-      else unusable.push(`${type} ${a.value}: only IPAddress addresses are supported`);
+      const value = a.value ?? "";
+      if (type !== "IPAddress") r.unsupported.push(`${type} ${value}: only IPAddress addresses are supported`);
+      else if (value === "") r.wantsPool = true;
+      else if (!isIP(value)) r.unsupported.push(`${value} is not an IP address`);
+      else if (!usable(value, o)) r.unusable.push(`${value} is neither in exposure.addressPool nor an address of this node`);
+      else {
+        r.ips.push(value);
+        taken.add(value);
+      }
     }
-    if (ips.length > 0) {
-      ips.forEach((ip) => taken.add(ip));
-      out.set(gw, { bind: ips, reported: ips, unusable });
+    requested.set(gw, r);
+  }
+  for (const gw of gateways) {
+    const r = requested.get(gw)!;
+    const base = { unsupported: r.unsupported, unusable: r.unusable };
+    if (r.ips.length > 0 && !r.wantsPool) {
+      out.set(gw, { bind: r.ips, reported: r.ips, ...base });
       continue;
     }
     if (o.pool.length > 0) {
@@ -48,14 +73,15 @@ export function assignAddresses(gateways: readonly Gateway[], o: AddressOptions)
         const ip = o.pool[(start + i) % o.pool.length]!;
         if (!taken.has(ip)) {
           taken.add(ip);
-          out.set(gw, { bind: [ip], reported: [ip], unusable });
+          out.set(gw, { bind: [...r.ips, ip], reported: [...r.ips, ip], ...base });
           break;
         }
       }
       if (out.has(gw)) continue;
-      unusable.push("the address pool is exhausted");
+      r.unusable.push("the address pool is exhausted");
     }
-    out.set(gw, { bind: [o.bindAddress], reported: [...o.nodeAddresses], unusable });
+    if (r.ips.length > 0) out.set(gw, { bind: r.ips, reported: r.ips, ...base });
+    else out.set(gw, { bind: [o.bindAddress], reported: [...o.nodeAddresses], ...base });
   }
   return out;
 }

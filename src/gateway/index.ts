@@ -5,7 +5,7 @@ import type { SteeringTarget } from "../ir/datapath.ts";
 import { condition, type Condition, type ObjectStatus, type RouteParentStatus, type TranslateProblem } from "../status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import type { ClusterSet } from "../translate/services.ts";
-import { assignAddresses, type AddressOptions } from "./addresses.ts";
+import { assignAddresses, type AddressOptions, type GatewayAddresses } from "./addresses.ts";
 import { attach, type GatewayState } from "./attach.ts";
 import { RouteBackends } from "./backends.ts";
 import { buildGatewayIr, type AttachedRoute } from "./build.ts";
@@ -88,7 +88,7 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
       const targets = [l.address, ...l.extraAddresses].flatMap((a) => (wildcard(a) ? opts.nodeAddresses : [a]));
       for (const address of targets) out.steering.push({ address, port: l.port, envoyPort: l.port, gateway: `${gw.metadata.namespace}/${gw.metadata.name}`, listener: l.origins.join(",") });
     }
-    out.status.push(gatewayStatus(gw, ls, addrs.reported, addrs.unusable));
+    out.status.push(gatewayStatus(gw, ls, addrs));
   }
   return out;
 }
@@ -123,18 +123,19 @@ function markPortClashes(gateways: readonly Gateway[], ls: Map<Gateway, Listener
   }
 }
 
-function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], reported: readonly string[], unusable: readonly string[]): ObjectStatus {
+function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], addrs: GatewayAddresses): ObjectStatus {
   const g = gw.metadata.generation;
   const usable = ls.filter((l) => l.usable).length;
+  const reported = addrs.reported;
   const conditions: Condition[] = [];
-  if (unusable.length > 0) {
-    conditions.push(condition("Accepted", false, "UnsupportedAddress", unusable.join("; "), g));
-    conditions.push(condition("Programmed", false, "AddressNotUsable", unusable.join("; "), g));
-  } else {
-    if (usable === ls.length) conditions.push(condition("Accepted", true, "Accepted", "Gateway accepted", g));
-    else conditions.push(condition("Accepted", usable > 0, "ListenersNotValid", `${ls.length - usable} of ${ls.length} listeners are not valid`, g));
-    conditions.push(usable > 0 ? condition("Programmed", true, "Programmed", "Gateway programmed", g) : condition("Programmed", false, "Invalid", "no valid listeners", g));
-  }
+  // An unsupported address type makes the Gateway unacceptable; a supported address this node
+  // cannot serve leaves it accepted but not programmed (the suite's GatewayStaticAddresses).
+  if (addrs.unsupported.length > 0) conditions.push(condition("Accepted", false, "UnsupportedAddress", addrs.unsupported.join("; "), g));
+  else if (usable === ls.length) conditions.push(condition("Accepted", true, "Accepted", "Gateway accepted", g));
+  else conditions.push(condition("Accepted", usable > 0, "ListenersNotValid", `${ls.length - usable} of ${ls.length} listeners are not valid`, g));
+  if (addrs.unsupported.length > 0) conditions.push(condition("Programmed", false, "Invalid", addrs.unsupported.join("; "), g));
+  else if (addrs.unusable.length > 0) conditions.push(condition("Programmed", false, "AddressNotUsable", addrs.unusable.join("; "), g));
+  else conditions.push(usable > 0 ? condition("Programmed", true, "Programmed", "Gateway programmed", g) : condition("Programmed", false, "Invalid", "no valid listeners", g));
   return {
     kind: "Gateway",
     namespace: gw.metadata.namespace ?? "default",

@@ -2,6 +2,7 @@
 import { lineOf, parseYamlFile, type FieldPath, type YamlDocument } from "../../yaml/documents.ts";
 import { formatPath, type ObjectRef, type Problem, type Reporter } from "../../validate/problems.ts";
 import { validateObject } from "../../validate/object.ts";
+import "../../kinds.ts";
 import { isObj } from "../../validate/fields.ts";
 import { objectKey, type StoredObject } from "../../store/types.ts";
 

@@ -1,0 +1,154 @@
+// The running appliance: owns the lifetimes of the status servers, the file source, the xDS server,
+// the Envoy child and the datapath, and the order they start and stop in.
+//   start: status servers (so /livez answers at once) -> first compile + publish -> xDS server ->
+//          datapath -> Envoy -> file watching
+//   stop:  /healthz goes 503 (draining) -> Envoy drained and stopped -> watching, xDS, status off.
+//          The datapath's pins stay, so steering survives an edgegate restart.
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { ApplianceConfig } from "../config/types.ts";
+import type { Logger } from "../log/logger.ts";
+import { SnapshotCache } from "../xds/cache/cache.ts";
+import { startXdsServer, type XdsServer } from "../xds/server/server.ts";
+import { EnvoySupervisor } from "../envoy/supervisor.ts";
+import { renderBootstrap } from "../envoy/bootstrap.ts";
+import { startStatusServers, type StatusServers } from "../server/listen.ts";
+import { Datapath } from "../datapath/datapath.ts";
+import { FileSet } from "../sources/files/fileset.ts";
+import { watchPaths, type Watcher } from "../sources/files/watch.ts";
+import { compile } from "../pipeline/compile.ts";
+import { datapathIntent } from "../pipeline/datapath.ts";
+import { locate } from "../cli/inputs.ts";
+import { formatProblem, type Problem } from "../validate/problems.ts";
+import { ApplianceStatusBoard } from "./status.ts";
+
+export interface ApplianceHandle {
+  readonly statusServers: StatusServers;
+  readonly xds: XdsServer;
+  /** Re-reads the inputs now (SIGHUP). */
+  reload(): void;
+  stop(opts?: { drain?: boolean }): Promise<void>;
+}
+
+const rescanMs = 10_000;
+
+function tcpAddress(a: string): { host: string; port: number } | undefined {
+  if (a === "") return undefined;
+  const i = a.lastIndexOf(":");
+  return { host: a.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(a.slice(i + 1)) };
+}
+
+export async function startAppliance(config: ApplianceConfig, log: Logger): Promise<ApplianceHandle> {
+  const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
+  let supervisor: EnvoySupervisor | undefined;
+  let datapath: Datapath | undefined;
+  const board = new ApplianceStatusBoard(
+    {
+      config,
+      envoy: () => supervisor?.state() ?? { phase: "stopped", message: "not started yet", restarts: 0, orphanGuard: true },
+      xds: () => cache.stats(),
+      datapath: () => (datapath ? { ...datapath.status() } : { mode: config.datapath.mode, enabled: false, reason: "starting" }),
+    },
+    "files",
+  );
+  const statusServers = startStatusServers({ health: config.health.address, admin: config.admin.address, provider: board, logger: log });
+  log.info("status servers listening", { health: statusServers.health.url, admin: statusServers.admin.url });
+
+  const files = new FileSet(config.source.paths);
+  let lastReported = "";
+  let applied: { intent: ReturnType<typeof datapathIntent>["intent"] } | undefined;
+  const applyDatapath = (): void => {
+    if (!datapath?.enabled || !applied) return;
+    datapath.apply(applied.intent).catch((e: unknown) => log.error("datapath update failed; previous maps stay in force", { error: (e as Error).message }));
+  };
+  const recompute = (): void => {
+    const started = performance.now();
+    const refreshed = files.refresh();
+    if (refreshed.changed.length === 0 && board.source.state === "synced") return;
+    const objects = files.objects();
+    let result;
+    try {
+      result = compile({ objects, config });
+    } catch (e) {
+      // A bug must not take the node down: the last published configuration stays in force.
+      log.error("translation failed; keeping the last good configuration", { error: (e as Error).stack ?? String(e) });
+      board.source = { ...board.source, state: "error", message: (e as Error).message };
+      return;
+    }
+    const byKey = new Map(objects.map((o) => [o.key, o]));
+    const problems: Problem[] = [...refreshed.problems, ...result.problems.map((p) => locate(p, byKey))];
+    const report = problems.map(formatProblem).join("\n");
+    if (report !== lastReported) {
+      for (const p of problems) log.warn("input problem; the last good version stays in force", { problem: formatProblem(p) });
+      lastReported = report;
+    }
+    try {
+      const pub = cache.publish(result.xds);
+      log.info("configuration published", {
+        version: pub.version,
+        changed: pub.changed.join(",") || "none",
+        files: refreshed.changed.length,
+        objects: objects.length,
+        listeners: result.ir.listeners.length,
+        clusters: result.ir.clusters.length,
+        problems: problems.length,
+        ms: Math.round(performance.now() - started),
+      });
+    } catch (e) {
+      log.error("snapshot rejected; keeping the last good configuration", { error: (e as Error).message });
+      return;
+    }
+    const generations = new Map(objects.map((o) => [o.key, o.object.metadata.generation ?? 1]));
+    board.update(result, generations, problems);
+    board.source = { mode: "files", state: "synced", lastSyncAt: new Date().toISOString(), objects: objects.length };
+    const dp = datapathIntent(result.ir, objects);
+    for (const u of dp.unresolved) log.warn("policy target not found", { problem: u });
+    applied = { intent: dp.intent };
+    applyDatapath();
+  };
+  recompute();
+
+  let xds: XdsServer;
+  try {
+    xds = await startXdsServer({ cache, unixSocket: config.xds.socket, tcp: tcpAddress(config.xds.tcpAddress), logger: log });
+  } catch (e) {
+    await statusServers.stop();
+    throw new Error(`xds: cannot listen on ${config.xds.socket}: ${(e as Error).message}`);
+  }
+
+  datapath = await Datapath.open(config, log);
+  if (!datapath.enabled) log.info("datapath disabled", { reason: datapath.status().reason ?? "" });
+  applyDatapath();
+
+  const runtimeDir = dirname(config.xds.socket);
+  mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
+  supervisor = new EnvoySupervisor({ envoy: config.envoy, bootstrap: renderBootstrap(config), bootstrapPath: join(runtimeDir, "envoy-bootstrap.json"), logger: log });
+  supervisor.start();
+
+  const watcher: Watcher = watchPaths(config.source.paths, recompute);
+  // Events can be missed (a folder created after start, an NFS mount): a slow rescan catches up.
+  const rescan = setInterval(recompute, rescanMs);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    statusServers,
+    xds,
+    reload: recompute,
+    stop(opts = {}) {
+      if (stopping) {
+        // A second stop (second SIGTERM) cuts the drain short.
+        if (opts.drain === false) void supervisor?.stop({ drain: false });
+        return stopping;
+      }
+      stopping = (async () => {
+        clearInterval(rescan);
+        watcher.close();
+        await supervisor?.stop({ drain: opts.drain ?? true });
+        await xds.close();
+        datapath?.close();
+        await statusServers.stop();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,83 @@
+// Assembles /status from the parts the appliance owns. Plain data, rebuilt per request from the
+// latest values each part reports.
+import type { ApplianceConfig } from "../config/types.ts";
+import type { EnvoyState } from "../envoy/state.ts";
+import type { ApplianceStatus, InputObjectStatus, InputProblem, ListenerView, SourceStatus, StatusProvider, XdsView } from "../server/status-types.ts";
+import { matchesSelector } from "../server/node-selector.ts";
+import type { CompileResult } from "../pipeline/compile.ts";
+import { formatObject, type Problem } from "../validate/problems.ts";
+import type { ObjectStatus } from "../status/types.ts";
+import { version } from "../version.ts";
+
+export interface StatusParts {
+  config: ApplianceConfig;
+  envoy(): EnvoyState;
+  xds(): XdsView;
+  datapath(): { [key: string]: unknown };
+}
+
+function objectStatus(s: ObjectStatus, generation: number | undefined): InputObjectStatus {
+  switch (s.kind) {
+    case "GatewayClass":
+      return { kind: s.kind, name: s.name, generation, conditions: s.status.conditions };
+    case "Gateway":
+      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: s.status.conditions, parts: s.status.listeners.map((l) => ({ name: `listener ${l.name} (${l.attachedRoutes} routes)`, conditions: l.conditions })) };
+    case "Ingress":
+      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: [] };
+    default:
+      return {
+        kind: s.kind,
+        namespace: s.namespace,
+        name: s.name,
+        generation,
+        conditions: [],
+        parts: s.status.parents.map((p) => ({ name: `parent ${p.parentRef.namespace ?? s.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ""}`, conditions: p.conditions })),
+      };
+  }
+}
+
+export class ApplianceStatusBoard implements StatusProvider {
+  private readonly startedAt = new Date().toISOString();
+  private result: CompileResult | undefined;
+  private generations = new Map<string, number | undefined>();
+  private problems: Problem[] = [];
+  source: SourceStatus;
+
+  constructor(private readonly parts: StatusParts, mode: SourceStatus["mode"]) {
+    this.source = { mode, state: "starting", objects: 0 };
+  }
+
+  update(result: CompileResult, generations: Map<string, number | undefined>, problems: Problem[]): void {
+    this.result = result;
+    this.generations = generations;
+    this.problems = problems;
+  }
+
+  snapshot(): ApplianceStatus {
+    const c = this.parts.config;
+    const r = this.result;
+    const listeners: ListenerView[] = (r?.ir.listeners ?? []).map((l) => ({
+      name: l.name,
+      address: l.address,
+      port: l.port,
+      protocol: l.http ? "HTTP" : l.tls.some((t) => t.http) ? "HTTPS" : "TLS",
+      from: l.origins.join(", "),
+      hostnames: l.tls.flatMap((t) => t.serverNames),
+    }));
+    const problems: InputProblem[] = this.problems.map((p) => ({ file: p.file, line: p.line, object: p.object ? formatObject(p.object) : undefined, path: p.path, message: p.message }));
+    return {
+      version,
+      startedAt: this.startedAt,
+      node: { name: c.node.name, labels: c.node.labels, selector: c.nodes.matchLabels, selected: matchesSelector(c.node.labels, c.nodes.matchLabels) },
+      envoy: this.parts.envoy(),
+      xds: this.parts.xds(),
+      inputs: {
+        objects: (r?.status ?? []).map((s) => objectStatus(s, this.generations.get(`${s.kind}/${"namespace" in s ? s.namespace : ""}/${s.name}`))),
+        problems,
+      },
+      listeners,
+      datapath: this.parts.datapath(),
+      source: this.source,
+    };
+  }
+}
