@@ -34,7 +34,7 @@ export const CONTROLLER = "edgegate.io/gateway-controller";
 function harnessConfig(p: Pipeline): unknown {
   const cfg = p.defaultConfig("conformance");
   const exposure = (cfg.exposure ?? {}) as Record<string, unknown>;
-  return { ...cfg, controllerName: CONTROLLER, exposure: { ...exposure, addressPool: ["127.0.1.1-127.0.1.200"] } };
+  return { ...cfg, controllerName: CONTROLLER, exposure: { ...exposure, addressPool: ["127.0.1.1-127.0.1.254"] } };
 }
 
 /** Tests the suite skips by itself once a feature is supported (they assert the feature is absent). */
