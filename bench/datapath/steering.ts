@@ -105,8 +105,10 @@ try {
     results["steering"]!.push(run("10.200.0.10", 80));
     results["nft tproxy"]!.push(run("10.200.0.10", 7070));
     applyMs.add.push(await apply(withPolicy));
+    await Bun.sleep(500); // let the agent's GC and the kernel's RCU frees settle before measuring
     results["steering + 10k CIDRs"]!.push(run("10.200.0.10", 80));
     applyMs.remove.push(await apply(without));
+    await Bun.sleep(500);
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const summary = Object.entries(results).map(([name, rs]) => ({
