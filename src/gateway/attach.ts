@@ -69,7 +69,7 @@ export function attach(inp: Inputs, route: AnyRoute, kind: RouteKind, gateways: 
       res.accepted = condition("Accepted", false, "NoMatchingParent", `Gateway ${gw.key} has no listener ${what}`, g);
       continue;
     }
-    const usable = candidates.filter((l) => l.usable);
+    const usable = candidates.filter((l) => l.attachable);
     const allowed = usable.filter((l) => l.supportedKinds.some((k) => k.kind === kind) && namespaceAllowed(inp, l, routeNs));
     if (allowed.length === 0) {
       res.accepted = condition("Accepted", false, "NotAllowedByListeners", usable.length === 0 ? "no listener of the parent is valid" : `no listener of Gateway ${gw.key} allows ${kind} from namespace ${routeNs}`, g);

@@ -39,6 +39,12 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
   const listenerStates = new Map<Gateway, ListenerState[]>();
   for (const gw of gateways) {
     const ls = buildListeners(inp, gw, secrets);
+    if (gw.spec.infrastructure?.parametersRef !== undefined) {
+      for (const l of ls) {
+        l.usable = false;
+        l.conditions.programmed = condition("Programmed", false, "Invalid", "the Gateway is not accepted (invalid parametersRef)", gw.metadata.generation);
+      }
+    }
     listenerStates.set(gw, ls);
     states.set(`${gw.metadata.namespace}/${gw.metadata.name}`, { key: `${gw.metadata.namespace}/${gw.metadata.name}`, listeners: ls });
   }
@@ -117,6 +123,7 @@ function markPortClashes(gateways: readonly Gateway[], ls: Map<Gateway, Listener
           l.conditions.accepted = condition("Accepted", false, "PortUnavailable", msg, g);
           l.conditions.programmed = condition("Programmed", false, "Invalid", msg, g);
           l.usable = false;
+          l.attachable = false;
         } else owner.set(sock, key);
       }
     }
@@ -130,10 +137,15 @@ function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], addrs: Gateway
   const conditions: Condition[] = [];
   // An unsupported address type makes the Gateway unacceptable; a supported address this node
   // cannot serve leaves it accepted but not programmed (the suite's GatewayStaticAddresses).
-  if (addrs.unsupported.length > 0) conditions.push(condition("Accepted", false, "UnsupportedAddress", addrs.unsupported.join("; "), g));
+  // edgegate defines no parameters kind for Gateways, so any infrastructure.parametersRef is
+  // one it cannot honour: not accepted, nothing served (a half-configured Gateway is worse).
+  const badParams = gw.spec.infrastructure?.parametersRef !== undefined;
+  if (badParams) conditions.push(condition("Accepted", false, "InvalidParameters", "spec.infrastructure.parametersRef: edgegate has no Gateway parameters kind", g));
+  else if (addrs.unsupported.length > 0) conditions.push(condition("Accepted", false, "UnsupportedAddress", addrs.unsupported.join("; "), g));
   else if (usable === ls.length) conditions.push(condition("Accepted", true, "Accepted", "Gateway accepted", g));
   else conditions.push(condition("Accepted", usable > 0, "ListenersNotValid", `${ls.length - usable} of ${ls.length} listeners are not valid`, g));
-  if (addrs.unsupported.length > 0) conditions.push(condition("Programmed", false, "Invalid", addrs.unsupported.join("; "), g));
+  if (badParams) conditions.push(condition("Programmed", false, "Invalid", "the Gateway is not accepted", g));
+  else if (addrs.unsupported.length > 0) conditions.push(condition("Programmed", false, "Invalid", addrs.unsupported.join("; "), g));
   else if (addrs.unusable.length > 0) conditions.push(condition("Programmed", false, "AddressNotUsable", addrs.unusable.join("; "), g));
   else conditions.push(usable > 0 ? condition("Programmed", true, "Programmed", "Gateway programmed", g) : condition("Programmed", false, "Invalid", "no valid listeners", g));
   return {

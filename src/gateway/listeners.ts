@@ -18,8 +18,13 @@ export interface ListenerState {
   /** "namespace/gateway/listener". */
   key: string;
   supportedKinds: RouteKindRef[];
-  /** Routes may attach and traffic is served. */
+  /** Traffic is served. */
   usable: boolean;
+  /**
+   * Routes may attach (and count in attachedRoutes). A listener whose certificates do not resolve
+   * is not served but still accepts routes, as the suite's GatewayWithAttachedRoutes expects.
+   */
+  attachable: boolean;
   conditions: { accepted: Condition; programmed: Condition; resolvedRefs: Condition; conflicted: Condition };
   certificates: string[];
   clientValidation?: { caSecret: string; optional: boolean };
@@ -41,6 +46,7 @@ export function buildListeners(inp: Inputs, gw: Gateway, secrets: Map<string, Ir
       key: `${ns}/${gw.metadata.name}/${l.name}`,
       supportedKinds: [],
       usable: true,
+      attachable: true,
       certificates: [],
       attachedRoutes: 0,
       conditions: {
@@ -54,6 +60,7 @@ export function buildListeners(inp: Inputs, gw: Gateway, secrets: Map<string, Ir
       st.conditions[which] = condition(which === "accepted" ? "Accepted" : "ResolvedRefs", false, reason, msg, g);
       st.conditions.programmed = condition("Programmed", false, "Invalid", msg, g);
       st.usable = false;
+      if (which === "accepted") st.attachable = false;
     };
     const kinds = defaultKinds[l.protocol];
     if (!kinds) {
@@ -73,6 +80,7 @@ export function buildListeners(inp: Inputs, gw: Gateway, secrets: Map<string, Ir
         if (st.supportedKinds.length === 0) {
           st.conditions.programmed = condition("Programmed", false, "Invalid", "no supported route kinds", g);
           st.usable = false;
+          st.attachable = false;
         }
       }
     } else {
@@ -173,6 +181,7 @@ function markConflicts(states: ListenerState[]): void {
         s.conditions.conflicted = condition("Conflicted", true, reason, msg, g);
         s.conditions.programmed = condition("Programmed", false, "Invalid", msg, g);
         s.usable = false;
+        s.attachable = false;
       }
     }
   }
