@@ -94,11 +94,17 @@ export function desiredState(intent: DatapathIntent, extraEgress: DatapathIntent
     }
     const key = addrPortKey(ip.family, t.port, ip.bytes);
     const k = hex(key);
-    if (steer.has(k)) {
-      problems.push(`steering ${t.gateway}/${t.listener}: ${t.address}:${t.port} is already steered by ${steer.get(k)!.label}`);
+    const to = `${formatIp(env.family, env.bytes)}:${t.envoyPort}`;
+    const prev = steer.get(k);
+    if (prev) {
+      // several listeners sharing one address:port and Envoy socket: one entry, named after all
+      if (prev.label.endsWith(` -> ${to}`)) {
+        const name = `${t.gateway}/${t.listener}`;
+        if (!prev.label.split(" ")[1]!.split(",").includes(name)) prev.label = prev.label.replace(/^steer (\S+)/, `steer $1,${name}`);
+      } else problems.push(`steering ${t.gateway}/${t.listener}: ${t.address}:${t.port} is already steered elsewhere (${prev.label})`);
       continue;
     }
-    const label = `steer ${t.gateway}/${t.listener} ${formatIp(ip.family, ip.bytes)}:${t.port} -> ${formatIp(env.family, env.bytes)}:${t.envoyPort}`;
+    const label = `steer ${t.gateway}/${t.listener} ${formatIp(ip.family, ip.bytes)}:${t.port} -> ${to}`;
     steer.set(k, { key, label, value: (slot) => steerVal(env.family, t.envoyPort, slot, env.bytes) });
   }
 

@@ -111,14 +111,20 @@ describe("reconcile", () => {
     for (const [k, e] of m.ingress.cidr4.m) if (before.has(k)) expect(decodeRuleVal(e.v).slot).toBe(before.get(k)!);
   });
 
-  test("the same CIDR allowed and denied is denied; a duplicate steering target is reported", () => {
+  test("the same CIDR allowed and denied is denied; listeners sharing a target merge, a conflicting one is reported", () => {
     const m = maps();
     const r = reconcile(m.shared, m.ingress, m.egress, {
-      steering: [target("10.0.0.10", 80), { ...target("10.0.0.10", 80), gateway: "ns/other" }],
+      steering: [
+        target("10.0.0.10", 80),
+        { ...target("10.0.0.10", 80), listener: "http-alt" },
+        { ...target("10.0.0.10", 80), gateway: "ns/other", envoyPort: 15002 },
+      ],
       policies: [{ port: 80, rules: [{ cidr: "10.0.0.0/8", action: "deny" }, { cidr: "10.0.0.0/8", action: "allow" }], defaultAction: "deny", policy: "ns/p" }],
       egress: [],
     });
     expect(r.problems.length).toBe(1);
+    expect(m.ingress.steer.m.size).toBe(1);
+    expect([...m.shared.labels.m.values()].map((e) => decodeLabel(e.v))).toContain("steer ns/gw/http,ns/gw/http-alt 10.0.0.10:80 -> 127.0.0.1:15001");
     const [e] = [...m.ingress.cidr4.m.values()];
     expect(decodeRuleVal(e!.v).action).toBe(2);
   });
