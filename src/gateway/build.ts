@@ -7,7 +7,7 @@ import type { RouteBackends } from "./backends.ts";
 import { grpcRouteRules, httpRouteRules, type RouteWithKey } from "./http-rules.ts";
 import type { ListenerState } from "./listeners.ts";
 import { sortRoutes } from "./precedence.ts";
-import { specificity } from "./hostnames.ts";
+import { hostMatches, specificity } from "./hostnames.ts";
 import type { GatewayAddresses } from "./addresses.ts";
 
 export type AttachedRoute =
@@ -85,7 +85,7 @@ export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[],
       out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts(onPort, attached, httpKinds) });
     } else {
       for (const l of [...onPort].sort((a, b) => specificity(b.listener.hostname) - specificity(a.listener.hostname))) {
-        ir.tls.push(...tlsChains(base, l, attached, out));
+        ir.tls.push(...tlsChains(base, l, attached, out, onPort));
       }
     }
     out.listeners.push(ir);
@@ -99,14 +99,26 @@ export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[],
   return out;
 }
 
-function tlsChains(base: string, l: ListenerState, attached: readonly AttachedRoute[], out: GatewayIr): IrTlsChain[] {
+function tlsChains(base: string, l: ListenerState, attached: readonly AttachedRoute[], out: GatewayIr, onPort: readonly ListenerState[]): IrTlsChain[] {
   const serverNames = l.listener.hostname ? [l.listener.hostname] : [];
   const chainBase = `${base}/${l.listener.name}`;
   if (l.listener.protocol === "HTTPS") {
     const rc = `${base}/${l.listener.port}/${l.listener.name}`;
-    const vhosts = virtualHosts([l], attached, new Set(["HTTPRoute", "GRPCRoute"]));
-    // A connection for this listener's SNI that asks for another host gets 421 (RFC 9110 §15.5.20).
-    if (l.listener.hostname) vhosts.push({ name: "misdirected", domains: ["*"], routes: [misdirected] });
+    let vhosts = virtualHosts([l], attached, new Set(["HTTPRoute", "GRPCRoute"]));
+    // A connection for this listener's SNI that asks for another host gets 421 (RFC 9110 §15.5.20):
+    // hosts that a more specific listener on the same port owns (its SNI chain serves them)...
+    const own = l.listener.hostname;
+    const others = onPort
+      .filter((m) => m !== l && m.listener.protocol === "HTTPS" && m.listener.hostname !== undefined && specificity(m.listener.hostname) > specificity(own))
+      .map((m) => m.listener.hostname!)
+      .filter((h) => own === undefined || hostMatches(own, h) || (h.startsWith("*.") && own.startsWith("*.") && h.endsWith(own.slice(1))));
+    if (others.length > 0) {
+      const taken = new Set(others);
+      vhosts = vhosts.filter((v) => !v.domains.some((d) => taken.has(d)));
+      for (const h of [...taken].sort()) vhosts.push({ name: `misdirected/${h}`, domains: [h], routes: [misdirected] });
+    }
+    // ...and, for a listener with a hostname, every host outside it.
+    if (own) vhosts.push({ name: "misdirected", domains: ["*"], routes: [misdirected] });
     out.routeConfigs.push({ name: rc, virtualHosts: vhosts, misdirectedRequestCheck: !!l.listener.hostname });
     return [{ name: chainBase, serverNames, mode: "terminate", certificates: l.certificates, clientValidation: l.clientValidation, http: { routeConfig: rc } }];
   }
