@@ -152,6 +152,9 @@ function cors(c: IrCors): ReturnType<typeof pack> {
     exposeHeaders: c.exposeHeaders.join(","),
     maxAge: c.maxAgeSeconds !== undefined ? String(c.maxAgeSeconds) : "",
     allowCredentials: c.allowCredentials,
+    // A preflight from an origin the route does not allow is answered by Envoy without CORS
+    // headers, never passed to the backend (the Gateway API CORS filter owns preflights).
+    forwardNotMatchingPreflights: false,
   });
 }
 
