@@ -30,7 +30,8 @@ const connectMs = performance.now() - t0;
 const connected = memory();
 
 async function round(kind: "eds" | "rds", i: number): Promise<number> {
-  const next = kind === "eds" ? synthetic({ routes, endpointRevision: i }) : synthetic({ routes, change: { index: 0, revision: i } });
+  // RDS rounds keep the endpoints where the EDS rounds left them, so only RDS changes.
+  const next = kind === "eds" ? synthetic({ routes, endpointRevision: i }) : synthetic({ routes, endpointRevision: rounds, change: { index: 0, revision: i } });
   const typeUrl = kind === "eds" ? TypeUrl.endpoint : TypeUrl.route;
   const pending = new Set(b.cache.clients().map((c) => c.stream));
   const done = b.until((e) => {
@@ -51,7 +52,7 @@ async function round(kind: "eds" | "rds", i: number): Promise<number> {
 const results: Record<string, { p50: string; max: string }> = {};
 for (const kind of ["eds", "rds"] as const) {
   const t: number[] = [];
-  for (let i = 1; i <= rounds; i++) t.push(await round(kind, kind === "eds" ? i : i));
+  for (let i = 1; i <= rounds; i++) t.push(await round(kind, i));
   t.sort((x, y) => x - y);
   results[kind] = { p50: fmt(pct(t, 50)), max: fmt(t.at(-1)!) };
 }

@@ -23,4 +23,7 @@ for (let i = 0; i < Number(count ?? 1); i++) {
 }
 console.log("started", channels.length);
 process.on("SIGTERM", () => process.exit(0));
-setInterval(() => {}, 1 << 30);
+// The bench holds our stdin open; when it exits (even by crashing) stdin ends and so do we.
+process.stdin.on("end", () => process.exit(0));
+process.stdin.on("close", () => process.exit(0));
+process.stdin.resume();

@@ -44,7 +44,7 @@ export async function startBench(opts: { reuseByIdentity?: boolean } = {}): Prom
       }),
     clients: (listener, prefix, count) => {
       const child = spawn(process.execPath, [join(import.meta.dir, "grpc-clients.ts"), String(server.tcp!.port), listener, prefix, String(count)], {
-        stdio: ["ignore", "ignore", "inherit"],
+        stdio: ["pipe", "ignore", "inherit"],
       });
       children.push(child);
       return child;
