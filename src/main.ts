@@ -1,21 +1,16 @@
-// edgegate: one binary, several commands. Each command lives in src/cli/<command>.ts.
-import { versionCommand } from "./cli/version.ts";
-import { validateCommand } from "./cli/validate.ts";
-import { renderCommand } from "./cli/render.ts";
-import { statusCommand } from "./cli/status.ts";
-import { runCommand } from "./cli/run.ts";
-import { datapathCommand } from "./cli/datapath.ts";
+// edgegate: one binary, several commands. Each command lives in src/cli/<command>.ts and is
+// imported only when it runs: start-up time is a feature (`run` to /livez, `version` in scripts).
 import { UsageError } from "./cli/args.ts";
 
 type Command = (args: string[]) => number | Promise<number>;
 
 const commands: Record<string, { run: Command; help: string }> = {
-  run: { run: runCommand, help: "run the appliance (--config FILE)" },
-  validate: { run: validateCommand, help: "check input YAML (files or folders); exit 1 on any problem" },
-  render: { run: renderCommand, help: "print the Envoy xDS resources (and --status) for input YAML" },
-  status: { run: statusCommand, help: "show the running appliance's status" },
-  datapath: { run: datapathCommand, help: "datapath status | cleanup: what edgegate attached to this node" },
-  version: { run: () => versionCommand(), help: "print the version" },
+  run: { run: async (a) => (await import("./cli/run.ts")).runCommand(a), help: "run the appliance (--config FILE)" },
+  validate: { run: async (a) => (await import("./cli/validate.ts")).validateCommand(a), help: "check input YAML (files or folders); exit 1 on any problem" },
+  render: { run: async (a) => (await import("./cli/render.ts")).renderCommand(a), help: "print the Envoy xDS resources (and --status) for input YAML" },
+  status: { run: async (a) => (await import("./cli/status.ts")).statusCommand(a), help: "show the running appliance's status" },
+  datapath: { run: async (a) => (await import("./cli/datapath.ts")).datapathCommand(a), help: "datapath status | cleanup: what edgegate attached to this node" },
+  version: { run: async () => (await import("./cli/version.ts")).versionCommand(), help: "print the version" },
 };
 
 function usage(): string {
@@ -29,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name ? 0 : 2;
   }
-  if (name === "--version") return versionCommand();
+  if (name === "--version") return (await import("./cli/version.ts")).versionCommand();
   const cmd = commands[name];
   if (!cmd) {
     process.stderr.write(`edgegate: unknown command "${name}"\n\n${usage()}`);

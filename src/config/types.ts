@@ -70,6 +70,11 @@ export interface ApplianceConfig {
     /** Interfaces whose ingress is steered (tc mode). */
     interfaces: string[];
     bpffs: string;
+    /**
+     * cgroup v2 folder Envoy is placed in; connect() from it is limited to the routes' backends,
+     * loopback and policy egress allows. "" leaves egress unrestricted.
+     */
+    egressCgroup: string;
   };
   log: { level: "debug" | "info" | "warn" | "error"; format: "json" | "text" };
 }
@@ -96,7 +101,7 @@ export function defaultConfig(hostname: string): ApplianceConfig {
     xds: { socket: "/run/edgegate/xds.sock", tcpAddress: "" },
     health: { address: "0.0.0.0:10256" },
     admin: { address: "127.0.0.1:9901" },
-    datapath: { mode: "off", interfaces: [], bpffs: "/sys/fs/bpf/edgegate" },
+    datapath: { mode: "off", interfaces: [], bpffs: "/sys/fs/bpf/edgegate", egressCgroup: "" },
     log: { level: "info", format: "json" },
   };
 }

@@ -154,6 +154,19 @@ export interface IrCluster {
   dns?: { hostname: string; port: number };
   /** Set when every backend of the cluster is a WebSocket-capable HTTP/1.1 service. */
   websocket?: boolean;
+  /** TLS to the backend (BackendTLSPolicy), verified against a CA and SANs. */
+  tls?: IrUpstreamTls;
+}
+
+export interface IrUpstreamTls {
+  /** SNI sent, and the DNS SAN checked when `sans` is empty (BackendTLSPolicy hostname). */
+  sni: string;
+  /** IrSecret name (type "ca") of the trusted CA bundle. */
+  caSecret: string;
+  /** Accepted SANs of the backend's certificate; any one matching suffices. */
+  sans: Array<{ type: "DNS" | "URI"; value: string }>;
+  /** IrSecret name (type "certificate") presented as the client certificate (Gateway spec.tls.backend). */
+  clientCertificate?: string;
 }
 
 export type IrSecret =

@@ -181,3 +181,32 @@ export type ReferenceGrant = Typed<
 
 export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute";
 export type AnyRoute = HTTPRoute | GRPCRoute | TLSRoute;
+
+/** A policy's target (gateway.networking.k8s.io LocalPolicyTargetReferenceWithSectionName). */
+export interface PolicyTargetReference {
+  group: string;
+  kind: string;
+  name: string;
+  sectionName?: string;
+}
+
+export interface SubjectAltName {
+  type: "Hostname" | "URI";
+  hostname?: string;
+  uri?: string;
+}
+
+/** BackendTLSPolicy (v1): how the gateway talks TLS to a Service's port. */
+export type BackendTLSPolicy = Typed<
+  "BackendTLSPolicy",
+  {
+    targetRefs: PolicyTargetReference[];
+    validation: {
+      caCertificateRefs?: LocalObjectReference[];
+      wellKnownCACertificates?: string;
+      hostname: string;
+      subjectAltNames?: SubjectAltName[];
+    };
+    options?: Record<string, string>;
+  }
+>;

@@ -116,13 +116,26 @@ export async function startAppliance(config: ApplianceConfig, log: Logger): Prom
     throw new Error(`xds: cannot listen on ${config.xds.socket}: ${(e as Error).message}`);
   }
 
-  datapath = await Datapath.open(config, log);
+  datapath = await Datapath.open(config, log, config.datapath.egressCgroup ? { egressCgroup: config.datapath.egressCgroup } : {});
   if (!datapath.enabled) log.info("datapath disabled", { reason: datapath.status().reason ?? "" });
   applyDatapath();
 
   const runtimeDir = dirname(config.xds.socket);
   mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
   supervisor = new EnvoySupervisor({ envoy: config.envoy, bootstrap: renderBootstrap(config), bootstrapPath: join(runtimeDir, "envoy-bootstrap.json"), logger: log });
+  // Each new Envoy process joins the egress cgroup before it has connected anywhere that matters.
+  let lastPid: number | undefined;
+  supervisor.onChange((st) => {
+    if (st.pid === undefined || st.pid === lastPid) return;
+    lastPid = st.pid;
+    if (datapath?.status().egressCgroup) {
+      try {
+        datapath.addToEgressCgroup(st.pid);
+      } catch (e) {
+        log.error("cannot move Envoy into the egress cgroup", { pid: st.pid, error: (e as Error).message });
+      }
+    }
+  });
   supervisor.start();
 
   const watcher: Watcher = watchPaths(config.source.paths, recompute);

@@ -1,6 +1,6 @@
 // Indexes the store's objects by kind for translation. Pure.
 import type { StoredObject } from "../store/types.ts";
-import type { GRPCRoute, Gateway, GatewayClass, HTTPRoute, ReferenceGrant, TLSRoute } from "../resources/gateway-api.ts";
+import type { BackendTLSPolicy, GRPCRoute, Gateway, GatewayClass, HTTPRoute, ReferenceGrant, TLSRoute } from "../resources/gateway-api.ts";
 import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Secret, Service } from "../resources/core.ts";
 
 export interface Inputs {
@@ -10,6 +10,7 @@ export interface Inputs {
   grpcRoutes: GRPCRoute[];
   tlsRoutes: TLSRoute[];
   referenceGrants: ReferenceGrant[];
+  backendTLSPolicies: BackendTLSPolicy[];
   ingresses: Ingress[];
   ingressClasses: IngressClass[];
   services: Map<string, Service>;
@@ -44,6 +45,7 @@ export function indexInputs(objects: readonly StoredObject[]): Inputs {
     grpcRoutes: [],
     tlsRoutes: [],
     referenceGrants: [],
+    backendTLSPolicies: [],
     ingresses: [],
     ingressClasses: [],
     services: new Map(),
@@ -78,6 +80,9 @@ export function indexInputs(objects: readonly StoredObject[]): Inputs {
       case "ReferenceGrant":
         inp.referenceGrants.push(o as unknown as ReferenceGrant);
         break;
+      case "BackendTLSPolicy":
+        inp.backendTLSPolicies.push(o as unknown as BackendTLSPolicy);
+        break;
       case "Ingress":
         inp.ingresses.push(o as unknown as Ingress);
         break;
@@ -111,7 +116,7 @@ export function indexInputs(objects: readonly StoredObject[]): Inputs {
       }
     }
   }
-  for (const list of [inp.gatewayClasses, inp.gateways, inp.httpRoutes, inp.grpcRoutes, inp.tlsRoutes, inp.ingresses, inp.ingressClasses]) {
+  for (const list of [inp.gatewayClasses, inp.gateways, inp.httpRoutes, inp.grpcRoutes, inp.tlsRoutes, inp.backendTLSPolicies, inp.ingresses, inp.ingressClasses]) {
     (list as Array<{ metadata: { creationTimestamp?: string; namespace?: string; name: string } }>).sort(byAge);
   }
   return inp;

@@ -6,6 +6,7 @@ import * as n from "./names.ts";
 import { validateGateway, validateGatewayClass } from "./kinds/gateway.ts";
 import { validateGRPCRoute, validateHTTPRoute, validateReferenceGrant, validateTLSRoute } from "./kinds/routes.ts";
 import { validateIngress, validateIngressClass } from "./kinds/ingress.ts";
+import { validateBackendTLSPolicy } from "./kinds/policy.ts";
 import { validateConfigMap, validateEndpointSlice, validateNamespace, validateSecret, validateService } from "./kinds/core.ts";
 
 export interface KindInfo {
@@ -24,6 +25,7 @@ const kinds: KindInfo[] = [
   { group: gw, versions: ["v1"], kind: "GRPCRoute", namespaced: true, validate: validateGRPCRoute },
   { group: gw, versions: ["v1", "v1alpha2", "v1alpha3"], kind: "TLSRoute", namespaced: true, validate: validateTLSRoute },
   { group: gw, versions: ["v1", "v1beta1"], kind: "ReferenceGrant", namespaced: true, validate: validateReferenceGrant },
+  { group: gw, versions: ["v1", "v1alpha3"], kind: "BackendTLSPolicy", namespaced: true, validate: validateBackendTLSPolicy },
   { group: "networking.k8s.io", versions: ["v1"], kind: "Ingress", namespaced: true, validate: validateIngress },
   { group: "networking.k8s.io", versions: ["v1"], kind: "IngressClass", namespaced: false, validate: validateIngressClass },
   { group: "", versions: ["v1"], kind: "Service", namespaced: true, validate: validateService },
@@ -58,7 +60,6 @@ const ignored = new Set([
   "rbac.authorization.k8s.io/ClusterRoleBinding",
   `${gw}/TCPRoute`,
   `${gw}/UDPRoute`,
-  `${gw}/BackendTLSPolicy`,
   `${gw}/ListenerSet`,
   `${gw}/XListenerSet`,
   `${gw}/BackendLBPolicy`,

@@ -1,0 +1,162 @@
+// The compiled binary, run as a user runs it: dist/edgegate (built by scripts/setup.sh).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, cpSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = join(import.meta.dir, "../..");
+const bin = join(root, "dist/edgegate");
+const conformance = join(root, "../shared/conformance/gateway-api-v1.6.1");
+
+function run(args: string[], opts: { cwd?: string } = {}): { code: number; stdout: string; stderr: string } {
+  const r = Bun.spawnSync([bin, ...args], { cwd: opts.cwd ?? root, stdout: "pipe", stderr: "pipe" });
+  return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+beforeAll(() => {
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run scripts/setup.sh (it builds the binary) before the tests`);
+});
+
+describe("dist/edgegate", () => {
+  test("version", () => {
+    const r = run(["version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^edgegate 0\.1\.0 \(bun /);
+  });
+
+  test("unknown command and bad flag exit 2 with a message", () => {
+    expect(run(["frobnicate"]).code).toBe(2);
+    const r = run(["render", "--fromat", "yaml", "config/examples"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("edgegate render: Unknown option '--fromat'");
+  });
+
+  test("validate the example config and its inputs", () => {
+    const r = run(["validate", "--config", "config/edgegate.yaml"]);
+    expect(r.stderr).toContain("ok: 8 objects in 4 file(s)");
+    expect(r.code).toBe(0);
+  });
+
+  test("validate reports FILE:LINE: Kind namespace/name: field.path: message and exits 1", () => {
+    const dir = mkdtempSync(join(tmpdir(), "edgegate-bin-"));
+    try {
+      writeFileSync(join(dir, "bad.yaml"), "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: r\nspec:\n  rules:\n  - matches:\n    - path: {type: PathPrefix, value: api}\n");
+      const r = run(["validate", dir]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split("\n")[0]).toBe(`${dir}/bad.yaml:8: HTTPRoute default/r: spec.rules[0].matches[0].path.value: must be an absolute path starting with '/' when type is PathPrefix (got "api")`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("render is deterministic and names resources readably", () => {
+    const a = run(["render", "--status", "--config", "config/edgegate.yaml", "config/examples"]);
+    const b = run(["render", "--status", "--config", "config/edgegate.yaml", "config/examples"]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    const doc = JSON.parse(a.stdout) as { listeners: Array<{ name: string }>; clusters: Array<{ name: string }>; status: Array<{ kind: string }> };
+    expect(doc.listeners.map((l) => l.name)).toEqual(["default/lab/8080", "ingress/80"]);
+    expect(doc.clusters.map((c) => c.name)).toEqual(["default/docs/9090", "default/web/80"]);
+    expect(doc.status.map((s) => s.kind).sort()).toEqual(["Gateway", "GatewayClass", "HTTPRoute", "HTTPRoute", "Ingress"]);
+    const yaml = run(["render", "--format", "yaml", "config/examples"]);
+    expect(yaml.code).toBe(0);
+    expect(yaml.stdout).toStartWith("listeners:\n");
+  });
+
+  test("every conformance manifest either renders or fails validation with a clear message; none crashes", async () => {
+    if (!existsSync(conformance)) throw new Error(`${conformance} is missing (the shared conformance data must sit beside the repository)`);
+    const files = [join(conformance, "base/manifests.yaml"), ...readdirSync(join(conformance, "tests")).filter((f) => f.endsWith(".yaml")).map((f) => join(conformance, "tests", f))];
+    const crashes: string[] = [];
+    let rendered = 0;
+    const queue = [...files];
+    const worker = async (): Promise<void> => {
+      for (let f = queue.shift(); f; f = queue.shift()) {
+        const p = Bun.spawn([bin, "render", "--status", f], { stdout: "pipe", stderr: "pipe" });
+        const [code, err] = await Promise.all([p.exited, new Response(p.stderr).text()]);
+        const lines = err.split("\n").filter((l) => l !== "");
+        // Exit 0 (rendered) or 1 (invalid input, every line in the FILE:LINE: form); nothing else.
+        if (code === 0) rendered++;
+        else if (code !== 1 || lines.length === 0 || lines.some((l) => !l.startsWith(f + ":"))) crashes.push(`${f}: exit ${code}\n${err.slice(0, 400)}`);
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    expect(crashes).toEqual([]);
+    expect(rendered).toBeGreaterThan(files.length / 2);
+  }, 120_000);
+});
+
+describe("dist/edgegate run", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "edgegate-run-"));
+    cpSync(join(root, "config/examples/lab"), join(dir, "inputs"), { recursive: true });
+    writeFileSync(
+      join(dir, "edgegate.yaml"),
+      [
+        "source: {paths: [inputs]}",
+        "node: {name: bin-test, labels: {role: edge}}",
+        "nodes: {matchLabels: {role: edge}}",
+        `xds: {socket: ${join(dir, "xds.sock")}}`,
+        "health: {address: 127.0.0.1:0}",
+        "admin: {address: 127.0.0.1:0}",
+        "envoy: {path: /nonexistent/envoy, drainSeconds: 0}",
+        "",
+      ].join("\n"),
+    );
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("serves /livez, /readyz and an honest /healthz; reloads on change; stops on SIGTERM", async () => {
+    const p = Bun.spawn([bin, "run", "--config", join(dir, "edgegate.yaml")], { stdout: "pipe", stderr: "pipe" });
+    const lines: string[] = [];
+    const reader = (async () => {
+      const dec = new TextDecoder();
+      let buf = "";
+      for await (const chunk of p.stderr) {
+        buf += dec.decode(chunk);
+        let i;
+        while ((i = buf.indexOf("\n")) >= 0) {
+          lines.push(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+        }
+      }
+    })();
+    const waitFor = async (pred: (l: Record<string, unknown>) => boolean, ms = 10_000): Promise<Record<string, unknown>> => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        for (const l of lines) {
+          try {
+            const j = JSON.parse(l) as Record<string, unknown>;
+            if (pred(j)) return j;
+          } catch {
+            /* not a log line */
+          }
+        }
+        await Bun.sleep(20);
+      }
+      throw new Error(`timed out; log:\n${lines.join("\n")}`);
+    };
+    try {
+      const listening = await waitFor((l) => l.msg === "status servers listening");
+      const admin = String(listening.admin);
+      const health = String(listening.health);
+      expect((await fetch(`${health}/livez`)).status).toBe(200);
+      await waitFor((l) => l.msg === "configuration published");
+      expect((await fetch(`${health}/readyz`)).status).toBe(200);
+      const hz = await fetch(`${health}/healthz`);
+      expect(hz.status).toBe(503);
+      expect(JSON.stringify(await hz.json())).toContain("envoy: not found");
+      // A broken edit is reported and the last good route stays in force.
+      writeFileSync(join(dir, "inputs/routes.yaml"), "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web, namespace: default}\nspec:\n  hostnames: [BAD]\n");
+      await waitFor((l) => typeof l.problem === "string" && (l.problem as string).includes("spec.hostnames[0]"));
+      const status = (await (await fetch(`${admin}/status`)).json()) as { inputs: { objects: Array<{ kind: string; name: string }>; problems: Array<{ path?: string }> } };
+      expect(status.inputs.objects.some((o) => o.kind === "HTTPRoute" && o.name === "web")).toBe(true);
+      expect(status.inputs.problems.some((x) => x.path === "spec.hostnames[0]")).toBe(true);
+      p.kill("SIGTERM");
+      expect(await p.exited).toBe(0);
+    } finally {
+      p.kill("SIGKILL");
+      await reader.catch(() => {});
+    }
+  }, 30_000);
+});
