@@ -15,7 +15,7 @@ const o = JSON.parse(process.argv[2] ?? "{}") as {
   legacyTc?: boolean;
 };
 const cfg = defaultConfig("test");
-cfg.datapath = { mode: o.mode, interfaces: o.interfaces ?? [], bpffs: o.bpffs };
+cfg.datapath = { mode: o.mode, interfaces: o.interfaces ?? [], bpffs: o.bpffs, egressCgroup: o.egressCgroup ?? "" };
 const log = createLogger({ level: "warn" });
 const dp = await Datapath.open(cfg, log, { ...(o.egressCgroup ? { egressCgroup: o.egressCgroup } : {}), ...(o.legacyTc ? { legacyTc: true } : {}) });
 const say = (x: unknown): void => {
