@@ -18,6 +18,8 @@ export class RouteBackends {
     private readonly clusters: ClusterSet,
     private readonly route: AnyRoute,
     private readonly kind: RouteKind,
+    /** The client certificate the route's Gateway presents to TLS backends. */
+    private readonly clientCertificate?: string,
   ) {
     this.resolvedRefs = condition("ResolvedRefs", true, "ResolvedRefs", "all references resolved", route.metadata.generation);
   }
@@ -46,7 +48,7 @@ export class RouteBackends {
       return fail("RefNotPermitted", `Service ${ns}/${ref.name} is in another namespace and no ReferenceGrant in ${ns} allows ${this.kind}s from ${routeNs}`);
     }
     if (ref.port === undefined) return fail("BackendNotFound", `backendRef to Service ${ns}/${ref.name} has no port`);
-    const r = this.clusters.service(ns, ref.name, { number: ref.port }, protocol);
+    const r = this.clusters.service(ns, ref.name, { number: ref.port }, protocol, this.clientCertificate);
     if (!r.ok) return fail(r.reason, r.message);
     return r.cluster;
   }

@@ -10,6 +10,8 @@ import { attach, type GatewayState } from "./attach.ts";
 import { RouteBackends } from "./backends.ts";
 import { buildGatewayIr, type AttachedRoute } from "./build.ts";
 import { classStatus } from "./classes.ts";
+import { backendClientCertificate, type BackendClient } from "./backend-client.ts";
+import type { BackendTlsIndex } from "../translate/backend-tls.ts";
 import { buildListeners, listenerConditions, type ListenerState } from "./listeners.ts";
 
 export interface GatewayOptions extends AddressOptions {
@@ -27,7 +29,7 @@ export interface GatewayResult {
 
 const wildcard = (a: string): boolean => a === "0.0.0.0" || a === "::";
 
-export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: ClusterSet, secrets: Map<string, IrSecret>): GatewayResult {
+export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: ClusterSet, secrets: Map<string, IrSecret>, backendTls?: BackendTlsIndex): GatewayResult {
   const out: GatewayResult = { listeners: [], routeConfigs: [], apiListeners: [], steering: [], status: [], problems: [] };
   const ours = inp.gatewayClasses.filter((c) => c.spec.controllerName === opts.controllerName);
   const classNames = new Set(ours.filter((c) => c.spec.parametersRef === undefined).map((c) => c.metadata.name));
@@ -35,6 +37,9 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
   const gateways = inp.gateways.filter((g) => classNames.has(g.spec.gatewayClassName));
   const addresses = assignAddresses(gateways, opts);
 
+  const clientCerts = new Map<Gateway, BackendClient>(gateways.map((gw) => [gw, backendClientCertificate(inp, gw, secrets)]));
+  /** BackendTLSPolicy ancestors: the Gateways whose attached routes use each Service. */
+  const serviceGateways = new Map<string, Set<Gateway>>();
   const states = new Map<string, GatewayState>();
   const listenerStates = new Map<Gateway, ListenerState[]>();
   for (const gw of gateways) {
@@ -61,7 +66,20 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
     routes.forEach((route, order) => {
       const parents = attach(inp, route, kind, states);
       if (parents.length === 0) return;
-      const backends = new RouteBackends(inp, clusters, route, kind);
+      // A route attached to one Gateway presents that Gateway's backend client certificate.
+      const parentGateways = new Set(parents.flatMap((p) => p.attachments.map((a) => a.listener.gateway)));
+      const certs = new Set([...parentGateways].map((gw) => clientCerts.get(gw)?.secret));
+      const backends = new RouteBackends(inp, clusters, route, kind, certs.size === 1 ? [...certs][0] : undefined);
+      const routeNs = route.metadata.namespace ?? "default";
+      for (const rule of route.spec.rules ?? []) {
+        for (const ref of rule.backendRefs ?? []) {
+          if ((ref.group ?? "") !== "" || (ref.kind ?? "Service") !== "Service") continue;
+          const key = `${ref.namespace ?? routeNs}/${ref.name}`;
+          const set = serviceGateways.get(key) ?? new Set<Gateway>();
+          parentGateways.forEach((gw) => set.add(gw));
+          serviceGateways.set(key, set);
+        }
+      }
       resolveAllBackends(route, kind, backends);
       const parentStatus: RouteParentStatus[] = parents.map((p) => ({
         parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", ...p.parentRef, namespace: p.parentRef.namespace ?? route.metadata.namespace },
@@ -94,8 +112,9 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
       const targets = [l.address, ...l.extraAddresses].flatMap((a) => (wildcard(a) ? opts.nodeAddresses : [a]));
       for (const address of targets) out.steering.push({ address, port: l.port, envoyPort: l.port, gateway: `${gw.metadata.namespace}/${gw.metadata.name}`, listener: l.origins.join(",") });
     }
-    out.status.push(gatewayStatus(gw, ls, addrs));
+    out.status.push(gatewayStatus(gw, ls, addrs, clientCerts.get(gw)!.resolvedRefs));
   }
+  if (backendTls) out.status.push(...policyStatus(backendTls, serviceGateways, opts.controllerName));
   return out;
 }
 
@@ -130,7 +149,23 @@ function markPortClashes(gateways: readonly Gateway[], ls: Map<Gateway, Listener
   }
 }
 
-function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], addrs: GatewayAddresses): ObjectStatus {
+function policyStatus(idx: BackendTlsIndex, serviceGateways: Map<string, Set<Gateway>>, controllerName: string): ObjectStatus[] {
+  return idx.states.map((st) => {
+    const ns = st.policy.metadata.namespace ?? "default";
+    const gws = new Set<Gateway>();
+    for (const t of st.policy.spec.targetRefs) serviceGateways.get(`${ns}/${t.name}`)?.forEach((g) => gws.add(g));
+    const ancestors = [...gws]
+      .map((gw) => ({
+        ancestorRef: { group: "gateway.networking.k8s.io", kind: "Gateway", namespace: gw.metadata.namespace ?? "default", name: gw.metadata.name },
+        controllerName,
+        conditions: [st.accepted, st.resolvedRefs],
+      }))
+      .sort((a, b) => (`${a.ancestorRef.namespace}/${a.ancestorRef.name}` < `${b.ancestorRef.namespace}/${b.ancestorRef.name}` ? -1 : 1));
+    return { kind: "BackendTLSPolicy" as const, namespace: ns, name: st.policy.metadata.name, status: { ancestors, parents: [] } };
+  });
+}
+
+function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], addrs: GatewayAddresses, resolvedRefs: Condition): ObjectStatus {
   const g = gw.metadata.generation;
   const usable = ls.filter((l) => l.usable).length;
   const reported = addrs.reported;
@@ -148,6 +183,7 @@ function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], addrs: Gateway
   else if (addrs.unsupported.length > 0) conditions.push(condition("Programmed", false, "Invalid", addrs.unsupported.join("; "), g));
   else if (addrs.unusable.length > 0) conditions.push(condition("Programmed", false, "AddressNotUsable", addrs.unusable.join("; "), g));
   else conditions.push(usable > 0 ? condition("Programmed", true, "Programmed", "Gateway programmed", g) : condition("Programmed", false, "Invalid", "no valid listeners", g));
+  conditions.push(resolvedRefs);
   return {
     kind: "Gateway",
     namespace: gw.metadata.namespace ?? "default",

@@ -14,6 +14,12 @@ export interface RouteParentStatus {
   conditions: Condition[];
 }
 
+export interface PolicyAncestorStatus {
+  ancestorRef: { group: string; kind: string; namespace: string; name: string; sectionName?: string };
+  controllerName: string;
+  conditions: Condition[];
+}
+
 export interface ListenerStatus {
   name: string;
   supportedKinds: Array<{ group: string; kind: string }>;
@@ -30,6 +36,14 @@ export type ObjectStatus =
       status: { addresses: Array<{ type: string; value: string }>; conditions: Condition[]; listeners: ListenerStatus[] };
     }
   | { kind: "HTTPRoute" | "GRPCRoute" | "TLSRoute"; namespace: string; name: string; status: { parents: RouteParentStatus[] } }
+  | {
+      kind: "BackendTLSPolicy";
+      namespace: string;
+      name: string;
+      // `parents` stays empty: policies report ancestors. It is there so readers that treat every
+      // non-Gateway entry as a route (src/run/status.ts) keep working until they learn this kind.
+      status: { ancestors: PolicyAncestorStatus[]; parents: RouteParentStatus[] };
+    }
   | { kind: "Ingress"; namespace: string; name: string; status: { loadBalancer: { ingress: Array<{ ip?: string; hostname?: string }> } } };
 
 export function condition(type: string, ok: boolean, reason: string, message: string, generation?: number): Condition {

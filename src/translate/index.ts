@@ -7,6 +7,7 @@ import { translateGateways } from "../gateway/index.ts";
 import { translateIngresses } from "../ingress/index.ts";
 import { indexInputs } from "./inputs.ts";
 import { ClusterSet } from "./services.ts";
+import { BackendTlsIndex } from "./backend-tls.ts";
 
 export interface TranslateOptions {
   controllerName: string;
@@ -28,9 +29,10 @@ const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.n
 
 export function translate(objects: readonly StoredObject[], opts: TranslateOptions): TranslateResult {
   const inp = indexInputs(objects);
-  const clusters = new ClusterSet(inp);
   const secrets = new Map<string, IrSecret>();
-  const gw = translateGateways(inp, { controllerName: opts.controllerName, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses, pool: opts.addressPool }, clusters, secrets);
+  const backendTls = new BackendTlsIndex(inp, secrets);
+  const clusters = new ClusterSet(inp, backendTls);
+  const gw = translateGateways(inp, { controllerName: opts.controllerName, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses, pool: opts.addressPool }, clusters, secrets, backendTls);
   const ing = translateIngresses(inp, { controller: opts.ingressController, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses }, clusters, secrets);
   const problems = [...gw.problems, ...ing.problems];
 

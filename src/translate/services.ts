@@ -4,6 +4,7 @@ import type { Service, ServicePort } from "../resources/core.ts";
 import { EndpointsAnnotation } from "../resources/core.ts";
 import { parseEndpointList } from "../resources/endpoints.ts";
 import { nsName, type Inputs } from "./inputs.ts";
+import type { BackendTlsIndex } from "./backend-tls.ts";
 
 export type Resolution =
   | { ok: true; cluster: string }
@@ -27,8 +28,13 @@ function protocolOf(p: ServicePort): { protocol: Protocol; websocket: boolean } 
       return { protocol: "h2c", websocket: false };
     case "kubernetes.io/ws":
       return { protocol: "http1", websocket: true };
+    // HTTP over TLS: the TLS itself comes from a BackendTLSPolicy on the port.
+    case "https":
+    case "HTTPS":
+    case "kubernetes.io/https":
+      return { protocol: "http1", websocket: true };
     default:
-      return { error: `appProtocol ${JSON.stringify(p.appProtocol)} is not supported (supported: kubernetes.io/h2c, kubernetes.io/ws, http)` };
+      return { error: `appProtocol ${JSON.stringify(p.appProtocol)} is not supported (supported: kubernetes.io/h2c, kubernetes.io/ws, http, https)` };
   }
 }
 
@@ -36,23 +42,26 @@ function protocolOf(p: ServicePort): { protocol: Protocol; websocket: boolean } 
 export class ClusterSet {
   private readonly clusters = new Map<string, IrCluster>();
   private readonly memo = new Map<string, Resolution>();
-  constructor(private readonly inp: Inputs) {}
+  constructor(
+    private readonly inp: Inputs,
+    private readonly backendTls?: BackendTlsIndex,
+  ) {}
 
   /**
    * Resolves a Service port to a cluster. `want` forces a protocol (GRPCRoute backends are h2c,
    * TLSRoute backends raw TCP), which gets its own cluster name if the Service says otherwise.
    */
-  service(ns: string, name: string, port: { number?: number; name?: string }, want?: Protocol): Resolution {
-    const key = `${ns}/${name}/${port.number ?? ""}/${port.name ?? ""}/${want ?? ""}`;
+  service(ns: string, name: string, port: { number?: number; name?: string }, want?: Protocol, clientCertificate?: string): Resolution {
+    const key = `${ns}/${name}/${port.number ?? ""}/${port.name ?? ""}/${want ?? ""}/${clientCertificate ?? ""}`;
     let r = this.memo.get(key);
     if (!r) {
-      r = this.resolve(ns, name, port, want);
+      r = this.resolve(ns, name, port, want, clientCertificate);
       this.memo.set(key, r);
     }
     return r;
   }
 
-  private resolve(ns: string, name: string, port: { number?: number; name?: string }, want?: Protocol): Resolution {
+  private resolve(ns: string, name: string, port: { number?: number; name?: string }, want?: Protocol, clientCertificate?: string): Resolution {
     const svc = this.inp.services.get(nsName(ns, name));
     if (!svc) return { ok: false, reason: "BackendNotFound", message: `Service ${ns}/${name} not found` };
     const sp = (svc.spec.ports ?? []).find((p) => (port.number !== undefined ? p.port === port.number : p.name === port.name));
@@ -64,9 +73,23 @@ export class ClusterSet {
     const proto = protocolOf(servicePort);
     if ("error" in proto) return { ok: false, reason: "UnsupportedProtocol", message: `Service ${ns}/${name} port ${servicePort.port}: ${proto.error}` };
     const protocol = want ?? proto.protocol;
-    const cname = clusterName(ns, name, servicePort.port, protocol === proto.protocol ? undefined : protocol);
+    // BackendTLSPolicy applies to HTTP and gRPC traffic; TLSRoute backends carry their own TLS.
+    const pt = protocol === "http1" || protocol === "h2c" ? (this.backendTls?.forPort(ns, name, servicePort) ?? { kind: "none" as const }) : { kind: "none" as const };
+    const client = pt.kind === "tls" ? clientCertificate : undefined;
+    let cname = clusterName(ns, name, servicePort.port, protocol === proto.protocol ? undefined : protocol);
+    // A Gateway's backend client certificate makes its own cluster: the same Service reached
+    // from another Gateway presents another certificate (or none).
+    if (client) cname = `${cname}/client=${client}`;
     if (!this.clusters.has(cname)) {
-      this.clusters.set(cname, { name: cname, protocol, websocket: protocol === "http1" && proto.websocket, ...this.endpoints(svc, servicePort) });
+      const c: IrCluster = { name: cname, protocol, websocket: protocol === "http1" && proto.websocket, ...this.endpoints(svc, servicePort) };
+      if (pt.kind === "tls") c.tls = { ...pt.tls, clientCertificate: client };
+      // A policy that cannot be honoured must not fall back to plaintext: no endpoints, so Envoy
+      // answers 503 instead of sending the request unencrypted.
+      if (pt.kind === "invalid") {
+        c.endpoints = [];
+        delete c.dns;
+      }
+      this.clusters.set(cname, c);
     }
     return { ok: true, cluster: cname };
   }

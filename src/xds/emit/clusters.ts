@@ -5,12 +5,44 @@ import { create } from "@bufbuild/protobuf";
 import { ClusterSchema, Cluster_DiscoveryType, Cluster_LbPolicy, Cluster_DnsLookupFamily, type Cluster } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
 import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
 import { HttpProtocolOptionsSchema } from "../../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
-import type { IrCluster } from "../../ir/types.ts";
+import type { IrCluster, IrUpstreamTls } from "../../ir/types.ts";
+import type { TransportSocketSchema } from "../../gen/envoy/config/core/v3/base_pb.js";
+import { UpstreamTlsContextSchema } from "../../gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
+import { SubjectAltNameMatcher_SanType } from "../../gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js";
 import type { LbEndpointSchema } from "../../gen/envoy/config/endpoint/v3/endpoint_components_pb.js";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import { ads, duration, pack, socketAddress, type Init } from "./common.ts";
 
 const HttpOptionsName = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+
+/**
+ * BackendTLSPolicy -> UpstreamTlsContext: SNI = the policy hostname; the CA comes over SDS and the
+ * SAN matchers sit in the default validation context next to it (combined), so a CA rotation
+ * touches one Secret, not the cluster.
+ */
+function upstreamTls(t: IrUpstreamTls): Init<typeof TransportSocketSchema> {
+  return {
+    name: "envoy.transport_sockets.tls",
+    configType: {
+      case: "typedConfig",
+      value: pack(UpstreamTlsContextSchema, {
+        sni: t.sni,
+        commonTlsContext: {
+          tlsCertificateSdsSecretConfigs: t.clientCertificate ? [{ name: t.clientCertificate, sdsConfig: ads() }] : [],
+          validationContextType: {
+            case: "combinedValidationContext",
+            value: {
+              defaultValidationContext: {
+                matchTypedSubjectAltNames: t.sans.map((s) => ({ sanType: s.type === "URI" ? SubjectAltNameMatcher_SanType.URI : SubjectAltNameMatcher_SanType.DNS, matcher: { matchPattern: { case: "exact" as const, value: s.value } } })),
+              },
+              validationContextSdsSecretConfig: { name: t.caSecret, sdsConfig: ads() },
+            },
+          },
+        },
+      }),
+    },
+  };
+}
 
 export function emitCluster(c: IrCluster): Cluster {
   const protocolOptions: Record<string, Any> = c.protocol === "h2c" ? { [HttpOptionsName]: pack(HttpProtocolOptionsSchema, { upstreamProtocolOptions: { case: "explicitHttpConfig", value: { protocolConfig: { case: "http2ProtocolOptions", value: {} } } } }) } : {};
@@ -19,6 +51,7 @@ export function emitCluster(c: IrCluster): Cluster {
     connectTimeout: duration(5_000),
     lbPolicy: Cluster_LbPolicy.ROUND_ROBIN,
     typedExtensionProtocolOptions: protocolOptions,
+    transportSocket: c.tls ? upstreamTls(c.tls) : undefined,
   };
   if (c.dns) {
     return create(ClusterSchema, {
