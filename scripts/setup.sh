@@ -24,8 +24,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "npm ci (Bun, protobuf-es, connect, hono, yaml, buf)"
-  npm ci --no-audit --no-fund --loglevel=error
+  step "npm install (Bun, protobuf-es, connect, hono, yaml, buf; versions pinned in package.json)"
+  # Not `npm ci`: npm 10/11 drops other platforms' optional packages (buf, bun) from the lock file
+  # and then refuses it. Every version is exact in package.json, so install is just as repeatable.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 export PATH="$PWD/node_modules/.bin:$PATH"
 
