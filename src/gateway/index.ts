@@ -184,6 +184,10 @@ function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], addrs: Gateway
   else if (addrs.unusable.length > 0) conditions.push(condition("Programmed", false, "AddressNotUsable", addrs.unusable.join("; "), g));
   else conditions.push(usable > 0 ? condition("Programmed", true, "Programmed", "Gateway programmed", g) : condition("Programmed", false, "Invalid", "no valid listeners", g));
   conditions.push(resolvedRefs);
+  // The Gateway API asks for a visible warning when some listener accepts unverified clients.
+  const fv = gw.spec.tls?.frontend;
+  const insecure = [fv?.default, ...(fv?.perPort ?? []).map((p) => p.tls)].some((v) => v?.validation?.mode === "AllowInsecureFallback");
+  if (insecure) conditions.push(condition("InsecureFrontendValidationMode", true, "ConfigurationChanged", "frontend client certificate validation allows clients without a valid certificate (AllowInsecureFallback)", g));
   return {
     kind: "Gateway",
     namespace: gw.metadata.namespace ?? "default",

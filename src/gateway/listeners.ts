@@ -143,7 +143,10 @@ function resolveTls(
     const cm = ref.kind === "ConfigMap" && (ref.group ?? "") === "" ? inp.configMaps.get(`${refNs}/${ref.name}`) : undefined;
     const ca = cm ? caSecretFromConfigMap(cm) : undefined;
     if (!ca || !ca.ok) {
-      fail("resolvedRefs", "InvalidCACertificateRef", ca && !ca.ok ? ca.message : `CA ${ref.kind} ${refNs}/${ref.name} not found`);
+      const msg = ca && !ca.ok ? ca.message : `CA ${ref.kind} ${refNs}/${ref.name} not found`;
+      fail("resolvedRefs", "InvalidCACertificateRef", msg);
+      // Without its CA the listener cannot verify clients; serving it unverified would open it.
+      fail("accepted", "NoValidCACertificate", msg);
       return;
     }
     secrets.set(ca.secret.name, ca.secret);

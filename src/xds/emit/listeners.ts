@@ -12,6 +12,7 @@ import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/
 import { CorsSchema } from "../../gen/envoy/extensions/filters/http/cors/v3/cors_pb.js";
 import { TcpProxySchema } from "../../gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
 import { TlsInspectorSchema } from "../../gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.js";
+import { CertificateValidationContext_TrustChainVerification } from "../../gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js";
 import { DownstreamTlsContextSchema } from "../../gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
 import { StdoutAccessLogSchema } from "../../gen/envoy/extensions/access_loggers/stream/v3/stream_pb.js";
 import type { IrApiListener, IrListener, IrRouteConfig, IrTlsChain } from "../../ir/types.ts";
@@ -66,7 +67,19 @@ function tlsChain(listener: IrListener, chain: IrTlsChain, rcs: Map<string, IrRo
       commonTlsContext: {
         tlsCertificateSdsSecretConfigs: chain.certificates.map((name) => ({ name, sdsConfig: ads() })),
         alpnProtocols: chain.http ? ["h2", "http/1.1"] : [],
-        validationContextType: chain.clientValidation ? { case: "validationContextSdsSecretConfig", value: { name: chain.clientValidation.caSecret, sdsConfig: ads() } } : undefined,
+        // AllowInsecureFallback: a client without a certificate, or with one the CA did not sign,
+        // still connects (ACCEPT_UNTRUSTED); otherwise the certificate is verified and required.
+        validationContextType: chain.clientValidation
+          ? chain.clientValidation.optional
+            ? {
+                case: "combinedValidationContext",
+                value: {
+                  defaultValidationContext: { trustChainVerification: CertificateValidationContext_TrustChainVerification.ACCEPT_UNTRUSTED },
+                  validationContextSdsSecretConfig: { name: chain.clientValidation.caSecret, sdsConfig: ads() },
+                },
+              }
+            : { case: "validationContextSdsSecretConfig", value: { name: chain.clientValidation.caSecret, sdsConfig: ads() } }
+          : undefined,
       },
       requireClientCertificate: chain.clientValidation ? !chain.clientValidation.optional : undefined,
     });

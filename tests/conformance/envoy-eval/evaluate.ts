@@ -17,7 +17,7 @@ import type {
   TransportSocket,
   VirtualHost,
 } from "./types.ts";
-import { TypeUrls } from "./types.ts";
+import { TypeUrls, asRecord } from "./types.ts";
 import { findListener, selectFilterChain, type Connection } from "./listener.ts";
 import { selectVirtualHost, splitHostPort } from "./vhost.ts";
 import { pathWithoutQuery, routeMatches, type PathMatch } from "./match.ts";
@@ -35,6 +35,8 @@ export interface HttpRequest extends Omit<Connection, "tls"> {
   /** Path with query string, as sent. */
   path: string;
   headers: Record<string, string> | HeaderList;
+  /** The client presents a certificate signed by this CA (PEM); undefined = no client certificate. */
+  clientCertCa?: string;
 }
 
 export interface Endpoint {
@@ -69,7 +71,7 @@ export interface RouteInfo {
 
 export type Outcome =
   /** The connection is refused or closed before any HTTP exchange. */
-  | { kind: "connection-error"; reason: "no-listener" | "no-filter-chain" | "no-terminal-filter" | "tls-mismatch" | "no-route-config"; detail: string }
+  | { kind: "connection-error"; reason: "no-listener" | "no-filter-chain" | "no-terminal-filter" | "tls-mismatch" | "no-route-config" | "client-certificate"; detail: string }
   /** Envoy answers itself: no vhost/route, direct_response, redirect, CORS preflight, missing cluster... */
   | { kind: "local"; status: number; headers: HeaderList; body: string; reason: string; info?: Partial<RouteInfo> }
   | {
@@ -177,6 +179,28 @@ function httpFilterEnabled(hcm: HttpConnectionManager, name: string): boolean {
   return (hcm.httpFilters ?? []).some((f) => (f.name === name || (f.typedConfig?.["@type"] ?? "").includes("cors.v3.Cors")) && f.disabled !== true);
 }
 
+/**
+ * Downstream client certificate checks (tls.proto DownstreamTlsContext, common.proto
+ * CertificateValidationContext): "require_client_certificate: If specified, Envoy will reject
+ * connections without a valid client certificate"; a presented certificate is verified against
+ * trusted_ca unless trust_chain_verification is ACCEPT_UNTRUSTED ("Connections where the
+ * certificate fails verification will be permitted"). The validation context may come inline,
+ * over SDS, or combined (default context merged with the SDS one).
+ */
+function clientCertRejected(render: RenderJson, ctx: Record<string, unknown>, clientCa: string | undefined): string | undefined {
+  const common = asRecord(ctx.commonTlsContext);
+  const combined = asRecord(common?.combinedValidationContext);
+  const sdsName = asRecord(common?.validationContextSdsSecretConfig)?.name ?? asRecord(combined?.validationContextSdsSecretConfig)?.name;
+  const inline = asRecord(common?.validationContext) ?? asRecord(combined?.defaultValidationContext);
+  const sds = typeof sdsName === "string" ? render.secrets.find((x) => x.name === sdsName)?.validationContext : undefined;
+  if (!inline && !sds) return undefined;
+  const trusted = sds?.trustedCa?.inlineString ?? (asRecord(inline?.trustedCa)?.inlineString as string | undefined);
+  const acceptUntrusted = inline?.trustChainVerification === "ACCEPT_UNTRUSTED";
+  if (clientCa === undefined) return ctx.requireClientCertificate === true ? "no client certificate and require_client_certificate is set" : undefined;
+  if (acceptUntrusted || trusted === undefined) return undefined;
+  return trusted.trim() === clientCa.trim() ? undefined : "client certificate not signed by the trusted CA";
+}
+
 /** Routes one HTTP request. */
 export function evaluateHttp(render: RenderJson, req: HttpRequest): Outcome {
   const listener: Listener | undefined = findListener(render, { ...req, tls: req.scheme === "https" });
@@ -186,6 +210,10 @@ export function evaluateHttp(render: RenderJson, req: HttpRequest): Outcome {
   const isTls = fc.transportSocket?.typedConfig?.["@type"] === TypeUrls.downstreamTls;
   if (isTls !== (req.scheme === "https")) {
     return { kind: "connection-error", reason: "tls-mismatch", detail: `filter chain ${fc.name ?? ""} ${isTls ? "expects" : "does not terminate"} TLS` };
+  }
+  if (isTls) {
+    const why = clientCertRejected(render, fc.transportSocket!.typedConfig!, req.clientCertCa);
+    if (why) return { kind: "connection-error", reason: "client-certificate", detail: why };
   }
   const { hcm, tcp } = terminal(fc);
   if (tcp) return { kind: "connection-error", reason: "tls-mismatch", detail: `filter chain ${fc.name ?? ""} is tcp_proxy, not HTTP` };

@@ -250,9 +250,10 @@ export function expandRangeVars(assertions: readonly StatusAssertionJson[]): Sta
   // call that took the same `routes`: expand with that call's routes, not every route of the test.
   let routes: string[] = [];
   return assertions.flatMap((a) => {
-    if (a.call === "GatewayAndHTTPRoutesMustBeAccepted") {
+    const first = a.call === "GatewayAndHTTPRoutesMustBeAccepted" ? 1 : a.call === "GatewayAndRoutesMustBeAccepted" ? 3 : a.call === "RoutesAndParentMustBeAccepted" ? 2 : -1;
+    if (first !== -1) {
       const rs: string[] = [];
-      for (const x of a.args.slice(1)) for (const r of Array.isArray(x) ? x : [x]) if (typeof r === "string" && parseNN(r)) rs.push(r);
+      for (const x of a.args.slice(first)) for (const r of Array.isArray(x) ? x : [x]) if (typeof r === "string" && parseNN(r)) rs.push(r);
       if (rs.length > 0) routes = rs;
     }
     const i = a.args.findIndex((x) => typeof x === "string" && /^<routeNN \(range var over/.test(x));

@@ -132,6 +132,13 @@ function target(addr: GatewayAddressing, group: GroupJson, c: CaseJson): { addre
   return { address, port: c.port ?? gw.port };
 }
 
+/** "Secret ns/name (signed by ...)" -> the PEM of the CA that signed that client certificate. */
+function clientCertCa(env: EchoEnv, group: GroupJson): string | undefined {
+  const m = /^Secret ([a-z0-9.-]+\/[a-z0-9.-]+)/.exec(group.clientCertificate ?? "");
+  if (!m) return undefined;
+  return env.certs.configMaps[env.certs.signedBy[m[1]!] ?? ""];
+}
+
 export function checkHttpCase(render: RenderJson, env: EchoEnv, addr: GatewayAddressing, group: GroupJson, raw: CaseJson, caseIndex: number): Failure | undefined {
   // The retry cases carry a {uuid} placeholder in both the request and the expected path.
   const uuid = `uuid-${caseIndex}`;
@@ -156,6 +163,7 @@ export function checkHttpCase(render: RenderJson, env: EchoEnv, addr: GatewayAdd
     method: c.request.method,
     path: c.request.path.replace("{uuid}", uuid),
     headers,
+    clientCertCa: clientCertCa(env, group),
   });
   if (group.client?.startsWith("tls.MakeTLSRequestAndExpectFailureResponse")) {
     return o.kind === "connection-error" ? undefined : { cause: "traffic: TLS request should fail", detail: o.kind };
