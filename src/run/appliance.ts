@@ -14,8 +14,8 @@ import { EnvoySupervisor } from "../envoy/supervisor.ts";
 import { renderBootstrap } from "../envoy/bootstrap.ts";
 import { startStatusServers, type StatusServers } from "../server/listen.ts";
 import { Datapath } from "../datapath/datapath.ts";
-import { FileSet } from "../sources/files/fileset.ts";
-import { watchPaths, type Watcher } from "../sources/files/watch.ts";
+import { FileSource } from "../sources/files/source.ts";
+import type { Source } from "../sources/source.ts";
 import { compile } from "../pipeline/compile.ts";
 import { datapathIntent } from "../pipeline/datapath.ts";
 import { locate } from "../cli/inputs.ts";
@@ -25,12 +25,12 @@ import { ApplianceStatusBoard } from "./status.ts";
 export interface ApplianceHandle {
   readonly statusServers: StatusServers;
   readonly xds: XdsServer;
+  /** The snapshot cache, for observers (benchmarks, tests) that watch pushes and ACKs. */
+  readonly cache: SnapshotCache;
   /** Re-reads the inputs now (SIGHUP). */
   reload(): void;
   stop(opts?: { drain?: boolean }): Promise<void>;
 }
-
-const rescanMs = 10_000;
 
 function tcpAddress(a: string): { host: string; port: number } | undefined {
   if (a === "") return undefined;
@@ -38,7 +38,7 @@ function tcpAddress(a: string): { host: string; port: number } | undefined {
   return { host: a.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(a.slice(i + 1)) };
 }
 
-export async function startAppliance(config: ApplianceConfig, log: Logger): Promise<ApplianceHandle> {
+export async function startAppliance(config: ApplianceConfig, log: Logger, source: Source = new FileSource(config.source.paths)): Promise<ApplianceHandle> {
   const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
   let supervisor: EnvoySupervisor | undefined;
   let datapath: Datapath | undefined;
@@ -54,7 +54,6 @@ export async function startAppliance(config: ApplianceConfig, log: Logger): Prom
   const statusServers = startStatusServers({ health: config.health.address, admin: config.admin.address, provider: board, logger: log });
   log.info("status servers listening", { health: statusServers.health.url, admin: statusServers.admin.url });
 
-  const files = new FileSet(config.source.paths);
   let lastReported = "";
   let applied: { intent: ReturnType<typeof datapathIntent>["intent"] } | undefined;
   const applyDatapath = (): void => {
@@ -63,20 +62,18 @@ export async function startAppliance(config: ApplianceConfig, log: Logger): Prom
   };
   const recompute = (): void => {
     const started = performance.now();
-    const refreshed = files.refresh();
-    if (refreshed.changed.length === 0 && board.source.state === "synced") return;
-    const objects = files.objects();
+    const objects = source.objects();
     let result;
     try {
       result = compile({ objects, config });
     } catch (e) {
       // A bug must not take the node down: the last published configuration stays in force.
       log.error("translation failed; keeping the last good configuration", { error: (e as Error).stack ?? String(e) });
-      board.source = { ...board.source, state: "error", message: (e as Error).message };
+      board.source = { ...source.state(), state: "error", message: (e as Error).message };
       return;
     }
     const byKey = new Map(objects.map((o) => [o.key, o]));
-    const problems: Problem[] = [...refreshed.problems, ...result.problems.map((p) => locate(p, byKey))];
+    const problems: Problem[] = [...source.problems(), ...result.problems.map((p) => locate(p, byKey))];
     const report = problems.map(formatProblem).join("\n");
     if (report !== lastReported) {
       for (const p of problems) log.warn("input problem; the last good version stays in force", { problem: formatProblem(p) });
@@ -87,7 +84,6 @@ export async function startAppliance(config: ApplianceConfig, log: Logger): Prom
       log.info("configuration published", {
         version: pub.version,
         changed: pub.changed.join(",") || "none",
-        files: refreshed.changed.length,
         objects: objects.length,
         listeners: result.ir.listeners.length,
         clusters: result.ir.clusters.length,
@@ -100,13 +96,13 @@ export async function startAppliance(config: ApplianceConfig, log: Logger): Prom
     }
     const generations = new Map(objects.map((o) => [o.key, o.object.metadata.generation ?? 1]));
     board.update(result, generations, problems);
-    board.source = { mode: "files", state: "synced", lastSyncAt: new Date().toISOString(), objects: objects.length };
+    board.source = source.state();
     const dp = datapathIntent(result.ir, objects);
     for (const u of dp.unresolved) log.warn("policy target not found", { problem: u });
     applied = { intent: dp.intent };
     applyDatapath();
   };
-  recompute();
+  await source.start(recompute);
 
   let xds: XdsServer;
   try {
@@ -138,15 +134,12 @@ export async function startAppliance(config: ApplianceConfig, log: Logger): Prom
   });
   supervisor.start();
 
-  const watcher: Watcher = watchPaths(config.source.paths, recompute);
-  // Events can be missed (a folder created after start, an NFS mount): a slow rescan catches up.
-  const rescan = setInterval(recompute, rescanMs);
-
   let stopping: Promise<void> | undefined;
   return {
     statusServers,
     xds,
-    reload: recompute,
+    cache,
+    reload: () => (source instanceof FileSource ? source.refresh(false) : recompute()),
     stop(opts = {}) {
       if (stopping) {
         // A second stop (second SIGTERM) cuts the drain short.
@@ -154,8 +147,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger): Prom
         return stopping;
       }
       stopping = (async () => {
-        clearInterval(rescan);
-        watcher.close();
+        await source.stop();
         await supervisor?.stop({ drain: opts.drain ?? true });
         await xds.close();
         datapath?.close();

@@ -1,0 +1,58 @@
+// File mode as a Source: a FileSet kept fresh by watching (and a slow rescan for missed events).
+import type { Source } from "../source.ts";
+import type { StoredObject } from "../../store/types.ts";
+import type { Problem } from "../../validate/problems.ts";
+import type { SourceStatus } from "../../server/status-types.ts";
+import { FileSet } from "./fileset.ts";
+import { watchPaths, type Watcher } from "./watch.ts";
+
+const rescanMs = 10_000;
+
+export class FileSource implements Source {
+  private readonly files: FileSet;
+  private watcher: Watcher | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private status: SourceStatus = { mode: "files", state: "starting", objects: 0 };
+  private cached: StoredObject[] = [];
+  private issues: Problem[] = [];
+  private onChange: () => void = () => {};
+
+  constructor(private readonly paths: readonly string[]) {
+    this.files = new FileSet(paths);
+  }
+
+  async start(onChange: () => void): Promise<void> {
+    this.onChange = onChange;
+    this.refresh(true);
+    this.watcher = watchPaths(this.paths, () => this.refresh(false));
+    // Events can be missed (a folder created after start, network file systems): rescan slowly.
+    this.timer = setInterval(() => this.refresh(false), rescanMs);
+  }
+
+  /** Re-reads what changed on disk now (SIGHUP). */
+  refresh(initial: boolean): void {
+    const r = this.files.refresh();
+    if (r.changed.length === 0 && !initial) return;
+    this.cached = this.files.objects();
+    this.issues = r.problems;
+    this.status = { mode: "files", state: "synced", lastSyncAt: new Date().toISOString(), objects: this.cached.length };
+    this.onChange();
+  }
+
+  objects(): StoredObject[] {
+    return this.cached;
+  }
+
+  problems(): Problem[] {
+    return this.issues;
+  }
+
+  state(): SourceStatus {
+    return this.status;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.watcher?.close();
+  }
+}
