@@ -7,6 +7,13 @@ export interface IngressOptions {
   forceHttps: boolean;
   requestTimeoutMs?: number;
   tlsPassthrough: boolean;
+  /** Cilium's host-network listener port for this Ingress. */
+  hostListenerPort?: number;
+  /** Cilium: one shared load balancer for all Ingresses, or one per Ingress. */
+  loadbalancerMode?: "shared" | "dedicated";
+  serviceType?: "LoadBalancer" | "NodePort";
+  insecureNodePort?: number;
+  secureNodePort?: number;
 }
 
 function get(i: Ingress, name: string): string | undefined {
@@ -16,11 +23,26 @@ function get(i: Ingress, name: string): string | undefined {
 
 const truthy = (v: string | undefined): boolean => v === "true" || v === "enabled";
 
+function port(v: string | undefined): number | undefined {
+  if (v === undefined || !/^[0-9]+$/.test(v)) return undefined;
+  const n = Number(v);
+  return n >= 1 && n <= 65535 ? n : undefined;
+}
+
+function oneOf<T extends string>(v: string | undefined, allowed: readonly T[]): T | undefined {
+  return allowed.find((a) => a === v);
+}
+
 export function ingressOptions(i: Ingress): IngressOptions {
   const timeout = get(i, "request-timeout");
   return {
     forceHttps: truthy(get(i, "force-https")),
     requestTimeoutMs: timeout !== undefined && /^([0-9]+(h|m|s|ms))+$/.test(timeout) ? durationMs(timeout) : undefined,
     tlsPassthrough: truthy(get(i, "tls-passthrough")),
+    hostListenerPort: port(get(i, "host-listener-port")),
+    loadbalancerMode: oneOf(get(i, "loadbalancer-mode"), ["shared", "dedicated"] as const),
+    serviceType: oneOf(get(i, "service-type"), ["LoadBalancer", "NodePort"] as const),
+    insecureNodePort: port(get(i, "insecure-node-port")),
+    secureNodePort: port(get(i, "secure-node-port")),
   };
 }
