@@ -72,6 +72,7 @@ export function emitEndpoints(c: IrCluster): ClusterLoadAssignment | undefined {
   if (c.dns) return undefined;
   return create(ClusterLoadAssignmentSchema, {
     clusterName: c.name,
-    endpoints: [{ lbEndpoints: c.endpoints.map((e): Init<typeof LbEndpointSchema> => ({ hostIdentifier: { case: "endpoint", value: { address: socketAddress(e.address, e.port) } } })) }],
+    // An (empty) locality is required by gRPC's xDS client; Envoy accepts it too.
+    endpoints: [{ locality: {}, lbEndpoints: c.endpoints.map((e): Init<typeof LbEndpointSchema> => ({ hostIdentifier: { case: "endpoint", value: { address: socketAddress(e.address, e.port) } } })) }],
   });
 }

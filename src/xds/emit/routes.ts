@@ -11,6 +11,7 @@ import {
   type RedirectActionSchema,
   type RetryPolicySchema,
   type VirtualHostSchema,
+  type HeaderMatcherSchema,
 } from "../../gen/envoy/config/route/v3/route_components_pb.js";
 import { FractionalPercent_DenominatorType } from "../../gen/envoy/type/v3/percent_pb.js";
 import type { StringMatcherSchema } from "../../gen/envoy/type/matcher/v3/string_pb.js";
@@ -31,6 +32,14 @@ function stringMatch(m: IrStringMatch): Init<typeof StringMatcherSchema> {
   return { matchPattern: { case: "safeRegex", value: { regex: m.value } } };
 }
 
+// gRPC C-core (python3-grpcio 1.51, still common on distributions) NACKs a whole RouteConfiguration
+// with string_match header matchers; the older exact/safe_regex/prefix fields work in every client.
+function legacyHeaderMatch(h: IrStringMatch): NonNullable<Init<typeof HeaderMatcherSchema>["headerMatchSpecifier"]> {
+  if (h.type === "Exact") return { case: "exactMatch", value: h.value };
+  if (h.type === "Prefix") return { case: "prefixMatch", value: h.value };
+  return { case: "safeRegexMatch", value: { regex: h.value } };
+}
+
 function routeMatch(m: IrRouteMatch, proxyless: boolean): Init<typeof RouteMatchSchema> {
   const p = m.path;
   const pathSpecifier: Init<typeof RouteMatchSchema>["pathSpecifier"] =
@@ -47,10 +56,10 @@ function routeMatch(m: IrRouteMatch, proxyless: boolean): Init<typeof RouteMatch
               { case: "pathSeparatedPrefix", value: p.value };
   const headers: NonNullable<Init<typeof RouteMatchSchema>["headers"]> = m.headers.map((h) => ({
     name: h.name,
-    headerMatchSpecifier: { case: "stringMatch", value: stringMatch(h) },
+    headerMatchSpecifier: proxyless ? legacyHeaderMatch(h) : { case: "stringMatch", value: stringMatch(h) },
     invertMatch: h.invert ?? false,
   }));
-  if (m.method) headers.push({ name: ":method", headerMatchSpecifier: { case: "stringMatch", value: { matchPattern: { case: "exact", value: m.method } } } });
+  if (m.method) headers.push({ name: ":method", headerMatchSpecifier: proxyless ? { case: "exactMatch", value: m.method } : { case: "stringMatch", value: { matchPattern: { case: "exact", value: m.method } } } });
   return {
     pathSpecifier,
     headers,
