@@ -9,11 +9,13 @@ import type { ListenerState } from "./listeners.ts";
 import { sortRoutes } from "./precedence.ts";
 import { hostMatches, specificity } from "./hostnames.ts";
 import type { GatewayAddresses } from "./addresses.ts";
+import type { TranslateMemo } from "./memo.ts";
 
+/** order: the route's age key, see RankKey.routeOrder. */
 export type AttachedRoute =
-  | { kind: "HTTPRoute"; route: HTTPRoute; order: number; backends: RouteBackends; via: Attachment }
-  | { kind: "GRPCRoute"; route: GRPCRoute; order: number; backends: RouteBackends; via: Attachment }
-  | { kind: "TLSRoute"; route: TLSRoute; order: number; backends: RouteBackends; via: Attachment };
+  | { kind: "HTTPRoute"; route: HTTPRoute; order: string; backends: RouteBackends; via: Attachment }
+  | { kind: "GRPCRoute"; route: GRPCRoute; order: string; backends: RouteBackends; via: Attachment }
+  | { kind: "TLSRoute"; route: TLSRoute; order: string; backends: RouteBackends; via: Attachment };
 
 export interface GatewayIr {
   listeners: IrListener[];
@@ -28,7 +30,7 @@ const misdirected: IrRoute = {
 };
 
 /** Routes of the listeners on one port, merged into virtual hosts by hostname. */
-function virtualHosts(listeners: readonly ListenerState[], attached: readonly AttachedRoute[], kinds: ReadonlySet<string>): IrVirtualHost[] {
+function virtualHosts(listeners: readonly ListenerState[], attached: readonly AttachedRoute[], kinds: ReadonlySet<string>, memo: TranslateMemo | undefined): IrVirtualHost[] {
   // The most specific listener claims a hostname first: a request for foo.example.com must only
   // see routes of listener "foo.example.com", not those of "*.example.com" (listener isolation).
   const ordered = [...listeners].sort((a, b) => specificity(b.listener.hostname) - specificity(a.listener.hostname));
@@ -42,7 +44,9 @@ function virtualHosts(listeners: readonly ListenerState[], attached: readonly At
       let rules = cache.get(cacheKey);
       if (!rules) {
         const lctx = { port: l.listener.port, protocol: l.listener.protocol };
-        rules = a.kind === "HTTPRoute" ? httpRouteRules(a.route, a.backends, lctx, a.order) : a.kind === "GRPCRoute" ? grpcRouteRules(a.route, a.backends, lctx, a.order) : [];
+        const build = (): RouteWithKey[] =>
+          a.kind === "HTTPRoute" ? httpRouteRules(a.route, a.backends, lctx, a.order) : a.kind === "GRPCRoute" ? grpcRouteRules(a.route, a.backends, lctx, a.order) : [];
+        rules = memo ? memo.rules(a.route, `${a.order}|${lctx.port}|${lctx.protocol}`, build) : build();
         cache.set(cacheKey, rules);
       }
       for (const h of a.via.hostnames ?? ["*"]) {
@@ -60,7 +64,7 @@ function virtualHosts(listeners: readonly ListenerState[], attached: readonly At
     .map(([domain, list]) => ({ name: domain, domains: [domain], routes: sortRoutes(list).map((r) => r.route) }));
 }
 
-export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[], attached: readonly AttachedRoute[], addrs: GatewayAddresses): GatewayIr {
+export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[], attached: readonly AttachedRoute[], addrs: GatewayAddresses, memo?: TranslateMemo): GatewayIr {
   const ns = gw.metadata.namespace ?? "default";
   const base = `${ns}/${gw.metadata.name}`;
   const out: GatewayIr = { listeners: [], routeConfigs: [], apiListeners: [] };
@@ -82,29 +86,29 @@ export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[],
     if (onPort[0]!.listener.protocol === "HTTP") {
       const rc = `${base}/${port}`;
       ir.http = { routeConfig: rc };
-      out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts(onPort, attached, httpKinds) });
+      out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts(onPort, attached, httpKinds, memo) });
     } else {
       for (const l of [...onPort].sort((a, b) => specificity(b.listener.hostname) - specificity(a.listener.hostname))) {
-        ir.tls.push(...tlsChains(base, l, attached, out, onPort));
+        ir.tls.push(...tlsChains(base, l, attached, out, onPort, memo));
       }
     }
     out.listeners.push(ir);
     for (const l of onPort) {
       if (!attached.some((a) => a.kind === "GRPCRoute" && a.via.listener === l)) continue;
       const rc = `${base}/${l.listener.name}/grpc`;
-      out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts([l], attached, new Set(["GRPCRoute"])) });
+      out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts([l], attached, new Set(["GRPCRoute"]), memo) });
       out.apiListeners.push({ name: `${base}/${l.listener.name}`, routeConfig: rc });
     }
   }
   return out;
 }
 
-function tlsChains(base: string, l: ListenerState, attached: readonly AttachedRoute[], out: GatewayIr, onPort: readonly ListenerState[]): IrTlsChain[] {
+function tlsChains(base: string, l: ListenerState, attached: readonly AttachedRoute[], out: GatewayIr, onPort: readonly ListenerState[], memo: TranslateMemo | undefined): IrTlsChain[] {
   const serverNames = l.listener.hostname ? [l.listener.hostname] : [];
   const chainBase = `${base}/${l.listener.name}`;
   if (l.listener.protocol === "HTTPS") {
     const rc = `${base}/${l.listener.port}/${l.listener.name}`;
-    let vhosts = virtualHosts([l], attached, new Set(["HTTPRoute", "GRPCRoute"]));
+    let vhosts = virtualHosts([l], attached, new Set(["HTTPRoute", "GRPCRoute"]), memo);
     // A connection for this listener's SNI that asks for another host gets 421 (RFC 9110 §15.5.20):
     // hosts that a more specific listener on the same port owns (its SNI chain serves them)...
     const own = l.listener.hostname;

@@ -21,7 +21,8 @@ export interface RankKey {
   grpcService: number;
   grpcMethod: number;
   /** Route age order, rule index and match index: the final tie-breakers. */
-  routeOrder: number;
+  /** The route's age key (creationTimestamp, then namespace/name): stable across compiles. */
+  routeOrder: string;
   rule: number;
   match: number;
 }
@@ -74,7 +75,7 @@ function httpMatch(m: HTTPRouteMatch): IrRouteMatch {
   };
 }
 
-export function httpRouteRules(route: HTTPRoute, backends: RouteBackends, listener: { port: number; protocol: string }, routeOrder: number): RouteWithKey[] {
+export function httpRouteRules(route: HTTPRoute, backends: RouteBackends, listener: { port: number; protocol: string }, routeOrder: string): RouteWithKey[] {
   const out: RouteWithKey[] = [];
   const base = `HTTPRoute/${route.metadata.namespace}/${route.metadata.name}`;
   (route.spec.rules ?? [{}]).forEach((rule, ri) => {
@@ -113,7 +114,7 @@ export function httpRouteRules(route: HTTPRoute, backends: RouteBackends, listen
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
-export function grpcRouteRules(route: GRPCRoute, backends: RouteBackends, listener: { port: number; protocol: string }, routeOrder: number): RouteWithKey[] {
+export function grpcRouteRules(route: GRPCRoute, backends: RouteBackends, listener: { port: number; protocol: string }, routeOrder: string): RouteWithKey[] {
   const out: RouteWithKey[] = [];
   const base = `GRPCRoute/${route.metadata.namespace}/${route.metadata.name}`;
   (route.spec.rules ?? [{}]).forEach((rule, ri) => {

@@ -1,5 +1,5 @@
 // Gateway API -> IR and status. Pure: objects in, IR pieces and status out.
-import type { AnyRoute, Gateway, RouteKind } from "../resources/gateway-api.ts";
+import type { AnyRoute, Gateway, HTTPRouteFilter, RouteKind } from "../resources/gateway-api.ts";
 import type { IrApiListener, IrListener, IrRouteConfig, IrSecret } from "../ir/types.ts";
 import type { SteeringTarget } from "../ir/datapath.ts";
 import { condition, type Condition, type ObjectStatus, type RouteParentStatus, type TranslateProblem } from "../status/types.ts";
@@ -9,6 +9,7 @@ import { assignAddresses, type AddressOptions, type GatewayAddresses } from "./a
 import { attach, type GatewayState } from "./attach.ts";
 import { RouteBackends } from "./backends.ts";
 import { buildGatewayIr, type AttachedRoute } from "./build.ts";
+import type { TranslateMemo } from "./memo.ts";
 import { classStatus } from "./classes.ts";
 import { backendClientCertificate, type BackendClient } from "./backend-client.ts";
 import type { BackendTlsIndex } from "../translate/backend-tls.ts";
@@ -16,6 +17,8 @@ import { buildListeners, listenerConditions, type ListenerState } from "./listen
 
 export interface GatewayOptions extends AddressOptions {
   controllerName: string;
+  /** Route rules remembered across compiles (see memo.ts); optional, results are the same. */
+  memo?: TranslateMemo;
 }
 
 export interface GatewayResult {
@@ -63,7 +66,9 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
     ["TLSRoute", inp.tlsRoutes],
   ];
   for (const [kind, routes] of kinds) {
-    routes.forEach((route, order) => {
+    routes.forEach((route) => {
+      // Age order as a key that does not shift when other routes come and go (memo-friendly).
+      const order = `${route.metadata.creationTimestamp ?? ""}\u0000${route.metadata.namespace ?? "default"}/${route.metadata.name}`;
       const parents = attach(inp, route, kind, states);
       if (parents.length === 0) return;
       // A route attached to one Gateway presents that Gateway's backend client certificate.
@@ -104,7 +109,7 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
     const routes = attached.get(gw) ?? [];
     for (const l of ls) l.attachedRoutes = new Set(routes.filter((r) => r.via.listener === l).map((r) => r.route)).size;
     const addrs = addresses.get(gw)!;
-    const ir = buildGatewayIr(gw, ls, routes, addrs);
+    const ir = buildGatewayIr(gw, ls, routes, addrs, opts.memo);
     out.listeners.push(...ir.listeners);
     out.routeConfigs.push(...ir.routeConfigs);
     out.apiListeners.push(...ir.apiListeners);
@@ -120,8 +125,19 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
 
 function resolveAllBackends(route: AnyRoute, kind: RouteKind, backends: RouteBackends): void {
   const protocol = kind === "GRPCRoute" ? "h2c" : kind === "TLSRoute" ? "tcp" : undefined;
+  // Every reference is resolved here, mirrors included, so status and clusters are complete even
+  // when the route's rules come from the memo and are not rebuilt (filters.ts resolves the same way).
   (route.spec.rules ?? []).forEach((rule, ri) => {
-    (rule.backendRefs ?? []).forEach((ref, bi) => backends.resolve(ref, ["spec", "rules", ri, "backendRefs", bi], protocol));
+    (rule.backendRefs ?? []).forEach((ref, bi) => {
+      backends.resolve(ref, ["spec", "rules", ri, "backendRefs", bi], protocol);
+      ("filters" in ref ? (ref.filters ?? []) : []).forEach((f, fi) => {
+        if (f.type === "RequestMirror" && f.requestMirror) backends.resolve(f.requestMirror.backendRef, ["spec", "rules", ri, "backendRefs", bi, "filters", fi, "requestMirror", "backendRef"]);
+      });
+    });
+    const filters: readonly HTTPRouteFilter[] = (rule as { filters?: HTTPRouteFilter[] }).filters ?? [];
+    filters.forEach((f, fi) => {
+      if (f.type === "RequestMirror" && f.requestMirror) backends.resolve(f.requestMirror.backendRef, ["spec", "rules", ri, "filters", fi, "requestMirror", "backendRef"]);
+    });
   });
 }
 

@@ -6,11 +6,12 @@
 //   GRPCRoute: longer service, longer method, more header matches, then the same tie-breakers.
 import type { RankKey, RouteWithKey } from "./http-rules.ts";
 
-const order: Array<keyof RankKey> = ["grpcService", "grpcMethod", "pathType", "pathLength", "method", "headers", "query"];
+const order = ["grpcService", "grpcMethod", "pathType", "pathLength", "method", "headers", "query"] as const satisfies ReadonlyArray<keyof RankKey>;
 
 export function compareRank(a: RankKey, b: RankKey): number {
   for (const k of order) if (a[k] !== b[k]) return b[k] - a[k];
-  return a.routeOrder - b.routeOrder || a.rule - b.rule || a.match - b.match;
+  if (a.routeOrder !== b.routeOrder) return a.routeOrder < b.routeOrder ? -1 : 1;
+  return a.rule - b.rule || a.match - b.match;
 }
 
 export function sortRoutes(routes: RouteWithKey[]): RouteWithKey[] {

@@ -7,10 +7,19 @@ import { translate, type TranslateOptions } from "../translate/index.ts";
 import { emitXds } from "../xds/emit/index.ts";
 import type { XdsResources } from "../xds/resources.ts";
 import { expandPool } from "../gateway/addresses.ts";
+import { TranslateMemo } from "../gateway/memo.ts";
+import { EmitMemo } from "../xds/emit/memo.ts";
 
 export interface CompileInput {
   objects: readonly StoredObject[];
   config: ApplianceConfig;
+  /** Kept by a long-running caller between compiles: makes a small change cost little. */
+  memo?: CompileMemo;
+}
+
+export class CompileMemo {
+  readonly translate = new TranslateMemo();
+  readonly emit = new EmitMemo();
 }
 
 export interface CompileResult {
@@ -30,8 +39,8 @@ export function translateOptions(c: ApplianceConfig): TranslateOptions {
   };
 }
 
-export function compile({ objects, config }: CompileInput): CompileResult {
-  const t = translate(objects, translateOptions(config));
-  const xds = emitXds(t.ir, { xffNumTrustedHops: config.http.xffNumTrustedHops, transparent: config.datapath.mode !== "off" });
+export function compile({ objects, config, memo }: CompileInput): CompileResult {
+  const t = translate(objects, { ...translateOptions(config), memo: memo?.translate });
+  const xds = emitXds(t.ir, { xffNumTrustedHops: config.http.xffNumTrustedHops, transparent: config.datapath.mode !== "off" }, memo?.emit);
   return { ...t, xds };
 }

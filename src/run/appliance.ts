@@ -8,17 +8,13 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ApplianceConfig } from "../config/types.ts";
 import type { Logger } from "../log/logger.ts";
-import { SnapshotCache } from "../xds/cache/cache.ts";
-import { startXdsServer, type XdsServer } from "../xds/server/server.ts";
-import { EnvoySupervisor } from "../envoy/supervisor.ts";
-import { renderBootstrap } from "../envoy/bootstrap.ts";
+import type { SnapshotCache } from "../xds/cache/cache.ts";
+import type { XdsServer } from "../xds/server/server.ts";
+import type { EnvoySupervisor } from "../envoy/supervisor.ts";
 import { startStatusServers, type StatusServers } from "../server/listen.ts";
-import { Datapath } from "../datapath/datapath.ts";
-import { FileSource } from "../sources/files/source.ts";
+import type { Datapath } from "../datapath/datapath.ts";
 import type { Source } from "../sources/source.ts";
-import { compile } from "../pipeline/compile.ts";
-import { datapathIntent } from "../pipeline/datapath.ts";
-import { locate } from "../cli/inputs.ts";
+import type { datapathIntent } from "../pipeline/datapath.ts";
 import { formatProblem, type Problem } from "../validate/problems.ts";
 import { ApplianceStatusBoard } from "./status.ts";
 
@@ -38,21 +34,40 @@ function tcpAddress(a: string): { host: string; port: number } | undefined {
   return { host: a.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(a.slice(i + 1)) };
 }
 
-export async function startAppliance(config: ApplianceConfig, log: Logger, source: Source = new FileSource(config.source.paths)): Promise<ApplianceHandle> {
-  const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
+export async function startAppliance(config: ApplianceConfig, log: Logger, given?: Source): Promise<ApplianceHandle> {
+  let cacheRef: SnapshotCache | undefined;
   let supervisor: EnvoySupervisor | undefined;
   let datapath: Datapath | undefined;
   const board = new ApplianceStatusBoard(
     {
       config,
       envoy: () => supervisor?.state() ?? { phase: "stopped", message: "not started yet", restarts: 0, orphanGuard: true },
-      xds: () => cache.stats(),
+      xds: () => cacheRef?.stats() ?? { snapshot: { seq: 0, version: "", publishedAt: 0, publishMs: 0 }, clients: [], counters: { publishes: 0, pushes: {}, acks: {}, nacks: {}, connectedClients: 0 } },
       datapath: () => (datapath ? { ...datapath.status() } : { mode: config.datapath.mode, enabled: false, reason: "starting" }),
     },
     "files",
   );
   const statusServers = startStatusServers({ health: config.health.address, admin: config.admin.address, provider: board, logger: log });
   log.info("status servers listening", { health: statusServers.health.url, admin: statusServers.admin.url });
+
+  // The health port is up: now load the heavy parts (Envoy's protobuf descriptors alone take
+  // ~150 ms to build), so probes can connect while edgegate is still starting.
+  await Bun.sleep(0);
+  const [{ SnapshotCache }, { startXdsServer }, { EnvoySupervisor }, { renderBootstrap }, { Datapath }, { FileSource }, { compile, CompileMemo }, { datapathIntent }, { locate }] = await Promise.all([
+    import("../xds/cache/cache.ts"),
+    import("../xds/server/server.ts"),
+    import("../envoy/supervisor.ts"),
+    import("../envoy/bootstrap.ts"),
+    import("../datapath/datapath.ts"),
+    import("../sources/files/source.ts"),
+    import("../pipeline/compile.ts"),
+    import("../pipeline/datapath.ts"),
+    import("../cli/inputs.ts"),
+  ]);
+  const source = given ?? new FileSource(config.source.paths);
+  const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
+  const memo = new CompileMemo();
+  cacheRef = cache;
 
   let lastReported = "";
   let applied: { intent: ReturnType<typeof datapathIntent>["intent"] } | undefined;
@@ -65,7 +80,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, sourc
     const objects = source.objects();
     let result;
     try {
-      result = compile({ objects, config });
+      result = compile({ objects, config, memo });
     } catch (e) {
       // A bug must not take the node down: the last published configuration stays in force.
       log.error("translation failed; keeping the last good configuration", { error: (e as Error).stack ?? String(e) });

@@ -4,6 +4,7 @@ import type { Ir, IrSecret } from "../ir/types.ts";
 import type { StoredObject } from "../store/types.ts";
 import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
 import { translateGateways } from "../gateway/index.ts";
+import type { TranslateMemo } from "../gateway/memo.ts";
 import { translateIngresses } from "../ingress/index.ts";
 import { indexInputs } from "./inputs.ts";
 import { ClusterSet } from "./services.ts";
@@ -17,6 +18,8 @@ export interface TranslateOptions {
   nodeAddresses: readonly string[];
   /** Addresses handed to Gateways without spec.addresses. */
   addressPool: readonly string[];
+  /** Work remembered from earlier compiles (the appliance keeps one); the result is the same without. */
+  memo?: TranslateMemo;
 }
 
 export interface TranslateResult {
@@ -29,10 +32,11 @@ const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.n
 
 export function translate(objects: readonly StoredObject[], opts: TranslateOptions): TranslateResult {
   const inp = indexInputs(objects);
+  opts.memo?.begin(objects);
   const secrets = new Map<string, IrSecret>();
   const backendTls = new BackendTlsIndex(inp, secrets);
   const clusters = new ClusterSet(inp, backendTls);
-  const gw = translateGateways(inp, { controllerName: opts.controllerName, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses, pool: opts.addressPool }, clusters, secrets, backendTls);
+  const gw = translateGateways(inp, { controllerName: opts.controllerName, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses, pool: opts.addressPool, memo: opts.memo }, clusters, secrets, backendTls);
   const ing = translateIngresses(inp, { controller: opts.ingressController, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses }, clusters, secrets);
   const problems = [...gw.problems, ...ing.problems];
 

@@ -6,6 +6,8 @@ import type { Any } from "@bufbuild/protobuf/wkt";
 import type { TypeUrl, XdsResources } from "../resources.js";
 import { hashBytes, hashSet, mixOf, sumMixes } from "./hash.js";
 import { kinds } from "./types.js";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
+import { VirtualHostSchema } from "../../gen/envoy/config/route/v3/route_components_pb.js";
 
 export interface SnapshotEntry {
   readonly name: string;
@@ -37,6 +39,45 @@ export class SnapshotError extends Error {
 
 /** Encoded form of a message, by identity (see SnapshotCacheOptions.reuseByIdentity). */
 export type EncodingMemo = WeakMap<Message, SnapshotEntry>;
+/** Encoded virtual hosts, by identity: a RouteConfiguration is spliced together from them. */
+const vhostBytes = new WeakMap<Message, Uint8Array>();
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return out;
+}
+
+// A RouteConfiguration with 40,000 routes takes ~80 ms to encode; when one route changes, only its
+// virtual host is new. Protobuf allows a message's fields in any order and repeated fields as
+// separate records, so the encoding is the other fields followed by each virtual_hosts record
+// (field 2, length-delimited), the unchanged ones from cache. Parsers see the same message.
+function encodeRouteConfiguration(msg: RouteConfiguration): Uint8Array {
+  const head = toBinary(RouteConfigurationSchema, { ...msg, virtualHosts: [] });
+  const parts: Uint8Array[] = [head];
+  let size = head.length;
+  for (const vh of msg.virtualHosts) {
+    let b = vhostBytes.get(vh);
+    if (!b) {
+      b = toBinary(VirtualHostSchema, vh);
+      vhostBytes.set(vh, b);
+    }
+    const prefix = Uint8Array.from([0x12, ...varint(b.length)]);
+    parts.push(prefix, b);
+    size += prefix.length + b.length;
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 export function buildSnapshot(resources: XdsResources, seq: number, now: number, memo?: EncodingMemo): Snapshot {
   const types = new Map<TypeUrl, TypeSnapshot>();
@@ -52,7 +93,7 @@ export function buildSnapshot(resources: XdsResources, seq: number, now: number,
         entries.set(name, known);
         continue;
       }
-      const value = toBinary(kind.schema, msg);
+      const value = memo && kind.short === "rds" ? encodeRouteConfiguration(msg as RouteConfiguration) : toBinary(kind.schema, msg);
       const version = hashBytes(value);
       // A literal instead of create(AnySchema): every field is set, and create() costs ~1 µs per
       // resource in reflection, which adds up at 20,000 resources.

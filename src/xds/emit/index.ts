@@ -6,13 +6,16 @@ import { emitRouteConfig } from "./routes.ts";
 import { emitCluster, emitEndpoints } from "./clusters.ts";
 import { emitSecret } from "./secrets.ts";
 import type { EmitOptions } from "./options.ts";
+import type { EmitMemo } from "./memo.ts";
 
-export function emitXds(ir: Ir, o: EmitOptions): XdsResources {
+/** `memo` (optional) reuses messages of unchanged virtual hosts; the output is equal either way. */
+export function emitXds(ir: Ir, o: EmitOptions, memo?: EmitMemo): XdsResources {
+  memo?.begin();
   const rcs = new Map<string, IrRouteConfig>(ir.routeConfigs.map((rc) => [rc.name, rc]));
   const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
   return {
     listeners: [...ir.listeners.map((l) => emitListener(l, rcs, o)), ...ir.apiListeners.map(emitApiListener)],
-    routes: ir.routeConfigs.map((rc) => emitRouteConfig(rc, proxyless.has(rc.name))),
+    routes: ir.routeConfigs.map((rc) => emitRouteConfig(rc, proxyless.has(rc.name), memo)),
     clusters: ir.clusters.map(emitCluster),
     endpoints: ir.clusters.flatMap((c) => emitEndpoints(c) ?? []),
     secrets: ir.secrets.map(emitSecret),

@@ -10,14 +10,16 @@ import {
   type RouteActionSchema,
   type RedirectActionSchema,
   type RetryPolicySchema,
-  type VirtualHostSchema,
+  VirtualHostSchema,
+  type VirtualHost,
   type HeaderMatcherSchema,
 } from "../../gen/envoy/config/route/v3/route_components_pb.js";
 import { FractionalPercent_DenominatorType } from "../../gen/envoy/type/v3/percent_pb.js";
 import type { StringMatcherSchema } from "../../gen/envoy/type/matcher/v3/string_pb.js";
 import type { RegexMatchAndSubstituteSchema } from "../../gen/envoy/type/matcher/v3/regex_pb.js";
 import { CorsPolicySchema } from "../../gen/envoy/extensions/filters/http/cors/v3/cors_pb.js";
-import type { IrCors, IrPathRewrite, IrRoute, IrRouteAction, IrRouteConfig, IrRouteMatch, IrStringMatch } from "../../ir/types.ts";
+import type { IrCors, IrPathRewrite, IrRoute, IrRouteAction, IrRouteConfig, IrRouteMatch, IrStringMatch, IrVirtualHost } from "../../ir/types.ts";
+import type { EmitMemo } from "./memo.ts";
 import { duration, headersToAdd, pack, type Init } from "./common.ts";
 
 /** Cluster name that never exists: Envoy answers cluster_not_found_response_code (500) for its share. */
@@ -184,8 +186,9 @@ function route(r: IrRoute, proxyless: boolean): Init<typeof RouteSchema> {
   return out;
 }
 
-export function emitRouteConfig(rc: IrRouteConfig, proxyless = false): RouteConfiguration {
-  const vhosts: Array<Init<typeof VirtualHostSchema>> = rc.virtualHosts.map((vh) => ({ name: vh.name, domains: vh.domains, routes: vh.routes.map((r) => route(r, proxyless)) }));
+export function emitRouteConfig(rc: IrRouteConfig, proxyless = false, memo?: EmitMemo): RouteConfiguration {
+  const build = (vh: IrVirtualHost): VirtualHost => create(VirtualHostSchema, { name: vh.name, domains: vh.domains, routes: vh.routes.map((r) => route(r, proxyless)) });
+  const vhosts: VirtualHost[] = rc.virtualHosts.map((vh) => (memo ? memo.virtualHost(vh, proxyless, () => build(vh)) : build(vh)));
   // Every config answers unknown hosts with a 404 from Envoy itself; no implicit catch-all.
   // Host "foo.com:8080" must match virtual host "foo.com", as the Gateway API expects, while the
   // backend still sees the Host header the client sent (port included): so ignore the port when
