@@ -23,7 +23,18 @@ export interface ApplianceConfig {
     /** File mode: files or folders (recursive) of multi-document YAML, relative to the config file. */
     paths: string[];
     /** Kubernetes mode when set (see the Kubernetes mode section of the README). */
-    kubernetes?: { kubeconfig?: string; inCluster: boolean };
+    kubernetes?: {
+      kubeconfig?: string;
+      inCluster: boolean;
+      /** kubeconfig context; "" = current-context. */
+      context?: string;
+      /** Lease that elects the one status writer; "" = the service account's namespace (in-cluster) or edgegate-system. */
+      leaseNamespace?: string;
+      leaseName?: string;
+      leaseDurationSeconds?: number;
+      /** Status writes per second at most (server-side apply PATCHes). */
+      statusQps?: number;
+    };
   };
   exposure: {
     mode: ExposureMode;

@@ -72,11 +72,19 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
       const parents = attach(inp, route, kind, states);
       if (parents.length === 0) return;
       // A route attached to one Gateway presents that Gateway's backend client certificate.
-      const parentGateways = new Set(parents.flatMap((p) => p.attachments.map((a) => a.listener.gateway)));
-      const certs = new Set([...parentGateways].map((gw) => clientCerts.get(gw)?.secret));
-      const backends = new RouteBackends(inp, clusters, route, kind, certs.size === 1 ? [...certs][0] : undefined);
+      const parentGateways = new Set<Gateway>();
+      for (const p of parents) for (const a of p.attachments) parentGateways.add(a.listener.gateway);
+      let cert: string | undefined;
+      let certs = 0;
+      for (const gw of parentGateways) {
+        const c = clientCerts.get(gw)?.secret;
+        if (certs === 0 || c !== cert) certs++;
+        cert = c;
+      }
+      const backends = new RouteBackends(inp, clusters, route, kind, certs === 1 ? cert : undefined);
       const routeNs = route.metadata.namespace ?? "default";
-      for (const rule of route.spec.rules ?? []) {
+      // Which Gateways use which Service: only needed for BackendTLSPolicy ancestors.
+      if (backendTls && backendTls.states.length > 0) for (const rule of route.spec.rules ?? []) {
         for (const ref of rule.backendRefs ?? []) {
           if ((ref.group ?? "") !== "" || (ref.kind ?? "Service") !== "Service") continue;
           const key = `${ref.namespace ?? routeNs}/${ref.name}`;

@@ -37,6 +37,15 @@ export function byAge<T extends { metadata: { creationTimestamp?: string; namesp
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
+type Aged = { metadata: { creationTimestamp?: string; namespace?: string; name: string } };
+
+/** The same order as byAge, with each key built once instead of once per comparison. */
+function sortByAge<T extends Aged>(list: T[]): void {
+  const keyed = list.map((o) => ({ o, k: `${o.metadata.creationTimestamp ?? ""}\u0000${nsName(o.metadata.namespace, o.metadata.name)}` }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  keyed.forEach((x, i) => (list[i] = x.o));
+}
+
 export function indexInputs(objects: readonly StoredObject[]): Inputs {
   const inp: Inputs = {
     gatewayClasses: [],
@@ -117,7 +126,7 @@ export function indexInputs(objects: readonly StoredObject[]): Inputs {
     }
   }
   for (const list of [inp.gatewayClasses, inp.gateways, inp.httpRoutes, inp.grpcRoutes, inp.tlsRoutes, inp.backendTLSPolicies, inp.ingresses, inp.ingressClasses]) {
-    (list as Array<{ metadata: { creationTimestamp?: string; namespace?: string; name: string } }>).sort(byAge);
+    sortByAge(list as Array<{ metadata: { creationTimestamp?: string; namespace?: string; name: string } }>);
   }
   return inp;
 }

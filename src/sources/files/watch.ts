@@ -8,7 +8,7 @@ export interface Watcher {
   close(): void;
 }
 
-export function watchPaths(paths: readonly string[], onChange: () => void, debounceMs = 25): Watcher {
+export function watchPaths(paths: readonly string[], onChange: () => void, debounceMs = 5): Watcher {
   const watchers: FSWatcher[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   const fire = (): void => {

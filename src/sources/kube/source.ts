@@ -1,0 +1,205 @@
+// Kubernetes mode as a Source: one reflector (list+watch) per resource type feeding a KubeStore,
+// plus this node's own Node object (its labels decide whether the node serves traffic, live) and
+// the selected nodes (their addresses are what Gateways report in host-network mode).
+// The first onChange comes only once every type has been listed (or found missing), so the first
+// snapshot is complete rather than built from whichever types happened to arrive first.
+import type { Source } from "../source.ts";
+import type { StoredObject } from "../../store/types.ts";
+import type { Problem } from "../../validate/problems.ts";
+import type { SourceStatus } from "../../server/status-types.ts";
+import type { Logger } from "../../log/logger.ts";
+import type { KubeClient } from "../../kube/client.ts";
+import { Reflector, type ReflectorOptions, type ReflectorState } from "../../kube/reflector.ts";
+import { nodeType, watchedTypes, type ResourceType } from "../../kube/resources.ts";
+import { isObj, type Obj } from "../../validate/fields.ts";
+import { KubeStore } from "./store.ts";
+import { nodeAddresses, selectorString } from "./nodes.ts";
+
+export interface KubeSourceOptions {
+  client: KubeClient;
+  log: Logger;
+  /** This node's name: its Node object is watched for labels. */
+  nodeName: string;
+  /** config.nodes.matchLabels: which nodes serve traffic (their addresses go into status). */
+  nodeSelector: Record<string, string>;
+  types?: readonly ResourceType[];
+  /** Coalesces bursts of events into one onChange. */
+  debounceMs?: number;
+  /** start() returns after this long even if the first list is not complete (the API is down). */
+  initialSyncTimeoutMs?: number;
+  reflector?: Partial<Omit<ReflectorOptions, "log" | "fieldSelector" | "labelSelector">>;
+}
+
+export interface NodeInfo {
+  labels: Record<string, string>;
+  addresses: string[];
+}
+
+export class KubeSource implements Source {
+  private readonly store = new KubeStore();
+  private readonly reflectors: Reflector[] = [];
+  private ownNode: NodeInfo | undefined;
+  private readonly selected = new Map<string, string[]>();
+  private onChange: () => void = () => {};
+  private initialDone = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly syncWaiters: Array<() => void> = [];
+  private lastSyncAt: string | undefined;
+
+  constructor(private readonly opts: KubeSourceOptions) {
+    const ropts = { log: opts.log, ...opts.reflector };
+    for (const t of opts.types ?? watchedTypes) {
+      this.reflectors.push(
+        new Reflector(opts.client, t, {
+          replace: (items) => this.changed(this.store.replaceKind(t.kind, items)),
+          event: (type, o) => this.changed(type === "DELETED" ? this.store.remove(o) : this.store.upsert(o)),
+          state: () => this.stateChanged(),
+        }, ropts),
+      );
+    }
+    this.reflectors.push(
+      new Reflector(opts.client, nodeType, {
+        replace: (items) => this.setOwnNode(items[0]),
+        event: (type, o) => this.setOwnNode(type === "DELETED" ? undefined : o),
+        state: () => this.stateChanged(),
+      }, { ...ropts, fieldSelector: `metadata.name=${opts.nodeName}` }),
+    );
+    const sel = selectorString(opts.nodeSelector);
+    this.reflectors.push(
+      new Reflector(opts.client, nodeType, {
+        replace: (items) => {
+          this.selected.clear();
+          for (const n of items) this.setSelected("ADDED", n);
+          this.changed(true);
+        },
+        event: (type, o) => this.changed(this.setSelected(type, o)),
+        state: () => this.stateChanged(),
+      }, { ...ropts, ...(sel ? { labelSelector: sel } : {}) }),
+    );
+  }
+
+  async start(onChange: () => void): Promise<void> {
+    this.onChange = onChange;
+    for (const r of this.reflectors) r.start();
+    const timeout = this.opts.initialSyncTimeoutMs ?? 60_000;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, timeout);
+      this.syncWaiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+      this.stateChanged();
+    });
+    if (!this.initialDone) this.opts.log.warn("Kubernetes API: initial list not complete; starting without a configuration", { waitingFor: this.pending().join(",") });
+  }
+
+  private pending(): string[] {
+    return this.reflectors.filter((r) => r.status.lists === 0 && r.status.phase !== "missing").map((r) => r.type.kind);
+  }
+
+  private stateChanged(): void {
+    if (this.initialDone || this.pending().length > 0) return;
+    this.initialDone = true;
+    this.lastSyncAt = new Date().toISOString();
+    this.opts.log.info("Kubernetes API: initial list complete", { objects: this.store.size, missing: this.missing().join(",") || "none" });
+    for (const w of this.syncWaiters.splice(0)) w();
+    this.fire(0);
+  }
+
+  private missing(): string[] {
+    return this.reflectors.filter((r) => r.status.phase === "missing").map((r) => r.type.kind);
+  }
+
+  private changed(yes: boolean): void {
+    if (!yes) return;
+    this.lastSyncAt = new Date().toISOString();
+    if (this.initialDone) this.fire(this.opts.debounceMs ?? 20);
+  }
+
+  private fire(ms: number): void {
+    if (this.timer) return; // one is already due: it will see this change too
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.onChange();
+    }, ms);
+  }
+
+  private setOwnNode(o: Obj | undefined): void {
+    const before = JSON.stringify(this.ownNode);
+    if (!o) this.ownNode = undefined;
+    else {
+      const m = isObj(o.metadata) ? o.metadata : {};
+      const labels: Record<string, string> = {};
+      if (isObj(m.labels)) for (const [k, v] of Object.entries(m.labels)) if (typeof v === "string") labels[k] = v;
+      this.ownNode = { labels, addresses: nodeAddresses(o) };
+    }
+    if (JSON.stringify(this.ownNode) !== before) {
+      this.opts.log.info("node object changed", { node: this.opts.nodeName, labels: Object.entries(this.ownNode?.labels ?? {}).map(([k, v]) => `${k}=${v}`) });
+      this.changed(true);
+    }
+  }
+
+  private setSelected(type: string, o: Obj): boolean {
+    const m = isObj(o.metadata) ? o.metadata : {};
+    if (typeof m.name !== "string") return false;
+    const before = JSON.stringify(this.selected.get(m.name));
+    if (type === "DELETED") this.selected.delete(m.name);
+    else this.selected.set(m.name, nodeAddresses(o));
+    return JSON.stringify(this.selected.get(m.name)) !== before;
+  }
+
+  objects(): StoredObject[] {
+    return this.store.objects();
+  }
+
+  get(key: string): StoredObject | undefined {
+    return this.store.get(key);
+  }
+
+  problems(): Problem[] {
+    const missing = this.missing().map((k) => ({ file: "(kubernetes)", line: 0, message: `${k}: not served by the API server (CRD not installed?); skipped until it appears` }));
+    return [...missing, ...this.store.problems()];
+  }
+
+  /** This node's labels from its Node object; undefined until it has been read (or if it does not exist). */
+  nodeLabels(): Record<string, string> | undefined {
+    return this.ownNode?.labels;
+  }
+
+  /** This node's addresses from its Node object (InternalIP, ExternalIP). */
+  ownAddresses(): string[] | undefined {
+    return this.ownNode?.addresses;
+  }
+
+  /** Addresses of every node the selector matches, sorted: what Gateways report in host-network mode. */
+  selectedAddresses(): string[] {
+    return [...new Set([...this.selected.values()].flat())].sort();
+  }
+
+  watches(): ReflectorState[] {
+    return this.reflectors.map((r) => ({ ...r.status }));
+  }
+
+  state(): SourceStatus {
+    const errors = this.reflectors.filter((r) => r.status.phase === "error");
+    const missing = this.missing();
+    const notes = [
+      ...errors.map((r) => `${r.type.kind}: ${r.status.message ?? "error"}`),
+      ...(missing.length ? [`not installed: ${missing.join(", ")}`] : []),
+    ];
+    return {
+      mode: "kubernetes",
+      // "synced" needs every watch to be up: during an outage the objects are the last known ones.
+      state: !this.initialDone ? "starting" : errors.length > 0 ? "error" : "synced",
+      message: notes.length ? notes.join("; ") : undefined,
+      lastSyncAt: this.lastSyncAt,
+      objects: this.store.size,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.all(this.reflectors.map((r) => r.stop()));
+  }
+}
