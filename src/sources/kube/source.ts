@@ -102,8 +102,10 @@ export class KubeSource implements Source {
     this.initialDone = true;
     this.lastSyncAt = new Date().toISOString();
     this.opts.log.info("Kubernetes API: initial list complete", { objects: this.store.size, missing: this.missing().join(",") || "none" });
+    // The first compile happens before start() resolves, as in file mode: the appliance starts
+    // serving xDS right after, and should have a complete snapshot to serve.
+    this.onChange();
     for (const w of this.syncWaiters.splice(0)) w();
-    this.fire(0);
   }
 
   private missing(): string[] {
