@@ -39,4 +39,6 @@ export const supportedFeatures: readonly string[] = [
   "HTTPRouteSchemeRedirect",
   "ReferenceGrant",
   "TLSRoute",
+  "TLSRouteModeMixed",
+  "TLSRouteModeTerminate",
 ];
