@@ -31,7 +31,8 @@ try {
       const p = Bun.spawnSync([bin, "render", file], { stdout: "pipe", stderr: "pipe" });
       const ms = performance.now() - t0;
       if (p.exitCode !== 0) throw new Error(`render failed for N=${n}: ${p.stderr.toString().slice(0, 500)}`);
-      samples.push({ ms, rss: (p.resourceUsage?.maxRSS ?? 0) / 1024, out: p.stdout.length / 1e6 });
+      // resourceUsage().maxRSS is in bytes here.
+      samples.push({ ms, rss: (p.resourceUsage?.maxRSS ?? 0) / (1024 * 1024), out: p.stdout.length / 1e6 });
     }
     samples.sort((a, b) => a.ms - b.ms);
     const med = samples[Math.floor(samples.length / 2)]!;
