@@ -2,9 +2,13 @@
 // serves traffic, but only the Lease holder writes status. Updates carry the resourceVersion read,
 // so two candidates can never both win (the loser gets 409 Conflict).
 //
-// Expiry is judged on this process's own clock: a candidate notes when it last saw the lease record
-// change and takes over once it has not changed for leaseDuration. Comparing our clock with the
-// holder's renewTime would make a skewed clock steal (or never take) the lease.
+// Expiry is judged on this process's own clock: a candidate notes when the lease record changed and
+// takes over once it has not changed for leaseDuration. Comparing our clock with the holder's
+// renewTime would make a skewed clock steal (or never take) the lease. A change is dated at the
+// poll before the one that saw it (it happened in between), and the check runs every retry period,
+// so the lease is taken one period early: the takeover then lands within leaseDuration of the
+// holder's last renewal. That is safe because a holder stops writing at renewDeadline (2/3 of the
+// duration) without a renewal, well before duration minus two periods (retry period = duration/15).
 // A holder that cannot renew for renewDeadline (< leaseDuration) stops writing before anyone else
 // may start. On stop, the holder releases the lease so the next one takes over at once (handover).
 import type { Logger } from "../log/logger.ts";
@@ -43,6 +47,7 @@ export class LeaderElector {
   private lastRenew = 0;
   private observed = "";
   private observedAt = 0;
+  private lastPollAt = 0;
   private listeners: Array<(leader: boolean) => void> = [];
   readonly state: LeaseState = { leader: false, transitions: 0 };
   private readonly duration: number;
@@ -55,7 +60,7 @@ export class LeaderElector {
   ) {
     this.duration = o.leaseDurationMs ?? 15_000;
     this.deadline = o.renewDeadlineMs ?? Math.round((this.duration * 2) / 3);
-    this.period = o.retryPeriodMs ?? Math.max(200, Math.round(this.duration / 7.5));
+    this.period = o.retryPeriodMs ?? Math.max(100, Math.round(this.duration / 15));
   }
 
   onChange(fn: (leader: boolean) => void): void {
@@ -126,15 +131,17 @@ export class LeaderElector {
     const spec = isObj(lease.spec) ? lease.spec : {};
     const holder = typeof spec.holderIdentity === "string" ? spec.holderIdentity : "";
     const record = `${holder}|${String(spec.renewTime)}|${String(spec.leaseDurationSeconds)}`;
+    const polledAt = this.lastPollAt;
+    this.lastPollAt = Date.now();
     if (record !== this.observed) {
       this.observed = record;
-      this.observedAt = Date.now();
+      this.observedAt = polledAt || this.lastPollAt;
     }
     this.state.holder = holder || undefined;
     this.state.transitions = typeof spec.leaseTransitions === "number" ? spec.leaseTransitions : 0;
     const mine = holder === this.o.identity;
     const heldFor = typeof spec.leaseDurationSeconds === "number" ? spec.leaseDurationSeconds * 1000 : this.duration;
-    const expired = holder === "" || Date.now() - this.observedAt > heldFor;
+    const expired = holder === "" || Date.now() - this.observedAt >= heldFor - this.period;
     if (!mine && !expired) {
       this.setLeader(false, `held by ${holder}`);
       return;

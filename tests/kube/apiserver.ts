@@ -112,6 +112,38 @@ export class ApiServer {
     }
   }
 
+  /**
+   * A second API server on the same etcd (as in an HA control plane), on its own port: changes made
+   * through it while the first is down are what a restarted first one must catch up on.
+   */
+  async secondary(): Promise<{ client: KubeClient; stop(): Promise<void> }> {
+    const port = await freePort();
+    const certs = join(this.dir, "certs-2");
+    const p = spawn(join(kubeTools, "bin/minikas"), ["--etcd", `http://127.0.0.1:${this.etcdPort}`, "--cert-dir", certs, "--bind-address", "127.0.0.1", "--port", String(port)], { stdio: "ignore" });
+    const stop = async (): Promise<void> => {
+      if (p.exitCode !== null) return;
+      const gone = new Promise((r) => p.once("exit", r));
+      p.kill("SIGKILL");
+      await gone;
+    };
+    for (let i = 0; i < 300; i++) {
+      if (existsSync(join(certs, "apiserver.crt"))) {
+        const client = new KubeClient({ server: `https://127.0.0.1:${port}`, ca: readFileSync(join(certs, "apiserver.crt"), "utf8"), token: () => "any", insecure: false, describe: "secondary" });
+        try {
+          await client.request("GET", "/api/v1/namespaces/default", { timeoutMs: 1000 });
+          // CRD-backed resources are served once its CRD informer has caught up.
+          await client.request("GET", "/apis/gateway.networking.k8s.io/v1/httproutes?limit=1", { timeoutMs: 1000 });
+          return { client, stop };
+        } catch {
+          // not ready yet
+        }
+      }
+      await Bun.sleep(200);
+    }
+    await stop();
+    throw new Error("secondary minikas did not become ready");
+  }
+
   /** A crash: SIGKILL, no drain. */
   async killApiServer(): Promise<void> {
     const p = this.minikas;
