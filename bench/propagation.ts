@@ -53,7 +53,7 @@ const app = await startAppliance(config, createLogger({ level: "warn" }));
 console.error(`start + first snapshot: ${(performance.now() - t0).toFixed(0)} ms for ${n} HTTPRoutes`);
 
 const node = "prop-0";
-const child = spawn(process.execPath, [join(import.meta.dir, "xds/grpc-clients.ts"), String(port), "default/bench/http", "prop", "1"], { stdio: ["pipe", "ignore", "inherit"] });
+const child = spawn(process.execPath, [join(import.meta.dir, "xds/grpc-clients.ts"), String(port), "http.bench.default", "prop", "1"], { stdio: ["pipe", "ignore", "inherit"] });
 const acks: Array<{ at: number; version: string }> = [];
 app.cache.onEvent((e) => {
   if (e.type === "ack" && e.nodeId === node && e.typeUrl === TypeUrl.route) acks.push({ at: performance.now(), version: e.version });

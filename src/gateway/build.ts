@@ -97,7 +97,9 @@ export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[],
       if (!attached.some((a) => a.kind === "GRPCRoute" && a.via.listener === l)) continue;
       const rc = `${base}/${l.listener.name}/grpc`;
       out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts([l], attached, new Set(["GRPCRoute"]), memo) });
-      out.apiListeners.push({ name: `${base}/${l.listener.name}`, routeConfig: rc });
+      // The name is what a client dials (xds:///NAME) and becomes its :authority, which must not
+      // contain "/": so DNS-style, listener.gateway.namespace.
+      out.apiListeners.push({ name: `${l.listener.name}.${gw.metadata.name}.${ns}`, routeConfig: rc });
     }
   }
   return out;

@@ -174,7 +174,7 @@ export type IrSecret =
   | { name: string; type: "ca"; caBundle: string };
 
 export interface IrApiListener {
-  /** The name a client uses: xds:///NAME. */
+  /** The name a client uses: xds:///NAME, "<listener>.<gateway>.<namespace>". */
   name: string;
   routeConfig: string;
 }

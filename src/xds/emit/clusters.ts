@@ -72,7 +72,8 @@ export function emitEndpoints(c: IrCluster): ClusterLoadAssignment | undefined {
   if (c.dns) return undefined;
   return create(ClusterLoadAssignmentSchema, {
     clusterName: c.name,
-    // An (empty) locality is required by gRPC's xDS client; Envoy accepts it too.
-    endpoints: [{ locality: {}, lbEndpoints: c.endpoints.map((e): Init<typeof LbEndpointSchema> => ({ hostIdentifier: { case: "endpoint", value: { address: socketAddress(e.address, e.port) } } })) }],
+    // gRPC's xDS client needs a locality with a weight (it drops weight-0 localities); Envoy
+    // ignores locality weights unless locality-weighted balancing is configured.
+    endpoints: [{ locality: {}, loadBalancingWeight: 1, lbEndpoints: c.endpoints.map((e): Init<typeof LbEndpointSchema> => ({ hostIdentifier: { case: "endpoint", value: { address: socketAddress(e.address, e.port) } } })) }],
   });
 }
