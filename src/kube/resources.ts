@@ -19,6 +19,7 @@ export const watchedTypes: readonly ResourceType[] = [
   { group: gw, versions: ["v1"], plural: "gatewayclasses", kind: "GatewayClass", namespaced: false, optional: true, status: true },
   { group: gw, versions: ["v1"], plural: "gateways", kind: "Gateway", namespaced: true, optional: true, status: true },
   { group: gw, versions: ["v1"], plural: "httproutes", kind: "HTTPRoute", namespaced: true, optional: true, status: true },
+  { group: gw, versions: ["v1"], plural: "listenersets", kind: "ListenerSet", namespaced: true, optional: true, status: true },
   { group: gw, versions: ["v1"], plural: "grpcroutes", kind: "GRPCRoute", namespaced: true, optional: true, status: true },
   { group: gw, versions: ["v1", "v1alpha3", "v1alpha2"], plural: "tlsroutes", kind: "TLSRoute", namespaced: true, optional: true, status: true },
   { group: gw, versions: ["v1", "v1beta1"], plural: "referencegrants", kind: "ReferenceGrant", namespaced: true, optional: true, status: false },

@@ -5,7 +5,7 @@
 // - lists the Gateway API declares atomic (route parents, policy ancestors) are shared with other
 //   controllers: their entries are kept and ours replaced, or applying would erase them;
 // - host-network mode reports the selected nodes' addresses rather than this node's alone.
-import type { Condition, ObjectStatus } from "../../status/types.ts";
+import type { Condition, ListenerStatus, ObjectStatus } from "../../status/types.ts";
 import type { KubeObject } from "../../store/types.ts";
 import { isObj, type Obj } from "../../validate/fields.ts";
 
@@ -66,7 +66,8 @@ function swapAddresses(reported: readonly string[], a: AddressView | undefined):
   return [...a.cluster];
 }
 
-export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: string, now: string, addresses?: AddressView): ApplyBody {
+/** undefined for a kind this writer does not know yet (translate may learn kinds first). */
+export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: string, now: string, addresses?: AddressView): ApplyBody | undefined {
   const ls = isObj(live.status) ? live.status : {};
   const meta = { name: live.metadata.name, ...(live.metadata.namespace ? { namespace: live.metadata.namespace } : {}) };
   const head = { apiVersion: live.apiVersion, kind: live.kind, metadata: meta };
@@ -74,7 +75,6 @@ export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: str
     case "GatewayClass":
       return { ...head, status: { conditions: stamp(s.status.conditions, ls.conditions, now), ...(s.status.supportedFeatures ? { supportedFeatures: s.status.supportedFeatures } : {}) } };
     case "Gateway": {
-      const liveListeners = Array.isArray(ls.listeners) ? ls.listeners.filter(isObj) : [];
       const wantsOwn = !(Array.isArray((live.spec as Obj | undefined)?.addresses) && ((live.spec as Obj).addresses as unknown[]).length > 0);
       const addrs = wantsOwn ? swapAddresses(s.status.addresses.map((a) => a.value), addresses) : s.status.addresses.map((a) => a.value);
       const typeOf = new Map(s.status.addresses.map((a) => [a.value, a.type]));
@@ -83,15 +83,13 @@ export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: str
         status: {
           addresses: addrs.map((value) => ({ type: typeOf.get(value) ?? "IPAddress", value })),
           conditions: stamp(s.status.conditions, ls.conditions, now),
-          listeners: s.status.listeners.map((l) => ({
-            name: l.name,
-            supportedKinds: l.supportedKinds,
-            attachedRoutes: l.attachedRoutes,
-            conditions: stamp(l.conditions, liveListeners.find((x) => x.name === l.name)?.conditions, now),
-          })),
+          listeners: listeners(s.status.listeners, ls.listeners, now),
+          ...(s.status.attachedListenerSets !== undefined ? { attachedListenerSets: s.status.attachedListenerSets } : {}),
         },
       };
     }
+    case "ListenerSet":
+      return { ...head, status: { conditions: stamp(s.status.conditions, ls.conditions, now), listeners: listeners(s.status.listeners, ls.listeners, now) } };
     case "HTTPRoute":
     case "GRPCRoute":
     case "TLSRoute": {
@@ -116,7 +114,19 @@ export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: str
       const swapped = swapAddresses(ips, addresses);
       return { ...head, status: { loadBalancer: { ingress: [...swapped.map((ip) => ({ ip })), ...hostnames] } } };
     }
+    default:
+      return undefined;
   }
+}
+
+function listeners(ours: readonly ListenerStatus[], live: unknown, now: string): Obj[] {
+  const prev = Array.isArray(live) ? live.filter(isObj) : [];
+  return ours.map((l) => ({
+    name: l.name,
+    supportedKinds: l.supportedKinds,
+    attachedRoutes: l.attachedRoutes,
+    conditions: stamp(l.conditions, prev.find((x) => x.name === l.name)?.conditions, now),
+  }));
 }
 
 export function statusKey(s: ObjectStatus): string {

@@ -125,6 +125,7 @@ export class StatusWriter {
       const live = this.o.live(key);
       if (!live) continue; // not seen (yet) or deleted: nothing to write to
       const body = applyBody(s, live.object, this.o.controllerName, now, this.addresses);
+      if (!body) continue;
       if (sameStatus(body.status, live.object.status)) {
         this.written.set(key, { hash: "", rvs: [live.resourceVersion, live.resourceVersion] });
         this.rejected.delete(key);
