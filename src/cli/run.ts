@@ -79,8 +79,8 @@ export async function runCommand(args: string[]): Promise<number> {
     for (const p of flagProblems) process.stderr.write(`edgegate run: ${formatPath(p.path)}: ${p.message}\n`);
     return 1;
   }
-  if (config.source.kubernetes) {
-    process.stderr.write("edgegate run: source.kubernetes: Kubernetes mode is not available in this build; use source.paths (file mode)\n");
+  if (config.source.kubernetes && values.once) {
+    process.stderr.write("edgegate run --once reads files only; in Kubernetes mode use /status\n");
     return 1;
   }
 
@@ -102,10 +102,20 @@ export async function runCommand(args: string[]): Promise<number> {
   const log = createLogger({ level: config.log.level, format: config.log.format, base: { node: config.node.name } });
   log.info("edgegate starting", { version, config: values.config ?? "(flags)", inputs: config.source.paths });
   let app;
+  // Kubernetes mode: objects from the API, status written back by the Lease holder.
+  let kube: import("../sources/kube/mode.ts").KubeMode | undefined;
   try {
-    app = await startAppliance(config, log);
+    if (config.source.kubernetes) {
+      await import("../kinds.ts");
+      const { createKubeMode } = await import("../sources/kube/mode.ts");
+      kube = createKubeMode(config, log);
+      const k = kube;
+      app = await startAppliance(config, log, k.source, { onCompiled: (r) => k.publishStatus(r.status) });
+      k.startLeaderElection();
+    } else app = await startAppliance(config, log);
   } catch (e) {
     log.error("start-up failed", { error: (e as Error).message });
+    await kube?.stop();
     return 1;
   }
   return await new Promise<number>((done) => {
@@ -113,7 +123,8 @@ export async function runCommand(args: string[]): Promise<number> {
     const shutdown = (sig: string): void => {
       signals++;
       log.info(signals === 1 ? "shutting down: draining" : "shutting down now: drain cut short", { signal: sig });
-      void app.stop({ drain: signals === 1 }).then(() => done(0));
+      // The Lease is released first, so another node takes over status writing at once.
+      void (kube?.stop() ?? Promise.resolve()).then(() => app.stop({ drain: signals === 1 })).then(() => done(0));
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));

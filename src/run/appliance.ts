@@ -15,6 +15,7 @@ import { startStatusServers, type StatusServers } from "../server/listen.ts";
 import type { Datapath } from "../datapath/datapath.ts";
 import type { Source } from "../sources/source.ts";
 import type { datapathIntent } from "../pipeline/datapath.ts";
+import type { CompileResult } from "../pipeline/compile.ts";
 import { formatProblem, type Problem } from "../validate/problems.ts";
 import { ApplianceStatusBoard } from "./status.ts";
 
@@ -34,7 +35,12 @@ function tcpAddress(a: string): { host: string; port: number } | undefined {
   return { host: a.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(a.slice(i + 1)) };
 }
 
-export async function startAppliance(config: ApplianceConfig, log: Logger, given?: Source): Promise<ApplianceHandle> {
+/** Optional observers of each successful compile (Kubernetes mode writes status back from here). */
+export interface ApplianceHooks {
+  onCompiled?(result: CompileResult): void;
+}
+
+export async function startAppliance(config: ApplianceConfig, log: Logger, given?: Source, hooks: ApplianceHooks = {}): Promise<ApplianceHandle> {
   let cacheRef: SnapshotCache | undefined;
   let supervisor: EnvoySupervisor | undefined;
   let datapath: Datapath | undefined;
@@ -77,6 +83,10 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
   };
   const recompute = (): void => {
     const started = performance.now();
+    // Kubernetes mode: the Node object's labels decide selection, live (the source calls us when
+    // they change); the status board and /healthz read config.node.labels.
+    const liveLabels = (source as Source).nodeLabels?.();
+    if (liveLabels) config.node.labels = liveLabels;
     const objects = source.objects();
     let result;
     try {
@@ -112,6 +122,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     const generations = new Map(objects.map((o) => [o.key, o.object.metadata.generation ?? 1]));
     board.update(result, generations, problems);
     board.source = source.state();
+    hooks.onCompiled?.(result);
     const dp = datapathIntent(result.ir, objects);
     for (const u of dp.unresolved) log.warn("policy target not found", { problem: u });
     applied = { intent: dp.intent };
