@@ -24,6 +24,17 @@ function objectStatus(s: ObjectStatus, generation: number | undefined): InputObj
       return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: s.status.conditions, parts: s.status.listeners.map((l) => ({ name: `listener ${l.name} (${l.attachedRoutes} routes)`, conditions: l.conditions })) };
     case "Ingress":
       return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: [] };
+    case "ListenerSet":
+      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: s.status.conditions, parts: s.status.listeners.map((l) => ({ name: `listener ${l.name} (${l.attachedRoutes} routes)`, conditions: l.conditions })) };
+    case "BackendTLSPolicy":
+      return {
+        kind: s.kind,
+        namespace: s.namespace,
+        name: s.name,
+        generation,
+        conditions: [],
+        parts: s.status.ancestors.map((a) => ({ name: `ancestor ${a.ancestorRef.namespace ?? s.namespace}/${a.ancestorRef.name}`, conditions: a.conditions })),
+      };
     default:
       return {
         kind: s.kind,
