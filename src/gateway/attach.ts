@@ -6,10 +6,17 @@ import { namespaceLabels, type Inputs } from "../translate/inputs.ts";
 import { intersect } from "./hostnames.ts";
 import type { ListenerState } from "./listeners.ts";
 
+/** A parent routes can name: a Gateway (its own listeners) or a ListenerSet (the set's listeners). */
 export interface GatewayState {
+  /** "namespace/name". */
   key: string;
   listeners: ListenerState[];
+  /** Set for a ListenerSet its Gateway did not accept: routes cannot attach through it. */
+  notAccepted?: string;
 }
+
+/** Key of a parent in the map attach() reads: "Gateway/ns/name" or "ListenerSet/ns/name". */
+export const parentKey = (kind: "Gateway" | "ListenerSet", ns: string, name: string): string => `${kind}/${ns}/${name}`;
 
 export interface Attachment {
   listener: ListenerState;
@@ -39,26 +46,35 @@ export function selectorMatches(sel: LabelSelector | undefined, labels: Record<s
 
 function namespaceAllowed(inp: Inputs, l: ListenerState, routeNs: string): boolean {
   const from = l.listener.allowedRoutes?.namespaces?.from ?? "Same";
-  const gwNs = l.gateway.metadata.namespace ?? "default";
   if (from === "All") return true;
-  if (from === "Same") return routeNs === gwNs;
+  // "Same" is the namespace of the object that declares the listener (a ListenerSet's, for its listeners).
+  if (from === "Same") return routeNs === l.owner.namespace;
   if (from === "Selector") return selectorMatches(l.listener.allowedRoutes?.namespaces?.selector, namespaceLabels(inp, routeNs));
   return false;
 }
 
-/** Parent references to Gateways this node serves; others are another controller's business. */
-export function isGatewayRef(ref: ParentReference): boolean {
-  return (ref.group ?? GatewayGroup) === GatewayGroup && (ref.kind ?? "Gateway") === "Gateway";
+/** The parent kinds a route can name here; others (Services for mesh...) are another controller's business. */
+export function parentKind(ref: ParentReference): "Gateway" | "ListenerSet" | undefined {
+  if ((ref.group ?? GatewayGroup) !== GatewayGroup) return undefined;
+  const kind = ref.kind ?? "Gateway";
+  return kind === "Gateway" || kind === "ListenerSet" ? kind : undefined;
 }
 
-export function attach(inp: Inputs, route: AnyRoute, kind: RouteKind, gateways: Map<string, GatewayState>): ParentResult[] {
+export function attach(inp: Inputs, route: AnyRoute, routeKind: RouteKind, gateways: Map<string, GatewayState>): ParentResult[] {
   const routeNs = route.metadata.namespace ?? "default";
   const g = route.metadata.generation;
   const out: ParentResult[] = [];
   for (const ref of route.spec.parentRefs ?? []) {
-    if (!isGatewayRef(ref)) continue;
-    const gw = gateways.get(`${ref.namespace ?? routeNs}/${ref.name}`);
+    const kind = parentKind(ref);
+    if (!kind) continue;
+    // A Gateway parent offers only the Gateway's own listeners: a ListenerSet's listeners are
+    // reached through the ListenerSet (sectionName cannot name them via the Gateway).
+    const gw = gateways.get(parentKey(kind, ref.namespace ?? routeNs, ref.name));
     if (!gw) continue;
+    if (gw.notAccepted !== undefined) {
+      out.push({ parentRef: ref, attachments: [], accepted: condition("Accepted", false, "NotAllowedByListeners", gw.notAccepted, g) });
+      continue;
+    }
     const candidates = gw.listeners.filter(
       (l) => (ref.sectionName === undefined || l.listener.name === ref.sectionName) && (ref.port === undefined || l.listener.port === ref.port),
     );
@@ -66,13 +82,13 @@ export function attach(inp: Inputs, route: AnyRoute, kind: RouteKind, gateways: 
     out.push(res);
     if (candidates.length === 0) {
       const what = [ref.sectionName && `named ${ref.sectionName}`, ref.port && `on port ${ref.port}`].filter(Boolean).join(" ");
-      res.accepted = condition("Accepted", false, "NoMatchingParent", `Gateway ${gw.key} has no listener ${what}`, g);
+      res.accepted = condition("Accepted", false, "NoMatchingParent", `${kind} ${gw.key} has no listener ${what}`, g);
       continue;
     }
     const usable = candidates.filter((l) => l.attachable);
-    const allowed = usable.filter((l) => l.supportedKinds.some((k) => k.kind === kind) && namespaceAllowed(inp, l, routeNs));
+    const allowed = usable.filter((l) => l.supportedKinds.some((k) => k.kind === routeKind) && namespaceAllowed(inp, l, routeNs));
     if (allowed.length === 0) {
-      res.accepted = condition("Accepted", false, "NotAllowedByListeners", usable.length === 0 ? "no listener of the parent is valid" : `no listener of Gateway ${gw.key} allows ${kind} from namespace ${routeNs}`, g);
+      res.accepted = condition("Accepted", false, "NotAllowedByListeners", usable.length === 0 ? "no listener of the parent is valid" : `no listener of ${gw.key} allows ${routeKind} from namespace ${routeNs}`, g);
       continue;
     }
     const hosts = route.spec.hostnames ?? [];
@@ -82,7 +98,7 @@ export function attach(inp: Inputs, route: AnyRoute, kind: RouteKind, gateways: 
       res.attachments.push({ listener: l, hostnames: hn });
     }
     if (res.attachments.length === 0) {
-      res.accepted = condition("Accepted", false, "NoMatchingListenerHostname", `no listener hostname of Gateway ${gw.key} intersects the route's hostnames`, g);
+      res.accepted = condition("Accepted", false, "NoMatchingListenerHostname", `no listener hostname of ${kind} ${gw.key} intersects the route's hostnames`, g);
     }
   }
   return out;

@@ -95,11 +95,11 @@ export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[],
     out.listeners.push(ir);
     for (const l of onPort) {
       if (!attached.some((a) => a.kind === "GRPCRoute" && a.via.listener === l)) continue;
-      const rc = `${base}/${l.listener.name}/grpc`;
+      const rc = `${base}/${l.section}/grpc`;
       out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts([l], attached, new Set(["GRPCRoute"]), memo) });
       // The name is what a client dials (xds:///NAME) and becomes its :authority, which must not
       // contain "/": so DNS-style, listener.gateway.namespace.
-      out.apiListeners.push({ name: `${l.listener.name}.${gw.metadata.name}.${ns}`, routeConfig: rc });
+      out.apiListeners.push({ name: `${l.section}.${gw.metadata.name}.${ns}`, routeConfig: rc });
     }
   }
   return out;
@@ -107,9 +107,9 @@ export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[],
 
 function tlsChains(base: string, l: ListenerState, attached: readonly AttachedRoute[], out: GatewayIr, onPort: readonly ListenerState[], memo: TranslateMemo | undefined): IrTlsChain[] {
   const serverNames = l.listener.hostname ? [l.listener.hostname] : [];
-  const chainBase = `${base}/${l.listener.name}`;
+  const chainBase = `${base}/${l.section}`;
   if (l.listener.protocol === "HTTPS") {
-    const rc = `${base}/${l.listener.port}/${l.listener.name}`;
+    const rc = `${base}/${l.listener.port}/${l.section}`;
     let vhosts = virtualHosts([l], attached, new Set(["HTTPRoute", "GRPCRoute"]), memo);
     // A connection for this listener's SNI that asks for another host gets 421 (RFC 9110 §15.5.20):
     // hosts that a more specific listener on the same port owns (its SNI chain serves them)...

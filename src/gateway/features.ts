@@ -37,6 +37,7 @@ export const supportedFeatures: readonly string[] = [
   "HTTPRouteResponseHeaderModification",
   "HTTPRouteRetry",
   "HTTPRouteSchemeRedirect",
+  "ListenerSet",
   "ReferenceGrant",
   "TLSRoute",
   "TLSRouteModeMixed",

@@ -6,14 +6,15 @@ import { condition, type Condition, type ObjectStatus, type RouteParentStatus, t
 import type { Inputs } from "../translate/inputs.ts";
 import type { ClusterSet } from "../translate/services.ts";
 import { assignAddresses, type AddressOptions, type GatewayAddresses } from "./addresses.ts";
-import { attach, type GatewayState } from "./attach.ts";
+import { attach, parentKey, type GatewayState } from "./attach.ts";
+import { listenerSetAccepted, listenerSetsOf, listenerSetStatus, type ListenerSetState } from "./listenersets.ts";
 import { RouteBackends } from "./backends.ts";
 import { buildGatewayIr, type AttachedRoute } from "./build.ts";
 import type { TranslateMemo } from "./memo.ts";
 import { classStatus } from "./classes.ts";
 import { backendClientCertificate, type BackendClient } from "./backend-client.ts";
 import type { BackendTlsIndex } from "../translate/backend-tls.ts";
-import { buildListeners, listenerConditions, type ListenerState } from "./listeners.ts";
+import { buildListeners, listenerConditions, markConflicts, type ListenerState } from "./listeners.ts";
 
 export interface GatewayOptions extends AddressOptions {
   controllerName: string;
@@ -44,17 +45,31 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
   /** BackendTLSPolicy ancestors: the Gateways whose attached routes use each Service. */
   const serviceGateways = new Map<string, Set<Gateway>>();
   const states = new Map<string, GatewayState>();
+  /** Per Gateway: its own listeners, then those of the ListenerSets it admits (precedence order). */
   const listenerStates = new Map<Gateway, ListenerState[]>();
+  const ownListeners = new Map<Gateway, ListenerState[]>();
+  const listenerSets = new Map<Gateway, ListenerSetState[]>();
   for (const gw of gateways) {
-    const ls = buildListeners(inp, gw, secrets);
-    if (gw.spec.infrastructure?.parametersRef !== undefined) {
+    const own = buildListeners(inp, gw, secrets);
+    const sets = listenerSetsOf(inp, gw, secrets);
+    const ls = [...own, ...sets.flatMap((x) => x.listeners)];
+    markConflicts(ls);
+    if (!gatewayAccepted(gw)) {
       for (const l of ls) {
         l.usable = false;
-        l.conditions.programmed = condition("Programmed", false, "Invalid", "the Gateway is not accepted (invalid parametersRef)", gw.metadata.generation);
+        l.conditions.programmed = condition("Programmed", false, "Invalid", "the Gateway is not accepted (invalid parametersRef)", l.owner.generation);
       }
     }
     listenerStates.set(gw, ls);
-    states.set(`${gw.metadata.namespace}/${gw.metadata.name}`, { key: `${gw.metadata.namespace}/${gw.metadata.name}`, listeners: ls });
+    ownListeners.set(gw, own);
+    listenerSets.set(gw, sets);
+    const ns = gw.metadata.namespace ?? "default";
+    states.set(parentKey("Gateway", ns, gw.metadata.name), { key: `${ns}/${gw.metadata.name}`, listeners: own });
+    for (const x of sets) {
+      const lsNs = x.set.metadata.namespace ?? "default";
+      const notAccepted = x.notAllowed ?? (gatewayAccepted(gw) ? undefined : `Gateway ${ns}/${gw.metadata.name} is not accepted`);
+      states.set(parentKey("ListenerSet", lsNs, x.set.metadata.name), { key: `${lsNs}/${x.set.metadata.name}`, listeners: x.listeners, notAccepted });
+    }
   }
   markPortClashes(gateways, listenerStates, addresses);
 
@@ -125,7 +140,10 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
       const targets = [l.address, ...l.extraAddresses].flatMap((a) => (wildcard(a) ? opts.nodeAddresses : [a]));
       for (const address of targets) out.steering.push({ address, port: l.port, envoyPort: l.port, gateway: `${gw.metadata.namespace}/${gw.metadata.name}`, listener: l.origins.join(",") });
     }
-    out.status.push(gatewayStatus(gw, ls, addrs, clientCerts.get(gw)!.resolvedRefs));
+    const sets = listenerSets.get(gw)!;
+    const attachedSets = sets.filter((x) => listenerSetAccepted(x, gatewayAccepted(gw))).length;
+    out.status.push(gatewayStatus(gw, ownListeners.get(gw)!, addrs, clientCerts.get(gw)!.resolvedRefs, attachedSets));
+    for (const x of sets) out.status.push(listenerSetStatus(x, gatewayAccepted(gw)));
   }
   if (backendTls) out.status.push(...policyStatus(backendTls, serviceGateways, opts.controllerName));
   return out;
@@ -189,7 +207,12 @@ function policyStatus(idx: BackendTlsIndex, serviceGateways: Map<string, Set<Gat
   });
 }
 
-function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], addrs: GatewayAddresses, resolvedRefs: Condition): ObjectStatus {
+/** edgegate defines no Gateway parameters kind: a Gateway with infrastructure.parametersRef is not accepted. */
+function gatewayAccepted(gw: Gateway): boolean {
+  return gw.spec.infrastructure?.parametersRef === undefined;
+}
+
+function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], addrs: GatewayAddresses, resolvedRefs: Condition, attachedListenerSets: number): ObjectStatus {
   const g = gw.metadata.generation;
   const usable = ls.filter((l) => l.usable).length;
   const reported = addrs.reported;
@@ -220,6 +243,7 @@ function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], addrs: Gateway
       addresses: reported.map((value) => ({ type: "IPAddress", value })),
       conditions,
       listeners: ls.map((l) => ({ name: l.listener.name, supportedKinds: l.supportedKinds, attachedRoutes: l.attachedRoutes, conditions: listenerConditions(l) })),
+      attachedListenerSets,
     },
   };
 }

@@ -12,11 +12,26 @@ export interface RouteKindRef {
   kind: string;
 }
 
+/** The object a listener is declared in: its Gateway, or a ListenerSet attached to that Gateway. */
+export interface ListenerOwner {
+  kind: "Gateway" | "ListenerSet";
+  namespace: string;
+  name: string;
+  generation?: number;
+}
+
 export interface ListenerState {
+  /** The Gateway that serves the listener (for a ListenerSet's listener, its parent). */
   gateway: Gateway;
+  owner: ListenerOwner;
   listener: Listener;
-  /** "namespace/gateway/listener". */
+  /** "namespace/gateway/listener", or "namespace/listenerset/listener (ListenerSet)". */
   key: string;
+  /**
+   * Unique among the Gateway's listeners and DNS-shaped, for IR names: the listener name, or
+   * "listener.listenerset.namespace.listenerset" (a ListenerSet may reuse a Gateway listener's name).
+   */
+  section: string;
   supportedKinds: RouteKindRef[];
   /** Traffic is served. */
   usable: boolean;
@@ -35,15 +50,27 @@ export interface ListenerState {
 const defaultKinds: Record<string, string[]> = { HTTP: ["HTTPRoute", "GRPCRoute"], HTTPS: ["HTTPRoute", "GRPCRoute"], TLS: ["TLSRoute"] };
 const family = (p: string): string => (p === "HTTPS" || p === "TLS" ? "tls" : p.toLowerCase());
 
-export function buildListeners(inp: Inputs, gw: Gateway, secrets: Map<string, IrSecret>): ListenerState[] {
-  const g = gw.metadata.generation;
-  const ns = gw.metadata.namespace ?? "default";
-  const states = gw.spec.listeners.map((l): ListenerState => {
+export function gatewayOwner(gw: Gateway): ListenerOwner {
+  return { kind: "Gateway", namespace: gw.metadata.namespace ?? "default", name: gw.metadata.name, generation: gw.metadata.generation };
+}
+
+/**
+ * The states of one owner's listeners (a Gateway's own, or one ListenerSet's). Conflicts between
+ * listeners are marked afterwards over every listener of the Gateway, in precedence order
+ * (markConflicts).
+ */
+export function buildListeners(inp: Inputs, gw: Gateway, secrets: Map<string, IrSecret>, owner: ListenerOwner = gatewayOwner(gw), listeners: readonly Listener[] = gw.spec.listeners): ListenerState[] {
+  const g = owner.generation;
+  const ns = owner.namespace;
+  return listeners.map((l): ListenerState => {
     const ok = (type: string, reason: string, msg: string): Condition => condition(type, true, reason, msg, g);
+    const own = owner.kind === "Gateway";
     const st: ListenerState = {
       gateway: gw,
+      owner,
       listener: l,
-      key: `${ns}/${gw.metadata.name}/${l.name}`,
+      key: own ? `${ns}/${owner.name}/${l.name}` : `${ns}/${owner.name}/${l.name} (ListenerSet)`,
+      section: own ? l.name : `${l.name}.${owner.name}.${ns}.listenerset`,
       supportedKinds: [],
       usable: true,
       attachable: true,
@@ -89,8 +116,6 @@ export function buildListeners(inp: Inputs, gw: Gateway, secrets: Map<string, Ir
     if (l.protocol === "HTTPS" || l.protocol === "TLS") resolveTls(inp, gw, l, st, secrets, fail);
     return st;
   });
-  markConflicts(states);
-  return states;
 }
 
 function resolveTls(
@@ -101,7 +126,8 @@ function resolveTls(
   secrets: Map<string, IrSecret>,
   fail: (which: "accepted" | "resolvedRefs", reason: string, msg: string) => void,
 ): void {
-  const ns = gw.metadata.namespace ?? "default";
+  // Certificate references are relative to, and granted to, the object that declares the listener.
+  const ns = st.owner.namespace;
   const mode = l.tls?.mode ?? "Terminate";
   st.tlsMode = mode;
   if (mode === "Passthrough") return;
@@ -118,7 +144,7 @@ function resolveTls(
       fail("resolvedRefs", "InvalidCertificateRef", `certificateRef ${group || "core"}/${kind} ${ref.name}: only core Secrets are supported`);
       return;
     }
-    if (!refAllowed(inp, { group: GatewayGroup, kind: "Gateway", namespace: ns }, { group: "", kind: "Secret", namespace: refNs, name: ref.name })) {
+    if (!refAllowed(inp, { group: GatewayGroup, kind: st.owner.kind, namespace: ns }, { group: "", kind: "Secret", namespace: refNs, name: ref.name })) {
       fail("resolvedRefs", "RefNotPermitted", `Secret ${refNs}/${ref.name} is in another namespace and no ReferenceGrant allows it`);
       return;
     }
@@ -154,8 +180,12 @@ function resolveTls(
   }
 }
 
-// Listeners on one port must agree on the protocol family, and within TLS on distinct hostnames.
-function markConflicts(states: ListenerState[]): void {
+/**
+ * Listeners on one port must agree on the protocol family, and on distinct hostnames. `states`
+ * is in precedence order (the Gateway's own listeners, then ListenerSets oldest first): the
+ * earlier listener keeps the port or hostname, the later one is Conflicted and not accepted.
+ */
+export function markConflicts(states: readonly ListenerState[]): void {
   const byPort = new Map<number, ListenerState[]>();
   for (const s of states) {
     const list = byPort.get(s.listener.port) ?? [];
@@ -166,23 +196,24 @@ function markConflicts(states: ListenerState[]): void {
     const first = list[0]!;
     const seenHosts = new Map<string, ListenerState>();
     for (const s of list) {
-      const g = s.gateway.metadata.generation;
+      const g = s.owner.generation;
       let reason: string | undefined;
       let msg = "";
       if (family(s.listener.protocol) !== family(first.listener.protocol)) {
         reason = "ProtocolConflict";
-        msg = `port ${s.listener.port} is already used by listener ${first.listener.name} with protocol ${first.listener.protocol}`;
+        msg = `port ${s.listener.port} is already used by listener ${first.key} with protocol ${first.listener.protocol}`;
       } else {
         const h = s.listener.hostname ?? "";
         const prev = seenHosts.get(h);
         if (prev && prev !== s) {
           reason = "HostnameConflict";
-          msg = `listener ${prev.listener.name} already serves hostname ${h || "(any)"} on port ${s.listener.port}`;
+          msg = `listener ${prev.key} already serves hostname ${h || "(any)"} on port ${s.listener.port}`;
         } else seenHosts.set(h, s);
       }
       if (reason) {
         s.conditions.conflicted = condition("Conflicted", true, reason, msg, g);
-        s.conditions.programmed = condition("Programmed", false, "Invalid", msg, g);
+        s.conditions.accepted = condition("Accepted", false, reason, msg, g);
+        s.conditions.programmed = condition("Programmed", false, reason, msg, g);
         s.usable = false;
         s.attachable = false;
       }

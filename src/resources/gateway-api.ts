@@ -68,9 +68,15 @@ export interface LabelSelector {
   matchExpressions?: Array<{ key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }>;
 }
 
+/** Which namespaces' ListenerSets may add listeners to a Gateway (default: none). */
+export interface AllowedListeners {
+  namespaces?: { from?: "All" | "Same" | "Selector" | "None"; selector?: LabelSelector };
+}
+
 export interface GatewaySpec {
   gatewayClassName: string;
   listeners: Listener[];
+  allowedListeners?: AllowedListeners;
   addresses?: Array<{ type?: string; value: string }>;
   infrastructure?: { labels?: Record<string, string>; annotations?: Record<string, string>; parametersRef?: unknown };
   tls?: {
@@ -81,6 +87,19 @@ export interface GatewaySpec {
     backend?: { clientCertificateRef?: SecretObjectReference };
   };
 }
+
+/**
+ * ListenerSet (GEP-1713): listeners added to a Gateway by another object, often in another
+ * namespace. Its listeners have the Gateway listener's fields; "Same" in allowedRoutes and
+ * certificate references are relative to the ListenerSet's namespace.
+ */
+export type ListenerSet = Typed<
+  "ListenerSet",
+  {
+    parentRef: { group?: string; kind?: string; name: string; namespace?: string };
+    listeners: Listener[];
+  }
+>;
 
 export interface FrontendTLSValidationConfig {
   validation?: { caCertificateRefs?: Array<{ group?: string; kind: string; name: string; namespace?: string }>; mode?: string };

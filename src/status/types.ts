@@ -33,7 +33,16 @@ export type ObjectStatus =
       kind: "Gateway";
       namespace: string;
       name: string;
-      status: { addresses: Array<{ type: string; value: string }>; conditions: Condition[]; listeners: ListenerStatus[] };
+      /** attachedListenerSets: ListenerSets accepted by this Gateway (GEP-1713); set when the Gateway allows any. */
+      status: { addresses: Array<{ type: string; value: string }>; conditions: Condition[]; listeners: ListenerStatus[]; attachedListenerSets?: number };
+    }
+  | {
+      kind: "ListenerSet";
+      namespace: string;
+      name: string;
+      // `parents` stays empty, as for BackendTLSPolicy: readers that treat unknown kinds as routes
+      // (src/run/status.ts) keep working until they learn this kind.
+      status: { conditions: Condition[]; listeners: ListenerStatus[]; parents: RouteParentStatus[] };
     }
   | { kind: "HTTPRoute" | "GRPCRoute" | "TLSRoute"; namespace: string; name: string; status: { parents: RouteParentStatus[] } }
   | {

@@ -1,11 +1,13 @@
 // Indexes the store's objects by kind for translation. Pure.
 import type { StoredObject } from "../store/types.ts";
-import type { BackendTLSPolicy, GRPCRoute, Gateway, GatewayClass, HTTPRoute, ReferenceGrant, TLSRoute } from "../resources/gateway-api.ts";
+import type { BackendTLSPolicy, GRPCRoute, Gateway, GatewayClass, HTTPRoute, ListenerSet, ReferenceGrant, TLSRoute } from "../resources/gateway-api.ts";
 import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Secret, Service } from "../resources/core.ts";
 
 export interface Inputs {
   gatewayClasses: GatewayClass[];
   gateways: Gateway[];
+  /** Oldest first: listener precedence among ListenerSets follows age. */
+  listenerSets: ListenerSet[];
   httpRoutes: HTTPRoute[];
   grpcRoutes: GRPCRoute[];
   tlsRoutes: TLSRoute[];
@@ -50,6 +52,7 @@ export function indexInputs(objects: readonly StoredObject[]): Inputs {
   const inp: Inputs = {
     gatewayClasses: [],
     gateways: [],
+    listenerSets: [],
     httpRoutes: [],
     grpcRoutes: [],
     tlsRoutes: [],
@@ -76,6 +79,9 @@ export function indexInputs(objects: readonly StoredObject[]): Inputs {
         break;
       case "Gateway":
         inp.gateways.push(o as unknown as Gateway);
+        break;
+      case "ListenerSet":
+        inp.listenerSets.push(o as unknown as ListenerSet);
         break;
       case "HTTPRoute":
         inp.httpRoutes.push(o as unknown as HTTPRoute);
@@ -125,7 +131,7 @@ export function indexInputs(objects: readonly StoredObject[]): Inputs {
       }
     }
   }
-  for (const list of [inp.gatewayClasses, inp.gateways, inp.httpRoutes, inp.grpcRoutes, inp.tlsRoutes, inp.backendTLSPolicies, inp.ingresses, inp.ingressClasses]) {
+  for (const list of [inp.gatewayClasses, inp.gateways, inp.listenerSets, inp.httpRoutes, inp.grpcRoutes, inp.tlsRoutes, inp.backendTLSPolicies, inp.ingresses, inp.ingressClasses]) {
     sortByAge(list as Array<{ metadata: { creationTimestamp?: string; namespace?: string; name: string } }>);
   }
   return inp;

@@ -4,6 +4,7 @@ import type { Reporter } from "./problems.ts";
 import { closest, isObj, obj, str } from "./fields.ts";
 import * as n from "./names.ts";
 import { validateGateway, validateGatewayClass } from "./kinds/gateway.ts";
+import { validateListenerSet } from "./kinds/listenerset.ts";
 import { validateGRPCRoute, validateHTTPRoute, validateReferenceGrant, validateTLSRoute } from "./kinds/routes.ts";
 import { validateIngress, validateIngressClass } from "./kinds/ingress.ts";
 import { validateBackendTLSPolicy } from "./kinds/policy.ts";
@@ -21,6 +22,7 @@ const gw = "gateway.networking.k8s.io";
 const kinds: KindInfo[] = [
   { group: gw, versions: ["v1", "v1beta1"], kind: "GatewayClass", namespaced: false, validate: validateGatewayClass },
   { group: gw, versions: ["v1", "v1beta1"], kind: "Gateway", namespaced: true, validate: validateGateway },
+  { group: gw, versions: ["v1"], kind: "ListenerSet", namespaced: true, validate: validateListenerSet },
   { group: gw, versions: ["v1", "v1beta1"], kind: "HTTPRoute", namespaced: true, validate: validateHTTPRoute },
   { group: gw, versions: ["v1"], kind: "GRPCRoute", namespaced: true, validate: validateGRPCRoute },
   { group: gw, versions: ["v1", "v1alpha2", "v1alpha3"], kind: "TLSRoute", namespaced: true, validate: validateTLSRoute },
@@ -60,7 +62,6 @@ const ignored = new Set([
   "rbac.authorization.k8s.io/ClusterRoleBinding",
   `${gw}/TCPRoute`,
   `${gw}/UDPRoute`,
-  `${gw}/ListenerSet`,
   `${gw}/XListenerSet`,
   `${gw}/BackendLBPolicy`,
 ]);

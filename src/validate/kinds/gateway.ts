@@ -22,42 +22,14 @@ export function validateGateway(o: KubeObject, r: Reporter): void {
   const sp = ["spec"];
   known(r, spec, sp, ["gatewayClassName", "listeners", "addresses", "infrastructure", "tls", "allowedListeners", "defaultScope"]);
   str(r, spec, "gatewayClassName", sp, { ...n.objectName, required: true });
-  const listeners = objItems(r, list(r, spec, "listeners", sp, { required: true, min: 1, max: 64 }), [...sp, "listeners"]);
-  const names = new Map<string, number>();
-  const combos = new Map<string, number>();
-  listeners.forEach(([l, p], i) => {
-    known(r, l, p, ["name", "hostname", "port", "protocol", "tls", "allowedRoutes"]);
-    const name = str(r, l, "name", p, { ...n.sectionName, required: true });
-    const host = str(r, l, "hostname", p, n.hostname);
-    const port = int(r, l, "port", p, { required: true, min: 1, max: 65535 });
-    const protocol = str(r, l, "protocol", p, {
-      required: true,
-      max: 255,
-      pattern: /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9]+$/,
-      patternName: "a valid protocol (HTTP, HTTPS, TLS, TCP, UDP or a domain-prefixed name)",
-    });
-    if (name !== undefined) {
-      const prev = names.get(name);
-      if (prev !== undefined) r.error([...p, "name"], `listener name ${JSON.stringify(name)} is already used by spec.listeners[${prev}]; listener names must be unique within a Gateway`);
-      else names.set(name, i);
-    }
-    if (port !== undefined && protocol !== undefined) {
-      const key = `${port}/${protocol}/${host ?? ""}`;
-      const prev = combos.get(key);
-      if (prev !== undefined) r.error(p, `conflicts with spec.listeners[${prev}]: port, protocol and hostname must be unique for each listener`);
-      else combos.set(key, i);
-    }
-    if (host !== undefined && (protocol === "TCP" || protocol === "UDP")) r.error([...p, "hostname"], `must not be set when protocol is ${protocol}`);
-    const tls = obj(r, l, "tls", p);
-    if (protocol === "HTTPS" && !tls) r.error([...p, "tls"], "is required when protocol is HTTPS");
-    if (tls) validateListenerTls(r, tls, [...p, "tls"], protocol);
-    const ar = obj(r, l, "allowedRoutes", p);
-    if (ar) validateAllowedRoutes(r, ar, [...p, "allowedRoutes"]);
-    if (protocol !== undefined && !protocols.includes(protocol) && !protocol.includes("/")) {
-      // Unknown protocols are not a schema error: the Gateway API reports them in listener status
-      // (UnsupportedProtocol). Nothing to do here.
-    }
-  });
+  validateListeners(r, spec, sp, "Gateway");
+  const al = obj(r, spec, "allowedListeners", sp);
+  if (al) {
+    const ap = [...sp, "allowedListeners"];
+    known(r, al, ap, ["namespaces"]);
+    const ns = obj(r, al, "namespaces", ap);
+    if (ns) validateNamespaceFrom(r, ns, [...ap, "namespaces"]);
+  }
   for (const [a, p] of objItems(r, list(r, spec, "addresses", sp, { max: 16 }), [...sp, "addresses"])) {
     known(r, a, p, ["type", "value"]);
     const type = str(r, a, "type", p, { max: 253 }) ?? "IPAddress";
@@ -94,17 +66,58 @@ function validateListenerTls(r: Reporter, tls: Obj, p: Array<string | number>, p
 function validateAllowedRoutes(r: Reporter, ar: Obj, p: Array<string | number>): void {
   known(r, ar, p, ["namespaces", "kinds"]);
   const ns = obj(r, ar, "namespaces", p);
-  if (ns) {
-    const np = [...p, "namespaces"];
-    known(r, ns, np, ["from", "selector"]);
-    const from = str(r, ns, "from", np, { oneOf: ["All", "Same", "Selector", "None"] });
-    const sel = obj(r, ns, "selector", np);
-    if (from === "Selector" && !sel) r.error([...np, "selector"], "is required when from is Selector");
-    if (sel) validateLabelSelector(r, sel, [...np, "selector"]);
-  }
+  if (ns) validateNamespaceFrom(r, ns, [...p, "namespaces"]);
   for (const [k, kp] of objItems(r, list(r, ar, "kinds", p, { max: 8 }), [...p, "kinds"])) {
     known(r, k, kp, ["group", "kind"]);
     str(r, k, "group", kp, n.group);
     str(r, k, "kind", kp, { ...n.kind, required: true });
   }
+}
+
+/** spec.listeners of a Gateway or a ListenerSet: the same ListenerEntry fields and uniqueness rules. */
+export function validateListeners(r: Reporter, spec: Obj, sp: Array<string | number>, owner: "Gateway" | "ListenerSet"): void {
+  const listeners = objItems(r, list(r, spec, "listeners", sp, { required: true, min: 1, max: 64 }), [...sp, "listeners"]);
+  const names = new Map<string, number>();
+  const combos = new Map<string, number>();
+  listeners.forEach(([l, p], i) => {
+    known(r, l, p, ["name", "hostname", "port", "protocol", "tls", "allowedRoutes"]);
+    const name = str(r, l, "name", p, { ...n.sectionName, required: true });
+    const host = str(r, l, "hostname", p, n.hostname);
+    const port = int(r, l, "port", p, { required: true, min: 1, max: 65535 });
+    const protocol = str(r, l, "protocol", p, {
+      required: true,
+      max: 255,
+      pattern: /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9]+$/,
+      patternName: "a valid protocol (HTTP, HTTPS, TLS, TCP, UDP or a domain-prefixed name)",
+    });
+    if (name !== undefined) {
+      const prev = names.get(name);
+      if (prev !== undefined) r.error([...p, "name"], `listener name ${JSON.stringify(name)} is already used by spec.listeners[${prev}]; listener names must be unique within a ${owner}`);
+      else names.set(name, i);
+    }
+    if (port !== undefined && protocol !== undefined) {
+      const key = `${port}/${protocol}/${host ?? ""}`;
+      const prev = combos.get(key);
+      if (prev !== undefined) r.error(p, `conflicts with spec.listeners[${prev}]: port, protocol and hostname must be unique for each listener`);
+      else combos.set(key, i);
+    }
+    if (host !== undefined && (protocol === "TCP" || protocol === "UDP")) r.error([...p, "hostname"], `must not be set when protocol is ${protocol}`);
+    const tls = obj(r, l, "tls", p);
+    if (protocol === "HTTPS" && !tls) r.error([...p, "tls"], "is required when protocol is HTTPS");
+    if (tls) validateListenerTls(r, tls, [...p, "tls"], protocol);
+    const ar = obj(r, l, "allowedRoutes", p);
+    if (ar) validateAllowedRoutes(r, ar, [...p, "allowedRoutes"]);
+    if (protocol !== undefined && !protocols.includes(protocol) && !protocol.includes("/")) {
+      // Unknown protocols are not a schema error: the Gateway API reports them in listener status
+      // (UnsupportedProtocol). Nothing to do here.
+    }
+  });
+}
+
+function validateNamespaceFrom(r: Reporter, ns: Obj, np: Array<string | number>): void {
+  known(r, ns, np, ["from", "selector"]);
+  const from = str(r, ns, "from", np, { oneOf: ["All", "Same", "Selector", "None"] });
+  const sel = obj(r, ns, "selector", np);
+  if (from === "Selector" && !sel) r.error([...np, "selector"], "is required when from is Selector");
+  if (sel) validateLabelSelector(r, sel, [...np, "selector"]);
 }

@@ -158,6 +158,59 @@ function routeParentsMatch(ctx: StatusContext, routeKind: string, route: NN, par
   return OK;
 }
 
+/**
+ * Expressions cases.json leaves unresolved in HTTPRouteMustHaveParents expectations, resolved by
+ * reading the Go source: `parentRefTo(gwNN)` at httproute-hostname-intersection.go:222 is called
+ * with the gwNN of line 46 (gateway-conformance-infra/httproute-hostname-intersection), and
+ * parentRefTo (line 372) sets group, kind Gateway, namespace and name.
+ */
+const PARENT_REF_EXPRS: Record<string, { kind: string; nn: NN }> = {
+  "gateway-conformance-infra/no-intersecting-hosts@222": { kind: "Gateway", nn: { namespace: "gateway-conformance-infra", name: "httproute-hostname-intersection" } },
+};
+
+interface ExpectedParent {
+  kind: string;
+  nn: NN;
+  conditions: ExpectedCondition[];
+}
+
+/** One RouteParentStatus literal of cases.json: ControllerName is always suite.ControllerName. */
+function expectedParent(v: unknown, site: string): ExpectedParent | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const r = v as Record<string, unknown>;
+  const conditions = parseConditions(r.Conditions);
+  if (!conditions || !/suite\.ControllerName/.test(String(r.ControllerName))) return undefined;
+  if (typeof r.ParentRef === "string") {
+    const p = /^<parentRefTo\(\w+\)>$/.test(r.ParentRef) ? PARENT_REF_EXPRS[site] : undefined;
+    return p ? { ...p, conditions } : undefined;
+  }
+  if (typeof r.ParentRef !== "object" || r.ParentRef === null) return undefined;
+  const ref = r.ParentRef as Record<string, unknown>;
+  const kind = /^<gatewayv1\.Kind\("(\w+)"\)>$/.exec(String(ref.Kind))?.[1];
+  const groupOk = /GroupVersion\.Group/.test(String(ref.Group));
+  if (!kind || !groupOk || typeof ref.Name !== "string" || typeof ref.Namespace !== "string") return undefined;
+  return { kind, nn: { namespace: ref.Namespace, name: ref.Name }, conditions };
+}
+
+/** parentsForRouteMatch for one expected parent (helpers.go): group and kind set, name, namespace, conditions. */
+function routeParentMatches(ctx: StatusContext, routeKind: string, route: NN, x: ExpectedParent, namespaceRequired: boolean): AssertionResult {
+  const e = entry(ctx, routeKind, route);
+  if (!e) return fail(`${routeKind} ${route.namespace}/${route.name}: no status`);
+  const parents = e.status.parents ?? [];
+  const stale = parents.map((p) => latest(ctx, routeKind, route, p.conditions)).find((s) => s !== undefined);
+  if (stale) return fail(stale);
+  const ok = parents.some(
+    (p) =>
+      p.controllerName === ctx.controllerName &&
+      p.parentRef.group === GROUP &&
+      p.parentRef.kind === x.kind &&
+      p.parentRef.name === x.nn.name &&
+      (p.parentRef.namespace === x.nn.namespace || (!namespaceRequired && p.parentRef.namespace === undefined)) &&
+      conditionsMatch(x.conditions, p.conditions),
+  );
+  return ok ? OK : fail(`${routeKind} ${route.namespace}/${route.name}: no parent ${x.kind} ${x.nn.namespace}/${x.nn.name} with ${JSON.stringify(x.conditions)}; got ${JSON.stringify(parents)}`);
+}
+
 function listenersHaveConditions(ctx: StatusContext, kind: "Gateway" | "ListenerSet", nn: NN, conds: ExpectedCondition[], only: string[]): AssertionResult {
   const e = entry(ctx, kind, nn);
   if (!e) return fail(`${kind} ${nn.namespace}/${nn.name}: no status`);
@@ -196,8 +249,10 @@ function expectedListeners(v: unknown): { name: string; attachedRoutes: number; 
     const nameRaw = String(r.Name ?? "");
     const name = /^<gatewayv1\.SectionName\("(.*)"\)>$/.exec(nameRaw)?.[1] ?? nameRaw;
     const conditions = parseConditions(r.Conditions);
-    // A null kind is a Go variable the transcription could not resolve: not checked.
-    const kinds = Array.isArray(r.SupportedKinds) ? r.SupportedKinds.filter((k) => k !== null) : [];
+    // A null kind is the one call the transcription left unresolved: every SupportedKinds of the
+    // listenerset-*.go tests is generateSupportedRouteKinds(), which returns [{gateway group,
+    // HTTPRoute}] (conformance/tests/listenerset-http-routing.go:293 at v1.6.1).
+    const kinds = Array.isArray(r.SupportedKinds) ? r.SupportedKinds.map((k) => (k === null ? "HTTPRoute" : k)) : [];
     if (!conditions || kinds.some((k) => typeof k !== "string") || name.startsWith("<")) return undefined;
     out.push({ name, attachedRoutes: Number(r.AttachedRoutes ?? 0), kinds: kinds as string[], conditions });
   }
@@ -335,8 +390,13 @@ export function checkAssertion(ctx: StatusContext, a: StatusAssertionJson): Asse
     }
     case "HTTPRouteMustHaveParents": {
       const route = parseNN(a0);
-      if (!route || !Array.isArray(a1)) return untranscribed("unparsed arguments");
-      return untranscribed("parentRef expressions are not resolved in cases.json");
+      const expected = Array.isArray(a1) ? a1.map((x) => expectedParent(x, `${String(a0)}@${a.line}`)) : undefined;
+      if (!route || !expected || expected.some((x) => x === undefined)) return untranscribed("unparsed arguments");
+      for (const x of expected) {
+        const res = routeParentMatches(ctx, "HTTPRoute", route, x!, a2 === true);
+        if (!res.ok) return res;
+      }
+      return OK;
     }
     case "GatewayMustHaveCondition": {
       const nn = parseNN(a0);

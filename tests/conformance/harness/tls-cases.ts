@@ -1,4 +1,5 @@
-// The GATEWAY-TLS tests cases.json does not carry (every TLSRoute test of v1.6.1), transcribed by
+// The GATEWAY-TLS tests cases.json does not carry (every TLSRoute test of v1.6.1, and the one
+// ListenerSet test only GATEWAY-TLS runs), transcribed by
 // hand from conformance/tests/tlsroute-*.go at tag conformance/v1.6.1 of kubernetes-sigs/gateway-api.
 // Each status assertion keeps the Go file's line and the helper's name, with arguments in the
 // vocabulary of cases.json (status-check.ts reads both); each connection case is one
@@ -182,6 +183,17 @@ export const TLS_TESTS: readonly TlsTestJson[] = [
     manifests: ["conformance/tests/tlsroute-listener-terminate-supported-kinds.yaml"],
     statusAssertions: [
       a(63, "GatewayStatusMustHaveListeners", nn("gateway-tlsroute-terminate-supported"), [listener("tls-terminate", 0, ["TLSRoute"], ["Accepted=True (reason Accepted)"])]),
+    ],
+    connections: [],
+  },
+  // In the GATEWAY-TLS profile only, hence not in cases.json.
+  {
+    name: "ListenerSetAllowedRoutesSupportedKinds",
+    source: "conformance/tests/listenerset-allowed-routes-supported-kinds.go",
+    manifests: ["conformance/tests/listenerset-allowed-routes-supported-kinds.yaml"],
+    statusAssertions: [
+      a(53, "GatewayMustHaveCondition", nn("gateway-with-listener-sets-test-supported-route-kinds"), "Accepted=True"),
+      a(60, "ListenerSetListenersMustHaveConditions", nn("listenerset-test-allowed-routes-supported-kinds"), ["ResolvedRefs=False (reason InvalidRouteKinds)"], '"listener-set-listener-allowed-routes-tls-only"'),
     ],
     connections: [],
   },
