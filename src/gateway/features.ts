@@ -6,6 +6,8 @@ export const supportedFeatures: readonly string[] = [
   "GRPCRoute",
   "Gateway",
   "GatewayAddressEmpty",
+  "GatewayBackendClientCertificate",
+  "GatewayFrontendClientCertificateValidation",
   "GatewayFrontendClientCertificateValidationInsecureFallback",
   "GatewayHTTPListenerIsolation",
   "GatewayHTTPSListenerDetectMisdirectedRequests",

@@ -165,14 +165,26 @@ function resolveTls(
   const validation = fv?.perPort?.find((p) => p.port === l.port)?.tls.validation ?? fv?.default?.validation;
   if (validation?.caCertificateRefs && validation.caCertificateRefs.length > 0) {
     const ref = validation.caCertificateRefs[0]!;
-    const refNs = ref.namespace ?? ns;
-    const cm = ref.kind === "ConfigMap" && (ref.group ?? "") === "" ? inp.configMaps.get(`${refNs}/${ref.name}`) : undefined;
-    const ca = cm ? caSecretFromConfigMap(cm) : undefined;
-    if (!ca || !ca.ok) {
-      const msg = ca && !ca.ok ? ca.message : `CA ${ref.kind} ${refNs}/${ref.name} not found`;
-      fail("resolvedRefs", "InvalidCACertificateRef", msg);
+    // The frontend validation belongs to the Gateway: its namespace and ReferenceGrants from Gateways.
+    const gwNs = gw.metadata.namespace ?? "default";
+    const refNs = ref.namespace ?? gwNs;
+    const bad = (reason: string, msg: string): void => {
+      fail("resolvedRefs", reason, msg);
       // Without its CA the listener cannot verify clients; serving it unverified would open it.
       fail("accepted", "NoValidCACertificate", msg);
+    };
+    if (ref.kind !== "ConfigMap" || (ref.group ?? "") !== "") {
+      bad("InvalidCACertificateKind", `caCertificateRef ${ref.group || "core"}/${ref.kind} ${ref.name}: only core ConfigMaps are supported`);
+      return;
+    }
+    if (!refAllowed(inp, { group: GatewayGroup, kind: "Gateway", namespace: gwNs }, { group: "", kind: "ConfigMap", namespace: refNs, name: ref.name })) {
+      bad("RefNotPermitted", `ConfigMap ${refNs}/${ref.name} is in another namespace and no ReferenceGrant allows it`);
+      return;
+    }
+    const cm = inp.configMaps.get(`${refNs}/${ref.name}`);
+    const ca = cm ? caSecretFromConfigMap(cm) : undefined;
+    if (!ca || !ca.ok) {
+      bad("InvalidCACertificateRef", ca && !ca.ok ? ca.message : `CA ConfigMap ${refNs}/${ref.name} not found`);
       return;
     }
     secrets.set(ca.secret.name, ca.secret);

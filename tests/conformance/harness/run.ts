@@ -22,6 +22,7 @@ import type { EchoEnv } from "./echo.ts";
 import { MUTATIONS } from "./mutations.ts";
 import { TLS_TESTS, type TlsTestJson } from "./tls-cases.ts";
 import { checkTlsConnection } from "./tls-check.ts";
+import { expandTable } from "./table-vars.ts";
 
 interface CompiledPhase {
   objects: StoredObjectLike[];
@@ -122,7 +123,7 @@ function runOne(p: Pipeline, row: TestRow, http: HttpTestJson | undefined, grpc:
   const initialMutations = mut.initial?.length ?? 0;
   let k = 0;
   let seenMutations = 0;
-  for (const a of expandRangeVars(t.statusAssertions)) {
+  for (const a of expandRangeVars(expandTable(row.name, t.statusAssertions))) {
     if (/Client\.(Patch|Delete|Update|Create)|klient\.Patch|^c\.Patch/.test(a.call)) {
       seenMutations++;
       if (seenMutations > initialMutations) k++;
