@@ -4,7 +4,8 @@ import { hostname } from "node:os";
 import { loadConfig } from "../config/load.ts";
 import { defaultConfig, type ApplianceConfig } from "../config/types.ts";
 import { loadPaths, type LoadResult } from "../sources/files/load.ts";
-import { compile, type CompileResult } from "../pipeline/compile.ts";
+import { translateOnly } from "../pipeline/compile.ts";
+import type { TranslateResult } from "../translate/index.ts";
 import { formatProblem, type Problem } from "../validate/problems.ts";
 import { lineOf } from "../yaml/documents.ts";
 import type { StoredObject } from "../store/types.ts";
@@ -13,7 +14,8 @@ import { formatPath } from "../validate/problems.ts";
 
 export interface Prepared {
   load: LoadResult;
-  result?: CompileResult;
+  /** Translation only: each command emits what it needs (validate nothing, render a stream). */
+  result?: TranslateResult;
   problems: Problem[];
   warnings: Problem[];
 }
@@ -42,7 +44,7 @@ export function locate(p: TranslateProblem, byKey: Map<string, StoredObject>): P
 export function prepare(paths: readonly string[], config: ApplianceConfig): Prepared {
   const load = loadPaths(paths);
   const problems = [...load.problems];
-  const result = compile({ objects: load.objects, config });
+  const result = translateOnly({ objects: load.objects, config });
   const byKey = new Map(load.objects.map((o) => [o.key, o]));
   problems.push(...result.problems.map((p) => locate(p, byKey)));
   return { load, result, problems, warnings: load.warnings };

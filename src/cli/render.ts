@@ -4,6 +4,9 @@ import { stringify } from "yaml";
 import { commandConfig, prepare, printProblems } from "./inputs.ts";
 import { parse, UsageError } from "./args.ts";
 import { xdsToJson } from "../xds/json.ts";
+import { renderIrJsonText } from "../xds/render/pretty.ts";
+import { emitXds } from "../xds/emit/index.ts";
+import { emitOptions } from "../pipeline/compile.ts";
 import { formatProblem } from "../validate/problems.ts";
 
 const help = `usage: edgegate render [--config FILE] [--controller-name NAME] [--format json|yaml] [--status] PATH...
@@ -38,8 +41,8 @@ export function renderCommand(args: string[]): number {
   // Invalid objects are not rendered; reference problems are (they answer 500), so warn and go on.
   printProblems(prep.problems, prep.warnings, true);
   if (prep.load.problems.length > 0 || !prep.result) return 1;
-  const doc: Record<string, unknown> = { ...xdsToJson(prep.result.xds) };
-  if (values.status) doc.status = prep.result.status;
-  process.stdout.write(values.format === "json" ? JSON.stringify(doc, null, 2) + "\n" : stringify(doc, { lineWidth: 0 }));
+  const extra = values.status ? { status: prep.result.status } : {};
+  const emit = emitOptions(cfg.config);
+  process.stdout.write(values.format === "json" ? renderIrJsonText(prep.result.ir, emit, extra) : stringify({ ...xdsToJson(emitXds(prep.result.ir, emit)), ...extra }, { lineWidth: 0 }));
   return 0;
 }

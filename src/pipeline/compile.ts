@@ -5,6 +5,7 @@ import type { StoredObject } from "../store/types.ts";
 import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
 import { translate, type TranslateOptions } from "../translate/index.ts";
 import { emitXds } from "../xds/emit/index.ts";
+import type { EmitOptions } from "../xds/emit/options.ts";
 import type { XdsResources } from "../xds/resources.ts";
 import { expandPool } from "../gateway/addresses.ts";
 import { TranslateMemo } from "../gateway/memo.ts";
@@ -39,8 +40,17 @@ export function translateOptions(c: ApplianceConfig): TranslateOptions {
   };
 }
 
+export function emitOptions(c: ApplianceConfig): EmitOptions {
+  return { xffNumTrustedHops: c.http.xffNumTrustedHops, transparent: c.datapath.mode !== "off" };
+}
+
+/** translate only, for callers that emit differently (render streams its output). */
+export function translateOnly({ objects, config }: CompileInput): ReturnType<typeof translate> {
+  return translate(objects, translateOptions(config));
+}
+
 export function compile({ objects, config, memo }: CompileInput): CompileResult {
   const t = translate(objects, { ...translateOptions(config), memo: memo?.translate });
-  const xds = emitXds(t.ir, { xffNumTrustedHops: config.http.xffNumTrustedHops, transparent: config.datapath.mode !== "off" }, memo?.emit);
+  const xds = emitXds(t.ir, emitOptions(config), memo?.emit);
   return { ...t, xds };
 }

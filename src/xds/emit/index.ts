@@ -8,14 +8,17 @@ import { emitSecret } from "./secrets.ts";
 import type { EmitOptions } from "./options.ts";
 import type { EmitMemo } from "./memo.ts";
 
-/** `memo` (optional) reuses messages of unchanged virtual hosts; the output is equal either way. */
-export function emitXds(ir: Ir, o: EmitOptions, memo?: EmitMemo): XdsResources {
+/**
+ * `memo` (optional) reuses messages of unchanged virtual hosts; the output is equal either way.
+ * `withoutVirtualHosts` leaves route configs' virtual hosts out, for `render`, which streams them.
+ */
+export function emitXds(ir: Ir, o: EmitOptions, memo?: EmitMemo, withoutVirtualHosts = false): XdsResources {
   memo?.begin();
   const rcs = new Map<string, IrRouteConfig>(ir.routeConfigs.map((rc) => [rc.name, rc]));
   const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
   return {
     listeners: [...ir.listeners.map((l) => emitListener(l, rcs, o)), ...ir.apiListeners.map(emitApiListener)],
-    routes: ir.routeConfigs.map((rc) => emitRouteConfig(rc, proxyless.has(rc.name), memo)),
+    routes: ir.routeConfigs.map((rc) => emitRouteConfig(withoutVirtualHosts ? { ...rc, virtualHosts: [] } : rc, proxyless.has(rc.name), memo)),
     clusters: ir.clusters.map(emitCluster),
     endpoints: ir.clusters.flatMap((c) => emitEndpoints(c) ?? []),
     secrets: ir.secrets.map(emitSecret),

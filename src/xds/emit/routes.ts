@@ -186,8 +186,12 @@ function route(r: IrRoute, proxyless: boolean): Init<typeof RouteSchema> {
   return out;
 }
 
+export function emitVirtualHost(vh: IrVirtualHost, proxyless = false): VirtualHost {
+  return create(VirtualHostSchema, { name: vh.name, domains: vh.domains, routes: vh.routes.map((r) => route(r, proxyless)) });
+}
+
 export function emitRouteConfig(rc: IrRouteConfig, proxyless = false, memo?: EmitMemo): RouteConfiguration {
-  const build = (vh: IrVirtualHost): VirtualHost => create(VirtualHostSchema, { name: vh.name, domains: vh.domains, routes: vh.routes.map((r) => route(r, proxyless)) });
+  const build = (vh: IrVirtualHost): VirtualHost => emitVirtualHost(vh, proxyless);
   const vhosts: VirtualHost[] = rc.virtualHosts.map((vh) => (memo ? memo.virtualHost(vh, proxyless, () => build(vh)) : build(vh)));
   // Every config answers unknown hosts with a 404 from Envoy itself; no implicit catch-all.
   // Host "foo.com:8080" must match virtual host "foo.com", as the Gateway API expects, while the

@@ -1,0 +1,73 @@
+// `render`'s JSON text, built so that the largest part (the virtual hosts of big route configs) is
+// converted and printed one virtual host at a time and never held as a whole message tree plus a
+// whole JSON tree. The text is byte-for-byte what JSON.stringify(xdsToJson(...), null, 2) prints;
+// tests/xds/render.test.ts checks that.
+import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
+import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
+import { VirtualHostSchema, type VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.js";
+import type { XdsResources } from "../resources.ts";
+import { xdsRegistry, xdsToJson } from "../json.ts";
+import type { Ir } from "../../ir/types.ts";
+import { emitXds } from "../emit/index.ts";
+import { emitVirtualHost } from "../emit/routes.ts";
+import type { EmitOptions } from "../emit/options.ts";
+
+const token = (i: number): string => `@@edgegate-virtual-hosts-${i}@@`;
+
+function indentBlock(text: string, spaces: number): string {
+  const pad = " ".repeat(spaces);
+  return pad + text.replaceAll("\n", `\n${pad}`);
+}
+
+/**
+ * Pretty JSON of `xds` (+ extra top-level keys), as JSON.stringify(doc, null, 2) + "\n".
+ * `virtualHosts(i)` yields route config i's virtual hosts when they are not in the messages (render
+ * emits them one at a time from the IR, so no whole message tree is ever held).
+ */
+export function renderJsonText(
+  xds: XdsResources,
+  extra: Record<string, unknown> = {},
+  virtualHosts: (i: number) => { count: number; each: () => Iterable<VirtualHost> } = (i) => ({ count: xds.routes[i]!.virtualHosts.length, each: () => xds.routes[i]!.virtualHosts }),
+): string {
+  // Route configs lose their virtual hosts for the skeleton; a token marks where they go.
+  const vhostLists = xds.routes.map((_, i) => virtualHosts(i));
+  const skeletonRoutes = xds.routes.map((rc) => create(RouteConfigurationSchema, { ...rc, virtualHosts: [] }));
+  const doc: Record<string, unknown> = { ...xdsToJson({ ...xds, routes: skeletonRoutes }), ...extra };
+  const routesJson = doc.routes as Array<Record<string, JsonValue>>;
+  routesJson.forEach((rc, i) => {
+    // Canonical JSON orders fields by number: name (1), then virtualHosts (2), then the rest.
+    const { name, ...rest } = rc;
+    routesJson[i] = { ...(name !== undefined ? { name } : {}), virtualHosts: token(i), ...rest };
+    if (vhostLists[i]!.count === 0) delete routesJson[i]!.virtualHosts;
+  });
+  const skeleton = JSON.stringify(doc, null, 2);
+  // doc.routes[i].virtualHosts sits at depth 3: its items are indented by 8 spaces.
+  let out = "";
+  let at = 0;
+  for (let i = 0; i < vhostLists.length; i++) {
+    const quoted = `"${token(i)}"`;
+    const pos = skeleton.indexOf(quoted, at);
+    if (pos < 0) continue;
+    out += skeleton.slice(at, pos);
+    const items: string[] = [];
+    for (const vh of vhostLists[i]!.each()) items.push(indentBlock(JSON.stringify(toJson(VirtualHostSchema, vh, { registry: xdsRegistry }), null, 2), 8));
+    out += `[\n${items.join(",\n")}\n      ]`;
+    at = pos + quoted.length;
+  }
+  return out + skeleton.slice(at) + "\n";
+}
+
+/** render's path from IR: route configs are emitted without virtual hosts, which stream in. */
+export function renderIrJsonText(ir: Ir, emit: EmitOptions, extra: Record<string, unknown> = {}): string {
+  const xds = emitXds(ir, emit, undefined, true);
+  const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
+  return renderJsonText(xds, extra, (i) => {
+    const rc = ir.routeConfigs[i]!;
+    return {
+      count: rc.virtualHosts.length,
+      *each() {
+        for (const vh of rc.virtualHosts) yield emitVirtualHost(vh, proxyless.has(rc.name));
+      },
+    };
+  });
+}

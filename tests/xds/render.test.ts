@@ -1,0 +1,40 @@
+// render's streamed JSON text must be exactly JSON.stringify of the canonical JSON tree.
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { loadPaths } from "../../src/sources/files/load.ts";
+import { parseFile } from "../../src/sources/files/parse.ts";
+import { compile, emitOptions } from "../../src/pipeline/compile.ts";
+import { defaultConfig } from "../../src/config/types.ts";
+import { xdsToJson } from "../../src/xds/json.ts";
+import { renderIrJsonText, renderJsonText } from "../../src/xds/render/pretty.ts";
+import { generate } from "../../bench/generate.ts";
+
+const config = defaultConfig("render-test");
+
+describe("renderJsonText", () => {
+  test("equals JSON.stringify(xdsToJson(...), null, 2) on the examples, with status", () => {
+    const load = loadPaths([join(import.meta.dir, "../../config/examples")]);
+    const r = compile({ objects: load.objects, config });
+    expect(r.xds.routes.length).toBeGreaterThan(0);
+    expect(renderJsonText(r.xds, { status: r.status })).toBe(JSON.stringify({ ...xdsToJson(r.xds), status: r.status }, null, 2) + "\n");
+  });
+
+  test("equals it on a generated configuration with many virtual hosts", () => {
+    const r = compile({ objects: parseFile("g.yaml", generate({ routes: 300, hostnames: 40, services: 20 })).objects, config });
+    expect(renderJsonText(r.xds)).toBe(JSON.stringify(xdsToJson(r.xds), null, 2) + "\n");
+  });
+
+  test("equals it when there is nothing to render", () => {
+    const r = compile({ objects: [], config });
+    expect(renderJsonText(r.xds)).toBe(JSON.stringify(xdsToJson(r.xds), null, 2) + "\n");
+  });
+});
+
+describe("renderIrJsonText (render's streaming path from the IR)", () => {
+  test("equals the text of the fully emitted configuration", () => {
+    for (const objects of [loadPaths([join(import.meta.dir, "../../config/examples")]).objects, parseFile("g.yaml", generate({ routes: 300, hostnames: 40, services: 20 })).objects]) {
+      const r = compile({ objects, config });
+      expect(renderIrJsonText(r.ir, emitOptions(config), { status: r.status })).toBe(JSON.stringify({ ...xdsToJson(r.xds), status: r.status }, null, 2) + "\n");
+    }
+  });
+});
