@@ -6,12 +6,27 @@ import { durationMs } from "../validate/names.ts";
 export interface IngressOptions {
   forceHttps: boolean;
   requestTimeoutMs?: number;
+  /**
+   * Acted on (index.ts): TLS for this Ingress's hosts is not terminated; the 443 listener routes
+   * the connection by SNI to the backend of the host's "/" path (or its first path), as Cilium does.
+   */
   tlsPassthrough: boolean;
-  /** Cilium's host-network listener port for this Ingress. */
+  // The annotations below are accepted (a Cilium user's manifests load without warnings) and have
+  // no effect here, because each configures something edgegate does not create:
+  /**
+   * Cilium: the host-network port of a dedicated Ingress's own Envoy listener. edgegate serves
+   * every Ingress from the node's shared listeners on 80/443 (bound to the node addresses, so
+   * they already are host-network ports); a per-Ingress port would need a per-Ingress listener.
+   */
   hostListenerPort?: number;
-  /** Cilium: one shared load balancer for all Ingresses, or one per Ingress. */
+  /**
+   * Cilium: one shared LoadBalancer Service for all Ingresses, or one per Ingress. edgegate
+   * creates no Services: traffic arrives on the node's own addresses, shared by construction.
+   */
   loadbalancerMode?: "shared" | "dedicated";
+  /** Cilium: the type of the Service it creates for a dedicated Ingress. No Service is created here. */
   serviceType?: "LoadBalancer" | "NodePort";
+  /** Cilium: the NodePorts of that Service (HTTP / HTTPS). No Service, no NodePorts. */
   insecureNodePort?: number;
   secureNodePort?: number;
 }

@@ -65,6 +65,10 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
       const base = { name: `Ingress/${ns}/${ing.metadata.name}/default`, match: { path: { type: "PathPrefix" as const, value: "/" }, headers: [], query: [] } };
       defaultRoute = { https: { ...base, action }, http: o.forceHttps ? { ...base, action: { type: "redirect", scheme: "https", port: 443, statusCode: 301 } } : { ...base, action } };
     }
+    if (o.tlsPassthrough) {
+      passthroughChains(ing, clusters, out).forEach((c) => chains.push(c));
+      continue;
+    }
     (ing.spec.tls ?? []).forEach((t, ti) => {
       if (!t.secretName) return;
       const secret = inp.secrets.get(`${ns}/${t.secretName}`);
@@ -78,6 +82,9 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
     });
   }
 
+  // Passthrough SNI chains must win over a terminating chain with the same or a wildcard name:
+  // Envoy prefers exact server names, then the longest wildcard, so order only matters among equals.
+  chains.sort((a, b) => (a.mode === b.mode ? 0 : a.mode === "passthrough" ? -1 : 1));
   for (const [, hr] of hosts) {
     hr.paths.sort((a, b) => comparePaths(a.p, b.p));
     for (const { p, ing, ri, pi } of hr.paths) {
@@ -100,7 +107,7 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
   out.routeConfigs.push({ name: "ingress/80", virtualHosts: vhosts("http") });
   out.listeners.push({ name: "ingress/80", address: opts.bindAddress, extraAddresses: [], port: 80, http: { routeConfig: "ingress/80" }, tls: [], origins: served.map((i) => `${i.metadata.namespace}/${i.metadata.name}`) });
   if (chains.length > 0) {
-    out.routeConfigs.push({ name: "ingress/443", virtualHosts: vhosts("https") });
+    if (chains.some((c) => c.http)) out.routeConfigs.push({ name: "ingress/443", virtualHosts: vhosts("https") });
     out.listeners.push({ name: "ingress/443", address: opts.bindAddress, extraAddresses: [], port: 443, tls: chains, origins: served.map((i) => `${i.metadata.namespace}/${i.metadata.name}`) });
   }
   for (const ing of served) {
@@ -112,4 +119,38 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
     });
   }
   return out;
+}
+
+/**
+ * tls-passthrough (ingress.cilium.io/tls-passthrough): each host of the Ingress gets an SNI chain
+ * on 443 that proxies the TLS bytes to the Service of its "/" path (else its first path); the
+ * backend terminates TLS. HTTP paths of those hosts stay on port 80.
+ */
+function passthroughChains(ing: Ingress, clusters: ClusterSet, out: IngressResult): IrTlsChain[] {
+  const ns = ing.metadata.namespace ?? "default";
+  const chains: IrTlsChain[] = [];
+  (ing.spec.rules ?? []).forEach((rule, ri) => {
+    const paths = rule.http?.paths ?? [];
+    const pi = Math.max(0, paths.findIndex((p) => p.path === undefined || p.path === "/"));
+    const b = paths[pi]?.backend.service;
+    const where = ["spec", "rules", ri, "http", "paths", pi, "backend"];
+    if (!rule.host) {
+      out.problems.push({ key: objectKey("Ingress", ns, ing.metadata.name), path: ["spec", "rules", ri, "host"], message: "tls-passthrough needs a host: TLS connections are routed by SNI" });
+      return;
+    }
+    if (!b) return;
+    const r = clusters.service(ns, b.name, b.port, "tcp");
+    if (!r.ok) {
+      out.problems.push({ key: objectKey("Ingress", ns, ing.metadata.name), path: where, message: r.message });
+      return;
+    }
+    chains.push({
+      name: `ingress/443/${ns}/${ing.metadata.name}/passthrough/${ri}`,
+      serverNames: [rule.host],
+      mode: "passthrough",
+      certificates: [],
+      tcp: { backends: [{ cluster: r.cluster, weight: 1 }], statPrefix: `ingress/${ns}/${ing.metadata.name}` },
+    });
+  });
+  return chains;
 }

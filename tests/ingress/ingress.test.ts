@@ -156,6 +156,17 @@ describe("annotations (Cilium names and edgegate.io names)", () => {
     expect(routesOf(r, "ingress/443", "foo.example.com")[0]!.action.type).toBe("forward");
   });
 
+  test("tls-passthrough: an SNI chain per host proxies TLS to the backend (no certificate, no termination)", () => {
+    const r = run([
+      ingress("pt", { rules: [rule("pt.example.com", [{ path: "/", pathType: "Prefix", svc: "b" }])] }, { "ingress.cilium.io/tls-passthrough": "enabled" }),
+      ingress("term", { tls: [{ hosts: ["foo.example.com"], secretName: "tls" }], rules: [rule("foo.example.com", [{ path: "/", pathType: "Prefix", svc: "a" }])] }),
+    ]);
+    const chains = r.ir.listeners.find((l) => l.name === "ingress/443")?.tls ?? [];
+    const pt = chains.find((c) => c.serverNames.includes("pt.example.com"));
+    expect(pt).toMatchObject({ mode: "passthrough", certificates: [], tcp: { backends: [{ cluster: "default/b/80/tcp", weight: 1 }] } });
+    expect(chains.find((c) => c.serverNames.includes("foo.example.com"))?.mode).toBe("terminate");
+  });
+
   test("request-timeout becomes the route timeout", () => {
     const r = run([ingress("i", { rules: [rule("foo.example.com", [{ path: "/", pathType: "Prefix", svc: "a" }])] }, { "edgegate.io/request-timeout": "1m" })]);
     expect(routesOf(r, "ingress/80", "foo.example.com")[0]!.action).toMatchObject({ type: "forward", timeoutMs: 60_000 });
