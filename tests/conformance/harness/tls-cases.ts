@@ -1,6 +1,6 @@
 // The GATEWAY-TLS tests cases.json does not carry (every TLSRoute test of v1.6.1, and the one
-// ListenerSet test only GATEWAY-TLS runs), transcribed by
-// hand from conformance/tests/tlsroute-*.go at tag conformance/v1.6.1 of kubernetes-sigs/gateway-api.
+// ListenerSet test only GATEWAY-TLS runs), transcribed by hand from conformance/tests/*.go at tag
+// conformance/v1.6.1 of kubernetes-sigs/gateway-api.
 // Each status assertion keeps the Go file's line and the helper's name, with arguments in the
 // vocabulary of cases.json (status-check.ts reads both); each connection case is one
 // tcp.MakeTCPRequestAndExpectEventuallyValidResponse, tls.MakeTLSRequestAndExpectEventuallyConsistentResponse
