@@ -15,7 +15,7 @@ const main = join(import.meta.dir, "../../src/main.ts");
 
 interface StatusJson {
   node: { labels: Record<string, string>; selected: boolean };
-  source: { mode: string; state: string; message?: string };
+  source: { mode: string; state: string; message?: string; watches?: Array<{ kind: string; phase: string }>; lease?: { leader: boolean; holder?: string }; statusWriter?: { writes: number } };
   listeners: Array<{ name: string }>;
 }
 
@@ -91,7 +91,15 @@ describe.skipIf(!available)("edgegate run in Kubernetes mode", () => {
       const st = (await api.get(f.gateway())).status as { addresses?: Array<{ value: string }> } | undefined;
       return st?.addresses?.[0]?.value === "192.0.2.21";
     }, 20_000);
-    expect((await status()).node.selected).toBe(true);
+    const s = await status();
+    expect(s.node.selected).toBe(true);
+    // Watch, Lease and status-writer state in /status.
+    expect(s.source.watches?.find((w) => w.kind === "HTTPRoute")?.phase).toBe("synced");
+    expect(s.source.watches?.find((w) => w.kind === "TLSRoute")?.phase).toBe("missing");
+    // (The board refreshes the source section when the appliance recomputes; a leadership change asks for one.)
+    await until("lease shown as held", async () => (await status()).source.lease?.leader === true);
+    expect((await status()).source.lease).toMatchObject({ leader: true, holder: "edge-1" });
+    expect(s.source.statusWriter).toBeDefined();
     // Envoy is absent here, so /healthz is 503 anyway; its node reason is what must follow the labels.
     const reasons = async (): Promise<string> => JSON.stringify(await (await fetch(`${health}/healthz`)).json());
     expect(await reasons()).not.toContain("does not match the node selector");

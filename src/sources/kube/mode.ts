@@ -79,7 +79,11 @@ export function createKubeMode(config: ApplianceConfig, log: Logger, opts: KubeM
     qps: opts.status?.qps ?? k?.statusQps,
     burst: opts.status?.burst,
   });
-  elector.onChange((leader) => writer.setLeader(leader));
+  elector.onChange((leader) => {
+    writer.setLeader(leader);
+    source.notify();
+  });
+  source.describeWith(() => ({ lease: { name: `${leaseNamespace}/${leaseName}`, identity: config.node.name, ...elector.state }, statusWriter: { ...writer.stats } }));
   let last: readonly ObjectStatus[] = [];
   return {
     source,

@@ -30,6 +30,12 @@ export interface KubeSourceOptions {
   reflector?: Partial<Omit<ReflectorOptions, "log" | "fieldSelector" | "labelSelector">>;
 }
 
+/** /status's source section in Kubernetes mode: SourceStatus plus the watches and whatever the mode adds (lease, status writer). */
+export interface KubeSourceStatus extends SourceStatus {
+  watches: Array<Pick<ReflectorState, "kind" | "phase" | "apiVersion" | "resourceVersion" | "lists" | "watches" | "events" | "expired" | "errors" | "message">>;
+  [extra: string]: unknown;
+}
+
 export interface NodeInfo {
   labels: Record<string, string>;
   addresses: string[];
@@ -45,6 +51,7 @@ export class KubeSource implements Source {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly syncWaiters: Array<() => void> = [];
   private lastSyncAt: string | undefined;
+  private extra: () => Record<string, unknown> = () => ({});
 
   constructor(private readonly opts: KubeSourceOptions) {
     const ropts = { log: opts.log, ...opts.reflector };
@@ -98,7 +105,10 @@ export class KubeSource implements Source {
   }
 
   private stateChanged(): void {
-    if (this.initialDone || this.pending().length > 0) return;
+    // The appliance refreshes /status's source section when it recomputes: a watch going down or
+    // coming back is rare enough to be worth one.
+    if (this.initialDone) return this.fire(this.opts.debounceMs ?? 20);
+    if (this.pending().length > 0) return;
     this.initialDone = true;
     this.lastSyncAt = new Date().toISOString();
     this.opts.log.info("Kubernetes API: initial list complete", { objects: this.store.size, missing: this.missing().join(",") || "none" });
@@ -182,7 +192,17 @@ export class KubeSource implements Source {
     return this.reflectors.map((r) => ({ ...r.status }));
   }
 
-  state(): SourceStatus {
+  /** Asks the appliance to look again (the Lease changed hands: /status should say so). */
+  notify(): void {
+    if (this.initialDone) this.fire(this.opts.debounceMs ?? 20);
+  }
+
+  /** More plain data for /status's source section (the Lease and the status writer). */
+  describeWith(extra: () => Record<string, unknown>): void {
+    this.extra = extra;
+  }
+
+  state(): KubeSourceStatus {
     const errors = this.reflectors.filter((r) => r.status.phase === "error");
     const missing = this.missing();
     const notes = [
@@ -196,6 +216,19 @@ export class KubeSource implements Source {
       message: notes.length ? notes.join("; ") : undefined,
       lastSyncAt: this.lastSyncAt,
       objects: this.store.size,
+      watches: this.reflectors.map(({ status: w }) => ({
+        kind: w.kind + (w.kind === "Node" && w === this.reflectors.at(-1)?.status ? " (selected)" : ""),
+        phase: w.phase,
+        apiVersion: w.apiVersion,
+        resourceVersion: w.resourceVersion,
+        lists: w.lists,
+        watches: w.watches,
+        events: w.events,
+        expired: w.expired,
+        errors: w.errors,
+        message: w.message,
+      })),
+      ...this.extra(),
     };
   }
 
