@@ -51,6 +51,7 @@ export class ApplianceStatusBoard implements StatusProvider {
   private readonly startedAt = new Date().toISOString();
   private result: CompileResult | undefined;
   private generations = new Map<string, number | undefined>();
+  private counts: Record<string, number> = {};
   private problems: Problem[] = [];
   source: SourceStatus;
 
@@ -60,6 +61,12 @@ export class ApplianceStatusBoard implements StatusProvider {
 
   update(result: CompileResult, generations: Map<string, number | undefined>, problems: Problem[]): void {
     this.result = result;
+    const counts: Record<string, number> = {};
+    for (const key of generations.keys()) {
+      const kind = key.slice(0, key.indexOf("/"));
+      counts[kind] = (counts[kind] ?? 0) + 1;
+    }
+    this.counts = counts;
     this.generations = generations;
     this.problems = problems;
   }
@@ -85,6 +92,7 @@ export class ApplianceStatusBoard implements StatusProvider {
       inputs: {
         objects: (r?.status ?? []).map((s) => objectStatus(s, this.generations.get(`${s.kind}/${"namespace" in s ? s.namespace : ""}/${s.name}`))),
         problems,
+        counts: this.counts,
       },
       listeners,
       datapath: this.parts.datapath(),

@@ -44,7 +44,8 @@ export function renderMetrics(s: ApplianceStatus, proc: ProcessFacts): string {
   for (const t of types) m.add("edgegate_xds_nacks_total", "counter", "xDS NACKs received, by resource type.", x.counters.nacks[t] ?? 0, { type: t });
 
   const byKind = new Map<string, number>();
-  for (const o of s.inputs.objects) byKind.set(o.kind, (byKind.get(o.kind) ?? 0) + 1);
+  if (s.inputs.counts) for (const [kind, n] of Object.entries(s.inputs.counts)) byKind.set(kind, n);
+  else for (const o of s.inputs.objects) byKind.set(o.kind, (byKind.get(o.kind) ?? 0) + 1);
   m.declare("edgegate_objects", "gauge", "Input objects in the store, by kind.");
   for (const [kind, n] of [...byKind].sort(([a], [b]) => a.localeCompare(b))) m.add("edgegate_objects", "gauge", "Input objects in the store, by kind.", n, { kind });
   m.add("edgegate_validation_errors", "gauge", "Current validation and translation problems in the inputs.", s.inputs.problems.length);

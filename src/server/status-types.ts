@@ -78,8 +78,11 @@ export interface XdsClientTypeView {
 }
 
 export interface InputsStatus {
+  /** Objects edgegate computes status for (classes, Gateways, routes, policies, Ingresses). */
   objects: InputObjectStatus[];
   problems: InputProblem[];
+  /** Every input object in force, counted by kind (Services, Secrets... included). */
+  counts?: Record<string, number>;
 }
 
 export interface InputObjectStatus {

@@ -143,6 +143,10 @@ describe("dist/edgegate run", () => {
       expect((await fetch(`${health}/livez`)).status).toBe(200);
       await waitFor((l) => l.msg === "configuration published");
       expect((await fetch(`${health}/readyz`)).status).toBe(200);
+      const metrics = await (await fetch(`${admin}/metrics`)).text();
+      expect(metrics).toContain('edgegate_objects{kind="Service"} 2');
+      expect(metrics).toContain('edgegate_objects{kind="HTTPRoute"} 2');
+      expect(metrics).toMatch(/^edgegate_validation_errors 0$/m);
       const hz = await fetch(`${health}/healthz`);
       expect(hz.status).toBe(503);
       expect(JSON.stringify(await hz.json())).toContain("envoy: not found");
