@@ -30,7 +30,7 @@ export interface KubeConnection {
 const saDir = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** In-cluster: KUBERNETES_SERVICE_HOST/PORT, the service account token (re-read, it rotates) and CA. */
-export function inClusterConnection(env: Record<string, string | undefined> = process.env, dir = saDir): KubeConnection {
+export function inClusterConnection(env: Record<string, string | undefined> = process.env, dir = saDir, tokenMaxAgeMs = 5000): KubeConnection {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT ?? "443";
   if (!host) throw new Error("in-cluster: KUBERNETES_SERVICE_HOST is not set (not running in a pod?)");
@@ -46,7 +46,7 @@ export function inClusterConnection(env: Record<string, string | undefined> = pr
   return {
     server: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,
     ca,
-    token: cachedFile(tokenFile),
+    token: cachedFile(tokenFile, tokenMaxAgeMs),
     insecure: false,
     namespace,
     describe: "in-cluster service account",

@@ -88,6 +88,18 @@ describe.skipIf(!available)("Kubernetes source", () => {
     await until("route a observedGeneration 2", async () => (await parentsOf("a"))[0]?.conditions.every((c) => c.observedGeneration === 2));
   });
 
+  test("Ingress status: the selected nodes' addresses", async () => {
+    await api.create({ apiVersion: "networking.k8s.io/v1", kind: "IngressClass", metadata: { name: "edgegate" }, spec: { controller: "edgegate.io/ingress-controller" } });
+    const ing = {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "shop", namespace: "default" },
+      spec: { ingressClassName: "edgegate", rules: [{ host: "shop.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "app", port: { number: 80 } } } }] } }] },
+    };
+    await api.create(ing);
+    await until("ingress status", async () => JSON.stringify(((await api.get(ing)).status as { loadBalancer?: unknown } | undefined)?.loadBalancer) === JSON.stringify({ ingress: [{ ip: "192.0.2.10" }, { ip: "192.0.2.11" }] }));
+  });
+
   test("nothing is written when nothing changed", async () => {
     await until("writer idle", () => p.kube.details().status.pending === 0);
     await Bun.sleep(300);
