@@ -20,8 +20,17 @@ export interface Prepared {
   warnings: Problem[];
 }
 
-/** The config for validate/render: --config FILE if given, else the defaults (with --controller-name). */
-export function commandConfig(configFile: string | undefined, controllerName: string | undefined): { config: ApplianceConfig; problems: Problem[] } {
+/**
+ * The config for validate/render: --config FILE if given, else the defaults (with
+ * --controller-name). Problems are printed; undefined means the command should exit 1.
+ */
+export function commandConfigOrReport(configFile: string | undefined, controllerName: string | undefined): ApplianceConfig | undefined {
+  const c = commandConfig(configFile, controllerName);
+  for (const p of c.problems) process.stderr.write(formatProblem(p) + "\n");
+  return c.problems.length > 0 ? undefined : c.config;
+}
+
+function commandConfig(configFile: string | undefined, controllerName: string | undefined): { config: ApplianceConfig; problems: Problem[] } {
   if (configFile) {
     const c = loadConfig(configFile);
     if (controllerName) c.config.controllerName = controllerName;

@@ -1,13 +1,12 @@
 // edgegate render PATH... [--format json|yaml] [--status]: the xDS resources the appliance would
 // serve, in Envoy's canonical proto3 JSON. Deterministic: same input, same bytes.
 import { stringify } from "yaml";
-import { commandConfig, prepare, printProblems } from "./inputs.ts";
+import { commandConfigOrReport, prepare, printProblems } from "./inputs.ts";
 import { parse, UsageError } from "./args.ts";
 import { xdsToJson } from "../xds/json.ts";
 import { renderIrJsonText } from "../xds/render/pretty.ts";
 import { emitXds } from "../xds/emit/index.ts";
 import { emitOptions } from "../pipeline/compile.ts";
-import { formatProblem } from "../validate/problems.ts";
 
 const help = `usage: edgegate render [--config FILE] [--controller-name NAME] [--format json|yaml] [--status] PATH...
 
@@ -32,17 +31,14 @@ export function renderCommand(args: string[]): number {
     process.stderr.write(help);
     return 2;
   }
-  const cfg = commandConfig(values.config, values["controller-name"]);
-  if (cfg.problems.length > 0) {
-    for (const p of cfg.problems) process.stderr.write(formatProblem(p) + "\n");
-    return 1;
-  }
-  const prep = prepare(positionals, cfg.config);
+  const config = commandConfigOrReport(values.config, values["controller-name"]);
+  if (!config) return 1;
+  const prep = prepare(positionals, config);
   // Invalid objects are not rendered; reference problems are (they answer 500), so warn and go on.
   printProblems(prep.problems, prep.warnings, true);
   if (prep.load.problems.length > 0 || !prep.result) return 1;
   const extra = values.status ? { status: prep.result.status } : {};
-  const emit = emitOptions(cfg.config);
+  const emit = emitOptions(config);
   process.stdout.write(values.format === "json" ? renderIrJsonText(prep.result.ir, emit, extra) : stringify({ ...xdsToJson(emitXds(prep.result.ir, emit)), ...extra }, { lineWidth: 0 }));
   return 0;
 }

@@ -1,7 +1,6 @@
 // edgegate validate PATH...: exit 0 when every object is valid and every reference resolves.
-import { commandConfig, prepare, printProblems } from "./inputs.ts";
+import { commandConfigOrReport, prepare, printProblems } from "./inputs.ts";
 import { parse } from "./args.ts";
-import { formatProblem } from "../validate/problems.ts";
 
 const help = `usage: edgegate validate [--config FILE] [--controller-name NAME] [--quiet] [PATH...]
 
@@ -25,13 +24,10 @@ export function validateCommand(args: string[]): number {
     process.stderr.write(help);
     return 2;
   }
-  const cfg = commandConfig(values.config, values["controller-name"]);
-  if (cfg.problems.length > 0) {
-    for (const p of cfg.problems) process.stderr.write(formatProblem(p) + "\n");
-    return 1;
-  }
+  const config = commandConfigOrReport(values.config, values["controller-name"]);
+  if (!config) return 1;
   // With only --config, check the configuration and the inputs it names.
-  const prep = prepare(positionals.length > 0 ? positionals : cfg.config.source.paths, cfg.config);
+  const prep = prepare(positionals.length > 0 ? positionals : config.source.paths, config);
   printProblems(prep.problems, prep.warnings, values.quiet);
   const n = prep.load.objects.length;
   if (prep.problems.length > 0) {

@@ -6,7 +6,7 @@ import type { ApplianceStatus, InputObjectStatus, InputProblem, ListenerView, So
 import { matchesSelector } from "../server/node-selector.ts";
 import type { CompileResult } from "../pipeline/compile.ts";
 import { formatObject, type Problem } from "../validate/problems.ts";
-import type { ObjectStatus } from "../status/types.ts";
+import type { Condition, ListenerStatus, ObjectStatus } from "../status/types.ts";
 import { version } from "../version.ts";
 
 export interface StatusParts {
@@ -16,16 +16,19 @@ export interface StatusParts {
   datapath(): { [key: string]: unknown };
 }
 
+const listenerParts = (ls: readonly ListenerStatus[]): Array<{ name: string; conditions: Condition[] }> =>
+  ls.map((l) => ({ name: `listener ${l.name} (${l.attachedRoutes} routes)`, conditions: l.conditions }));
+
 function objectStatus(s: ObjectStatus, generation: number | undefined): InputObjectStatus {
   switch (s.kind) {
     case "GatewayClass":
       return { kind: s.kind, name: s.name, generation, conditions: s.status.conditions };
     case "Gateway":
-      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: s.status.conditions, parts: s.status.listeners.map((l) => ({ name: `listener ${l.name} (${l.attachedRoutes} routes)`, conditions: l.conditions })) };
+      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: s.status.conditions, parts: listenerParts(s.status.listeners) };
     case "Ingress":
       return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: [] };
     case "ListenerSet":
-      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: s.status.conditions, parts: s.status.listeners.map((l) => ({ name: `listener ${l.name} (${l.attachedRoutes} routes)`, conditions: l.conditions })) };
+      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: s.status.conditions, parts: listenerParts(s.status.listeners) };
     case "BackendTLSPolicy":
       return {
         kind: s.kind,
