@@ -18,7 +18,8 @@ if (existsSync(join(root, "bpf/Makefile"))) run("make", ["-s", "-C", "bpf"]);
 const version = JSON.parse(await Bun.file(join(root, "package.json")).text()).version as string;
 const started = performance.now();
 const result = await Bun.build({
-  entrypoints: [join(root, "src/main.ts")],
+  // Workers are entry points of their own in the compiled binary.
+  entrypoints: [join(root, "src/main.ts"), join(root, "src/yaml/parse-worker.ts")],
   compile: { outfile: join(root, "dist/edgegate") },
   minify: true,
   sourcemap: "linked",

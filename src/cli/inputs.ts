@@ -50,8 +50,8 @@ export function locate(p: TranslateProblem, byKey: Map<string, StoredObject>): P
   return { file: so.origin.file, line: lineOf(so.origin, p.path), object, path: formatPath(p.path) || undefined, message: p.message };
 }
 
-export function prepare(paths: readonly string[], config: ApplianceConfig): Prepared {
-  const load = loadPaths(paths);
+export async function prepare(paths: readonly string[], config: ApplianceConfig): Promise<Prepared> {
+  const load = await loadPaths(paths);
   const problems = [...load.problems];
   const result = translateOnly({ objects: load.objects, config });
   const byKey = new Map(load.objects.map((o) => [o.key, o]));

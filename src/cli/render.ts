@@ -14,7 +14,7 @@ Prints {"listeners":[],"routes":[],"clusters":[],"endpoints":[],"secrets":[]} as
 them over xDS, and with --status the computed status of every object. Exits 1 on invalid input.
 `;
 
-export function renderCommand(args: string[]): number {
+export async function renderCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse("render", args, {
     config: { type: "string" },
     "controller-name": { type: "string" },
@@ -33,7 +33,7 @@ export function renderCommand(args: string[]): number {
   }
   const config = commandConfigOrReport(values.config, values["controller-name"]);
   if (!config) return 1;
-  const prep = prepare(positionals, config);
+  const prep = await prepare(positionals, config);
   // Invalid objects are not rendered; reference problems are (they answer 500), so warn and go on.
   printProblems(prep.problems, prep.warnings, true);
   if (prep.load.problems.length > 0 || !prep.result) return 1;

@@ -85,7 +85,7 @@ export async function runCommand(args: string[]): Promise<number> {
   }
 
   if (values.once) {
-    const prep = prepare(config.source.paths, config);
+    const prep = await prepare(config.source.paths, config);
     printProblems(prep.problems, prep.warnings, true);
     const ir = prep.result!.ir;
     const routes = ir.routeConfigs.reduce((n, rc) => n + rc.virtualHosts.reduce((m, vh) => m + vh.routes.length, 0), 0);

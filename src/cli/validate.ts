@@ -9,7 +9,7 @@ line per problem as FILE:LINE: Kind namespace/name: field.path: message and exit
 With --config and no PATH, checks the configuration file and the inputs it names.
 `;
 
-export function validateCommand(args: string[]): number {
+export async function validateCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse("validate", args, {
     config: { type: "string" },
     "controller-name": { type: "string" },
@@ -27,7 +27,7 @@ export function validateCommand(args: string[]): number {
   const config = commandConfigOrReport(values.config, values["controller-name"]);
   if (!config) return 1;
   // With only --config, check the configuration and the inputs it names.
-  const prep = prepare(positionals.length > 0 ? positionals : config.source.paths, config);
+  const prep = await prepare(positionals.length > 0 ? positionals : config.source.paths, config);
   printProblems(prep.problems, prep.warnings, values.quiet);
   const n = prep.load.objects.length;
   if (prep.problems.length > 0) {

@@ -12,10 +12,10 @@ import { formatProblem } from "../../src/validate/problems.ts";
 const dir = mkdtempSync(join(tmpdir(), "edgegate-validate-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function problems(name: string, yaml: string): string[] {
+async function problems(name: string, yaml: string): Promise<string[]> {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, yaml);
-  return prepare([file], defaultConfig("test-node")).problems.map((p) => formatProblem(p).replaceAll(`${dir}/`, ""));
+  return (await prepare([file], defaultConfig("test-node"))).problems.map((p) => formatProblem(p).replaceAll(`${dir}/`, ""));
 }
 
 const cases: Array<{ name: string; yaml: string; expect: string[] }> = [
@@ -358,12 +358,12 @@ describe("validation messages", () => {
     expect(new Set(cases.map((c) => c.name)).size).toBeGreaterThanOrEqual(30);
   });
   for (const c of cases) {
-    test(c.name, () => {
-      expect(problems(c.name, c.yaml)).toEqual(c.expect);
+    test(c.name, async () => {
+      expect(await problems(c.name, c.yaml)).toEqual(c.expect);
     });
   }
-  test("a valid file has no problems", () => {
+  test("a valid file has no problems", async () => {
     const yaml = cases.find((c) => c.name === "backend-missing-service")!.yaml.replace("nothere", "svc") + "---\napiVersion: v1\nkind: Service\nmetadata: {name: svc}\nspec: {ports: [{port: 80}]}\n";
-    expect(problems("valid", yaml)).toEqual([]);
+    expect(await problems("valid", yaml)).toEqual([]);
   });
 });

@@ -12,8 +12,8 @@ import { generate } from "../../bench/generate.ts";
 const config = defaultConfig("render-test");
 
 describe("renderJsonText", () => {
-  test("equals JSON.stringify(xdsToJson(...), null, 2) on the examples, with status", () => {
-    const load = loadPaths([join(import.meta.dir, "../../config/examples")]);
+  test("equals JSON.stringify(xdsToJson(...), null, 2) on the examples, with status", async () => {
+    const load = await loadPaths([join(import.meta.dir, "../../config/examples")]);
     const r = compile({ objects: load.objects, config });
     expect(r.xds.routes.length).toBeGreaterThan(0);
     expect(renderJsonText(r.xds, { status: r.status })).toBe(JSON.stringify({ ...xdsToJson(r.xds), status: r.status }, null, 2) + "\n");
@@ -31,10 +31,25 @@ describe("renderJsonText", () => {
 });
 
 describe("renderIrJsonText (render's streaming path from the IR)", () => {
-  test("equals the text of the fully emitted configuration", () => {
-    for (const objects of [loadPaths([join(import.meta.dir, "../../config/examples")]).objects, parseFile("g.yaml", generate({ routes: 300, hostnames: 40, services: 20 })).objects]) {
+  test("equals the text of the fully emitted configuration", async () => {
+    for (const objects of [(await loadPaths([join(import.meta.dir, "../../config/examples")])).objects, parseFile("g.yaml", generate({ routes: 300, hostnames: 40, services: 20 })).objects]) {
       const r = compile({ objects, config });
       expect(renderIrJsonText(r.ir, emitOptions(config), { status: r.status })).toBe(JSON.stringify({ ...xdsToJson(r.xds), status: r.status }, null, 2) + "\n");
     }
+  });
+});
+
+describe("parallel YAML parsing", () => {
+  test("a large file parses to the same documents, lines and errors on two cores", async () => {
+    const { parseYamlFile, parseYamlFileParallel } = await import("../../src/yaml/documents.ts");
+    const broken = "apiVersion: v1\nkind: Service\nmetadata: {name: broken\n";
+    const text = generate({ routes: 2500, hostnames: 100, services: 50 }) + "---\n" + broken + "---\n" + generate({ routes: 10, hostnames: 2, services: 2 });
+    expect(text.length).toBeGreaterThan(2 * 1024 * 1024);
+    const serial = parseYamlFile("big.yaml", text);
+    const parallel = await parseYamlFileParallel("big.yaml", text);
+    expect(parallel.errors).toEqual(serial.errors);
+    expect(parallel.errors.length).toBe(1);
+    expect(parallel.documents.length).toBe(serial.documents.length);
+    expect(JSON.stringify(parallel.documents)).toBe(JSON.stringify(serial.documents));
   });
 });

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { Problem } from "../../validate/problems.ts";
 import type { StoredObject } from "../../store/types.ts";
-import { parseFile, type FileLoad } from "./parse.ts";
+import { parseFileParallel, type FileLoad } from "./parse.ts";
 import { yamlFiles } from "./walk.ts";
 
 export interface LoadResult {
@@ -13,18 +13,20 @@ export interface LoadResult {
   warnings: Problem[];
 }
 
-export function loadPaths(paths: readonly string[]): LoadResult {
+export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
   const walk = yamlFiles(paths);
   const problems: Problem[] = walk.errors.map((e) => ({ file: e.path, line: 0, message: e.message }));
-  const files = walk.files.map((f) => {
+  const files: FileLoad[] = [];
+  for (const f of walk.files) {
     let text: string;
     try {
       text = readFileSync(f, "utf8");
     } catch (e) {
-      return { file: f, objects: [], problems: [{ file: f, line: 0, message: (e as Error).message }], warnings: [], syntaxOk: false, invalidKeys: [] };
+      files.push({ file: f, objects: [], problems: [{ file: f, line: 0, message: (e as Error).message }], warnings: [], syntaxOk: false, invalidKeys: [] });
+      continue;
     }
-    return parseFile(f, text);
-  });
+    files.push(await parseFileParallel(f, text));
+  }
   const merged = mergeLoads(files);
   return { files, objects: merged.objects, problems: [...problems, ...merged.problems], warnings: merged.warnings };
 }

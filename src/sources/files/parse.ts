@@ -1,5 +1,5 @@
 // One YAML file's text -> validated objects and problems. Pure: no file system access here.
-import { lineOf, parseYamlFile, type FieldPath, type YamlDocument } from "../../yaml/documents.ts";
+import { lineOf, parseYamlFile, parseYamlFileParallel, type FieldPath, type ParsedFile, type YamlDocument } from "../../yaml/documents.ts";
 import { formatPath, type ObjectRef, type Problem, type Reporter } from "../../validate/problems.ts";
 import { validateObject } from "../../validate/object.ts";
 import "../../kinds.ts";
@@ -35,7 +35,15 @@ function refOf(value: unknown): ObjectRef | undefined {
 }
 
 export function parseFile(file: string, text: string): FileLoad {
-  const parsed = parseYamlFile(file, text);
+  return loadParsed(file, parseYamlFile(file, text));
+}
+
+/** parseFile, with large files' YAML parsed on two cores (see parseYamlFileParallel). */
+export async function parseFileParallel(file: string, text: string): Promise<FileLoad> {
+  return loadParsed(file, await parseYamlFileParallel(file, text));
+}
+
+function loadParsed(file: string, parsed: ParsedFile): FileLoad {
   const out: FileLoad = { file, objects: [], problems: [], warnings: [], syntaxOk: parsed.errors.length === 0, invalidKeys: [] };
   for (const e of parsed.errors) out.problems.push({ file, line: e.line, message: e.message });
   for (const doc of parsed.documents) loadDocument(doc, out);
