@@ -5,6 +5,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 export PATH="$PWD/node_modules/.bin:$PATH"
+# The Kubernetes-mode tests run against a real API server built from Debian's sources (test-only,
+# so not part of setup.sh; ~4 min the first time on a machine, seconds after).
+echo "==> Kubernetes API server for tests/kube" >&2
+bash scripts/setup-kube.sh || exit 1
 
 echo "==> typecheck" >&2
 tsc --noEmit -p . || exit 1
