@@ -21,6 +21,13 @@ export interface GatewayIr {
   listeners: IrListener[];
   routeConfigs: IrRouteConfig[];
   apiListeners: IrApiListener[];
+  /** Api listeners named after GRPCRoute hostnames; several Gateways may claim one, see claimHostnames. */
+  hostnameApiListeners: HostnameApiListener[];
+}
+
+export interface HostnameApiListener extends IrApiListener {
+  /** Sorts oldest Gateway first (creationTimestamp, then namespace/name), then the listener's precedence. */
+  rank: string;
 }
 
 const misdirected: IrRoute = {
@@ -67,7 +74,8 @@ function virtualHosts(listeners: readonly ListenerState[], attached: readonly At
 export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[], attached: readonly AttachedRoute[], addrs: GatewayAddresses, memo?: TranslateMemo): GatewayIr {
   const ns = gw.metadata.namespace ?? "default";
   const base = `${ns}/${gw.metadata.name}`;
-  const out: GatewayIr = { listeners: [], routeConfigs: [], apiListeners: [] };
+  const out: GatewayIr = { listeners: [], routeConfigs: [], apiListeners: [], hostnameApiListeners: [] };
+  const age = `${gw.metadata.creationTimestamp ?? ""}\u0000${base}`;
   const usable = listeners.filter((l) => l.usable);
   const ports = [...new Set(usable.map((l) => l.listener.port))].sort((a, b) => a - b);
   const infra = gw.spec.infrastructure ? { labels: gw.spec.infrastructure.labels ?? {}, annotations: gw.spec.infrastructure.annotations ?? {} } : undefined;
@@ -94,15 +102,40 @@ export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[],
     }
     out.listeners.push(ir);
     for (const l of onPort) {
-      if (!attached.some((a) => a.kind === "GRPCRoute" && a.via.listener === l)) continue;
+      const grpc = attached.filter((a) => a.kind === "GRPCRoute" && a.via.listener === l);
+      if (grpc.length === 0) continue;
       const rc = `${base}/${l.section}/grpc`;
       out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts([l], attached, new Set(["GRPCRoute"]), memo) });
       // The name is what a client dials (xds:///NAME) and becomes its :authority, which must not
       // contain "/": so DNS-style, listener.gateway.namespace.
       out.apiListeners.push({ name: `${l.section}.${gw.metadata.name}.${ns}`, routeConfig: rc });
+      // A client matches virtual hosts against the name it dials (gRFC A27), so a route's
+      // hostname is only reachable by dialing xds:///<hostname>: serve one api listener per exact
+      // hostname. A wildcard cannot be dialed; such hosts need the listener name plus an authority
+      // override (grpc.default_authority).
+      const rank = `${age}\u0000${String(listeners.indexOf(l)).padStart(4, "0")}`;
+      const hosts = new Set(grpc.flatMap((a) => a.via.hostnames ?? []).filter((h) => !h.startsWith("*")));
+      for (const h of [...hosts].sort()) out.hostnameApiListeners.push({ name: h, routeConfig: rc, rank });
     }
   }
   return out;
+}
+
+/**
+ * One api listener per hostname across all Gateways. A hostname that two listeners claim (two
+ * Gateways, or two ports of one Gateway) is served by one of them only: the oldest Gateway wins
+ * (creationTimestamp, then namespace/name, as Gateway API resolves conflicts), then the listener
+ * that comes first in precedence order. Names already taken by "<listener>.<gateway>.<namespace>"
+ * api listeners stay theirs.
+ */
+export function claimHostnames(candidates: readonly HostnameApiListener[], taken: ReadonlySet<string>): IrApiListener[] {
+  const won = new Map<string, HostnameApiListener>();
+  for (const c of candidates) {
+    if (taken.has(c.name)) continue;
+    const cur = won.get(c.name);
+    if (!cur || c.rank < cur.rank) won.set(c.name, c);
+  }
+  return [...won.values()].map(({ name, routeConfig }) => ({ name, routeConfig }));
 }
 
 function tlsChains(base: string, l: ListenerState, attached: readonly AttachedRoute[], out: GatewayIr, onPort: readonly ListenerState[], memo: TranslateMemo | undefined): IrTlsChain[] {

@@ -9,7 +9,7 @@ import { assignAddresses, type AddressOptions, type GatewayAddresses } from "./a
 import { attach, parentKey, type GatewayState } from "./attach.ts";
 import { listenerSetAccepted, listenerSetsOf, listenerSetStatus, type ListenerSetState } from "./listenersets.ts";
 import { RouteBackends } from "./backends.ts";
-import { buildGatewayIr, type AttachedRoute } from "./build.ts";
+import { buildGatewayIr, claimHostnames, type AttachedRoute, type HostnameApiListener } from "./build.ts";
 import type { TranslateMemo } from "./memo.ts";
 import { classStatus } from "./classes.ts";
 import { backendClientCertificate, type BackendClient } from "./backend-client.ts";
@@ -127,6 +127,7 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
     });
   }
 
+  const hostnameApiListeners: HostnameApiListener[] = [];
   for (const gw of gateways) {
     const ls = listenerStates.get(gw)!;
     const routes = attached.get(gw) ?? [];
@@ -136,6 +137,7 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
     out.listeners.push(...ir.listeners);
     out.routeConfigs.push(...ir.routeConfigs);
     out.apiListeners.push(...ir.apiListeners);
+    hostnameApiListeners.push(...ir.hostnameApiListeners);
     for (const l of ir.listeners) {
       const targets = [l.address, ...l.extraAddresses].flatMap((a) => (wildcard(a) ? opts.nodeAddresses : [a]));
       for (const address of targets) out.steering.push({ address, port: l.port, envoyPort: l.port, gateway: `${gw.metadata.namespace}/${gw.metadata.name}`, listener: l.origins.join(",") });
@@ -145,6 +147,7 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
     out.status.push(gatewayStatus(gw, ownListeners.get(gw)!, addrs, clientCerts.get(gw)!.resolvedRefs, attachedSets));
     for (const x of sets) out.status.push(listenerSetStatus(x, gatewayAccepted(gw)));
   }
+  out.apiListeners.push(...claimHostnames(hostnameApiListeners, new Set(out.apiListeners.map((a) => a.name))));
   if (backendTls) out.status.push(...policyStatus(backendTls, serviceGateways, opts.controllerName));
   return out;
 }
