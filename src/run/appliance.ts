@@ -71,6 +71,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     import("../cli/inputs.ts"),
   ]);
   const source = given ?? new FileSource(config.source.paths);
+  board.liveSource = () => source.state();
   const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
   const memo = new CompileMemo();
   cacheRef = cache;
@@ -94,7 +95,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     } catch (e) {
       // A bug must not take the node down: the last published configuration stays in force.
       log.error("translation failed; keeping the last good configuration", { error: (e as Error).stack ?? String(e) });
-      board.source = { ...source.state(), state: "error", message: (e as Error).message };
+      board.failure = (e as Error).message;
       return;
     }
     const byKey = new Map(objects.map((o) => [o.key, o]));
@@ -121,7 +122,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     }
     const generations = new Map(objects.map((o) => [o.key, o.object.metadata.generation ?? 1]));
     board.update(result, generations, problems);
-    board.source = source.state();
+    board.failure = undefined;
     hooks.onCompiled?.(result);
     const dp = datapathIntent(result.ir, objects);
     for (const u of dp.unresolved) log.warn("policy target not found", { problem: u });

@@ -56,10 +56,16 @@ export class ApplianceStatusBoard implements StatusProvider {
   private generations = new Map<string, number | undefined>();
   private counts: Record<string, number> = {};
   private problems: Problem[] = [];
-  source: SourceStatus;
+  /** Set by the appliance once its source exists; read live on every request. */
+  liveSource: (() => SourceStatus) | undefined;
+  /** A translation failure overrides the source's own state until the next good compile. */
+  failure: string | undefined;
+  private readonly startingSource: SourceStatus;
 
   constructor(private readonly parts: StatusParts, mode: SourceStatus["mode"]) {
-    this.source = { mode, state: "starting", objects: 0 };
+    this.startingSource = { mode, state: "starting", objects: 0 };
+    this.liveSource = undefined;
+    this.failure = undefined;
   }
 
   update(result: CompileResult, generations: Map<string, number | undefined>, problems: Problem[]): void {
@@ -72,6 +78,11 @@ export class ApplianceStatusBoard implements StatusProvider {
     this.counts = counts;
     this.generations = generations;
     this.problems = problems;
+  }
+
+  private sourceStatus(): SourceStatus {
+    const s = this.liveSource?.() ?? this.startingSource;
+    return this.failure ? { ...s, state: "error", message: this.failure } : s;
   }
 
   snapshot(): ApplianceStatus {
@@ -99,7 +110,7 @@ export class ApplianceStatusBoard implements StatusProvider {
       },
       listeners,
       datapath: this.parts.datapath(),
-      source: this.source,
+      source: this.sourceStatus(),
     };
   }
 }

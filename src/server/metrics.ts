@@ -48,6 +48,11 @@ export function renderMetrics(s: ApplianceStatus, proc: ProcessFacts): string {
   else for (const o of s.inputs.objects) byKind.set(o.kind, (byKind.get(o.kind) ?? 0) + 1);
   m.declare("edgegate_objects", "gauge", "Input objects in the store, by kind.");
   for (const [kind, n] of [...byKind].sort(([a], [b]) => a.localeCompare(b))) m.add("edgegate_objects", "gauge", "Input objects in the store, by kind.", n, { kind });
+  for (const w of s.source.watches ?? []) {
+    m.add("edgegate_kube_watch_synced", "gauge", "1 when this kind's watch is current (0: error or CRD missing).", w.phase === "synced" ? 1 : 0, { kind: w.kind });
+    m.add("edgegate_kube_relists_total", "counter", "Relists after 410 Expired.", w.expired, { kind: w.kind });
+    m.add("edgegate_kube_watch_errors_total", "counter", "API errors while listing or watching.", w.errors, { kind: w.kind });
+  }
   m.add("edgegate_validation_errors", "gauge", "Current validation and translation problems in the inputs.", s.inputs.problems.length);
   m.add("edgegate_listeners", "gauge", "Envoy listeners in the current configuration.", s.listeners.length);
   m.add("edgegate_source_synced", "gauge", "1 when the input source holds a complete view.", b(s.source.state === "synced"));

@@ -125,4 +125,6 @@ export interface SourceStatus {
   /** ISO 8601. */
   lastSyncAt?: string;
   objects: number;
+  /** Kubernetes mode: one entry per watched kind. */
+  watches?: Array<{ kind: string; phase: string; expired: number; errors: number }>;
 }
