@@ -9,6 +9,8 @@ import type { EmitOptions } from "../xds/emit/options.ts";
 import type { XdsResources } from "../xds/resources.ts";
 import { expandPool } from "../gateway/addresses.ts";
 import { TranslateMemo } from "../gateway/memo.ts";
+import { POLICY_KIND, type GatewayNetworkPolicy } from "../datapath/policy/types.ts";
+import { policyStatus } from "../datapath/policy/status.ts";
 import { EmitMemo } from "../xds/emit/memo.ts";
 
 export interface CompileInput {
@@ -45,12 +47,16 @@ export function emitOptions(c: ApplianceConfig): EmitOptions {
 }
 
 /** translate only, for callers that emit differently (render streams its output). */
-export function translateOnly({ objects, config }: CompileInput): ReturnType<typeof translate> {
-  return translate(objects, translateOptions(config));
+export function translateOnly({ objects, config, memo }: CompileInput): ReturnType<typeof translate> {
+  const t = translate(objects, { ...translateOptions(config), memo: memo?.translate });
+  // The edgegate.io policy kind reports its ancestors like any Gateway API policy.
+  const policies = objects.filter((o) => o.object.kind === POLICY_KIND).map((o) => o.object as unknown as GatewayNetworkPolicy);
+  if (policies.length > 0) t.status.push(...policyStatus(policies, t.status, config.controllerName));
+  return t;
 }
 
 export function compile({ objects, config, memo }: CompileInput): CompileResult {
-  const t = translate(objects, { ...translateOptions(config), memo: memo?.translate });
+  const t = translateOnly({ objects, config, memo });
   const xds = emitXds(t.ir, emitOptions(config), memo?.emit);
   return { ...t, xds };
 }

@@ -30,6 +30,7 @@ function objectStatus(s: ObjectStatus, generation: number | undefined): InputObj
     case "ListenerSet":
       return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: s.status.conditions, parts: listenerParts(s.status.listeners) };
     case "BackendTLSPolicy":
+    case "GatewayNetworkPolicy":
       return {
         kind: s.kind,
         namespace: s.namespace,

@@ -46,7 +46,7 @@ export type ObjectStatus =
     }
   | { kind: "HTTPRoute" | "GRPCRoute" | "TLSRoute"; namespace: string; name: string; status: { parents: RouteParentStatus[] } }
   | {
-      kind: "BackendTLSPolicy";
+      kind: "BackendTLSPolicy" | "GatewayNetworkPolicy";
       namespace: string;
       name: string;
       // `parents` stays empty: policies report ancestors. It is there so readers that treat every

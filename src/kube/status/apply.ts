@@ -100,7 +100,8 @@ export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: str
       }));
       return { ...head, status: { parents: shared(ls.parents, ours, controllerName, "parentRef") } };
     }
-    case "BackendTLSPolicy": {
+    case "BackendTLSPolicy":
+    case "GatewayNetworkPolicy": {
       const ours = s.status.ancestors.map((a) => ({
         ancestorRef: a.ancestorRef as Obj,
         controllerName: a.controllerName,
