@@ -33,12 +33,19 @@ export async function renderCommand(args: string[]): Promise<number> {
   }
   const config = commandConfigOrReport(values.config, values["controller-name"]);
   if (!config) return 1;
+  // Long work shows progress, on a terminal only (scripts and pipes get clean stderr).
+  const started = performance.now();
+  const progress = (what: string): void => {
+    if (process.stderr.isTTY) process.stderr.write(`edgegate render: ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+  };
   const prep = await prepare(positionals, config);
+  progress(`read and translated ${prep.load.objects.length} objects from ${prep.load.files.length} files`);
   // Invalid objects are not rendered; reference problems are (they answer 500), so warn and go on.
   printProblems(prep.problems, prep.warnings, true);
   if (prep.load.problems.length > 0 || !prep.result) return 1;
   const extra = values.status ? { status: prep.result.status } : {};
   const emit = emitOptions(config);
   process.stdout.write(values.format === "json" ? renderIrJsonText(prep.result.ir, emit, extra) : stringify({ ...xdsToJson(emitXds(prep.result.ir, emit)), ...extra }, { lineWidth: 0 }));
+  progress("done");
   return 0;
 }
