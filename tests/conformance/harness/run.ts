@@ -23,6 +23,7 @@ import { MUTATIONS } from "./mutations.ts";
 import { TLS_TESTS, type TlsTestJson } from "./tls-cases.ts";
 import { checkTlsConnection } from "./tls-check.ts";
 import { expandTable } from "./table-vars.ts";
+import { liveGrpcSection, readLiveGrpc } from "../grpc-live/report.ts";
 
 interface CompiledPhase {
   objects: StoredObjectLike[];
@@ -203,6 +204,7 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunResult |
     row,
     outcome: runOne(p, row, cases.httpTests.find((t) => t.name === row.name), cases.grpcTests.find((t) => t.name === row.name), TLS_TESTS.find((t) => t.name === row.name), env, opts),
   }));
+  const liveGrpc = readLiveGrpc();
   const report = {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "ConformanceReport",
@@ -216,7 +218,9 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunResult |
     skippedReasons: Object.fromEntries(results.filter((r) => r.outcome.result === "skipped").map((r) => [r.row.name, r.outcome.result === "skipped" ? r.outcome.reason : ""])),
     live: {
       envoy: "skipped: no Envoy binary here (EDGEGATE_ENVOY / PATH); the live mode is a later step",
-      grpcProxyless: "skipped: the grpc-js-xds live path for GRPCRoute cases is a later step",
+      // Written by tests/conformance/grpc-live (its own run and bun test); read back so the
+      // report carries the latest live results whichever run came last.
+      grpc: liveGrpc ? liveGrpcSection(liveGrpc) : "not run yet: bun tests/conformance/grpc-live/run.ts",
     },
   };
   return { results, report };
@@ -229,6 +233,11 @@ export function summary(report: Record<string, unknown>): string {
     const e = p.extended.statistics;
     lines.push(`${p.name}: core ${p.core.result} (${c.Passed} passed, ${c.Failed} failed, ${c.Skipped} skipped); extended ${p.extended.result} (${e.Passed} passed, ${e.Failed} failed, ${e.Skipped} skipped); features passing ${p.extended.passingFeatures.length}/${p.extended.supportedFeatures.length}`);
   }
+  const live = report.live as { grpc?: unknown } | undefined;
+  if (live && typeof live.grpc === "object" && live.grpc !== null) {
+    const g = live.grpc as ReturnType<typeof liveGrpcSection>;
+    lines.push(`live gRPC (proxyless, ${g.ranAt}): ${g.summary.passed} passed, ${g.summary.failed} failed`);
+  } else if (live) lines.push(`live gRPC: ${String(live.grpc)}`);
   const causes = report.failureCauses as ReturnType<typeof failureCauses>;
   if (causes.length > 0) {
     lines.push("top failure causes (tests affected):");
