@@ -42,6 +42,24 @@ export interface DatapathStatus {
   maps: Record<string, { entries: number; max: number }>;
   counters: Counter[];
   lastApply?: { at: string; changes: Record<string, Change>; problems: string[] };
+  /** sk_lookup mode: which Envoy socket serves each (family, Envoy port) steering points at. */
+  listeners?: ListenerRegistration[];
+}
+
+/**
+ * One sk_lookup listener slot as the appliance last saw it (src/run/envoy-sockets.ts fills it in):
+ * "waiting" while Envoy has not bound the port yet, "failed" once it gave up retrying.
+ */
+export interface ListenerRegistration {
+  family: Family;
+  port: number;
+  state: "registered" | "waiting" | "failed";
+  pid?: number;
+  /** Envoy's fd number and the socket's local address, for matching with ss / lsof. */
+  fd?: number;
+  socket?: string;
+  at: string;
+  error?: string;
 }
 
 /** Envoy always reaches loopback (admin, local sinks); everything else comes from the intent. */
@@ -104,6 +122,7 @@ function isMapMismatch(e: unknown): boolean {
 
 export class Datapath {
   private lastApply: DatapathStatus["lastApply"];
+  private readonly listenerNotes = new Map<number, ListenerRegistration>();
   private constructor(
     private readonly mode: DatapathMode,
     private readonly bpffs: string,
@@ -340,6 +359,20 @@ export class Datapath {
     this.ingress.listeners.update(listenerKey(family, envoyPort), v);
   }
 
+  /**
+   * Forgets the socket for (family, envoyPort): nothing steers there any more. (A closed socket
+   * leaves the SOCKMAP by itself; this covers ports that stop being steered while Envoy lives.)
+   */
+  unregisterListener(family: Family, envoyPort: number): void {
+    this.listenerNotes.delete((family << 16) | envoyPort);
+    this.ingress?.listeners.delete(listenerKey(family, envoyPort));
+  }
+
+  /** Records what the appliance knows about a listener slot, for status(). */
+  noteListener(r: ListenerRegistration): void {
+    this.listenerNotes.set((r.family << 16) | r.port, r);
+  }
+
   /** Puts a process (Envoy) into the egress cgroup. */
   addToEgressCgroup(pid: number): void {
     if (!this.egressCgroup || !this.egress) throw new Error("datapath: no egress cgroup configured");
@@ -358,6 +391,7 @@ export class Datapath {
       maps: {},
       counters: [],
       ...(this.lastApply ? { lastApply: this.lastApply } : {}),
+      ...(this.listenerNotes.size > 0 ? { listeners: [...this.listenerNotes.entries()].sort(([a], [b]) => a - b).map(([, r]) => r) } : {}),
     };
     if (!this.enabled) return base;
     try {

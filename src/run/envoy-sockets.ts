@@ -1,0 +1,302 @@
+// sk_lookup mode hands new connections to sockets it finds in a SOCKMAP, so the appliance must put
+// Envoy's listening sockets there: after every Envoy (re)start (new pid, new sockets) and whenever
+// its listeners change. Envoy does not tell us its fds, so they are found the way ss does it:
+// /proc/<pid>/net/tcp{,6} lists listening sockets (state 0A) with their inode, and
+// /proc/<pid>/fd/* links read `socket:[inode]`. The fd is then copied with pidfd_getfd.
+// The parsing is pure (unit-tested on sample text); the reads and the retrying are below it.
+import { endianness } from "node:os";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import type { Family } from "../datapath/ip.ts";
+import { formatIp, parseIp } from "../datapath/ip.ts";
+import type { ListenerRegistration } from "../datapath/datapath.ts";
+import type { SteeringTarget } from "../ir/datapath.ts";
+import type { EnvoyState } from "../envoy/state.ts";
+import type { XdsEvent } from "../xds/cache/stats.ts";
+import type { Logger } from "../log/logger.ts";
+
+const TCP_LISTEN = 0x0a;
+
+export interface ProcTcpSocket {
+  family: Family;
+  /** Local address as text ("127.0.0.1", "::"). */
+  address: string;
+  port: number;
+  state: number;
+  inode: number;
+}
+
+/**
+ * Parses /proc/net/tcp or tcp6. Addresses are printed as 32-bit words in host byte order, so on
+ * little-endian machines each word's bytes are reversed ("0100007F" is 127.0.0.1).
+ */
+export function parseProcNetTcp(text: string, family: Family, littleEndian = endianness() === "LE"): ProcTcpSocket[] {
+  const out: ProcTcpSocket[] = [];
+  for (const line of text.split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    const [addrHex, portHex] = (f[1] ?? "").split(":");
+    const inode = Number(f[9]);
+    if (!addrHex || !portHex || f[3] === undefined || !Number.isInteger(inode)) continue;
+    const bytes = new Uint8Array(family === 4 ? 4 : 16);
+    if (addrHex.length !== bytes.length * 2) continue;
+    for (let w = 0; w < bytes.length / 4; w++) {
+      for (let b = 0; b < 4; b++) {
+        const src = littleEndian ? 3 - b : b;
+        bytes[w * 4 + b] = parseInt(addrHex.slice(w * 8 + src * 2, w * 8 + src * 2 + 2), 16);
+      }
+    }
+    out.push({ family, address: formatIp(family, bytes), port: parseInt(portHex, 16), state: parseInt(f[3], 16), inode });
+  }
+  return out;
+}
+
+/** "socket:[12345]" -> 12345; anything else (files, pipes, anon inodes) -> undefined. */
+export function socketInode(link: string): number | undefined {
+  const m = /^socket:\[(\d+)\]$/.exec(link);
+  return m?.[1] ? Number(m[1]) : undefined;
+}
+
+export interface ProcListing {
+  /** Listening TCP sockets of the process's network namespace (not only the process's). */
+  sockets: ProcTcpSocket[];
+  /** Socket inode -> the process's lowest fd holding it. */
+  fds: Map<number, number>;
+}
+
+export interface ListenerCandidate {
+  fd: number;
+  inode: number;
+  /** Local address:port, for status and logs. */
+  socket: string;
+}
+
+/**
+ * The process's listening socket that sk_lookup should assign for (family, port). An IPv4 slot
+ * prefers an IPv4 socket and otherwise takes a [::] one (dual-stack sockets accept IPv4 unless
+ * IPV6_V6ONLY, which /proc does not show). Several matches (Envoy's per-worker SO_REUSEPORT
+ * sockets) are one reuseport group: the kernel balances across the group after the assign, so the
+ * lowest fd stands for all of them.
+ */
+export function pickListener(l: ProcListing, family: Family, port: number): ListenerCandidate | undefined {
+  const owned = l.sockets.filter((s) => s.state === TCP_LISTEN && s.port === port && l.fds.has(s.inode));
+  const tiers = family === 4 ? [owned.filter((s) => s.family === 4), owned.filter((s) => s.family === 6 && s.address === "::")] : [owned.filter((s) => s.family === 6)];
+  for (const tier of tiers) {
+    const best = tier.map((s) => ({ s, fd: l.fds.get(s.inode)! })).sort((a, b) => a.fd - b.fd)[0];
+    if (best) return { fd: best.fd, inode: best.s.inode, socket: best.s.family === 6 ? `[${best.s.address}]:${port}` : `${best.s.address}:${port}` };
+  }
+  return undefined;
+}
+
+/** Reads a live process's listening sockets and fds; throws when the process is gone. */
+export function readProcListing(pid: number, procRoot = "/proc"): ProcListing {
+  const sockets: ProcTcpSocket[] = [];
+  for (const [file, family] of [["tcp", 4], ["tcp6", 6]] as const) {
+    let text = "";
+    try {
+      text = readFileSync(`${procRoot}/${pid}/net/${file}`, "utf8");
+    } catch (e) {
+      // no IPv6 in the kernel: tcp6 is missing, which is fine; a vanished process is not
+      if (file === "tcp") throw e;
+    }
+    sockets.push(...parseProcNetTcp(text, family).filter((s) => s.state === TCP_LISTEN));
+  }
+  const fds = new Map<number, number>();
+  for (const name of readdirSync(`${procRoot}/${pid}/fd`)) {
+    let link: string;
+    try {
+      link = readlinkSync(`${procRoot}/${pid}/fd/${name}`);
+    } catch {
+      continue; // closed while we looked
+    }
+    const inode = socketInode(link);
+    const fd = Number(name);
+    if (inode !== undefined && !(fds.get(inode)! <= fd)) fds.set(inode, fd);
+  }
+  return { sockets, fds };
+}
+
+export interface ListenerTarget {
+  family: Family;
+  port: number;
+  /** The steering entries that need it ("web/public/http 10.0.0.10:80"), for logs. */
+  for: string[];
+}
+
+/**
+ * The listener slots a steering intent needs, keyed like eg_listeners: (family of Envoy's socket,
+ * Envoy port). The family follows datapath/reconcile.ts: envoyAddress's, else the target's.
+ */
+export function listenerTargets(steering: readonly SteeringTarget[]): ListenerTarget[] {
+  const out = new Map<number, ListenerTarget>();
+  for (const t of steering) {
+    const family = parseIp(t.envoyAddress || t.address)?.family;
+    if (!family) continue; // reconcile reports bad addresses
+    const k = (family << 16) | t.envoyPort;
+    const what = `${t.gateway}/${t.listener} ${t.address}:${t.port}`;
+    const cur = out.get(k);
+    if (cur) cur.for.push(what);
+    else out.set(k, { family, port: t.envoyPort, for: [what] });
+  }
+  return [...out.values()];
+}
+
+/** The part of Datapath this needs (a fake in unit tests). */
+export interface ListenerSink {
+  registerListener(family: Family, envoyPort: number, pid: number, fd: number): void;
+  unregisterListener(family: Family, envoyPort: number): void;
+  noteListener(r: ListenerRegistration): void;
+}
+
+export interface RegistrarOptions {
+  /** First retry delay; doubles up to maxRetryMs. */
+  retryMs?: number;
+  maxRetryMs?: number;
+  /** After a trigger, how long to keep retrying a port Envoy has not bound before giving up. */
+  giveUpMs?: number;
+  /** /proc reader (tests). */
+  read?: (pid: number) => ProcListing;
+}
+
+const keyOf = (family: Family, port: number): number => (family << 16) | port;
+
+/**
+ * Keeps eg_listeners pointing at the current Envoy's sockets. Every trigger (new pid, new targets,
+ * an LDS ACK) runs one pass at once and then retries what is missing with backoff, bounded by
+ * giveUpMs; a port still missing then is reported "failed" with a warning until the next trigger.
+ */
+export class EnvoySocketRegistrar {
+  private pid: number | undefined;
+  private targets = new Map<number, ListenerTarget>();
+  /** What is in the SOCKMAP: socket inode and owner, so a replaced socket is noticed. */
+  private registered = new Map<number, { pid: number; inode: number }>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private delay = 0;
+  private deadline = 0;
+  private stopped = false;
+  private readonly o: Required<RegistrarOptions>;
+
+  constructor(
+    private readonly sink: ListenerSink,
+    private readonly log: Logger,
+    opts: RegistrarOptions = {},
+  ) {
+    this.o = { retryMs: 100, maxRetryMs: 2000, giveUpMs: 30_000, read: (pid) => readProcListing(pid), ...opts };
+  }
+
+  setEnvoy(pid: number | undefined): void {
+    if (pid === this.pid) return;
+    this.pid = pid;
+    // the old process's sockets left the SOCKMAP when they closed
+    this.registered.clear();
+    this.trigger();
+  }
+
+  setTargets(targets: readonly ListenerTarget[]): void {
+    const next = new Map(targets.map((t) => [keyOf(t.family, t.port), t]));
+    const same = next.size === this.targets.size && [...next.keys()].every((k) => this.targets.has(k));
+    this.targets = next;
+    if (!same) this.trigger();
+  }
+
+  /** Envoy (probably) changed its listeners: look again, retrying for a while. */
+  trigger(): void {
+    if (this.stopped) return;
+    this.delay = this.o.retryMs;
+    this.deadline = Date.now() + this.o.giveUpMs;
+    this.pass();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private pass(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const at = new Date().toISOString();
+    for (const [k, r] of this.registered) {
+      if (this.targets.has(k)) continue;
+      const family = (k >> 16) as Family;
+      this.sink.unregisterListener(family, k & 0xffff);
+      this.registered.delete(k);
+      this.log.info("envoy listener socket unregistered: port no longer steered", { family, port: k & 0xffff, pid: r.pid });
+    }
+    const pid = this.pid;
+    if (pid === undefined) {
+      for (const t of this.targets.values()) this.sink.noteListener({ family: t.family, port: t.port, state: "waiting", at, error: "Envoy is not running" });
+      return;
+    }
+    let listing: ProcListing | undefined;
+    let readError = "";
+    try {
+      listing = this.o.read(pid);
+    } catch (e) {
+      readError = `cannot read /proc/${pid}: ${(e as Error).message}`;
+    }
+    const missing: Array<{ t: ListenerTarget; error: string }> = [];
+    for (const [k, t] of this.targets) {
+      const c = listing ? pickListener(listing, t.family, t.port) : undefined;
+      if (!c) {
+        missing.push({ t, error: readError || `Envoy (pid ${pid}) has no listening socket on port ${t.port} (IPv${t.family})` });
+        continue;
+      }
+      const had = this.registered.get(k);
+      if (had && had.pid === pid && had.inode === c.inode) continue;
+      try {
+        this.sink.registerListener(t.family, t.port, pid, c.fd);
+      } catch (e) {
+        missing.push({ t, error: (e as Error).message });
+        continue;
+      }
+      this.registered.set(k, { pid, inode: c.inode });
+      this.sink.noteListener({ family: t.family, port: t.port, state: "registered", pid, fd: c.fd, socket: c.socket, at });
+      this.log.info("envoy listener socket registered", { family: t.family, port: t.port, pid, fd: c.fd, socket: c.socket });
+    }
+    if (missing.length === 0) return;
+    const giveUp = Date.now() >= this.deadline;
+    for (const { t, error } of missing) {
+      this.registered.delete(keyOf(t.family, t.port));
+      this.sink.noteListener({ family: t.family, port: t.port, state: giveUp ? "failed" : "waiting", pid, at, error });
+      if (giveUp)
+        this.log.warn("envoy listener socket not registered: connections steered to this port are reset", { family: t.family, port: t.port, pid, for: t.for, error });
+    }
+    if (giveUp) return;
+    // not yet bound (Envoy is starting or applying LDS): look again soon; never keeps the process alive
+    this.timer = setTimeout(() => this.pass(), this.delay);
+    this.timer.unref?.();
+    this.delay = Math.min(this.delay * 2, this.o.maxRetryMs);
+  }
+}
+
+/**
+ * The appliance's wiring: follows the supervisor's Envoy pid and the published listeners (a
+ * publish changes the steering targets; an LDS ACK means Envoy has applied them, so its sockets
+ * may be new). `steering` is read after each publish, once the appliance has updated it.
+ */
+export function followEnvoySockets(o: {
+  datapath: ListenerSink;
+  supervisor: { onChange(fn: (s: EnvoyState) => void): () => void; state(): EnvoyState };
+  cache: { onEvent(fn: (ev: XdsEvent) => void): () => void };
+  steering: () => readonly SteeringTarget[];
+  log: Logger;
+  options?: RegistrarOptions;
+}): { registrar: EnvoySocketRegistrar; stop(): void } {
+  const registrar = new EnvoySocketRegistrar(o.datapath, o.log.with({ component: "datapath" }), o.options);
+  registrar.setTargets(listenerTargets(o.steering()));
+  registrar.setEnvoy(o.supervisor.state().pid);
+  const offEnvoy = o.supervisor.onChange((s) => registrar.setEnvoy(s.pid));
+  const offXds = o.cache.onEvent((ev) => {
+    // publish is emitted inside recompute, before it stores the new intent: read it afterwards
+    if (ev.type === "publish") queueMicrotask(() => registrar.setTargets(listenerTargets(o.steering())));
+    else if (ev.type === "ack" && ev.typeUrl.endsWith(".Listener")) registrar.trigger();
+  });
+  return {
+    registrar,
+    stop: () => {
+      offEnvoy();
+      offXds();
+      registrar.stop();
+    },
+  };
+}
