@@ -18,6 +18,7 @@ import type { datapathIntent } from "../pipeline/datapath.ts";
 import type { CompileResult } from "../pipeline/compile.ts";
 import { formatProblem, type Problem } from "../validate/problems.ts";
 import { ApplianceStatusBoard } from "./status.ts";
+import { followEnvoySockets } from "./envoy-sockets.ts";
 
 export interface ApplianceHandle {
   readonly statusServers: StatusServers;
@@ -159,6 +160,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       }
     }
   });
+  // sklookup mode: each Envoy's listening sockets go into the datapath's SOCKMAP (envoy-sockets.ts)
+  const envoySockets = datapath.enabled && config.datapath.mode === "sklookup" ? followEnvoySockets({ datapath, supervisor, cache, steering: () => applied?.intent.steering ?? [], log }) : undefined;
   supervisor.start();
 
   let stopping: Promise<void> | undefined;
@@ -175,6 +178,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       }
       stopping = (async () => {
         await source.stop();
+        envoySockets?.stop();
         await supervisor?.stop({ drain: opts.drain ?? true });
         await xds.close();
         datapath?.close();
