@@ -43,18 +43,20 @@ function virtualHosts(listeners: readonly ListenerState[], attached: readonly At
   const ordered = [...listeners].sort((a, b) => specificity(b.listener.hostname) - specificity(a.listener.hostname));
   const owner = new Map<string, ListenerState>();
   const routes = new Map<string, RouteWithKey[]>();
-  const cache = new Map<string, RouteWithKey[]>();
   for (const l of ordered) {
+    // Rules depend on the route (its object, hence its age key too) and the listener's port and
+    // protocol; a route attached twice to one listener (two parentRefs) is built once.
+    const lctx = { port: l.listener.port, protocol: l.listener.protocol };
+    const memoKey = `${lctx.port}|${lctx.protocol}`;
+    const cache = new Map<object, RouteWithKey[]>();
     for (const a of attached) {
       if (a.via.listener !== l || !kinds.has(a.kind)) continue;
-      const cacheKey = `${a.kind}/${a.route.metadata.namespace}/${a.route.metadata.name}/${l.listener.port}`;
-      let rules = cache.get(cacheKey);
+      let rules = cache.get(a.route);
       if (!rules) {
-        const lctx = { port: l.listener.port, protocol: l.listener.protocol };
         const build = (): RouteWithKey[] =>
           a.kind === "HTTPRoute" ? httpRouteRules(a.route, a.backends, lctx, a.order) : a.kind === "GRPCRoute" ? grpcRouteRules(a.route, a.backends, lctx, a.order) : [];
-        rules = memo ? memo.rules(a.route, `${a.order}|${lctx.port}|${lctx.protocol}`, build) : build();
-        cache.set(cacheKey, rules);
+        rules = memo ? memo.rules(a.route, memoKey, build) : build();
+        cache.set(a.route, rules);
       }
       for (const h of a.via.hostnames ?? ["*"]) {
         const o = owner.get(h);

@@ -19,8 +19,9 @@ export function emitXds(ir: Ir, o: EmitOptions, memo?: EmitMemo, withoutVirtualH
   return {
     listeners: [...ir.listeners.map((l) => emitListener(l, rcs, o)), ...ir.apiListeners.map(emitApiListener)],
     routes: ir.routeConfigs.map((rc) => emitRouteConfig(withoutVirtualHosts ? { ...rc, virtualHosts: [] } : rc, proxyless.has(rc.name), memo)),
-    clusters: ir.clusters.map(emitCluster),
-    endpoints: ir.clusters.flatMap((c) => emitEndpoints(c) ?? []),
+    clusters: ir.clusters.map((c) => (memo ? memo.byContent("cluster", c, () => emitCluster(c)) : emitCluster(c))),
+    // DNS clusters carry their endpoints inline and have no ClusterLoadAssignment.
+    endpoints: ir.clusters.filter((c) => !c.dns).map((c) => (memo ? memo.byContent("endpoints", c, () => emitEndpoints(c)!) : emitEndpoints(c)!)),
     secrets: ir.secrets.map(emitSecret),
   };
 }

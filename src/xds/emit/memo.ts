@@ -2,6 +2,7 @@
 // IrRoute objects for unchanged routes, so a virtual host whose routes are the same objects in the
 // same order emits to the same message object; the snapshot cache then reuses its encoding
 // (reuseByIdentity) instead of encoding 40,000 routes again for a one-route change.
+import type { Message } from "@bufbuild/protobuf";
 import type { VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.js";
 import type { IrRoute, IrVirtualHost } from "../../ir/types.ts";
 
@@ -10,11 +11,26 @@ export class EmitMemo {
   private nextId = 1;
   private current = new Map<string, VirtualHost>();
   private previous = new Map<string, VirtualHost>();
+  private currentByContent = new Map<string, Message>();
+  private previousByContent = new Map<string, Message>();
 
   /** Starts a compile: what was used last time stays available, what was not is dropped. */
   begin(): void {
     this.previous = this.current;
     this.current = new Map();
+    this.previousByContent = this.currentByContent;
+    this.currentByContent = new Map();
+  }
+
+  /**
+   * The message for a small IR value (a cluster, its endpoints), reused while the value's content
+   * is unchanged: clusters are rebuilt by every translation, so identity cannot be the key.
+   */
+  byContent<M extends Message>(kind: string, value: unknown, build: () => M): M {
+    const key = `${kind}|${JSON.stringify(value)}`;
+    const msg = (this.currentByContent.get(key) ?? this.previousByContent.get(key) ?? build()) as M;
+    this.currentByContent.set(key, msg);
+    return msg;
   }
 
   private id(r: IrRoute): number {
