@@ -18,7 +18,7 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-async function once(inputs: string, dir: string): Promise<{ livez: number; snapshot: number }> {
+async function once(inputs: string, dir: string): Promise<{ livez: number; snapshot: number; rss: number }> {
   const hp = await freePort();
   const ap = await freePort();
   const cfg = join(dir, "edgegate.yaml");
@@ -39,10 +39,12 @@ async function once(inputs: string, dir: string): Promise<{ livez: number; snaps
     }
   }
   while (!snapshot && performance.now() - t0 < 60_000) await Bun.sleep(2);
+  await Bun.sleep(200);
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(await Bun.file(`/proc/${p.pid}/status`).text())?.[1] ?? 0) / 1024;
   p.kill("SIGTERM");
   await p.exited;
   await reader.catch(() => {});
-  return { livez, snapshot };
+  return { livez, snapshot, rss };
 }
 
 const dir = mkdtempSync(join(tmpdir(), "edgegate-startup-"));
@@ -50,10 +52,10 @@ try {
   cpSync(join(root, "config/examples/lab"), join(dir, "lab"), { recursive: true });
   writeFileSync(join(dir, "big.yaml"), generate({ routes: big, hostnames: 1000, services: 500 }));
   for (const [label, inputs, count] of [["example config", join(dir, "lab"), runs], [`${big} HTTPRoutes`, join(dir, "big.yaml"), 3]] as const) {
-    const rs: Array<{ livez: number; snapshot: number }> = [];
+    const rs: Array<{ livez: number; snapshot: number; rss: number }> = [];
     for (let i = 0; i < count; i++) rs.push(await once(inputs, dir));
     const med = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    console.log(`${label}: run -> /livez 200 median ${med(rs.map((r) => r.livez)).toFixed(0)} ms (max ${Math.max(...rs.map((r) => r.livez)).toFixed(0)}), -> first snapshot published ${med(rs.map((r) => r.snapshot)).toFixed(0)} ms (${count} runs)`);
+    console.log(`${label}: run -> /livez 200 median ${med(rs.map((r) => r.livez)).toFixed(0)} ms (max ${Math.max(...rs.map((r) => r.livez)).toFixed(0)}), -> first snapshot published ${med(rs.map((r) => r.snapshot)).toFixed(0)} ms, RSS after it ${med(rs.map((r) => r.rss)).toFixed(0)} MiB (${count} runs)`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
