@@ -67,6 +67,11 @@ export interface ListenerCandidate {
   inode: number;
   /** Local address:port, for status and logs. */
   socket: string;
+  /**
+   * Other local addresses the process listens on with this port: distinct Envoy listeners that one
+   * (family, port) slot cannot tell apart, so every steered connection lands on `socket`'s.
+   */
+  shadowed: string[];
 }
 
 /**
@@ -81,7 +86,10 @@ export function pickListener(l: ProcListing, family: Family, port: number): List
   const tiers = family === 4 ? [owned.filter((s) => s.family === 4), owned.filter((s) => s.family === 6 && s.address === "::")] : [owned.filter((s) => s.family === 6)];
   for (const tier of tiers) {
     const best = tier.map((s) => ({ s, fd: l.fds.get(s.inode)! })).sort((a, b) => a.fd - b.fd)[0];
-    if (best) return { fd: best.fd, inode: best.s.inode, socket: best.s.family === 6 ? `[${best.s.address}]:${port}` : `${best.s.address}:${port}` };
+    if (best) {
+      const shadowed = [...new Set(tier.map((s) => s.address).filter((a) => a !== best.s.address))];
+      return { fd: best.fd, inode: best.s.inode, socket: best.s.family === 6 ? `[${best.s.address}]:${port}` : `${best.s.address}:${port}`, shadowed };
+    }
   }
   return undefined;
 }
@@ -252,6 +260,8 @@ export class EnvoySocketRegistrar {
       this.registered.set(k, { pid, inode: c.inode });
       this.sink.noteListener({ family: t.family, port: t.port, state: "registered", pid, fd: c.fd, socket: c.socket, at });
       this.log.info("envoy listener socket registered", { family: t.family, port: t.port, pid, fd: c.fd, socket: c.socket });
+      if (c.shadowed.length > 0)
+        this.log.warn("several Envoy listeners share this port on different addresses; sk_lookup hands all of them to one socket", { family: t.family, port: t.port, socket: c.socket, shadowed: c.shadowed });
     }
     if (missing.length === 0) return;
     const giveUp = Date.now() >= this.deadline;

@@ -59,16 +59,17 @@ describe("picking the socket for a slot", () => {
 
   test("only listening sockets the process owns; the lowest fd of a reuseport group", () => {
     // 5003 is an established connection on port 80; 5002 belongs to another process
-    expect(pickListener(listing([[5003, 3], [5001, 9]]), 4, 80)).toEqual({ fd: 9, inode: 5001, socket: "127.0.0.1:80" });
-    expect(pickListener(listing([[5001, 12], [5002, 7]]), 4, 80)?.fd).toBe(7);
+    expect(pickListener(listing([[5003, 3], [5001, 9]]), 4, 80)).toEqual({ fd: 9, inode: 5001, socket: "127.0.0.1:80", shadowed: [] });
+    // two addresses on one port are two Envoy listeners one slot cannot tell apart: said so
+    expect(pickListener(listing([[5001, 12], [5002, 7]]), 4, 80)).toMatchObject({ fd: 7, socket: "10.200.0.10:80", shadowed: ["127.0.0.1"] });
     expect(pickListener(listing([[5003, 3]]), 4, 80)).toBeUndefined();
   });
 
   test("IPv4 slots fall back to a dual-stack [::] socket; IPv6 slots take only IPv6 sockets", () => {
-    expect(pickListener(listing([[6001, 5]]), 4, 443)).toEqual({ fd: 5, inode: 6001, socket: "[::]:443" });
+    expect(pickListener(listing([[6001, 5]]), 4, 443)).toEqual({ fd: 5, inode: 6001, socket: "[::]:443", shadowed: [] });
     expect(pickListener(listing([[6001, 5], [5004, 6]]), 4, 443)?.inode).toBe(5004);
     expect(pickListener(listing([[6003, 5]]), 4, 81)).toBeUndefined(); // [::1] is not dual-stack
-    expect(pickListener(listing([[6002, 8], [5001, 4]]), 6, 80)).toEqual({ fd: 8, inode: 6002, socket: "[fd00:200::10]:80" });
+    expect(pickListener(listing([[6002, 8], [5001, 4]]), 6, 80)).toEqual({ fd: 8, inode: 6002, socket: "[fd00:200::10]:80", shadowed: [] });
   });
 
   test("slots from steering: family of Envoy's socket, one per (family, Envoy port)", () => {
