@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 import { commandConfigOrReport, prepare, printProblems } from "./inputs.ts";
 import { parse, UsageError } from "./args.ts";
 import { xdsToJson } from "../xds/json.ts";
-import { renderIrJsonText } from "../xds/render/pretty.ts";
+import { writeIrJsonText } from "../xds/render/pretty.ts";
 import { emitXds } from "../xds/emit/index.ts";
 import { emitOptions } from "../pipeline/compile.ts";
 
@@ -45,7 +45,13 @@ export async function renderCommand(args: string[]): Promise<number> {
   if (prep.load.problems.length > 0 || !prep.result) return 1;
   const extra = values.status ? { status: prep.result.status } : {};
   const emit = emitOptions(config);
-  process.stdout.write(values.format === "json" ? renderIrJsonText(prep.result.ir, emit, extra) : stringify({ ...xdsToJson(emitXds(prep.result.ir, emit)), ...extra }, { lineWidth: 0 }));
+  if (values.format === "json") {
+    // Written in ~1 MB pieces as it is produced: the whole text (37 MB at 10,000 routes) never
+    // has to exist at once.
+    const out = Bun.stdout.writer({ highWaterMark: 1 << 20 });
+    writeIrJsonText((s) => void out.write(s), prep.result.ir, emit, extra);
+    await out.end();
+  } else process.stdout.write(stringify({ ...xdsToJson(emitXds(prep.result.ir, emit)), ...extra }, { lineWidth: 0 }));
   progress("done");
   return 0;
 }

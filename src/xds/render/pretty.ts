@@ -27,8 +27,20 @@ function indentBlock(text: string, spaces: number): string {
 export function renderJsonText(
   xds: XdsResources,
   extra: Record<string, unknown> = {},
-  virtualHosts: (i: number) => { count: number; each: () => Iterable<VirtualHost> } = (i) => ({ count: xds.routes[i]!.virtualHosts.length, each: () => xds.routes[i]!.virtualHosts }),
+  virtualHosts?: (i: number) => { count: number; each: () => Iterable<VirtualHost> },
 ): string {
+  const parts: string[] = [];
+  writeJsonText((s) => void parts.push(s), xds, extra, virtualHosts);
+  return parts.join("");
+}
+
+/** renderJsonText in chunks, so the whole text need not exist at once (render writes as it goes). */
+export function writeJsonText(
+  write: (chunk: string) => void,
+  xds: XdsResources,
+  extra: Record<string, unknown> = {},
+  virtualHosts: (i: number) => { count: number; each: () => Iterable<VirtualHost> } = (i) => ({ count: xds.routes[i]!.virtualHosts.length, each: () => xds.routes[i]!.virtualHosts }),
+): void {
   // Route configs lose their virtual hosts for the skeleton; a token marks where they go.
   const vhostLists = xds.routes.map((_, i) => virtualHosts(i));
   const skeletonRoutes = xds.routes.map((rc) => create(RouteConfigurationSchema, { ...rc, virtualHosts: [] }));
@@ -42,26 +54,34 @@ export function renderJsonText(
   });
   const skeleton = JSON.stringify(doc, null, 2);
   // doc.routes[i].virtualHosts sits at depth 3: its items are indented by 8 spaces.
-  let out = "";
   let at = 0;
   for (let i = 0; i < vhostLists.length; i++) {
     const quoted = `"${token(i)}"`;
     const pos = skeleton.indexOf(quoted, at);
     if (pos < 0) continue;
-    out += skeleton.slice(at, pos);
-    const items: string[] = [];
-    for (const vh of vhostLists[i]!.each()) items.push(indentBlock(JSON.stringify(toJson(VirtualHostSchema, vh, { registry: xdsRegistry }), null, 2), 8));
-    out += `[\n${items.join(",\n")}\n      ]`;
+    write(skeleton.slice(at, pos) + "[\n");
+    let first = true;
+    for (const vh of vhostLists[i]!.each()) {
+      write((first ? "" : ",\n") + indentBlock(JSON.stringify(toJson(VirtualHostSchema, vh, { registry: xdsRegistry }), null, 2), 8));
+      first = false;
+    }
+    write("\n      ]");
     at = pos + quoted.length;
   }
-  return out + skeleton.slice(at) + "\n";
+  write(skeleton.slice(at) + "\n");
 }
 
 /** render's path from IR: route configs are emitted without virtual hosts, which stream in. */
 export function renderIrJsonText(ir: Ir, emit: EmitOptions, extra: Record<string, unknown> = {}): string {
+  const parts: string[] = [];
+  writeIrJsonText((s) => void parts.push(s), ir, emit, extra);
+  return parts.join("");
+}
+
+export function writeIrJsonText(write: (chunk: string) => void, ir: Ir, emit: EmitOptions, extra: Record<string, unknown> = {}): void {
   const xds = emitXds(ir, emit, undefined, true);
   const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
-  return renderJsonText(xds, extra, (i) => {
+  writeJsonText(write, xds, extra, (i) => {
     const rc = ir.routeConfigs[i]!;
     return {
       count: rc.virtualHosts.length,
