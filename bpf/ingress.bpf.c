@@ -159,6 +159,15 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 	if (!sv)
 		return TC_ACT_UNSPEC;
 
+	/* Only a SYN needs steering. Every later packet of the connection carries the 4-tuple of a
+	 * socket Envoy already owns (request, established or TIME_WAIT, bound to the original
+	 * destination), which the kernel's own lookup finds: skipping two socket lookups per data
+	 * packet is what keeps steering level with direct delivery. */
+	if (!syn) {
+		eg_count(sv->slot, 0);
+		return TC_ACT_OK;
+	}
+
 	/* A socket already owning this 4-tuple (request, established or TIME_WAIT) gets the packet:
 	 * handing a TIME_WAIT tuple's SYN to the listener instead makes the kernel drop it. */
 	struct bpf_sock *sk = bpf_skc_lookup_tcp(skb, &t, tuple_len, BPF_F_CURRENT_NETNS, 0);
