@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { collectLogLines } from "../helpers/log-lines.ts";
 
 const root = join(import.meta.dir, "../..");
 const bin = join(root, "dist/edgegate");
@@ -108,34 +109,8 @@ describe("dist/edgegate run", () => {
 
   test("serves /livez, /readyz and an honest /healthz; reloads on change; stops on SIGTERM", async () => {
     const p = Bun.spawn([bin, "run", "--config", join(dir, "edgegate.yaml")], { stdout: "pipe", stderr: "pipe" });
-    const lines: string[] = [];
-    const reader = (async () => {
-      const dec = new TextDecoder();
-      let buf = "";
-      for await (const chunk of p.stderr) {
-        buf += dec.decode(chunk);
-        let i;
-        while ((i = buf.indexOf("\n")) >= 0) {
-          lines.push(buf.slice(0, i));
-          buf = buf.slice(i + 1);
-        }
-      }
-    })();
-    const waitFor = async (pred: (l: Record<string, unknown>) => boolean, ms = 10_000): Promise<Record<string, unknown>> => {
-      const until = Date.now() + ms;
-      while (Date.now() < until) {
-        for (const l of lines) {
-          try {
-            const j = JSON.parse(l) as Record<string, unknown>;
-            if (pred(j)) return j;
-          } catch {
-            /* not a log line */
-          }
-        }
-        await Bun.sleep(20);
-      }
-      throw new Error(`timed out; log:\n${lines.join("\n")}`);
-    };
+    const log = collectLogLines(p.stderr);
+    const waitFor = log.waitFor;
     try {
       const listening = await waitFor((l) => l.msg === "status servers listening");
       const admin = String(listening.admin);
@@ -160,7 +135,7 @@ describe("dist/edgegate run", () => {
       expect(await p.exited).toBe(0);
     } finally {
       p.kill("SIGKILL");
-      await reader.catch(() => {});
+      await log.done;
     }
   }, 30_000);
 });

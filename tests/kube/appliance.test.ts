@@ -9,6 +9,7 @@ import type { Subprocess } from "bun";
 import { ApiServer, apiServerAvailable } from "./apiserver.ts";
 import * as f from "./fixtures.ts";
 import { until } from "./pipeline.ts";
+import { collectLogLines, type LogLines } from "../helpers/log-lines.ts";
 
 const available = apiServerAvailable();
 const main = join(import.meta.dir, "../../src/main.ts");
@@ -23,7 +24,7 @@ describe.skipIf(!available)("edgegate run in Kubernetes mode", () => {
   const api = new ApiServer();
   const dir = mkdtempSync(join(tmpdir(), "edgegate-kube-run-"));
   let proc: Subprocess<"ignore", "ignore", "pipe">;
-  const lines: string[] = [];
+  let log: LogLines | undefined;
 
   beforeAll(async () => {
     await api.start();
@@ -43,18 +44,7 @@ describe.skipIf(!available)("edgegate run in Kubernetes mode", () => {
       ].join("\n"),
     );
     proc = Bun.spawn([process.execPath, main, "run", "--config", join(dir, "edgegate.yaml")], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
-    void (async () => {
-      const dec = new TextDecoder();
-      let buf = "";
-      for await (const chunk of proc.stderr) {
-        buf += dec.decode(chunk);
-        let i;
-        while ((i = buf.indexOf("\n")) >= 0) {
-          lines.push(buf.slice(0, i));
-          buf = buf.slice(i + 1);
-        }
-      }
-    })();
+    log = collectLogLines(proc.stderr);
   }, 60_000);
 
   afterAll(async () => {
@@ -64,17 +54,7 @@ describe.skipIf(!available)("edgegate run in Kubernetes mode", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const logged = (msg: string): Record<string, unknown> | undefined => {
-    for (const l of lines) {
-      try {
-        const j = JSON.parse(l) as Record<string, unknown>;
-        if (j.msg === msg) return j;
-      } catch {
-        // not a log line
-      }
-    }
-    return undefined;
-  };
+  const logged = (msg: string): Record<string, unknown> | undefined => log?.find((j) => j.msg === msg);
 
   test("serves the API's objects, writes status, follows node labels, releases the lease on SIGTERM", async () => {
     const listening = await until("status servers", () => logged("status servers listening"), 20_000);
