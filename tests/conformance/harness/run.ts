@@ -62,6 +62,11 @@ export interface RunResult {
   report: Record<string, unknown>;
 }
 
+/** A statusAssertions entry that is a mid-test edit of cluster objects, not an assertion. */
+function isMutationCall(call: string): boolean {
+  return /Client\.(Patch|Delete|Update|Create)|klient\.Patch|^c\.Patch|Applier\.MustApply/.test(call);
+}
+
 function emulateApiServer(objects: StoredObjectLike[]): void {
   // The API server sets metadata.generation=1 and creationTimestamp on create; the suite applies
   // base first, then the test's manifests in order. Objects come in that order here.
@@ -90,28 +95,39 @@ function runOne(p: Pipeline, row: TestRow, http: HttpTestJson | undefined, grpc:
   }
   emulateApiServer(objects);
   const mut = MUTATIONS[row.name] ?? {};
+  const steps = [...(mut.steps ?? [])].sort((a, b) => a.line - b.line);
   let current = objects;
   try {
-    for (const m of mut.initial ?? []) current = m(current, { pods: env.pods });
+    for (const m of mut.initial ?? []) current = m.apply(current, { pods: env.pods });
   } catch (e) {
     return { result: "failed", failures: [{ cause: "harness: mutation failed", detail: String(e) }] };
   }
 
+  const assertions = expandRangeVars(expandTable(row.name, t.statusAssertions));
+  // The mutation calls cases.json lists, each to be accounted for by an emulated edit (mutations.ts).
+  const listed = assertions.filter((a) => isMutationCall(a.call)).map((a) => a.line);
+  const emulatedAt = new Set([...(mut.initial ?? []).map((m) => m.listedAt), ...steps.map((s) => s.listedAt ?? s.line)]);
+  const stray = [...emulatedAt].filter((l) => !listed.includes(l));
+  if (stray.length > 0) return { result: "failed", failures: [{ cause: "harness: emulated mutation not listed in cases.json", detail: `lines ${stray.join(", ")}` }] };
+  // The first listed mutation no emulated edit accounts for: nothing after it can be checked. One
+  // listed past every assertion sits in a helper defined after the test body, called from a line
+  // cases.json does not give: then no assertion can be placed before it.
+  const lastAssertion = Math.max(0, ...assertions.filter((a) => !isMutationCall(a.call)).map((a) => a.line));
+  const firstUnemulated = Math.min(...listed.filter((l) => !emulatedAt.has(l)).map((l) => (l > lastAssertion ? 0 : l)));
+
   const failures: Failure[] = [];
   const notEmulated: string[] = [];
-  // Phase k = the objects after the k-th mid-test mutation; assertions and traffic groups after a
-  // mutation that is not emulated are not checked.
+  // Phase k = the objects after the first k steps (in Go line order).
   const phases: Array<CompiledPhase | undefined> = [];
-  const phase = (k: number): CompiledPhase | { error: string } | undefined => {
+  const phase = (k: number): CompiledPhase | { error: string } => {
     if (phases[k]) return phases[k];
-    if (k > (mut.steps?.length ?? 0)) return undefined;
     let objs = current;
     if (k > 0) {
       const prev = phase(k - 1);
-      if (!prev || "error" in prev) return prev;
+      if ("error" in prev) return prev;
     }
     try {
-      if (k > 0) objs = mut.steps![k - 1]!(phases[k - 1]!.objects.map((o) => ({ ...o, object: structuredClone(o.object) })), { pods: env.pods });
+      if (k > 0) objs = steps[k - 1]!.apply(phases[k - 1]!.objects.map((o) => ({ ...o, object: structuredClone(o.object) })), { pods: env.pods });
       const c = p.compile(objs, harnessConfig(p));
       phases[k] = { objects: objs, status: c.status, render: asRenderJson(c.renderJson) };
       return phases[k];
@@ -120,21 +136,15 @@ function runOne(p: Pipeline, row: TestRow, http: HttpTestJson | undefined, grpc:
     }
   };
   const first = phase(0);
-  if (!first || "error" in first) return { result: "failed", failures: [{ cause: "pipeline: compile threw", detail: first?.error ?? "" }] };
-  const initialMutations = mut.initial?.length ?? 0;
-  let k = 0;
-  let seenMutations = 0;
-  for (const a of expandRangeVars(expandTable(row.name, t.statusAssertions))) {
-    if (/Client\.(Patch|Delete|Update|Create)|klient\.Patch|^c\.Patch/.test(a.call)) {
-      seenMutations++;
-      if (seenMutations > initialMutations) k++;
+  if ("error" in first) return { result: "failed", failures: [{ cause: "pipeline: compile threw", detail: first.error }] };
+  for (const a of assertions) {
+    if (isMutationCall(a.call)) continue;
+    if (a.line > firstUnemulated) {
+      notEmulated.push(`${a.call} (line ${a.line}) after a mutation the harness does not emulate (line ${firstUnemulated})`);
       continue;
     }
-    const ph = phase(k);
-    if (!ph) {
-      notEmulated.push(`${a.call} after a mutation the harness does not emulate`);
-      continue;
-    }
+    // Every edit made on an earlier line of the Go test has happened; none on a later one.
+    const ph = phase(steps.filter((s) => s.line < a.line).length);
     if ("error" in ph) return { result: "failed", failures: [{ cause: "pipeline: compile threw", detail: ph.error }] };
     const ctx: StatusContext = { status: ph.status, objects: ph.objects.map((o) => o.object), controllerName: CONTROLLER, gatewayClassName: GATEWAY_CLASS };
     const r = checkAssertion(ctx, a);
@@ -156,7 +166,7 @@ function runOne(p: Pipeline, row: TestRow, http: HttpTestJson | undefined, grpc:
     for (const g of http.groups) {
       if (g.action) {
         // The group runs after the test's mutations: use the last phase when they are emulated.
-        const last = mut.steps && mut.steps.length > 0 ? phase(mut.steps.length) : undefined;
+        const last = steps.length > 0 && firstUnemulated === Infinity ? phase(steps.length) : undefined;
         if (!last || "error" in last) {
           notEmulated.push(`mid-test mutation: ${g.action.slice(0, 100)}`);
           continue;
