@@ -125,7 +125,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     board.update(result, generations, problems);
     board.failure = undefined;
     hooks.onCompiled?.(result);
-    const dp = datapathIntent(result.ir, objects);
+    const dp = datapathIntent(result.ir, objects, config.exposure);
     for (const u of dp.unresolved) log.warn("policy target not found", { problem: u });
     applied = { intent: dp.intent };
     applyDatapath();

@@ -1,0 +1,33 @@
+// The datapath intent: which address:port the datapath steers to which Envoy port.
+import { expect, test } from "bun:test";
+import { parseFile } from "../../src/sources/files/parse.ts";
+import { compile } from "../../src/pipeline/compile.ts";
+import { datapathIntent } from "../../src/pipeline/datapath.ts";
+import { defaultConfig } from "../../src/config/types.ts";
+
+const yaml = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: edgegate}
+spec: {controllerName: edgegate.io/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: web, namespace: default}
+spec:
+  gatewayClassName: edgegate
+  listeners: [{name: http, protocol: HTTP, port: 80}, {name: alt, protocol: HTTP, port: 8080}]
+`;
+
+test("host network: the node's addresses on the listener ports; nodePort: node ports steered to the listener ports", () => {
+  const objects = parseFile("g.yaml", yaml).objects;
+  const config = defaultConfig("n");
+  config.node.addresses = ["192.0.2.10"];
+  const ir = compile({ objects, config }).ir;
+  const host = datapathIntent(ir, objects, config.exposure).intent.steering.map((t) => [t.address, t.port, t.envoyPort, t.listener]);
+  expect(host).toEqual([
+    ["192.0.2.10", 80, 80, "http"],
+    ["192.0.2.10", 8080, 8080, "alt"],
+  ]);
+  const np = { ...config.exposure, mode: "nodePort" as const, nodePorts: { "80": 30080 } };
+  expect(datapathIntent(ir, objects, np).intent.steering.map((t) => [t.address, t.port, t.envoyPort])).toEqual([["192.0.2.10", 30080, 80]]);
+});
