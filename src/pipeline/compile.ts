@@ -46,9 +46,17 @@ export function emitOptions(c: ApplianceConfig): EmitOptions {
   return { xffNumTrustedHops: c.http.xffNumTrustedHops, transparent: c.datapath.mode !== "off" };
 }
 
+// NodePort exposure without the datapath: Envoy itself listens on the node port of each Gateway
+// listener port (with the datapath on, Envoy keeps the listener port and the datapath steers).
+function onNodePorts(ir: Ir, c: ApplianceConfig): Ir {
+  if (c.exposure.mode !== "nodePort" || c.datapath.mode !== "off") return ir;
+  return { ...ir, listeners: ir.listeners.map((l) => ({ ...l, port: c.exposure.nodePorts[String(l.port)] ?? l.port })) };
+}
+
 /** translate only, for callers that emit differently (render streams its output). */
 export function translateOnly({ objects, config, memo }: CompileInput): ReturnType<typeof translate> {
-  const t = translate(objects, { ...translateOptions(config), memo: memo?.translate });
+  const raw = translate(objects, { ...translateOptions(config), memo: memo?.translate });
+  const t = { ...raw, ir: onNodePorts(raw.ir, config) };
   // The edgegate.io policy kind reports its ancestors like any Gateway API policy.
   const policies = objects.filter((o) => o.object.kind === POLICY_KIND).map((o) => o.object as unknown as GatewayNetworkPolicy);
   if (policies.length > 0) t.status.push(...policyStatus(policies, t.status, config.controllerName));

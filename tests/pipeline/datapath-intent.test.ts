@@ -31,3 +31,14 @@ test("host network: the node's addresses on the listener ports; nodePort: node p
   const np = { ...config.exposure, mode: "nodePort" as const, nodePorts: { "80": 30080 } };
   expect(datapathIntent(ir, objects, np).intent.steering.map((t) => [t.address, t.port, t.envoyPort])).toEqual([["192.0.2.10", 30080, 80]]);
 });
+
+test("nodePort exposure without the datapath: Envoy listens on the node ports", () => {
+  const objects = parseFile("g.yaml", yaml).objects;
+  const config = defaultConfig("n");
+  config.exposure = { ...config.exposure, mode: "nodePort", nodePorts: { "80": 30080 } };
+  const ports = compile({ objects, config }).ir.listeners.map((l) => [l.name, l.port]);
+  expect(ports).toEqual([
+    ["default/web/80", 30080],
+    ["default/web/8080", 8080],
+  ]);
+});
