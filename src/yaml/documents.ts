@@ -198,10 +198,6 @@ export function lineOf(doc: Pick<YamlDocument, "text" | "line">, path: FieldPath
     if (next === undefined) break;
     node = next;
   }
-  return doc.line - 1 + lc.linePos(offset).line - (leadingOffsetLines(doc.text));
-}
-
-// lineOf counts from the chunk start while YamlDocument.line is the first content line.
-function leadingOffsetLines(text: string): number {
-  return leadingBlankLines(text);
+  // linePos counts from the chunk's first line; doc.line is its first content line.
+  return doc.line - 1 + lc.linePos(offset).line - leadingBlankLines(doc.text);
 }
