@@ -161,11 +161,10 @@ function leadingBlankLines(text: string): number {
 }
 
 function describeSyntaxError(file: string, chunk: Chunk): YamlSyntaxError {
-  const doc = parseDocument(chunk.text, { lineCounter: new LineCounter(), prettyErrors: false });
+  const lc = new LineCounter();
+  const doc = parseDocument(chunk.text, { lineCounter: lc, prettyErrors: false });
   const first = doc.errors[0];
   if (!first) return { file, line: chunk.line, message: "yaml: not valid YAML" };
-  const lc = new LineCounter();
-  parseDocument(chunk.text, { lineCounter: lc });
   const pos = lc.linePos(first.pos[0]);
   // The `yaml` package's messages end with a code excerpt; keep the first sentence.
   const message = first.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
