@@ -5,12 +5,9 @@ import { loadConfig } from "../config/load.ts";
 import { defaultConfig, type ApplianceConfig } from "../config/types.ts";
 import { loadPaths, type LoadResult } from "../sources/files/load.ts";
 import { translateOnly } from "../pipeline/compile.ts";
+import { locate } from "../pipeline/locate.ts";
 import type { TranslateResult } from "../translate/index.ts";
 import { formatProblem, type Problem } from "../validate/problems.ts";
-import { lineOf } from "../yaml/documents.ts";
-import type { StoredObject } from "../store/types.ts";
-import type { TranslateProblem } from "../status/types.ts";
-import { formatPath } from "../validate/problems.ts";
 
 export interface Prepared {
   load: LoadResult;
@@ -39,15 +36,6 @@ function commandConfig(configFile: string | undefined, controllerName: string | 
   const config = defaultConfig(hostname());
   if (controllerName) config.controllerName = controllerName;
   return { config, problems: [] };
-}
-
-/** A translation problem points at its object's origin: file and the line of the field. */
-export function locate(p: TranslateProblem, byKey: Map<string, StoredObject>): Problem {
-  const so = byKey.get(p.key);
-  const [kind, ns, name] = p.key.split("/");
-  const object = { kind: kind!, namespace: ns || undefined, name: name! };
-  if (!so || so.origin.source !== "file") return { file: "(kubernetes)", line: 0, object, path: formatPath(p.path) || undefined, message: p.message };
-  return { file: so.origin.file, line: lineOf(so.origin, p.path), object, path: formatPath(p.path) || undefined, message: p.message };
 }
 
 export async function prepare(paths: readonly string[], config: ApplianceConfig): Promise<Prepared> {

@@ -69,7 +69,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     import("../sources/files/source.ts"),
     import("../pipeline/compile.ts"),
     import("../pipeline/datapath.ts"),
-    import("../cli/inputs.ts"),
+    import("../pipeline/locate.ts"),
   ]);
   const source = given ?? new FileSource(config.source.paths);
   board.liveSource = () => source.state();
