@@ -2,6 +2,7 @@
 // translation implements and the conformance harness checks belongs here: every extended feature
 // listed passes all of its tests offline (bun tests/conformance/harness/run.ts).
 export const supportedFeatures: readonly string[] = [
+  "BackendTLSPolicy",
   "BackendTLSPolicySANValidation",
   "GRPCRoute",
   "Gateway",

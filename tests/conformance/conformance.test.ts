@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { stringify } from "yaml";
 import { runConformance, summary, REPORT_FILE } from "./harness/run.ts";
 import { compareToBaseline, readBaseline } from "./harness/baseline.ts";
+import { supportedFeatures } from "../../src/gateway/features.ts";
 
 const run = await runConformance();
 
@@ -23,6 +24,16 @@ if ("missing" in run) {
     if (improvements.length > 0) console.log(`newly passing (raise the baseline with --update-baseline): ${improvements.join(", ")}`);
     expect(regressions).toEqual([]);
   }, 120_000);
+
+  test("every extended feature edgegate claims (src/gateway/features.ts) passes all of its tests", () => {
+    const profiles = run.report.profiles as Array<{ extended: { supportedFeatures: string[]; passingFeatures: string[] } }>;
+    const inSuite = new Set(profiles.flatMap((p) => p.extended.supportedFeatures));
+    const passing = new Set(profiles.flatMap((p) => p.extended.passingFeatures));
+    // A feature shared by several profiles must pass in each of them.
+    const failingSomewhere = new Set(profiles.flatMap((p) => p.extended.supportedFeatures.filter((f) => !p.extended.passingFeatures.includes(f))));
+    const claimedNotPassing = supportedFeatures.filter((f) => inSuite.has(f) && (!passing.has(f) || failingSomewhere.has(f)));
+    expect(claimedNotPassing).toEqual([]);
+  });
 }
 test("live conformance through a real Envoy: skipped (no Envoy installed here)", () => {
   console.warn("!!! live conformance (real Envoy) SKIPPED: no envoy binary on PATH / EDGEGATE_ENVOY !!!");
