@@ -21,6 +21,8 @@
 #define EG_MAX_SLOTS 131072
 
 #define EG_MAX_STEER 4096
+#define EG_MAX_RANGES 4096   /* port-range prefixes (a range is at most 30 of them) */
+#define EG_MAX_LISTENERS 1024
 #define EG_MAX_POLICIES 4096
 #define EG_MAX_CIDRS 65536
 #define EG_MAX_EGRESS 16384
@@ -38,7 +40,37 @@ struct eg_steer_val {
 	__u8 pad;
 	__be16 envoy_port;
 	__u32 slot;
-	__u32 envoy_addr[4];
+	__u32 envoy_addr[4];     /* tc: where bpf_skc_lookup_tcp looks for Envoy's socket */
+	__u32 listener_addr[4];  /* sk_lookup: address part of the eg_listeners key (see below) */
+};
+
+/* sk_lookup: (family, Envoy port, address) -> Envoy's listening socket. The address is Envoy's
+ * explicit listener address, else the steered address itself: two Gateways sharing a port on
+ * different addresses have two Envoy sockets, and each steered address must find its own. The
+ * appliance fills a slot with the socket bound to exactly that address, else the wildcard one. */
+struct eg_listener_key {
+	__u8 family;
+	__u8 pad;
+	__be16 port;
+	__u32 addr[4];
+};
+
+/* sk_lookup port ranges: LPM key whose prefix is family + pad (32 bits), the address (128 bits,
+ * always exact) and then a prefix of the port; a range [lo, hi] is stored as its covering set of
+ * port prefixes, all with the same value. */
+struct eg_range_key {
+	__u32 prefixlen;
+	__u8 family;
+	__u8 pad[3];
+	__u32 addr[4];
+	__be16 port;
+	__u16 pad2;
+};
+#define EG_RANGE_PREFIX_BASE 160 /* family + pad + address bits before the port */
+struct eg_range_val {
+	struct eg_steer_val steer;
+	__be16 first_port; /* a range is one listener: its policy is looked up on its first port */
+	__be16 last_port;
 };
 
 /* (family, port, address) -> policy; family EG_FAMILY_ANY with a zero address is the port-wide policy. */

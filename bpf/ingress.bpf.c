@@ -3,7 +3,8 @@
 //   edgegate_tc_ingress  tcx (or legacy tc clsact) ingress on the configured interfaces:
 //                        bpf_skc_lookup_tcp + bpf_sk_assign, IPv4 and IPv6.
 //   edgegate_sk_lookup   BPF_PROG_TYPE_SK_LOOKUP on the network namespace: also covers connections
-//                        from the host itself; the listener socket comes from eg_listeners.
+//                        from the host itself; the listener socket comes from eg_listeners, and
+//                        port ranges (eg_ranges) are steered here only.
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -50,13 +51,23 @@ struct {
 	__type(value, struct eg_rule_val);
 } eg_cidr6 SEC(".maps");
 
-/* sk_lookup mode: (family << 16 | Envoy port) -> Envoy's listening socket. */
+/* sk_lookup mode: (family, Envoy port, address) -> Envoy's listening socket (edgegate.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_SOCKHASH);
-	__uint(max_entries, 256);
-	__type(key, __u32);
+	__uint(max_entries, EG_MAX_LISTENERS);
+	__type(key, struct eg_listener_key);
 	__type(value, __u64);
 } eg_listeners SEC(".maps");
+
+/* sk_lookup mode: (family, address, port prefix) -> steering for a port range. One LPM lookup
+ * covers any number of ranges, and only connections no exact eg_steer entry matches pay for it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, EG_MAX_RANGES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct eg_range_key);
+	__type(value, struct eg_range_val);
+} eg_ranges SEC(".maps");
 
 /* 1 = let the connection through, 0 = drop it. Counted per matching rule (or the default). */
 static __always_inline int eg_policy_allows(__u8 family, const __u32 *saddr, const __u32 *daddr, __be16 port)
@@ -247,18 +258,32 @@ int edgegate_sk_lookup(struct bpf_sk_lookup *ctx)
 		return SK_PASS;
 	}
 	__be16 port = bpf_htons((__u16)ctx->local_port);
-	/* sk_lookup runs only for packets no established socket claims: new connections. */
-	if (!eg_policy_allows(family, saddr, daddr, port))
-		return SK_DROP;
 
 	struct eg_steer_key k = {};
 	k.family = family;
 	k.port = port;
 	__builtin_memcpy(k.addr, daddr, 16);
 	struct eg_steer_val *sv = bpf_map_lookup_elem(&eg_steer, &k);
+	__be16 policy_port = port;
+	if (!sv) {
+		struct eg_range_key rk = { .prefixlen = EG_RANGE_PREFIX_BASE + 16, .family = family, .port = port };
+		__builtin_memcpy(rk.addr, daddr, 16);
+		struct eg_range_val *rv = bpf_map_lookup_elem(&eg_ranges, &rk);
+		if (rv) {
+			sv = &rv->steer;
+			policy_port = rv->first_port;
+		}
+	}
+	/* sk_lookup runs only for packets no established socket claims: new connections. */
+	if (!eg_policy_allows(family, saddr, daddr, policy_port))
+		return SK_DROP;
 	if (!sv)
 		return SK_PASS;
-	__u32 lkey = ((__u32)sv->family << 16) | bpf_ntohs(sv->envoy_port);
+
+	struct eg_listener_key lkey = {};
+	lkey.family = sv->family;
+	lkey.port = sv->envoy_port;
+	__builtin_memcpy(lkey.addr, sv->listener_addr, 16);
 	struct bpf_sock *sk = bpf_map_lookup_elem(&eg_listeners, &lkey);
 	if (!sk) {
 		eg_count(EG_SLOT_NO_LISTENER, 1);

@@ -13,8 +13,9 @@ import { closeFd, ifNameToIndex, lib, mountBpffs, openFd, pidfdGetfd } from "./l
 import { BpfMap, BpfObject, legacyTc, linkCreate, linkDetach, linkUpdate, objGetIfPinned, objPin } from "./libbpf/object.ts";
 import { ATTACH } from "./libbpf/structs.ts";
 import { listenerKey } from "./layout.ts";
-import type { Family } from "./ip.ts";
+import { parseIp, type Family } from "./ip.ts";
 import { cleanupPins, inspectPins, LEGACY_TC, MAPS, pinPaths, type Attachment, type Counter, type MapName } from "./pins.ts";
+import { PinUpgrade } from "./upgrade.ts";
 import { reconcile, type Change, type EgressMaps, type IngressMaps, type SharedMaps } from "./reconcile.ts";
 
 export interface DatapathOptions {
@@ -42,8 +43,10 @@ export interface DatapathStatus {
   maps: Record<string, { entries: number; max: number }>;
   counters: Counter[];
   lastApply?: { at: string; changes: Record<string, Change>; problems: string[] };
-  /** sk_lookup mode: which Envoy socket serves each (family, Envoy port) steering points at. */
+  /** sk_lookup mode: which Envoy socket serves each (family, address, Envoy port) slot steering points at. */
   listeners?: ListenerRegistration[];
+  /** Pinned maps of an older edgegate's layout that this start replaced (src/datapath/upgrade.ts). */
+  upgraded?: string[];
 }
 
 /**
@@ -52,6 +55,8 @@ export interface DatapathStatus {
  */
 export interface ListenerRegistration {
   family: Family;
+  /** Slot address: Envoy's listener address, or the steered address (reconcile.ts listenerSlot). */
+  address: string;
   port: number;
   state: "registered" | "waiting" | "failed";
   pid?: number;
@@ -122,7 +127,8 @@ function isMapMismatch(e: unknown): boolean {
 
 export class Datapath {
   private lastApply: DatapathStatus["lastApply"];
-  private readonly listenerNotes = new Map<number, ListenerRegistration>();
+  private readonly listenerNotes = new Map<string, ListenerRegistration>();
+  private upgraded: string[] = [];
   private constructor(
     private readonly mode: DatapathMode,
     private readonly bpffs: string,
@@ -177,10 +183,10 @@ export class Datapath {
       for (const name of ing.mapNames()) ing.setPinPath(name, p.map(name as MapName));
       ing.setAutoload("edgegate_tc_ingress", dp.mode === "tc");
       ing.setAutoload("edgegate_sk_lookup", dp.mode === "sklookup");
-      Datapath.loadObject(ing, dp.bpffs);
+      const upgraded = Datapath.loadObject(ing, dp.bpffs, log);
       const m = (o: BpfObject, name: MapName): BpfMap => new BpfMap(name, o.mapFd(name), MAPS[name].key, MAPS[name].value);
       const shared: SharedMaps = { counters: m(ing, "eg_counters"), labels: m(ing, "eg_labels") };
-      const ingress = { steer: m(ing, "eg_steer"), policy: m(ing, "eg_policy"), cidr4: m(ing, "eg_cidr4"), cidr6: m(ing, "eg_cidr6"), listeners: m(ing, "eg_listeners") };
+      const ingress = { steer: m(ing, "eg_steer"), policy: m(ing, "eg_policy"), cidr4: m(ing, "eg_cidr4"), cidr6: m(ing, "eg_cidr6"), ranges: m(ing, "eg_ranges"), listeners: m(ing, "eg_listeners") };
 
       if (dp.mode === "tc") Datapath.attachTc(ing.progFd("edgegate_tc_ingress"), dp.interfaces, dp.bpffs, opts.legacyTc === true, log);
       else Datapath.attachSkLookup(ing.progFd("edgegate_sk_lookup"), dp.bpffs, log);
@@ -190,7 +196,7 @@ export class Datapath {
         const eg = BpfObject.openMem(objects.egress, "egress.bpf.o");
         opened.push(eg);
         for (const name of eg.mapNames()) eg.setPinPath(name, p.map(name as MapName));
-        Datapath.loadObject(eg, dp.bpffs);
+        upgraded.push(...Datapath.loadObject(eg, dp.bpffs, log));
         egress = { egress4: m(eg, "eg_egress4"), egress6: m(eg, "eg_egress6") };
         // fresh maps: allow loopback before the programs start refusing connections (adopted
         // maps keep what they hold until the first apply(): nothing is pruned here)
@@ -200,7 +206,9 @@ export class Datapath {
       }
       const start = adopted ? "adopted" : "fresh";
       log.info("datapath ready", { mode: dp.mode, start, bpffs: dp.bpffs, interfaces: dp.interfaces, egressCgroup: opts.egressCgroup });
-      return new Datapath(dp.mode, dp.bpffs, log, undefined, opened, shared, ingress, egress, start, opts.egressCgroup);
+      const d = new Datapath(dp.mode, dp.bpffs, log, undefined, opened, shared, ingress, egress, start, opts.egressCgroup);
+      d.upgraded = upgraded;
+      return d;
     } catch (e) {
       for (const o of opened) o.close();
       return Datapath.failed(cfg, log, (e as Error).message);
@@ -212,14 +220,22 @@ export class Datapath {
     return Datapath.disabled(cfg, log, reason);
   }
 
-  private static loadObject(o: BpfObject, bpffs: string): void {
+  /**
+   * Loads `o`, replacing pinned maps whose shape an older edgegate left (upgrade.ts) and copying
+   * what converts before any link moves to the new programs. Returns the maps replaced.
+   */
+  private static loadObject(o: BpfObject, bpffs: string, log: Logger): string[] {
+    const p = pinPaths(bpffs);
+    const upgrade = PinUpgrade.prepare(o, (name) => p.map(name), log);
     try {
       o.load();
     } catch (e) {
+      upgrade.restore();
       if (isMapMismatch(e))
         throw new Error(`${(e as Error).message} (maps pinned under ${bpffs} may come from an incompatible edgegate version: run edgegate datapath cleanup)`);
       throw e;
     }
+    return upgrade.finish(o);
   }
 
   /** tcx link per interface (pinned; adopted with bpf_link_update); legacy tc filter when tcx is missing. */
@@ -334,6 +350,11 @@ export class Datapath {
   async apply(intent: DatapathIntent): Promise<void> {
     if (!this.shared) return;
     const r = reconcile(this.shared, this.ingress, this.egress, intent, this.egress ? LOOPBACK_EGRESS : []);
+    // ranges are written either way (the maps are shared), but only the sk_lookup program reads them
+    if (this.mode === "tc")
+      for (const t of intent.steering)
+        if (t.portEnd !== undefined && t.portEnd !== t.port)
+          r.problems.push(`steering ${t.gateway}/${t.listener}: port range ${t.address}:${t.port}-${t.portEnd} is steered in sklookup mode only (datapath.mode is tc)`);
     this.lastApply = { at: new Date().toISOString(), changes: r.maps, problems: r.problems };
     for (const p of r.problems) this.log.warn("datapath intent entry skipped", { problem: p });
     const changed = Object.entries(r.maps).filter(([, c]) => c.added + c.updated + c.removed > 0);
@@ -341,36 +362,39 @@ export class Datapath {
       this.log.info("datapath maps updated", Object.fromEntries(changed.map(([n, c]) => [n, `+${c.added} ~${c.updated} -${c.removed}`])));
   }
 
-  /** sk_lookup mode: hands Envoy's listening socket (fd `fd` of process `pid`) to the program. */
-  registerListener(family: Family, envoyPort: number, pid: number, fd: number): void {
+  /**
+   * sk_lookup mode: hands Envoy's listening socket (fd `fd` of process `pid`) to the program, in
+   * the slot (family, address, envoyPort) that steering entries point at (reconcile.ts listenerSlot).
+   */
+  registerListener(family: Family, address: string, envoyPort: number, pid: number, fd: number): void {
     if (!this.ingress) throw new Error(`datapath disabled: ${this.reason ?? ""}`);
     const dup = pidfdGetfd(pid, fd);
     try {
-      this.registerListenerFd(family, envoyPort, dup);
+      this.registerListenerFd(family, address, envoyPort, dup);
     } finally {
       closeFd(dup);
     }
   }
 
-  registerListenerFd(family: Family, envoyPort: number, fd: number): void {
+  registerListenerFd(family: Family, address: string, envoyPort: number, fd: number): void {
     if (!this.ingress) throw new Error(`datapath disabled: ${this.reason ?? ""}`);
     const v = new Uint8Array(8);
     new DataView(v.buffer).setBigUint64(0, BigInt(fd), true);
-    this.ingress.listeners.update(listenerKey(family, envoyPort), v);
+    this.ingress.listeners.update(slotKey(family, address, envoyPort), v);
   }
 
   /**
-   * Forgets the socket for (family, envoyPort): nothing steers there any more. (A closed socket
-   * leaves the SOCKMAP by itself; this covers ports that stop being steered while Envoy lives.)
+   * Forgets the socket of a slot: nothing steers there any more. (A closed socket leaves the
+   * SOCKMAP by itself; this covers slots that stop being steered while Envoy lives.)
    */
-  unregisterListener(family: Family, envoyPort: number): void {
-    this.listenerNotes.delete((family << 16) | envoyPort);
-    this.ingress?.listeners.delete(listenerKey(family, envoyPort));
+  unregisterListener(family: Family, address: string, envoyPort: number): void {
+    this.listenerNotes.delete(`${family}/${address}/${envoyPort}`);
+    this.ingress?.listeners.delete(slotKey(family, address, envoyPort));
   }
 
   /** Records what the appliance knows about a listener slot, for status(). */
   noteListener(r: ListenerRegistration): void {
-    this.listenerNotes.set((r.family << 16) | r.port, r);
+    this.listenerNotes.set(`${r.family}/${r.address}/${r.port}`, r);
   }
 
   /** Puts a process (Envoy) into the egress cgroup. */
@@ -391,7 +415,8 @@ export class Datapath {
       maps: {},
       counters: [],
       ...(this.lastApply ? { lastApply: this.lastApply } : {}),
-      ...(this.listenerNotes.size > 0 ? { listeners: [...this.listenerNotes.entries()].sort(([a], [b]) => a - b).map(([, r]) => r) } : {}),
+      ...(this.listenerNotes.size > 0 ? { listeners: [...this.listenerNotes.values()].sort((a, b) => a.family - b.family || a.port - b.port || a.address.localeCompare(b.address)) } : {}),
+      ...(this.upgraded.length > 0 ? { upgraded: this.upgraded } : {}),
     };
     if (!this.enabled) return base;
     try {
@@ -413,6 +438,12 @@ export class Datapath {
     this.close();
     return cleanupPins(this.bpffs, this.egressCgroup);
   }
+}
+
+function slotKey(family: Family, address: string, envoyPort: number): Uint8Array {
+  const ip = parseIp(address);
+  if (!ip || ip.family !== family) throw new Error(`listener slot: ${address} is not an IPv${family} address`);
+  return listenerKey(family, envoyPort, ip.bytes);
 }
 
 function cleanupLink(pin: string): void {

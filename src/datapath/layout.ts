@@ -7,10 +7,15 @@ export const ACTION_ALLOW = 1;
 export const ACTION_DENY = 2;
 export const SLOT = { noListener: 0, assignError: 1, egressDenied: 2, firstDynamic: 16, max: 131072 } as const;
 export const LABEL_LEN = 96;
+/** Bits of an eg_range_key prefix before the port: family + pad (32) and the address (128). */
+export const RANGE_PREFIX_BASE = 160;
 
 export const LAYOUT = {
   eg_steer_key: { size: 20, family: 0, port: 2, addr: 4 },
-  eg_steer_val: { size: 24, family: 0, envoy_port: 2, slot: 4, envoy_addr: 8 },
+  eg_steer_val: { size: 40, family: 0, envoy_port: 2, slot: 4, envoy_addr: 8, listener_addr: 24 },
+  eg_listener_key: { size: 20, family: 0, port: 2, addr: 4 },
+  eg_range_key: { size: 28, prefixlen: 0, family: 4, addr: 8, port: 24 },
+  eg_range_val: { size: 44, steer: 0, first_port: 40, last_port: 42 },
   eg_policy_key: { size: 20, family: 0, port: 2, addr: 4 },
   eg_policy_val: { size: 12, policy_id: 0, default_action: 4, default_slot: 8 },
   eg_cidr4_key: { size: 12, prefixlen: 0, policy_id: 4, addr: 8 },
@@ -41,25 +46,78 @@ export function decodeAddrPortKey(b: Uint8Array): { family: number; port: number
   return { family, port: dv(b).getUint16(L.port, false), addr: b.slice(L.addr, L.addr + (family === 4 ? 4 : 16)) };
 }
 
-export function steerVal(family: Family, envoyPort: number, slot: number, envoyAddr: Uint8Array): Uint8Array {
+export interface SteerVal {
+  family: number;
+  envoyPort: number;
+  slot: number;
+  envoyAddr: Uint8Array;
+  /** Address part of the eg_listeners key sk_lookup uses (edgegate.h). */
+  listenerAddr: Uint8Array;
+}
+
+export function steerVal(family: Family, envoyPort: number, slot: number, envoyAddr: Uint8Array, listenerAddr: Uint8Array): Uint8Array {
   const L = LAYOUT.eg_steer_val;
   const b = new Uint8Array(L.size);
   b[L.family] = family;
   dv(b).setUint16(L.envoy_port, envoyPort, false);
   dv(b).setUint32(L.slot, slot, true);
   b.set(envoyAddr, L.envoy_addr);
+  b.set(listenerAddr, L.listener_addr);
   return b;
 }
 
-export function decodeSteerVal(b: Uint8Array): { family: number; envoyPort: number; slot: number; envoyAddr: Uint8Array } {
+export function decodeSteerVal(b: Uint8Array): SteerVal {
   const L = LAYOUT.eg_steer_val;
   const family = b[L.family] ?? 0;
+  const n = family === 4 ? 4 : 16;
   return {
     family,
     envoyPort: dv(b).getUint16(L.envoy_port, false),
     slot: dv(b).getUint32(L.slot, true),
-    envoyAddr: b.slice(L.envoy_addr, L.envoy_addr + (family === 4 ? 4 : 16)),
+    envoyAddr: b.slice(L.envoy_addr, L.envoy_addr + n),
+    listenerAddr: b.slice(L.listener_addr, L.listener_addr + n),
   };
+}
+
+/** One port prefix of a range: `bits` leading bits of `port` (16 = exactly that port). */
+export function rangeKey(family: Family, addr: Uint8Array, port: number, bits: number): Uint8Array {
+  const L = LAYOUT.eg_range_key;
+  const b = new Uint8Array(L.size);
+  dv(b).setUint32(L.prefixlen, RANGE_PREFIX_BASE + bits, true);
+  b[L.family] = family;
+  b.set(addr, L.addr);
+  dv(b).setUint16(L.port, port, false);
+  return b;
+}
+
+export function rangeVal(steer: Uint8Array, firstPort: number, lastPort: number): Uint8Array {
+  const L = LAYOUT.eg_range_val;
+  const b = new Uint8Array(L.size);
+  b.set(steer, L.steer);
+  dv(b).setUint16(L.first_port, firstPort, false);
+  dv(b).setUint16(L.last_port, lastPort, false);
+  return b;
+}
+
+export function decodeRangeVal(b: Uint8Array): SteerVal & { firstPort: number; lastPort: number } {
+  const L = LAYOUT.eg_range_val;
+  return { ...decodeSteerVal(b.subarray(L.steer, L.steer + LAYOUT.eg_steer_val.size)), firstPort: dv(b).getUint16(L.first_port, false), lastPort: dv(b).getUint16(L.last_port, false) };
+}
+
+/**
+ * The fewest port prefixes covering [lo, hi] exactly (at most 30 for 1-65535): from lo, the
+ * largest aligned block that does not pass hi, repeatedly.
+ */
+export function portPrefixes(lo: number, hi: number): Array<{ port: number; bits: number }> {
+  const out: Array<{ port: number; bits: number }> = [];
+  let p = lo;
+  while (p <= hi) {
+    let size = 1;
+    while (size < 65536 && p % (size * 2) === 0 && p + size * 2 - 1 <= hi) size *= 2;
+    out.push({ port: p, bits: 16 - Math.log2(size) });
+    p += size;
+  }
+  return out;
 }
 
 export function policyVal(policyId: number, defaultAction: number, defaultSlot: number): Uint8Array {
@@ -155,9 +213,14 @@ export function decodeLabel(b: Uint8Array): string {
   return new TextDecoder().decode(end < 0 ? b : b.subarray(0, end));
 }
 
-/** Key of eg_listeners (sk_lookup mode). */
-export function listenerKey(family: Family, envoyPort: number): Uint8Array {
-  return u32Key((family << 16) | envoyPort);
+/** Key of eg_listeners (sk_lookup mode): Envoy socket family, port and slot address. */
+export function listenerKey(family: Family, envoyPort: number, addr: Uint8Array): Uint8Array {
+  const L = LAYOUT.eg_listener_key;
+  const b = new Uint8Array(L.size);
+  b[L.family] = family;
+  dv(b).setUint16(L.port, envoyPort, false);
+  b.set(addr, L.addr);
+  return b;
 }
 
 export function hex(b: Uint8Array): string {

@@ -9,6 +9,7 @@ import {
   addrPortKey, cidrKey, decodeCidrKey, decodePolicyVal, decodeRuleVal, decodeSlot32, decodeSteerVal, decodeLabel,
   egressKey, egressVal, hex, labelVal, policyVal, ruleVal, sameBytes, steerVal, u32Key,
 } from "./layout.ts";
+import { desiredRange, reconcileRanges, rangeSlot, type DesiredRange } from "./ranges.ts";
 
 /** What reconciliation needs from a map (BpfMap in production, an in-memory fake in unit tests). */
 export interface MapIo {
@@ -21,6 +22,8 @@ export interface MapIo {
 
 export interface IngressMaps {
   steer: MapIo;
+  /** sk_lookup port ranges; absent in callers that predate them (unit tests of single ports). */
+  ranges?: MapIo;
   policy: MapIo;
   cidr4: MapIo;
   cidr6: MapIo;
@@ -63,6 +66,7 @@ interface DesiredPolicy {
 
 export interface Desired {
   steer: Map<string, Entry>;
+  ranges: Map<string, DesiredRange>;
   policies: Map<string, DesiredPolicy>;
   egress4: Map<string, Entry>;
   egress6: Map<string, Entry>;
@@ -76,11 +80,28 @@ function defaultEnvoyAddr(t: SteeringTarget, family: Family): { family: Family; 
   return parseIp(t.envoyAddress);
 }
 
+/**
+ * The sk_lookup listener slot a target steers to: (family of Envoy's socket, Envoy port, address).
+ * The address is the explicit envoyAddress, else the steered address itself, so that Gateways
+ * sharing a port on different addresses (an address pool) reach their own Envoy sockets.
+ * `implicit` says no envoyAddress was given: the registrar may then also take a loopback socket
+ * (where tc mode looks by default). src/run/envoy-sockets.ts fills the slots; both use this.
+ */
+export function listenerSlot(t: SteeringTarget): { family: Family; address: string; bytes: Uint8Array; port: number; implicit: boolean } | undefined {
+  const ip = parseIp(t.address);
+  if (!ip) return undefined;
+  const implicit = t.envoyAddress === undefined || t.envoyAddress === "";
+  const slot = implicit ? ip : parseIp(t.envoyAddress!);
+  if (!slot) return undefined;
+  return { family: slot.family, address: formatIp(slot.family, slot.bytes), bytes: slot.bytes, port: t.envoyPort, implicit };
+}
+
 const portOk = (p: number | undefined): p is number => typeof p === "number" && Number.isInteger(p) && p >= 1 && p <= 65535;
 
 export function desiredState(intent: DatapathIntent, extraEgress: DatapathIntent["egress"] = []): Desired {
   const problems: string[] = [];
   const steer = new Map<string, Entry>();
+  const ranges = new Map<string, DesiredRange>();
   for (const t of intent.steering) {
     const ip = parseIp(t.address);
     const env = ip ? defaultEnvoyAddr(t, ip.family) : undefined;
@@ -92,9 +113,16 @@ export function desiredState(intent: DatapathIntent, extraEgress: DatapathIntent
       problems.push(`steering ${t.gateway}/${t.listener}: IPv6 address ${t.address} cannot be steered to IPv4 listener ${t.envoyAddress}`);
       continue;
     }
+    const lsn = listenerSlot(t)!;
+    const value = (slot: number): Uint8Array => steerVal(env.family, t.envoyPort, slot, env.bytes, lsn.bytes);
+    const to = `${formatIp(env.family, env.bytes)}:${t.envoyPort}`;
+    if (t.portEnd !== undefined && t.portEnd !== t.port) {
+      const r = desiredRange(t, ip, to, value, ranges);
+      if (typeof r === "string") problems.push(r);
+      continue;
+    }
     const key = addrPortKey(ip.family, t.port, ip.bytes);
     const k = hex(key);
-    const to = `${formatIp(env.family, env.bytes)}:${t.envoyPort}`;
     const prev = steer.get(k);
     if (prev) {
       // several listeners sharing one address:port and Envoy socket: one entry, named after all
@@ -105,7 +133,7 @@ export function desiredState(intent: DatapathIntent, extraEgress: DatapathIntent
       continue;
     }
     const label = `steer ${t.gateway}/${t.listener} ${formatIp(ip.family, ip.bytes)}:${t.port} -> ${to}`;
-    steer.set(k, { key, label, value: (slot) => steerVal(env.family, t.envoyPort, slot, env.bytes) });
+    steer.set(k, { key, label, value });
   }
 
   const policies = new Map<string, DesiredPolicy>();
@@ -158,12 +186,12 @@ export function desiredState(intent: DatapathIntent, extraEgress: DatapathIntent
     if (target.has(k)) continue;
     target.set(k, { key, label: `egress ${formatCidr(c)}:${port || "*"} ${e.reason}`, value: (slot) => egressVal(slot) });
   }
-  return { steer, policies, egress4, egress6, problems };
+  return { steer, ranges, policies, egress4, egress6, problems };
 }
 
 // ------------------------------------------------------------------------------ slots and labels
 
-class Slots {
+export class Slots {
   private readonly used = new Set<number>();
   private next: number = SLOT.firstDynamic;
   constructor(
@@ -196,9 +224,9 @@ class Slots {
   }
 }
 
-const empty = (): Change => ({ added: 0, updated: 0, removed: 0 });
+export const empty = (): Change => ({ added: 0, updated: 0, removed: 0 });
 
-function readAll(m: MapIo): Map<string, { key: Uint8Array; value: Uint8Array }> {
+export function readAll(m: MapIo): Map<string, { key: Uint8Array; value: Uint8Array }> {
   const out = new Map<string, { key: Uint8Array; value: Uint8Array }>();
   for (const k of m.keys()) {
     const v = m.lookup(k);
@@ -268,12 +296,13 @@ export function reconcile(
 
   // 1. read everything the kernel holds and reserve the slots and policy ids in use
   const actual = ingress
-    ? { steer: readAll(ingress.steer), policy: readAll(ingress.policy), cidr4: readAll(ingress.cidr4), cidr6: readAll(ingress.cidr6) }
+    ? { steer: readAll(ingress.steer), ranges: ingress.ranges ? readAll(ingress.ranges) : new Map<string, { key: Uint8Array; value: Uint8Array }>(), policy: readAll(ingress.policy), cidr4: readAll(ingress.cidr4), cidr6: readAll(ingress.cidr6) }
     : undefined;
   const actualEgress = egress ? { egress4: readAll(egress.egress4), egress6: readAll(egress.egress6) } : undefined;
   const usedIds = new Set<number>();
   if (actual) {
     for (const { value } of actual.steer.values()) slots.reserve(steerSlot(value));
+    for (const { value } of actual.ranges.values()) slots.reserve(rangeSlot(value));
     for (const { value } of actual.policy.values()) {
       const p = decodePolicyVal(value);
       slots.reserve(p.defaultSlot);
@@ -323,8 +352,13 @@ export function reconcile(
     }
     upsert(ingress.policy, actual.policy, policyEntries, (v) => decodePolicyVal(v).defaultSlot, slots, cp);
     upsert(ingress.steer, actual.steer, want.steer, steerSlot, slots, cs);
+    const cr = empty();
+    // ranges: added and updated here, their stale prefixes removed with the steering below
+    const pruneRanges = ingress.ranges ? reconcileRanges(ingress.ranges, actual.ranges, want.ranges, slots, cr) : () => undefined;
     // 4. removals in reverse order: steering, then the policy entry, then its rules
     prune(ingress.steer, actual.steer, want.steer, steerSlot, slots, cs);
+    pruneRanges();
+    if (ingress.ranges) result.maps["eg_ranges"] = cr;
     prune(ingress.policy, actual.policy, policyEntries, (v) => decodePolicyVal(v).defaultSlot, slots, cp);
     prune(ingress.cidr4, actual.cidr4, rules4, ruleSlot, slots, c4);
     prune(ingress.cidr6, actual.cidr6, rules6, ruleSlot, slots, c6);
@@ -348,6 +382,7 @@ export function reconcile(
       }
     };
     add(ingress!.steer, steerSlot);
+    if (ingress!.ranges) add(ingress!.ranges, rangeSlot);
     add(ingress!.policy, (v) => decodePolicyVal(v).defaultSlot);
     add(ingress!.cidr4, ruleSlot);
     add(ingress!.cidr6, ruleSlot);

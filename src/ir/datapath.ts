@@ -6,6 +6,11 @@ export interface SteeringTarget {
   /** IPv4 or IPv6 address the listener is exposed on (Gateway spec.addresses or a node address). */
   address: string;
   port: number;
+  /**
+   * Last port of a range [port, portEnd] steered to the one Envoy listener (which sees the
+   * original destination port). sk_lookup mode only: tc mode steers exact ports and skips ranges.
+   */
+  portEnd?: number;
   /** Port of Envoy's (transparent) listener socket that accepts these connections. */
   envoyPort: number;
   /**

@@ -7,7 +7,8 @@
 import { endianness } from "node:os";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import type { Family } from "../datapath/ip.ts";
-import { formatIp, parseIp } from "../datapath/ip.ts";
+import { formatIp } from "../datapath/ip.ts";
+import { listenerSlot } from "../datapath/reconcile.ts";
 import type { ListenerRegistration } from "../datapath/datapath.ts";
 import type { SteeringTarget } from "../ir/datapath.ts";
 import type { EnvoyState } from "../envoy/state.ts";
@@ -67,29 +68,35 @@ export interface ListenerCandidate {
   inode: number;
   /** Local address:port, for status and logs. */
   socket: string;
-  /**
-   * Other local addresses the process listens on with this port: distinct Envoy listeners that one
-   * (family, port) slot cannot tell apart, so every steered connection lands on `socket`'s.
-   */
-  shadowed: string[];
+}
+
+/** A slot as pickListener needs it (ListenerTarget without the names). */
+export interface SlotRef {
+  family: Family;
+  address: string;
+  port: number;
+  /** No envoyAddress was given: a loopback socket (tc mode's default) is the last resort. */
+  implicit: boolean;
 }
 
 /**
- * The process's listening socket that sk_lookup should assign for (family, port). An IPv4 slot
- * prefers an IPv4 socket and otherwise takes a [::] one (dual-stack sockets accept IPv4 unless
- * IPV6_V6ONLY, which /proc does not show). Several matches (Envoy's per-worker SO_REUSEPORT
- * sockets) are one reuseport group: the kernel balances across the group after the assign, so the
- * lowest fd stands for all of them.
+ * The process's listening socket that sk_lookup should assign for a slot: the socket bound to the
+ * slot's address, else the wildcard one of its family (an IPv4 slot then takes a dual-stack [::]
+ * socket: they accept IPv4 unless IPV6_V6ONLY, which /proc does not show), else, for a slot with
+ * no explicit Envoy address, the loopback one. So Gateways sharing a port on different addresses
+ * each get their own Envoy socket. Several matches in a tier (Envoy's per-worker SO_REUSEPORT
+ * sockets) are one reuseport group: the kernel balances across it after the assign, so the lowest
+ * fd stands for all of them.
  */
-export function pickListener(l: ProcListing, family: Family, port: number): ListenerCandidate | undefined {
+export function pickListener(l: ProcListing, slot: SlotRef): ListenerCandidate | undefined {
+  const { family, address, port } = slot;
   const owned = l.sockets.filter((s) => s.state === TCP_LISTEN && s.port === port && l.fds.has(s.inode));
-  const tiers = family === 4 ? [owned.filter((s) => s.family === 4), owned.filter((s) => s.family === 6 && s.address === "::")] : [owned.filter((s) => s.family === 6)];
+  const at = (f: Family, a: string): ProcTcpSocket[] => owned.filter((s) => s.family === f && s.address === a);
+  const tiers = [at(family, address), ...(family === 4 ? [at(4, "0.0.0.0"), at(6, "::")] : [at(6, "::")])];
+  if (slot.implicit) tiers.push(family === 4 ? at(4, "127.0.0.1") : at(6, "::1"));
   for (const tier of tiers) {
     const best = tier.map((s) => ({ s, fd: l.fds.get(s.inode)! })).sort((a, b) => a.fd - b.fd)[0];
-    if (best) {
-      const shadowed = [...new Set(tier.map((s) => s.address).filter((a) => a !== best.s.address))];
-      return { fd: best.fd, inode: best.s.inode, socket: best.s.family === 6 ? `[${best.s.address}]:${port}` : `${best.s.address}:${port}`, shadowed };
-    }
+    if (best) return { fd: best.fd, inode: best.s.inode, socket: best.s.family === 6 ? `[${best.s.address}]:${port}` : `${best.s.address}:${port}` };
   }
   return undefined;
 }
@@ -122,35 +129,33 @@ export function readProcListing(pid: number, procRoot = "/proc"): ProcListing {
   return { sockets, fds };
 }
 
-export interface ListenerTarget {
-  family: Family;
-  port: number;
+export interface ListenerTarget extends SlotRef {
   /** The steering entries that need it ("web/public/http 10.0.0.10:80"), for logs. */
   for: string[];
 }
 
 /**
  * The listener slots a steering intent needs, keyed like eg_listeners: (family of Envoy's socket,
- * Envoy port). The family follows datapath/reconcile.ts: envoyAddress's, else the target's.
+ * address, Envoy port), computed by datapath/reconcile.ts's listenerSlot so both sides agree.
  */
 export function listenerTargets(steering: readonly SteeringTarget[]): ListenerTarget[] {
-  const out = new Map<number, ListenerTarget>();
+  const out = new Map<string, ListenerTarget>();
   for (const t of steering) {
-    const family = parseIp(t.envoyAddress || t.address)?.family;
-    if (!family) continue; // reconcile reports bad addresses
-    const k = (family << 16) | t.envoyPort;
-    const what = `${t.gateway}/${t.listener} ${t.address}:${t.port}`;
+    const slot = listenerSlot(t);
+    if (!slot) continue; // reconcile reports bad addresses
+    const k = keyOf(slot);
+    const what = `${t.gateway}/${t.listener} ${t.address}:${t.portEnd !== undefined && t.portEnd !== t.port ? `${t.port}-${t.portEnd}` : t.port}`;
     const cur = out.get(k);
     if (cur) cur.for.push(what);
-    else out.set(k, { family, port: t.envoyPort, for: [what] });
+    else out.set(k, { family: slot.family, address: slot.address, port: slot.port, implicit: slot.implicit, for: [what] });
   }
   return [...out.values()];
 }
 
 /** The part of Datapath this needs (a fake in unit tests). */
 export interface ListenerSink {
-  registerListener(family: Family, envoyPort: number, pid: number, fd: number): void;
-  unregisterListener(family: Family, envoyPort: number): void;
+  registerListener(family: Family, address: string, envoyPort: number, pid: number, fd: number): void;
+  unregisterListener(family: Family, address: string, envoyPort: number): void;
   noteListener(r: ListenerRegistration): void;
 }
 
@@ -164,7 +169,7 @@ export interface RegistrarOptions {
   read?: (pid: number) => ProcListing;
 }
 
-const keyOf = (family: Family, port: number): number => (family << 16) | port;
+const keyOf = (s: { family: Family; address: string; port: number }): string => `${s.family}/${s.address}/${s.port}`;
 
 /**
  * Keeps eg_listeners pointing at the current Envoy's sockets. Every trigger (new pid, new targets,
@@ -173,9 +178,9 @@ const keyOf = (family: Family, port: number): number => (family << 16) | port;
  */
 export class EnvoySocketRegistrar {
   private pid: number | undefined;
-  private targets = new Map<number, ListenerTarget>();
-  /** What is in the SOCKMAP: socket inode and owner, so a replaced socket is noticed. */
-  private registered = new Map<number, { pid: number; inode: number }>();
+  private targets = new Map<string, ListenerTarget>();
+  /** What is in the SOCKMAP: slot, socket inode and owner, so a replaced socket is noticed. */
+  private registered = new Map<string, { slot: ListenerTarget; pid: number; inode: number }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private delay = 0;
   private deadline = 0;
@@ -199,7 +204,7 @@ export class EnvoySocketRegistrar {
   }
 
   setTargets(targets: readonly ListenerTarget[]): void {
-    const next = new Map(targets.map((t) => [keyOf(t.family, t.port), t]));
+    const next = new Map(targets.map((t) => [keyOf(t), t]));
     const same = next.size === this.targets.size && [...next.keys()].every((k) => this.targets.has(k));
     this.targets = next;
     if (!same) this.trigger();
@@ -225,14 +230,13 @@ export class EnvoySocketRegistrar {
     const at = new Date().toISOString();
     for (const [k, r] of this.registered) {
       if (this.targets.has(k)) continue;
-      const family = (k >> 16) as Family;
-      this.sink.unregisterListener(family, k & 0xffff);
+      this.sink.unregisterListener(r.slot.family, r.slot.address, r.slot.port);
       this.registered.delete(k);
-      this.log.info("envoy listener socket unregistered: port no longer steered", { family, port: k & 0xffff, pid: r.pid });
+      this.log.info("envoy listener socket unregistered: slot no longer steered", { family: r.slot.family, address: r.slot.address, port: r.slot.port, pid: r.pid });
     }
     const pid = this.pid;
     if (pid === undefined) {
-      for (const t of this.targets.values()) this.sink.noteListener({ family: t.family, port: t.port, state: "waiting", at, error: "Envoy is not running" });
+      for (const t of this.targets.values()) this.sink.noteListener({ family: t.family, address: t.address, port: t.port, state: "waiting", at, error: "Envoy is not running" });
       return;
     }
     let listing: ProcListing | undefined;
@@ -244,32 +248,30 @@ export class EnvoySocketRegistrar {
     }
     const missing: Array<{ t: ListenerTarget; error: string }> = [];
     for (const [k, t] of this.targets) {
-      const c = listing ? pickListener(listing, t.family, t.port) : undefined;
+      const c = listing ? pickListener(listing, t) : undefined;
       if (!c) {
-        missing.push({ t, error: readError || `Envoy (pid ${pid}) has no listening socket on port ${t.port} (IPv${t.family})` });
+        missing.push({ t, error: readError || `Envoy (pid ${pid}) has no listening socket for ${t.family === 6 ? `[${t.address}]` : t.address}:${t.port} (that address or the wildcard${t.implicit ? ", or loopback" : ""})` });
         continue;
       }
       const had = this.registered.get(k);
       if (had && had.pid === pid && had.inode === c.inode) continue;
       try {
-        this.sink.registerListener(t.family, t.port, pid, c.fd);
+        this.sink.registerListener(t.family, t.address, t.port, pid, c.fd);
       } catch (e) {
         missing.push({ t, error: (e as Error).message });
         continue;
       }
-      this.registered.set(k, { pid, inode: c.inode });
-      this.sink.noteListener({ family: t.family, port: t.port, state: "registered", pid, fd: c.fd, socket: c.socket, at });
-      this.log.info("envoy listener socket registered", { family: t.family, port: t.port, pid, fd: c.fd, socket: c.socket });
-      if (c.shadowed.length > 0)
-        this.log.warn("several Envoy listeners share this port on different addresses; sk_lookup hands all of them to one socket", { family: t.family, port: t.port, socket: c.socket, shadowed: c.shadowed });
+      this.registered.set(k, { slot: t, pid, inode: c.inode });
+      this.sink.noteListener({ family: t.family, address: t.address, port: t.port, state: "registered", pid, fd: c.fd, socket: c.socket, at });
+      this.log.info("envoy listener socket registered", { family: t.family, address: t.address, port: t.port, pid, fd: c.fd, socket: c.socket });
     }
     if (missing.length === 0) return;
     const giveUp = Date.now() >= this.deadline;
     for (const { t, error } of missing) {
-      this.registered.delete(keyOf(t.family, t.port));
-      this.sink.noteListener({ family: t.family, port: t.port, state: giveUp ? "failed" : "waiting", pid, at, error });
+      this.registered.delete(keyOf(t));
+      this.sink.noteListener({ family: t.family, address: t.address, port: t.port, state: giveUp ? "failed" : "waiting", pid, at, error });
       if (giveUp)
-        this.log.warn("envoy listener socket not registered: connections steered to this port are reset", { family: t.family, port: t.port, pid, for: t.for, error });
+        this.log.warn("envoy listener socket not registered: connections steered to this slot are reset", { family: t.family, address: t.address, port: t.port, pid, for: t.for, error });
     }
     if (giveUp) return;
     // not yet bound (Envoy is starting or applying LDS): look again soon; never keeps the process alive

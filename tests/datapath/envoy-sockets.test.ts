@@ -57,33 +57,46 @@ describe("picking the socket for a slot", () => {
     fds: new Map(fds),
   });
 
+  const slot4 = (address: string, port: number, implicit = false) => ({ family: 4 as const, address, port, implicit });
+
   test("only listening sockets the process owns; the lowest fd of a reuseport group", () => {
     // 5003 is an established connection on port 80; 5002 belongs to another process
-    expect(pickListener(listing([[5003, 3], [5001, 9]]), 4, 80)).toEqual({ fd: 9, inode: 5001, socket: "127.0.0.1:80", shadowed: [] });
-    // two addresses on one port are two Envoy listeners one slot cannot tell apart: said so
-    expect(pickListener(listing([[5001, 12], [5002, 7]]), 4, 80)).toMatchObject({ fd: 7, socket: "10.200.0.10:80", shadowed: ["127.0.0.1"] });
-    expect(pickListener(listing([[5003, 3]]), 4, 80)).toBeUndefined();
+    expect(pickListener(listing([[5003, 3], [5001, 9]]), slot4("127.0.0.1", 80))).toEqual({ fd: 9, inode: 5001, socket: "127.0.0.1:80" });
+    expect(pickListener(listing([[5003, 3]]), slot4("127.0.0.1", 80, true))).toBeUndefined();
   });
 
-  test("IPv4 slots fall back to a dual-stack [::] socket; IPv6 slots take only IPv6 sockets", () => {
-    expect(pickListener(listing([[6001, 5]]), 4, 443)).toEqual({ fd: 5, inode: 6001, socket: "[::]:443", shadowed: [] });
-    expect(pickListener(listing([[6001, 5], [5004, 6]]), 4, 443)?.inode).toBe(5004);
-    expect(pickListener(listing([[6003, 5]]), 4, 81)).toBeUndefined(); // [::1] is not dual-stack
-    expect(pickListener(listing([[6002, 8], [5001, 4]]), 6, 80)).toEqual({ fd: 8, inode: 6002, socket: "[fd00:200::10]:80", shadowed: [] });
+  test("Gateways sharing a port on different addresses get their own Envoy socket", () => {
+    const both = listing([[5001, 12], [5002, 7]]);
+    expect(pickListener(both, slot4("10.200.0.10", 80))).toMatchObject({ fd: 7, inode: 5002, socket: "10.200.0.10:80" });
+    expect(pickListener(both, slot4("127.0.0.1", 80))).toMatchObject({ fd: 12, inode: 5001, socket: "127.0.0.1:80" });
+    // an address Envoy does not bind: only a slot without an explicit Envoy address takes loopback
+    expect(pickListener(both, slot4("10.200.0.11", 80, true))).toMatchObject({ inode: 5001 });
+    expect(pickListener(both, slot4("10.200.0.11", 80))).toBeUndefined();
   });
 
-  test("slots from steering: family of Envoy's socket, one per (family, Envoy port)", () => {
+  test("else the wildcard: IPv4 slots take 0.0.0.0, then a dual-stack [::] socket; IPv6 slots only IPv6", () => {
+    expect(pickListener(listing([[6001, 5]]), slot4("10.0.0.10", 443))).toEqual({ fd: 5, inode: 6001, socket: "[::]:443" });
+    expect(pickListener(listing([[6001, 5], [5004, 6]]), slot4("10.0.0.10", 443))?.inode).toBe(5004);
+    expect(pickListener(listing([[6003, 5]]), slot4("127.0.0.1", 81, true))).toBeUndefined(); // [::1] is not dual-stack
+    expect(pickListener(listing([[6002, 8], [5001, 4]]), { family: 6, address: "fd00:200::10", port: 80, implicit: false })).toEqual({ fd: 8, inode: 6002, socket: "[fd00:200::10]:80" });
+  });
+
+  test("slots from steering: (family of Envoy's socket, Envoy's address or else the steered one, Envoy port)", () => {
     const t = listenerTargets([
       { address: "10.0.0.10", port: 80, envoyPort: 80, gateway: "web/a", listener: "http" },
       { address: "10.0.0.11", port: 80, envoyPort: 80, gateway: "web/b", listener: "http" },
       { address: "2001:db8::1", port: 80, envoyPort: 80, gateway: "web/a", listener: "http" },
       { address: "10.0.0.10", port: 443, envoyPort: 8443, envoyAddress: "::", gateway: "web/a", listener: "https" },
+      { address: "10.0.0.11", port: 443, envoyPort: 8443, envoyAddress: "::", gateway: "web/b", listener: "https" },
+      { address: "10.0.0.10", port: 9000, portEnd: 9010, envoyPort: 15001, gateway: "web/a", listener: "range" },
       { address: "bad", port: 1, envoyPort: 1, gateway: "x/y", listener: "z" },
     ]);
     expect(t).toEqual([
-      { family: 4, port: 80, for: ["web/a/http 10.0.0.10:80", "web/b/http 10.0.0.11:80"] },
-      { family: 6, port: 80, for: ["web/a/http 2001:db8::1:80"] },
-      { family: 6, port: 8443, for: ["web/a/https 10.0.0.10:443"] },
+      { family: 4, address: "10.0.0.10", port: 80, implicit: true, for: ["web/a/http 10.0.0.10:80"] },
+      { family: 4, address: "10.0.0.11", port: 80, implicit: true, for: ["web/b/http 10.0.0.11:80"] },
+      { family: 6, address: "2001:db8::1", port: 80, implicit: true, for: ["web/a/http 2001:db8::1:80"] },
+      { family: 6, address: "::", port: 8443, implicit: false, for: ["web/a/https 10.0.0.10:443", "web/b/https 10.0.0.11:443"] },
+      { family: 4, address: "10.0.0.10", port: 15001, implicit: true, for: ["web/a/range 10.0.0.10:9000-9010"] },
     ]);
   });
 });
@@ -93,15 +106,15 @@ describe("registrar", () => {
     calls: string[] = [];
     notes = new Map<string, ListenerRegistration>();
     failNext = false;
-    registerListener(family: Family, port: number, pid: number, fd: number): void {
+    registerListener(family: Family, address: string, port: number, pid: number, fd: number): void {
       if (this.failNext) {
         this.failNext = false;
         throw new Error("pidfd_getfd: ESRCH");
       }
-      this.calls.push(`reg ${family}/${port} pid=${pid} fd=${fd}`);
+      this.calls.push(`reg ${family}/${address}/${port} pid=${pid} fd=${fd}`);
     }
-    unregisterListener(family: Family, port: number): void {
-      this.calls.push(`unreg ${family}/${port}`);
+    unregisterListener(family: Family, address: string, port: number): void {
+      this.calls.push(`unreg ${family}/${address}/${port}`);
     }
     noteListener(r: ListenerRegistration): void {
       this.notes.set(`${r.family}/${r.port}`, r);
@@ -120,7 +133,7 @@ describe("registrar", () => {
       fds: new Map(entries.map(([, inode, fd]) => [inode, fd])),
     });
   };
-  const slot = (port: number) => ({ family: 4 as const, port, for: [`web/gw/l ${port}`] });
+  const slot = (port: number) => ({ family: 4 as const, address: "127.0.0.1", port, implicit: false, for: [`web/gw/l ${port}`] });
 
   test("registers once bound, retries meanwhile, follows a restart, forgets unsteered ports", async () => {
     const sink = new Sink();
@@ -129,11 +142,11 @@ describe("registrar", () => {
     expect(sink.notes.get("4/80")).toMatchObject({ state: "waiting", error: "Envoy is not running" });
     listen(100, [[80, 1, 20]]);
     r.setEnvoy(100);
-    expect(sink.calls).toEqual(["reg 4/80 pid=100 fd=20"]);
+    expect(sink.calls).toEqual(["reg 4/127.0.0.1/80 pid=100 fd=20"]);
     expect(sink.notes.get("4/443")).toMatchObject({ state: "waiting", pid: 100 });
     listen(100, [[80, 1, 20], [443, 2, 21]]); // Envoy binds 443 a little later
     await Bun.sleep(60);
-    expect(sink.calls).toEqual(["reg 4/80 pid=100 fd=20", "reg 4/443 pid=100 fd=21"]);
+    expect(sink.calls).toEqual(["reg 4/127.0.0.1/80 pid=100 fd=20", "reg 4/127.0.0.1/443 pid=100 fd=21"]);
     expect(sink.notes.get("4/443")).toMatchObject({ state: "registered", fd: 21, socket: "127.0.0.1:443" });
     r.trigger(); // an LDS ACK with unchanged sockets registers nothing again
     expect(sink.calls.length).toBe(2);
@@ -143,13 +156,13 @@ describe("registrar", () => {
     sink.failNext = true; // the first pidfd_getfd fails (e.g. Envoy still starting): retried
     r.setEnvoy(200);
     await Bun.sleep(60);
-    expect(sink.calls.sort()).toEqual(["reg 4/443 pid=200 fd=31", "reg 4/80 pid=200 fd=30"]);
+    expect(sink.calls.sort()).toEqual(["reg 4/127.0.0.1/443 pid=200 fd=31", "reg 4/127.0.0.1/80 pid=200 fd=30"]);
 
     sink.calls = [];
     listen(200, [[80, 9, 33], [443, 8, 31]]); // Envoy replaced its port-80 socket (listener update)
     r.trigger();
     r.setTargets([slot(80)]);
-    expect(sink.calls).toEqual(["reg 4/80 pid=200 fd=33", "unreg 4/443"]);
+    expect(sink.calls).toEqual(["reg 4/127.0.0.1/80 pid=200 fd=33", "unreg 4/127.0.0.1/443"]);
     r.stop();
   });
 
@@ -162,7 +175,7 @@ describe("registrar", () => {
     r.setTargets([slot(8080)]);
     r.setEnvoy(300);
     await Bun.sleep(100);
-    expect(sink.notes.get("4/8080")).toMatchObject({ state: "failed", pid: 300, error: "Envoy (pid 300) has no listening socket on port 8080 (IPv4)" });
+    expect(sink.notes.get("4/8080")).toMatchObject({ state: "failed", pid: 300, error: "Envoy (pid 300) has no listening socket for 127.0.0.1:8080 (that address or the wildcard)" });
     expect(lines.length).toBe(1);
     expect(lines[0]).toContain('"port":8080');
     r.stop();

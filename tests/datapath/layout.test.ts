@@ -5,8 +5,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LABEL_LEN, LAYOUT, SLOT } from "../../src/datapath/layout.ts";
-import { BPF_TC_F_REPLACE, BPF_TC_INGRESS, TC_HOOK, TC_OPTS } from "../../src/datapath/libbpf/structs.ts";
+import { LABEL_LEN, LAYOUT, RANGE_PREFIX_BASE, SLOT } from "../../src/datapath/layout.ts";
+import { BPF_TC_F_REPLACE, BPF_TC_INGRESS, MAP_INFO, TC_HOOK, TC_OPTS } from "../../src/datapath/libbpf/structs.ts";
 
 const root = join(import.meta.dir, "../..");
 const clang = Bun.which("clang");
@@ -24,12 +24,17 @@ describe.skipIf(!clang)("struct layouts (clang vs TypeScript)", () => {
       for (const [name, fields] of Object.entries(LAYOUT)) expect({ name, ...got[name] }).toEqual({ name, ...fields });
       const { size: hs, ...hook } = TC_HOOK;
       expect(got["bpf_tc_hook"]).toEqual({ size: hs, ...hook });
+      // MAP_INFO.size is how much the loader asks the kernel for, not the whole struct
+      const { size: _mis, ...mapInfo } = MAP_INFO;
+      const { size: _gms, ...gotMapInfo } = got["bpf_map_info"] ?? {};
+      expect(gotMapInfo).toEqual(mapInfo);
       const { size: os, ...opts } = TC_OPTS;
       expect(got["bpf_tc_opts"]).toEqual({ size: os, ...opts });
       expect(got["consts"]).toEqual({
         EG_SLOT_FIRST_DYNAMIC: SLOT.firstDynamic,
         EG_MAX_SLOTS: SLOT.max,
         EG_LABEL_LEN: LABEL_LEN,
+        EG_RANGE_PREFIX_BASE: RANGE_PREFIX_BASE,
         BPF_TC_INGRESS,
         BPF_TC_F_REPLACE,
       });

@@ -12,14 +12,16 @@ const why = cannotRun();
 if (why) console.warn(`\n*** SKIPPED tests/datapath/sklookup.test.ts: ${why} ***\n`);
 const bpffs = `/sys/fs/bpf/edgegate-sktest-${process.pid}`;
 
-/** fd number of the socket process `pid` listens with on 127.0.0.1:port (from /proc). */
-function listenerFd(pid: number, port: number): number {
+/** fd number of the socket process `pid` listens with on IPv4 address:port (from /proc). */
+function listenerFd(pid: number, port: number, address = "127.0.0.1"): number {
   const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  // /proc prints the address as one little-endian word: 127.0.0.1 is 0100007F
+  const hexAddr = address.split(".").reverse().map((b) => Number(b).toString(16).toUpperCase().padStart(2, "0")).join("");
   const line = readFileSync(`/proc/${pid}/net/tcp`, "utf8")
     .split("\n")
-    .find((l) => l.includes(`0100007F:${hexPort}`) && l.split(/\s+/)[4] === "0A");
+    .find((l) => l.includes(`${hexAddr}:${hexPort}`) && l.split(/\s+/)[4] === "0A");
   const inode = line?.trim().split(/\s+/)[9];
-  if (!inode) throw new Error(`no listener on 127.0.0.1:${port} in /proc/${pid}/net/tcp`);
+  if (!inode) throw new Error(`no listener on ${address}:${port} in /proc/${pid}/net/tcp`);
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {
       if (readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]`) return Number(fd);
@@ -45,7 +47,7 @@ describe.skipIf(why !== undefined)("sk_lookup mode", () => {
 
   beforeAll(async () => {
     pair = createPair("sk");
-    listener = new Lines(pair.exec(pair.gw, [BUN, join(BIN, "listener.ts"), "127.0.0.1:15001"]));
+    listener = new Lines(pair.exec(pair.gw, [BUN, join(BIN, "listener.ts"), "127.0.0.1:15001", "10.200.0.10:15002", "10.200.0.1:15002"]));
     expect(await listener.next()).toBe("ready");
     agent = new Lines(pair.exec(pair.gw, [BUN, join(BIN, "agent.ts"), JSON.stringify({ mode: "sklookup", bpffs })]));
     const open = JSON.parse(await agent.next()) as { status: DatapathStatus };
@@ -53,12 +55,22 @@ describe.skipIf(why !== undefined)("sk_lookup mode", () => {
     await ask({
       op: "apply",
       intent: {
-        steering: [{ address: "10.200.0.10", port: 80, envoyPort: 15001, gateway: "web/public", listener: "http" }],
+        steering: [
+          { address: "10.200.0.10", port: 80, envoyPort: 15001, gateway: "web/public", listener: "http" },
+          // an address pool: two Gateways share port 8080, and Envoy has one socket per address
+          { address: "10.200.0.10", port: 8080, envoyPort: 15002, envoyAddress: "10.200.0.10", gateway: "web/pool-a", listener: "http" },
+          { address: "10.200.0.1", port: 8080, envoyPort: 15002, envoyAddress: "10.200.0.1", gateway: "web/pool-b", listener: "http" },
+          // a port range onto one listener (which sees the original destination port)
+          { address: "10.200.0.10", port: 9000, portEnd: 9010, envoyPort: 15001, gateway: "web/public", listener: "range" },
+        ],
         policies: [{ port: 80, rules: [{ cidr: "10.200.0.3/32", action: "deny" }], defaultAction: "allow", policy: "web/no-3" }],
         egress: [],
       },
     });
-    await ask({ op: "listener", family: 4, port: 15001, pid: listener.child.pid, fd: listenerFd(listener.child.pid!, 15001) });
+    // the slot of a target without envoyAddress is its own address; here loopback's socket fills it
+    const pid = listener.child.pid!;
+    await ask({ op: "listener", family: 4, address: "10.200.0.10", port: 15001, pid, fd: listenerFd(pid, 15001) });
+    for (const a of ["10.200.0.10", "10.200.0.1"]) await ask({ op: "listener", family: 4, address: a, port: 15002, pid, fd: listenerFd(pid, 15002, a) });
   });
 
   afterAll(() => {
@@ -83,6 +95,31 @@ describe.skipIf(why !== undefined)("sk_lookup mode", () => {
     expect(s?.attachments.map((a) => a.kind)).toEqual(["sk_lookup"]);
     expect(s?.counters.find((c) => c.label.startsWith("steer web/public/http"))?.conns).toBe(2);
     expect(s?.counters.find((c) => c.label === "web/no-3 *:80 deny 10.200.0.3/32")?.conns).toBe(1);
+  });
+
+  test("listener slots are keyed by address: Gateways sharing a port reach their own Envoy socket", () => {
+    const [a, b] = connect(pair.client, [
+      { host: "10.200.0.10", port: 8080, src: "10.200.0.2" },
+      { host: "10.200.0.1", port: 8080, src: "10.200.0.2" },
+    ]);
+    expect(a).toMatchObject({ ok: true, server: { listener: "10.200.0.10:15002", local: "10.200.0.10", localPort: 8080 } });
+    expect(b).toMatchObject({ ok: true, server: { listener: "10.200.0.1:15002", local: "10.200.0.1", localPort: 8080 } });
+  });
+
+  test("a port range: ports inside land on the listener with their own port, ports outside are untouched", async () => {
+    const [first, mid, last, below, above] = connect(pair.client, [
+      { host: "10.200.0.10", port: 9000, src: "10.200.0.2" },
+      { host: "10.200.0.10", port: 9005, src: "10.200.0.2" },
+      { host: "10.200.0.10", port: 9010, src: "10.200.0.2" },
+      { host: "10.200.0.10", port: 8999, src: "10.200.0.2", timeoutMs: 400 },
+      { host: "10.200.0.10", port: 9011, src: "10.200.0.2", timeoutMs: 400 },
+    ]);
+    for (const [r, port] of [[first, 9000], [mid, 9005], [last, 9010]] as const)
+      expect(r).toMatchObject({ ok: true, server: { listener: "127.0.0.1:15001", remote: "10.200.0.2", local: "10.200.0.10", localPort: port } });
+    expect(below).toMatchObject({ ok: false, error: "ECONNREFUSED" });
+    expect(above).toMatchObject({ ok: false, error: "ECONNREFUSED" });
+    const s = (await ask({ op: "status" })).status;
+    expect(s?.counters.find((c) => c.label === "steer web/public/range 10.200.0.10:9000-9010 -> 127.0.0.1:15001")?.conns).toBe(3);
   });
 });
 

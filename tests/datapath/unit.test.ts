@@ -2,7 +2,7 @@
 // adoption of existing entries, ordering), the GatewayNetworkPolicy validator and compiler.
 import { describe, expect, test } from "bun:test";
 import { formatIp, parseCidr, parseIp } from "../../src/datapath/ip.ts";
-import { decodeCidrKey, decodeLabel, decodePolicyVal, decodeRuleVal, decodeSteerVal, hex, u32Key } from "../../src/datapath/layout.ts";
+import { decodeCidrKey, decodeLabel, decodePolicyVal, decodeRangeVal, decodeRuleVal, decodeSteerVal, hex, portPrefixes, u32Key } from "../../src/datapath/layout.ts";
 import { reconcile, type MapIo } from "../../src/datapath/reconcile.ts";
 import { validateGatewayNetworkPolicy } from "../../src/datapath/policy/validate.ts";
 import { compilePolicies } from "../../src/datapath/policy/compile.ts";
@@ -42,7 +42,7 @@ function maps() {
   return {
     log,
     shared: { counters: mk("counters"), labels: mk("labels") },
-    ingress: { steer: mk("steer"), policy: mk("policy"), cidr4: mk("cidr4"), cidr6: mk("cidr6") },
+    ingress: { steer: mk("steer"), ranges: mk("ranges"), policy: mk("policy"), cidr4: mk("cidr4"), cidr6: mk("cidr6") },
     egress: { egress4: mk("egress4"), egress6: mk("egress6") },
   };
 }
@@ -151,6 +151,51 @@ describe("reconcile", () => {
     const ruleIds = new Set([...m.ingress.cidr4.m.values()].map((e) => decodeCidrKey(e.k).policyId));
     expect(ruleIds).toEqual(new Set(ids));
     expect(m.shared.counters.lookup(u32Key(16))).toBeDefined();
+  });
+});
+
+describe("sk_lookup listener slots and port ranges", () => {
+  test("a steering value names its listener slot: the steered address, or Envoy's explicit one", () => {
+    const m = maps();
+    reconcile(m.shared, m.ingress, m.egress, {
+      steering: [target("10.0.0.10", 80), target("10.0.0.11", 80), { ...target("10.0.0.12", 443), envoyAddress: "::" }],
+      policies: [],
+      egress: [],
+    });
+    const vals = [...m.ingress.steer.m.values()].map((e) => decodeSteerVal(e.v));
+    expect(vals.map((v) => `${v.family} ${formatIp(v.family as 4 | 6, v.envoyAddr)} ${formatIp(v.family as 4 | 6, v.listenerAddr)}`).sort()).toEqual([
+      "4 127.0.0.1 10.0.0.10",
+      "4 127.0.0.1 10.0.0.11",
+      "6 :: ::",
+    ]);
+  });
+
+  test("port prefixes cover a range exactly", () => {
+    const covered = (lo: number, hi: number): number[] => portPrefixes(lo, hi).flatMap((p) => Array.from({ length: 2 ** (16 - p.bits) }, (_, i) => p.port + i));
+    expect(portPrefixes(9000, 9010)).toEqual([{ port: 9000, bits: 13 }, { port: 9008, bits: 15 }, { port: 9010, bits: 16 }]);
+    expect(covered(9000, 9010)).toEqual(Array.from({ length: 11 }, (_, i) => 9000 + i));
+    expect(portPrefixes(1, 65535).length).toBe(16);
+    expect(covered(30000, 32767).length).toBe(2768);
+  });
+
+  test("a range is one slot over its prefixes; resizing keeps the slot, removal frees it; overlaps are refused", () => {
+    const m = maps();
+    const range = (end: number) => ({ ...target("10.0.0.10", 9000), portEnd: end, listener: "range" });
+    const r = reconcile(m.shared, m.ingress, m.egress, { steering: [range(9010), { ...range(9005), gateway: "ns/other" }], policies: [], egress: [] });
+    expect(r.problems).toEqual([expect.stringContaining("port range 10.0.0.10:9000-9005 overlaps steer ns/gw/range 10.0.0.10:9000-9010")]);
+    const vals = [...m.ingress.ranges.m.values()].map((e) => decodeRangeVal(e.v));
+    expect(vals.length).toBe(3);
+    expect(new Set(vals.map((v) => v.slot)).size).toBe(1);
+    expect(vals[0]).toMatchObject({ firstPort: 9000, lastPort: 9010, envoyPort: 15001 });
+    expect(m.ingress.steer.m.size).toBe(0);
+    const slot = vals[0]!.slot;
+    reconcile(m.shared, m.ingress, m.egress, { steering: [range(9007)], policies: [], egress: [] });
+    const after = [...m.ingress.ranges.m.values()].map((e) => decodeRangeVal(e.v));
+    expect(after.map((v) => [v.slot, v.lastPort])).toEqual([[slot, 9007]]); // 9000-9007 is one /13 prefix
+    expect(decodeLabel(m.shared.labels.lookup(u32Key(slot))!)).toBe("steer ns/gw/range 10.0.0.10:9000-9007 -> 127.0.0.1:15001");
+    reconcile(m.shared, m.ingress, m.egress, { steering: [], policies: [], egress: [] });
+    expect(m.ingress.ranges.m.size).toBe(0);
+    expect(m.shared.labels.m.size).toBe(0);
   });
 });
 

@@ -3,7 +3,7 @@
 import type { Pointer } from "bun:ffi";
 import { BpfError } from "./errors.ts";
 import { check, closeFd, cstr, ifNameToIndex, lib, nonNull, openFd, ptrOrNull, quietly, readCString } from "./ffi.ts";
-import { LINK_INFO, tcHook, tcOpts, tcOptsProgId, BPF_TC_F_REPLACE } from "./structs.ts";
+import { LINK_INFO, MAP_INFO, tcHook, tcOpts, tcOptsProgId, BPF_TC_F_REPLACE } from "./structs.ts";
 
 export class BpfObject {
   private constructor(
@@ -46,6 +46,13 @@ export class BpfObject {
   /** Before load: the map is reused from `path` when pinned there (same definition), else pinned there. */
   setPinPath(map: string, path: string): void {
     check(lib().bpf.bpf_map__set_pin_path(this.map(map), cstr(path)), `bpf_map__set_pin_path(${map}, ${path})`);
+  }
+
+  /** The map as this object declares it (before load). */
+  mapShape(name: string): MapShape {
+    const { bpf } = lib();
+    const m = this.map(name);
+    return { type: bpf.bpf_map__type(m), keySize: bpf.bpf_map__key_size(m), valueSize: bpf.bpf_map__value_size(m), maxEntries: bpf.bpf_map__max_entries(m), flags: bpf.bpf_map__map_flags(m) };
   }
 
   setAutoload(prog: string, on: boolean): void {
@@ -154,6 +161,24 @@ export function linkUpdate(linkFd: number, progFd: number, what: string): void {
 
 export function linkDetach(linkFd: number, what: string): void {
   check(lib().bpf.bpf_link_detach(linkFd), `bpf_link_detach(${what})`);
+}
+
+/** What libbpf compares before it reuses a pinned map: type, key and value sizes, capacity, flags. */
+export interface MapShape {
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+}
+
+export function mapInfo(fd: number, what: string): MapShape {
+  const info = new Uint8Array(MAP_INFO.size);
+  const len = new Uint32Array([MAP_INFO.size]);
+  check(lib().bpf.bpf_obj_get_info_by_fd(fd, info, len), `bpf_obj_get_info_by_fd(${what})`);
+  const v = new DataView(info.buffer);
+  const u = (o: number): number => v.getUint32(o, true);
+  return { type: u(MAP_INFO.type), keySize: u(MAP_INFO.key_size), valueSize: u(MAP_INFO.value_size), maxEntries: u(MAP_INFO.max_entries), flags: u(MAP_INFO.map_flags) };
 }
 
 export interface LinkInfo {

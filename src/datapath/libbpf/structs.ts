@@ -3,6 +3,8 @@
 export const TC_HOOK = { size: 24, sz: 0, ifindex: 8, attach_point: 12, parent: 16 } as const;
 export const TC_OPTS = { size: 32, sz: 0, prog_fd: 8, flags: 12, prog_id: 16, handle: 20, priority: 24 } as const;
 /** struct bpf_link_info: the fields read for status (type, id, prog_id, then the union). */
+/** struct bpf_map_info: the fields that make up a map's shape (the kernel fills up to the size given). */
+export const MAP_INFO = { size: 40, type: 0, key_size: 8, value_size: 12, max_entries: 16, map_flags: 20 } as const;
 export const LINK_INFO = { size: 64, type: 0, id: 4, prog_id: 8, union: 16 } as const;
 
 export const BPF_TC_INGRESS = 1;
