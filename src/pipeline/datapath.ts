@@ -24,8 +24,37 @@ function viaNodePorts(targets: readonly SteeringTarget[], exposure: ApplianceCon
   });
 }
 
+/** Annotation on a Gateway: steer a port range to one of its listeners (sk_lookup mode). */
+export const PortRangeAnnotation = "edgegate.io/port-ranges";
+
+// `edgegate.io/port-ranges: "tls=10000-10099, game=20000-20010"`: the listener named before "="
+// also takes new connections to every port of the range on the same addresses; Envoy sees the
+// original destination port. The Gateway API has no port ranges, so this is edgegate's knob.
+function portRanges(targets: readonly SteeringTarget[], objects: readonly StoredObject[], problems: string[]): SteeringTarget[] {
+  const out: SteeringTarget[] = [];
+  for (const o of objects) {
+    const spec = o.object.metadata.annotations?.[PortRangeAnnotation];
+    if (o.object.kind !== "Gateway" || spec === undefined) continue;
+    const gw = `${o.object.metadata.namespace ?? "default"}/${o.object.metadata.name}`;
+    for (const part of spec.split(",").map((x) => x.trim()).filter((x) => x !== "")) {
+      const m = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)=(\d{1,5})-(\d{1,5})$/.exec(part);
+      const [start, end] = m ? [Number(m[3]), Number(m[4])] : [0, 0];
+      if (!m || start < 1 || end > 65535 || start > end) {
+        problems.push(`Gateway ${gw}: annotation ${PortRangeAnnotation}: ${JSON.stringify(part)} is not LISTENER=FIRST-LAST with ports 1-65535`);
+        continue;
+      }
+      const hits = targets.filter((t) => t.gateway === gw && t.listener === m[1]);
+      if (hits.length === 0) problems.push(`Gateway ${gw}: annotation ${PortRangeAnnotation}: listener ${m[1]} is not exposed`);
+      for (const t of hits) out.push({ ...t, port: start, portEnd: end });
+    }
+  }
+  return out;
+}
+
 export function datapathIntent(ir: Ir, objects: readonly StoredObject[], exposure?: ApplianceConfig["exposure"]): { intent: DatapathIntent; unresolved: string[] } {
-  const steering = viaNodePorts(perListener(ir.datapath.steering), exposure);
+  const problems: string[] = [];
+  const listeners = viaNodePorts(perListener(ir.datapath.steering), exposure);
+  const steering = [...listeners, ...portRanges(listeners, objects, problems)];
   const policies = objects.filter((o) => o.object.kind === POLICY_KIND).map((o) => o.object as unknown as GatewayNetworkPolicy);
   const compiled = compilePolicies(policies, steering);
   const backends: EgressAllow[] = [];
@@ -34,6 +63,6 @@ export function datapathIntent(ir: Ir, objects: readonly StoredObject[], exposur
   }
   return {
     intent: { steering, policies: compiled.policies, egress: [...backends, ...compiled.egress] },
-    unresolved: compiled.unresolved.map((u) => `${u.policy}: targetRef ${u.ref.kind} ${u.ref.name}${u.ref.sectionName ? `/${u.ref.sectionName}` : ""} matches no exposed listener`),
+    unresolved: [...problems, ...compiled.unresolved.map((u) => `${u.policy}: targetRef ${u.ref.kind} ${u.ref.name}${u.ref.sectionName ? `/${u.ref.sectionName}` : ""} matches no exposed listener`)],
   };
 }

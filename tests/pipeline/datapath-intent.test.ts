@@ -42,3 +42,16 @@ test("nodePort exposure without the datapath: Envoy listens on the node ports", 
     ["default/web/8080", 8080],
   ]);
 });
+
+test("edgegate.io/port-ranges steers a port range to a listener; bad values are reported", () => {
+  const annotated = yaml.replace("metadata: {name: web, namespace: default}", 'metadata: {name: web, namespace: default, annotations: {edgegate.io/port-ranges: "alt=9000-9010, nope=1-2, alt=5-3"}}');
+  const objects = parseFile("g.yaml", annotated).objects;
+  const config = defaultConfig("n");
+  config.node.addresses = ["192.0.2.10"];
+  const r = datapathIntent(compile({ objects, config }).ir, objects, config.exposure);
+  expect(r.intent.steering.filter((t) => t.portEnd !== undefined).map((t) => [t.address, t.port, t.portEnd, t.envoyPort])).toEqual([["192.0.2.10", 9000, 9010, 8080]]);
+  expect(r.unresolved).toEqual([
+    "Gateway default/web: annotation edgegate.io/port-ranges: listener nope is not exposed",
+    'Gateway default/web: annotation edgegate.io/port-ranges: "alt=5-3" is not LISTENER=FIRST-LAST with ports 1-65535',
+  ]);
+});
