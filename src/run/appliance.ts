@@ -83,12 +83,16 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     if (!datapath?.enabled || !applied) return;
     datapath.apply(applied.intent).catch((e: unknown) => log.error("datapath update failed; previous maps stay in force", { error: (e as Error).message }));
   };
+  const configuredAddresses = [...config.node.addresses];
   const recompute = (): void => {
     const started = performance.now();
     // Kubernetes mode: the Node object's labels decide selection, live (the source calls us when
     // they change); the status board and /healthz read config.node.labels.
     const liveLabels = (source as Source).nodeLabels?.();
     if (liveLabels) config.node.labels = liveLabels;
+    // Likewise its addresses (status in host-network mode, datapath steering), unless configured.
+    const liveAddresses = (source as Source).nodeAddresses?.();
+    if (configuredAddresses.length === 0 && liveAddresses) config.node.addresses = liveAddresses;
     const objects = source.objects();
     let result;
     try {

@@ -13,5 +13,7 @@ export interface Source {
   state(): SourceStatus;
   /** Node labels when the source knows them better than the config (Kubernetes: the Node object). */
   nodeLabels?(): Record<string, string> | undefined;
+  /** This node's addresses when the source knows them (Kubernetes: the Node object's). */
+  nodeAddresses?(): string[] | undefined;
   stop(): Promise<void>;
 }

@@ -183,6 +183,10 @@ export class KubeSource implements Source {
     return this.ownNode?.addresses;
   }
 
+  nodeAddresses(): string[] | undefined {
+    return this.ownAddresses();
+  }
+
   /** Addresses of every node the selector matches, sorted: what Gateways report in host-network mode. */
   selectedAddresses(): string[] {
     return [...new Set([...this.selected.values()].flat())].sort();
