@@ -12,24 +12,14 @@ import { cleanupPins } from "../../src/datapath/pins.ts";
 import type { DatapathStatus } from "../../src/datapath/datapath.ts";
 import type { EnvoyState } from "../../src/envoy/state.ts";
 import { BIN, BUN, Lines, cannotRun, createPair, type Pair } from "./netns.ts";
+import { edgegateClass, gateway } from "../helpers/manifests.ts";
 
 const why = cannotRun();
 if (why) console.warn(`\n*** SKIPPED tests/datapath/sklookup-appliance.test.ts: ${why} ***\n`);
 const bpffs = `/sys/fs/bpf/edgegate-skapp-${process.pid}`;
 
-const INPUTS = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: edgegate}
-spec: {controllerName: edgegate.io/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: public, namespace: web}
-spec:
-  gatewayClassName: edgegate
-  addresses: [{type: IPAddress, value: 10.200.0.10}]
-  listeners: [{name: http, protocol: HTTP, port: 80}]
-`;
+const INPUTS = `${edgegateClass}---
+${gateway({ name: "public", namespace: "web", extra: "  addresses: [{type: IPAddress, value: 10.200.0.10}]\n", listeners: "[{name: http, protocol: HTTP, port: 80}]" })}`;
 
 interface Status {
   envoy: EnvoyState;

@@ -4,19 +4,10 @@ import { parseFile } from "../../src/sources/files/parse.ts";
 import { compile } from "../../src/pipeline/compile.ts";
 import { datapathIntent } from "../../src/pipeline/datapath.ts";
 import { defaultConfig } from "../../src/config/types.ts";
+import { edgegateClass, gateway } from "../helpers/manifests.ts";
 
-const yaml = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: edgegate}
-spec: {controllerName: edgegate.io/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: web, namespace: default}
-spec:
-  gatewayClassName: edgegate
-  listeners: [{name: http, protocol: HTTP, port: 80}, {name: alt, protocol: HTTP, port: 8080}]
-`;
+const listeners = "[{name: http, protocol: HTTP, port: 80}, {name: alt, protocol: HTTP, port: 8080}]";
+const yaml = `${edgegateClass}---\n${gateway({ name: "web", namespace: "default", listeners })}`;
 
 test("host network: the node's addresses on the listener ports; nodePort: node ports steered to the listener ports", () => {
   const objects = parseFile("g.yaml", yaml).objects;
@@ -44,7 +35,7 @@ test("nodePort exposure without the datapath: Envoy listens on the node ports", 
 });
 
 test("edgegate.io/port-ranges steers a port range to a listener; bad values are reported", () => {
-  const annotated = yaml.replace("metadata: {name: web, namespace: default}", 'metadata: {name: web, namespace: default, annotations: {edgegate.io/port-ranges: "alt=9000-9010, nope=1-2, alt=5-3"}}');
+  const annotated = `${edgegateClass}---\n${gateway({ name: "web", namespace: "default", listeners, annotations: '{edgegate.io/port-ranges: "alt=9000-9010, nope=1-2, alt=5-3"}' })}`;
   const objects = parseFile("g.yaml", annotated).objects;
   const config = defaultConfig("n");
   config.node.addresses = ["192.0.2.10"];

@@ -3,20 +3,11 @@ import { expect, test } from "bun:test";
 import { parseFile } from "../../src/sources/files/parse.ts";
 import { compile } from "../../src/pipeline/compile.ts";
 import { defaultConfig } from "../../src/config/types.ts";
+import { edgegateClass, gateway } from "../helpers/manifests.ts";
 
 test("a policy targeting a served Gateway is Accepted; a missing target is TargetNotFound", () => {
-  const yaml = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: edgegate}
-spec: {controllerName: edgegate.io/gateway-controller}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: web, namespace: default}
-spec:
-  gatewayClassName: edgegate
-  listeners: [{name: http, protocol: HTTP, port: 80}]
----
+  const yaml = `${edgegateClass}---
+${gateway({ name: "web", namespace: "default", listeners: "[{name: http, protocol: HTTP, port: 80}]" })}---
 apiVersion: edgegate.io/v1alpha1
 kind: GatewayNetworkPolicy
 metadata: {name: office, namespace: default, generation: 3}
