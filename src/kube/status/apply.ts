@@ -92,23 +92,11 @@ export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: str
       return { ...head, status: { conditions: stamp(s.status.conditions, ls.conditions, now), listeners: listeners(s.status.listeners, ls.listeners, now) } };
     case "HTTPRoute":
     case "GRPCRoute":
-    case "TLSRoute": {
-      const ours = s.status.parents.map((p) => ({
-        parentRef: p.parentRef as Obj,
-        controllerName: p.controllerName,
-        conditions: stamp(p.conditions, findShared(ls.parents, p.parentRef as Obj, "parentRef", controllerName), now),
-      }));
-      return { ...head, status: { parents: shared(ls.parents, ours, controllerName, "parentRef") } };
-    }
+    case "TLSRoute":
+      return { ...head, status: { parents: ownEntries(s.status.parents.map((p) => ({ ref: p.parentRef as Obj, ...p })), ls.parents, "parentRef", controllerName, now) } };
     case "BackendTLSPolicy":
-    case "GatewayNetworkPolicy": {
-      const ours = s.status.ancestors.map((a) => ({
-        ancestorRef: a.ancestorRef as Obj,
-        controllerName: a.controllerName,
-        conditions: stamp(a.conditions, findShared(ls.ancestors, a.ancestorRef as Obj, "ancestorRef", controllerName), now),
-      }));
-      return { ...head, status: { ancestors: shared(ls.ancestors, ours, controllerName, "ancestorRef") } };
-    }
+    case "GatewayNetworkPolicy":
+      return { ...head, status: { ancestors: ownEntries(s.status.ancestors.map((a) => ({ ref: a.ancestorRef as Obj, ...a })), ls.ancestors, "ancestorRef", controllerName, now) } };
     case "Ingress": {
       const ips = s.status.loadBalancer.ingress.filter((i) => i.ip !== undefined).map((i) => i.ip!);
       const hostnames = s.status.loadBalancer.ingress.filter((i) => i.hostname !== undefined);
@@ -118,6 +106,19 @@ export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: str
     default:
       return undefined;
   }
+}
+
+// Route parents and policy ancestors: our entries, with transition times kept from the live
+// ones, merged with the entries other controllers own.
+function ownEntries(
+  ours: ReadonlyArray<{ ref: Obj; controllerName: string; conditions: Condition[] }>,
+  live: unknown,
+  field: "parentRef" | "ancestorRef",
+  controllerName: string,
+  now: string,
+): Obj[] {
+  const entries = ours.map((e) => ({ [field]: e.ref, controllerName: e.controllerName, conditions: stamp(e.conditions, findShared(live, e.ref, field, controllerName), now) }));
+  return shared(live, entries, controllerName, field);
 }
 
 function listeners(ours: readonly ListenerStatus[], live: unknown, now: string): Obj[] {
