@@ -4,14 +4,15 @@ import { stringify } from "yaml";
 import { commandConfigOrReport, prepare, printProblems } from "./inputs.ts";
 import { parse, UsageError } from "./args.ts";
 import { xdsToJson } from "../xds/json.ts";
-import { writeIrJsonText } from "../xds/render/pretty.ts";
+import { redactPrivateKey, writeIrJsonText } from "../xds/render/pretty.ts";
 import { emitXds } from "../xds/emit/index.ts";
 import { emitOptions } from "../pipeline/compile.ts";
 
-const help = `usage: edgegate render [--config FILE] [--controller-name NAME] [--format json|yaml] [--status] PATH...
+const help = `usage: edgegate render [--config FILE] [--controller-name NAME] [--format json|yaml] [--status] [--show-secrets] PATH...
 
 Prints {"listeners":[],"routes":[],"clusters":[],"endpoints":[],"secrets":[]} as Envoy would receive
-them over xDS, and with --status the computed status of every object. Exits 1 on invalid input.
+them over xDS, and with --status the computed status of every object. Private keys print as
+"[redacted]" (as in Envoy's config_dump) unless --show-secrets. Exits 1 on invalid input.
 `;
 
 export async function renderCommand(args: string[]): Promise<number> {
@@ -20,6 +21,7 @@ export async function renderCommand(args: string[]): Promise<number> {
     "controller-name": { type: "string" },
     format: { type: "string", default: "json" },
     status: { type: "boolean" },
+    "show-secrets": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -49,9 +51,13 @@ export async function renderCommand(args: string[]): Promise<number> {
     // Written in ~1 MB pieces as it is produced: the whole text (37 MB at 10,000 routes) never
     // has to exist at once.
     const out = Bun.stdout.writer({ highWaterMark: 1 << 20 });
-    writeIrJsonText((s) => void out.write(s), prep.result.ir, emit, extra);
+    writeIrJsonText((s) => void out.write(s), prep.result.ir, emit, extra, !values["show-secrets"]);
     await out.end();
-  } else process.stdout.write(stringify({ ...xdsToJson(emitXds(prep.result.ir, emit)), ...extra }, { lineWidth: 0 }));
+  } else {
+    const json = xdsToJson(emitXds(prep.result.ir, emit));
+    if (!values["show-secrets"]) json.secrets = json.secrets.map(redactPrivateKey);
+    process.stdout.write(stringify({ ...json, ...extra }, { lineWidth: 0 }));
+  }
   progress("done");
   return 0;
 }

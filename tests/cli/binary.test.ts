@@ -1,6 +1,6 @@
 // The compiled binary, run as a user runs it: dist/edgegate (built by scripts/setup.sh).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, cpSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { collectLogLines } from "../helpers/log-lines.ts";
@@ -62,6 +62,29 @@ describe("dist/edgegate", () => {
     const yaml = run(["render", "--format", "yaml", "config/examples"]);
     expect(yaml.code).toBe(0);
     expect(yaml.stdout).toStartWith("listeners:\n");
+  });
+
+  test("render never prints a private key unless --show-secrets", () => {
+    const dir = mkdtempSync(join(tmpdir(), "edgegate-bin-tls-"));
+    try {
+      const gen = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem"), "-days", "1", "-subj", "/CN=a.example.com"], { stderr: "pipe" });
+      expect(gen.exitCode).toBe(0);
+      const indent = (f: string): string => readFileSync(join(dir, f), "utf8").trimEnd().replace(/^/gm, "    ");
+      writeFileSync(
+        join(dir, "in.yaml"),
+        `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: edgegate}\nspec: {controllerName: edgegate.io/gateway-controller}\n---\napiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata: {name: cert}\nstringData:\n  tls.crt: |\n${indent("c.pem")}\n  tls.key: |\n${indent("k.pem")}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: web}\nspec:\n  gatewayClassName: edgegate\n  listeners: [{name: https, protocol: HTTPS, port: 443, tls: {certificateRefs: [{name: cert}]}}]\n`,
+      );
+      for (const format of ["json", "yaml"]) {
+        const r = run(["render", "--format", format, join(dir, "in.yaml")]);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain("BEGIN CERTIFICATE");
+        expect(r.stdout).not.toContain("PRIVATE KEY");
+        expect(r.stdout).toContain("[redacted]");
+      }
+      expect(run(["render", "--show-secrets", join(dir, "in.yaml")]).stdout).toContain("PRIVATE KEY");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("every conformance manifest either renders or fails validation with a clear message; none crashes", async () => {

@@ -40,11 +40,13 @@ export function writeJsonText(
   xds: XdsResources,
   extra: Record<string, unknown> = {},
   virtualHosts: (i: number) => { count: number; each: () => Iterable<VirtualHost> } = (i) => ({ count: xds.routes[i]!.virtualHosts.length, each: () => xds.routes[i]!.virtualHosts }),
+  redact = false,
 ): void {
   // Route configs lose their virtual hosts for the skeleton; a token marks where they go.
   const vhostLists = xds.routes.map((_, i) => virtualHosts(i));
   const skeletonRoutes = xds.routes.map((rc) => create(RouteConfigurationSchema, { ...rc, virtualHosts: [] }));
   const doc: Record<string, unknown> = { ...xdsToJson({ ...xds, routes: skeletonRoutes }), ...extra };
+  if (redact) doc.secrets = (doc.secrets as JsonValue[]).map(redactPrivateKey);
   const routesJson = doc.routes as Array<Record<string, JsonValue>>;
   routesJson.forEach((rc, i) => {
     // Canonical JSON orders fields by number: name (1), then virtualHosts (2), then the rest.
@@ -78,7 +80,8 @@ export function renderIrJsonText(ir: Ir, emit: EmitOptions, extra: Record<string
   return parts.join("");
 }
 
-export function writeIrJsonText(write: (chunk: string) => void, ir: Ir, emit: EmitOptions, extra: Record<string, unknown> = {}): void {
+/** `redact`: private keys print as "[redacted]", as in Envoy's own config_dump. */
+export function writeIrJsonText(write: (chunk: string) => void, ir: Ir, emit: EmitOptions, extra: Record<string, unknown> = {}, redact = false): void {
   const xds = emitXds(ir, emit, undefined, true);
   const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
   writeJsonText(write, xds, extra, (i) => {
@@ -89,5 +92,13 @@ export function writeIrJsonText(write: (chunk: string) => void, ir: Ir, emit: Em
         for (const vh of rc.virtualHosts) yield emitVirtualHost(vh, proxyless.has(rc.name));
       },
     };
-  });
+  }, redact);
+}
+
+// Envoy's config_dump prints "[redacted]" for private keys; render does the same unless asked.
+export function redactPrivateKey(secret: JsonValue): JsonValue {
+  if (typeof secret !== "object" || secret === null || Array.isArray(secret)) return secret;
+  const tls = secret.tlsCertificate;
+  if (typeof tls !== "object" || tls === null || Array.isArray(tls) || tls.privateKey === undefined) return secret;
+  return { ...secret, tlsCertificate: { ...tls, privateKey: { inlineString: "[redacted]" } } };
 }
