@@ -10,6 +10,7 @@ import type {
   DiscoveryRequest,
   DiscoveryResponse,
 } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
+import { TypeUrl } from "../resources.js";
 import type { Logger } from "../../log/logger.js";
 import type { SnapshotCache } from "../cache/cache.js";
 import type { XdsStream } from "../cache/stream.js";
@@ -34,13 +35,16 @@ export class OpenStreams {
 }
 
 export function adsRoutes(cache: SnapshotCache, open: OpenStreams, logger: Logger): (router: ConnectRouter) => void {
-  async function* bridge<Req extends Message, Res extends Message>(
+  async function* bridge<Req extends Message & { typeUrl: string }, Res extends Message>(
     requests: AsyncIterable<Req>,
     ctx: HandlerContext,
     openStream: (send: (r: Res) => void) => XdsStream & { onRequest(r: Req): void },
   ): AsyncIterable<Res> {
     const out = new AsyncQueue<Res>();
     const stream = openStream((r) => out.push(r));
+    const peer = ctx.values.get(peerAddressKey);
+    const unix = peer.startsWith("unix:");
+    let warned = false;
     const forget = open.add(() => out.end());
     const onAbort = (): void => out.end();
     ctx.signal.addEventListener("abort", onAbort);
@@ -49,6 +53,13 @@ export function adsRoutes(cache: SnapshotCache, open: OpenStreams, logger: Logge
       try {
         for await (const req of requests) {
           if (stream.isClosed) break;
+          // Private keys only go to the local Envoy over the 0600 Unix socket: on TCP any local
+          // process could ask for them. Proxyless gRPC clients never need SDS.
+          if (req.typeUrl === TypeUrl.secret && !unix) {
+            if (!warned) logger.warn("xds: SDS (secrets) requested over TCP; refused, secrets are served on the Unix socket only", { stream: stream.id, address: peer });
+            warned = true;
+            continue;
+          }
           stream.onRequest(req);
         }
       } catch (err) {
