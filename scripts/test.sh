@@ -8,7 +8,10 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 # The Kubernetes-mode tests run against a real API server built from Debian's sources (test-only,
 # so not part of setup.sh; ~4 min the first time on a machine, seconds after).
 echo "==> Kubernetes API server for tests/kube" >&2
-bash scripts/setup-kube.sh || exit 1
+if ! bash scripts/setup-kube.sh; then
+  # The suite still runs; tests/kube says loudly that it skipped and why.
+  echo "!!! could not build the test Kubernetes API server: tests/kube will be SKIPPED !!!" >&2
+fi
 
 echo "==> typecheck" >&2
 tsc --noEmit -p . || exit 1
