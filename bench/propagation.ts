@@ -11,6 +11,7 @@ import { defaultConfig } from "../src/config/types.ts";
 import { createLogger } from "../src/log/logger.ts";
 import { startAppliance } from "../src/run/appliance.ts";
 import { TypeUrl } from "../src/xds/resources.ts";
+import { freePort } from "../tests/helpers/ports.ts";
 
 const n = Number(process.argv[2] ?? 10000);
 const changes = Number(process.argv[3] ?? 50);
@@ -32,12 +33,6 @@ spec:
     backendRefs: [{name: grpc-echo, port: 50051}]
 `;
 
-async function freePort(): Promise<number> {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const p = s.port;
-  s.stop(true);
-  return p;
-}
 
 writeFileSync(join(dir, "routes.yaml"), generate({ routes: n, hostnames: 1000, services: 500 }));
 writeFileSync(grpcFile, grpcYaml(0));

@@ -5,18 +5,13 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generate } from "./generate.ts";
+import { freePort } from "../tests/helpers/ports.ts";
 
 const root = join(import.meta.dir, "..");
 const bin = join(root, "dist/edgegate");
 const runs = Number(process.argv[2] ?? 10);
 const big = Number(process.argv[3] ?? 10000);
 
-async function freePort(): Promise<number> {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const p = s.port;
-  s.stop(true);
-  return p;
-}
 
 async function once(inputs: string, dir: string): Promise<{ livez: number; snapshot: number; rss: number }> {
   const hp = await freePort();

@@ -5,6 +5,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../tests/helpers/ports.ts";
 
 const runs = Number(process.argv[2] ?? "20");
 const entry = join(import.meta.dir, "serve-status.ts");
@@ -12,12 +13,6 @@ const out = join(mkdtempSync(join(tmpdir(), "eg-bench-")), "serve-status");
 const build = Bun.spawnSync([process.execPath, "build", "--compile", entry, "--outfile", out], { stdout: "ignore", stderr: "inherit" });
 if (build.exitCode !== 0) throw new Error("bun build --compile failed");
 
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
-  const p = s.port!;
-  s.stop(true);
-  return p;
-}
 
 async function once(cmd: string[]): Promise<number> {
   const port = await freePort();

@@ -11,7 +11,7 @@ import type { Logger } from "../log/logger.ts";
 import type { SnapshotCache } from "../xds/cache/cache.ts";
 import type { XdsServer } from "../xds/server/server.ts";
 import type { EnvoySupervisor } from "../envoy/supervisor.ts";
-import { startStatusServers, type StatusServers } from "../server/listen.ts";
+import { parseListenAddress, startStatusServers, type StatusServers } from "../server/listen.ts";
 import type { Datapath } from "../datapath/datapath.ts";
 import type { Source } from "../sources/source.ts";
 import type { datapathIntent } from "../pipeline/datapath.ts";
@@ -19,6 +19,8 @@ import type { CompileResult } from "../pipeline/compile.ts";
 import { formatProblem, type Problem } from "../validate/problems.ts";
 import { ApplianceStatusBoard } from "./status.ts";
 import { followEnvoySockets } from "./envoy-sockets.ts";
+import type { DatapathIntent } from "../ir/datapath.ts";
+import type { StoredObject } from "../store/types.ts";
 
 export interface ApplianceHandle {
   readonly statusServers: StatusServers;
@@ -32,8 +34,9 @@ export interface ApplianceHandle {
 
 function tcpAddress(a: string): { host: string; port: number } | undefined {
   if (a === "") return undefined;
-  const i = a.lastIndexOf(":");
-  return { host: a.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(a.slice(i + 1)) };
+  const addr = parseListenAddress(a, "xds.tcpAddress");
+  if (addr.kind !== "tcp") throw new Error(`xds.tcpAddress "${a}": must be HOST:PORT (the Unix socket is xds.socket)`);
+  return { host: addr.host, port: addr.port };
 }
 
 /** Optional observers of each successful compile (Kubernetes mode writes status back from here). */
@@ -78,10 +81,23 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
   cacheRef = cache;
 
   let lastReported = "";
-  let applied: { intent: ReturnType<typeof datapathIntent>["intent"] } | undefined;
+  // The datapath intent is derived from the latest compile when the datapath needs it (never
+  // when it is off), once per compile.
+  let latest: { ir: CompileResult["ir"]; objects: readonly StoredObject[] } | undefined;
+  let derived: { from: typeof latest; intent: DatapathIntent } | undefined;
+  const intent = (): DatapathIntent | undefined => {
+    if (!latest) return undefined;
+    if (derived?.from !== latest) {
+      const dp = datapathIntent(latest.ir, latest.objects, config.exposure);
+      for (const u of dp.unresolved) log.warn("datapath intent problem", { problem: u });
+      derived = { from: latest, intent: dp.intent };
+    }
+    return derived.intent;
+  };
   const applyDatapath = (): void => {
-    if (!datapath?.enabled || !applied) return;
-    datapath.apply(applied.intent).catch((e: unknown) => log.error("datapath update failed; previous maps stay in force", { error: (e as Error).message }));
+    const wanted = datapath?.enabled ? intent() : undefined;
+    if (!wanted) return;
+    datapath!.apply(wanted).catch((e: unknown) => log.error("datapath update failed; previous maps stay in force", { error: (e as Error).message }));
   };
   const configuredAddresses = [...config.node.addresses];
   const recompute = (): void => {
@@ -129,9 +145,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     board.update(result, generations, problems);
     board.failure = undefined;
     hooks.onCompiled?.(result);
-    const dp = datapathIntent(result.ir, objects, config.exposure);
-    for (const u of dp.unresolved) log.warn("policy target not found", { problem: u });
-    applied = { intent: dp.intent };
+    latest = { ir: result.ir, objects };
     applyDatapath();
   };
   await source.start(recompute);
@@ -165,7 +179,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     }
   });
   // sklookup mode: each Envoy's listening sockets go into the datapath's SOCKMAP (envoy-sockets.ts)
-  const envoySockets = datapath.enabled && config.datapath.mode === "sklookup" ? followEnvoySockets({ datapath, supervisor, cache, steering: () => applied?.intent.steering ?? [], log }) : undefined;
+  const envoySockets = datapath.enabled && config.datapath.mode === "sklookup" ? followEnvoySockets({ datapath, supervisor, cache, steering: () => intent()?.steering ?? [], log }) : undefined;
   supervisor.start();
 
   let stopping: Promise<void> | undefined;

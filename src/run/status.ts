@@ -19,6 +19,10 @@ export interface StatusParts {
 const listenerParts = (ls: readonly ListenerStatus[]): Array<{ name: string; conditions: Condition[] }> =>
   ls.map((l) => ({ name: `listener ${l.name} (${l.attachedRoutes} routes)`, conditions: l.conditions }));
 
+// Route parents and policy ancestors: one part per referenced object.
+const refParts = (label: string, ns: string, refs: Array<{ ref: { namespace?: string; name: string; sectionName?: string }; conditions: Condition[] }>): Array<{ name: string; conditions: Condition[] }> =>
+  refs.map(({ ref, conditions }) => ({ name: `${label} ${ref.namespace ?? ns}/${ref.name}${ref.sectionName ? `/${ref.sectionName}` : ""}`, conditions }));
+
 function objectStatus(s: ObjectStatus, generation: number | undefined): InputObjectStatus {
   switch (s.kind) {
     case "GatewayClass":
@@ -31,23 +35,9 @@ function objectStatus(s: ObjectStatus, generation: number | undefined): InputObj
       return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: s.status.conditions, parts: listenerParts(s.status.listeners) };
     case "BackendTLSPolicy":
     case "GatewayNetworkPolicy":
-      return {
-        kind: s.kind,
-        namespace: s.namespace,
-        name: s.name,
-        generation,
-        conditions: [],
-        parts: s.status.ancestors.map((a) => ({ name: `ancestor ${a.ancestorRef.namespace ?? s.namespace}/${a.ancestorRef.name}`, conditions: a.conditions })),
-      };
+      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: [], parts: refParts("ancestor", s.namespace, s.status.ancestors.map((a) => ({ ref: a.ancestorRef, conditions: a.conditions }))) };
     default:
-      return {
-        kind: s.kind,
-        namespace: s.namespace,
-        name: s.name,
-        generation,
-        conditions: [],
-        parts: s.status.parents.map((p) => ({ name: `parent ${p.parentRef.namespace ?? s.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ""}`, conditions: p.conditions })),
-      };
+      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: [], parts: refParts("parent", s.namespace, s.status.parents.map((p) => ({ ref: p.parentRef, conditions: p.conditions }))) };
   }
 }
 

@@ -91,9 +91,7 @@ function assemble(file: string, chunks: readonly Chunk[], parsed: readonly Parse
       errors.push(describeSyntaxError(file, chunk));
       return;
     }
-    let value = p.value;
-    if (Array.isArray(value) && looksLikeMultiDoc(chunk.text)) value = value[0];
-    documents.push({ file, index, line: chunk.line + leadingBlankLines(chunk.text), text: chunk.text, value });
+    documents.push({ file, index, line: chunk.line + leadingBlankLines(chunk.text), text: chunk.text, value: p.value });
   });
   return { documents, errors };
 }
@@ -139,12 +137,6 @@ export async function parseYamlFileParallel(file: string, text: string): Promise
   } finally {
     worker.terminate();
   }
-}
-
-// Bun.YAML.parse returns an array when the text itself holds several documents; our splitter has
-// already separated them, so this only guards a `%YAML` directive edge case.
-function looksLikeMultiDoc(text: string): boolean {
-  return /^---/m.test(text);
 }
 
 function leadingBlankLines(text: string): number {

@@ -4,13 +4,13 @@
 // cluster). Gateway API CRDs are applied on demand.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { KubeApiError, KubeClient } from "../../src/kube/client.ts";
 import type { KubeConnection } from "../../src/kube/connection.ts";
 import { isObj, type Obj } from "../../src/validate/fields.ts";
+import { freePort } from "../helpers/ports.ts";
 
 export const kubeTools = process.env.KUBE_TOOLS ?? "/var/cache/edgegate-kube";
 export const sharedKube = process.env.EDGEGATE_SHARED_KUBE ?? join(import.meta.dir, "../../../shared/kube");
@@ -19,15 +19,6 @@ export function apiServerAvailable(): boolean {
   return existsSync(join(kubeTools, "bin/minikas")) && existsSync(join(kubeTools, "bin/etcd"));
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => (a && typeof a === "object" ? resolve(a.port) : reject(new Error("no port"))));
-    });
-  });
-}
 
 export class ApiServer {
   readonly dir = mkdtempSync(join(tmpdir(), "edgegate-kube-"));

@@ -11,18 +11,13 @@ import { defaultConfig } from "../../src/config/types.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { startAppliance, type ApplianceHandle } from "../../src/run/appliance.ts";
 import { call, startBackend, xdsClient, type Backend } from "../xds/grpc.ts";
+import { freePort } from "../helpers/ports.ts";
 
 let dir: string;
 let app: ApplianceHandle;
 let a: Backend, b: Backend, c: Backend;
 const clients: grpc.Client[] = [];
 
-async function freePort(): Promise<number> {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const p = s.port;
-  s.stop(true);
-  return p;
-}
 
 const svc = (name: string, port: number): string =>
   `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: default, annotations: {edgegate.io/endpoints: "127.0.0.1:${port}"}}\nspec: {ports: [{port: 9000, appProtocol: kubernetes.io/h2c}]}\n`;

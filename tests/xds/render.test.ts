@@ -6,10 +6,19 @@ import { parseFile } from "../../src/sources/files/parse.ts";
 import { compile, emitOptions } from "../../src/pipeline/compile.ts";
 import { defaultConfig } from "../../src/config/types.ts";
 import { xdsToJson } from "../../src/xds/json.ts";
-import { renderIrJsonText, renderJsonText } from "../../src/xds/render/pretty.ts";
+import { writeIrJsonText, writeJsonText } from "../../src/xds/render/pretty.ts";
 import { generate } from "../../bench/generate.ts";
 
 const config = defaultConfig("render-test");
+
+// The writers' chunks, joined: what `render` prints.
+const collect = (write: (out: (s: string) => void) => void): string => {
+  const parts: string[] = [];
+  write((s) => void parts.push(s));
+  return parts.join("");
+};
+const renderJsonText = (...a: Parameters<typeof writeJsonText> extends [unknown, ...infer R] ? R : never): string => collect((w) => writeJsonText(w, ...a));
+const renderIrJsonText = (...a: Parameters<typeof writeIrJsonText> extends [unknown, ...infer R] ? R : never): string => collect((w) => writeIrJsonText(w, ...a));
 
 describe("renderJsonText", () => {
   test("equals JSON.stringify(xdsToJson(...), null, 2) on the examples, with status", async () => {

@@ -26,6 +26,7 @@ export interface RefreshResult {
 export class FileSet {
   private readonly files = new Map<string, FileEntry>();
   private walkProblems: Problem[] = [];
+  private merged: ReturnType<typeof mergeLoads> | undefined;
 
   constructor(private readonly paths: readonly string[]) {}
 
@@ -64,24 +65,19 @@ export class FileSet {
       this.files.set(f, { stamp, load, good: lastGood(prev?.good, load) });
       changed.push(f);
     }
+    // Merged once per change: objects() and current() are read after every refresh.
+    if (changed.length > 0 || !this.merged) this.merged = mergeLoads([...this.files.values()].map((e) => ({ ...e.load, objects: [...e.good.values()] })));
     const { problems, warnings } = this.current();
     return { changed, problems, warnings };
   }
 
   /** The objects in force, one per key (the first file in path order wins a duplicate). */
   objects(): StoredObject[] {
-    const loads = [...this.files.values()].map((e) => ({ ...e.load, objects: [...e.good.values()] }));
-    return mergeLoads(loads).objects;
+    return this.merged?.objects ?? [];
   }
 
-  current(): { problems: Problem[]; warnings: Problem[] } {
-    const loads = [...this.files.values()].map((e) => ({ ...e.load, objects: [...e.good.values()] }));
-    const m = mergeLoads(loads);
-    return { problems: [...this.walkProblems, ...m.problems], warnings: m.warnings };
-  }
-
-  fileCount(): number {
-    return this.files.size;
+  private current(): { problems: Problem[]; warnings: Problem[] } {
+    return { problems: [...this.walkProblems, ...(this.merged?.problems ?? [])], warnings: this.merged?.warnings ?? [] };
   }
 }
 

@@ -20,21 +20,11 @@ function indentBlock(text: string, spaces: number): string {
 }
 
 /**
- * Pretty JSON of `xds` (+ extra top-level keys), as JSON.stringify(doc, null, 2) + "\n".
+ * Pretty JSON of `xds` (+ extra top-level keys), as JSON.stringify(doc, null, 2) + "\n", written in
+ * chunks so that the whole text need not exist at once.
  * `virtualHosts(i)` yields route config i's virtual hosts when they are not in the messages (render
  * emits them one at a time from the IR, so no whole message tree is ever held).
  */
-export function renderJsonText(
-  xds: XdsResources,
-  extra: Record<string, unknown> = {},
-  virtualHosts?: (i: number) => { count: number; each: () => Iterable<VirtualHost> },
-): string {
-  const parts: string[] = [];
-  writeJsonText((s) => void parts.push(s), xds, extra, virtualHosts);
-  return parts.join("");
-}
-
-/** renderJsonText in chunks, so the whole text need not exist at once (render writes as it goes). */
 export function writeJsonText(
   write: (chunk: string) => void,
   xds: XdsResources,
@@ -73,14 +63,10 @@ export function writeJsonText(
   write(skeleton.slice(at) + "\n");
 }
 
-/** render's path from IR: route configs are emitted without virtual hosts, which stream in. */
-export function renderIrJsonText(ir: Ir, emit: EmitOptions, extra: Record<string, unknown> = {}): string {
-  const parts: string[] = [];
-  writeIrJsonText((s) => void parts.push(s), ir, emit, extra);
-  return parts.join("");
-}
-
-/** `redact`: private keys print as "[redacted]", as in Envoy's own config_dump. */
+/**
+ * render's path from IR: route configs are emitted without virtual hosts, which stream in.
+ * `redact`: private keys print as "[redacted]", as in Envoy's own config_dump.
+ */
 export function writeIrJsonText(write: (chunk: string) => void, ir: Ir, emit: EmitOptions, extra: Record<string, unknown> = {}, redact = false): void {
   const xds = emitXds(ir, emit, undefined, true);
   const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
