@@ -10,6 +10,7 @@ import { objectKey } from "../store/types.ts";
 import { ingressOptions } from "./annotations.ts";
 import { servedIngresses } from "./classes.ts";
 import { comparePaths, pathMatch } from "./paths.ts";
+import { isWildcardHost, withAuthority } from "./hosts.ts";
 
 export interface IngressTranslateOptions {
   controller: string;
@@ -98,9 +99,23 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
   }
 
   const vhosts = (which: "http" | "https"): IrVirtualHost[] => {
+    const hostless = hosts.get("*")?.[which] ?? [];
+    const routesFor = (host: string, hr: HostRoutes): IrRoute[] => {
+      const last = defaultRoute ? [defaultRoute[which]] : [];
+      if (!isWildcardHost(host)) return [...hr[which], ...last];
+      // A host one label too deep (or the bare suffix) does not match this rule: it gets what a
+      // host matching no rule gets, the host-less rules and then the default backend. A host that
+      // matches the rule but none of its paths goes to the default backend, as for exact hosts.
+      return [
+        ...hr[which].map((r) => withAuthority(r, host)),
+        ...last.map((r) => withAuthority(r, host)),
+        ...hostless.map((r) => withAuthority(r, host, true)),
+        ...last,
+      ];
+    };
     const list: IrVirtualHost[] = [...hosts.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([host, hr]) => ({ name: host, domains: [host], routes: defaultRoute ? [...hr[which], defaultRoute[which]] : hr[which] }));
+      .map(([host, hr]) => ({ name: host, domains: [host], routes: routesFor(host, hr) }));
     if (defaultRoute && !hosts.has("*")) list.push({ name: "*", domains: ["*"], routes: [defaultRoute[which]] });
     return list;
   };

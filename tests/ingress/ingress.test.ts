@@ -77,9 +77,14 @@ describe("paths", () => {
 });
 
 describe("hosts, default backend, TLS", () => {
-  test("a wildcard host is a virtual host of its own; no host means any", () => {
+  test("a wildcard host is a virtual host of its own (one label deep, then the host-less rules); no host means any", () => {
     const r = run([ingress("i", { rules: [rule("*.example.com", [{ path: "/", pathType: "Prefix", svc: "a" }]), rule(undefined, [{ path: "/", pathType: "Prefix", svc: "b" }])] })]);
-    expect(routesOf(r, "ingress/80", "*.example.com").map(describeRoute)).toEqual(["PathPrefix / -> default/a/80"]);
+    const wild = routesOf(r, "ingress/80", "*.example.com");
+    expect(wild.map(describeRoute)).toEqual(["PathPrefix / -> default/a/80", "PathPrefix / -> default/b/80"]);
+    expect(wild.map((x) => x.match.headers)).toEqual([
+      [{ name: ":authority", type: "RegularExpression", value: "(?i)[^.:]+\\.example\\.com(:[0-9]+)?" }],
+      [{ name: ":authority", type: "RegularExpression", value: "(?i)[^.:]+\\.example\\.com(:[0-9]+)?", invert: true }],
+    ]);
     expect(routesOf(r, "ingress/80", "*").map(describeRoute)).toEqual(["PathPrefix / -> default/b/80"]);
   });
 
