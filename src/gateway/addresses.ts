@@ -1,4 +1,5 @@
-// The addresses a Gateway is served on: spec.addresses (IPAddress), else one from the configured
+// The addresses a Gateway is served on: spec.addresses (IPAddress), else the lb-ipam-ips annotation,
+// else one from the configured
 // pool (like a LoadBalancer IPAM, so several Gateways can share port 80 on one node), else the
 // exposure bind address with the node's addresses reported in status.
 import type { Gateway } from "../resources/gateway-api.ts";
@@ -19,6 +20,25 @@ export interface GatewayAddresses {
   unsupported: string[];
   /** Supported entries this node cannot serve (Programmed=False AddressNotUsable). */
   unusable: string[];
+  /** Said in the Accepted condition's message (an address annotation ignored, and why). */
+  notes: string[];
+}
+
+/**
+ * Cilium's LB-IPAM annotation on spec.infrastructure, and edgegate's own name for it (which wins):
+ * the addresses a Gateway asks for when spec.addresses is empty. Cilium users bring it as is.
+ */
+export const ADDRESS_ANNOTATIONS = ["edgegate.io/lb-ipam-ips", "io.cilium/lb-ipam-ips"] as const;
+
+/** spec.addresses, else the annotation's comma-separated IPs (IPv4 and IPv6) as IPAddress entries. */
+function requested(gw: Gateway): { addresses: Array<{ type?: string; value?: string }>; notes: string[] } {
+  const ann = gw.spec.infrastructure?.annotations ?? {};
+  const name = ADDRESS_ANNOTATIONS.find((a) => ann[a] !== undefined);
+  const spec = gw.spec.addresses ?? [];
+  if (!name) return { addresses: spec, notes: [] };
+  if (spec.length > 0) return { addresses: spec, notes: [`spec.infrastructure.annotations ${name} is ignored because spec.addresses is set`] };
+  const values = ann[name]!.split(",").map((v) => v.trim()).filter((v) => v !== "");
+  return { addresses: values.map((value) => ({ type: "IPAddress", value })), notes: [] };
 }
 
 function hash(s: string): number {
@@ -43,10 +63,11 @@ function usable(ip: string, o: AddressOptions): boolean {
 export function assignAddresses(gateways: readonly Gateway[], o: AddressOptions): Map<Gateway, GatewayAddresses> {
   const out = new Map<Gateway, GatewayAddresses>();
   const taken = new Set<string>();
-  const requested = new Map<Gateway, { ips: string[]; wantsPool: boolean; unsupported: string[]; unusable: string[] }>();
+  const wanted = new Map<Gateway, { ips: string[]; wantsPool: boolean; unsupported: string[]; unusable: string[]; notes: string[] }>();
   for (const gw of gateways) {
-    const r = { ips: [] as string[], wantsPool: (gw.spec.addresses ?? []).length === 0, unsupported: [] as string[], unusable: [] as string[] };
-    for (const a of gw.spec.addresses ?? []) {
+    const req = requested(gw);
+    const r = { ips: [] as string[], wantsPool: req.addresses.length === 0, unsupported: [] as string[], unusable: [] as string[], notes: req.notes };
+    for (const a of req.addresses) {
       const type = a.type ?? "IPAddress";
       const value = a.value ?? "";
       if (type !== "IPAddress") r.unsupported.push(`${type} ${value}: only IPAddress addresses are supported`);
@@ -58,11 +79,11 @@ export function assignAddresses(gateways: readonly Gateway[], o: AddressOptions)
         taken.add(value);
       }
     }
-    requested.set(gw, r);
+    wanted.set(gw, r);
   }
   for (const gw of gateways) {
-    const r = requested.get(gw)!;
-    const base = { unsupported: r.unsupported, unusable: r.unusable };
+    const r = wanted.get(gw)!;
+    const base = { unsupported: r.unsupported, unusable: r.unusable, notes: r.notes };
     if (r.ips.length > 0 && !r.wantsPool) {
       out.set(gw, { bind: r.ips, reported: r.ips, ...base });
       continue;

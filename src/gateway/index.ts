@@ -227,7 +227,7 @@ function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], addrs: Gateway
   const badParams = gw.spec.infrastructure?.parametersRef !== undefined;
   if (badParams) conditions.push(condition("Accepted", false, "InvalidParameters", "spec.infrastructure.parametersRef: edgegate has no Gateway parameters kind", g));
   else if (addrs.unsupported.length > 0) conditions.push(condition("Accepted", false, "UnsupportedAddress", addrs.unsupported.join("; "), g));
-  else if (usable === ls.length) conditions.push(condition("Accepted", true, "Accepted", "Gateway accepted", g));
+  else if (usable === ls.length) conditions.push(condition("Accepted", true, "Accepted", ["Gateway accepted", ...addrs.notes].join("; "), g));
   else conditions.push(condition("Accepted", usable > 0, "ListenersNotValid", `${ls.length - usable} of ${ls.length} listeners are not valid`, g));
   if (badParams) conditions.push(condition("Programmed", false, "Invalid", "the Gateway is not accepted", g));
   else if (addrs.unsupported.length > 0) conditions.push(condition("Programmed", false, "Invalid", addrs.unsupported.join("; "), g));
