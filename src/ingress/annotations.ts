@@ -11,22 +11,15 @@ export interface IngressOptions {
    * the connection by SNI to the backend of the host's "/" path (or its first path), as Cilium does.
    */
   tlsPassthrough: boolean;
-  // The annotations below are accepted (a Cilium user's manifests load without warnings) and have
-  // no effect here, because each configures something edgegate does not create:
-  /**
-   * Cilium: the host-network port of a dedicated Ingress's own Envoy listener. edgegate serves
-   * every Ingress from the node's shared listeners on 80/443 (bound to the node addresses, so
-   * they already are host-network ports); a per-Ingress port would need a per-Ingress listener.
-   */
+  // Where the Ingress is served (plan.ts): Cilium's per-Ingress load balancer becomes, on a node,
+  // listeners of the Ingress's own.
+  /** Cilium: the host-network port of a dedicated Ingress's own Envoy listener (HTTP and TLS). */
   hostListenerPort?: number;
-  /**
-   * Cilium: one shared LoadBalancer Service for all Ingresses, or one per Ingress. edgegate
-   * creates no Services: traffic arrives on the node's own addresses, shared by construction.
-   */
+  /** Cilium: one shared load balancer for all Ingresses, or one per Ingress (dedicated). */
   loadbalancerMode?: "shared" | "dedicated";
-  /** Cilium: the type of the Service it creates for a dedicated Ingress. No Service is created here. */
+  /** Cilium: the type of the Service of a dedicated Ingress; NodePort puts it on the node ports below. */
   serviceType?: "LoadBalancer" | "NodePort";
-  /** Cilium: the NodePorts of that Service (HTTP / HTTPS). No Service, no NodePorts. */
+  /** Cilium: the node ports of a dedicated NodePort Ingress (HTTP / HTTPS). */
   insecureNodePort?: number;
   secureNodePort?: number;
 }

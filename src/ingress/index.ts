@@ -1,5 +1,6 @@
-// networking.k8s.io/v1 Ingress -> IR and status. All served Ingresses share one HTTP listener (80)
-// and one HTTPS listener (443) with a virtual host per host, as ingress controllers do.
+// networking.k8s.io/v1 Ingress -> IR and status. Served Ingresses share one HTTP listener (80) and
+// one HTTPS listener (443) with a virtual host per host, as ingress controllers do; a dedicated
+// Ingress (plan.ts) gets listeners of its own, built the same way.
 import type { Ingress, IngressBackend, IngressPath } from "../resources/core.ts";
 import type { IrListener, IrRoute, IrRouteConfig, IrSecret, IrTlsChain, IrVirtualHost } from "../ir/types.ts";
 import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
@@ -11,6 +12,7 @@ import { ingressOptions } from "./annotations.ts";
 import { servedIngresses } from "./classes.ts";
 import { comparePaths, pathMatch } from "./paths.ts";
 import { isWildcardHost, withAuthority } from "./hosts.ts";
+import { planIngress, SHARED, type IngressPorts } from "./plan.ts";
 
 export interface IngressTranslateOptions {
   controller: string;
@@ -35,9 +37,44 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
   const out: IngressResult = { listeners: [], routeConfigs: [], status: [], problems: [] };
   const served = servedIngresses(inp.ingresses, inp.ingressClasses, opts.controller);
   if (served.length === 0) return out;
+
+  // Shared Ingresses are one group; each dedicated Ingress is a group of its own.
+  const groups = new Map<string, { ports: IngressPorts; members: Ingress[] }>();
+  const usedPorts = new Map<number, string>();
+  for (const ing of served) {
+    let ports = planIngress(ing, ingressOptions(ing), out.problems);
+    const clash = [ports.http, ports.https].map((p) => usedPorts.get(p)).find((owner) => owner !== undefined && owner !== ports.name);
+    if (ports !== SHARED && clash !== undefined) {
+      const ns = ing.metadata.namespace ?? "default";
+      out.problems.push({ key: objectKey("Ingress", ns, ing.metadata.name), path: ["metadata", "annotations"], message: `port ${ports.http === ports.https ? ports.http : `${ports.http}/${ports.https}`} is already used by ${clash === "ingress" ? "the shared Ingress listeners" : clash}; served on the shared listeners (80/443)` });
+      ports = SHARED;
+    }
+    for (const p of [ports.http, ports.https]) usedPorts.set(p, ports.name);
+    const g = groups.get(ports.name) ?? { ports, members: [] };
+    g.members.push(ing);
+    groups.set(ports.name, g);
+  }
+  for (const g of groups.values()) translateGroup(g.members, g.ports, opts, clusters, secrets, inp, out);
+
+  for (const ing of served) {
+    out.status.push({
+      kind: "Ingress",
+      namespace: ing.metadata.namespace ?? "default",
+      name: ing.metadata.name,
+      status: { loadBalancer: { ingress: opts.nodeAddresses.map((ip) => ({ ip })) } },
+    });
+  }
+  return out;
+}
+
+/** The listeners and route configurations of Ingresses served together on the same ports. */
+function translateGroup(served: readonly Ingress[], ports: IngressPorts, opts: IngressTranslateOptions, clusters: ClusterSet, secrets: Map<string, IrSecret>, inp: Inputs, out: IngressResult): void {
   const hosts = new Map<string, HostRoutes>();
   const chains: IrTlsChain[] = [];
   let defaultRoute: { http: IrRoute; https: IrRoute } | undefined;
+  const onePort = ports.http === ports.https;
+  const httpRc = `${ports.name}/${ports.http}`;
+  const httpsRc = onePort ? `${ports.name}/${ports.https}/tls` : `${ports.name}/${ports.https}`;
 
   const backendAction = (ing: Ingress, b: IngressBackend, path: ReadonlyArray<string | number>, timeoutMs?: number): IrRoute["action"] => {
     const ns = ing.metadata.namespace ?? "default";
@@ -51,6 +88,7 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
     if (!r.ok) return fail(r.message);
     return { type: "forward", backends: [{ cluster: r.cluster, weight: 1 }], mirrors: [], timeoutMs };
   };
+  const toHttps = { type: "redirect" as const, scheme: "https", port: ports.https, statusCode: 301 };
 
   for (const ing of served) {
     const o = ingressOptions(ing);
@@ -64,10 +102,10 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
     if (ing.spec.defaultBackend && !defaultRoute) {
       const action = backendAction(ing, ing.spec.defaultBackend, ["spec", "defaultBackend"], o.requestTimeoutMs);
       const base = { name: `Ingress/${ns}/${ing.metadata.name}/default`, match: { path: { type: "PathPrefix" as const, value: "/" }, headers: [], query: [] } };
-      defaultRoute = { https: { ...base, action }, http: o.forceHttps ? { ...base, action: { type: "redirect", scheme: "https", port: 443, statusCode: 301 } } : { ...base, action } };
+      defaultRoute = { https: { ...base, action }, http: o.forceHttps ? { ...base, action: toHttps } : { ...base, action } };
     }
     if (o.tlsPassthrough) {
-      passthroughChains(ing, clusters, out).forEach((c) => chains.push(c));
+      passthroughChains(ing, clusters, out, ports).forEach((c) => chains.push(c));
       continue;
     }
     (ing.spec.tls ?? []).forEach((t, ti) => {
@@ -79,7 +117,7 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
         return;
       }
       secrets.set(cert.secret.name, cert.secret);
-      chains.push({ name: `ingress/443/${ns}/${ing.metadata.name}/${ti}`, serverNames: t.hosts ?? [], mode: "terminate", certificates: [cert.secret.name], http: { routeConfig: "ingress/443" } });
+      chains.push({ name: `${ports.name}/${ports.https}/${ns}/${ing.metadata.name}/${ti}`, serverNames: t.hosts ?? [], mode: "terminate", certificates: [cert.secret.name], http: { routeConfig: httpsRc } });
     });
   }
 
@@ -94,7 +132,7 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
       const match = { path: pathMatch(p), headers: [], query: [] };
       const action = backendAction(ing, p.backend, ["spec", "rules", ri, "http", "paths", pi, "backend"], o.requestTimeoutMs);
       hr.https.push({ name, match, action });
-      hr.http.push(o.forceHttps ? { name, match, action: { type: "redirect", scheme: "https", port: 443, statusCode: 301 } } : { name, match, action });
+      hr.http.push(o.forceHttps ? { name, match, action: toHttps } : { name, match, action });
     }
   }
 
@@ -119,21 +157,16 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
     if (defaultRoute && !hosts.has("*")) list.push({ name: "*", domains: ["*"], routes: [defaultRoute[which]] });
     return list;
   };
-  out.routeConfigs.push({ name: "ingress/80", virtualHosts: vhosts("http") });
-  out.listeners.push({ name: "ingress/80", address: opts.bindAddress, extraAddresses: [], port: 80, http: { routeConfig: "ingress/80" }, tls: [], origins: served.map((i) => `${i.metadata.namespace}/${i.metadata.name}`) });
-  if (chains.length > 0) {
-    if (chains.some((c) => c.http)) out.routeConfigs.push({ name: "ingress/443", virtualHosts: vhosts("https") });
-    out.listeners.push({ name: "ingress/443", address: opts.bindAddress, extraAddresses: [], port: 443, tls: chains, origins: served.map((i) => `${i.metadata.namespace}/${i.metadata.name}`) });
+  const origins = served.map((i) => `${i.metadata.namespace}/${i.metadata.name}`);
+  const listener = (port: number, parts: Pick<IrListener, "http" | "tls">): IrListener => ({ name: `${ports.name}/${port}`, address: opts.bindAddress, extraAddresses: [], port, ...parts, origins });
+  out.routeConfigs.push({ name: httpRc, virtualHosts: vhosts("http") });
+  if (chains.some((c) => c.http)) out.routeConfigs.push({ name: httpsRc, virtualHosts: vhosts("https") });
+  if (onePort) {
+    out.listeners.push(listener(ports.http, { http: { routeConfig: httpRc }, tls: chains }));
+    return;
   }
-  for (const ing of served) {
-    out.status.push({
-      kind: "Ingress",
-      namespace: ing.metadata.namespace ?? "default",
-      name: ing.metadata.name,
-      status: { loadBalancer: { ingress: opts.nodeAddresses.map((ip) => ({ ip })) } },
-    });
-  }
-  return out;
+  out.listeners.push(listener(ports.http, { http: { routeConfig: httpRc }, tls: [] }));
+  if (chains.length > 0) out.listeners.push(listener(ports.https, { tls: chains }));
 }
 
 /**
@@ -141,7 +174,7 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
  * on 443 that proxies the TLS bytes to the Service of its "/" path (else its first path); the
  * backend terminates TLS. HTTP paths of those hosts stay on port 80.
  */
-function passthroughChains(ing: Ingress, clusters: ClusterSet, out: IngressResult): IrTlsChain[] {
+function passthroughChains(ing: Ingress, clusters: ClusterSet, out: IngressResult, ports: IngressPorts): IrTlsChain[] {
   const ns = ing.metadata.namespace ?? "default";
   const chains: IrTlsChain[] = [];
   (ing.spec.rules ?? []).forEach((rule, ri) => {
@@ -160,7 +193,7 @@ function passthroughChains(ing: Ingress, clusters: ClusterSet, out: IngressResul
       return;
     }
     chains.push({
-      name: `ingress/443/${ns}/${ing.metadata.name}/passthrough/${ri}`,
+      name: `${ports.name}/${ports.https}/${ns}/${ing.metadata.name}/passthrough/${ri}`,
       serverNames: [rule.host],
       mode: "passthrough",
       certificates: [],
