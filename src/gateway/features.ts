@@ -1,6 +1,7 @@
 // Gateway API features edgegate claims (names as in the conformance suite). Only what the
 // translation implements and the conformance harness checks belongs here: every extended feature
-// listed passes all of its tests offline (bun tests/conformance/harness/run.ts).
+// listed passes all of its tests offline (bun tests/conformance/harness/run.ts; the Mesh ones
+// bun tests/conformance/mesh/run.ts).
 export const supportedFeatures: readonly string[] = [
   "BackendTLSPolicy",
   "BackendTLSPolicySANValidation",
@@ -41,6 +42,16 @@ export const supportedFeatures: readonly string[] = [
   "HTTPRouteRetry",
   "HTTPRouteSchemeRedirect",
   "ListenerSet",
+  // GAMMA (src/mesh/): producer routes on Service parents; consumer routes are not claimed.
+  "Mesh",
+  "MeshClusterIPMatching",
+  "MeshHTTPRouteBackendRequestHeaderModification",
+  "MeshHTTPRouteNamedRouteRule",
+  "MeshHTTPRouteQueryParamMatching",
+  "MeshHTTPRouteRedirectPath",
+  "MeshHTTPRouteRedirectPort",
+  "MeshHTTPRouteRewritePath",
+  "MeshHTTPRouteSchemeRedirect",
   "ReferenceGrant",
   "TLSRoute",
   "TLSRouteModeMixed",

@@ -20,6 +20,8 @@ export type Service = Meta<"Service"> & {
     type?: "ClusterIP" | "NodePort" | "LoadBalancer" | "ExternalName";
     externalName?: string;
     clusterIP?: string;
+    /** Both families of a dual-stack Service (clusterIPs[0] == clusterIP). */
+    clusterIPs?: string[];
     ports?: ServicePort[];
     selector?: Record<string, string>;
   };

@@ -6,6 +6,8 @@ import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
 import { translateGateways } from "../gateway/index.ts";
 import type { TranslateMemo } from "../gateway/memo.ts";
 import { translateIngresses } from "../ingress/index.ts";
+import { translateMesh } from "../mesh/index.ts";
+import { mergeRouteStatus } from "./route-status.ts";
 import { indexInputs } from "./inputs.ts";
 import { ClusterSet } from "./services.ts";
 import { BackendTlsIndex } from "./backend-tls.ts";
@@ -30,6 +32,17 @@ export interface TranslateResult {
 
 const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+/** A route with Gateway and Service parents resolves its backends twice: report each problem once. */
+function dedupe(problems: TranslateProblem[]): TranslateProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const k = `${p.key}\u0000${p.path.join(".")}\u0000${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
 export function translate(objects: readonly StoredObject[], opts: TranslateOptions): TranslateResult {
   const inp = indexInputs(objects);
   opts.memo?.begin(objects);
@@ -38,7 +51,8 @@ export function translate(objects: readonly StoredObject[], opts: TranslateOptio
   const clusters = new ClusterSet(inp, backendTls);
   const gw = translateGateways(inp, { controllerName: opts.controllerName, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses, pool: opts.addressPool, memo: opts.memo }, clusters, secrets, backendTls);
   const ing = translateIngresses(inp, { controller: opts.ingressController, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses }, clusters, secrets);
-  const problems = [...gw.problems, ...ing.problems];
+  const mesh = translateMesh(inp, opts.controllerName, clusters);
+  const problems = dedupe([...gw.problems, ...ing.problems, ...mesh.problems]);
 
   // Ingress shares the node with Gateways: a socket already taken by a Gateway wins.
   const taken = new Set(gw.listeners.map((l) => `${l.address}:${l.port}`));
@@ -53,14 +67,16 @@ export function translate(objects: readonly StoredObject[], opts: TranslateOptio
 
   return {
     ir: {
-      listeners: [...gw.listeners, ...ingressListeners].sort(byName),
-      routeConfigs: [...gw.routeConfigs, ...ing.routeConfigs].sort(byName),
+      listeners: [...gw.listeners, ...ingressListeners, ...mesh.listeners].sort(byName),
+      routeConfigs: [...gw.routeConfigs, ...ing.routeConfigs, ...mesh.routeConfigs].sort(byName),
       clusters: clusters.list(),
       secrets: [...secrets.values()].sort(byName),
-      apiListeners: gw.apiListeners.sort(byName),
+      apiListeners: [...gw.apiListeners, ...mesh.apiListeners].sort(byName),
+      mesh: mesh.services,
       datapath: { steering: gw.steering, policies: [], egress: [] },
     },
-    status: [...gw.status, ...ing.status],
+    // A route with Gateway and Service parents has one status: its parents from both.
+    status: mergeRouteStatus([...gw.status, ...ing.status, ...mesh.status]),
     problems,
   };
 }

@@ -1,0 +1,24 @@
+// Route status from several translators (Gateway parents, Service parents) merged into one entry
+// per route, parents in the order they were produced, as the object's status.parents holds them.
+import type { ObjectStatus } from "../status/types.ts";
+
+export function mergeRouteStatus(list: readonly ObjectStatus[]): ObjectStatus[] {
+  const out: ObjectStatus[] = [];
+  const routes = new Map<string, Extract<ObjectStatus, { kind: "HTTPRoute" | "GRPCRoute" | "TLSRoute" }>>();
+  for (const s of list) {
+    if (s.kind !== "HTTPRoute" && s.kind !== "GRPCRoute" && s.kind !== "TLSRoute") {
+      out.push(s);
+      continue;
+    }
+    const key = `${s.kind}/${s.namespace}/${s.name}`;
+    const prev = routes.get(key);
+    if (prev) {
+      prev.status.parents.push(...s.status.parents);
+      continue;
+    }
+    const copy = { ...s, status: { parents: [...s.status.parents] } };
+    routes.set(key, copy);
+    out.push(copy);
+  }
+  return out;
+}
