@@ -15,9 +15,12 @@ import { classStatus } from "./classes.ts";
 import { backendClientCertificate, type BackendClient } from "./backend-client.ts";
 import type { BackendTlsIndex } from "../translate/backend-tls.ts";
 import { buildListeners, listenerConditions, markConflicts, type ListenerState } from "./listeners.ts";
+import { markHostPorts, type HostPorts } from "./host-ports.ts";
 
 export interface GatewayOptions extends AddressOptions {
   controllerName: string;
+  /** What the node allows Envoy to bind (privileged ports, ports other processes hold); unknown when absent. */
+  hostPorts?: HostPorts;
   /** Route rules remembered across compiles (see memo.ts); optional, results are the same. */
   memo?: TranslateMemo;
 }
@@ -72,6 +75,7 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
     }
   }
   markPortClashes(gateways, listenerStates, addresses);
+  if (opts.hostPorts) markHostPorts(gateways, listenerStates, addresses, opts.hostPorts);
 
   // Attach routes of every kind; collect per-gateway attached routes and route status.
   const attached = new Map<Gateway, AttachedRoute[]>();

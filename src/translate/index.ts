@@ -7,6 +7,7 @@ import { translateGateways } from "../gateway/index.ts";
 import type { TranslateMemo } from "../gateway/memo.ts";
 import { translateIngresses } from "../ingress/index.ts";
 import { translateMesh } from "../mesh/index.ts";
+import type { HostPorts } from "../gateway/host-ports.ts";
 import { mergeRouteStatus } from "./route-status.ts";
 import { indexInputs } from "./inputs.ts";
 import { ClusterSet } from "./services.ts";
@@ -20,6 +21,8 @@ export interface TranslateOptions {
   nodeAddresses: readonly string[];
   /** Addresses handed to Gateways without spec.addresses. */
   addressPool: readonly string[];
+  /** What the node allows Envoy to bind, observed at the edge (src/net/listening.ts); unknown when absent. */
+  hostPorts?: HostPorts;
   /** Work remembered from earlier compiles (the appliance keeps one); the result is the same without. */
   memo?: TranslateMemo;
 }
@@ -49,7 +52,7 @@ export function translate(objects: readonly StoredObject[], opts: TranslateOptio
   const secrets = new Map<string, IrSecret>();
   const backendTls = new BackendTlsIndex(inp, secrets);
   const clusters = new ClusterSet(inp, backendTls);
-  const gw = translateGateways(inp, { controllerName: opts.controllerName, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses, pool: opts.addressPool, memo: opts.memo }, clusters, secrets, backendTls);
+  const gw = translateGateways(inp, { controllerName: opts.controllerName, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses, pool: opts.addressPool, memo: opts.memo, hostPorts: opts.hostPorts }, clusters, secrets, backendTls);
   const ing = translateIngresses(inp, { controller: opts.ingressController, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses }, clusters, secrets);
   const mesh = translateMesh(inp, opts.controllerName, clusters);
   const problems = dedupe([...gw.problems, ...ing.problems, ...mesh.problems]);
