@@ -1,6 +1,6 @@
 // Assembles one Gateway's IR: an Envoy listener per port, virtual hosts per hostname with listener
 // isolation, TLS filter chains by SNI, and api listeners for proxyless gRPC.
-import type { Gateway, GRPCRoute, HTTPRoute, TLSRoute } from "../resources/gateway-api.ts";
+import type { Gateway, GRPCRoute, HTTPRoute, TCPRoute, TLSRoute, UDPRoute } from "../resources/gateway-api.ts";
 import type { IrApiListener, IrListener, IrRoute, IrRouteConfig, IrTlsChain, IrVirtualHost } from "../ir/types.ts";
 import type { Attachment } from "./attach.ts";
 import type { RouteBackends } from "./backends.ts";
@@ -10,12 +10,16 @@ import { sortRoutes } from "./precedence.ts";
 import { hostMatches, specificity } from "./hostnames.ts";
 import type { GatewayAddresses } from "./addresses.ts";
 import type { TranslateMemo } from "./memo.ts";
+import type { ClusterSet } from "../translate/services.ts";
+import type { TranslateProblem } from "../status/types.ts";
 
 /** order: the route's age key, see RankKey.routeOrder. */
 export type AttachedRoute =
   | { kind: "HTTPRoute"; route: HTTPRoute; order: string; backends: RouteBackends; via: Attachment }
   | { kind: "GRPCRoute"; route: GRPCRoute; order: string; backends: RouteBackends; via: Attachment }
-  | { kind: "TLSRoute"; route: TLSRoute; order: string; backends: RouteBackends; via: Attachment };
+  | { kind: "TLSRoute"; route: TLSRoute; order: string; backends: RouteBackends; via: Attachment }
+  | { kind: "TCPRoute"; route: TCPRoute; order: string; backends: RouteBackends; via: Attachment }
+  | { kind: "UDPRoute"; route: UDPRoute; order: string; backends: RouteBackends; via: Attachment };
 
 export interface GatewayIr {
   listeners: IrListener[];
@@ -23,6 +27,7 @@ export interface GatewayIr {
   apiListeners: IrApiListener[];
   /** Api listeners named after GRPCRoute hostnames; several Gateways may claim one, see claimHostnames. */
   hostnameApiListeners: HostnameApiListener[];
+  problems: TranslateProblem[];
 }
 
 export interface HostnameApiListener extends IrApiListener {
@@ -73,19 +78,22 @@ function virtualHosts(listeners: readonly ListenerState[], attached: readonly At
     .map(([domain, list]) => ({ name: domain, domains: [domain], routes: sortRoutes(list).map((r) => r.route) }));
 }
 
-export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[], attached: readonly AttachedRoute[], addrs: GatewayAddresses, memo?: TranslateMemo): GatewayIr {
+export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[], attached: readonly AttachedRoute[], addrs: GatewayAddresses, clusters: ClusterSet, memo?: TranslateMemo): GatewayIr {
   const ns = gw.metadata.namespace ?? "default";
   const base = `${ns}/${gw.metadata.name}`;
-  const out: GatewayIr = { listeners: [], routeConfigs: [], apiListeners: [], hostnameApiListeners: [] };
+  const out: GatewayIr = { listeners: [], routeConfigs: [], apiListeners: [], hostnameApiListeners: [], problems: [] };
   const age = `${gw.metadata.creationTimestamp ?? ""}\u0000${base}`;
   const usable = listeners.filter((l) => l.usable);
-  const ports = [...new Set(usable.map((l) => l.listener.port))].sort((a, b) => a - b);
+  // A UDP listener is a socket of its own, beside a TCP one on the same port number.
+  const udp = (l: ListenerState): boolean => l.listener.protocol === "UDP";
+  const sockets = [...new Set(usable.map((l) => `${l.listener.port}/${udp(l) ? "udp" : "tcp"}`))].sort((a, b) => parseInt(a) - parseInt(b) || (a < b ? -1 : 1));
   const infra = gw.spec.infrastructure ? { labels: gw.spec.infrastructure.labels ?? {}, annotations: gw.spec.infrastructure.annotations ?? {} } : undefined;
   const httpKinds = new Set(["HTTPRoute", "GRPCRoute"]);
-  for (const port of ports) {
-    const onPort = usable.filter((l) => l.listener.port === port);
+  for (const socket of sockets) {
+    const port = parseInt(socket);
+    const onPort = usable.filter((l) => `${l.listener.port}/${udp(l) ? "udp" : "tcp"}` === socket);
     const ir: IrListener = {
-      name: `${base}/${port}`,
+      name: socket.endsWith("/udp") ? `${base}/${socket}` : `${base}/${port}`,
       address: addrs.bind[0]!,
       extraAddresses: addrs.bind.slice(1),
       port,
@@ -93,7 +101,11 @@ export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[],
       origins: onPort.map((l) => l.key),
       infrastructure: infra,
     };
-    if (onPort[0]!.listener.protocol === "HTTP") {
+    const protocol = onPort[0]!.listener.protocol;
+    if (protocol === "TCP" || protocol === "UDP") {
+      // Listeners on one socket agree on the protocol and only one TCP/UDP listener can own it.
+      if (!l4Listener(ir, onPort[0]!, attached, clusters, out.problems)) continue;
+    } else if (protocol === "HTTP") {
       const rc = `${base}/${port}`;
       ir.http = { routeConfig: rc };
       out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts(onPort, attached, httpKinds, memo) });
@@ -121,6 +133,42 @@ export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[],
     }
   }
   return out;
+}
+
+/**
+ * TCPRoute / UDPRoute on a TCP / UDP listener: the oldest attached route serves every connection
+ * (the Gateway API's conflict rule; newer routes stay Accepted and counted, but get no traffic).
+ * Returns false when there is nothing to proxy to, so no socket is opened: a client is refused
+ * at once instead of connecting to a black hole.
+ */
+function l4Listener(ir: IrListener, l: ListenerState, attached: readonly AttachedRoute[], clusters: ClusterSet, problems: TranslateProblem[]): boolean {
+  const kind = l.listener.protocol === "UDP" ? "UDPRoute" : "TCPRoute";
+  const mine = attached.filter((a) => a.kind === kind && a.via.listener === l).sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  const a = mine[0];
+  if (!a || (a.kind !== "TCPRoute" && a.kind !== "UDPRoute")) return false;
+  const rule = a.route.spec.rules[0];
+  const protocol = kind === "UDPRoute" ? "udp" : "tcp";
+  const backends = (rule?.backendRefs ?? [])
+    .map((ref, i) => ({ cluster: a.backends.resolve(ref, ["spec", "rules", 0, "backendRefs", i], protocol), weight: ref.weight ?? 1 }))
+    .filter((b): b is { cluster: string; weight: number } => b.weight > 0 && b.cluster !== undefined);
+  if (backends.length === 0) return false;
+  const statPrefix = `${a.route.metadata.namespace}/${a.route.metadata.name}`;
+  if (kind === "TCPRoute") {
+    ir.tcp = { backends, statPrefix };
+    return true;
+  }
+  if (backends.length === 1) {
+    ir.udp = { cluster: backends[0]!.cluster, statPrefix };
+    return true;
+  }
+  const c = clusters.composite(`${statPrefix}/udp`, backends);
+  if (!c.ok) {
+    problems.push({ key: `UDPRoute/${statPrefix}`, path: ["spec", "rules", 0, "backendRefs"], message: `${c.message}; only the first backend is used` });
+    ir.udp = { cluster: backends[0]!.cluster, statPrefix };
+    return true;
+  }
+  ir.udp = { cluster: c.cluster, statPrefix };
+  return true;
 }
 
 /**

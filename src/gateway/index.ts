@@ -83,6 +83,8 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
     ["HTTPRoute", inp.httpRoutes],
     ["GRPCRoute", inp.grpcRoutes],
     ["TLSRoute", inp.tlsRoutes],
+    ["TCPRoute", inp.tcpRoutes],
+    ["UDPRoute", inp.udpRoutes],
   ];
   for (const [kind, routes] of kinds) {
     routes.forEach((route) => {
@@ -137,10 +139,11 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
     const routes = attached.get(gw) ?? [];
     for (const l of ls) l.attachedRoutes = new Set(routes.filter((r) => r.via.listener === l).map((r) => r.route)).size;
     const addrs = addresses.get(gw)!;
-    const ir = buildGatewayIr(gw, ls, routes, addrs, opts.memo);
+    const ir = buildGatewayIr(gw, ls, routes, addrs, clusters, opts.memo);
     out.listeners.push(...ir.listeners);
     out.routeConfigs.push(...ir.routeConfigs);
     out.apiListeners.push(...ir.apiListeners);
+    out.problems.push(...ir.problems);
     hostnameApiListeners.push(...ir.hostnameApiListeners);
     for (const l of ir.listeners) {
       const targets = [l.address, ...l.extraAddresses].flatMap((a) => (wildcard(a) ? opts.nodeAddresses : [a]));
@@ -157,7 +160,7 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
 }
 
 function resolveAllBackends(route: AnyRoute, kind: RouteKind, backends: RouteBackends): void {
-  const protocol = kind === "GRPCRoute" ? "h2c" : kind === "TLSRoute" ? "tcp" : undefined;
+  const protocol = kind === "GRPCRoute" ? "h2c" : kind === "TLSRoute" || kind === "TCPRoute" ? "tcp" : kind === "UDPRoute" ? "udp" : undefined;
   // Every reference is resolved here, mirrors included, so status and clusters are complete even
   // when the route's rules come from the memo and are not rebuilt (filters.ts resolves the same way).
   (route.spec.rules ?? []).forEach((rule, ri) => {

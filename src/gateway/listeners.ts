@@ -47,7 +47,7 @@ export interface ListenerState {
   attachedRoutes: number;
 }
 
-const defaultKinds: Record<string, string[]> = { HTTP: ["HTTPRoute", "GRPCRoute"], HTTPS: ["HTTPRoute", "GRPCRoute"], TLS: ["TLSRoute"] };
+const defaultKinds: Record<string, string[]> = { HTTP: ["HTTPRoute", "GRPCRoute"], HTTPS: ["HTTPRoute", "GRPCRoute"], TLS: ["TLSRoute"], TCP: ["TCPRoute"], UDP: ["UDPRoute"] };
 const family = (p: string): string => (p === "HTTPS" || p === "TLS" ? "tls" : p.toLowerCase());
 
 export function gatewayOwner(gw: Gateway): ListenerOwner {
@@ -91,7 +91,7 @@ export function buildListeners(inp: Inputs, gw: Gateway, secrets: Map<string, Ir
     };
     const kinds = defaultKinds[l.protocol];
     if (!kinds) {
-      fail("accepted", "UnsupportedProtocol", `protocol ${l.protocol} is not supported (supported: HTTP, HTTPS, TLS)`);
+      fail("accepted", "UnsupportedProtocol", `protocol ${l.protocol} is not supported (supported: HTTP, HTTPS, TLS, TCP, UDP)`);
       return st;
     }
     // Route kinds: the allowed list, or the protocol's defaults.
@@ -198,11 +198,13 @@ function resolveTls(
  * earlier listener keeps the port or hostname, the later one is Conflicted and not accepted.
  */
 export function markConflicts(states: readonly ListenerState[]): void {
-  const byPort = new Map<number, ListenerState[]>();
+  // A UDP port is another socket than the TCP port of the same number: they never conflict.
+  const byPort = new Map<string, ListenerState[]>();
   for (const s of states) {
-    const list = byPort.get(s.listener.port) ?? [];
+    const key = `${s.listener.port}/${s.listener.protocol === "UDP" ? "udp" : "tcp"}`;
+    const list = byPort.get(key) ?? [];
     list.push(s);
-    byPort.set(s.listener.port, list);
+    byPort.set(key, list);
   }
   for (const list of byPort.values()) {
     const first = list[0]!;

@@ -38,6 +38,10 @@ export interface IrListener {
   http?: { routeConfig: string };
   /** TLS: filter chains chosen by SNI. */
   tls: IrTlsChain[];
+  /** TCP (TCPRoute): every connection proxied to weighted backends. */
+  tcp?: { backends: IrBackendRef[]; statPrefix: string };
+  /** UDP (UDPRoute): a UDP socket whose datagrams are proxied to one (possibly composite) cluster. */
+  udp?: { cluster: string; statPrefix: string };
   /** "namespace/gateway/listener" names this socket serves, for status and logs. */
   origins: string[];
   /** Labels and annotations from Gateway spec.infrastructure, carried as listener metadata. */
@@ -157,12 +161,14 @@ export interface IrRoute {
 export interface IrEndpoint {
   address: string;
   port: number;
+  /** Share of the cluster's traffic relative to its other endpoints (composite UDP clusters); 1 when absent. */
+  weight?: number;
 }
 
 export interface IrCluster {
   /** "<namespace>/<service>/<port>". */
   name: string;
-  protocol: "http1" | "h2c" | "tls-passthrough" | "tcp";
+  protocol: "http1" | "h2c" | "tls-passthrough" | "tcp" | "udp";
   /** Static or EndpointSlice endpoints (EDS), or a DNS name resolved by Envoy. */
   endpoints: IrEndpoint[];
   dns?: { hostname: string; port: number };

@@ -198,8 +198,16 @@ export type ReferenceGrant = Typed<
   }
 >;
 
-export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute";
-export type AnyRoute = HTTPRoute | GRPCRoute | TLSRoute;
+/** TCPRoute and UDPRoute rules: backends only (the spec allows one rule). */
+export interface L4RouteRule {
+  name?: string;
+  backendRefs?: BackendRef[];
+}
+export type TCPRoute = Typed<"TCPRoute", CommonRouteSpec & { rules: L4RouteRule[] }>;
+export type UDPRoute = Typed<"UDPRoute", CommonRouteSpec & { rules: L4RouteRule[] }>;
+
+export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute";
+export type AnyRoute = HTTPRoute | GRPCRoute | TLSRoute | TCPRoute | UDPRoute;
 
 /** A policy's target (gateway.networking.k8s.io LocalPolicyTargetReferenceWithSectionName). */
 export interface PolicyTargetReference {

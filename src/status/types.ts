@@ -44,7 +44,7 @@ export type ObjectStatus =
       // (src/run/status.ts) keep working until they learn this kind.
       status: { conditions: Condition[]; listeners: ListenerStatus[]; parents: RouteParentStatus[] };
     }
-  | { kind: "HTTPRoute" | "GRPCRoute" | "TLSRoute"; namespace: string; name: string; status: { parents: RouteParentStatus[] } }
+  | { kind: "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute"; namespace: string; name: string; status: { parents: RouteParentStatus[] } }
   | {
       kind: "BackendTLSPolicy" | "GatewayNetworkPolicy";
       namespace: string;

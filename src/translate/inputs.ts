@@ -1,6 +1,6 @@
 // Indexes the store's objects by kind for translation. Pure.
 import type { StoredObject } from "../store/types.ts";
-import type { BackendTLSPolicy, GRPCRoute, Gateway, GatewayClass, HTTPRoute, ListenerSet, ReferenceGrant, TLSRoute } from "../resources/gateway-api.ts";
+import type { BackendTLSPolicy, GRPCRoute, Gateway, GatewayClass, HTTPRoute, ListenerSet, ReferenceGrant, TCPRoute, TLSRoute, UDPRoute } from "../resources/gateway-api.ts";
 import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Secret, Service } from "../resources/core.ts";
 
 export interface Inputs {
@@ -11,6 +11,8 @@ export interface Inputs {
   httpRoutes: HTTPRoute[];
   grpcRoutes: GRPCRoute[];
   tlsRoutes: TLSRoute[];
+  tcpRoutes: TCPRoute[];
+  udpRoutes: UDPRoute[];
   referenceGrants: ReferenceGrant[];
   backendTLSPolicies: BackendTLSPolicy[];
   ingresses: Ingress[];
@@ -56,6 +58,8 @@ export function indexInputs(objects: readonly StoredObject[]): Inputs {
     httpRoutes: [],
     grpcRoutes: [],
     tlsRoutes: [],
+    tcpRoutes: [],
+    udpRoutes: [],
     referenceGrants: [],
     backendTLSPolicies: [],
     ingresses: [],
@@ -91,6 +95,12 @@ export function indexInputs(objects: readonly StoredObject[]): Inputs {
         break;
       case "TLSRoute":
         inp.tlsRoutes.push(o as unknown as TLSRoute);
+        break;
+      case "TCPRoute":
+        inp.tcpRoutes.push(o as unknown as TCPRoute);
+        break;
+      case "UDPRoute":
+        inp.udpRoutes.push(o as unknown as UDPRoute);
         break;
       case "ReferenceGrant":
         inp.referenceGrants.push(o as unknown as ReferenceGrant);
@@ -131,7 +141,7 @@ export function indexInputs(objects: readonly StoredObject[]): Inputs {
       }
     }
   }
-  for (const list of [inp.gatewayClasses, inp.gateways, inp.listenerSets, inp.httpRoutes, inp.grpcRoutes, inp.tlsRoutes, inp.backendTLSPolicies, inp.ingresses, inp.ingressClasses]) {
+  for (const list of [inp.gatewayClasses, inp.gateways, inp.listenerSets, inp.httpRoutes, inp.grpcRoutes, inp.tlsRoutes, inp.tcpRoutes, inp.udpRoutes, inp.backendTLSPolicies, inp.ingresses, inp.ingressClasses]) {
     sortByAge(list as Array<{ metadata: { creationTimestamp?: string; namespace?: string; name: string } }>);
   }
   return inp;

@@ -2,11 +2,15 @@
 // per route, parents in the order they were produced, as the object's status.parents holds them.
 import type { ObjectStatus } from "../status/types.ts";
 
+type RouteStatus = Extract<ObjectStatus, { kind: "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute" }>;
+const ROUTE_KINDS: ReadonlySet<string> = new Set<RouteStatus["kind"]>(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
+const isRoute = (s: ObjectStatus): s is RouteStatus => ROUTE_KINDS.has(s.kind);
+
 export function mergeRouteStatus(list: readonly ObjectStatus[]): ObjectStatus[] {
   const out: ObjectStatus[] = [];
-  const routes = new Map<string, Extract<ObjectStatus, { kind: "HTTPRoute" | "GRPCRoute" | "TLSRoute" }>>();
+  const routes = new Map<string, RouteStatus>();
   for (const s of list) {
-    if (s.kind !== "HTTPRoute" && s.kind !== "GRPCRoute" && s.kind !== "TLSRoute") {
+    if (!isRoute(s)) {
       out.push(s);
       continue;
     }
@@ -16,7 +20,7 @@ export function mergeRouteStatus(list: readonly ObjectStatus[]): ObjectStatus[] 
       prev.status.parents.push(...s.status.parents);
       continue;
     }
-    const copy = { ...s, status: { parents: [...s.status.parents] } };
+    const copy: RouteStatus = { ...s, status: { parents: [...s.status.parents] } };
     routes.set(key, copy);
     out.push(copy);
   }

@@ -103,6 +103,26 @@ export class ClusterSet {
     return { ok: true, cluster: cname };
   }
 
+  /**
+   * One cluster holding the endpoints of several, each endpoint weighted by its backend's weight
+   * over that backend's endpoint count: a weighted split for proxies that take a single cluster
+   * (Envoy's udp_proxy). DNS clusters cannot be merged: the caller reports them.
+   */
+  composite(name: string, parts: ReadonlyArray<{ cluster: string; weight: number }>): { ok: true; cluster: string } | { ok: false; message: string } {
+    const endpoints: IrEndpoint[] = [];
+    // Envoy caps the sum of a locality's endpoint weights at 2^32-1: scale the split to ~10^6 in all.
+    const total = parts.reduce((a, p) => a + p.weight, 0) || 1;
+    for (const p of parts) {
+      const c = this.clusters.get(p.cluster);
+      if (!c) return { ok: false, message: `cluster ${p.cluster} is not known` };
+      if (c.dns) return { ok: false, message: `${p.cluster} is resolved by DNS and cannot share a weighted UDP split` };
+      // Integer weights Envoy accepts (1..2^32-1): the backend's weight spread over its endpoints.
+      for (const e of c.endpoints) endpoints.push({ ...e, weight: Math.max(1, Math.round((p.weight / total) * 1_000_000 / c.endpoints.length)) });
+    }
+    this.clusters.set(name, { name, protocol: "udp", endpoints });
+    return { ok: true, cluster: name };
+  }
+
   list(): IrCluster[] {
     return [...this.clusters.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }

@@ -5,7 +5,7 @@ import { closest, isObj, obj, str } from "./fields.ts";
 import * as n from "./names.ts";
 import { validateGateway, validateGatewayClass } from "./kinds/gateway.ts";
 import { validateListenerSet } from "./kinds/listenerset.ts";
-import { validateGRPCRoute, validateHTTPRoute, validateReferenceGrant, validateTLSRoute } from "./kinds/routes.ts";
+import { validateGRPCRoute, validateHTTPRoute, validateL4Route, validateReferenceGrant, validateTLSRoute } from "./kinds/routes.ts";
 import { validateIngress, validateIngressClass } from "./kinds/ingress.ts";
 import { validateBackendTLSPolicy } from "./kinds/policy.ts";
 import { validateConfigMap, validateEndpointSlice, validateNamespace, validateSecret, validateService } from "./kinds/core.ts";
@@ -26,6 +26,8 @@ const kinds: KindInfo[] = [
   { group: gw, versions: ["v1", "v1beta1"], kind: "HTTPRoute", namespaced: true, validate: validateHTTPRoute },
   { group: gw, versions: ["v1"], kind: "GRPCRoute", namespaced: true, validate: validateGRPCRoute },
   { group: gw, versions: ["v1", "v1alpha2", "v1alpha3"], kind: "TLSRoute", namespaced: true, validate: validateTLSRoute },
+  { group: gw, versions: ["v1", "v1alpha2"], kind: "TCPRoute", namespaced: true, validate: validateL4Route },
+  { group: gw, versions: ["v1", "v1alpha2"], kind: "UDPRoute", namespaced: true, validate: validateL4Route },
   { group: gw, versions: ["v1", "v1beta1"], kind: "ReferenceGrant", namespaced: true, validate: validateReferenceGrant },
   { group: gw, versions: ["v1", "v1alpha3"], kind: "BackendTLSPolicy", namespaced: true, validate: validateBackendTLSPolicy },
   { group: "networking.k8s.io", versions: ["v1"], kind: "Ingress", namespaced: true, validate: validateIngress },
@@ -60,8 +62,6 @@ const ignored = new Set([
   "rbac.authorization.k8s.io/RoleBinding",
   "rbac.authorization.k8s.io/ClusterRole",
   "rbac.authorization.k8s.io/ClusterRoleBinding",
-  `${gw}/TCPRoute`,
-  `${gw}/UDPRoute`,
   `${gw}/XListenerSet`,
   `${gw}/BackendLBPolicy`,
 ]);

@@ -9,6 +9,8 @@ import { file_envoy_extensions_filters_network_http_connection_manager_v3_http_c
 import { file_envoy_extensions_filters_http_router_v3_router } from "../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
 import { file_envoy_extensions_filters_http_cors_v3_cors } from "../gen/envoy/extensions/filters/http/cors/v3/cors_pb.js";
 import { file_envoy_extensions_filters_network_tcp_proxy_v3_tcp_proxy } from "../gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
+import { file_envoy_extensions_filters_udp_udp_proxy_v3_udp_proxy } from "../gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy_pb.js";
+import { file_envoy_extensions_filters_udp_udp_proxy_v3_route } from "../gen/envoy/extensions/filters/udp/udp_proxy/v3/route_pb.js";
 import { file_envoy_extensions_filters_listener_tls_inspector_v3_tls_inspector } from "../gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.js";
 import { file_envoy_extensions_transport_sockets_tls_v3_tls } from "../gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
 import { file_envoy_extensions_transport_sockets_tls_v3_secret, SecretSchema } from "../gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js";
@@ -28,6 +30,8 @@ export const xdsRegistry = createRegistry(
   file_envoy_extensions_filters_http_router_v3_router,
   file_envoy_extensions_filters_http_cors_v3_cors,
   file_envoy_extensions_filters_network_tcp_proxy_v3_tcp_proxy,
+  file_envoy_extensions_filters_udp_udp_proxy_v3_udp_proxy,
+  file_envoy_extensions_filters_udp_udp_proxy_v3_route,
   file_envoy_extensions_filters_listener_tls_inspector_v3_tls_inspector,
   file_envoy_extensions_transport_sockets_tls_v3_tls,
   file_envoy_extensions_transport_sockets_tls_v3_secret,

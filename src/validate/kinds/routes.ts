@@ -1,4 +1,4 @@
-// HTTPRoute, GRPCRoute and TLSRoute specs.
+// HTTPRoute, GRPCRoute, TLSRoute, TCPRoute and UDPRoute specs.
 import type { KubeObject } from "../../store/types.ts";
 import type { FieldPath } from "../../yaml/documents.ts";
 import type { Reporter } from "../problems.ts";
@@ -166,6 +166,24 @@ export function validateTLSRoute(o: KubeObject, r: Reporter): void {
   const sp = ["spec"];
   known(r, spec, sp, ["parentRefs", "hostnames", "rules"]);
   validateCommon(r, spec, sp, true);
+  const rules = objItems(r, list(r, spec, "rules", sp, { required: true, min: 1, max: 1 }), [...sp, "rules"]);
+  const names = new Map<string, number>();
+  rules.forEach(([rule, p], i) => {
+    known(r, rule, p, ["name", "backendRefs"]);
+    validateRuleName(r, rule, p, names, i);
+    for (const [b, bp] of objItems(r, list(r, rule, "backendRefs", p, { required: true, min: 1, max: 16 }), [...p, "backendRefs"])) {
+      validateBackendRef(r, b, bp, { weight: true });
+    }
+  });
+}
+
+/** TCPRoute and UDPRoute: parentRefs and one rule of weighted backends, no hostnames. */
+export function validateL4Route(o: KubeObject, r: Reporter): void {
+  const spec = obj(r, o, "spec", [], true);
+  if (!spec) return;
+  const sp = ["spec"];
+  known(r, spec, sp, ["parentRefs", "rules", "useDefaultGateways"]);
+  validateCommon(r, spec, sp, false);
   const rules = objItems(r, list(r, spec, "rules", sp, { required: true, min: 1, max: 1 }), [...sp, "rules"]);
   const names = new Map<string, number>();
   rules.forEach(([rule, p], i) => {

@@ -74,6 +74,6 @@ export function emitEndpoints(c: IrCluster): ClusterLoadAssignment | undefined {
     clusterName: c.name,
     // gRPC's xDS client needs a locality with a weight (it drops weight-0 localities); Envoy
     // ignores locality weights unless locality-weighted balancing is configured.
-    endpoints: [{ locality: {}, loadBalancingWeight: 1, lbEndpoints: c.endpoints.map((e): Init<typeof LbEndpointSchema> => ({ hostIdentifier: { case: "endpoint", value: { address: socketAddress(e.address, e.port) } } })) }],
+    endpoints: [{ locality: {}, loadBalancingWeight: 1, lbEndpoints: c.endpoints.map((e): Init<typeof LbEndpointSchema> => ({ hostIdentifier: { case: "endpoint", value: { address: socketAddress(e.address, e.port) } }, ...(e.weight !== undefined ? { loadBalancingWeight: e.weight } : {}) })) }],
   });
 }

@@ -19,6 +19,7 @@ import type { IrApiListener, IrListener, IrRouteConfig, IrTlsChain } from "../..
 import { ads, duration, socketAddress, typed, type Init } from "./common.ts";
 import { CorsFilterName, InvalidBackendCluster, usesCors } from "./routes.ts";
 import type { EmitOptions } from "./options.ts";
+import { emitUdpListener, tcpRouteChain } from "./l4.ts";
 
 function hcm(statPrefix: string, routeConfig: string, cors: boolean, o: EmitOptions): Init<typeof FilterSchema> {
   const filters: Array<Init<typeof HttpFilterSchema>> = [];
@@ -92,7 +93,9 @@ function tlsChain(listener: IrListener, chain: IrTlsChain, rcs: Map<string, IrRo
 }
 
 export function emitListener(l: IrListener, rcs: Map<string, IrRouteConfig>, o: EmitOptions): Listener {
+  if (l.udp) return emitUdpListener({ ...l, udp: l.udp }, o);
   const chains: Array<Init<typeof FilterChainSchema>> = [];
+  if (l.tcp) chains.push(tcpRouteChain({ ...l, tcp: l.tcp }));
   if (l.http) {
     const rc = rcs.get(l.http.routeConfig);
     chains.push({ name: "http", filters: [hcm(l.name, l.http.routeConfig, rc ? usesCors(rc) : false, o)] });
