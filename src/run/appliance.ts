@@ -79,6 +79,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
   const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
   const memo = new CompileMemo();
   cacheRef = cache;
+  board.xdsSnapshot = () => cache.snapshot();
 
   let lastReported = "";
   // The datapath intent is derived from the latest compile when the datapath needs it (never
