@@ -135,7 +135,7 @@ describe("dist/edgegate run", () => {
     const log = collectLogLines(p.stderr);
     const waitFor = log.waitFor;
     try {
-      const listening = await waitFor((l) => l.msg === "status servers listening");
+      const listening = await waitFor((l) => l.msg === "status server listening");
       const admin = String(listening.admin);
       const health = String(listening.health);
       expect((await fetch(`${health}/livez`)).status).toBe(200);
@@ -150,7 +150,9 @@ describe("dist/edgegate run", () => {
       expect(JSON.stringify(await hz.json())).toContain("envoy: not found");
       // A broken edit is reported and the last good route stays in force.
       writeFileSync(join(dir, "inputs/routes.yaml"), "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web, namespace: default}\nspec:\n  hostnames: [BAD]\n");
-      await waitFor((l) => typeof l.problem === "string" && (l.problem as string).includes("spec.hostnames[0]"));
+      const problem = await waitFor((l) => l.field === "spec.hostnames[0]");
+      expect(problem).toMatchObject({ level: "warn", msg: "invalid input; the last good version stays in force", kind: "HTTPRoute", namespace: "default", name: "web", line: 5 });
+      expect(problem.file).toEndWith("inputs/routes.yaml");
       const status = (await (await fetch(`${admin}/status`)).json()) as { inputs: { objects: Array<{ kind: string; name: string }>; problems: Array<{ path?: string }> } };
       expect(status.inputs.objects.some((o) => o.kind === "HTTPRoute" && o.name === "web")).toBe(true);
       expect(status.inputs.problems.some((x) => x.path === "spec.hostnames[0]")).toBe(true);
