@@ -53,8 +53,27 @@ export async function renderCommand(args: string[]): Promise<number> {
     // Written in ~1 MB pieces as it is produced: the whole text (37 MB at 10,000 routes) never
     // has to exist at once.
     const out = Bun.stdout.writer({ highWaterMark: 1 << 20 });
-    writeIrJsonText((s) => void out.write(s), prep.result.ir, emit, extra, !values["show-secrets"]);
-    await out.end();
+    // A reader that went away (`| head`) ends the output quietly: stop writing, exit as usual.
+    let closed = false;
+    const closedPipe = (e: unknown): void => {
+      if ((e as { code?: unknown }).code !== "EPIPE") throw e;
+      closed = true;
+    };
+    const write = (text: string): void => {
+      if (closed) return;
+      try {
+        const r = out.write(text);
+        if (r instanceof Promise) r.catch(closedPipe);
+      } catch (e) {
+        closedPipe(e);
+      }
+    };
+    writeIrJsonText(write, prep.result.ir, emit, extra, !values["show-secrets"]);
+    try {
+      await out.end();
+    } catch (e) {
+      closedPipe(e);
+    }
   } else {
     const json = xdsToJson(emitXds(prep.result.ir, emit));
     if (!values["show-secrets"]) json.secrets = json.secrets.map(redactPrivateKey);
