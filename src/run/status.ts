@@ -75,6 +75,11 @@ export class ApplianceStatusBoard implements StatusProvider {
     this.problems = problems;
   }
 
+  /** The IR of the last good compile, for the dashboard's topology. */
+  ir(): CompileResult["ir"] | undefined {
+    return this.result?.ir;
+  }
+
   private sourceStatus(): SourceStatus {
     const s = this.liveSource?.() ?? this.startingSource;
     return this.failure ? { ...s, state: "error", message: this.failure } : s;

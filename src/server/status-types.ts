@@ -4,12 +4,15 @@
 import type { EnvoyState } from "../envoy/state.ts";
 import type { Condition, ObjectStatus } from "../status/types.ts";
 import type { Snapshot } from "../xds/cache/snapshot.ts";
+import type { Ir } from "../ir/types.ts";
 
 export interface StatusProvider {
   /** Called on every request; must be cheap and must not throw. */
   snapshot(): ApplianceStatus;
   /** The last published xDS snapshot (GET /config_dump); absent before the xDS cache exists. */
   xdsSnapshot?(): Snapshot | undefined;
+  /** The IR of the last good compile (GET /topology, the dashboard's graph). */
+  ir?(): Ir | undefined;
 }
 
 export interface ApplianceStatus {
