@@ -81,6 +81,13 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
   const memo = new CompileMemo();
   cacheRef = cache;
   board.xdsSnapshot = () => cache.snapshot();
+  // --log-level debug: each push and ACK, to follow a change to the clients.
+  if (log.enabled("debug"))
+    cache.onEvent((ev) => {
+      const type = "typeUrl" in ev ? ev.typeUrl.slice(ev.typeUrl.lastIndexOf(".") + 1) : undefined;
+      if (ev.type === "push") log.debug("xds push", { node: ev.nodeId, stream: ev.stream, type, version: ev.version, resources: ev.resources, removed: ev.removed });
+      else if (ev.type === "ack") log.debug("xds ACK", { node: ev.nodeId, stream: ev.stream, type, version: ev.version });
+    });
 
   const problemLog = new ProblemLog(log);
   let publishedOnce = false;

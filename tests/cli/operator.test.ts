@@ -147,7 +147,7 @@ describe("commands as written", () => {
   test("a config whose input path does not exist: /readyz says which path", async () => {
     const cfg = join(dir, "missing.yaml");
     writeFileSync(cfg, ["source: {paths: [nowhere]}", `xds: {socket: ${join(dir, "xds2.sock")}}`, "health: {address: 127.0.0.1:0}", "admin: {address: 127.0.0.1:0}", "envoy: {path: /nonexistent/envoy, drainSeconds: 0}", ""].join("\n"));
-    const p = Bun.spawn([bin, "run", "--config", cfg], { stdout: "ignore", stderr: "pipe" });
+    const p = Bun.spawn([bin, "run", "--config", cfg, "--log-level", "debug"], { stdout: "ignore", stderr: "pipe" });
     const l = collectLogLines(p.stderr);
     try {
       const listening = await l.waitFor((x) => x.msg === "status server listening");
@@ -156,6 +156,8 @@ describe("commands as written", () => {
       expect(res.status).toBe(503);
       expect(((await res.json()) as { reasons: string[] }).reasons[0]).toBe(`source: files error: source.paths: no such file or directory: ${join(dir, "nowhere")}`);
       expect(l.find((x) => x.level === "warn" && x.file === join(dir, "nowhere"))).toBeDefined();
+      // --log-level debug adds what a person debugging needs: where the time of a compile went.
+      expect(await l.waitFor((x) => x.msg === "compile timings")).toMatchObject({ level: "debug", seq: expect.any(Number), translate_ms: expect.any(Number) });
     } finally {
       p.kill("SIGKILL");
       await l.done;
