@@ -98,7 +98,7 @@ describe.skipIf(!chromiumPath)("dashboard in headless Chromium", () => {
   });
 
   test("a screenshot is kept as a test artifact", async () => {
-    await Bun.sleep(1100); // one more refresh, so the edges are laid out on the final cards
+    await Bun.sleep(600); // one more refresh, so the edges are laid out on the final cards
     const png = await browser.screenshot();
     expect([...png.slice(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     expect(png.length).toBeGreaterThan(20_000);
