@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { collectLogLines, type LogLines } from "../helpers/log-lines.ts";
+import { call, xdsClient } from "../xds/grpc.ts";
 
 const root = join(import.meta.dir, "../..");
 const bin = join(root, "dist/edgegate");
@@ -28,6 +29,7 @@ let dir: string;
 let config: string;
 let app: ReturnType<typeof Bun.spawn> | undefined;
 let log: LogLines;
+let xdsPort = 0;
 
 beforeAll(async () => {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run scripts/setup.sh (it builds the binary) before the tests`);
@@ -42,7 +44,7 @@ beforeAll(async () => {
       "source: {paths: [examples/lab]}",
       "node: {name: op-test, labels: {role: edge}}",
       "nodes: {matchLabels: {role: edge}}",
-      `xds: {socket: ${join(dir, "xds.sock")}}`,
+      `xds: {socket: ${join(dir, "xds.sock")}, tcpAddress: "127.0.0.1:${(xdsPort = await freePort())}"}`,
       "health: {address: 127.0.0.1:0}",
       // status and dump find the admin server through --config, so it needs a fixed port.
       `admin: {address: "127.0.0.1:${await freePort()}"}`,
@@ -108,6 +110,30 @@ describe("against a running appliance", () => {
     const bad = run(["dump", "--config", config, "--type", "lsd"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("edgegate dump: unknown type lsd (known: lds, listeners, rds, routes");
+  });
+
+  test("a real xDS client (grpc-js-xds) shows in status and dump with the version it ACKed", async () => {
+    const client = xdsClient("lab.default", xdsPort, "op-client");
+    try {
+      // The call makes the client resolve: it subscribes to LDS and ACKs what it gets (no such
+      // listener here, so the RPC itself fails; the ACK is what this test is about).
+      void call(client, "/test.Echo/Echo", {}, 3000).catch(() => {});
+      const deadline = Date.now() + 10_000;
+      let acked = false;
+      while (!acked && Date.now() < deadline) {
+        const j = JSON.parse(run(["status", "--json", "--config", config]).stdout) as { xds: { clients: Array<{ nodeId: string; types: Array<{ type: string; current: boolean }> }> } };
+        acked = j.xds.clients.some((c) => c.nodeId === "op-client" && c.types.some((t) => t.type === "lds" && t.current));
+        if (!acked) await Bun.sleep(100);
+      }
+      expect(acked).toBe(true);
+      const dump = JSON.parse(run(["dump", "--config", config, "--type", "lds"]).stdout) as { xds: { types: { lds: { version: string; clients: Array<{ node: string; state: string; acked?: string }> } } } };
+      const lds = dump.xds.types.lds;
+      expect(lds.clients).toEqual([expect.objectContaining({ node: "op-client", state: "ACKed", acked: expect.any(String) })]);
+      const text = run(["status", "--config", config]).stdout;
+      expect(text).toMatch(/XDS\n  snapshot #\d+ version \w+, published .*; 1 client\n  NODE +PROTOCOL +ADDRESS +LDS +RDS +CDS +EDS +SDS\n  op-client +sotw +127\.0\.0\.1:\d+ +\w{8} ACK +- +- +- +-\n/);
+    } finally {
+      client.close();
+    }
   });
 
   test("a broken edit: dump still shows the last good configuration; render shows what it can and exits 1; both resolve", async () => {
