@@ -10,6 +10,7 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 # iproute2 + nftables for the network-namespace tests and the TPROXY comparison benchmark,
 # python3-grpcio as a second, independent real xDS client in the tests.
 apt_pkgs=(libbpf1 libbpf-dev clang llvm iproute2 nftables python3-grpcio ca-certificates openssl)
+apt_pkgs+=(chromium)  # headless browser for tests/dashboard (the admin dashboard, drawn and live)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

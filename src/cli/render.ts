@@ -8,11 +8,15 @@ import { redactPrivateKey, writeIrJsonText } from "../xds/render/pretty.ts";
 import { emitXds } from "../xds/emit/index.ts";
 import { emitOptions } from "../pipeline/compile.ts";
 
-const help = `usage: edgegate render [--config FILE] [--controller-name NAME] [--format json|yaml] [--status] [--show-secrets] PATH...
+const help = `usage: edgegate render [--config FILE] [--controller-name NAME] [--format json|yaml] [--status] [--show-secrets] [PATH...]
 
 Prints {"listeners":[],"routes":[],"clusters":[],"endpoints":[],"secrets":[]} as Envoy would receive
-them over xDS, and with --status the computed status of every object. Private keys print as
-"[redacted]" (as in Envoy's config_dump) unless --show-secrets. Exits 1 on invalid input.
+them over xDS, and with --status the computed status of every object. With --config and no PATH,
+renders the inputs the configuration names (source.paths). Private keys print as "[redacted]" (as in
+Envoy's config_dump) unless --show-secrets.
+Problems go to stderr, one per line; what is valid is still rendered (an invalid object is left
+out, as the appliance leaves it out) and the exit status is 1. Exit 0: no problem; 2: usage.
+What a running appliance serves: edgegate dump.
 `;
 
 export async function renderCommand(args: string[]): Promise<number> {
@@ -23,16 +27,13 @@ export async function renderCommand(args: string[]): Promise<number> {
     status: { type: "boolean" },
     "show-secrets": { type: "boolean" },
     help: { type: "boolean", short: "h" },
-  });
+  }, help);
   if (values.help) {
     process.stdout.write(help);
     return 0;
   }
   if (values.format !== "json" && values.format !== "yaml") throw new UsageError(`edgegate render: --format must be json or yaml (got ${JSON.stringify(values.format)})`);
-  if (positionals.length === 0) {
-    process.stderr.write(help);
-    return 2;
-  }
+  if (positionals.length === 0 && !values.config) throw new UsageError(`edgegate render: give input PATHs or --config FILE\n\n${help}`);
   const config = commandConfigOrReport(values.config, values["controller-name"]);
   if (!config) return 1;
   // Long work shows progress, on a terminal only (scripts and pipes get clean stderr).
@@ -40,24 +41,44 @@ export async function renderCommand(args: string[]): Promise<number> {
   const progress = (what: string): void => {
     if (process.stderr.isTTY) process.stderr.write(`edgegate render: ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
   };
-  const prep = await prepare(positionals, config);
+  const prep = await prepare(positionals.length > 0 ? positionals : config.source.paths, config);
   progress(`read and translated ${prep.load.objects.length} objects from ${prep.load.files.length} files`);
-  // Invalid objects are not rendered; reference problems are (they answer 500), so warn and go on.
+  // Like the appliance: invalid objects are left out, reference problems render (they answer
+  // 500). Either way the user sees what would be served, and the exit status says "problems".
   printProblems(prep.problems, prep.warnings, true);
-  if (prep.load.problems.length > 0 || !prep.result) return 1;
+  if (!prep.result) return 1;
   const extra = values.status ? { status: prep.result.status } : {};
   const emit = emitOptions(config);
   if (values.format === "json") {
     // Written in ~1 MB pieces as it is produced: the whole text (37 MB at 10,000 routes) never
     // has to exist at once.
     const out = Bun.stdout.writer({ highWaterMark: 1 << 20 });
-    writeIrJsonText((s) => void out.write(s), prep.result.ir, emit, extra, !values["show-secrets"]);
-    await out.end();
+    // A reader that went away (`| head`) ends the output quietly: stop writing, exit as usual.
+    let closed = false;
+    const closedPipe = (e: unknown): void => {
+      if ((e as { code?: unknown }).code !== "EPIPE") throw e;
+      closed = true;
+    };
+    const write = (text: string): void => {
+      if (closed) return;
+      try {
+        const r = out.write(text);
+        if (r instanceof Promise) r.catch(closedPipe);
+      } catch (e) {
+        closedPipe(e);
+      }
+    };
+    writeIrJsonText(write, prep.result.ir, emit, extra, !values["show-secrets"]);
+    try {
+      await out.end();
+    } catch (e) {
+      closedPipe(e);
+    }
   } else {
     const json = xdsToJson(emitXds(prep.result.ir, emit));
     if (!values["show-secrets"]) json.secrets = json.secrets.map(redactPrivateKey);
     process.stdout.write(stringify({ ...json, ...extra }, { lineWidth: 0 }));
   }
   progress("done");
-  return 0;
+  return prep.problems.length > 0 ? 1 : 0;
 }

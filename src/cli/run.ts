@@ -58,7 +58,7 @@ export async function runCommand(args: string[]): Promise<number> {
     "log-format": { type: "string" },
     once: { type: "boolean" },
     help: { type: "boolean", short: "h" },
-  });
+  }, help);
   if (values.help) {
     process.stdout.write(help);
     return 0;

@@ -1,16 +1,21 @@
-// `edgegate status [--admin ADDR] [--json]`: asks the running appliance's admin server for /status
-// and prints it for a person. Exit 0 healthy, 1 unhealthy or unreachable, 2 usage.
+// `edgegate status [--admin ADDR | --config FILE] [--json]`: asks the running appliance's admin
+// server for /status and prints it as tables for a person. Exit 0 healthy, 1 unhealthy or
+// unreachable, 2 usage.
 import type { StatusDocument } from "../server/apps.ts";
-import { parseListenAddress } from "../server/listen.ts";
 import { formatStatus } from "../server/status-text.ts";
+import { parse, UsageError } from "./args.ts";
+import { adminGet, adminTarget, DEFAULT_ADMIN_ADDRESS } from "./admin.ts";
 
-export const DEFAULT_ADMIN_ADDRESS = "127.0.0.1:9901";
+export { DEFAULT_ADMIN_ADDRESS };
 
-const usage = `usage: edgegate status [--admin ADDR] [--json]
+const usage = `usage: edgegate status [--admin ADDR | --config FILE] [--json]
 
-Prints the running appliance's status: node selection, Envoy, xDS clients, inputs, listeners.
-  --admin ADDR   the appliance's admin.address (default ${DEFAULT_ADMIN_ADDRESS}; unix:///PATH for a socket)
-  --json         print /status as JSON instead
+Prints the running appliance's status as tables: GatewayClasses, Gateways and their listeners,
+routes with their parents, Ingresses, policies, Envoy's listeners, the inputs and their problems
+by file, Envoy, the xDS clients, the datapath, and the health verdict with its reasons.
+  --admin ADDR    the appliance's admin.address (default ${DEFAULT_ADMIN_ADDRESS}; unix:///PATH for a socket)
+  --config FILE   read admin.address from the appliance's configuration file
+  --json          print /status as JSON instead
 Exit status: 0 healthy, 1 unhealthy or not reachable, 2 usage error.
 `;
 
@@ -22,43 +27,29 @@ export interface StatusIo {
 const stdio: StatusIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 export async function statusCommand(args: string[], io: StatusIo = stdio): Promise<number> {
-  let admin = DEFAULT_ADMIN_ADDRESS;
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === "--json") json = true;
-    else if (a === "--admin" && args[i + 1] !== undefined) admin = args[++i]!;
-    else if (a.startsWith("--admin=")) admin = a.slice("--admin=".length);
-    else if (a === "-h" || a === "--help") {
+  let values, positionals, target;
+  try {
+    ({ values, positionals } = parse("status", args, { admin: { type: "string" }, config: { type: "string", short: "c" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, usage));
+    if (positionals.length > 0) throw new UsageError(`edgegate status: unexpected argument "${positionals[0]}"\n\n${usage}`);
+    if (values.help) {
       io.out(usage);
       return 0;
-    } else {
-      io.err(`edgegate status: unexpected argument "${a}"\n\n${usage}`);
-      return 2;
     }
-  }
-  let target: { url: string; unix?: string };
-  try {
-    const addr = parseListenAddress(admin, "--admin");
-    if (addr.kind === "unix") target = { url: "http://localhost/status", unix: addr.path };
-    else {
-      // A wildcard listen address is reached through loopback.
-      const host = addr.host === "0.0.0.0" ? "127.0.0.1" : addr.host === "::" ? "::1" : addr.host;
-      target = { url: `http://${host.includes(":") ? `[${host}]` : host}:${addr.port}/status` };
-    }
-  } catch (err) {
-    io.err(`edgegate status: ${err instanceof Error ? err.message : String(err)}\n`);
+    target = adminTarget("status", values.admin, values.config);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`${e.message.trimEnd()}\n`);
     return 2;
   }
   let doc: StatusDocument;
   try {
-    const res = await fetch(target.url, { signal: AbortSignal.timeout(5000), ...(target.unix ? { unix: target.unix } : {}) });
-    if (res.status !== 200) throw new Error(`HTTP ${res.status} from ${target.url}`);
-    doc = (await res.json()) as StatusDocument;
+    const res = await adminGet<StatusDocument>("status", target, "/status");
+    if (res.status !== 200) throw new Error(`edgegate status: HTTP ${res.status} from ${target.address}/status`);
+    doc = res.body;
   } catch (err) {
-    io.err(`edgegate status: cannot read status from ${admin}: ${err instanceof Error ? err.message : String(err)}\n` + "Is `edgegate run` running, and is --admin its admin.address?\n");
+    io.err(`${(err as Error).message}\n`);
     return 1;
   }
-  io.out(json ? JSON.stringify(doc, null, 2) + "\n" : formatStatus(doc));
+  io.out(values.json ? JSON.stringify(doc, null, 2) + "\n" : formatStatus(doc));
   return doc.health?.healthy ? 0 : 1;
 }

@@ -15,7 +15,7 @@ export async function validateCommand(args: string[]): Promise<number> {
     "controller-name": { type: "string" },
     quiet: { type: "boolean", short: "q" },
     help: { type: "boolean", short: "h" },
-  });
+  }, help);
   if (values.help) {
     process.stdout.write(help);
     return 0;

@@ -25,6 +25,8 @@ export interface EnvoyExit {
   at: string;
   /** How long that run lasted. */
   ranForMs: number;
+  /** Envoy's last output lines of that run (stderr and stdout), the likely reason it ended. */
+  lastLines?: string[];
 }
 
 export interface EnvoyState {

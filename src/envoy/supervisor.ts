@@ -209,7 +209,11 @@ export class EnvoySupervisor {
     this.update({ phase: "starting", message: "waiting for the admin API", binary, pid: child.pid, startedAt: now(), readySince: undefined });
 
     const envoyLog = this.opts.logger.with({ component: "envoy", pid: child.pid });
+    // The last lines of a run are kept for /status: after a crash they usually say why.
+    const lastLines: string[] = [];
     const forward = (stream: "stdout" | "stderr") => (line: string) => {
+      lastLines.push(line.length > 300 ? `${line.slice(0, 300)}...` : line);
+      if (lastLines.length > 5) lastLines.shift();
       const r = parseEnvoyLogLine(line, stream);
       envoyLog[r.level](r.msg, r.fields);
     };
@@ -219,7 +223,7 @@ export class EnvoySupervisor {
     await Promise.allSettled([...pumps, poller]);
     this.child = null;
     const signal = child.signalCode === null ? null : String(child.signalCode);
-    return { code: signal ? null : child.exitCode, signal, at: now(), ranForMs: Date.now() - started };
+    return { code: signal ? null : child.exitCode, signal, at: now(), ranForMs: Date.now() - started, ...(lastLines.length > 0 ? { lastLines } : {}) };
   }
 
   /** Read through a method so TypeScript does not narrow it across awaits. */

@@ -8,6 +8,7 @@ import type { CompileResult } from "../pipeline/compile.ts";
 import { formatObject, type Problem } from "../validate/problems.ts";
 import type { Condition, ListenerStatus, ObjectStatus } from "../status/types.ts";
 import { version } from "../version.ts";
+import type { Snapshot } from "../xds/cache/snapshot.ts";
 
 export interface StatusParts {
   config: ApplianceConfig;
@@ -51,12 +52,15 @@ export class ApplianceStatusBoard implements StatusProvider {
   liveSource: (() => SourceStatus) | undefined;
   /** A translation failure overrides the source's own state until the next good compile. */
   failure: string | undefined;
+  /** Set by the appliance once its xDS cache exists: the configuration in force (/config_dump). */
+  xdsSnapshot: (() => Snapshot) | undefined;
   private readonly startingSource: SourceStatus;
 
   constructor(private readonly parts: StatusParts, mode: SourceStatus["mode"]) {
     this.startingSource = { mode, state: "starting", objects: 0 };
     this.liveSource = undefined;
     this.failure = undefined;
+    this.xdsSnapshot = undefined;
   }
 
   update(result: CompileResult, generations: Map<string, number | undefined>, problems: Problem[]): void {
@@ -69,6 +73,11 @@ export class ApplianceStatusBoard implements StatusProvider {
     this.counts = counts;
     this.generations = generations;
     this.problems = problems;
+  }
+
+  /** The IR of the last good compile, for the dashboard's topology. */
+  ir(): CompileResult["ir"] | undefined {
+    return this.result?.ir;
   }
 
   private sourceStatus(): SourceStatus {
@@ -95,7 +104,7 @@ export class ApplianceStatusBoard implements StatusProvider {
       envoy: this.parts.envoy(),
       xds: this.parts.xds(),
       inputs: {
-        objects: (r?.status ?? []).map((s) => objectStatus(s, this.generations.get(`${s.kind}/${"namespace" in s ? s.namespace : ""}/${s.name}`))),
+        objects: (r?.status ?? []).map((s) => ({ ...objectStatus(s, this.generations.get(`${s.kind}/${"namespace" in s ? s.namespace : ""}/${s.name}`)), status: s.status })),
         problems,
         counts: this.counts,
       },

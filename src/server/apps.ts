@@ -43,6 +43,23 @@ export function createAdminApp(provider: StatusProvider, opts: { processFacts?: 
   const app = new Hono();
   addHealthRoutes(app, provider);
   app.get("/status", (c) => c.json(statusDocument(provider.snapshot()), 200, noStore));
+  // The configuration in force: ?type=lds|rds|...&name=NAME (each repeatable; names may use *).
+  app.get("/config_dump", async (c) => {
+    const snap = provider.xdsSnapshot?.();
+    if (!snap) return c.json({ error: "the xDS cache is not running yet" }, 503, noStore);
+    const { configDump, unknownDumpTypes, dumpTypeNames } = await import("./config-dump.ts");
+    const types = c.req.queries("type") ?? [];
+    const bad = unknownDumpTypes(types);
+    if (bad.length > 0) return c.json({ error: `unknown type ${bad.join(", ")} (known: ${dumpTypeNames.join(", ")})` }, 400, noStore);
+    return c.json(configDump(snap, provider.snapshot().xds, { types, names: c.req.queries("name") ?? [] }), 200, noStore);
+  });
+  // The dashboard (read-only) and the graph it draws.
+  app.get("/", async (c) => c.html((await import("./dashboard/index.ts")).dashboardHtml, 200, noStore));
+  app.get("/topology", async (c) => {
+    const ir = provider.ir?.();
+    const { topology } = await import("./topology.ts");
+    return c.json(ir ? topology(ir) : { listeners: [], routes: [], services: [] }, 200, noStore);
+  });
   app.get("/metrics", (c) => {
     const body = renderMetrics(provider.snapshot(), (opts.processFacts ?? currentProcessFacts)());
     return c.body(body, 200, { "content-type": PROMETHEUS_CONTENT_TYPE, ...noStore });

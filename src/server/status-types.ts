@@ -2,11 +2,17 @@
 // snapshot per request from a provider the run command assembles. Each section is owned by the part
 // that produces it; this file only fixes the shapes the server reads.
 import type { EnvoyState } from "../envoy/state.ts";
-import type { Condition } from "../status/types.ts";
+import type { Condition, ObjectStatus } from "../status/types.ts";
+import type { Snapshot } from "../xds/cache/snapshot.ts";
+import type { Ir } from "../ir/types.ts";
 
 export interface StatusProvider {
   /** Called on every request; must be cheap and must not throw. */
   snapshot(): ApplianceStatus;
+  /** The last published xDS snapshot (GET /config_dump); absent before the xDS cache exists. */
+  xdsSnapshot?(): Snapshot | undefined;
+  /** The IR of the last good compile (GET /topology, the dashboard's graph). */
+  ir?(): Ir | undefined;
 }
 
 export interface ApplianceStatus {
@@ -93,6 +99,8 @@ export interface InputObjectStatus {
   conditions: Condition[];
   /** Route parents or Gateway listeners, each with its own conditions. */
   parts?: Array<{ name: string; conditions: Condition[] }>;
+  /** The object's status as the Gateway API / Ingress write it (addresses, listeners, parents). */
+  status?: ObjectStatus["status"];
 }
 
 /** A validation or translation problem; `edgegate validate` prints the same facts as one line. */

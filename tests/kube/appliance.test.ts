@@ -57,7 +57,7 @@ describe.skipIf(!available)("edgegate run in Kubernetes mode", () => {
   const logged = (msg: string): Record<string, unknown> | undefined => log?.find((j) => j.msg === msg);
 
   test("serves the API's objects, writes status, follows node labels, releases the lease on SIGTERM", async () => {
-    const listening = await until("status servers", () => logged("status servers listening"), 20_000);
+    const listening = await until("status servers", () => logged("status server listening"), 20_000);
     const admin = String(listening.admin);
     const health = String(listening.health);
     const status = async (): Promise<StatusJson> => (await (await fetch(`${admin}/status`)).json()) as StatusJson;

@@ -39,10 +39,29 @@ export function healthyStatus(): ApplianceStatus {
     },
     inputs: {
       objects: [
-        { kind: "Gateway", namespace: "default", name: "gw", generation: 1, conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "", observedGeneration: 1 }, { type: "Programmed", status: "True", reason: "Programmed", message: "" }] },
-        { kind: "HTTPRoute", namespace: "default", name: "web", conditions: [], parts: [{ name: "default/gw", conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "" }, { type: "ResolvedRefs", status: "False", reason: "BackendNotFound", message: 'service "web" not found' }] }] },
+        {
+          kind: "Gateway",
+          namespace: "default",
+          name: "gw",
+          generation: 1,
+          conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "", observedGeneration: 1 }, { type: "Programmed", status: "True", reason: "Programmed", message: "" }],
+          status: {
+            addresses: [{ type: "IPAddress", value: "192.0.2.1" }],
+            conditions: [],
+            listeners: [{ name: "http", supportedKinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }], attachedRoutes: 2, conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "" }, { type: "Programmed", status: "True", reason: "Programmed", message: "" }] }],
+          },
+        },
+        {
+          kind: "HTTPRoute",
+          namespace: "default",
+          name: "web",
+          conditions: [],
+          parts: [{ name: "default/gw", conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "" }, { type: "ResolvedRefs", status: "False", reason: "BackendNotFound", message: 'service "web" not found' }] }],
+          status: { parents: [{ parentRef: { name: "gw" }, controllerName: "edgegate.io/gateway-controller", conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "" }, { type: "ResolvedRefs", status: "False", reason: "BackendNotFound", message: 'service "web" not found' }] }] },
+        },
         { kind: "HTTPRoute", namespace: "default", name: "api", conditions: [] },
       ],
+      counts: { Gateway: 1, HTTPRoute: 2 },
       problems: [{ file: "routes.yaml", line: 12, object: "HTTPRoute default/web", path: "spec.rules[0].backendRefs[0]", message: 'service "web" not found' }],
     },
     listeners: [{ name: "default/gw/80", address: "0.0.0.0", port: 80, protocol: "HTTP", from: "default/gw", attachedRoutes: 2 }],

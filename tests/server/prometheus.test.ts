@@ -86,6 +86,7 @@ describe("/metrics content", () => {
   test("objects family is declared even with no objects", () => {
     const s = healthyStatus();
     s.inputs.objects = [];
+    s.inputs.counts = {};
     expect(parse(renderMetrics(s, { residentBytes: 1 })).get("edgegate_objects")!.samples).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 // File mode as a Source: a FileSet kept fresh by watching (and a slow rescan for missed events).
+import { existsSync } from "node:fs";
 import type { Source } from "../source.ts";
 import type { StoredObject } from "../../store/types.ts";
 import type { Problem } from "../../validate/problems.ts";
@@ -35,7 +36,11 @@ export class FileSource implements Source {
     if (r.changed.length === 0 && !initial) return;
     this.cached = this.files.objects();
     this.issues = r.problems;
-    this.status = { mode: "files", state: "synced", lastSyncAt: new Date().toISOString(), objects: this.cached.length };
+    // A configured path that does not exist is an error (/readyz says which), not an empty input.
+    const missing = this.paths.filter((p) => !existsSync(p));
+    this.status = missing.length === 0
+      ? { mode: "files", state: "synced", lastSyncAt: new Date().toISOString(), objects: this.cached.length }
+      : { mode: "files", state: "error", message: `source.paths: no such file or directory: ${missing.join(", ")}`, lastSyncAt: new Date().toISOString(), objects: this.cached.length };
     this.onChange();
   }
 

@@ -92,7 +92,7 @@ export class SnapshotCache {
     this.snap = next;
     for (const s of this.streams) s.onSnapshot(next);
     this.publishMs = performance.now() - started;
-    this.logger.info("xds snapshot published", { seq: next.seq, version: next.version, changed, clients: this.streams.size, ms: round(this.publishMs) });
+    this.logger.debug("xds snapshot published", { seq: next.seq, version: next.version, changed, clients: this.streams.size, ms: round(this.publishMs) });
     this.emit({ type: "publish", seq: next.seq, version: next.version, changed });
     return { seq: next.seq, version: next.version, changed, ms: this.publishMs };
   }

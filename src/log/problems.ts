@@ -1,0 +1,57 @@
+// Input problems as log events: one line when a problem appears, one when it is resolved, none
+// while it persists (a recompute re-finds the same problems every time). Each line carries the
+// problem as fields (file, line, kind, namespace, name, field, message) and says what it means
+// for traffic: an object with an earlier valid version keeps it, a new one is not served, a
+// reference problem is served as far as it can be.
+import type { Fields, Logger } from "./logger.ts";
+import { formatProblem, type Problem } from "../validate/problems.ts";
+import type { StoredObject } from "../store/types.ts";
+import { objectKey } from "../store/types.ts";
+
+export function problemFields(p: Problem): Fields {
+  return {
+    file: p.file,
+    line: p.line || undefined,
+    kind: p.object?.kind,
+    namespace: p.object?.namespace,
+    name: p.object?.name,
+    field: p.path,
+    message: p.message,
+  };
+}
+
+/** What a problem means for what is served, given the objects in force. */
+export function problemEffect(p: Problem, phase: "input" | "reference", inForce: readonly StoredObject[]): string {
+  if (phase === "reference") return "input problem; served without the part that has the problem";
+  if (p.object) {
+    const key = objectKey(p.object.kind, p.object.namespace, p.object.name);
+    // Namespaced objects without a namespace in the file are placed in "default".
+    const kept = inForce.some((o) => o.key === key || (!p.object!.namespace && o.key === objectKey(p.object!.kind, "default", p.object!.name)));
+    return kept ? "invalid input; the last good version stays in force" : "invalid input; the object is not served (it has no earlier valid version)";
+  }
+  const fromFile = inForce.some((o) => o.origin.source === "file" && o.origin.file === p.file);
+  return fromFile ? "invalid input; the file's last good objects stay in force" : "invalid input; nothing from it is served";
+}
+
+export class ProblemLog {
+  private open = new Map<string, Problem>();
+
+  constructor(private readonly log: Logger) {}
+
+  /** Logs problems that are new since the last call and those that went away. */
+  report(current: ReadonlyArray<{ problem: Problem; phase: "input" | "reference" }>, inForce: readonly StoredObject[]): void {
+    const next = new Map<string, Problem>();
+    for (const { problem, phase } of current) {
+      const id = formatProblem(problem);
+      if (next.has(id)) continue;
+      next.set(id, problem);
+      if (!this.open.has(id)) this.log.warn(problemEffect(problem, phase, inForce), problemFields(problem));
+    }
+    for (const [id, p] of this.open) if (!next.has(id)) this.log.info("input problem resolved", problemFields(p));
+    this.open = next;
+  }
+
+  get count(): number {
+    return this.open.size;
+  }
+}
