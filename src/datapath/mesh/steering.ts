@@ -4,7 +4,7 @@
 // the links and updates only the entries that differ. Counters live in the entries themselves.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { BpfMap, BpfObject, closeFd, linkCreate, linkUpdate, objGetIfPinned, objPin, openFd } from "../libbpf/object.ts";
+import { BpfMap, BpfObject, closeFd, linkCreate, linkDetach, linkUpdate, objGetIfPinned, objPin, openFd } from "../libbpf/object.ts";
 import { MESH_KEY4_SIZE, MESH_KEY6_SIZE, MESH_VAL_SIZE, decodeMeshKey, decodeMeshValue, meshKey, meshValue, type MeshEntry } from "./layout.ts";
 
 /** enum bpf_attach_type values of the four hooks (linux/bpf.h). */
@@ -158,6 +158,17 @@ export class MeshSteering {
     if (!existsSync(dir)) return [];
     const removed: string[] = [];
     for (const name of readdirSync(dir)) {
+      // A link is detached outright, even if some process still holds an fd to it.
+      if (name.startsWith("link_")) {
+        const fd = objGetIfPinned(join(dir, name));
+        if (fd !== undefined) {
+          try {
+            linkDetach(fd, `mesh ${name}`);
+          } finally {
+            closeFd(fd);
+          }
+        }
+      }
       unlinkSync(join(dir, name));
       removed.push(`mesh ${name}`);
     }
