@@ -158,35 +158,62 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 	}
 
 	int syn = th->syn && !th->ack;
-	/* Policy decides on new connections only: established ones survive a policy change. */
-	if (syn && !eg_policy_allows(family, saddr, daddr, th->dest))
-		return TC_ACT_SHOT;
-
 	struct eg_steer_key sk_key = {};
 	sk_key.family = family;
 	sk_key.port = th->dest;
 	__builtin_memcpy(sk_key.addr, daddr, 16);
-	struct eg_steer_val *sv = bpf_map_lookup_elem(&eg_steer, &sk_key);
-	if (!sv)
-		return TC_ACT_UNSPEC;
 
 	/* Only a SYN needs steering. Every later packet of the connection carries the 4-tuple of a
 	 * socket Envoy already owns (request, established or TIME_WAIT, bound to the original
 	 * destination), which the kernel's own lookup finds: skipping two socket lookups per data
 	 * packet is what keeps steering level with direct delivery. */
 	if (!syn) {
-		eg_count(sv->slot, 0);
-		return TC_ACT_OK;
+		struct eg_steer_val *dv = bpf_map_lookup_elem(&eg_steer, &sk_key);
+		if (dv)
+			eg_count(dv->slot, 0);
+		return dv ? TC_ACT_OK : TC_ACT_UNSPEC;
 	}
 
-	/* A socket already owning this 4-tuple (request, established or TIME_WAIT) gets the packet:
-	 * handing a TIME_WAIT tuple's SYN to the listener instead makes the kernel drop it. */
+	/* A SYN whose 4-tuple already has a request or established socket is a retransmission of a
+	 * connection that passed policy and was counted: the kernel's own lookup finds that socket. */
 	struct bpf_sock *sk = bpf_skc_lookup_tcp(skb, &t, tuple_len, BPF_F_CURRENT_NETNS, 0);
+	int timewait = 0;
 	if (sk) {
-		if (sk->state != BPF_TCP_LISTEN)
-			goto assign;
-		bpf_sk_release(sk);
+		int state = sk->state;
+		if (state != BPF_TCP_LISTEN && state != BPF_TCP_TIME_WAIT) {
+			bpf_sk_release(sk);
+			return TC_ACT_UNSPEC;
+		}
+		timewait = state == BPF_TCP_TIME_WAIT;
+		if (!timewait) {
+			bpf_sk_release(sk);
+			sk = 0;
+		}
 	}
+
+	/* Policy decides on new connections only: established ones survive a policy change. A denied
+	 * SYN is dropped (the client sees a timeout; each retry is counted again). */
+	if (!eg_policy_allows(family, saddr, daddr, th->dest)) {
+		if (sk)
+			bpf_sk_release(sk);
+		return TC_ACT_SHOT;
+	}
+
+	struct eg_steer_val *sv = bpf_map_lookup_elem(&eg_steer, &sk_key);
+	if (!sv) {
+		if (sk)
+			bpf_sk_release(sk);
+		return TC_ACT_UNSPEC;
+	}
+
+	/* A new connection on a 4-tuple still in TIME_WAIT: the SYN goes to the TIME_WAIT socket, as
+	 * without steering. The kernel then retires it and looks up a listener for the original
+	 * destination, which is Envoy's own socket (steering targets point at the socket the Envoy
+	 * Listener binds at that address and port). Handing the SYN to the listener instead would
+	 * make the kernel drop it: the request socket collides with the TIME_WAIT one. */
+	if (timewait)
+		goto assign;
+
 	if (sv->family == EG_FAMILY_V4) {
 		if (family != EG_FAMILY_V4) /* an IPv6 client cannot land on an IPv4-only socket */
 			return TC_ACT_UNSPEC;
@@ -205,22 +232,22 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 	sk = bpf_skc_lookup_tcp(skb, &t, tuple_len, BPF_F_CURRENT_NETNS, 0);
 	if (!sk) {
 		/* Envoy is not listening: let the kernel answer with a reset instead of a hang. */
-		eg_count(EG_SLOT_NO_LISTENER, syn);
+		eg_count(EG_SLOT_NO_LISTENER, 1);
 		return TC_ACT_OK;
 	}
 	if (sk->state != BPF_TCP_LISTEN) {
 		bpf_sk_release(sk);
-		eg_count(EG_SLOT_NO_LISTENER, syn);
+		eg_count(EG_SLOT_NO_LISTENER, 1);
 		return TC_ACT_OK;
 	}
 assign:;
 	long err = bpf_sk_assign(skb, sk, 0);
 	bpf_sk_release(sk);
 	if (err) {
-		eg_count(EG_SLOT_ASSIGN_ERROR, syn);
+		eg_count(EG_SLOT_ASSIGN_ERROR, 1);
 		return TC_ACT_OK;
 	}
-	eg_count(sv->slot, syn);
+	eg_count(sv->slot, 1);
 	return TC_ACT_OK;
 }
 

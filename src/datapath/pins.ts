@@ -2,6 +2,8 @@
 // `edgegate datapath status|cleanup` (another process than the appliance) and by the appliance.
 import { existsSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { removeLocalRoutes } from "./local-routes.ts";
 import { BpfMap, closeFd, legacyTc, linkDetach, linkInfo, objGetIfPinned, type LinkInfo } from "./libbpf/object.ts";
 import { LAYOUT, SLOT, decodeCounter, decodeLabel, decodeSlot32, u32Key } from "./layout.ts";
 
@@ -76,13 +78,26 @@ function linkKind(name: string): { kind: Attachment["kind"]; target: string } | 
   return undefined;
 }
 
-function interfaces(): string[] {
+/**
+ * Interfaces of this process's network namespace. /sys/class/net shows the namespace sysfs was
+ * mounted in (under `nsenter --net` that is another one), so ask the kernel through `ip`.
+ */
+export function listInterfaces(): string[] {
+  const r = spawnSync("ip", ["-j", "link", "show"], { encoding: "utf8", timeout: 10_000 });
+  if (r.status === 0) {
+    try {
+      return (JSON.parse(r.stdout) as Array<{ ifname?: string }>).map((l) => l.ifname ?? "").filter((n) => n !== "");
+    } catch {
+      // fall through to sysfs
+    }
+  }
   try {
     return readdirSync("/sys/class/net");
   } catch {
     return [];
   }
 }
+const interfaces = listInterfaces;
 
 /** What is pinned and attached under bpffs, with map sizes and every labelled counter. */
 export function inspectPins(bpffs: string): PinnedState {
@@ -208,5 +223,8 @@ export function cleanupPins(bpffs: string, egressCgroup?: string): { removed: st
     }
   }
   if (egressCgroup) removeCgroup(egressCgroup, removed, problems);
+  const routes = removeLocalRoutes();
+  removed.push(...routes.removed.map((a) => `local route ${a}`));
+  problems.push(...routes.problems);
   return { removed, problems };
 }
