@@ -69,8 +69,45 @@ struct {
 	__type(value, struct eg_range_val);
 } eg_ranges SEC(".maps");
 
+/* tc mode: the last SYN seen per 4-tuple (its sequence number). A client retransmits a SYN with
+ * the same ISN, so a repeat is the same connection attempt and is not counted again; a new
+ * connection on a reused 4-tuple has a new ISN. Transient (not pinned): after a restart at worst
+ * one retransmission is counted twice. */
+struct eg_syn_key {
+	__u8 family;
+	__u8 pad;
+	__be16 sport;
+	__be16 dport;
+	__u16 pad2;
+	__u32 saddr[4];
+	__u32 daddr[4];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct eg_syn_key);
+	__type(value, __u32);
+} eg_syns SEC(".maps");
+
+/* 1 when this SYN repeats the last one of its 4-tuple (a retransmission). */
+static __always_inline int eg_syn_repeat(__u8 family, const __u32 *saddr, const __u32 *daddr, const struct tcphdr *th)
+{
+	struct eg_syn_key k = {};
+	k.family = family;
+	k.sport = th->source;
+	k.dport = th->dest;
+	__builtin_memcpy(k.saddr, saddr, 16);
+	__builtin_memcpy(k.daddr, daddr, 16);
+	__u32 seq = th->seq;
+	__u32 *last = bpf_map_lookup_elem(&eg_syns, &k);
+	if (last && *last == seq)
+		return 1;
+	bpf_map_update_elem(&eg_syns, &k, &seq, BPF_ANY);
+	return 0;
+}
+
 /* 1 = let the connection through, 0 = drop it. Counted per matching rule (or the default). */
-static __always_inline int eg_policy_allows(__u8 family, const __u32 *saddr, const __u32 *daddr, __be16 port)
+static __always_inline int eg_policy_allows(__u8 family, const __u32 *saddr, const __u32 *daddr, __be16 port, int count)
 {
 	struct eg_policy_key pk = {};
 	pk.family = family;
@@ -103,7 +140,7 @@ static __always_inline int eg_policy_allows(__u8 family, const __u32 *saddr, con
 		rv = bpf_map_lookup_elem(&eg_cidr6, &k);
 	}
 	__u8 action = rv ? rv->action : pv->default_action;
-	eg_count(rv ? rv->slot : pv->default_slot, 1);
+	eg_count(rv ? rv->slot : pv->default_slot, count);
 	return action != EG_ACTION_DENY;
 }
 
@@ -191,15 +228,19 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 		}
 	}
 
+	struct eg_steer_val *sv = bpf_map_lookup_elem(&eg_steer, &sk_key);
+	/* Counters count connection attempts: a retransmitted SYN is not a new one (only steered
+	 * ports pay for remembering SYNs). */
+	int fresh = sv ? !eg_syn_repeat(family, saddr, daddr, th) : 1;
+
 	/* Policy decides on new connections only: established ones survive a policy change. A denied
-	 * SYN is dropped (the client sees a timeout; each retry is counted again). */
-	if (!eg_policy_allows(family, saddr, daddr, th->dest)) {
+	 * SYN is dropped: the client sees a timeout. */
+	if (!eg_policy_allows(family, saddr, daddr, th->dest, fresh)) {
 		if (sk)
 			bpf_sk_release(sk);
 		return TC_ACT_SHOT;
 	}
 
-	struct eg_steer_val *sv = bpf_map_lookup_elem(&eg_steer, &sk_key);
 	if (!sv) {
 		if (sk)
 			bpf_sk_release(sk);
@@ -232,22 +273,22 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 	sk = bpf_skc_lookup_tcp(skb, &t, tuple_len, BPF_F_CURRENT_NETNS, 0);
 	if (!sk) {
 		/* Envoy is not listening: let the kernel answer with a reset instead of a hang. */
-		eg_count(EG_SLOT_NO_LISTENER, 1);
+		eg_count(EG_SLOT_NO_LISTENER, fresh);
 		return TC_ACT_OK;
 	}
 	if (sk->state != BPF_TCP_LISTEN) {
 		bpf_sk_release(sk);
-		eg_count(EG_SLOT_NO_LISTENER, 1);
+		eg_count(EG_SLOT_NO_LISTENER, fresh);
 		return TC_ACT_OK;
 	}
 assign:;
 	long err = bpf_sk_assign(skb, sk, 0);
 	bpf_sk_release(sk);
 	if (err) {
-		eg_count(EG_SLOT_ASSIGN_ERROR, 1);
+		eg_count(EG_SLOT_ASSIGN_ERROR, fresh);
 		return TC_ACT_OK;
 	}
-	eg_count(sv->slot, 1);
+	eg_count(sv->slot, fresh);
 	return TC_ACT_OK;
 }
 
@@ -302,7 +343,7 @@ int edgegate_sk_lookup(struct bpf_sk_lookup *ctx)
 		}
 	}
 	/* sk_lookup runs only for packets no established socket claims: new connections. */
-	if (!eg_policy_allows(family, saddr, daddr, policy_port))
+	if (!eg_policy_allows(family, saddr, daddr, policy_port, 1))
 		return SK_DROP;
 	if (!sv)
 		return SK_PASS;

@@ -181,7 +181,8 @@ export class Datapath {
       // ingress object: steering + policy, tc or sk_lookup
       const ing = BpfObject.openMem(objects.ingress, "ingress.bpf.o");
       opened.push(ing);
-      for (const name of ing.mapNames()) ing.setPinPath(name, p.map(name as MapName));
+      // eg_syns (tc's last SYN per 4-tuple) is transient: a fresh one per load, never pinned
+      for (const name of ing.mapNames()) if (name in MAPS) ing.setPinPath(name, p.map(name as MapName));
       ing.setAutoload("edgegate_tc_ingress", dp.mode === "tc");
       ing.setAutoload("edgegate_sk_lookup", dp.mode === "sklookup");
       const upgraded = Datapath.loadObject(ing, dp.bpffs, log);

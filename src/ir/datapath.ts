@@ -70,12 +70,13 @@ const wildcard = (a: string): boolean => a === "0.0.0.0" || a === "::";
  * `extraAddresses` on `port` (xds/emit/listeners.ts); every target here points at exactly one of
  * those sockets, so the steering target and what Envoy binds come from the same fields. A specific
  * address (spec.addresses, the address pool) is steered to itself; a wildcard socket takes the
- * node's addresses of the families it accepts ("0.0.0.0": IPv4 only; "::": both, dual-stack).
+ * node's addresses of its family: Envoy binds "::" IPv6-only unless the SocketAddress sets
+ * ipv4_compat, which the emitted listeners do not.
  */
 export function listenerSteering(l: ListenerSockets, nodeAddresses: readonly string[], gateway: string, listener: string): SteeringTarget[] {
   const out: SteeringTarget[] = [];
   for (const bound of [l.address, ...l.extraAddresses]) {
-    const targets = !wildcard(bound) ? [bound] : nodeAddresses.filter((a) => bound === "::" || !isIPv6(a));
+    const targets = !wildcard(bound) ? [bound] : nodeAddresses.filter((a) => isIPv6(a) === (bound === "::"));
     for (const address of targets) out.push({ address, port: l.port, envoyPort: l.port, envoyAddress: bound, gateway, listener });
   }
   return out;
