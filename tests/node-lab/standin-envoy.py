@@ -10,7 +10,7 @@
 # and the peer and local addresses it saw; then the server closes first (so TIME_WAIT stays on the
 # node, as with an HTTP server closing). Protobuf is decoded by hand: the few fields read here.
 # Needs Debian's python3-grpcio (/usr/bin/python3). State for tests: $NODE_LAB_STATE (JSON file).
-import json, os, queue, selectors, socket, sys, threading, time
+import http.server, json, os, queue, selectors, signal, socket, sys, threading, time
 import grpc
 
 LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener"
@@ -290,20 +290,62 @@ def run_ads(node, pipe, api, socks):
         socks.save()
 
 
+def serve_admin(b, socks):
+    """The two admin calls the supervisor makes: GET /ready (LIVE once listeners came) and
+    POST /drain_listeners (accepted; this double does not drain)."""
+    sa = b.get("admin", {}).get("address", {}).get("socket_address")
+    if not sa:
+        return
+
+    class Admin(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def answer(self, code, text):
+            self.send_response(code)
+            self.send_header("content-type", "text/plain")
+            self.end_headers()
+            self.wfile.write(text.encode())
+
+        def do_GET(self):
+            if self.path.startswith("/ready"):
+                live = socks.acks > 0
+                self.answer(200 if live else 503, "LIVE\n" if live else "PRE_INITIALIZING\n")
+            else:
+                self.answer(404, "not in this test double\n")
+
+        def do_POST(self):
+            self.answer(200 if self.path.startswith("/drain_listeners") else 404, "OK\n")
+
+    srv = http.server.ThreadingHTTPServer((sa["address"], int(sa["port_value"])), Admin)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+
+
 def main():
+    # Envoy exits on SIGTERM (and SIGINT); without a handler grpc's threads can keep this alive
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: os._exit(0))
     args = sys.argv[1:]
     cfg = args[args.index("--config-path") + 1]
     workers = int(args[args.index("--concurrency") + 1]) if "--concurrency" in args else (os.cpu_count() or 1)
     node, pipe, api = bootstrap(cfg)
     socks = Sockets(workers, os.environ.get("NODE_LAB_STATE", ""))
     socks.save()
+    with open(cfg) as f:
+        serve_admin(json.load(f), socks)
     threading.Thread(target=socks.serve, daemon=True).start()
-    while True:  # Envoy reconnects its ADS stream when the control plane goes away
-        try:
-            run_ads(node, pipe, api, socks)
-        except grpc.RpcError as e:
-            socks.errors = socks.errors[-20:] + ["ads: %s" % e.code()]
-        time.sleep(0.2)
+    def ads():
+        while True:  # Envoy reconnects its ADS stream when the control plane goes away
+            try:
+                run_ads(node, pipe, api, socks)
+            except grpc.RpcError as e:
+                socks.errors = socks.errors[-20:] + ["ads: %s" % e.code()]
+            time.sleep(0.2)
+
+    # the main thread only waits: Python runs signal handlers there, never inside a grpc call
+    threading.Thread(target=ads, daemon=True).start()
+    while True:
+        signal.pause()
 
 
 if __name__ == "__main__":
