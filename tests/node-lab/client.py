@@ -2,10 +2,12 @@
 # Client side of the node lab (runs in the client namespace). Prints one JSON document.
 #   client.py once '[{"host":..,"port":..,"src":..}]'     one connection each: what the server said
 #   client.py many HOST PORT N [SRC]                        N connections; per-answer counts
+#   client.py ticker HOST PORT SECONDS EVERY_MS             a new connection every EVERY_MS (each in
+#                                                           its own thread, 1 s timeout): failures
 #   client.py reuse HOST PORT N SPORTS [SRC]                N connections cycling over SPORTS fixed
 #                                                           source ports (the node closes first, so
 #                                                           each reuse meets a TIME_WAIT socket)
-import errno, json, socket, sys, time
+import errno, json, socket, sys, threading, time
 
 
 def one(host, port, src=None, sport=0, timeout=2.0):
@@ -52,6 +54,33 @@ def main():
             else:
                 errors[r["error"]] = errors.get(r["error"], 0) + 1
         print(json.dumps({"per": per, "errors": errors}))
+    elif cmd == "ticker":
+        host, port, seconds, every = sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]) / 1000
+        results, threads = [], []
+        t0 = time.monotonic()
+        i = 0
+        while time.monotonic() - t0 < seconds:
+            at = t0 + i * every
+
+            def attempt(at=at):
+                r = one(host, port, timeout=1.0)
+                r["at"] = round((at - t0) * 1000)
+                results.append(r)
+
+            th = threading.Thread(target=attempt)
+            th.start()
+            threads.append(th)
+            i += 1
+            time.sleep(max(0, t0 + i * every - time.monotonic()))
+        for th in threads:
+            th.join()
+        failed = sorted((r for r in results if not r["ok"]), key=lambda r: r["at"])
+        errors = {}
+        for r in failed:
+            errors[r["error"]] = errors.get(r["error"], 0) + 1
+        pids = sorted({r["server"]["pid"] for r in results if r["ok"]})
+        print(json.dumps({"attempts": len(results), "failed": len(failed), "errors": errors, "firstFailMs": failed[0]["at"] if failed else None,
+                          "lastFailMs": failed[-1]["at"] if failed else None, "envoyPids": pids}))
     elif cmd == "reuse":
         host, port, n, k = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
         src = sys.argv[6] if len(sys.argv) > 6 else None

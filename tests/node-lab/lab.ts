@@ -146,6 +146,10 @@ datapath:
 log:
   level: info
 `);
+    this.spawnEdgegate();
+  }
+
+  private spawnEdgegate(): void {
     const p = spawn("nsenter", [`--net=/run/netns/${this.node}`, EDGEGATE, "run", "--config", join(this.dir, "edgegate.yaml")], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, NODE_LAB_STATE: this.statePath },
@@ -192,6 +196,31 @@ log:
       for (const rt of JSON.parse(r.stdout || "[]") as Array<{ dst: string }>) out.push(rt.dst);
     }
     return out.sort();
+  }
+
+  /** Starts client.py in the client namespace without waiting (its JSON comes with the promise). */
+  clientPyAsync<T>(args: string[]): Promise<T> {
+    const p = spawn("nsenter", [`--net=/run/netns/${this.client}`, PY, join(import.meta.dir, "client.py"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    p.stdout!.on("data", (d) => (out += String(d)));
+    p.stderr!.on("data", (d) => (err += String(d)));
+    return new Promise((resolve, reject) => p.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`client.py ${args.join(" ")}: ${err}`)))));
+  }
+
+  /** SIGKILLs edgegate (a crash or OOM kill) and waits until it is gone. */
+  async crash(): Promise<void> {
+    const p = this.edgegate;
+    this.edgegate = undefined;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise<void>((r) => p.once("exit", () => r()));
+    p.kill("SIGKILL");
+    await exited;
+  }
+
+  /** Starts edgegate again with the config of the last start(). */
+  restart(): void {
+    this.spawnEdgegate();
   }
 
   /** SIGTERM edgegate and wait for it (the stand-in gets its parent-death signal). */

@@ -322,9 +322,10 @@ def serve_admin(b, socks):
 
 
 def main():
-    # Envoy exits on SIGTERM (and SIGINT); without a handler grpc's threads can keep this alive
+    # Envoy exits on SIGTERM (and SIGINT) at once: the kernel's default action, not a Python
+    # handler (which waits for the main thread and the GIL)
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: os._exit(0))
+        signal.signal(sig, signal.SIG_DFL)
     args = sys.argv[1:]
     cfg = args[args.index("--config-path") + 1]
     workers = int(args[args.index("--concurrency") + 1]) if "--concurrency" in args else (os.cpu_count() or 1)
@@ -342,10 +343,9 @@ def main():
                 socks.errors = socks.errors[-20:] + ["ads: %s" % e.code()]
             time.sleep(0.2)
 
-    # the main thread only waits: Python runs signal handlers there, never inside a grpc call
     threading.Thread(target=ads, daemon=True).start()
     while True:
-        signal.pause()
+        time.sleep(3600)
 
 
 if __name__ == "__main__":
