@@ -105,6 +105,17 @@ describe.skipIf(why !== undefined)("node lab: every address kind, both modes", (
       }, 60_000);
     });
   }
+
+  test("a Gateway removed: its sockets close and its local routes go; the others stay", async () => {
+    lab.writeInputs(INPUTS.replace(/apiVersion: gateway.networking.k8s.io\/v1\nkind: Gateway\nmetadata: \{name: own,[\s\S]*?---\n/, ""));
+    const s = await lab.standin((x) => !x.sockets.some((k) => k.startsWith("web/own/")) && x.sockets.some((k) => k.startsWith("web/pooled/")));
+    // the pool may hand "pooled" another address now that "own" released its one
+    const pooled = s.listeners["web/pooled/80"]!.addresses[0]![0];
+    const until = Date.now() + 10_000;
+    while (lab.localRoutes().join() !== pooled && Date.now() < until) await Bun.sleep(100);
+    expect(lab.localRoutes()).toEqual([pooled]);
+    expect(lab.connect(pooled, 80)).toMatchObject({ ok: true, server: { socket: `${pooled}:80` } });
+  }, 30_000);
 });
 
 describe.skipIf(why !== undefined)("node lab: NodePort on the node's address", () => {
