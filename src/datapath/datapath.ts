@@ -48,6 +48,8 @@ export interface DatapathStatus {
   listeners?: ListenerRegistration[];
   /** Pinned maps of an older edgegate's layout that this start replaced (src/datapath/upgrade.ts). */
   upgraded?: string[];
+  /** Local routes edgegate installed for steered addresses the node does not have. */
+  localRoutes?: string[];
 }
 
 /**
@@ -458,7 +460,7 @@ export class Datapath {
     if (!this.enabled) return base;
     try {
       const s = inspectPins(this.bpffs);
-      return { ...base, attachments: s.attachments, maps: s.maps, counters: s.counters };
+      return { ...base, attachments: s.attachments, maps: s.maps, counters: s.counters, localRoutes: s.localRoutes };
     } catch (e) {
       return { ...base, reason: `status: ${(e as Error).message}` };
     }

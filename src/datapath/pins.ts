@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { removeLocalRoutes } from "./local-routes.ts";
+import { readLocalRoutes, removeLocalRoutes } from "./local-routes.ts";
 import { BpfMap, closeFd, legacyTc, linkDetach, linkInfo, objGetIfPinned, type LinkInfo } from "./libbpf/object.ts";
 import { LAYOUT, SLOT, decodeCounter, decodeLabel, decodeSlot32, u32Key } from "./layout.ts";
 
@@ -62,6 +62,8 @@ export interface PinnedState {
   attachments: Attachment[];
   maps: Record<string, { entries: number; max: number }>;
   counters: Counter[];
+  /** Local routes edgegate installed for steered addresses the node does not have (local-routes.ts). */
+  localRoutes: string[];
 }
 
 const fixedLabels: Record<number, string> = {
@@ -144,7 +146,13 @@ export function inspectPins(bpffs: string): PinnedState {
       }
       maps["eg_counters"] = { entries: counters.length, max: MAPS.eg_counters.max };
     }
-    return { bpffs, attachments, maps, counters };
+    let localRoutes: string[] = [];
+    try {
+      localRoutes = [...readLocalRoutes().ours].sort();
+    } catch {
+      // no iproute2: nothing of ours can be there either
+    }
+    return { bpffs, attachments, maps, counters, localRoutes };
   } finally {
     for (const m of Object.values(open)) closeFd(m.fd);
   }

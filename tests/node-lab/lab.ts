@@ -176,10 +176,10 @@ log:
   }
 
   /** `edgegate datapath status --json` in the node namespace. */
-  datapath(): { attachments: Array<{ kind: string; target: string }>; counters: Counter[] } {
+  datapath(): { attachments: Array<{ kind: string; target: string }>; counters: Counter[]; localRoutes: string[] } {
     const r = this.run(this.node, [EDGEGATE, "datapath", "status", "--bpffs", this.bpffs, "--json"]);
     if (r.status !== 0) throw new Error(`datapath status: ${r.stderr}`);
-    return JSON.parse(r.stdout) as { attachments: Array<{ kind: string; target: string }>; counters: Counter[] };
+    return JSON.parse(r.stdout) as { attachments: Array<{ kind: string; target: string }>; counters: Counter[]; localRoutes: string[] };
   }
 
   conns(label: string): number {
@@ -188,7 +188,7 @@ log:
     return c.conns;
   }
 
-  /** edgegate's local routes in the node namespace (route protocol 230). */
+  /** edgegate's local routes in the node namespace, read with ip (route protocol 230). */
   localRoutes(): string[] {
     const out: string[] = [];
     for (const fam of ["-4", "-6"]) {

@@ -64,6 +64,7 @@ describe.skipIf(why !== undefined)("node lab: every address kind, both modes", (
 
       test("Gateway addresses the node lacks get local routes; node addresses do not", () => {
         expect(lab.localRoutes()).toEqual(["10.210.9.5", "10.210.9.7", "fd00:219::7"]);
+        expect(lab.datapath().localRoutes).toEqual(["10.210.9.5", "10.210.9.7", "fd00:219::7"]);
       });
 
       test("spec.addresses (IPv4, IPv6), a pool address and a node address land on the socket bound there, with the client's address", async () => {
