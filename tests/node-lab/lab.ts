@@ -118,8 +118,11 @@ export class Lab {
     writeFileSync(join(this.dir, "inputs", "lab.yaml"), yaml);
   }
 
-  /** Starts dist/edgegate in the node namespace with this datapath section and exposure. */
-  async start(o: { mode: "tc" | "sklookup"; concurrency: number; nodeAddresses: string[]; exposure: string }): Promise<void> {
+  /**
+   * Starts dist/edgegate in the node namespace with this datapath mode and exposure. With mode
+   * "off" (direct delivery, for comparison) nothing makes Gateway addresses local: add the routes.
+   */
+  async start(o: { mode: "tc" | "sklookup" | "off"; concurrency: number; nodeAddresses: string[]; exposure: string }): Promise<void> {
     rmSync(this.statePath, { force: true });
     writeFileSync(join(this.dir, "edgegate.yaml"), `node:
   name: lab-node

@@ -58,11 +58,11 @@ test("specific addresses steer to themselves; a wildcard bind takes the node add
   expect(check(config, objects)).toEqual([["2001:db8::10", 80, "::", 80]]);
 });
 
-test("NodePort: the node port is steered to the socket on the listener port", () => {
+test("NodePort: the node port is steered to Envoy's socket on that node port", () => {
   const config = defaultConfig("n");
   config.datapath.mode = "sklookup";
   config.node.addresses = ["192.0.2.10"];
   config.exposure = { ...config.exposure, mode: "nodePort", nodePorts: { "80": 30080 } };
   const objects = parseFile("g.yaml", [edgegateClass, gateway({ name: "np", namespace: "web", listeners: http })].join("---\n")).objects;
-  expect(check(config, objects)).toEqual([["192.0.2.10", 30080, "0.0.0.0", 80]]);
+  expect(check(config, objects)).toEqual([["192.0.2.10", 30080, "0.0.0.0", 30080]]);
 });
