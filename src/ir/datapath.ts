@@ -1,5 +1,6 @@
-// What the eBPF datapath must do, derived from the IR. Pure data: the datapath/ stage turns it into
-// BPF map entries; nothing here knows about maps or file descriptors.
+// What the eBPF datapath must do, derived from the IR. Pure data (and listenerSteering, the one
+// place a steering target is derived from the IR listener Envoy binds): the datapath/ stage turns
+// it into BPF map entries; nothing here knows about maps or file descriptors.
 import { isIPv6 } from "../net/ip.ts";
 
 /** Steer new TCP connections for address:port to Envoy's listener on envoyPort. */
