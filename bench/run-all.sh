@@ -14,6 +14,8 @@ run bun bench/xds/fanout.ts
 if [ "$(id -u)" -eq 0 ]; then
   run bun bench/datapath/steering.ts --rounds 5 --seconds 2
   run bun bench/mesh/connect.ts --rounds 5 --connections 5000
+  run bun bench/datapath/spread.ts
+  run bun bench/datapath/timewait.ts
   run bash -c 'bash scripts/setup-kube.sh && bun bench/kube/bench.ts'
 else
   echo "skipping the datapath and Kubernetes benchmarks: they need root" >&2

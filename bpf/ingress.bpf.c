@@ -69,8 +69,45 @@ struct {
 	__type(value, struct eg_range_val);
 } eg_ranges SEC(".maps");
 
+/* tc mode: the last SYN seen per 4-tuple (its sequence number). A client retransmits a SYN with
+ * the same ISN, so a repeat is the same connection attempt and is not counted again; a new
+ * connection on a reused 4-tuple has a new ISN. Transient (not pinned): after a restart at worst
+ * one retransmission is counted twice. */
+struct eg_syn_key {
+	__u8 family;
+	__u8 pad;
+	__be16 sport;
+	__be16 dport;
+	__u16 pad2;
+	__u32 saddr[4];
+	__u32 daddr[4];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct eg_syn_key);
+	__type(value, __u32);
+} eg_syns SEC(".maps");
+
+/* 1 when this SYN repeats the last one of its 4-tuple (a retransmission). */
+static __always_inline int eg_syn_repeat(__u8 family, const __u32 *saddr, const __u32 *daddr, const struct tcphdr *th)
+{
+	struct eg_syn_key k = {};
+	k.family = family;
+	k.sport = th->source;
+	k.dport = th->dest;
+	__builtin_memcpy(k.saddr, saddr, 16);
+	__builtin_memcpy(k.daddr, daddr, 16);
+	__u32 seq = th->seq;
+	__u32 *last = bpf_map_lookup_elem(&eg_syns, &k);
+	if (last && *last == seq)
+		return 1;
+	bpf_map_update_elem(&eg_syns, &k, &seq, BPF_ANY);
+	return 0;
+}
+
 /* 1 = let the connection through, 0 = drop it. Counted per matching rule (or the default). */
-static __always_inline int eg_policy_allows(__u8 family, const __u32 *saddr, const __u32 *daddr, __be16 port)
+static __always_inline int eg_policy_allows(__u8 family, const __u32 *saddr, const __u32 *daddr, __be16 port, int count)
 {
 	struct eg_policy_key pk = {};
 	pk.family = family;
@@ -103,7 +140,7 @@ static __always_inline int eg_policy_allows(__u8 family, const __u32 *saddr, con
 		rv = bpf_map_lookup_elem(&eg_cidr6, &k);
 	}
 	__u8 action = rv ? rv->action : pv->default_action;
-	eg_count(rv ? rv->slot : pv->default_slot, 1);
+	eg_count(rv ? rv->slot : pv->default_slot, count);
 	return action != EG_ACTION_DENY;
 }
 
@@ -158,35 +195,66 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 	}
 
 	int syn = th->syn && !th->ack;
-	/* Policy decides on new connections only: established ones survive a policy change. */
-	if (syn && !eg_policy_allows(family, saddr, daddr, th->dest))
-		return TC_ACT_SHOT;
-
 	struct eg_steer_key sk_key = {};
 	sk_key.family = family;
 	sk_key.port = th->dest;
 	__builtin_memcpy(sk_key.addr, daddr, 16);
-	struct eg_steer_val *sv = bpf_map_lookup_elem(&eg_steer, &sk_key);
-	if (!sv)
-		return TC_ACT_UNSPEC;
 
 	/* Only a SYN needs steering. Every later packet of the connection carries the 4-tuple of a
 	 * socket Envoy already owns (request, established or TIME_WAIT, bound to the original
 	 * destination), which the kernel's own lookup finds: skipping two socket lookups per data
 	 * packet is what keeps steering level with direct delivery. */
 	if (!syn) {
-		eg_count(sv->slot, 0);
-		return TC_ACT_OK;
+		struct eg_steer_val *dv = bpf_map_lookup_elem(&eg_steer, &sk_key);
+		if (dv)
+			eg_count(dv->slot, 0);
+		return dv ? TC_ACT_OK : TC_ACT_UNSPEC;
 	}
 
-	/* A socket already owning this 4-tuple (request, established or TIME_WAIT) gets the packet:
-	 * handing a TIME_WAIT tuple's SYN to the listener instead makes the kernel drop it. */
+	/* A SYN whose 4-tuple already has a request or established socket is a retransmission of a
+	 * connection that passed policy and was counted: the kernel's own lookup finds that socket. */
 	struct bpf_sock *sk = bpf_skc_lookup_tcp(skb, &t, tuple_len, BPF_F_CURRENT_NETNS, 0);
+	int timewait = 0;
 	if (sk) {
-		if (sk->state != BPF_TCP_LISTEN)
-			goto assign;
-		bpf_sk_release(sk);
+		int state = sk->state;
+		if (state != BPF_TCP_LISTEN && state != BPF_TCP_TIME_WAIT) {
+			bpf_sk_release(sk);
+			return TC_ACT_UNSPEC;
+		}
+		timewait = state == BPF_TCP_TIME_WAIT;
+		if (!timewait) {
+			bpf_sk_release(sk);
+			sk = 0;
+		}
 	}
+
+	struct eg_steer_val *sv = bpf_map_lookup_elem(&eg_steer, &sk_key);
+	/* Counters count connection attempts: a retransmitted SYN is not a new one (only steered
+	 * ports pay for remembering SYNs). */
+	int fresh = sv ? !eg_syn_repeat(family, saddr, daddr, th) : 1;
+
+	/* Policy decides on new connections only: established ones survive a policy change. A denied
+	 * SYN is dropped: the client sees a timeout. */
+	if (!eg_policy_allows(family, saddr, daddr, th->dest, fresh)) {
+		if (sk)
+			bpf_sk_release(sk);
+		return TC_ACT_SHOT;
+	}
+
+	if (!sv) {
+		if (sk)
+			bpf_sk_release(sk);
+		return TC_ACT_UNSPEC;
+	}
+
+	/* A new connection on a 4-tuple still in TIME_WAIT: the SYN goes to the TIME_WAIT socket, as
+	 * without steering. The kernel then retires it and looks up a listener for the original
+	 * destination, which is Envoy's own socket (steering targets point at the socket the Envoy
+	 * Listener binds at that address and port). Handing the SYN to the listener instead would
+	 * make the kernel drop it: the request socket collides with the TIME_WAIT one. */
+	if (timewait)
+		goto assign;
+
 	if (sv->family == EG_FAMILY_V4) {
 		if (family != EG_FAMILY_V4) /* an IPv6 client cannot land on an IPv4-only socket */
 			return TC_ACT_UNSPEC;
@@ -205,22 +273,22 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 	sk = bpf_skc_lookup_tcp(skb, &t, tuple_len, BPF_F_CURRENT_NETNS, 0);
 	if (!sk) {
 		/* Envoy is not listening: let the kernel answer with a reset instead of a hang. */
-		eg_count(EG_SLOT_NO_LISTENER, syn);
+		eg_count(EG_SLOT_NO_LISTENER, fresh);
 		return TC_ACT_OK;
 	}
 	if (sk->state != BPF_TCP_LISTEN) {
 		bpf_sk_release(sk);
-		eg_count(EG_SLOT_NO_LISTENER, syn);
+		eg_count(EG_SLOT_NO_LISTENER, fresh);
 		return TC_ACT_OK;
 	}
 assign:;
 	long err = bpf_sk_assign(skb, sk, 0);
 	bpf_sk_release(sk);
 	if (err) {
-		eg_count(EG_SLOT_ASSIGN_ERROR, syn);
+		eg_count(EG_SLOT_ASSIGN_ERROR, fresh);
 		return TC_ACT_OK;
 	}
-	eg_count(sv->slot, syn);
+	eg_count(sv->slot, fresh);
 	return TC_ACT_OK;
 }
 
@@ -275,7 +343,7 @@ int edgegate_sk_lookup(struct bpf_sk_lookup *ctx)
 		}
 	}
 	/* sk_lookup runs only for packets no established socket claims: new connections. */
-	if (!eg_policy_allows(family, saddr, daddr, policy_port))
+	if (!eg_policy_allows(family, saddr, daddr, policy_port, 1))
 		return SK_DROP;
 	if (!sv)
 		return SK_PASS;

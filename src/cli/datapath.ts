@@ -77,6 +77,7 @@ export async function datapathCommand(args: string[], io: DatapathIo = stdio): P
         lines.push(`  ${a.kind.padEnd(16)} ${a.target.padEnd(16)} prog ${a.progId ?? "?"}${a.linkId ? ` link ${a.linkId}` : ""}${a.pin ? `  ${a.pin}` : ""}`);
       lines.push("maps:");
       for (const [name, m] of Object.entries(s.maps)) lines.push(`  ${name.padEnd(14)} ${String(m.entries).padStart(7)} / ${m.max}`);
+      lines.push(`local routes: ${s.localRoutes.length > 0 ? s.localRoutes.join(", ") : "(none)"}`);
       lines.push("counters:                                                       conns    packets");
       for (const c of s.counters) lines.push(`  ${c.label.padEnd(60).slice(0, 60)} ${String(c.conns).padStart(8)} ${String(c.packets).padStart(10)}`);
       io.out(lines.join("\n") + "\n");

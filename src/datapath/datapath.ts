@@ -14,9 +14,10 @@ import { BpfMap, BpfObject, legacyTc, linkCreate, linkDetach, linkUpdate, objGet
 import { ATTACH } from "./libbpf/structs.ts";
 import { listenerKey } from "./layout.ts";
 import { parseIp, type Family } from "./ip.ts";
-import { cleanupPins, inspectPins, LEGACY_TC, MAPS, pinPaths, type Attachment, type Counter, type MapName } from "./pins.ts";
+import { cleanupPins, inspectPins, listInterfaces, LEGACY_TC, MAPS, pinPaths, type Attachment, type Counter, type MapName } from "./pins.ts";
 import { PinUpgrade } from "./upgrade.ts";
 import { reconcile, type Change, type EgressMaps, type IngressMaps, type SharedMaps } from "./reconcile.ts";
+import { reconcileLocalRoutes } from "./local-routes.ts";
 
 export interface DatapathOptions {
   /**
@@ -47,6 +48,8 @@ export interface DatapathStatus {
   listeners?: ListenerRegistration[];
   /** Pinned maps of an older edgegate's layout that this start replaced (src/datapath/upgrade.ts). */
   upgraded?: string[];
+  /** Local routes edgegate installed for steered addresses the node does not have. */
+  localRoutes?: string[];
 }
 
 /**
@@ -180,7 +183,8 @@ export class Datapath {
       // ingress object: steering + policy, tc or sk_lookup
       const ing = BpfObject.openMem(objects.ingress, "ingress.bpf.o");
       opened.push(ing);
-      for (const name of ing.mapNames()) ing.setPinPath(name, p.map(name as MapName));
+      // eg_syns (tc's last SYN per 4-tuple) is transient: a fresh one per load, never pinned
+      for (const name of ing.mapNames()) if (name in MAPS) ing.setPinPath(name, p.map(name as MapName));
       ing.setAutoload("edgegate_tc_ingress", dp.mode === "tc");
       ing.setAutoload("edgegate_sk_lookup", dp.mode === "sklookup");
       const upgraded = Datapath.loadObject(ing, dp.bpffs, log);
@@ -188,8 +192,14 @@ export class Datapath {
       const shared: SharedMaps = { counters: m(ing, "eg_counters"), labels: m(ing, "eg_labels") };
       const ingress = { steer: m(ing, "eg_steer"), policy: m(ing, "eg_policy"), cidr4: m(ing, "eg_cidr4"), cidr6: m(ing, "eg_cidr6"), ranges: m(ing, "eg_ranges"), listeners: m(ing, "eg_listeners") };
 
-      if (dp.mode === "tc") Datapath.attachTc(ing.progFd("edgegate_tc_ingress"), dp.interfaces, dp.bpffs, opts.legacyTc === true, log);
-      else Datapath.attachSkLookup(ing.progFd("edgegate_sk_lookup"), dp.bpffs, log);
+      // the new mode's program is attached before the other mode's goes: steering never pauses
+      if (dp.mode === "tc") {
+        Datapath.attachTc(ing.progFd("edgegate_tc_ingress"), dp.interfaces, dp.bpffs, opts.legacyTc === true, log);
+        Datapath.detachSkLookup(dp.bpffs, log);
+      } else {
+        Datapath.attachSkLookup(ing.progFd("edgegate_sk_lookup"), dp.bpffs, log);
+        Datapath.detachTc(dp.bpffs, dp.interfaces, log);
+      }
 
       let egress: EgressMaps | undefined;
       if (opts.egressCgroup) {
@@ -283,6 +293,31 @@ export class Datapath {
     }
   }
 
+  /** Mode switched to tc: the sk_lookup link an earlier sklookup run pinned goes. */
+  private static detachSkLookup(bpffs: string, log: Logger): void {
+    const pin = pinPaths(bpffs).skLookup;
+    if (!existsSync(pin)) return;
+    cleanupLink(pin);
+    log.info("detached sk_lookup link: datapath.mode is tc", { pin });
+  }
+
+  /** Mode switched to sklookup: tcx links and legacy tc filters of an earlier tc run go. */
+  private static detachTc(bpffs: string, ifnames: readonly string[], log: Logger): void {
+    for (const a of inspectPins(bpffs).attachments) {
+      if (a.kind === "tcx" && a.pin) {
+        cleanupLink(a.pin);
+        log.info("detached tcx link: datapath.mode is sklookup", { interface: a.target });
+      }
+    }
+    for (const ifname of new Set([...ifnames, ...listInterfaces()])) {
+      try {
+        if (legacyTc.detach(ifname, LEGACY_TC.handle, LEGACY_TC.priority)) log.info("removed tc filter: datapath.mode is sklookup", { interface: ifname });
+      } catch {
+        // an interface that vanished meanwhile has no filter left
+      }
+    }
+  }
+
   private static attachSkLookup(progFd: number, bpffs: string, log: Logger): void {
     const pin = pinPaths(bpffs).skLookup;
     const pinned = objGetIfPinned(pin);
@@ -355,6 +390,10 @@ export class Datapath {
       for (const t of intent.steering)
         if (t.portEnd !== undefined && t.portEnd !== t.port)
           r.problems.push(`steering ${t.gateway}/${t.listener}: port range ${t.address}:${t.port}-${t.portEnd} is steered in sklookup mode only (datapath.mode is tc)`);
+    // steered addresses the node does not have get a local route (local-routes.ts)
+    const routes = reconcileLocalRoutes(intent.steering);
+    r.problems.push(...routes.problems);
+    if (routes.added.length + routes.removed.length > 0) this.log.info("local routes updated", { added: routes.added, removed: routes.removed });
     this.lastApply = { at: new Date().toISOString(), changes: r.maps, problems: r.problems };
     for (const p of r.problems) this.log.warn("datapath intent entry skipped", { problem: p });
     const changed = Object.entries(r.maps).filter(([, c]) => c.added + c.updated + c.removed > 0);
@@ -421,7 +460,7 @@ export class Datapath {
     if (!this.enabled) return base;
     try {
       const s = inspectPins(this.bpffs);
-      return { ...base, attachments: s.attachments, maps: s.maps, counters: s.counters };
+      return { ...base, attachments: s.attachments, maps: s.maps, counters: s.counters, localRoutes: s.localRoutes };
     } catch (e) {
       return { ...base, reason: `status: ${(e as Error).message}` };
     }

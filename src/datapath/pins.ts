@@ -2,6 +2,8 @@
 // `edgegate datapath status|cleanup` (another process than the appliance) and by the appliance.
 import { existsSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { readLocalRoutes, removeLocalRoutes } from "./local-routes.ts";
 import { BpfMap, closeFd, legacyTc, linkDetach, linkInfo, objGetIfPinned, type LinkInfo } from "./libbpf/object.ts";
 import { LAYOUT, SLOT, decodeCounter, decodeLabel, decodeSlot32, u32Key } from "./layout.ts";
 
@@ -60,6 +62,8 @@ export interface PinnedState {
   attachments: Attachment[];
   maps: Record<string, { entries: number; max: number }>;
   counters: Counter[];
+  /** Local routes edgegate installed for steered addresses the node does not have (local-routes.ts). */
+  localRoutes: string[];
 }
 
 const fixedLabels: Record<number, string> = {
@@ -76,13 +80,26 @@ function linkKind(name: string): { kind: Attachment["kind"]; target: string } | 
   return undefined;
 }
 
-function interfaces(): string[] {
+/**
+ * Interfaces of this process's network namespace. /sys/class/net shows the namespace sysfs was
+ * mounted in (under `nsenter --net` that is another one), so ask the kernel through `ip`.
+ */
+export function listInterfaces(): string[] {
+  const r = spawnSync("ip", ["-j", "link", "show"], { encoding: "utf8", timeout: 10_000 });
+  if (r.status === 0) {
+    try {
+      return (JSON.parse(r.stdout) as Array<{ ifname?: string }>).map((l) => l.ifname ?? "").filter((n) => n !== "");
+    } catch {
+      // fall through to sysfs
+    }
+  }
   try {
     return readdirSync("/sys/class/net");
   } catch {
     return [];
   }
 }
+const interfaces = listInterfaces;
 
 /** What is pinned and attached under bpffs, with map sizes and every labelled counter. */
 export function inspectPins(bpffs: string): PinnedState {
@@ -129,7 +146,13 @@ export function inspectPins(bpffs: string): PinnedState {
       }
       maps["eg_counters"] = { entries: counters.length, max: MAPS.eg_counters.max };
     }
-    return { bpffs, attachments, maps, counters };
+    let localRoutes: string[] = [];
+    try {
+      localRoutes = [...readLocalRoutes().ours].sort();
+    } catch {
+      // no iproute2: nothing of ours can be there either
+    }
+    return { bpffs, attachments, maps, counters, localRoutes };
   } finally {
     for (const m of Object.values(open)) closeFd(m.fd);
   }
@@ -208,5 +231,8 @@ export function cleanupPins(bpffs: string, egressCgroup?: string): { removed: st
     }
   }
   if (egressCgroup) removeCgroup(egressCgroup, removed, problems);
+  const routes = removeLocalRoutes();
+  removed.push(...routes.removed.map((a) => `local route ${a}`));
+  problems.push(...routes.problems);
   return { removed, problems };
 }

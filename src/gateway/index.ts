@@ -1,7 +1,7 @@
 // Gateway API -> IR and status. Pure: objects in, IR pieces and status out.
 import type { AnyRoute, Gateway, HTTPRouteFilter, RouteKind } from "../resources/gateway-api.ts";
 import type { IrApiListener, IrListener, IrRouteConfig, IrSecret } from "../ir/types.ts";
-import type { SteeringTarget } from "../ir/datapath.ts";
+import { listenerSteering, type SteeringTarget } from "../ir/datapath.ts";
 import { condition, type Condition, type ObjectStatus, type RouteParentStatus, type TranslateProblem } from "../status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import type { ClusterSet } from "../translate/services.ts";
@@ -33,8 +33,6 @@ export interface GatewayResult {
   status: ObjectStatus[];
   problems: TranslateProblem[];
 }
-
-const wildcard = (a: string): boolean => a === "0.0.0.0" || a === "::";
 
 export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: ClusterSet, secrets: Map<string, IrSecret>, backendTls?: BackendTlsIndex): GatewayResult {
   const out: GatewayResult = { listeners: [], routeConfigs: [], apiListeners: [], steering: [], status: [], problems: [] };
@@ -146,8 +144,8 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
     out.problems.push(...ir.problems);
     hostnameApiListeners.push(...ir.hostnameApiListeners);
     for (const l of ir.listeners) {
-      const targets = [l.address, ...l.extraAddresses].flatMap((a) => (wildcard(a) ? opts.nodeAddresses : [a]));
-      for (const address of targets) out.steering.push({ address, port: l.port, envoyPort: l.port, gateway: `${gw.metadata.namespace}/${gw.metadata.name}`, listener: l.origins.join(",") });
+      // steering points at the very sockets this listener binds (one decision: ir/datapath.ts)
+      out.steering.push(...listenerSteering(l, opts.nodeAddresses, `${gw.metadata.namespace}/${gw.metadata.name}`, l.origins.join(",")));
     }
     const sets = listenerSets.get(gw)!;
     const attachedSets = sets.filter((x) => listenerSetAccepted(x, gatewayAccepted(gw))).length;

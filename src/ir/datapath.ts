@@ -1,5 +1,7 @@
-// What the eBPF datapath must do, derived from the IR. Pure data: the datapath/ stage turns it into
-// BPF map entries; nothing here knows about maps or file descriptors.
+// What the eBPF datapath must do, derived from the IR. Pure data (and listenerSteering, the one
+// place a steering target is derived from the IR listener Envoy binds): the datapath/ stage turns
+// it into BPF map entries; nothing here knows about maps or file descriptors.
+import { isIPv6 } from "../net/ip.ts";
 
 /** Steer new TCP connections for address:port to Envoy's listener on envoyPort. */
 export interface SteeringTarget {
@@ -14,8 +16,10 @@ export interface SteeringTarget {
   /** Port of Envoy's (transparent) listener socket that accepts these connections. */
   envoyPort: number;
   /**
-   * Address of that listener socket; defaults to 127.0.0.1 for an IPv4 target and ::1 for IPv6.
-   * "::" means a dual-stack [::] socket, which also takes IPv4 clients.
+   * Address of that listener socket, as the Envoy Listener binds it (listenerSteering sets it from
+   * the IR listener, so the two cannot disagree); "0.0.0.0" / "::" mean Envoy's wildcard socket
+   * ("::" dual-stack, which also takes IPv4 clients). Left out only by callers that steer to a
+   * socket of their own: it then defaults to 127.0.0.1 for an IPv4 target and ::1 for IPv6.
    */
   envoyAddress?: string;
   /** "namespace/gateway" and listener name, for counters and status. */
@@ -51,4 +55,30 @@ export interface DatapathIntent {
   steering: SteeringTarget[];
   policies: ListenerPolicy[];
   egress: EgressAllow[];
+}
+
+/** The parts of an IR listener that decide which sockets Envoy binds (IrListener in ir/types.ts). */
+export interface ListenerSockets {
+  address: string;
+  extraAddresses: readonly string[];
+  port: number;
+}
+
+const wildcard = (a: string): boolean => a === "0.0.0.0" || a === "::";
+
+/**
+ * The steering targets of one IR listener. The emitted Envoy Listener binds `address` and each of
+ * `extraAddresses` on `port` (xds/emit/listeners.ts); every target here points at exactly one of
+ * those sockets, so the steering target and what Envoy binds come from the same fields. A specific
+ * address (spec.addresses, the address pool) is steered to itself; a wildcard socket takes the
+ * node's addresses of its family: Envoy binds "::" IPv6-only unless the SocketAddress sets
+ * ipv4_compat, which the emitted listeners do not.
+ */
+export function listenerSteering(l: ListenerSockets, nodeAddresses: readonly string[], gateway: string, listener: string): SteeringTarget[] {
+  const out: SteeringTarget[] = [];
+  for (const bound of [l.address, ...l.extraAddresses]) {
+    const targets = !wildcard(bound) ? [bound] : nodeAddresses.filter((a) => isIPv6(a) === (bound === "::"));
+    for (const address of targets) out.push({ address, port: l.port, envoyPort: l.port, envoyAddress: bound, gateway, listener });
+  }
+  return out;
 }

@@ -46,11 +46,18 @@ export function emitOptions(c: ApplianceConfig): EmitOptions {
   return { xffNumTrustedHops: c.http.xffNumTrustedHops, transparent: c.datapath.mode !== "off" };
 }
 
-// NodePort exposure without the datapath: Envoy itself listens on the node port of each Gateway
-// listener port (with the datapath on, Envoy keeps the listener port and the datapath steers).
+// NodePort exposure: Envoy itself listens on the node port of each Gateway listener port, with or
+// without the datapath, and steering targets move with their listeners (they name the very socket
+// Envoy binds: ir/datapath.ts). With the datapath on it steers the node port to that socket, so a
+// SYN meeting a TIME_WAIT socket of its 4-tuple finds Envoy's listener on the original port.
 function onNodePorts(ir: Ir, c: ApplianceConfig): Ir {
-  if (c.exposure.mode !== "nodePort" || c.datapath.mode !== "off") return ir;
-  return { ...ir, listeners: ir.listeners.map((l) => ({ ...l, port: c.exposure.nodePorts[String(l.port)] ?? l.port })) };
+  if (c.exposure.mode !== "nodePort") return ir;
+  const np = (port: number): number => c.exposure.nodePorts[String(port)] ?? port;
+  return {
+    ...ir,
+    listeners: ir.listeners.map((l) => ({ ...l, port: np(l.port) })),
+    datapath: { ...ir.datapath, steering: ir.datapath.steering.map((t) => ({ ...t, port: np(t.port), envoyPort: np(t.envoyPort) })) },
+  };
 }
 
 /** translate only, for callers that emit differently (render streams its output). */

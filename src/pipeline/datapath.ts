@@ -14,14 +14,12 @@ function perListener(targets: readonly SteeringTarget[]): SteeringTarget[] {
   return targets.flatMap((t) => t.listener.split(",").map((o) => ({ ...t, listener: o.split("/").pop() ?? o })));
 }
 
-// NodePort exposure: clients connect to the node port, Envoy listens on the Gateway listener's
-// port; the datapath steers one to the other (keeping the client address, unlike kube-proxy's DNAT).
+// NodePort exposure: clients connect to the node port, and Envoy listens on it too (the IR's
+// listeners and steering targets carry it: pipeline/compile.ts); only node ports are steered.
 function viaNodePorts(targets: readonly SteeringTarget[], exposure: ApplianceConfig["exposure"] | undefined): SteeringTarget[] {
   if (!exposure || exposure.mode !== "nodePort") return [...targets];
-  return targets.flatMap((t) => {
-    const nodePort = exposure.nodePorts[String(t.port)];
-    return nodePort === undefined ? [] : [{ ...t, port: nodePort, envoyPort: t.envoyPort }];
-  });
+  const nodePorts = new Set(Object.values(exposure.nodePorts));
+  return targets.filter((t) => nodePorts.has(t.port));
 }
 
 /** Annotation on a Gateway: steer a port range to one of its listeners (sk_lookup mode). */

@@ -62,10 +62,10 @@ describe.skipIf(why !== undefined)("sk_lookup mode through the appliance", () =>
     dir = mkdtempSync(join(tmpdir(), "edgegate-skapp-"));
     mkdirSync(join(dir, "inputs"));
     writeFileSync(join(dir, "inputs", "gateway.yaml"), INPUTS);
-    // The "Envoy binary": listens on 127.0.0.1:80, which the Gateway address 10.200.0.10:80 never
-    // reaches by the regular socket lookup, so a landed connection proves sk_lookup assigned it.
+    // The "Envoy binary": binds 10.200.0.10:80, the socket the generated Listener describes (the
+    // steering target is that socket too); the steering counter proves sk_lookup assigned it.
     const envoy = join(dir, "envoy");
-    writeFileSync(envoy, `#!/bin/sh\nexec ${BUN} ${join(BIN, "standin-envoy.ts")} 127.0.0.1:80 -- "$@"\n`);
+    writeFileSync(envoy, `#!/bin/sh\nexec ${BUN} ${join(BIN, "standin-envoy.ts")} 10.200.0.10:80 -- "$@"\n`);
     chmodSync(envoy, 0o755);
     app = new Lines(pair.exec(pair.gw, [BUN, join(BIN, "appliance.ts"), JSON.stringify({ dir, bpffs, envoy, mode: "sklookup", nodeAddresses: ["10.200.0.10"] })]));
     const ready = JSON.parse(await app.next(20_000)) as { op: string };
@@ -92,9 +92,14 @@ describe.skipIf(why !== undefined)("sk_lookup mode through the appliance", () =>
   test("Envoy's socket is registered and shown in /status; a client lands on it with its own address", async () => {
     const s = await registered();
     expect(s.datapath).toMatchObject({ mode: "sklookup", enabled: true });
-    expect(s.datapath.listeners).toEqual([expect.objectContaining({ family: 4, port: 80, state: "registered", pid: s.envoy.pid, socket: "127.0.0.1:80" })]);
+    expect(s.datapath.listeners).toEqual([expect.objectContaining({ family: 4, address: "10.200.0.10", port: 80, state: "registered", pid: s.envoy.pid, socket: "10.200.0.10:80" })]);
+    const label = "steer web/public/http 10.200.0.10:80 -> 10.200.0.10:80";
+    const conns = (st: Status): number | undefined => st.datapath.counters.find((c) => c.label === label)?.conns;
+    const before = conns(s);
+    expect(before).toBeDefined();
     const r = connect();
-    expect(r).toMatchObject({ ok: true, server: { pid: s.envoy.pid, listener: "127.0.0.1:80", remote: "10.200.0.2", local: "10.200.0.10", localPort: 80 } });
+    expect(r).toMatchObject({ ok: true, server: { pid: s.envoy.pid, listener: "10.200.0.10:80", remote: "10.200.0.2", local: "10.200.0.10", localPort: 80 } });
+    expect(conns(await status())).toBe(before! + 1);
   }, 30_000);
 
   test("after Envoy is killed and restarted, registration follows the new process", async () => {

@@ -7,7 +7,8 @@ import { reconcile, type MapIo } from "../../src/datapath/reconcile.ts";
 import { validateGatewayNetworkPolicy } from "../../src/datapath/policy/validate.ts";
 import { compilePolicies } from "../../src/datapath/policy/compile.ts";
 import type { GatewayNetworkPolicy } from "../../src/datapath/policy/types.ts";
-import type { DatapathIntent } from "../../src/ir/datapath.ts";
+import type { DatapathIntent, SteeringTarget } from "../../src/ir/datapath.ts";
+import { planLocalRoutes } from "../../src/datapath/local-routes.ts";
 import type { Reporter } from "../../src/validate/problems.ts";
 import { formatPath } from "../../src/validate/problems.ts";
 import type { FieldPath } from "../../src/yaml/documents.ts";
@@ -264,5 +265,17 @@ describe("GatewayNetworkPolicy", () => {
     ]);
     const none = compilePolicies([{ ...valid, spec: { ...valid.spec, targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "missing" }] } } as GatewayNetworkPolicy], []);
     expect(none.unresolved.length).toBe(1);
+  });
+});
+
+describe("local routes for steered addresses the node does not have", () => {
+  const t = (address: string): SteeringTarget => ({ address, port: 80, envoyPort: 80, envoyAddress: address, gateway: "web/gw", listener: "http" });
+  test("configured addresses need none; missing ones are added, unsteered ones of ours removed", () => {
+    const view = { local: new Set(["192.0.2.10", "2001:db8::10"]), ours: new Set(["203.0.113.9", "203.0.113.5"]) };
+    expect(planLocalRoutes([t("192.0.2.10"), t("203.0.113.5"), t("2001:db8:0::7"), t("198.51.100.7")], view)).toEqual({
+      add: ["198.51.100.7", "2001:db8::7"],
+      remove: ["203.0.113.9"],
+    });
+    expect(planLocalRoutes([], view)).toEqual({ add: [], remove: ["203.0.113.5", "203.0.113.9"] });
   });
 });

@@ -9,7 +9,7 @@ import { edgegateClass, gateway } from "../helpers/manifests.ts";
 const listeners = "[{name: http, protocol: HTTP, port: 80}, {name: alt, protocol: HTTP, port: 8080}]";
 const yaml = `${edgegateClass}---\n${gateway({ name: "web", namespace: "default", listeners })}`;
 
-test("host network: the node's addresses on the listener ports; nodePort: node ports steered to the listener ports", () => {
+test("host network: the node's addresses on the listener ports; nodePort: node ports, where Envoy listens too", () => {
   const objects = parseFile("g.yaml", yaml).objects;
   const config = defaultConfig("n");
   config.node.addresses = ["192.0.2.10"];
@@ -19,11 +19,13 @@ test("host network: the node's addresses on the listener ports; nodePort: node p
     ["192.0.2.10", 80, 80, "http"],
     ["192.0.2.10", 8080, 8080, "alt"],
   ]);
-  const np = { ...config.exposure, mode: "nodePort" as const, nodePorts: { "80": 30080 } };
-  expect(datapathIntent(ir, objects, np).intent.steering.map((t) => [t.address, t.port, t.envoyPort])).toEqual([["192.0.2.10", 30080, 80]]);
+  config.datapath.mode = "tc";
+  config.exposure = { ...config.exposure, mode: "nodePort" as const, nodePorts: { "80": 30080 } };
+  const npIr = compile({ objects, config }).ir;
+  expect(datapathIntent(npIr, objects, config.exposure).intent.steering.map((t) => [t.address, t.port, t.envoyPort])).toEqual([["192.0.2.10", 30080, 30080]]);
 });
 
-test("nodePort exposure without the datapath: Envoy listens on the node ports", () => {
+test("nodePort exposure: Envoy listens on the node ports (with the datapath off or on)", () => {
   const objects = parseFile("g.yaml", yaml).objects;
   const config = defaultConfig("n");
   config.exposure = { ...config.exposure, mode: "nodePort", nodePorts: { "80": 30080 } };
