@@ -1,7 +1,8 @@
 // The input sets the rules test runs: every Gateway API conformance manifest file (each with the
 // suite's base manifests, certificates and EndpointSlices, as the conformance harness builds them),
-// every example under config/, and a generated corpus (generate.ts).
-import { readdirSync, statSync } from "node:fs";
+// every mesh (GAMMA) manifest file, every example under config/, every golden test's input, and a
+// generated corpus (generate.ts).
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseFile } from "../../src/sources/files/parse.ts";
 import type { StoredObject } from "../../src/store/types.ts";
@@ -9,6 +10,7 @@ import { SUITE_DIR, loadBackends } from "../conformance/harness/suite.ts";
 import { allPods } from "../conformance/harness/backends.ts";
 import { certificates } from "../conformance/harness/certs.ts";
 import { testInputs } from "../conformance/harness/inputs.ts";
+import { MESH_DIR, meshCluster } from "../conformance/mesh/cluster.ts";
 
 export interface InputSet {
   name: string;
@@ -51,6 +53,29 @@ export function conformanceSets(controller: string): InputSet[] {
   const certs = certificates();
   const files = readdirSync(join(SUITE_DIR, "tests")).filter((f) => f.endsWith(".yaml")).sort();
   return files.map((f) => fromTexts(`conformance/tests/${f}`, testInputs([`conformance/tests/${f}`], controller, backends, pods, certs)));
+}
+
+/** The GAMMA (mesh) manifest files, each with the mesh base and its EndpointSlices. */
+export function meshSets(): InputSet[] {
+  const cluster = meshCluster();
+  const base = [
+    { file: "mesh/manifests.yaml", text: cluster.baseText },
+    { file: "(harness) endpointslices.yaml", text: cluster.endpointSlicesText },
+  ];
+  const dir = join(MESH_DIR, "tests");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => fromTexts(`conformance/mesh/tests/${f}`, [...base, { file: f, text: readFileSync(join(dir, f), "utf8") }]));
+}
+
+/** The golden tests' inputs (tests/golden/testdata/NAME/input.yaml): one small set per feature. */
+export function goldenSets(): InputSet[] {
+  const dir = resolve(import.meta.dir, "../golden/testdata");
+  return readdirSync(dir)
+    .filter((d) => existsSync(join(dir, d, "input.yaml")))
+    .sort()
+    .map((d) => fromTexts(`tests/golden/testdata/${d}`, [{ file: "input.yaml", text: readFileSync(join(dir, d, "input.yaml"), "utf8") }]));
 }
 
 const CONFIG = resolve(import.meta.dir, "../../config");

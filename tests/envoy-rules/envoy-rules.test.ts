@@ -20,7 +20,7 @@ import { RE2_MAX_PROGRAM_SIZE } from "../../src/validate/regex-limit.ts";
 import type { XdsResources } from "../../src/xds/resources.ts";
 import { generatedRegistry } from "./registry.ts";
 import { checkBootstrap, checkXds } from "./check.ts";
-import { conformanceSets, exampleSets, fromTexts, type InputSet } from "./corpus.ts";
+import { conformanceSets, exampleSets, fromTexts, goldenSets, meshSets, type InputSet } from "./corpus.ts";
 import { generateSet } from "./generate.ts";
 
 const CONTROLLER = "edgegate.io/gateway-controller";
@@ -175,6 +175,13 @@ describe("every resource edgegate emits passes", () => {
     expect(sets.length).toBeGreaterThanOrEqual(100);
     const r = assertClean(sets, known);
     console.log(`conformance: ${sets.length} manifest sets, ${r.objects} objects, ${r.messages} messages and ${r.anys} Anys checked`);
+  }, 60_000);
+  test("every GAMMA (mesh) conformance manifest file and every golden test input", () => {
+    const mesh = meshSets();
+    const golden = goldenSets();
+    expect(mesh.length).toBeGreaterThanOrEqual(15);
+    expect(golden.length).toBeGreaterThanOrEqual(20);
+    assertClean([...mesh, ...golden], known);
   }, 60_000);
   test(`a generated corpus of ${GENERATED_SETS} hostile input sets (what validation lets through)`, () => {
     const sets = Array.from({ length: GENERATED_SETS }, (_, i) => fromTexts(`generated seed ${i + 1}`, generateSet(i + 1)));
