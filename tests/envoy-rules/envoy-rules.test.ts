@@ -139,6 +139,44 @@ describe("the checker finds what Envoy would refuse", () => {
   });
 });
 
+describe("user text reaches Envoy literally", () => {
+  test("a % in a header value is escaped for Envoy's formatter, a backslash in a rewrite for RE2", () => {
+    const yaml = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: edgegate}
+spec: {controllerName: ${CONTROLLER}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec: {gatewayClassName: edgegate, listeners: [{name: http, port: 8080, protocol: HTTP}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a, namespace: default, annotations: {edgegate.io/endpoints: "192.0.2.1:8080"}}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - filters:
+    - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-discount, value: "50% %REQ(x)%"}]}}
+    - {type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: '/a\\1\\b'}}}
+    backendRefs: [{name: a, port: 80}]
+`;
+    const set = fromTexts("literal", [{ file: "literal.yaml", text: yaml }]);
+    expect(set.problems).toBe(0);
+    const route = compile({ objects: set.objects, config: defaultConfig("node-1") }).xds.routes[0]!.virtualHosts[0]!.routes[0]!;
+    expect(route.requestHeadersToAdd.map((h) => h.header?.value)).toEqual(["50%% %%REQ(x)%%"]);
+    const action = route.action.case === "route" ? route.action.value : undefined;
+    expect(action?.regexRewrite?.substitution).toBe("/a\\\\1\\\\b");
+    expect(re2.rewriteError(action!.regexRewrite!.pattern!.regex, action!.regexRewrite!.substitution)).toBeUndefined();
+  });
+});
+
 function assertClean(sets: readonly InputSet[], known: Map<RegExp, number>): { messages: number; anys: number; objects: number; applied: Map<string, number> } {
   const unexpected: string[] = [];
   let messages = 0;
