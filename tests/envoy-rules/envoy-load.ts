@@ -155,6 +155,8 @@ export function envoyLoadChecks(x: XdsResources, registry: Registry): Violation[
       else checkHcm(hcm, `${lp}.api_listener`);
       return;
     }
+    // Envoy: "error adding listener '...': no filter chains specified" (a TCP listener).
+    if (l.filterChains.length === 0 && !l.defaultFilterChain) report(lp, "no filter chains specified");
     // Envoy: "error adding listener: ... has duplicate address"
     const a = l.address?.address;
     if (a?.case === "socketAddress") {

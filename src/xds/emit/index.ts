@@ -17,7 +17,9 @@ export function emitXds(ir: Ir, o: EmitOptions, memo?: EmitMemo, withoutVirtualH
   const rcs = new Map<string, IrRouteConfig>(ir.routeConfigs.map((rc) => [rc.name, rc]));
   const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
   return {
-    listeners: [...ir.listeners.map((l) => emitListener(l, rcs, o)), ...ir.apiListeners.map(emitApiListener)],
+    // A port with nothing to serve yet (a TLS listener no route attaches to) gets no Listener: Envoy
+    // refuses one without filter chains ("no filter chains specified"), NACKing the whole update.
+    listeners: [...ir.listeners.filter((l) => l.http || l.tls.length > 0).map((l) => emitListener(l, rcs, o)), ...ir.apiListeners.map(emitApiListener)],
     routes: ir.routeConfigs.map((rc) => emitRouteConfig(withoutVirtualHosts ? { ...rc, virtualHosts: [] } : rc, proxyless.has(rc.name), memo)),
     clusters: ir.clusters.map((c) => (memo ? memo.byContent("cluster", c, () => emitCluster(c)) : emitCluster(c))),
     // DNS clusters carry their endpoints inline and have no ClusterLoadAssignment.
