@@ -12,6 +12,9 @@ import type { CommonTlsContext } from "../../src/gen/envoy/extensions/transport_
 import type { HttpConnectionManager } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import type { TcpProxy } from "../../src/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
 import type { XdsResources } from "../../src/xds/resources.ts";
+import { Cluster_DiscoveryType } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
+import type { ClusterLoadAssignment } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { isIP } from "node:net";
 import { InvalidBackendCluster } from "../../src/xds/emit/routes.ts";
 import { RE2_MAX_PROGRAM_SIZE } from "../../src/validate/regex-limit.ts";
 import type { Re2 } from "../../src/re2/re2.ts";
@@ -235,10 +238,26 @@ export function envoyLoadChecks(x: XdsResources, registry: Registry): Violation[
     if (wildcards > 1) report(rp, "only a single wildcard (*) domain is permitted");
   });
 
+  // EDS and STATIC endpoints are IP addresses; Envoy refuses a hostname there ("malformed IP address").
+  const checkIps = (cla: ClusterLoadAssignment | undefined, p: string): void => {
+    cla?.endpoints.forEach((l, li) =>
+      l.lbEndpoints.forEach((e, ei) => {
+        const a = e.hostIdentifier.case === "endpoint" ? e.hostIdentifier.value.address?.address : undefined;
+        if (a?.case === "socketAddress" && isIP(a.value.address) === 0) report(`${p}.endpoints[${li}].lb_endpoints[${ei}]`, `${JSON.stringify(a.value.address)} is not an IP address`);
+      }),
+    );
+  };
+  x.endpoints.forEach((e, i) => checkIps(e, `endpoints[${i}](${e.clusterName})`));
   const endpointNames = new Set(x.endpoints.map((e) => e.clusterName));
   x.clusters.forEach((c: Cluster, ci) => {
     const cp = `clusters[${ci}](${c.name})`;
-    if (c.clusterDiscoveryType.case === "type" && c.clusterDiscoveryType.value === 3 /* EDS */) {
+    const type = c.clusterDiscoveryType.case === "type" ? c.clusterDiscoveryType.value : undefined;
+    const lbEndpoints = (c.loadAssignment?.endpoints ?? []).flatMap((l) => l.lbEndpoints);
+    // Envoy: "LOGICAL_DNS clusters must have a single locality_lb_endpoint and a single lb_endpoint".
+    if (type === Cluster_DiscoveryType.LOGICAL_DNS && ((c.loadAssignment?.endpoints.length ?? 0) !== 1 || lbEndpoints.length !== 1)) report(cp, "a LOGICAL_DNS cluster must have exactly one endpoint");
+    // A STATIC cluster's addresses are parsed as IPs ("malformed IP address").
+    if (type === Cluster_DiscoveryType.STATIC) checkIps(c.loadAssignment, `${cp}.load_assignment`);
+    if (type === Cluster_DiscoveryType.EDS) {
       // An EDS cluster without its ClusterLoadAssignment never warms: Envoy waits for it forever.
       const service = c.edsClusterConfig?.serviceName || c.name;
       if (!endpointNames.has(service)) report(cp, `EDS cluster without a ClusterLoadAssignment named ${JSON.stringify(service)}`);

@@ -9,6 +9,7 @@ import { anyPack } from "@bufbuild/protobuf/wkt";
 import { ListenerSchema } from "../../src/gen/envoy/config/listener/v3/listener_pb.js";
 import { RouteConfigurationSchema } from "../../src/gen/envoy/config/route/v3/route_pb.js";
 import { ClusterSchema } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
+import { ClusterLoadAssignmentSchema } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.js";
 import { HttpConnectionManagerSchema } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
 import { RouterSchema } from "../../src/gen/envoy/extensions/filters/http/router/v3/router_pb.js";
 import { CorsSchema } from "../../src/gen/envoy/extensions/filters/http/cors/v3/cors_pb.js";
@@ -174,6 +175,21 @@ spec:
     const action = route.action.case === "route" ? route.action.value : undefined;
     expect(action?.regexRewrite?.substitution).toBe("/a\\\\1\\\\b");
     expect(re2.rewriteError(action!.regexRewrite!.pattern!.regex, action!.regexRewrite!.substitution)).toBeUndefined();
+  });
+});
+
+describe("the checker: clusters and endpoints", () => {
+  test("a LOGICAL_DNS cluster with two endpoints, a hostname in EDS, an EDS cluster without endpoints, no filter chains", () => {
+    const ep = (address: string) => ({ hostIdentifier: { case: "endpoint", value: { address: { address: { case: "socketAddress", value: { address, portSpecifier: { case: "portValue", value: 80 } } } } } } });
+    const dns = create(ClusterSchema, { name: "dns", clusterDiscoveryType: { case: "type", value: 2 }, connectTimeout: { seconds: 1n }, loadAssignment: { clusterName: "dns", endpoints: [{ lbEndpoints: [ep("a.example"), ep("b.example")] as never }] } });
+    const eds = create(ClusterSchema, { name: "eds", clusterDiscoveryType: { case: "type", value: 3 }, connectTimeout: { seconds: 1n }, edsClusterConfig: { edsConfig: { configSourceSpecifier: { case: "ads", value: {} } } } });
+    const cla = create(ClusterLoadAssignmentSchema, { clusterName: "other", endpoints: [{ lbEndpoints: [ep("web.local")] as never }] });
+    expect(run({ clusters: [dns, eds], endpoints: [cla], listeners: [listener("l", 80, [])] })).toEqual([
+      "listeners[0](l): no filter chains specified",
+      'endpoints[0](other).endpoints[0].lb_endpoints[0]: "web.local" is not an IP address',
+      "clusters[0](dns): a LOGICAL_DNS cluster must have exactly one endpoint",
+      'clusters[1](eds): EDS cluster without a ClusterLoadAssignment named "eds"',
+    ]);
   });
 });
 
