@@ -49,7 +49,13 @@ const ORIGINS = ["https://a.example.com", "*", "https://*.example.com", "http://
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-export function generateSet(seed: number): Array<{ file: string; text: string }> {
+/** A certificate and key (PEM) for the HTTPS listener, or none to leave TLS out. */
+export interface TlsPem {
+  cert: string;
+  key: string;
+}
+
+export function generateSet(seed: number, pem?: TlsPem): Array<{ file: string; text: string }> {
   const r = rng(seed);
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const some = <T,>(xs: readonly T[], max: number): T[] => Array.from({ length: Math.floor(r() * (max + 1)) }, () => pick(xs));
@@ -65,6 +71,20 @@ export function generateSet(seed: number): Array<{ file: string; text: string }>
     { name: "http-host", port: 8080, protocol: "HTTP", hostname: pick(HOSTS) },
     { name: "grpc", port: 8081, protocol: "HTTP", hostname: "grpc.example.com" },
   ];
+  if (pem) {
+    // SNI filter chains (TLS inspector), SDS secrets, passthrough with a TLSRoute.
+    const b64 = (s: string): string => Buffer.from(s).toString("base64");
+    docs.push({ apiVersion: "v1", kind: "Secret", metadata: { name: "tls", namespace: ns }, type: "kubernetes.io/tls", data: { "tls.crt": b64(pem.cert), "tls.key": b64(pem.key) } });
+    listeners.push({ name: "https", port: 8443, protocol: "HTTPS", hostname: pick(HOSTS), tls: { mode: "Terminate", certificateRefs: [{ name: "tls" }] } });
+    listeners.push({ name: "https-any", port: 8443, protocol: "HTTPS", tls: { mode: "Terminate", certificateRefs: [{ name: pick(["tls", "missing"]) }] } });
+    listeners.push({ name: "passthrough", port: 9443, protocol: "TLS", hostname: pick(HOSTS), tls: { mode: "Passthrough" } });
+    docs.push({
+      apiVersion: "gateway.networking.k8s.io/v1alpha2",
+      kind: "TLSRoute",
+      metadata: { name: "t", namespace: ns },
+      spec: { parentRefs: [{ name: "gw", sectionName: "passthrough" }], hostnames: some(HOSTS, 2), rules: [{ backendRefs: [{ name: pick(["a", "b"]), port: 80 }] }] },
+    });
+  }
   docs.push({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "gw", namespace: ns }, spec: { gatewayClassName: "edgegate", listeners } });
   const backend = (): Json => ({ name: pick(["a", "b", "c"]), port: 80, weight: pick([0, 1, 50]) });
   const headerMod = (): Json => ({
@@ -103,7 +123,7 @@ export function generateSet(seed: number): Array<{ file: string; text: string }>
       apiVersion: "gateway.networking.k8s.io/v1",
       kind: "HTTPRoute",
       metadata: { name: `r${i}`, namespace: ns },
-      spec: { parentRefs: [{ name: "gw", sectionName: pick(["http", "http-host"]) }], hostnames: some(HOSTS, 2), rules },
+      spec: { parentRefs: [{ name: "gw", sectionName: pick(pem ? ["http", "http-host", "https", "https-any"] : ["http", "http-host"]) }], hostnames: some(HOSTS, 2), rules },
     });
   }
   docs.push({
