@@ -121,13 +121,13 @@ export function validateFilters(r: Reporter, filters: Obj[], path: FieldPath, ru
 function validateHeaderModifier(r: Reporter, body: Obj, p: FieldPath): void {
   known(r, body, p, ["set", "add", "remove"]);
   const names = new Set<string>();
-  for (const op of ["set", "add"]) {
+  for (const op of ["set", "add"] as const) {
     for (const [h, hp] of objItems(r, list(r, body, op, p, { max: 16 }), [...p, op])) {
       known(r, h, hp, ["name", "value"]);
       const name = str(r, h, "name", hp, { ...n.headerName, required: true });
       const value = str(r, h, "value", hp, { required: true, max: 4096 });
       if (value !== undefined) checkHeaderValue(r, value, [...hp, "value"]);
-      if (name) checkModifiableHeaderName(r, name, op as "set" | "add", [...hp, "name"]);
+      if (name) checkModifiableHeaderName(r, name, op, [...hp, "name"]);
       if (name) {
         const k = `${op}:${name.toLowerCase()}`;
         if (names.has(k)) r.error([...hp, "name"], `header ${JSON.stringify(name)} appears more than once in ${op}`);
