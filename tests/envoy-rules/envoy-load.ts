@@ -15,6 +15,7 @@ import type { XdsResources } from "../../src/xds/resources.ts";
 import { Cluster_DiscoveryType } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
 import type { ClusterLoadAssignment } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.js";
 import { isIP } from "node:net";
+import { SocketAddress_Protocol } from "../../src/gen/envoy/config/core/v3/address_pb.js";
 import { InvalidBackendCluster } from "../../src/xds/emit/routes.ts";
 import { RE2_MAX_PROGRAM_SIZE } from "../../src/validate/regex-limit.ts";
 import type { Re2 } from "../../src/re2/re2.ts";
@@ -158,8 +159,11 @@ export function envoyLoadChecks(x: XdsResources, registry: Registry): Violation[
       else checkHcm(hcm, `${lp}.api_listener`);
       return;
     }
-    // Envoy: "error adding listener '...': no filter chains specified" (a TCP listener).
-    if (l.filterChains.length === 0 && !l.defaultFilterChain) report(lp, "no filter chains specified");
+    // Envoy: "error adding listener '...': no filter chains specified" (a TCP listener; a UDP one
+    // serves through its listener filters).
+    const udp = l.address?.address.case === "socketAddress" && l.address.address.value.protocol === SocketAddress_Protocol.UDP;
+    if (l.filterChains.length === 0 && !l.defaultFilterChain && !udp) report(lp, "no filter chains specified");
+    if (udp && l.listenerFilters.length === 0) report(lp, "a UDP listener without filter chains needs a listener filter (udp_proxy)");
     // Envoy: "error adding listener: ... has duplicate address"
     const a = l.address?.address;
     if (a?.case === "socketAddress") {

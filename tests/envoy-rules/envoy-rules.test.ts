@@ -203,6 +203,10 @@ function assertClean(sets: readonly InputSet[], known: Map<RegExp, number>): { m
   for (const s of sets) {
     const res = compile({ objects: s.objects, config: defaultConfig("node-1") });
     const c = checkXds(res.xds, registry, re2);
+    // The emitter leaves out only listeners with nothing to serve (Envoy refuses them); never one
+    // that carries HTTP, TLS, TCP or UDP.
+    const emitted = new Set(res.xds.listeners.map((l) => l.name));
+    for (const l of res.ir.listeners) if (!emitted.has(l.name) && (l.http || l.tls.length > 0 || l.tcp || l.udp)) unexpected.push(`${s.name}: listener ${l.name} serves something but was not emitted`);
     messages += c.checker.messages;
     anys += c.checker.anys;
     objects += s.objects.length;
