@@ -14,6 +14,8 @@ const run = (cmd: string, args: string[]): void => {
 };
 
 if (existsSync(join(root, "bpf/Makefile"))) run("make", ["-s", "-C", "bpf"]);
+// The RE2 shim (validation checks regexes with RE2 itself), embedded like the BPF objects.
+run("make", ["-s", "-C", "native/re2"]);
 
 const version = JSON.parse(await Bun.file(join(root, "package.json")).text()).version as string;
 const started = performance.now();

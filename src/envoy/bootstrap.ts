@@ -18,6 +18,7 @@ import {
   file_envoy_extensions_resource_monitors_downstream_connections_v3_downstream_connections,
 } from "../gen/envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections_pb.js";
 import { parseAdminAddress, type AdminAddress } from "./admin-address.ts";
+import { re2RuntimeLayer } from "../validate/regex-limit.ts";
 
 /** The static cluster Envoy uses to reach edgegate's ADS server. */
 export const XDS_CLUSTER = "xds_cluster";
@@ -115,7 +116,8 @@ export function buildBootstrap(config: ApplianceConfig): Bootstrap {
     // investigating; without an admin layer Envoy rejects runtime_modify.
     layeredRuntime: {
       layers: [
-        { name: "edgegate-static", layerSpecifier: { case: "staticLayer", value: {} } },
+        // RE2's program-size limit: the same number `validate` enforces (src/validate/regex-limit.ts).
+        { name: "edgegate-static", layerSpecifier: { case: "staticLayer", value: { ...re2RuntimeLayer } } },
         { name: "admin", layerSpecifier: { case: "adminLayer", value: {} } },
       ],
     },

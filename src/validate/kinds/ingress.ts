@@ -5,6 +5,7 @@ import type { Reporter } from "../problems.ts";
 import { int, known, list, obj, objItems, str, type Obj } from "../fields.ts";
 import * as n from "../names.ts";
 import { checkRegex } from "./refs.ts";
+import { checkHeaderValue } from "../headers.ts";
 
 export function validateIngressClass(o: KubeObject, r: Reporter): void {
   const spec = obj(r, o, "spec", []);
@@ -43,6 +44,8 @@ export function validateIngress(o: KubeObject, r: Reporter): void {
       const value = str(r, path, "path", pp);
       if (value !== undefined && type !== "ImplementationSpecific" && !value.startsWith("/")) r.error([...pp, "path"], `must be an absolute path starting with '/' when pathType is ${type} (got ${JSON.stringify(value)})`);
       if (value !== undefined && type === "ImplementationSpecific") checkRegex(r, value, [...pp, "path"]);
+      else if (value !== undefined) checkHeaderValue(r, value, [...pp, "path"]);
+      if (value !== undefined && type === "Prefix" && /[?#]/.test(value)) r.error([...pp, "path"], "must not contain '?' or '#' when pathType is Prefix (Envoy matches the path without the query)");
       if ((type === "Exact" || type === "Prefix") && value === undefined) r.error([...pp, "path"], `is required when pathType is ${type}`);
       const b = obj(r, path, "backend", pp, true);
       if (b) validateIngressBackend(r, b, [...pp, "backend"]);

@@ -3,6 +3,8 @@ import type { FieldPath } from "../../yaml/documents.ts";
 import type { Reporter } from "../problems.ts";
 import { bool, checkStr, int, isObj, known, list, obj, objItems, str, type Obj } from "../fields.ts";
 import * as n from "../names.ts";
+import { checkRegex } from "../regex.ts";
+import { checkCorsItem, checkHeaderValue, checkModifiableHeaderName } from "../headers.ts";
 
 export function validateParentRefs(r: Reporter, spec: Obj, path: FieldPath): void {
   const items = objItems(r, list(r, spec, "parentRefs", path, { max: 32 }), [...path, "parentRefs"]);
@@ -119,11 +121,13 @@ export function validateFilters(r: Reporter, filters: Obj[], path: FieldPath, ru
 function validateHeaderModifier(r: Reporter, body: Obj, p: FieldPath): void {
   known(r, body, p, ["set", "add", "remove"]);
   const names = new Set<string>();
-  for (const op of ["set", "add"]) {
+  for (const op of ["set", "add"] as const) {
     for (const [h, hp] of objItems(r, list(r, body, op, p, { max: 16 }), [...p, op])) {
       known(r, h, hp, ["name", "value"]);
       const name = str(r, h, "name", hp, { ...n.headerName, required: true });
-      str(r, h, "value", hp, { required: true, max: 4096 });
+      const value = str(r, h, "value", hp, { required: true, max: 4096 });
+      if (value !== undefined) checkHeaderValue(r, value, [...hp, "value"]);
+      if (name) checkModifiableHeaderName(r, name, op, [...hp, "name"]);
       if (name) {
         const k = `${op}:${name.toLowerCase()}`;
         if (names.has(k)) r.error([...hp, "name"], `header ${JSON.stringify(name)} appears more than once in ${op}`);
@@ -134,7 +138,7 @@ function validateHeaderModifier(r: Reporter, body: Obj, p: FieldPath): void {
   const remove = list(r, body, "remove", p, { max: 16 });
   remove?.forEach((h, i) => {
     if (typeof h !== "string") r.error([...p, "remove", i], "must be a string");
-    else checkStr(r, h, [...p, "remove", i], n.headerName);
+    else if (checkStr(r, h, [...p, "remove", i], n.headerName)) checkModifiableHeaderName(r, h, "remove", [...p, "remove", i]);
   });
 }
 
@@ -170,8 +174,10 @@ function validatePathModifier(r: Reporter, body: Obj, p: FieldPath): void {
   const pp = [...p, "path"];
   known(r, path, pp, ["type", "replaceFullPath", "replacePrefixMatch"]);
   const type = str(r, path, "type", pp, { required: true, oneOf: ["ReplaceFullPath", "ReplacePrefixMatch"] });
-  str(r, path, "replaceFullPath", pp, { max: 1024 });
-  str(r, path, "replacePrefixMatch", pp, { max: 1024 });
+  const full = str(r, path, "replaceFullPath", pp, { max: 1024 });
+  const prefix = str(r, path, "replacePrefixMatch", pp, { max: 1024 });
+  if (full !== undefined) checkHeaderValue(r, full, [...pp, "replaceFullPath"]);
+  if (prefix !== undefined) checkHeaderValue(r, prefix, [...pp, "replacePrefixMatch"]);
   if (type === "ReplaceFullPath" && path.replaceFullPath === undefined) r.error([...pp, "replaceFullPath"], "is required when type is ReplaceFullPath");
   if (type === "ReplacePrefixMatch" && path.replacePrefixMatch === undefined) r.error([...pp, "replacePrefixMatch"], "is required when type is ReplacePrefixMatch");
   if (type === "ReplaceFullPath" && path.replacePrefixMatch !== undefined) r.error([...pp, "replacePrefixMatch"], "must not be set when type is ReplaceFullPath");
@@ -184,6 +190,7 @@ function validateCors(r: Reporter, body: Obj, p: FieldPath): void {
     const l = list(r, body, k, p, { max: 64 });
     l?.forEach((v, i) => {
       if (typeof v !== "string") r.error([...p, k, i], "must be a string");
+      else checkCorsItem(r, k, v, [...p, k, i]);
     });
     if (k !== "exposeHeaders" && l && l.includes("*") && l.length > 1) r.error([...p, k], `cannot contain '*' alongside other values`);
   }
@@ -206,15 +213,7 @@ export function validateHeaderMatches(r: Reporter, m: Obj, p: FieldPath): void {
   }
 }
 
-/** Envoy uses RE2; JavaScript's engine accepts a superset, so reject what RE2 cannot compile. */
-export function checkRegex(r: Reporter, re: string, p: FieldPath): void {
-  try {
-    new RegExp(re);
-  } catch (e) {
-    r.error(p, `invalid regular expression: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}`);
-    return;
-  }
-  if (/\(\?[=!<]|\\[1-9]|\(\?>|[*+?}]\+/.test(re)) r.error(p, "invalid regular expression: lookaround, backreferences and possessive quantifiers are not supported by RE2");
-}
+// Regexes are checked with RE2 itself (src/validate/regex.ts).
+export { checkRegex };
 
 export const isRecord = isObj;

@@ -4,6 +4,8 @@ import type { FieldPath } from "../../yaml/documents.ts";
 import type { Reporter } from "../problems.ts";
 import { int, known, list, obj, objItems, str, type Obj } from "../fields.ts";
 import * as n from "../names.ts";
+import { checkHeaderValue } from "../headers.ts";
+import { checkGrpcMethodRegex } from "../regex.ts";
 import { checkRegex, validateBackendRef, validateFilters, validateHeaderMatches, validateParentRefs } from "./refs.ts";
 
 function validateCommon(r: Reporter, spec: Obj, sp: FieldPath, hostnames: boolean): void {
@@ -114,6 +116,7 @@ function validatePathMatch(r: Reporter, path: Obj, p: FieldPath): void {
   else if (/(^|\/)\.\.?(\/|$)/.test(value)) r.error(vp, "must not contain '/./' or '/../' segments");
   else if (/[#?]/.test(value)) r.error(vp, "must not contain '#' or '?' (use queryParams to match the query)");
   else if (/%2f|%2F/.test(value)) r.error(vp, "must not contain '%2f' or '%2F'");
+  else checkHeaderValue(r, value, vp);
 }
 
 export function validateGRPCRoute(o: KubeObject, r: Reporter): void {
@@ -141,8 +144,7 @@ export function validateGRPCRoute(o: KubeObject, r: Reporter): void {
           if (svc !== undefined && !/^(?:[A-Za-z_][A-Za-z_0-9]*\.)*[A-Za-z_][A-Za-z_0-9]*$/.test(svc)) r.error([...xp, "service"], `${JSON.stringify(svc)} is not a valid gRPC service name`);
           if (meth !== undefined && !/^[A-Za-z_][A-Za-z_0-9]*$/.test(meth)) r.error([...xp, "method"], `${JSON.stringify(meth)} is not a valid gRPC method name`);
         } else {
-          if (svc !== undefined) checkRegex(r, svc, [...xp, "service"]);
-          if (meth !== undefined) checkRegex(r, meth, [...xp, "method"]);
+          checkGrpcMethodRegex(r, svc, meth, xp);
         }
       }
       validateHeaderMatches(r, m, mp);

@@ -30,10 +30,14 @@ export function duration(ms: number): { seconds: bigint; nanos: number } {
   return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
 }
 
+// Envoy parses header values as format strings (%REQ(x)%...): a Gateway API value is literal text,
+// so every % is escaped (a lone % would make Envoy refuse the whole RouteConfiguration).
+const literal = (v: string): string => v.replaceAll("%", "%%");
+
 export function headersToAdd(m: IrHeaderMutation | undefined): Array<Init<typeof HeaderValueOptionSchema>> {
   if (!m) return [];
   return [
-    ...m.set.map((h) => ({ header: { key: h.name, value: h.value }, appendAction: HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD })),
-    ...m.add.map((h) => ({ header: { key: h.name, value: h.value }, appendAction: HeaderValueOption_HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD })),
+    ...m.set.map((h) => ({ header: { key: h.name, value: literal(h.value) }, appendAction: HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD })),
+    ...m.add.map((h) => ({ header: { key: h.name, value: literal(h.value) }, appendAction: HeaderValueOption_HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD })),
   ];
 }

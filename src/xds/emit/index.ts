@@ -1,12 +1,24 @@
 // The emit stage: IR -> Envoy xDS resources. Pure and deterministic (the IR is already sorted).
 import type { Ir, IrRouteConfig } from "../../ir/types.ts";
 import type { XdsResources } from "../resources.ts";
+import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
+import { SocketAddress_Protocol } from "../../gen/envoy/config/core/v3/address_pb.js";
 import { emitApiListener, emitListener } from "./listeners.ts";
 import { emitRouteConfig } from "./routes.ts";
 import { emitCluster, emitEndpoints } from "./clusters.ts";
 import { emitSecret } from "./secrets.ts";
 import type { EmitOptions } from "./options.ts";
 import type { EmitMemo } from "./memo.ts";
+
+/**
+ * A port with nothing to serve yet (a TLS listener no route attaches to) gets no Listener: Envoy
+ * refuses a TCP listener without filter chains ("no filter chains specified"), NACKing the update.
+ * A UDP listener serves through its listener filter (udp_proxy) and needs none.
+ */
+function servesSomething(l: Listener): boolean {
+  const a = l.address?.address;
+  return l.filterChains.length > 0 || l.defaultFilterChain !== undefined || (a?.case === "socketAddress" && a.value.protocol === SocketAddress_Protocol.UDP);
+}
 
 /**
  * `memo` (optional) reuses messages of unchanged virtual hosts; the output is equal either way.
@@ -17,7 +29,7 @@ export function emitXds(ir: Ir, o: EmitOptions, memo?: EmitMemo, withoutVirtualH
   const rcs = new Map<string, IrRouteConfig>(ir.routeConfigs.map((rc) => [rc.name, rc]));
   const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
   return {
-    listeners: [...ir.listeners.map((l) => emitListener(l, rcs, o)), ...ir.apiListeners.map(emitApiListener)],
+    listeners: [...ir.listeners.map((l) => emitListener(l, rcs, o)).filter(servesSomething), ...ir.apiListeners.map(emitApiListener)],
     routes: ir.routeConfigs.map((rc) => emitRouteConfig(withoutVirtualHosts ? { ...rc, virtualHosts: [] } : rc, proxyless.has(rc.name), memo)),
     clusters: ir.clusters.map((c) => (memo ? memo.byContent("cluster", c, () => emitCluster(c)) : emitCluster(c))),
     // DNS clusters carry their endpoints inline and have no ClusterLoadAssignment.

@@ -73,10 +73,13 @@ function routeMatch(m: IrRouteMatch, proxyless: boolean): Init<typeof RouteMatch
 // ReplacePrefixMatch replaces whole path elements: /foo with /bar turns /foo/x into /bar/x and
 // /foo into /bar; with "/" it turns /foo/x into /x. A regex keeps the separator right in each case.
 function pathRewrite(rw: IrPathRewrite, match: IrRouteMatch["path"]): Init<typeof RegexMatchAndSubstituteSchema> | { prefix: string } {
-  if (rw.type === "ReplaceFullPath" || match.type !== "PathPrefix") return { pattern: re("^/.*$"), substitution: rw.value };
+  // The substitution is an RE2 rewrite string: a literal backslash must be written \\ (a lone one,
+  // or \1 without a group, makes RE2's GlobalReplace fail and Envoy leave the path unrewritten).
+  const sub = rw.value.replaceAll("\\", "\\\\");
+  if (rw.type === "ReplaceFullPath" || match.type !== "PathPrefix") return { pattern: re("^/.*$"), substitution: sub };
   const prefix = match.value === "/" ? "" : match.value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  if (rw.value === "/" || rw.value.endsWith("/")) return { pattern: re(`^${prefix}/*`), substitution: rw.value };
-  return match.value === "/" ? { pattern: re("^/"), substitution: `${rw.value}/` } : { pattern: re(`^${prefix}`), substitution: rw.value };
+  if (rw.value === "/" || rw.value.endsWith("/")) return { pattern: re(`^${prefix}/*`), substitution: sub };
+  return match.value === "/" ? { pattern: re("^/"), substitution: `${sub}/` } : { pattern: re(`^${prefix}`), substitution: sub };
 }
 
 const redirectCodes: Record<number, RedirectAction_RedirectResponseCode> = {

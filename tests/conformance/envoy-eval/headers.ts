@@ -53,7 +53,9 @@ export function applyMutation(h: HeaderList, m: HeaderMutation): HeaderList {
   for (const opt of m.add) {
     const key = opt.header?.key;
     if (!key) continue;
-    const value = opt.header?.value ?? opt.header?.rawValue ?? "";
+    // Values are substitution-format strings: SubstitutionFormatParser turns the escape "%%" into "%"
+    // (edgegate escapes every literal %; it emits no %COMMAND%).
+    const value = (opt.header?.value ?? opt.header?.rawValue ?? "").replaceAll("%%", "%");
     if (value === "" && opt.keepEmptyValue !== true) continue;
     const action = opt.appendAction ?? (opt.append === false ? "OVERWRITE_IF_EXISTS_OR_ADD" : "APPEND_IF_EXISTS_OR_ADD");
     const exists = getAll(out, key).length > 0;
