@@ -18,6 +18,7 @@ import { cleanupPins, inspectPins, listInterfaces, LEGACY_TC, MAPS, pinPaths, ty
 import { PinUpgrade } from "./upgrade.ts";
 import { reconcile, type Change, type EgressMaps, type IngressMaps, type SharedMaps } from "./reconcile.ts";
 import { reconcileLocalRoutes } from "./local-routes.ts";
+import { cgroup2Root, MeshSteering, type MeshCounter } from "./mesh/steering.ts";
 
 export interface DatapathOptions {
   /**
@@ -25,8 +26,8 @@ export interface DatapathOptions {
    * only to the intent's egress allows (plus loopback). Created when missing.
    */
   egressCgroup?: string;
-  /** Object bytes (tests); by default the ones embedded in the binary. */
-  objects?: { ingress: Uint8Array; egress: Uint8Array };
+  /** Object bytes (tests); by default the ones embedded in the binary. Without `mesh`, no GAMMA steering. */
+  objects?: { ingress: Uint8Array; egress: Uint8Array; mesh?: Uint8Array };
   /** Prefer legacy tc filters over tcx links even where tcx exists. */
   legacyTc?: boolean;
 }
@@ -50,6 +51,8 @@ export interface DatapathStatus {
   upgraded?: string[];
   /** Local routes edgegate installed for steered addresses the node does not have. */
   localRoutes?: string[];
+  /** GAMMA steering (src/datapath/mesh): the cgroup it is attached to and each Service port's connections. */
+  mesh?: { cgroup: string; services: MeshCounter[] } | { off: string };
 }
 
 /**
@@ -145,6 +148,9 @@ export class Datapath {
     readonly egressCgroup: string | undefined,
   ) {}
 
+  /** GAMMA steering, or why it is off. */
+  private mesh: MeshSteering | string | undefined;
+
   get enabled(): boolean {
     return this.shared !== undefined;
   }
@@ -211,17 +217,40 @@ export class Datapath {
         // fresh maps: allow loopback before the programs start refusing connections (adopted
         // maps keep what they hold until the first apply(): nothing is pruned here)
         if (egress.egress4.keys().length === 0 && egress.egress6.keys().length === 0)
-          reconcile(shared, undefined, egress, { steering: [], policies: [], egress: [] }, LOOPBACK_EGRESS);
+          reconcile(shared, undefined, egress, { steering: [], policies: [], egress: [], mesh: [] }, LOOPBACK_EGRESS);
         Datapath.attachCgroup(eg, opts.egressCgroup, dp.bpffs, log);
       }
+      const mesh = Datapath.openMesh(objects.mesh, dp.bpffs, opts.egressCgroup, log);
       const start = adopted ? "adopted" : "fresh";
       log.info("datapath ready", { mode: dp.mode, start, bpffs: dp.bpffs, interfaces: dp.interfaces, egressCgroup: opts.egressCgroup });
       const d = new Datapath(dp.mode, dp.bpffs, log, undefined, opened, shared, ingress, egress, start, opts.egressCgroup);
       d.upgraded = upgraded;
+      d.mesh = mesh;
       return d;
     } catch (e) {
       for (const o of opened) o.close();
       return Datapath.failed(cfg, log, (e as Error).message);
+    }
+  }
+
+  /**
+   * GAMMA steering for every process on the node: attached to the cgroup v2 root, so a connect()
+   * from anywhere to a mesh Service reaches its mesh listener; Envoy's own cgroup is skipped. A
+   * failure here leaves the Gateway datapath working and says why in status.
+   */
+  private static openMesh(bytes: Uint8Array | undefined, bpffs: string, envoyCgroup: string | undefined, log: Logger): MeshSteering | string {
+    if (!bytes) return "mesh.bpf.o is not available";
+    const root = cgroup2Root();
+    if (!root) return "no cgroup2 mount found: node-local clients of mesh Services are not steered";
+    try {
+      const m = MeshSteering.open(bytes, { bpffs, cgroup: root });
+      if (envoyCgroup && existsSync(envoyCgroup)) m.skipCgroup(envoyCgroup);
+      log.info("mesh steering attached", { cgroup: root });
+      return m;
+    } catch (e) {
+      const reason = `mesh steering: ${(e as Error).message}`;
+      log.warn("mesh steering disabled", { reason });
+      return reason;
     }
   }
 
@@ -385,6 +414,11 @@ export class Datapath {
   async apply(intent: DatapathIntent): Promise<void> {
     if (!this.shared) return;
     const r = reconcile(this.shared, this.ingress, this.egress, intent, this.egress ? LOOPBACK_EGRESS : []);
+    if (this.mesh instanceof MeshSteering) {
+      const m = this.mesh.apply(intent.mesh);
+      r.problems.push(...m.problems);
+      r.maps["eg_mesh"] = { added: m.added, updated: m.updated, removed: m.removed };
+    }
     // ranges are written either way (the maps are shared), but only the sk_lookup program reads them
     if (this.mode === "tc")
       for (const t of intent.steering)
@@ -460,7 +494,8 @@ export class Datapath {
     if (!this.enabled) return base;
     try {
       const s = inspectPins(this.bpffs);
-      return { ...base, attachments: s.attachments, maps: s.maps, counters: s.counters, localRoutes: s.localRoutes };
+      const mesh = this.mesh instanceof MeshSteering ? { cgroup: this.mesh.cgroup, services: this.mesh.counters() } : this.mesh !== undefined ? { off: this.mesh } : undefined;
+      return { ...base, attachments: s.attachments, maps: s.maps, counters: s.counters, localRoutes: s.localRoutes, ...(mesh ? { mesh } : {}) };
     } catch (e) {
       return { ...base, reason: `status: ${(e as Error).message}` };
     }
@@ -470,12 +505,15 @@ export class Datapath {
   close(): void {
     for (const o of this.objs) o.close();
     this.objs.length = 0;
+    if (this.mesh instanceof MeshSteering) this.mesh.close();
   }
 
   /** Detaches and removes everything edgegate attached and pinned. */
   cleanup(): { removed: string[]; problems: string[] } {
     this.close();
-    return cleanupPins(this.bpffs, this.egressCgroup);
+    const mesh = MeshSteering.remove(this.bpffs);
+    const r = cleanupPins(this.bpffs, this.egressCgroup);
+    return { ...r, removed: [...mesh, ...r.removed] };
   }
 }
 

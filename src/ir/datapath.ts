@@ -55,6 +55,15 @@ export interface DatapathIntent {
   steering: SteeringTarget[];
   policies: ListenerPolicy[];
   egress: EgressAllow[];
+  /** GAMMA: node-local connect() to a Service address:port goes to Envoy's loopback mesh listener. */
+  mesh: MeshTarget[];
+}
+
+/** One Service ClusterIP and port of a mesh Service (src/mesh), and its mesh listener's port. */
+export interface MeshTarget {
+  address: string;
+  port: number;
+  envoyPort: number;
 }
 
 /** The parts of an IR listener that decide which sockets Envoy binds (IrListener in ir/types.ts). */

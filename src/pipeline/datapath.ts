@@ -60,7 +60,7 @@ export function datapathIntent(ir: Ir, objects: readonly StoredObject[], exposur
     for (const e of c.endpoints) backends.push({ cidr: `${e.address}/${isIPv6(e.address) ? 128 : 32}`, port: e.port, reason: `cluster ${c.name}` });
   }
   return {
-    intent: { steering, policies: compiled.policies, egress: [...backends, ...compiled.egress] },
+    intent: { steering, policies: compiled.policies, egress: [...backends, ...compiled.egress], mesh: ir.datapath.mesh },
     unresolved: [...problems, ...compiled.unresolved.map((u) => `${u.policy}: targetRef ${u.ref.kind} ${u.ref.name}${u.ref.sectionName ? `/${u.ref.sectionName}` : ""} matches no exposed listener`)],
   };
 }

@@ -76,7 +76,7 @@ export function translate(objects: readonly StoredObject[], opts: TranslateOptio
       secrets: [...secrets.values()].sort(byName),
       apiListeners: [...gw.apiListeners, ...mesh.apiListeners].sort(byName),
       mesh: mesh.services,
-      datapath: { steering: gw.steering, policies: [], egress: [] },
+      datapath: { steering: gw.steering, policies: [], egress: [], mesh: mesh.services.flatMap((m) => m.clusterIPs.map((address) => ({ address, port: m.port, envoyPort: m.envoyPort }))) },
     },
     // A route with Gateway and Service parents has one status: its parents from both.
     status: mergeRouteStatus([...gw.status, ...ing.status, ...mesh.status]),

@@ -79,7 +79,7 @@ describe.skipIf(why !== undefined)("eBPF datapath in network namespaces", () => 
     { address: "fd00:200::10", port: 80, envoyPort: 15001, gateway: "web/public", listener: "http" },
     { address: "10.200.0.10", port: 82, envoyPort: 15999, gateway: "web/public", listener: "down" },
   ];
-  const base: DatapathIntent = { steering, policies: [], egress: [] };
+  const base: DatapathIntent = { steering, policies: [], egress: [], mesh: [] };
 
   beforeAll(async () => {
     process.on("SIGINT", onSignal);

@@ -64,6 +64,7 @@ describe("ip", () => {
 
 describe("reconcile", () => {
   const intent: DatapathIntent = {
+    mesh: [],
     steering: [target("10.0.0.10", 80), target("fd00::10", 80)],
     policies: [
       {
@@ -115,6 +116,7 @@ describe("reconcile", () => {
   test("the same CIDR allowed and denied is denied; listeners sharing a target merge, a conflicting one is reported", () => {
     const m = maps();
     const r = reconcile(m.shared, m.ingress, m.egress, {
+      mesh: [],
       steering: [
         target("10.0.0.10", 80),
         { ...target("10.0.0.10", 80), listener: "http-alt" },
@@ -136,7 +138,7 @@ describe("reconcile", () => {
     const [s] = [...m.ingress.steer.m.values()].map((e) => decodeSteerVal(e.v)).filter((v) => v.family === 4);
     expect(s).toMatchObject({ family: 4, envoyPort: 15001 });
     expect(Array.from(s!.envoyAddr)).toEqual([127, 0, 0, 1]);
-    reconcile(m.shared, m.ingress, m.egress, { steering: [], policies: [], egress: [] });
+    reconcile(m.shared, m.ingress, m.egress, { steering: [], policies: [], egress: [], mesh: [] });
     for (const t of [m.ingress.steer, m.ingress.policy, m.ingress.cidr4, m.ingress.cidr6, m.egress.egress4]) expect(t.m.size).toBe(0);
     expect(m.shared.labels.m.size).toBe(0);
   });
@@ -159,6 +161,7 @@ describe("sk_lookup listener slots and port ranges", () => {
   test("a steering value names its listener slot: the steered address, or Envoy's explicit one", () => {
     const m = maps();
     reconcile(m.shared, m.ingress, m.egress, {
+      mesh: [],
       steering: [target("10.0.0.10", 80), target("10.0.0.11", 80), { ...target("10.0.0.12", 443), envoyAddress: "::" }],
       policies: [],
       egress: [],
@@ -182,7 +185,7 @@ describe("sk_lookup listener slots and port ranges", () => {
   test("a range is one slot over its prefixes; resizing keeps the slot, removal frees it; overlaps are refused", () => {
     const m = maps();
     const range = (end: number) => ({ ...target("10.0.0.10", 9000), portEnd: end, listener: "range" });
-    const r = reconcile(m.shared, m.ingress, m.egress, { steering: [range(9010), { ...range(9005), gateway: "ns/other" }], policies: [], egress: [] });
+    const r = reconcile(m.shared, m.ingress, m.egress, { steering: [range(9010), { ...range(9005), gateway: "ns/other" }], policies: [], egress: [], mesh: [] });
     expect(r.problems).toEqual([expect.stringContaining("port range 10.0.0.10:9000-9005 overlaps steer ns/gw/range 10.0.0.10:9000-9010")]);
     const vals = [...m.ingress.ranges.m.values()].map((e) => decodeRangeVal(e.v));
     expect(vals.length).toBe(3);
@@ -190,11 +193,11 @@ describe("sk_lookup listener slots and port ranges", () => {
     expect(vals[0]).toMatchObject({ firstPort: 9000, lastPort: 9010, envoyPort: 15001 });
     expect(m.ingress.steer.m.size).toBe(0);
     const slot = vals[0]!.slot;
-    reconcile(m.shared, m.ingress, m.egress, { steering: [range(9007)], policies: [], egress: [] });
+    reconcile(m.shared, m.ingress, m.egress, { steering: [range(9007)], policies: [], egress: [], mesh: [] });
     const after = [...m.ingress.ranges.m.values()].map((e) => decodeRangeVal(e.v));
     expect(after.map((v) => [v.slot, v.lastPort])).toEqual([[slot, 9007]]); // 9000-9007 is one /13 prefix
     expect(decodeLabel(m.shared.labels.lookup(u32Key(slot))!)).toBe("steer ns/gw/range 10.0.0.10:9000-9007 -> 127.0.0.1:15001");
-    reconcile(m.shared, m.ingress, m.egress, { steering: [], policies: [], egress: [] });
+    reconcile(m.shared, m.ingress, m.egress, { steering: [], policies: [], egress: [], mesh: [] });
     expect(m.ingress.ranges.m.size).toBe(0);
     expect(m.shared.labels.m.size).toBe(0);
   });

@@ -102,7 +102,7 @@ describe.skipIf(why !== undefined)("upgrade over pinned maps of an older layout"
     // the converted entry is exactly what the intent produces: the first apply changes nothing
     const applied = await ask({
       op: "apply",
-      intent: { steering: [{ address: "10.200.0.10", port: 80, envoyPort: 15001, gateway: "web/public", listener: "http" }], policies: [], egress: [] },
+      intent: { steering: [{ address: "10.200.0.10", port: 80, envoyPort: 15001, gateway: "web/public", listener: "http" }], policies: [], egress: [], mesh: [] },
     });
     expect(applied.status?.lastApply?.changes["eg_steer"]).toEqual({ added: 0, updated: 0, removed: 0 });
     const c = applied.status?.counters.find((x) => x.label.startsWith("steer web/public/http"));

@@ -180,3 +180,66 @@ describe.skipIf(why !== undefined)("node lab: edgegate SIGKILL and restart", () 
     }, 40_000);
   }
 });
+
+// GAMMA: a process on the node connecting to a mesh Service's ClusterIP:port reaches the mesh
+// listener's socket (bound by the stand-in from edgegate's Listener, on loopback), and still sees
+// the Service as its peer; another Service, and the Service's other port, are untouched; removing
+// the route removes the steering. The programs are cgroup hooks, so a node-namespace process is a
+// node-local client here.
+describe.skipIf(why !== undefined)("node lab: mesh Service steered for node-local clients", () => {
+  let lab: Lab;
+  const meshInputs = (withRoute: boolean): string =>
+    [
+      `apiVersion: v1
+kind: Service
+metadata: {name: echo, namespace: mesh, annotations: {edgegate.io/endpoints: "10.211.0.2:8080"}}
+spec: {clusterIP: 10.96.77.10, ports: [{name: http, port: 80, targetPort: 8080}, {name: alt, port: 81}]}
+`,
+      `apiVersion: v1
+kind: Service
+metadata: {name: plain, namespace: mesh, annotations: {edgegate.io/endpoints: "10.211.0.2:8080"}}
+spec: {clusterIP: 10.96.77.11, ports: [{name: http, port: 80}]}
+`,
+      ...(withRoute
+        ? [
+            `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: canary, namespace: mesh}
+spec:
+  parentRefs: [{group: "", kind: Service, name: echo, port: 80}]
+  rules: [{backendRefs: [{name: echo, port: 80}]}]
+`,
+          ]
+        : []),
+    ].join("---\n");
+  beforeAll(() => {
+    lab = new Lab("m");
+    lab.writeInputs(meshInputs(true));
+  });
+  afterAll(async () => {
+    await lab?.stop();
+    lab?.destroy();
+  }, 30_000);
+
+  const fromNode = (host: string, port: number): { ok: boolean; error?: string; server?: { listener: string; socket: string; peer: [string, number]; local: [string, number] } } => {
+    const r = lab.run(lab.node, ["/usr/bin/python3", `${import.meta.dir}/client.py`, "once", JSON.stringify([{ host, port, timeoutMs: 1000 }])]);
+    if (r.status !== 0) throw new Error(`client.py: ${r.stderr}`);
+    return (JSON.parse(r.stdout) as Array<ReturnType<typeof fromNode>>)[0]!;
+  };
+
+  test("a connect() to the ClusterIP lands on the mesh listener; other Services and ports are untouched; no route, no steering", async () => {
+    await lab.start({ mode: "tc", concurrency: 1, nodeAddresses: ["10.210.0.1"], exposure: "  mode: hostNetwork" });
+    const s = await lab.standin((st) => st.sockets.some((x) => x.startsWith("mesh/mesh/echo/80 127.0.0.1:")));
+    const socket = s.sockets.find((x) => x.startsWith("mesh/mesh/echo/80 "))!.split(" ")[1]!;
+    const r = fromNode("10.96.77.10", 80);
+    expect(r).toMatchObject({ ok: true, server: { listener: "mesh/mesh/echo/80", socket } });
+    // the other port of the Service and a Service without mesh routes: no rewrite, nothing listens
+    expect(fromNode("10.96.77.10", 81).ok).toBe(false);
+    expect(fromNode("10.96.77.11", 80).ok).toBe(false);
+    // the route removed: the ClusterIP is no longer steered
+    lab.writeInputs(meshInputs(false));
+    const until = Date.now() + 10_000;
+    while (fromNode("10.96.77.10", 80).ok && Date.now() < until) await Bun.sleep(200);
+    expect(fromNode("10.96.77.10", 80).ok).toBe(false);
+  }, 60_000);
+});

@@ -1,13 +1,9 @@
 // Byte layouts of bpf/mesh.bpf.c's maps (struct eg_mesh4_key, eg_mesh6_key, eg_mesh_val). Pure.
+import type { MeshTarget } from "../../ir/datapath.ts";
 import { formatIp, parseIp, type Family } from "../ip.ts";
 
-export interface MeshEntry {
-  /** A Service ClusterIP, IPv4 or IPv6. */
-  address: string;
-  port: number;
-  /** Envoy's mesh listener port on loopback. */
-  envoyPort: number;
-}
+/** A Service ClusterIP (IPv4 or IPv6) and port, and Envoy's mesh listener port on loopback. */
+export type MeshEntry = MeshTarget;
 
 export const MESH_KEY4_SIZE = 8;
 export const MESH_KEY6_SIZE = 20;

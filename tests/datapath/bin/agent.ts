@@ -28,7 +28,8 @@ for await (const line of console) {
   try {
     if (cmd.op === "apply" && cmd.intent) {
       const t0 = performance.now();
-      await dp.apply(cmd.intent);
+      // JSON from the test: an intent without mesh targets has none
+      await dp.apply({ ...cmd.intent, mesh: cmd.intent.mesh ?? [] });
       say({ op: "apply", ms: performance.now() - t0, status: dp.status() });
     } else if (cmd.op === "status") say({ op: "status", status: dp.status() });
     else if (cmd.op === "listener") {
