@@ -3,7 +3,9 @@
 // (edgegate's src/mesh decides which Service ports, src/datapath/mesh loads this), so the client
 // needs no change and no packet is ever NATed. The original destination is kept in socket storage
 // and handed back by getpeername4/6, so the client still sees the Service as its peer. Processes
-// in a cgroup listed in eg_mesh_skip (Envoy's own, when it runs in one) are never rewritten.
+// in a cgroup listed in eg_mesh_skip (Envoy's own, when it runs in one) are never rewritten, nor
+// are sockets of another network namespace than Envoy's (eg_mesh_netns): a pod's loopback is not
+// the node's, so rewriting there would send the pod to itself.
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
@@ -61,6 +63,14 @@ struct {
 	__type(value, __u8);
 } eg_mesh_skip SEC(".maps");
 
+/* [0]: the netns cookie of the namespace Envoy's mesh listeners live in (0 = not set: any). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} eg_mesh_netns SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -68,8 +78,12 @@ struct {
 	__type(value, struct eg_mesh_orig);
 } eg_mesh_orig SEC(".maps");
 
-static __always_inline int skipped(void)
+static __always_inline int skipped(struct bpf_sock_addr *ctx)
 {
+	__u32 zero = 0;
+	__u64 *netns = bpf_map_lookup_elem(&eg_mesh_netns, &zero);
+	if (netns && *netns != 0 && bpf_get_netns_cookie(ctx) != *netns)
+		return 1;
 	__u64 cg = bpf_get_current_cgroup_id();
 	return bpf_map_lookup_elem(&eg_mesh_skip, &cg) != 0;
 }
@@ -99,7 +113,7 @@ static __always_inline struct eg_mesh_val *lookup4(__be32 addr, __be16 port)
 SEC("cgroup/connect4")
 int edgegate_mesh_connect4(struct bpf_sock_addr *ctx)
 {
-	if (ctx->protocol != IPPROTO_TCP || skipped())
+	if (ctx->protocol != IPPROTO_TCP || skipped(ctx))
 		return 1;
 	__be32 addr = ctx->user_ip4;
 	__be16 port = (__be16)ctx->user_port;
@@ -116,7 +130,7 @@ int edgegate_mesh_connect4(struct bpf_sock_addr *ctx)
 SEC("cgroup/connect6")
 int edgegate_mesh_connect6(struct bpf_sock_addr *ctx)
 {
-	if (ctx->protocol != IPPROTO_TCP || skipped())
+	if (ctx->protocol != IPPROTO_TCP || skipped(ctx))
 		return 1;
 	__be16 port = (__be16)ctx->user_port;
 	__be32 a0 = ctx->user_ip6[0], a1 = ctx->user_ip6[1], a2 = ctx->user_ip6[2], a3 = ctx->user_ip6[3];

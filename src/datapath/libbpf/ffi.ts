@@ -47,6 +47,8 @@ const libcSymbols = {
   open: { args: ["ptr", "i32"], returns: "i32" },
   mount: { args: ["ptr", "ptr", "ptr", "u64", "ptr"], returns: "i32" },
   syscall: { args: ["i64", "i64", "i64", "i64"], returns: "i64" },
+  socket: { args: ["i32", "i32", "i32"], returns: "i32" },
+  getsockopt: { args: ["i32", "i32", "i32", "ptr", "ptr"], returns: "i32" },
 } as const;
 
 type Libbpf = ReturnType<typeof dlopen<typeof libbpfSymbols>>["symbols"];
@@ -148,5 +150,27 @@ export function quietly<T>(fn: () => T): T {
     return fn();
   } finally {
     bpf.libbpf_set_print(ptrOrNull(prev));
+  }
+}
+
+/**
+ * The network namespace cookie of this process's namespace (SO_NETNS_COOKIE, Linux 5.14): what a
+ * BPF program's bpf_get_netns_cookie() returns for sockets of this namespace.
+ */
+export function netnsCookie(): bigint {
+  const { c } = lib();
+  const AF_INET = 2;
+  const SOCK_DGRAM = 2;
+  const SOL_SOCKET = 1;
+  const SO_NETNS_COOKIE = 71;
+  const fd = c.socket(AF_INET, SOCK_DGRAM, 0);
+  if (fd < 0) throw new BpfError("socket(AF_INET, SOCK_DGRAM)", errno());
+  try {
+    const v = new BigUint64Array(1);
+    const len = new Uint32Array([8]);
+    if (c.getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, v, len) !== 0) throw new BpfError("getsockopt(SO_NETNS_COOKIE)", errno());
+    return v[0]!;
+  } finally {
+    c.close(fd);
   }
 }

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { BpfMap, BpfObject, closeFd, linkCreate, linkDetach, linkUpdate, objGetIfPinned, objPin, openFd } from "../libbpf/object.ts";
+import { netnsCookie } from "../libbpf/ffi.ts";
 import { MESH_KEY4_SIZE, MESH_KEY6_SIZE, MESH_VAL_SIZE, decodeMeshKey, decodeMeshValue, meshKey, meshValue, type MeshEntry } from "./layout.ts";
 
 /** enum bpf_attach_type values of the four hooks (linux/bpf.h). */
@@ -20,7 +21,7 @@ const PROGRAMS = [
   ["edgegate_mesh_getpeername6", ATTACH_GETPEERNAME6, "link_getpeername6"],
 ] as const;
 
-const MAPS = ["eg_mesh4", "eg_mesh6", "eg_mesh_skip", "eg_mesh_orig"] as const;
+const MAPS = ["eg_mesh4", "eg_mesh6", "eg_mesh_skip", "eg_mesh_orig", "eg_mesh_netns"] as const;
 
 /**
  * Where cgroup v2 is mounted: /sys/fs/cgroup on unified hosts, /sys/fs/cgroup/unified on hybrid
@@ -81,6 +82,10 @@ export class MeshSteering {
         closeFd(cg);
       }
       const map = (name: string, k: number, v: number): BpfMap => new BpfMap(name, obj.mapFd(name), k, v);
+      // Only sockets of this network namespace (where Envoy's loopback listeners are) are steered.
+      const cookie = new Uint8Array(8);
+      new DataView(cookie.buffer).setBigUint64(0, netnsCookie(), true);
+      map("eg_mesh_netns", 4, 8).update(new Uint8Array(4), cookie);
       return new MeshSteering(obj, map("eg_mesh4", MESH_KEY4_SIZE, MESH_VAL_SIZE), map("eg_mesh6", MESH_KEY6_SIZE, MESH_VAL_SIZE), map("eg_mesh_skip", 8, 1), opts.cgroup, dir);
     } catch (e) {
       obj.close();
