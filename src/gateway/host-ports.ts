@@ -28,13 +28,14 @@ function overlaps(a: string, b: string): boolean {
   return false;
 }
 
-export function markHostPorts(gateways: readonly Gateway[], ls: ReadonlyMap<Gateway, ListenerState[]>, addresses: ReadonlyMap<Gateway, GatewayAddresses>, host: HostPorts): void {
+/** boundPort: the port Envoy binds for a listener port (the node port, in nodePort exposure). */
+export function markHostPorts(gateways: readonly Gateway[], ls: ReadonlyMap<Gateway, ListenerState[]>, addresses: ReadonlyMap<Gateway, GatewayAddresses>, host: HostPorts, boundPort: (gw: Gateway, port: number) => number = (_gw, p) => p): void {
   for (const gw of gateways) {
     const bind = addresses.get(gw)!.bind;
     const g = gw.metadata.generation;
     for (const l of ls.get(gw)!) {
       if (!l.usable) continue;
-      const port = l.listener.port;
+      const port = boundPort(gw, l.listener.port);
       let message: string | undefined;
       if (port < host.unprivilegedPortStart)
         message = `port ${port} is below ${host.unprivilegedPortStart} and Envoy cannot bind it: it lacks CAP_NET_BIND_SERVICE (set envoy.keepCapNetBindService: true, or use a port of ${host.unprivilegedPortStart} or more)`;

@@ -16,11 +16,15 @@ import { backendClientCertificate, type BackendClient } from "./backend-client.t
 import type { BackendTlsIndex } from "../translate/backend-tls.ts";
 import { buildListeners, listenerConditions, markConflicts, type ListenerState } from "./listeners.ts";
 import { markHostPorts, type HostPorts } from "./host-ports.ts";
+import { classParams, type ClassSettings } from "./class-params.ts";
+import { onNodePort, type ClassExposure } from "./exposure.ts";
 
 export interface GatewayOptions extends AddressOptions {
   controllerName: string;
   /** What the node allows Envoy to bind (privileged ports, ports other processes hold); unknown when absent. */
   hostPorts?: HostPorts;
+  /** edgegate.yaml's exposure; a GatewayClass's parameters may override it for its Gateways. */
+  exposure: ClassExposure;
   /** Route rules remembered across compiles (see memo.ts); optional, results are the same. */
   memo?: TranslateMemo;
 }
@@ -37,9 +41,15 @@ export interface GatewayResult {
 export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: ClusterSet, secrets: Map<string, IrSecret>, backendTls?: BackendTlsIndex): GatewayResult {
   const out: GatewayResult = { listeners: [], routeConfigs: [], apiListeners: [], steering: [], status: [], problems: [] };
   const ours = inp.gatewayClasses.filter((c) => c.spec.controllerName === opts.controllerName);
-  const classNames = new Set(ours.filter((c) => c.spec.parametersRef === undefined).map((c) => c.metadata.name));
-  for (const gc of ours) out.status.push(classStatus(gc));
-  const gateways = inp.gateways.filter((g) => classNames.has(g.spec.gatewayClassName));
+  // A class whose parameters cannot be read serves nothing (Accepted=False, InvalidParameters).
+  const classes = new Map<string, ClassSettings>();
+  for (const gc of ours) {
+    const p = classParams(inp, gc, opts.exposure);
+    if (p.ok) classes.set(gc.metadata.name, p.settings);
+    out.status.push(classStatus(gc, p));
+  }
+  const gateways = inp.gateways.filter((g) => classes.has(g.spec.gatewayClassName));
+  const exposureOf = (gw: Gateway): ClassExposure => classes.get(gw.spec.gatewayClassName)?.exposure ?? opts.exposure;
   const addresses = assignAddresses(gateways, opts);
 
   const clientCerts = new Map<Gateway, BackendClient>(gateways.map((gw) => [gw, backendClientCertificate(inp, gw, secrets)]));
@@ -72,8 +82,10 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
       states.set(parentKey("ListenerSet", lsNs, x.set.metadata.name), { key: `${lsNs}/${x.set.metadata.name}`, listeners: x.listeners, notAccepted });
     }
   }
-  markPortClashes(gateways, listenerStates, addresses);
-  if (opts.hostPorts) markHostPorts(gateways, listenerStates, addresses, opts.hostPorts);
+  // The ports Envoy binds: a class in nodePort exposure binds the node ports.
+  const boundPort = (gw: Gateway, port: number): number => onNodePort(exposureOf(gw), port) ?? port;
+  markPortClashes(gateways, listenerStates, addresses, boundPort);
+  if (opts.hostPorts) markHostPorts(gateways, listenerStates, addresses, opts.hostPorts, boundPort);
 
   // Attach routes of every kind; collect per-gateway attached routes and route status.
   const attached = new Map<Gateway, AttachedRoute[]>();
@@ -138,6 +150,17 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
     for (const l of ls) l.attachedRoutes = new Set(routes.filter((r) => r.via.listener === l).map((r) => r.route)).size;
     const addrs = addresses.get(gw)!;
     const ir = buildGatewayIr(gw, ls, routes, addrs, clusters, opts.memo);
+    const exposure = exposureOf(gw);
+    const xff = classes.get(gw.spec.gatewayClassName)?.xffNumTrustedHops;
+    // nodePort exposure: Envoy binds the node port (and the datapath steers it); a listener port
+    // without a node port keeps its port and is not steered: no client is meant to reach it.
+    const exposed = new Set<IrListener>();
+    ir.listeners = ir.listeners.map((l) => {
+      const np = onNodePort(exposure, l.port);
+      const bound = { ...l, port: np ?? l.port, ...(xff !== undefined ? { xffNumTrustedHops: xff } : {}) };
+      if (np !== undefined) exposed.add(bound);
+      return bound;
+    });
     out.listeners.push(...ir.listeners);
     out.routeConfigs.push(...ir.routeConfigs);
     out.apiListeners.push(...ir.apiListeners);
@@ -145,7 +168,7 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
     hostnameApiListeners.push(...ir.hostnameApiListeners);
     for (const l of ir.listeners) {
       // The steering programs handle TCP; Envoy binds a UDP listener's own socket, unsteered.
-      if (l.udp) continue;
+      if (l.udp || !exposed.has(l)) continue;
       // steering points at the very sockets this listener binds (one decision: ir/datapath.ts)
       out.steering.push(...listenerSteering(l, opts.nodeAddresses, `${gw.metadata.namespace}/${gw.metadata.name}`, l.origins.join(",")));
     }
@@ -178,7 +201,7 @@ function resolveAllBackends(route: AnyRoute, kind: RouteKind, backends: RouteBac
 }
 
 // Two Gateways cannot both bind the same address and port on this node.
-function markPortClashes(gateways: readonly Gateway[], ls: Map<Gateway, ListenerState[]>, addresses: ReturnType<typeof assignAddresses>): void {
+function markPortClashes(gateways: readonly Gateway[], ls: Map<Gateway, ListenerState[]>, addresses: ReturnType<typeof assignAddresses>, boundPort: (gw: Gateway, port: number) => number): void {
   const owner = new Map<string, string>();
   for (const gw of gateways) {
     const key = `${gw.metadata.namespace}/${gw.metadata.name}`;
@@ -186,7 +209,7 @@ function markPortClashes(gateways: readonly Gateway[], ls: Map<Gateway, Listener
     for (const l of ls.get(gw)!) {
       if (!l.usable) continue;
       for (const a of bind) {
-        const sock = `${a}:${l.listener.port}`;
+        const sock = `${a}:${boundPort(gw, l.listener.port)}`;
         const o = owner.get(sock);
         if (o !== undefined && o !== key) {
           const g = gw.metadata.generation;

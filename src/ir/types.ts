@@ -44,6 +44,8 @@ export interface IrListener {
   udp?: { cluster: string; statPrefix: string };
   /** "namespace/gateway/listener" names this socket serves, for status and logs. */
   origins: string[];
+  /** The GatewayClass's xffNumTrustedHops (GatewayClassConfig), over edgegate.yaml's http.xffNumTrustedHops. */
+  xffNumTrustedHops?: number;
   /** Labels and annotations from Gateway spec.infrastructure, carried as listener metadata. */
   infrastructure?: { labels: Record<string, string>; annotations: Record<string, string> };
 }

@@ -39,6 +39,8 @@ export function translateOptions(c: ApplianceConfig): TranslateOptions {
     bindAddress: c.exposure.bindAddress,
     nodeAddresses: c.node.addresses,
     addressPool: expandPool(c.exposure.addressPool),
+    // NodePort mapping is decided in translate (src/gateway/exposure.ts), per GatewayClass.
+    exposure: { mode: c.exposure.mode, nodePorts: c.exposure.nodePorts },
   };
 }
 
@@ -46,24 +48,10 @@ export function emitOptions(c: ApplianceConfig): EmitOptions {
   return { xffNumTrustedHops: c.http.xffNumTrustedHops, transparent: c.datapath.mode !== "off" };
 }
 
-// NodePort exposure: Envoy itself listens on the node port of each Gateway listener port, with or
-// without the datapath, and steering targets move with their listeners (they name the very socket
-// Envoy binds: ir/datapath.ts). With the datapath on it steers the node port to that socket, so a
-// SYN meeting a TIME_WAIT socket of its 4-tuple finds Envoy's listener on the original port.
-function onNodePorts(ir: Ir, c: ApplianceConfig): Ir {
-  if (c.exposure.mode !== "nodePort") return ir;
-  const np = (port: number): number => c.exposure.nodePorts[String(port)] ?? port;
-  return {
-    ...ir,
-    listeners: ir.listeners.map((l) => ({ ...l, port: np(l.port) })),
-    datapath: { ...ir.datapath, steering: ir.datapath.steering.map((t) => ({ ...t, port: np(t.port), envoyPort: np(t.envoyPort) })) },
-  };
-}
-
 /** translate only, for callers that emit differently (render streams its output). */
 export function translateOnly({ objects, config, memo }: CompileInput): ReturnType<typeof translate> {
   const raw = translate(objects, { ...translateOptions(config), memo: memo?.translate });
-  const t = { ...raw, ir: onNodePorts(raw.ir, config) };
+  const t = raw;
   // The edgegate.io policy kind reports its ancestors like any Gateway API policy.
   const policies = objects.filter((o) => o.object.kind === POLICY_KIND).map((o) => o.object as unknown as GatewayNetworkPolicy);
   if (policies.length > 0) t.status.push(...policyStatus(policies, t.status, config.controllerName));

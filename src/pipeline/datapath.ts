@@ -6,20 +6,11 @@ import type { StoredObject } from "../store/types.ts";
 import { compilePolicies } from "../datapath/policy/compile.ts";
 import { POLICY_KIND, type GatewayNetworkPolicy } from "../datapath/policy/types.ts";
 import { isIPv6 } from "../net/ip.ts";
-import type { ApplianceConfig } from "../config/types.ts";
 
 // The IR names a steering target's listeners by origin ("ns/gateway/listener[,…]"); policies
 // target a listener by its sectionName, so each origin becomes a target of its own.
 function perListener(targets: readonly SteeringTarget[]): SteeringTarget[] {
   return targets.flatMap((t) => t.listener.split(",").map((o) => ({ ...t, listener: o.split("/").pop() ?? o })));
-}
-
-// NodePort exposure: clients connect to the node port, and Envoy listens on it too (the IR's
-// listeners and steering targets carry it: pipeline/compile.ts); only node ports are steered.
-function viaNodePorts(targets: readonly SteeringTarget[], exposure: ApplianceConfig["exposure"] | undefined): SteeringTarget[] {
-  if (!exposure || exposure.mode !== "nodePort") return [...targets];
-  const nodePorts = new Set(Object.values(exposure.nodePorts));
-  return targets.filter((t) => nodePorts.has(t.port));
 }
 
 /** Annotation on a Gateway: steer a port range to one of its listeners (sk_lookup mode). */
@@ -49,9 +40,10 @@ function portRanges(targets: readonly SteeringTarget[], objects: readonly Stored
   return out;
 }
 
-export function datapathIntent(ir: Ir, objects: readonly StoredObject[], exposure?: ApplianceConfig["exposure"]): { intent: DatapathIntent; unresolved: string[] } {
+export function datapathIntent(ir: Ir, objects: readonly StoredObject[]): { intent: DatapathIntent; unresolved: string[] } {
   const problems: string[] = [];
-  const listeners = viaNodePorts(perListener(ir.datapath.steering), exposure);
+  // translate steers only what clients may reach (node ports only, in nodePort exposure)
+  const listeners = perListener(ir.datapath.steering);
   const steering = [...listeners, ...portRanges(listeners, objects, problems)];
   const policies = objects.filter((o) => o.object.kind === POLICY_KIND).map((o) => o.object as unknown as GatewayNetworkPolicy);
   const compiled = compilePolicies(policies, steering);

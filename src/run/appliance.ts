@@ -98,7 +98,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
   const intent = (): DatapathIntent | undefined => {
     if (!latest) return undefined;
     if (derived?.from !== latest) {
-      const dp = datapathIntent(latest.ir, latest.objects, config.exposure);
+      const dp = datapathIntent(latest.ir, latest.objects);
       for (const u of dp.unresolved) log.warn("datapath intent problem", { problem: u });
       derived = { from: latest, intent: dp.intent };
     }

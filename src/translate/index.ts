@@ -8,6 +8,7 @@ import type { TranslateMemo } from "../gateway/memo.ts";
 import { translateIngresses } from "../ingress/index.ts";
 import { translateMesh } from "../mesh/index.ts";
 import type { HostPorts } from "../gateway/host-ports.ts";
+import { onNodePort, type ClassExposure } from "../gateway/exposure.ts";
 import { mergeRouteStatus } from "./route-status.ts";
 import { indexInputs } from "./inputs.ts";
 import { ClusterSet } from "./services.ts";
@@ -23,6 +24,8 @@ export interface TranslateOptions {
   addressPool: readonly string[];
   /** What the node allows Envoy to bind, observed at the edge (src/net/listening.ts); unknown when absent. */
   hostPorts?: HostPorts;
+  /** edgegate.yaml's exposure (GatewayClass parameters may override it per class); hostNetwork when absent. */
+  exposure?: ClassExposure;
   /** Work remembered from earlier compiles (the appliance keeps one); the result is the same without. */
   memo?: TranslateMemo;
 }
@@ -32,6 +35,8 @@ export interface TranslateResult {
   status: ObjectStatus[];
   problems: TranslateProblem[];
 }
+
+const HOST_NETWORK: ClassExposure = { mode: "hostNetwork", nodePorts: {} };
 
 const byName = <T extends { name: string }>(a: T, b: T): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -52,14 +57,16 @@ export function translate(objects: readonly StoredObject[], opts: TranslateOptio
   const secrets = new Map<string, IrSecret>();
   const backendTls = new BackendTlsIndex(inp, secrets);
   const clusters = new ClusterSet(inp, backendTls);
-  const gw = translateGateways(inp, { controllerName: opts.controllerName, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses, pool: opts.addressPool, memo: opts.memo, hostPorts: opts.hostPorts }, clusters, secrets, backendTls);
+  const gw = translateGateways(inp, { controllerName: opts.controllerName, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses, pool: opts.addressPool, memo: opts.memo, hostPorts: opts.hostPorts, exposure: opts.exposure ?? HOST_NETWORK }, clusters, secrets, backendTls);
   const ing = translateIngresses(inp, { controller: opts.ingressController, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses }, clusters, secrets);
   const mesh = translateMesh(inp, opts.controllerName, clusters);
   const problems = dedupe([...gw.problems, ...ing.problems, ...mesh.problems]);
 
   // Ingress shares the node with Gateways: a socket already taken by a Gateway wins.
   const taken = new Set(gw.listeners.map((l) => `${l.address}:${l.port}`));
-  const ingressListeners = ing.listeners.filter((l) => {
+  // Ingress listeners follow the node's exposure (a node port per listener port, in nodePort mode).
+  const exposure = opts.exposure ?? HOST_NETWORK;
+  const ingressListeners = ing.listeners.map((l) => ({ ...l, port: onNodePort(exposure, l.port) ?? l.port })).filter((l) => {
     if (!taken.has(`${l.address}:${l.port}`)) return true;
     for (const o of l.origins) {
       const [ns, name] = o.split("/");

@@ -8,6 +8,7 @@ import { validateListenerSet } from "./kinds/listenerset.ts";
 import { validateGRPCRoute, validateHTTPRoute, validateL4Route, validateReferenceGrant, validateTLSRoute } from "./kinds/routes.ts";
 import { validateIngress, validateIngressClass } from "./kinds/ingress.ts";
 import { validateBackendTLSPolicy } from "./kinds/policy.ts";
+import { validateCiliumGatewayClassConfig, validateGatewayClassConfig } from "./kinds/class-config.ts";
 import { validateConfigMap, validateEndpointSlice, validateNamespace, validateSecret, validateService } from "./kinds/core.ts";
 
 export interface KindInfo {
@@ -37,6 +38,8 @@ const kinds: KindInfo[] = [
   { group: "", versions: ["v1"], kind: "Secret", namespaced: true, validate: validateSecret },
   { group: "", versions: ["v1"], kind: "ConfigMap", namespaced: true, validate: validateConfigMap },
   { group: "", versions: ["v1"], kind: "Namespace", namespaced: false, validate: validateNamespace },
+  { group: "edgegate.io", versions: ["v1alpha1"], kind: "GatewayClassConfig", namespaced: true, validate: validateGatewayClassConfig },
+  { group: "cilium.io", versions: ["v2alpha1"], kind: "CiliumGatewayClassConfig", namespaced: true, validate: validateCiliumGatewayClassConfig },
 ];
 
 /** Other modules (the datapath's policy kind) add their kinds here at start-up. */

@@ -14,7 +14,7 @@ test("host network: the node's addresses on the listener ports; nodePort: node p
   const config = defaultConfig("n");
   config.node.addresses = ["192.0.2.10"];
   const ir = compile({ objects, config }).ir;
-  const host = datapathIntent(ir, objects, config.exposure).intent.steering.map((t) => [t.address, t.port, t.envoyPort, t.listener]);
+  const host = datapathIntent(ir, objects).intent.steering.map((t) => [t.address, t.port, t.envoyPort, t.listener]);
   expect(host).toEqual([
     ["192.0.2.10", 80, 80, "http"],
     ["192.0.2.10", 8080, 8080, "alt"],
@@ -22,7 +22,7 @@ test("host network: the node's addresses on the listener ports; nodePort: node p
   config.datapath.mode = "tc";
   config.exposure = { ...config.exposure, mode: "nodePort" as const, nodePorts: { "80": 30080 } };
   const npIr = compile({ objects, config }).ir;
-  expect(datapathIntent(npIr, objects, config.exposure).intent.steering.map((t) => [t.address, t.port, t.envoyPort])).toEqual([["192.0.2.10", 30080, 30080]]);
+  expect(datapathIntent(npIr, objects).intent.steering.map((t) => [t.address, t.port, t.envoyPort])).toEqual([["192.0.2.10", 30080, 30080]]);
 });
 
 test("nodePort exposure: Envoy listens on the node ports (with the datapath off or on)", () => {
@@ -41,7 +41,7 @@ test("edgegate.io/port-ranges steers a port range to a listener; bad values are 
   const objects = parseFile("g.yaml", annotated).objects;
   const config = defaultConfig("n");
   config.node.addresses = ["192.0.2.10"];
-  const r = datapathIntent(compile({ objects, config }).ir, objects, config.exposure);
+  const r = datapathIntent(compile({ objects, config }).ir, objects);
   expect(r.intent.steering.filter((t) => t.portEnd !== undefined).map((t) => [t.address, t.port, t.portEnd, t.envoyPort])).toEqual([["192.0.2.10", 9000, 9010, 8080]]);
   expect(r.unresolved).toEqual([
     "Gateway default/web: annotation edgegate.io/port-ranges: listener nope is not exposed",

@@ -33,7 +33,7 @@ function boundSockets(xds: XdsResources): Set<string> {
 function check(config: ApplianceConfig, objects = parseFile("g.yaml", yaml).objects): Array<[string, number, string, number]> {
   const c = compile({ objects, config });
   const bound = boundSockets(c.xds);
-  const steering = datapathIntent(c.ir, objects, config.exposure).intent.steering;
+  const steering = datapathIntent(c.ir, objects).intent.steering;
   for (const t of steering) expect(bound).toContain(`${t.envoyAddress}|${t.envoyPort}`);
   return steering.map((t) => [t.address, t.port, t.envoyAddress!, t.envoyPort]);
 }

@@ -92,7 +92,9 @@ function tlsChain(listener: IrListener, chain: IrTlsChain, rcs: Map<string, IrRo
   return fc;
 }
 
-export function emitListener(l: IrListener, rcs: Map<string, IrRouteConfig>, o: EmitOptions): Listener {
+export function emitListener(l: IrListener, rcs: Map<string, IrRouteConfig>, node: EmitOptions): Listener {
+  // A GatewayClass may trust another number of proxies in front than the node does.
+  const o = l.xffNumTrustedHops === undefined ? node : { ...node, xffNumTrustedHops: l.xffNumTrustedHops };
   if (l.udp) return emitUdpListener({ ...l, udp: l.udp }, o);
   const chains: Array<Init<typeof FilterChainSchema>> = [];
   if (l.tcp) chains.push(tcpRouteChain({ ...l, tcp: l.tcp }));
