@@ -27,7 +27,6 @@ export function healthyStatus(): ApplianceStatus {
       startedAt: "2024-01-01T00:00:01.000Z",
       readySince: "2024-01-01T00:00:02.000Z",
       lastExit: { code: 1, signal: null, at: "2024-01-01T00:00:00.500Z", ranForMs: 120 },
-      orphanGuard: true,
     },
     xds: {
       snapshot: { seq: 3, version: "v3abc", publishedAt: 1_700_000_000_000, publishMs: 2.5 },

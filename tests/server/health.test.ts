@@ -17,7 +17,7 @@ describe("health verdict", () => {
 
   test("envoy not found says so and how to fix it", () => {
     const s = healthyStatus();
-    s.envoy = { phase: "not-found", message: 'envoy binary "envoy" not found on PATH; install ...', restarts: 0, orphanGuard: true };
+    s.envoy = { phase: "not-found", message: 'envoy binary "envoy" not found on PATH; install ...', restarts: 0 };
     expect(evaluateHealth(s).reasons[0]).toStartWith("envoy: not found: envoy binary");
   });
 

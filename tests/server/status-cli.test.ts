@@ -89,7 +89,7 @@ describe("edgegate status", () => {
 
   test("unhealthy: exit 1 and the reasons are printed", async () => {
     const s = healthyStatus();
-    s.envoy = { phase: "not-found", message: "install Envoy", restarts: 0, orphanGuard: true };
+    s.envoy = { phase: "not-found", message: "install Envoy", restarts: 0 };
     servers = startStatusServers({ health: "127.0.0.1:0", admin: "127.0.0.1:0", provider: provide(s), logger: silentLogger });
     const c = capture();
     expect(await statusCommand([`--admin=127.0.0.1:${servers.admin.port}`], c.io)).toBe(1);
