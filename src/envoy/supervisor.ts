@@ -12,7 +12,7 @@ import type { Subprocess } from "bun";
 import type { ApplianceConfig } from "../config/types.ts";
 import type { Logger } from "../log/logger.ts";
 import { parseAdminAddress, type AdminAddress } from "./admin-address.ts";
-import { drainListeners, getReady } from "./admin-client.ts";
+import { drainListeners, getReady, getRestartEpoch } from "./admin-client.ts";
 import { Backoff, defaultBackoff, type BackoffPolicy } from "./backoff.ts";
 import { envoyInstallHint, findExecutable } from "./binary.ts";
 import { envoyArgs, PARENT_SHUTDOWN_MARGIN_S, type HotRestart } from "./command.ts";
@@ -432,9 +432,15 @@ export class EnvoySupervisor {
 
   private async pollReady(t: Tracked): Promise<void> {
     let answered = false;
+    // A hot-restarted child: the admin address answers for it only once /server_info says so.
+    let ownAdmin = t.record.restartEpoch === 0;
     const gone = t.exited.then(() => undefined);
     while (this.alive(t) && !this.detaching) {
-      if (!this.draining()) {
+      if (!ownAdmin && !this.draining()) {
+        ownAdmin = (await getRestartEpoch(this.admin, this.timing.adminTimeoutMs)) === t.record.restartEpoch;
+        if (!ownAdmin) this.update({ phase: "starting", message: `hot restart: waiting for epoch ${t.record.restartEpoch} to take the admin API over`, readySince: undefined });
+      }
+      if (ownAdmin && !this.draining()) {
         const r = await getReady(this.admin, this.timing.adminTimeoutMs);
         if (!this.alive(t) || this.draining()) break;
         const wasUp = answered || this.current.phase === "ready";
