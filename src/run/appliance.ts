@@ -129,6 +129,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     const source = given ?? new FileSource(config.source.paths);
     board.liveSource = () => source.state();
     const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
+    // Every connect, push, ACK, NACK and publish can change the /healthz verdict.
+    cache.onEvent(() => board.invalidate());
     const memo = new CompileMemo();
     cacheRef = cache;
 
@@ -169,6 +171,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
         // A bug must not take the node down: the last published configuration stays in force.
         log.error("translation failed; keeping the last good configuration", { error: (e as Error).stack ?? String(e) });
         board.failure = (e as Error).message;
+        board.invalidate();
         return;
       }
       const byKey = new Map(objects.map((o) => [o.key, o]));
@@ -219,6 +222,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     applyDatapath();
 
     supervisor = new EnvoySupervisor({ envoy: config.envoy, bootstrap: renderBootstrap(config), runtimeDir, logger: log });
+    supervisor.onChange(() => board.invalidate());
     // Each new Envoy process joins the egress cgroup before it has connected anywhere that matters.
     let lastPid: number | undefined;
     supervisor.onChange((st) => {
