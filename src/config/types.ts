@@ -65,6 +65,12 @@ export interface ApplianceConfig {
     maxDownstreamConnections: number;
     concurrency: number;
     logLevel: "trace" | "debug" | "info" | "warning" | "error" | "critical" | "off";
+    /**
+     * "" (default): edgegate starts Envoy itself. "unix:///run/edgegate/launcher.sock": Envoy is
+     * started by `edgegate envoy-launcher` listening there, in Envoy's own container of the pod, so
+     * it survives a restart of edgegate's container.
+     */
+    launcher: string;
   };
   xds: {
     /** Unix socket for the local Envoy (mode 0600). */
@@ -117,6 +123,7 @@ export function defaultConfig(hostname: string): ApplianceConfig {
       maxDownstreamConnections: 50000,
       concurrency: 0,
       logLevel: "info",
+      launcher: "",
     },
     xds: { socket: "/run/edgegate/xds.sock", tcpAddress: "" },
     health: { address: "0.0.0.0:10266" },

@@ -6,7 +6,7 @@
 // process is needed (other bootstrap, other binary), Envoy's hot restart hands the listening
 // sockets over without refusing a connection. Never throws for a missing Envoy: the rest of the
 // appliance keeps running and the state says why Envoy is not there.
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync, writeFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { ApplianceConfig } from "../config/types.ts";
@@ -14,13 +14,14 @@ import type { Logger } from "../log/logger.ts";
 import { parseAdminAddress, type AdminAddress } from "./admin-address.ts";
 import { drainListeners, getReady, getRestartEpoch } from "./admin-client.ts";
 import { Backoff, defaultBackoff, type BackoffPolicy } from "./backoff.ts";
-import { envoyInstallHint, findExecutable } from "./binary.ts";
+import { envoyInstallHint } from "./binary.ts";
+import { LocalLauncher, type EnvoyLauncher, type Launched, type Located } from "./launcher.ts";
 import { envoyArgs, PARENT_SHUTDOWN_MARGIN_S, type HotRestart } from "./command.ts";
 import { identify } from "./identity.ts";
 import { parseEnvoyLogLine } from "./log-lines.ts";
 import { LogTail } from "./log-tail.ts";
-import { envoyPidFile, fileIdentity, readEnvoyRecord, removeFile, sha256, writeEnvoyRecord, type EnvoyRecord } from "./pid-file.ts";
-import { procFacts, sameProcessAlive, signalIfSame } from "./proc.ts";
+import { envoyPidFile, readEnvoyRecord, removeFile, sha256, writeEnvoyRecord, type EnvoyRecord } from "./pid-file.ts";
+import { sameProcessAlive, signalIfSame } from "./proc.ts";
 import type { EnvoyExit, EnvoyState } from "./state.ts";
 
 export interface SupervisorTiming {
@@ -58,6 +59,8 @@ export interface SupervisorOptions {
   logger: Logger;
   /** Environment for the PATH lookup and the child; defaults to process.env. */
   env?: Record<string, string | undefined>;
+  /** Who starts Envoy: edgegate itself (default) or `edgegate envoy-launcher` in another container. */
+  launcher?: EnvoyLauncher;
   timing?: Partial<SupervisorTiming>;
 }
 
@@ -88,6 +91,7 @@ export class EnvoySupervisor {
   private readonly logFiles: { stdout: string; stderr: string };
   private readonly baseIdPath: string;
   private current: EnvoyState;
+  private readonly launcher: EnvoyLauncher;
   private tracked: Tracked | null = null;
   /** The parent of a hot restart, draining until it exits by itself. */
   private retiring: Tracked | null = null;
@@ -109,6 +113,7 @@ export class EnvoySupervisor {
     this.admin = parseAdminAddress(opts.envoy.adminAddress);
     this.log = opts.logger.with({ component: "envoy-supervisor" });
     this.env = opts.env ?? process.env;
+    this.launcher = opts.launcher ?? new LocalLauncher(this.env);
     this.pidFile = envoyPidFile(opts.runtimeDir);
     this.logFiles = { stdout: join(opts.runtimeDir, "envoy.stdout.log"), stderr: join(opts.runtimeDir, "envoy.stderr.log") };
     this.baseIdPath = join(opts.runtimeDir, "envoy-base-id");
@@ -213,14 +218,19 @@ export class EnvoySupervisor {
         break;
       }
       if (!t) {
-        const binary = findExecutable(this.opts.envoy.path, this.env.PATH);
-        if (!binary) {
+        const located = await this.locate();
+        if (this.stopping) break;
+        if (!located) {
           if (this.current.phase !== "not-found") this.log.error(envoyInstallHint(this.opts.envoy.path));
           this.update({ phase: "not-found", message: envoyInstallHint(this.opts.envoy.path), binary: undefined, pid: undefined });
           await this.sleep(this.timing.notFoundRecheckMs);
           continue;
         }
-        t = this.spawn(binary, { epoch: 0, baseIdPath: this.baseIdPath });
+        t = await this.spawn({ epoch: 0, baseIdPath: this.baseIdPath });
+        if (this.stopping) {
+          if (t) this.tracked = t;
+          break;
+        }
       }
       const exit = t ? await this.supervise(t) : { code: null, signal: null, at: now(), ranForMs: 0 };
       if (this.detaching) break;
@@ -280,11 +290,11 @@ export class EnvoySupervisor {
       return undefined;
     }
     if (this.stopping) return this.adopt(record);
-    const binary = findExecutable(this.opts.envoy.path, this.env.PATH);
+    const located = await this.locate();
     const reasons: string[] = [];
     if (record.bootstrapSha256 !== sha256(this.opts.bootstrap)) reasons.push("the bootstrap changed");
-    if (binary && (binary !== record.binary || safeIdentity(binary) !== record.binaryId)) reasons.push(`the Envoy binary changed (${binary})`);
-    if (reasons.length === 0 || !binary || this.hotRestartFailed) {
+    if (located && (located.binary !== record.binary || located.binaryId !== record.binaryId)) reasons.push(`the Envoy binary changed (${located.binary})`);
+    if (reasons.length === 0 || !located || this.hotRestartFailed || this.stopping) {
       if (reasons.length > 0) this.log.warn("cannot hot-restart Envoy now; adopting it as it is", { pid: record.pid, wanted_because: reasons.join("; ") });
       return this.adopt(record);
     }
@@ -296,7 +306,7 @@ export class EnvoySupervisor {
     const parent = this.adopt(record);
     this.retiring = parent;
     this.watchRetiring(parent);
-    const child = this.spawn(binary, { epoch: record.restartEpoch + 1, baseId, baseIdPath: record.baseIdPath });
+    const child = await this.spawn({ epoch: record.restartEpoch + 1, baseId, baseIdPath: record.baseIdPath });
     if (!child) return undefined;
     const reason = reasons.join("; ");
     this.log.info("envoy hot restart: the new process takes the listening sockets over, the old one drains", {
@@ -310,7 +320,7 @@ export class EnvoySupervisor {
   }
 
   /** Follows a process that is not our child: no exit notification, so /proc is polled. */
-  private adopt(record: EnvoyRecord): Tracked {
+  private adopt(record: EnvoyRecord, log = true): Tracked {
     const exited = (async () => {
       while (sameProcessAlive(record.pid, record.startTime)) {
         await Promise.race([Bun.sleep(this.timing.adoptedPollMs), this.released]);
@@ -318,7 +328,7 @@ export class EnvoySupervisor {
       }
       return { code: null, signal: null };
     })();
-    this.log.info("adopted the Envoy an earlier edgegate started", { pid: record.pid, epoch: record.restartEpoch, started_at: record.startedAt });
+    if (log) this.log.info("adopted the Envoy an earlier edgegate started", { pid: record.pid, epoch: record.restartEpoch, started_at: record.startedAt });
     return { record, exited, adopted: true };
   }
 
@@ -349,29 +359,32 @@ export class EnvoySupervisor {
     return path;
   }
 
-  private spawn(binary: string, hot: HotRestart): Tracked | undefined {
+  /** The binary the launcher would start, or null (not found, or the launcher does not answer). */
+  private async locate(): Promise<Located | null> {
+    try {
+      return await this.launcher.locate(this.opts.envoy.path);
+    } catch (e) {
+      this.log.error("cannot ask the Envoy launcher", { launcher: this.launcher.where, error: (e as Error).message });
+      return null;
+    }
+  }
+
+  private async spawn(hot: HotRestart): Promise<Tracked | undefined> {
     mkdirSync(this.opts.runtimeDir, { recursive: true, mode: 0o700 });
     const bootstrapPath = this.bootstrapFile();
-    const argv = [binary, ...envoyArgs(this.opts.envoy, bootstrapPath, hot)];
-    // stdout/stderr go to a file (not a pipe that would break when edgegate dies); its own session
-    // keeps a Ctrl-C or a signal to edgegate's process group from reaching Envoy.
-    const out = openSync(this.logFiles.stdout, "a", 0o600);
-    const err = openSync(this.logFiles.stderr, "a", 0o600);
-    let child: Subprocess;
+    const args = envoyArgs(this.opts.envoy, bootstrapPath, hot);
+    let l: Launched;
     try {
-      child = Bun.spawn(argv, { stdin: "ignore", stdout: out, stderr: err, env: this.env, detached: true });
+      l = await this.launcher.launch({ envoyPath: this.opts.envoy.path, args, stdout: this.logFiles.stdout, stderr: this.logFiles.stderr });
     } catch (e) {
-      this.log.error("envoy could not be started", { binary, error: String(e) });
+      this.log.error("envoy could not be started", { path: this.opts.envoy.path, launcher: this.launcher.where, error: String(e) });
       return undefined;
-    } finally {
-      closeSync(out);
-      closeSync(err);
     }
     const record: EnvoyRecord = {
-      pid: child.pid,
-      startTime: procFacts(child.pid)?.startTime ?? "",
-      binary,
-      binaryId: safeIdentity(binary),
+      pid: l.pid,
+      startTime: l.startTime,
+      binary: l.binary,
+      binaryId: l.binaryId,
       bootstrapPath,
       bootstrapSha256: sha256(this.opts.bootstrap),
       restartEpoch: hot.epoch,
@@ -381,7 +394,9 @@ export class EnvoySupervisor {
       startedBy: process.pid,
     };
     writeEnvoyRecord(this.pidFile, record);
-    this.log.info("envoy started", { pid: child.pid, binary, args: argv.slice(1), epoch: hot.epoch });
+    this.log.info("envoy started", { pid: l.pid, binary: l.binary, args, epoch: hot.epoch, launcher: this.launcher.where });
+    const child = l.child;
+    if (!child) return { ...this.adopt(record, false), adopted: false };
     const exited = child.exited.then(() => ({ code: child.signalCode === null ? child.exitCode : null, signal: child.signalCode === null ? null : String(child.signalCode) }));
     return { record, child, exited, adopted: false };
   }
@@ -508,14 +523,6 @@ export class EnvoySupervisor {
     removeFile(this.pidFile);
     const lastExit = this.current.lastExit;
     this.update({ phase: "stopped", message: "stopped", pid: undefined, readySince: undefined, nextStartAt: undefined, adopted: undefined, ...(lastExit ? { lastExit } : {}) });
-  }
-}
-
-function safeIdentity(path: string): string {
-  try {
-    return fileIdentity(path);
-  } catch {
-    return "";
   }
 }
 

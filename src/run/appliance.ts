@@ -24,6 +24,7 @@ import type { Problem } from "../validate/problems.ts";
 import { ProblemLog } from "../log/problems.ts";
 import { ApplianceStatusBoard } from "./status.ts";
 import { followEnvoySockets } from "./envoy-sockets.ts";
+import { RemoteLauncher } from "../envoy/launcher.ts";
 import type { DatapathIntent } from "../ir/datapath.ts";
 import type { StoredObject } from "../store/types.ts";
 
@@ -221,7 +222,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     if (!datapath.enabled) log.info("datapath disabled", { reason: datapath.status().reason ?? "" });
     applyDatapath();
 
-    supervisor = new EnvoySupervisor({ envoy: config.envoy, bootstrap: renderBootstrap(config), runtimeDir, logger: log });
+    const launcher = config.envoy.launcher ? new RemoteLauncher(config.envoy.launcher.slice("unix://".length)) : undefined;
+    supervisor = new EnvoySupervisor({ envoy: config.envoy, bootstrap: renderBootstrap(config), runtimeDir, logger: log, ...(launcher ? { launcher } : {}) });
     supervisor.onChange(() => board.invalidate());
     // Each new Envoy process joins the egress cgroup before it has connected anywhere that matters.
     let lastPid: number | undefined;

@@ -22,6 +22,8 @@ export interface Lab {
   /** Rewrites the config with a change to the envoy section (a new bootstrap). */
   setEnvoy(patch: Record<string, unknown>): void;
   start(extraArgs?: string[]): Bun.Subprocess<"ignore", "pipe", "pipe">;
+  /** The environment the Envoy double needs (its listen socket and event file). */
+  env: Record<string, string | undefined>;
   status(): Promise<StatusDocument | undefined>;
   waitStatus(what: string, pred: (s: StatusDocument) => boolean, ms?: number): Promise<StatusDocument>;
   events(): Array<{ event: string; pid: number; epoch: number; t: number }>;
@@ -81,6 +83,7 @@ export async function lab(): Promise<Lab> {
         env: { ...process.env, FAKE_ENVOY_LISTEN: `127.0.0.1:${listenPort}`, FAKE_ENVOY_EVENTS: eventsFile },
       });
     },
+    env: { ...process.env, FAKE_ENVOY_LISTEN: `127.0.0.1:${listenPort}`, FAKE_ENVOY_EVENTS: eventsFile },
     status,
     async waitStatus(what, pred, ms = 10_000) {
       const deadline = Date.now() + ms;
