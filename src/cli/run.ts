@@ -108,6 +108,9 @@ export async function runCommand(args: string[]): Promise<number> {
   // Signals are handled from the first moment: a SIGTERM during start-up stops what has started
   // and exits, instead of being ignored until start-up completes.
   let signals = 0;
+  let handoverAsked = false;
+  // A start-up stuck somewhere (an API that never answers) must still end on SIGTERM.
+  let startupDeadline: ReturnType<typeof setTimeout> | undefined;
   let app: ApplianceHandle | undefined;
   let kube: import("../sources/kube/mode.ts").KubeMode | undefined;
   let finish: (code: number) => void = () => {};
@@ -115,7 +118,14 @@ export async function runCommand(args: string[]): Promise<number> {
   const shutdown = (sig: string): void => {
     signals++;
     log.info(signals === 1 ? "shutting down: draining" : "shutting down now: drain cut short", { signal: sig });
-    if (!app) return; // start-up is still running; it sees `signals` and stops what it started
+    if (!app) {
+      // Start-up is still running; it sees `signals` and stops what it started when it returns.
+      startupDeadline ??= setTimeout(() => {
+        log.error("start-up did not finish within 4 s of the signal; exiting");
+        process.exit(1);
+      }, 4000);
+      return;
+    }
     // The Lease is released first, so another node takes over status writing at once.
     const a = app;
     void (kube?.stop() ?? Promise.resolve()).then(() => a.stop({ drain: signals === 1 })).then(() => finish(0));
@@ -123,7 +133,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const handover = (): void => {
     // An upgrade of edgegate: exit and leave Envoy serving for the next edgegate to adopt.
     log.info("SIGUSR2: exiting and leaving Envoy running for the next edgegate");
-    if (!app) return void (signals++);
+    if (!app) return void (handoverAsked = true);
     const a = app;
     void (kube?.stop() ?? Promise.resolve()).then(() => a.detach()).then(() => finish(0));
   };
@@ -145,6 +155,7 @@ export async function runCommand(args: string[]): Promise<number> {
       k.startLeaderElection();
     } else app = await startAppliance(config, log);
   } catch (e) {
+    if (startupDeadline) clearTimeout(startupDeadline);
     log.error("start-up failed; stopped what was started", { error: (e as Error).message });
     process.stderr.write(`edgegate run: ${(e as Error).message}\n`);
     await kube?.stop();
@@ -155,7 +166,11 @@ export async function runCommand(args: string[]): Promise<number> {
   } catch (e) {
     log.warn("cannot write edgegate's pid file; `edgegate stop` will not find this process", { error: (e as Error).message });
   }
-  if (signals > 0) shutdown("SIGTERM (during start-up)");
+  if (startupDeadline) clearTimeout(startupDeadline);
+  if (signals > 0) {
+    signals--;
+    shutdown("SIGTERM (during start-up)");
+  } else if (handoverAsked) handover();
   const code = await finished;
   if (readEdgegatePid(runtimeDir)?.pid === process.pid) removeFile(join(runtimeDir, EDGEGATE_PID_FILE));
   return exitSoon(code);
