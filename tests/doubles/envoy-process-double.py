@@ -19,6 +19,7 @@
 # Environment:
 #   FAKE_ENVOY_LISTEN   comma-separated IPv4 HOST:PORT list to bind at epoch 0 (SO_REUSEADDR)
 #   FAKE_ENVOY_EVENTS   file to append one JSON line per event
+#   FAKE_ENVOY_FAIL_HOT_RESTART  "1": an epoch > 0 exits 1 at once (a new Envoy that cannot start)
 import json
 import os
 import random
@@ -254,6 +255,8 @@ def take_over_from_parent():
 signal.signal(signal.SIGTERM, lambda *_: die(0, "SIGTERM"))
 signal.signal(signal.SIGINT, lambda *_: die(0, "SIGINT"))
 
+if EPOCH > 0 and os.environ.get("FAKE_ENVOY_FAIL_HOT_RESTART") == "1":
+    die(1, "told to fail the hot restart")
 if EPOCH > 0:
     take_over_from_parent()
 else:

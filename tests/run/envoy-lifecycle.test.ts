@@ -112,6 +112,30 @@ describe("dist/edgegate: Envoy keeps serving while edgegate crashes, upgrades an
     expect([alive(pid1), alive(pid2)]).toEqual([false, false]);
   }, 60_000);
 
+  test("a hot restart whose new Envoy fails: the old one keeps serving and is supervised again", async () => {
+    const l = await lab();
+    const eg1 = l.start();
+    started.push(eg1);
+    const pid0 = (await l.waitStatus("envoy ready", (s) => s.envoy.phase === "ready")).envoy.pid!;
+    pids.push(pid0);
+    const client = connectEvery10ms(l.listenPort);
+    eg1.kill("SIGKILL");
+    await eg1.exited;
+    l.setEnvoy({ maxDownstreamConnections: 40000 });
+    const eg2 = Bun.spawn([bin, "run", "--config", l.configPath], { stdin: "ignore", stdout: "ignore", stderr: "ignore", env: { ...l.env, FAKE_ENVOY_FAIL_HOT_RESTART: "1" } });
+    started.push(eg2);
+    const s = await l.waitStatus("the parent adopted again", (st) => st.envoy.phase === "ready" && st.envoy.pid === pid0 && st.envoy.restarts >= 1);
+    expect(s.envoy.adopted).toBe(true);
+    await Bun.sleep(300);
+    const r = await client.stop();
+    expect(r.failed).toEqual([]);
+    expect([...r.answers.keys()]).toEqual([`epoch 0 pid ${pid0}`]);
+    expect(l.events().some((e) => e.event === "exit" && e.epoch === 1)).toBe(true);
+    eg2.kill("SIGTERM");
+    expect(await eg2.exited).toBe(0);
+    expect(alive(pid0)).toBe(false);
+  }, 30_000);
+
   test("edgegate stop finds and stops an Envoy a killed edgegate left running", async () => {
     const l = await lab();
     const eg = l.start();
