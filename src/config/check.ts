@@ -33,7 +33,7 @@ export function checkConfig(c: ApplianceConfig): ConfigProblem[] {
   // Plaintext, unauthenticated xDS: never on a network address. Remote xDS clients need a proxy with mTLS.
   if (c.xds.tcpAddress !== "") listen(["xds", "tcpAddress"], c.xds.tcpAddress, "loopback-tcp", "xDS on TCP is plaintext and unauthenticated; use 127.0.0.1:PORT or [::1]:PORT");
   if (c.envoy.launcher !== "" && !/^unix:\/\/\/./.test(c.envoy.launcher)) {
-    out.push({ path: ["envoy", "launcher"], message: `${JSON.stringify(c.envoy.launcher)}: must be "" (edgegate starts Envoy) or unix:///PATH of \`edgegate envoy-launcher\`` });
+    out.push({ path: ["envoy", "launcher"], message: `${JSON.stringify(c.envoy.launcher)}: must be "" (edgegate starts Envoy) or unix:///PATH of \`edgegate launcher\`` });
   }
   const enums: Array<[string[], string, readonly string[]]> = [
     [["exposure", "mode"], c.exposure.mode, ["hostNetwork", "nodePort"]],

@@ -67,7 +67,7 @@ export interface ApplianceConfig {
     logLevel: "trace" | "debug" | "info" | "warning" | "error" | "critical" | "off";
     /**
      * "" (default): edgegate starts Envoy itself. "unix:///run/edgegate/launcher.sock": Envoy is
-     * started by `edgegate envoy-launcher` listening there, in Envoy's own container of the pod, so
+     * started by `edgegate launcher` listening there, in Envoy's own container of the pod, so
      * it survives a restart of edgegate's container.
      */
     launcher: string;

@@ -1,7 +1,7 @@
 // Who starts the Envoy process. By default edgegate itself (LocalLauncher). In a Kubernetes pod,
 // where a container restart kills every process the container started, Envoy must live in a
 // container of its own for it to outlive an edgegate crash: that container runs
-// `edgegate envoy-launcher`, which starts Envoy when edgegate asks over a Unix socket in the shared
+// `edgegate launcher`, which starts Envoy when edgegate asks over a Unix socket in the shared
 // runtime folder (RemoteLauncher). Either way the process is then supervised the same way: pid
 // record, /proc identity, admin API.
 import { closeSync, openSync } from "node:fs";
@@ -78,7 +78,7 @@ export class LocalLauncher implements EnvoyLauncher {
   }
 }
 
-/** Asks `edgegate envoy-launcher` (Envoy's own container) to start Envoy. */
+/** Asks `edgegate launcher` (Envoy's own container) to start Envoy. */
 export class RemoteLauncher implements EnvoyLauncher {
   constructor(
     private readonly socket: string,
@@ -99,7 +99,7 @@ export class RemoteLauncher implements EnvoyLauncher {
         ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
       });
     } catch (e) {
-      throw new Error(`envoy.launcher ${this.where} does not answer (is the envoy container running \`edgegate envoy-launcher\`?): ${(e as Error).message}`);
+      throw new Error(`envoy.launcher ${this.where} does not answer (is the envoy container running \`edgegate launcher\`?): ${(e as Error).message}`);
     }
     const text = await res.text();
     if (!res.ok) throw new Error(`envoy.launcher ${this.where}: ${res.status} ${text.trim()}`);

@@ -59,7 +59,7 @@ export interface SupervisorOptions {
   logger: Logger;
   /** Environment for the PATH lookup and the child; defaults to process.env. */
   env?: Record<string, string | undefined>;
-  /** Who starts Envoy: edgegate itself (default) or `edgegate envoy-launcher` in another container. */
+  /** Who starts Envoy: edgegate itself (default) or `edgegate launcher` in another container. */
   launcher?: EnvoyLauncher;
   timing?: Partial<SupervisorTiming>;
 }
@@ -416,9 +416,13 @@ export class EnvoySupervisor {
       restartEpoch: t.record.restartEpoch,
     });
     const envoyLog = this.opts.logger.with({ component: "envoy", pid: t.record.pid });
+    // The last lines of a run are kept for /status: after a crash they usually say why.
+    const lastLines: string[] = [];
     const tails = (["stdout", "stderr"] as const).map(
       (stream) =>
         new LogTail(this.logFiles[stream], (line) => {
+          lastLines.push(line.length > 300 ? `${line.slice(0, 300)}...` : line);
+          if (lastLines.length > 5) lastLines.shift();
           const r = parseEnvoyLogLine(line, stream);
           envoyLog[r.level](r.msg, r.fields);
         }),
@@ -433,7 +437,7 @@ export class EnvoySupervisor {
     // Our record points at a dead process now; a later start must not trust it.
     if (readEnvoyRecord(this.pidFile).record?.pid === t.record.pid) removeFile(this.pidFile);
     this.tracked = null;
-    return { code, signal, at: now(), ranForMs: Date.now() - started };
+    return { code, signal, at: now(), ranForMs: Date.now() - started, ...(lastLines.length > 0 ? { lastLines } : {}) };
   }
 
   /** Read through a method so TypeScript does not narrow it across awaits. */

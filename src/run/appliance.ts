@@ -108,11 +108,12 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     },
     "files",
   );
+  // startStatusServers logs where it listens.
   const statusServers = startStatusServers({ health: config.health.address, admin: config.admin.address, adminAllowNonLoopback: config.admin.allowNonLoopback, provider: board, logger: log });
-  log.info("status servers listening", { health: statusServers.health.url, admin: statusServers.admin.url });
   const started = new StartedParts();
   started.add("status servers", () => statusServers.stop());
   try {
+
     // The health port is up: now load the heavy parts (Envoy's protobuf descriptors alone take
     // ~150 ms to build), so probes can connect while edgegate is still starting.
     await Bun.sleep(0);
@@ -130,12 +131,21 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     const source = given ?? new FileSource(config.source.paths);
     board.liveSource = () => source.state();
     const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
-    // Every connect, push, ACK, NACK and publish can change the /healthz verdict.
-    cache.onEvent(() => board.invalidate());
     const memo = new CompileMemo();
     cacheRef = cache;
+    board.xdsSnapshot = () => cache.snapshot();
+    // Every connect, push, ACK, NACK and publish can change the /healthz verdict.
+    cache.onEvent(() => board.invalidate());
+    // --log-level debug: each push and ACK, to follow a change to the clients.
+    if (log.enabled("debug"))
+      cache.onEvent((ev) => {
+        const type = "typeUrl" in ev ? ev.typeUrl.slice(ev.typeUrl.lastIndexOf(".") + 1) : undefined;
+        if (ev.type === "push") log.debug("xds push", { node: ev.nodeId, stream: ev.stream, type, version: ev.version, resources: ev.resources, removed: ev.removed });
+        else if (ev.type === "ack") log.debug("xds ACK", { node: ev.nodeId, stream: ev.stream, type, version: ev.version });
+      });
 
-    let lastReported = "";
+    const problemLog = new ProblemLog(log);
+    let publishedOnce = false;
     // The datapath intent is derived from the latest compile when the datapath needs it (never
     // when it is off), once per compile.
     let latest: { ir: CompileResult["ir"]; objects: readonly StoredObject[] } | undefined;
@@ -176,23 +186,19 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
         return;
       }
       const byKey = new Map(objects.map((o) => [o.key, o]));
-      const problems: Problem[] = [...source.problems(), ...result.problems.map((p) => locate(p, byKey))];
-      const report = problems.map(formatProblem).join("\n");
-      if (report !== lastReported) {
-        for (const p of problems) log.warn("input problem; the last good version stays in force", { problem: formatProblem(p) });
-        lastReported = report;
-      }
+      const inputProblems = source.problems();
+      const referenceProblems = result.problems.map((p) => locate(p, byKey));
+      const problems: Problem[] = [...inputProblems, ...referenceProblems];
+      problemLog.report([...inputProblems.map((problem) => ({ problem, phase: "input" as const })), ...referenceProblems.map((problem) => ({ problem, phase: "reference" as const }))], objects);
+      const compiledMs = performance.now() - started;
       try {
         const pub = cache.publish(result.xds);
-        log.info("configuration published", {
-          version: pub.version,
-          changed: pub.changed.join(",") || "none",
-          objects: objects.length,
-          listeners: result.ir.listeners.length,
-          clusters: result.ir.clusters.length,
-          problems: problems.length,
-          ms: Math.round(performance.now() - started),
-        });
+        const fields = { version: pub.version, changed: pub.changed, objects: objects.length, listeners: result.ir.listeners.length, clusters: result.ir.clusters.length, problems: problems.length, ms: Math.round(performance.now() - started) };
+        // Unchanged output (an edit that changes nothing served) is only worth a debug line.
+        if (pub.changed.length > 0 || !publishedOnce) log.info("configuration published", fields);
+        else log.debug("inputs changed; the configuration served is the same", fields);
+        publishedOnce = true;
+        log.debug("compile timings", { translate_ms: Math.round(compiledMs), publish_ms: Math.round(pub.ms), routes: result.ir.routeConfigs.length, secrets: result.ir.secrets.length, seq: pub.seq });
       } catch (e) {
         log.error("snapshot rejected; keeping the last good configuration", { error: (e as Error).message });
         return;
@@ -219,7 +225,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
 
     datapath = await Datapath.open(config, log, config.datapath.egressCgroup ? { egressCgroup: config.datapath.egressCgroup } : {});
     started.add("datapath", () => datapath?.close());
-    if (!datapath.enabled) log.info("datapath disabled", { reason: datapath.status().reason ?? "" });
+    // Datapath.open logs its own failures (at ERROR); switched off on purpose is worth one INFO line.
+    if (config.datapath.mode === "off") log.info("datapath off", { reason: datapath.status().reason ?? "" });
     applyDatapath();
 
     const launcher = config.envoy.launcher ? new RemoteLauncher(config.envoy.launcher.slice("unix://".length)) : undefined;
@@ -261,6 +268,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
           await xds.close();
           datapath?.close();
           await statusServers.stop();
+          log.info("edgegate stopped", { uptime_s: Math.round(process.uptime()), problems: problemLog.count });
         })();
         return stopping;
       },
@@ -272,6 +280,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
           await xds.close({ graceMs: 0 });
           datapath?.close();
           await statusServers.stop();
+          log.info("edgegate stopped; Envoy left running for the next edgegate", { uptime_s: Math.round(process.uptime()) });
         })();
         return stopping;
       },

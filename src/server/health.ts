@@ -20,13 +20,14 @@ export interface Verdict {
  * send the node's id, but not another pid, so it cannot ACK on Envoy's behalf. Newest first.
  */
 function localEnvoyStreams(s: HealthInputs): XdsClientView[] {
-  return s.xds.clients.filter((c) => c.nodeId === s.node.name && c.peerPid !== undefined && c.peerPid === s.envoy.pid).sort((a, b) => b.stream - a.stream);
+  // Without a supervised process (not found, backing off) health already fails on the envoy
+  // reason; the streams are then reported by node id alone, as they would be seen.
+  const ours = (c: XdsClientView): boolean => s.envoy.pid === undefined || (c.peerPid !== undefined && c.peerPid === s.envoy.pid);
+  return s.xds.clients.filter((c) => c.nodeId === s.node.name && ours(c)).sort((a, b) => b.stream - a.stream);
 }
 
 function xdsReasons(s: HealthInputs): string[] {
   if (s.xds.snapshot.seq === 0) return ["xds: no configuration snapshot has been published yet"];
-  // No Envoy process: the envoy reason already says why; no stream can be its stream.
-  if (s.envoy.pid === undefined) return [];
   const streams = localEnvoyStreams(s);
   const newest = streams[0];
   if (!newest) {

@@ -147,11 +147,16 @@ export function formatStatus(d: StatusDocument, now = Date.now()): string {
 
   // Envoy: the long not-found advice is printed once, here; health names only its first clause.
   const e = d.envoy;
-  section("envoy", e.phase === "ready", `${e.phase}${e.pid ? `, pid ${e.pid}` : ""}, ${e.restarts} restart${e.restarts === 1 ? "" : "s"}`);
-  detail(e.message);
-  if (e.lastExit) detail(`last exit: ${e.lastExit.signal ? `signal ${e.lastExit.signal}` : `code ${e.lastExit.code}`} ${ago(e.lastExit.at, now)} after ${e.lastExit.ranForMs} ms`);
-  if (e.adopted) detail(`adopted: started by an earlier edgegate, hot-restart epoch ${e.restartEpoch ?? 0}`);
-  if (e.pidFile) detail(`recorded in ${e.pidFile} (edgegate stop ends it)`);
+  const envoy = [
+    ...table(["PHASE", "PID", "RESTARTS", "UP", "LAST EXIT"], [
+      [e.phase, e.pid ? String(e.pid) : "-", String(e.restarts), e.readySince ? ago(e.readySince, now) : e.startedAt ? ago(e.startedAt, now) : "-", e.lastExit ? `${e.lastExit.signal ? `signal ${e.lastExit.signal}` : `code ${e.lastExit.code}`} ${ago(e.lastExit.at, now)} ago after ${e.lastExit.ranForMs} ms` : "-"],
+    ]),
+    e.message,
+  ];
+  if (e.lastExit?.lastLines?.length) envoy.push("last output before it exited:", ...e.lastExit.lastLines.map((l) => `  | ${l}`));
+  if (e.adopted) envoy.push(`adopted: started by an earlier edgegate, hot-restart epoch ${e.restartEpoch ?? 0}`);
+  if (e.pidFile && e.pid) envoy.push(`recorded in ${e.pidFile} (\`edgegate stop\` ends it)`);
+  section(out, "ENVOY", envoy);
 
   const x = d.xds;
   const shorts = ["lds", "rds", "cds", "eds", "sds"];

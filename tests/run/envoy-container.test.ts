@@ -1,6 +1,6 @@
 // The DaemonSet arrangement: a container restart kills every process the container started, so an
 // Envoy that edgegate starts itself dies with edgegate's container; Envoy in its own container
-// (`edgegate envoy-launcher`, asked over a Unix socket in the shared runtime folder) survives it.
+// (`edgegate launcher`, asked over a Unix socket in the shared runtime folder) survives it.
 // A cgroup v2 stands in for edgegate's container and cgroup.kill for its restart, exactly what a
 // container runtime does; a separate launcher process stands in for Envoy's container.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -67,7 +67,7 @@ describe("Envoy in its own container survives a restart of edgegate's container"
   test.skipIf(!canRun)("with envoy.launcher: 0 failed connections across the container kill; the next edgegate adopts Envoy", async () => {
     const l = await lab();
     const sock = join(l.dir, "run/launcher.sock");
-    const launcher = Bun.spawn([bin, "envoy-launcher", "--socket", sock, "--grace", "2"], { stdin: "ignore", stdout: "ignore", stderr: "ignore", env: l.env });
+    const launcher = Bun.spawn([bin, "launcher", "--socket", sock, "--grace", "2"], { stdin: "ignore", stdout: "ignore", stderr: "ignore", env: l.env });
     procs.push(launcher);
     for (let i = 0; i < 100 && !existsSync(sock); i++) await Bun.sleep(20);
     l.setEnvoy({ launcher: `unix://${sock}` });

@@ -1,4 +1,4 @@
-// edgegate envoy-launcher: the process of Envoy's own container in the DaemonSet. A container
+// edgegate launcher: the process of Envoy's own container in the DaemonSet. A container
 // restart kills every process the container started, so for Envoy to outlive a crash of edgegate,
 // edgegate asks this launcher (over a Unix socket in the shared runtime folder) to start Envoy, and
 // then supervises it through its pid record, /proc (shareProcessNamespace) and its admin API.
@@ -8,7 +8,7 @@ import { parse } from "./args.ts";
 import { createLogger } from "../log/logger.ts";
 import { serveLauncher } from "../envoy/launcher.ts";
 
-const help = `usage: edgegate envoy-launcher [--socket PATH]
+const help = `usage: edgegate launcher [--socket PATH]
 
 Starts Envoy when edgegate asks (edgegate's config: envoy.launcher: unix:///PATH). Run it as the
 command of Envoy's own container; the socket's folder must be shared with edgegate's container.
@@ -18,8 +18,8 @@ On SIGTERM it waits up to --grace seconds for edgegate to drain and stop Envoy, 
   --grace SECONDS   default 25
 `;
 
-export async function envoyLauncherCommand(args: string[]): Promise<number> {
-  const { values } = parse("envoy-launcher", args, {
+export async function launcherCommand(args: string[]): Promise<number> {
+  const { values } = parse("launcher", args, {
     socket: { type: "string" },
     grace: { type: "string" },
     help: { type: "boolean", short: "h" },
