@@ -228,7 +228,12 @@ export class EnvoySupervisor {
         }
         t = await this.spawn({ epoch: 0, baseIdPath: this.baseIdPath });
         if (this.stopping) {
-          if (t) this.tracked = t;
+          // stop() came while the launcher was starting it: shutdown() could not see it, so it is
+          // stopped here (shutdown waits for this loop); a detach leaves it running.
+          if (t) {
+            this.tracked = t;
+            if (!this.detaching) await this.terminate(t);
+          }
           break;
         }
       }
