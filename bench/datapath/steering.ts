@@ -88,8 +88,8 @@ try {
     seen.add(cidr);
     rules.push({ cidr, action: rnd() % 4 === 0 ? "deny" : "allow" });
   }
-  const withPolicy: DatapathIntent = { steering, policies: [{ port: 80, rules, defaultAction: "deny", policy: "bench/10k" }], egress: [] };
-  const without: DatapathIntent = { steering, policies: [], egress: [] };
+  const withPolicy: DatapathIntent = { steering, policies: [{ port: 80, rules, defaultAction: "deny", policy: "bench/10k" }], egress: [], mesh: [] };
+  const without: DatapathIntent = { steering, policies: [], egress: [], mesh: [] };
   await apply(without);
 
   interface Run { rate: number; p50_us: number; p99_us: number; errors: number; conns: number }
