@@ -9,6 +9,7 @@ run() { printf '\n\033[1m==> %s\033[0m\n' "$*"; "$@" || echo "(failed: $*)"; }
 [ -x dist/edgegate ] || bash scripts/setup.sh
 run bun bench/render.ts 1000 10000 50000
 run bun bench/startup.ts 10 10000
+run bun bench/health.ts 50000 20 5
 run bun bench/propagation.ts 10000 50
 run bun bench/xds/fanout.ts
 if [ "$(id -u)" -eq 0 ]; then

@@ -8,7 +8,7 @@ const status: ApplianceStatus = {
   version: "bench",
   startedAt: new Date().toISOString(),
   node: { name: "bench", labels: {}, selector: {}, selected: true },
-  envoy: { phase: "not-found", message: "bench", restarts: 0, orphanGuard: true },
+  envoy: { phase: "not-found", message: "bench", restarts: 0 },
   xds: { snapshot: { seq: 0, version: "", publishedAt: 0, publishMs: 0 }, clients: [], counters: { publishes: 0, pushes: {}, acks: {}, nacks: {}, connectedClients: 0 } },
   inputs: { objects: [], problems: [] },
   listeners: [],

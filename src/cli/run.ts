@@ -6,20 +6,24 @@ import { checkConfig } from "../config/check.ts";
 import { defaultConfig, type ApplianceConfig, type DatapathMode } from "../config/types.ts";
 import { createLogger } from "../log/logger.ts";
 import { formatPath, formatProblem } from "../validate/problems.ts";
-import { startAppliance } from "../run/appliance.ts";
+import { startAppliance, type ApplianceHandle } from "../run/appliance.ts";
+import { EDGEGATE_PID_FILE, readEdgegatePid, removeFile, writeEdgegatePid } from "../envoy/pid-file.ts";
+import { procFacts } from "../envoy/proc.ts";
 import { prepare, printProblems } from "./inputs.ts";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { version } from "../version.ts";
 
 const help = `usage: edgegate run [--config FILE] [flags] [PATH...]
 
 Runs the appliance: reads the inputs (PATHs, or source.paths of the config file), serves xDS to the
 Envoy it supervises, steers traffic with the eBPF datapath when enabled, and answers /healthz.
+SIGTERM/SIGINT drain and stop Envoy, then exit (a second one cuts the drain short). SIGUSR2 exits
+and leaves Envoy serving for the next edgegate to adopt (an upgrade). SIGHUP re-reads the inputs.
 
 flags (each overrides the config file):
   --config FILE            appliance configuration (see config/edgegate.yaml)
   --node-name NAME         node name and xDS node id
-  --health-address ADDR    /healthz /readyz /livez listener (e.g. 0.0.0.0:10256)
+  --health-address ADDR    /healthz /readyz /livez listener (e.g. 0.0.0.0:10266)
   --admin-address ADDR     /status /metrics listener (e.g. 127.0.0.1:9901)
   --xds-socket PATH        Unix socket for the local Envoy
   --xds-address ADDR       TCP listener for other xDS clients ("" = off)
@@ -101,9 +105,46 @@ export async function runCommand(args: string[]): Promise<number> {
 
   const log = createLogger({ level: config.log.level, format: config.log.format, base: { node: config.node.name } });
   log.info("edgegate starting", { version, config: values.config ?? "(flags)", inputs: config.source.paths });
-  let app;
-  // Kubernetes mode: objects from the API, status written back by the Lease holder.
+  // Signals are handled from the first moment: a SIGTERM during start-up stops what has started
+  // and exits, instead of being ignored until start-up completes.
+  let signals = 0;
+  let handoverAsked = false;
+  // A start-up stuck somewhere (an API that never answers) must still end on SIGTERM.
+  let startupDeadline: ReturnType<typeof setTimeout> | undefined;
+  let app: ApplianceHandle | undefined;
   let kube: import("../sources/kube/mode.ts").KubeMode | undefined;
+  let finish: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  const shutdown = (sig: string): void => {
+    signals++;
+    log.info(signals === 1 ? "shutting down: draining" : "shutting down now: drain cut short", { signal: sig });
+    if (!app) {
+      // Start-up is still running; it sees `signals` and stops what it started when it returns.
+      startupDeadline ??= setTimeout(() => {
+        log.error("start-up did not finish within 4 s of the signal; exiting");
+        process.exit(1);
+      }, 4000);
+      return;
+    }
+    // The Lease is released first, so another node takes over status writing at once.
+    const a = app;
+    void (kube?.stop() ?? Promise.resolve()).then(() => a.stop({ drain: signals === 1 })).then(() => finish(0));
+  };
+  const handover = (): void => {
+    // An upgrade of edgegate: exit and leave Envoy serving for the next edgegate to adopt.
+    log.info("SIGUSR2: exiting and leaving Envoy running for the next edgegate");
+    if (!app) return void (handoverAsked = true);
+    const a = app;
+    void (kube?.stop() ?? Promise.resolve()).then(() => a.detach()).then(() => finish(0));
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGUSR2", handover);
+  process.on("SIGHUP", () => {
+    log.info("SIGHUP: re-reading inputs");
+    app?.reload();
+  });
+  const runtimeDir = dirname(config.xds.socket);
   try {
     if (config.source.kubernetes) {
       await import("../kinds.ts");
@@ -114,23 +155,33 @@ export async function runCommand(args: string[]): Promise<number> {
       k.startLeaderElection();
     } else app = await startAppliance(config, log);
   } catch (e) {
-    log.error("start-up failed", { error: (e as Error).message });
+    if (startupDeadline) clearTimeout(startupDeadline);
+    log.error("start-up failed; stopped what was started", { error: (e as Error).message });
+    process.stderr.write(`edgegate run: ${(e as Error).message}\n`);
     await kube?.stop();
-    return 1;
+    return exitSoon(1);
   }
-  return await new Promise<number>((done) => {
-    let signals = 0;
-    const shutdown = (sig: string): void => {
-      signals++;
-      log.info(signals === 1 ? "shutting down: draining" : "shutting down now: drain cut short", { signal: sig });
-      // The Lease is released first, so another node takes over status writing at once.
-      void (kube?.stop() ?? Promise.resolve()).then(() => app.stop({ drain: signals === 1 })).then(() => done(0));
-    };
-    process.on("SIGTERM", () => shutdown("SIGTERM"));
-    process.on("SIGINT", () => shutdown("SIGINT"));
-    process.on("SIGHUP", () => {
-      log.info("SIGHUP: re-reading inputs");
-      app.reload();
-    });
-  });
+  try {
+    writeEdgegatePid(runtimeDir, process.pid, procFacts(process.pid)?.startTime ?? "");
+  } catch (e) {
+    log.warn("cannot write edgegate's pid file; `edgegate stop` will not find this process", { error: (e as Error).message });
+  }
+  if (startupDeadline) clearTimeout(startupDeadline);
+  if (signals > 0) {
+    signals--;
+    shutdown("SIGTERM (during start-up)");
+  } else if (handoverAsked) handover();
+  const code = await finished;
+  if (readEdgegatePid(runtimeDir)?.pid === process.pid) removeFile(join(runtimeDir, EDGEGATE_PID_FILE));
+  return exitSoon(code);
+}
+
+/**
+ * Returns the exit code, and makes sure the process really exits soon: a handle some library
+ * left open (a watcher, a socket) must not keep a failed or stopped edgegate alive, or systemd's
+ * Restart= never fires.
+ */
+function exitSoon(code: number): number {
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
 }

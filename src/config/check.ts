@@ -1,34 +1,40 @@
 // Semantic checks of the appliance configuration beyond types: safe listen addresses, enums, ranges.
 import type { ApplianceConfig } from "./types.ts";
 import { isIP } from "../net/ip.ts";
+import { isLocalOnly, parseAddress, type ListenAddress } from "../net/address.ts";
 
 export interface ConfigProblem {
   path: Array<string | number>;
   message: string;
 }
 
-const hostPort = /^(\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost):(\d{1,5})$/;
-
-export function isLoopback(addr: string): boolean {
-  return addr.startsWith("unix://") || /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d+$/.test(addr);
-}
+type Reach = "any" | "local" | "loopback-tcp";
 
 export function checkConfig(c: ApplianceConfig): ConfigProblem[] {
   const out: ConfigProblem[] = [];
-  const listen = (path: string[], v: string, loopbackOnly: boolean, allowEmpty = false): void => {
-    if (allowEmpty && v === "") return;
-    if (v.startsWith("unix://")) {
-      if (v.length <= "unix://".length) out.push({ path, message: "unix:// needs a socket path" });
+  // One parser for every listen address (src/net/address.ts), the same one the servers bind with.
+  const listen = (path: string[], v: string, reach: Reach, hint: string): void => {
+    let a: ListenAddress;
+    try {
+      a = parseAddress(v, path.join("."));
+    } catch (e) {
+      out.push({ path, message: (e as Error).message.replace(`${path.join(".")} `, "") });
       return;
     }
-    const m = hostPort.exec(v);
-    if (!m || Number(m[2]) > 65535) out.push({ path, message: `${JSON.stringify(v)} is not ADDRESS:PORT (e.g. 127.0.0.1:9901)${loopbackOnly ? " or unix:///path" : ""}` });
-    else if (loopbackOnly && !isLoopback(v)) out.push({ path, message: `${JSON.stringify(v)} is not a loopback address: this endpoint must not be reachable from the network` });
+    if (reach === "loopback-tcp" && a.kind === "unix") out.push({ path, message: `${JSON.stringify(v)}: must be a loopback HOST:PORT (${hint})` });
+    else if (reach !== "any" && !isLocalOnly(a)) {
+      out.push({ path, message: `${JSON.stringify(v)} is not a loopback address: this endpoint must not be reachable from the network (${hint})` });
+    }
   };
-  listen(["envoy", "adminAddress"], c.envoy.adminAddress, true);
-  listen(["health", "address"], c.health.address, false);
-  listen(["admin", "address"], c.admin.address, false);
-  listen(["xds", "tcpAddress"], c.xds.tcpAddress, false, true);
+  listen(["envoy", "adminAddress"], c.envoy.adminAddress, "local", "use 127.0.0.1:PORT, [::1]:PORT or unix:///PATH");
+  if (/:0$/.test(c.envoy.adminAddress)) out.push({ path: ["envoy", "adminAddress"], message: "port 0 is not allowed: the supervisor must know where Envoy's admin API is" });
+  listen(["health", "address"], c.health.address, "any", "");
+  listen(["admin", "address"], c.admin.address, c.admin.allowNonLoopback ? "any" : "local", "set admin.allowNonLoopback: true to expose /status and /metrics");
+  // Plaintext, unauthenticated xDS: never on a network address. Remote xDS clients need a proxy with mTLS.
+  if (c.xds.tcpAddress !== "") listen(["xds", "tcpAddress"], c.xds.tcpAddress, "loopback-tcp", "xDS on TCP is plaintext and unauthenticated; use 127.0.0.1:PORT or [::1]:PORT");
+  if (c.envoy.launcher !== "" && !/^unix:\/\/\/./.test(c.envoy.launcher)) {
+    out.push({ path: ["envoy", "launcher"], message: `${JSON.stringify(c.envoy.launcher)}: must be "" (edgegate starts Envoy) or unix:///PATH of \`edgegate launcher\`` });
+  }
   const enums: Array<[string[], string, readonly string[]]> = [
     [["exposure", "mode"], c.exposure.mode, ["hostNetwork", "nodePort"]],
     [["envoy", "xdsProtocol"], c.envoy.xdsProtocol, ["delta", "sotw"]],

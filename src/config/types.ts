@@ -65,17 +65,32 @@ export interface ApplianceConfig {
     maxDownstreamConnections: number;
     concurrency: number;
     logLevel: "trace" | "debug" | "info" | "warning" | "error" | "critical" | "off";
+    /**
+     * "" (default): edgegate starts Envoy itself. "unix:///run/edgegate/launcher.sock": Envoy is
+     * started by `edgegate launcher` listening there, in Envoy's own container of the pod, so
+     * it survives a restart of edgegate's container.
+     */
+    launcher: string;
   };
   xds: {
     /** Unix socket for the local Envoy (mode 0600). */
     socket: string;
-    /** Optional TCP listener for other xDS clients (proxyless gRPC); "" disables it. */
+    /**
+     * Optional TCP listener for other xDS clients (proxyless gRPC); "" disables it. Loopback only:
+     * xDS on TCP is plaintext and unauthenticated.
+     */
     tcpAddress: string;
   };
-  /** /healthz, /livez, /readyz: reachable by an external load balancer or NodePort probe. */
+  /**
+   * /healthz, /livez, /readyz: reachable by an external load balancer or NodePort probe. The
+   * default port 10266 stays clear of kube-proxy's healthz (10256) on the same host network.
+   */
   health: { address: string };
-  /** /status and /metrics: operators only, loopback by default. */
-  admin: { address: string };
+  /**
+   * /status and /metrics: operators only. Loopback or a Unix socket unless allowNonLoopback is
+   * set: /status shows the whole configuration and its problems.
+   */
+  admin: { address: string; allowNonLoopback: boolean };
   datapath: {
     mode: DatapathMode;
     /** Interfaces whose ingress is steered (tc mode). */
@@ -108,10 +123,11 @@ export function defaultConfig(hostname: string): ApplianceConfig {
       maxDownstreamConnections: 50000,
       concurrency: 0,
       logLevel: "info",
+      launcher: "",
     },
     xds: { socket: "/run/edgegate/xds.sock", tcpAddress: "" },
-    health: { address: "0.0.0.0:10256" },
-    admin: { address: "127.0.0.1:9901" },
+    health: { address: "0.0.0.0:10266" },
+    admin: { address: "127.0.0.1:9901", allowNonLoopback: false },
     datapath: { mode: "off", interfaces: [], bpffs: "/sys/fs/bpf/edgegate", egressCgroup: "" },
     log: { level: "info", format: "json" },
   };

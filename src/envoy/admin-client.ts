@@ -23,3 +23,20 @@ export const getReady = (addr: AdminAddress, timeoutMs: number) => call(addr, "G
 
 /** POST /drain_listeners?graceful: start the drain period (--drain-time-s) on every listener. */
 export const drainListeners = (addr: AdminAddress, timeoutMs: number) => call(addr, "POST", "/drain_listeners?graceful", timeoutMs);
+
+/**
+ * GET /server_info's command_line_options.restart_epoch: which process answers the admin address.
+ * During a hot restart the parent keeps the admin listener until the child asks for it, so a
+ * /ready answer alone could come from the parent.
+ */
+export async function getRestartEpoch(addr: AdminAddress, timeoutMs: number): Promise<number | null> {
+  const r = await call(addr, "GET", "/server_info", timeoutMs);
+  if (!r || r.status !== 200) return null;
+  try {
+    const info = JSON.parse(r.body) as { command_line_options?: { restart_epoch?: unknown } };
+    const e = info.command_line_options?.restart_epoch;
+    return typeof e === "number" ? e : e === undefined ? 0 : Number(e);
+  } catch {
+    return null;
+  }
+}

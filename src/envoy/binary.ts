@@ -1,5 +1,4 @@
-// Finding executables: Envoy itself (config.envoy.path, looked up on PATH like a shell would) and
-// setpriv, which edgegate uses to tie Envoy's life to its own.
+// Finding executables: Envoy itself (config.envoy.path, looked up on PATH like a shell would).
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 

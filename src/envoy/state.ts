@@ -43,6 +43,15 @@ export interface EnvoyState {
   lastExit?: EnvoyExit;
   /** In backoff: when the next start is due. */
   nextStartAt?: string;
-  /** False when Envoy would outlive a SIGKILLed edgegate (setpriv missing). */
-  orphanGuard: boolean;
+  /**
+   * True when this Envoy was started by an earlier edgegate and adopted (it kept serving while
+   * edgegate was down); its exit code is then unknown, only that it exited.
+   */
+  adopted?: boolean;
+  /** Envoy's hot-restart epoch of the current process (0 for a fresh start). */
+  restartEpoch?: number;
+  /** Where the running Envoy is recorded (pid, start time, bootstrap): what `edgegate stop` reads. */
+  pidFile?: string;
+  /** The last hot restart: which process handed over to which, and why. */
+  lastHotRestart?: { at: string; fromPid: number; toPid: number; reason: string };
 }

@@ -4,8 +4,12 @@
 //          datapath -> Envoy -> file watching
 //   stop:  /healthz goes 503 (draining) -> Envoy drained and stopped -> watching, xDS, status off.
 //          The datapath's pins stay, so steering survives an edgegate restart.
+//   detach (an upgrade of edgegate): everything of edgegate stops, Envoy keeps serving and stays
+//          recorded in the runtime folder; the next edgegate adopts it.
+//   A failure during start-up stops whatever was started, in reverse order, and throws a message
+//   naming the setting and what to do.
 import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import type { ApplianceConfig } from "../config/types.ts";
 import type { Logger } from "../log/logger.ts";
 import type { SnapshotCache } from "../xds/cache/cache.ts";
@@ -20,6 +24,7 @@ import type { Problem } from "../validate/problems.ts";
 import { ProblemLog } from "../log/problems.ts";
 import { ApplianceStatusBoard } from "./status.ts";
 import { followEnvoySockets } from "./envoy-sockets.ts";
+import { RemoteLauncher } from "../envoy/launcher.ts";
 import type { DatapathIntent } from "../ir/datapath.ts";
 import type { StoredObject } from "../store/types.ts";
 
@@ -31,6 +36,8 @@ export interface ApplianceHandle {
   /** Re-reads the inputs now (SIGHUP). */
   reload(): void;
   stop(opts?: { drain?: boolean }): Promise<void>;
+  /** Stops edgegate but leaves Envoy serving for the next edgegate to adopt. */
+  detach(): Promise<void>;
 }
 
 function tcpAddress(a: string): { host: string; port: number } | undefined {
@@ -38,6 +45,49 @@ function tcpAddress(a: string): { host: string; port: number } | undefined {
   const addr = parseListenAddress(a, "xds.tcpAddress");
   if (addr.kind !== "tcp") throw new Error(`xds.tcpAddress "${a}": must be HOST:PORT (the Unix socket is xds.socket)`);
   return { host: addr.host, port: addr.port };
+}
+
+/** Things started so far, stopped in reverse order when a later step of start-up fails. */
+class StartedParts {
+  private readonly stops: Array<{ what: string; stop: () => unknown }> = [];
+  add(what: string, stop: () => unknown): void {
+    this.stops.push({ what, stop });
+  }
+  async unwind(log: Logger): Promise<void> {
+    for (const { what, stop } of this.stops.reverse()) {
+      try {
+        await stop();
+      } catch (e) {
+        log.warn("stopping after a failed start-up", { part: what, error: (e as Error).message });
+      }
+    }
+  }
+}
+
+/** The xDS socket or port could not be opened: say which setting, why, and what to do. */
+function xdsListenFailure(config: ApplianceConfig, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const sock = config.xds.socket;
+  const msg = err.message ?? String(e);
+  if (err.syscall === "listen" && err.code === "EADDRINUSE" && !msg.includes(sock)) {
+    return `xds.tcpAddress: cannot listen on ${config.xds.tcpAddress}: the port is in use by another process; choose another with xds.tcpAddress or --xds-address`;
+  }
+  const change = "choose another path with xds.socket in the config file or --xds-socket";
+  switch (err.code) {
+    case "EACCES":
+    case "EPERM":
+      return `xds.socket: cannot create ${sock}: permission denied (not root?); run as root or give --xds-socket a path you can write, e.g. --xds-socket $XDG_RUNTIME_DIR/edgegate/xds.sock`;
+    case "ENOTDIR":
+    case "EEXIST":
+      return `xds.socket: cannot create ${sock}: a part of its folder ${dirname(sock)} is a file, not a folder; ${change}`;
+    case "EROFS":
+      return `xds.socket: cannot create ${sock}: read-only file system; ${change}`;
+  }
+  if (/another process is serving/.test(msg)) {
+    return `xds.socket: ${sock} is in use: another edgegate is running with this socket (see \`edgegate status\`, or \`edgegate stop --xds-socket ${sock}\`); stop it or ${change}`;
+  }
+  if (/not a socket/.test(msg)) return `xds.socket: ${sock} exists and is not a socket; remove it or ${change}`;
+  return `xds.socket: cannot listen on ${sock}: ${msg}; ${change}`;
 }
 
 /** Optional observers of each successful compile (Kubernetes mode writes status back from here). */
@@ -52,165 +102,191 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
   const board = new ApplianceStatusBoard(
     {
       config,
-      envoy: () => supervisor?.state() ?? { phase: "stopped", message: "not started yet", restarts: 0, orphanGuard: true },
+      envoy: () => supervisor?.state() ?? { phase: "stopped", message: "not started yet", restarts: 0 },
       xds: () => cacheRef?.stats() ?? { snapshot: { seq: 0, version: "", publishedAt: 0, publishMs: 0 }, clients: [], counters: { publishes: 0, pushes: {}, acks: {}, nacks: {}, connectedClients: 0 } },
       datapath: () => (datapath ? { ...datapath.status() } : { mode: config.datapath.mode, enabled: false, reason: "starting" }),
     },
     "files",
   );
   // startStatusServers logs where it listens.
-  const statusServers = startStatusServers({ health: config.health.address, admin: config.admin.address, provider: board, logger: log });
-
-  // The health port is up: now load the heavy parts (Envoy's protobuf descriptors alone take
-  // ~150 ms to build), so probes can connect while edgegate is still starting.
-  await Bun.sleep(0);
-  const [{ SnapshotCache }, { startXdsServer }, { EnvoySupervisor }, { renderBootstrap }, { Datapath }, { FileSource }, { compile, CompileMemo }, { datapathIntent }, { locate }] = await Promise.all([
-    import("../xds/cache/cache.ts"),
-    import("../xds/server/server.ts"),
-    import("../envoy/supervisor.ts"),
-    import("../envoy/bootstrap.ts"),
-    import("../datapath/datapath.ts"),
-    import("../sources/files/source.ts"),
-    import("../pipeline/compile.ts"),
-    import("../pipeline/datapath.ts"),
-    import("../pipeline/locate.ts"),
-  ]);
-  const source = given ?? new FileSource(config.source.paths);
-  board.liveSource = () => source.state();
-  const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
-  const memo = new CompileMemo();
-  cacheRef = cache;
-  board.xdsSnapshot = () => cache.snapshot();
-  // --log-level debug: each push and ACK, to follow a change to the clients.
-  if (log.enabled("debug"))
-    cache.onEvent((ev) => {
-      const type = "typeUrl" in ev ? ev.typeUrl.slice(ev.typeUrl.lastIndexOf(".") + 1) : undefined;
-      if (ev.type === "push") log.debug("xds push", { node: ev.nodeId, stream: ev.stream, type, version: ev.version, resources: ev.resources, removed: ev.removed });
-      else if (ev.type === "ack") log.debug("xds ACK", { node: ev.nodeId, stream: ev.stream, type, version: ev.version });
-    });
-
-  const problemLog = new ProblemLog(log);
-  let publishedOnce = false;
-  // The datapath intent is derived from the latest compile when the datapath needs it (never
-  // when it is off), once per compile.
-  let latest: { ir: CompileResult["ir"]; objects: readonly StoredObject[] } | undefined;
-  let derived: { from: typeof latest; intent: DatapathIntent } | undefined;
-  const intent = (): DatapathIntent | undefined => {
-    if (!latest) return undefined;
-    if (derived?.from !== latest) {
-      const dp = datapathIntent(latest.ir, latest.objects);
-      for (const u of dp.unresolved) log.warn("datapath intent problem", { problem: u });
-      derived = { from: latest, intent: dp.intent };
-    }
-    return derived.intent;
-  };
-  const applyDatapath = (): void => {
-    const wanted = datapath?.enabled ? intent() : undefined;
-    if (!wanted) return;
-    datapath!.apply(wanted).catch((e: unknown) => log.error("datapath update failed; previous maps stay in force", { error: (e as Error).message }));
-  };
-  const configuredAddresses = [...config.node.addresses];
-  const recompute = (): void => {
-    const started = performance.now();
-    // Kubernetes mode: the Node object's labels decide selection, live (the source calls us when
-    // they change); the status board and /healthz read config.node.labels.
-    const liveLabels = (source as Source).nodeLabels?.();
-    if (liveLabels) config.node.labels = liveLabels;
-    // Likewise its addresses (status in host-network mode, datapath steering), unless configured.
-    const liveAddresses = (source as Source).nodeAddresses?.();
-    if (configuredAddresses.length === 0 && liveAddresses) config.node.addresses = liveAddresses;
-    const objects = source.objects();
-    let result;
-    try {
-      result = compile({ objects, config, memo });
-    } catch (e) {
-      // A bug must not take the node down: the last published configuration stays in force.
-      log.error("translation failed; keeping the last good configuration", { error: (e as Error).stack ?? String(e) });
-      board.failure = (e as Error).message;
-      return;
-    }
-    const byKey = new Map(objects.map((o) => [o.key, o]));
-    const inputProblems = source.problems();
-    const referenceProblems = result.problems.map((p) => locate(p, byKey));
-    const problems: Problem[] = [...inputProblems, ...referenceProblems];
-    problemLog.report([...inputProblems.map((problem) => ({ problem, phase: "input" as const })), ...referenceProblems.map((problem) => ({ problem, phase: "reference" as const }))], objects);
-    const compiledMs = performance.now() - started;
-    try {
-      const pub = cache.publish(result.xds);
-      const fields = { version: pub.version, changed: pub.changed, objects: objects.length, listeners: result.ir.listeners.length, clusters: result.ir.clusters.length, problems: problems.length, ms: Math.round(performance.now() - started) };
-      // Unchanged output (an edit that changes nothing served) is only worth a debug line.
-      if (pub.changed.length > 0 || !publishedOnce) log.info("configuration published", fields);
-      else log.debug("inputs changed; the configuration served is the same", fields);
-      publishedOnce = true;
-      log.debug("compile timings", { translate_ms: Math.round(compiledMs), publish_ms: Math.round(pub.ms), routes: result.ir.routeConfigs.length, secrets: result.ir.secrets.length, seq: pub.seq });
-    } catch (e) {
-      log.error("snapshot rejected; keeping the last good configuration", { error: (e as Error).message });
-      return;
-    }
-    const generations = new Map(objects.map((o) => [o.key, o.object.metadata.generation ?? 1]));
-    board.update(result, generations, problems);
-    board.failure = undefined;
-    hooks.onCompiled?.(result);
-    latest = { ir: result.ir, objects };
-    applyDatapath();
-  };
-  await source.start(recompute);
-
-  let xds: XdsServer;
+  const statusServers = startStatusServers({ health: config.health.address, admin: config.admin.address, adminAllowNonLoopback: config.admin.allowNonLoopback, provider: board, logger: log });
+  const started = new StartedParts();
+  started.add("status servers", () => statusServers.stop());
   try {
-    xds = await startXdsServer({ cache, unixSocket: config.xds.socket, tcp: tcpAddress(config.xds.tcpAddress), logger: log });
-  } catch (e) {
-    await statusServers.stop();
-    throw new Error(`xds: cannot listen on ${config.xds.socket}: ${(e as Error).message}`);
-  }
 
-  datapath = await Datapath.open(config, log, config.datapath.egressCgroup ? { egressCgroup: config.datapath.egressCgroup } : {});
-  // Datapath.open logs its own failures (at ERROR); switched off on purpose is worth one INFO line.
-  if (config.datapath.mode === "off") log.info("datapath off", { reason: datapath.status().reason ?? "" });
-  applyDatapath();
+    // The health port is up: now load the heavy parts (Envoy's protobuf descriptors alone take
+    // ~150 ms to build), so probes can connect while edgegate is still starting.
+    await Bun.sleep(0);
+    const [{ SnapshotCache }, { startXdsServer }, { EnvoySupervisor }, { renderBootstrap }, { Datapath }, { FileSource }, { compile, CompileMemo }, { datapathIntent }, { locate }] = await Promise.all([
+      import("../xds/cache/cache.ts"),
+      import("../xds/server/server.ts"),
+      import("../envoy/supervisor.ts"),
+      import("../envoy/bootstrap.ts"),
+      import("../datapath/datapath.ts"),
+      import("../sources/files/source.ts"),
+      import("../pipeline/compile.ts"),
+      import("../pipeline/datapath.ts"),
+      import("../pipeline/locate.ts"),
+    ]);
+    const source = given ?? new FileSource(config.source.paths);
+    board.liveSource = () => source.state();
+    const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
+    const memo = new CompileMemo();
+    cacheRef = cache;
+    board.xdsSnapshot = () => cache.snapshot();
+    // Every connect, push, ACK, NACK and publish can change the /healthz verdict.
+    cache.onEvent(() => board.invalidate());
+    // --log-level debug: each push and ACK, to follow a change to the clients.
+    if (log.enabled("debug"))
+      cache.onEvent((ev) => {
+        const type = "typeUrl" in ev ? ev.typeUrl.slice(ev.typeUrl.lastIndexOf(".") + 1) : undefined;
+        if (ev.type === "push") log.debug("xds push", { node: ev.nodeId, stream: ev.stream, type, version: ev.version, resources: ev.resources, removed: ev.removed });
+        else if (ev.type === "ack") log.debug("xds ACK", { node: ev.nodeId, stream: ev.stream, type, version: ev.version });
+      });
 
-  const runtimeDir = dirname(config.xds.socket);
-  mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
-  supervisor = new EnvoySupervisor({ envoy: config.envoy, bootstrap: renderBootstrap(config), bootstrapPath: join(runtimeDir, "envoy-bootstrap.json"), logger: log });
-  // Each new Envoy process joins the egress cgroup before it has connected anywhere that matters.
-  let lastPid: number | undefined;
-  supervisor.onChange((st) => {
-    if (st.pid === undefined || st.pid === lastPid) return;
-    lastPid = st.pid;
-    if (datapath?.status().egressCgroup) {
+    const problemLog = new ProblemLog(log);
+    let publishedOnce = false;
+    // The datapath intent is derived from the latest compile when the datapath needs it (never
+    // when it is off), once per compile.
+    let latest: { ir: CompileResult["ir"]; objects: readonly StoredObject[] } | undefined;
+    let derived: { from: typeof latest; intent: DatapathIntent } | undefined;
+    const intent = (): DatapathIntent | undefined => {
+      if (!latest) return undefined;
+      if (derived?.from !== latest) {
+        const dp = datapathIntent(latest.ir, latest.objects);
+        for (const u of dp.unresolved) log.warn("datapath intent problem", { problem: u });
+        derived = { from: latest, intent: dp.intent };
+      }
+      return derived.intent;
+    };
+    const applyDatapath = (): void => {
+      const wanted = datapath?.enabled ? intent() : undefined;
+      if (!wanted) return;
+      datapath!.apply(wanted).catch((e: unknown) => log.error("datapath update failed; previous maps stay in force", { error: (e as Error).message }));
+    };
+    const configuredAddresses = [...config.node.addresses];
+    const recompute = (): void => {
+      const started = performance.now();
+      // Kubernetes mode: the Node object's labels decide selection, live (the source calls us when
+      // they change); the status board and /healthz read config.node.labels.
+      const liveLabels = (source as Source).nodeLabels?.();
+      if (liveLabels) config.node.labels = liveLabels;
+      // Likewise its addresses (status in host-network mode, datapath steering), unless configured.
+      const liveAddresses = (source as Source).nodeAddresses?.();
+      if (configuredAddresses.length === 0 && liveAddresses) config.node.addresses = liveAddresses;
+      const objects = source.objects();
+      let result;
       try {
-        datapath.addToEgressCgroup(st.pid);
+        result = compile({ objects, config, memo });
       } catch (e) {
-        log.error("cannot move Envoy into the egress cgroup", { pid: st.pid, error: (e as Error).message });
+        // A bug must not take the node down: the last published configuration stays in force.
+        log.error("translation failed; keeping the last good configuration", { error: (e as Error).stack ?? String(e) });
+        board.failure = (e as Error).message;
+        board.invalidate();
+        return;
       }
-    }
-  });
-  // sklookup mode: each Envoy's listening sockets go into the datapath's SOCKMAP (envoy-sockets.ts)
-  const envoySockets = datapath.enabled && config.datapath.mode === "sklookup" ? followEnvoySockets({ datapath, supervisor, cache, steering: () => intent()?.steering ?? [], log }) : undefined;
-  supervisor.start();
+      const byKey = new Map(objects.map((o) => [o.key, o]));
+      const inputProblems = source.problems();
+      const referenceProblems = result.problems.map((p) => locate(p, byKey));
+      const problems: Problem[] = [...inputProblems, ...referenceProblems];
+      problemLog.report([...inputProblems.map((problem) => ({ problem, phase: "input" as const })), ...referenceProblems.map((problem) => ({ problem, phase: "reference" as const }))], objects);
+      const compiledMs = performance.now() - started;
+      try {
+        const pub = cache.publish(result.xds);
+        const fields = { version: pub.version, changed: pub.changed, objects: objects.length, listeners: result.ir.listeners.length, clusters: result.ir.clusters.length, problems: problems.length, ms: Math.round(performance.now() - started) };
+        // Unchanged output (an edit that changes nothing served) is only worth a debug line.
+        if (pub.changed.length > 0 || !publishedOnce) log.info("configuration published", fields);
+        else log.debug("inputs changed; the configuration served is the same", fields);
+        publishedOnce = true;
+        log.debug("compile timings", { translate_ms: Math.round(compiledMs), publish_ms: Math.round(pub.ms), routes: result.ir.routeConfigs.length, secrets: result.ir.secrets.length, seq: pub.seq });
+      } catch (e) {
+        log.error("snapshot rejected; keeping the last good configuration", { error: (e as Error).message });
+        return;
+      }
+      const generations = new Map(objects.map((o) => [o.key, o.object.metadata.generation ?? 1]));
+      board.update(result, generations, problems);
+      board.failure = undefined;
+      hooks.onCompiled?.(result);
+      latest = { ir: result.ir, objects };
+      applyDatapath();
+    };
+    started.add("source", () => source.stop());
+    await source.start(recompute);
 
-  let stopping: Promise<void> | undefined;
-  return {
-    statusServers,
-    xds,
-    cache,
-    reload: () => (source instanceof FileSource ? source.refresh(false) : recompute()),
-    stop(opts = {}) {
-      if (stopping) {
-        // A second stop (second SIGTERM) cuts the drain short.
-        if (opts.drain === false) void supervisor?.stop({ drain: false });
-        return stopping;
+    const runtimeDir = dirname(config.xds.socket);
+    let xds: XdsServer;
+    try {
+      mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
+      xds = await startXdsServer({ cache, unixSocket: config.xds.socket, tcp: tcpAddress(config.xds.tcpAddress), logger: log });
+    } catch (e) {
+      throw new Error(xdsListenFailure(config, e));
+    }
+    started.add("xds server", () => xds.close({ graceMs: 0 }));
+
+    datapath = await Datapath.open(config, log, config.datapath.egressCgroup ? { egressCgroup: config.datapath.egressCgroup } : {});
+    started.add("datapath", () => datapath?.close());
+    // Datapath.open logs its own failures (at ERROR); switched off on purpose is worth one INFO line.
+    if (config.datapath.mode === "off") log.info("datapath off", { reason: datapath.status().reason ?? "" });
+    applyDatapath();
+
+    const launcher = config.envoy.launcher ? new RemoteLauncher(config.envoy.launcher.slice("unix://".length)) : undefined;
+    supervisor = new EnvoySupervisor({ envoy: config.envoy, bootstrap: renderBootstrap(config), runtimeDir, logger: log, ...(launcher ? { launcher } : {}) });
+    supervisor.onChange(() => board.invalidate());
+    // Each new Envoy process joins the egress cgroup before it has connected anywhere that matters.
+    let lastPid: number | undefined;
+    supervisor.onChange((st) => {
+      if (st.pid === undefined || st.pid === lastPid) return;
+      lastPid = st.pid;
+      if (datapath?.status().egressCgroup) {
+        try {
+          datapath.addToEgressCgroup(st.pid);
+        } catch (e) {
+          log.error("cannot move Envoy into the egress cgroup", { pid: st.pid, error: (e as Error).message });
+        }
       }
-      stopping = (async () => {
-        await source.stop();
-        envoySockets?.stop();
-        await supervisor?.stop({ drain: opts.drain ?? true });
-        await xds.close();
-        datapath?.close();
-        await statusServers.stop();
-        log.info("edgegate stopped", { uptime_s: Math.round(process.uptime()), problems: problemLog.count });
-      })();
-      return stopping;
-    },
-  };
+    });
+    // sklookup mode: each Envoy's listening sockets go into the datapath's SOCKMAP (envoy-sockets.ts)
+    const envoySockets = datapath.enabled && config.datapath.mode === "sklookup" ? followEnvoySockets({ datapath, supervisor, cache, steering: () => intent()?.steering ?? [], log }) : undefined;
+    supervisor.start();
+
+    let stopping: Promise<void> | undefined;
+    return {
+      statusServers,
+      xds,
+      cache,
+      reload: () => (source instanceof FileSource ? source.refresh(false) : recompute()),
+      stop(opts = {}) {
+        if (stopping) {
+          // A second stop (second SIGTERM) cuts the drain short.
+          if (opts.drain === false) void supervisor?.stop({ drain: false });
+          return stopping;
+        }
+        stopping = (async () => {
+          await source.stop();
+          envoySockets?.stop();
+          await supervisor?.stop({ drain: opts.drain ?? true });
+          await xds.close();
+          datapath?.close();
+          await statusServers.stop();
+          log.info("edgegate stopped", { uptime_s: Math.round(process.uptime()), problems: problemLog.count });
+        })();
+        return stopping;
+      },
+      detach() {
+        stopping ??= (async () => {
+          await source.stop();
+          envoySockets?.stop();
+          await supervisor?.detach();
+          await xds.close({ graceMs: 0 });
+          datapath?.close();
+          await statusServers.stop();
+          log.info("edgegate stopped; Envoy left running for the next edgegate", { uptime_s: Math.round(process.uptime()) });
+        })();
+        return stopping;
+      },
+    };
+  } catch (e) {
+    await started.unwind(log);
+    throw e;
+  }
 }

@@ -1,9 +1,11 @@
-// Assembles /status from the parts the appliance owns. Plain data, rebuilt per request from the
-// latest values each part reports.
+// Assembles /status from the parts the appliance owns. Plain data, rebuilt per /status request from
+// the latest values each part reports. /healthz and /readyz do not rebuild it: they read verdicts
+// kept in a VerdictCache, recomputed from the small health inputs when those change.
 import type { ApplianceConfig } from "../config/types.ts";
 import type { EnvoyState } from "../envoy/state.ts";
 import type { ApplianceStatus, InputObjectStatus, InputProblem, ListenerView, SourceStatus, StatusProvider, XdsView } from "../server/status-types.ts";
 import { matchesSelector } from "../server/node-selector.ts";
+import { VerdictCache, type HealthInputs, type Verdict } from "../server/health.ts";
 import type { CompileResult } from "../pipeline/compile.ts";
 import { formatObject, type Problem } from "../validate/problems.ts";
 import type { Condition, ListenerStatus, ObjectStatus } from "../status/types.ts";
@@ -55,6 +57,7 @@ export class ApplianceStatusBoard implements StatusProvider {
   /** Set by the appliance once its xDS cache exists: the configuration in force (/config_dump). */
   xdsSnapshot: (() => Snapshot) | undefined;
   private readonly startingSource: SourceStatus;
+  private readonly verdictCache = new VerdictCache(() => this.healthInputs());
 
   constructor(private readonly parts: StatusParts, mode: SourceStatus["mode"]) {
     this.startingSource = { mode, state: "starting", objects: 0 };
@@ -63,7 +66,28 @@ export class ApplianceStatusBoard implements StatusProvider {
     this.xdsSnapshot = undefined;
   }
 
+  /** Something /healthz or /readyz depends on changed (an xDS event, Envoy's state, a compile). */
+  invalidate(): void {
+    this.verdictCache.invalidate();
+  }
+
+  verdicts(): { health: Verdict; readiness: Verdict } {
+    return { health: this.verdictCache.healthVerdict(), readiness: this.verdictCache.readinessVerdict() };
+  }
+
+  /** The parts of the status the verdicts read: independent of how many objects are loaded. */
+  healthInputs(): HealthInputs {
+    const c = this.parts.config;
+    return {
+      node: { name: c.node.name, labels: c.node.labels, selector: c.nodes.matchLabels, selected: matchesSelector(c.node.labels, c.nodes.matchLabels) },
+      envoy: this.parts.envoy(),
+      xds: this.parts.xds(),
+      source: this.sourceStatus(),
+    };
+  }
+
   update(result: CompileResult, generations: Map<string, number | undefined>, problems: Problem[]): void {
+    this.invalidate();
     this.result = result;
     const counts: Record<string, number> = {};
     for (const key of generations.keys()) {
@@ -96,13 +120,14 @@ export class ApplianceStatusBoard implements StatusProvider {
       from: l.origins.join(", "),
       hostnames: l.tls.flatMap((t) => t.serverNames),
     }));
+    const h = this.healthInputs();
     const problems: InputProblem[] = this.problems.map((p) => ({ file: p.file, line: p.line, object: p.object ? formatObject(p.object) : undefined, path: p.path, message: p.message }));
     return {
       version,
       startedAt: this.startedAt,
-      node: { name: c.node.name, labels: c.node.labels, selector: c.nodes.matchLabels, selected: matchesSelector(c.node.labels, c.nodes.matchLabels) },
-      envoy: this.parts.envoy(),
-      xds: this.parts.xds(),
+      node: h.node,
+      envoy: h.envoy,
+      xds: h.xds,
       inputs: {
         objects: (r?.status ?? []).map((s) => ({ ...objectStatus(s, this.generations.get(`${s.kind}/${"namespace" in s ? s.namespace : ""}/${s.name}`)), status: s.status })),
         problems,
@@ -110,7 +135,7 @@ export class ApplianceStatusBoard implements StatusProvider {
       },
       listeners,
       datapath: this.parts.datapath(),
-      source: this.sourceStatus(),
+      source: h.source,
     };
   }
 }

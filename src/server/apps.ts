@@ -18,11 +18,11 @@ function addHealthRoutes(app: Hono, provider: StatusProvider): void {
   // Answers even when everything else is broken: it only proves the event loop runs.
   app.get("/livez", (c) => c.json({ status: "alive" }, 200, noStore));
   app.get("/healthz", (c) => {
-    const v = evaluateHealth(provider.snapshot());
+    const v = provider.verdicts?.().health ?? evaluateHealth(provider.snapshot());
     return v.ok ? c.json({ status: "healthy" }, 200, noStore) : c.json({ status: "unhealthy", reasons: v.reasons }, 503, noStore);
   });
   app.get("/readyz", (c) => {
-    const v = evaluateReadiness(provider.snapshot());
+    const v = provider.verdicts?.().readiness ?? evaluateReadiness(provider.snapshot());
     return v.ok ? c.json({ status: "ready" }, 200, noStore) : c.json({ status: "not ready", reasons: v.reasons }, 503, noStore);
   });
 }

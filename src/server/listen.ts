@@ -2,23 +2,15 @@
 // (the admin app already includes the health routes).
 import type { Hono } from "hono";
 import type { Logger } from "../log/logger.ts";
-import { isLoopbackIp } from "../envoy/admin-address.ts";
+import { formatAddress, isLocalOnly, parseAddress, type ListenAddress } from "../net/address.ts";
 import { createAdminApp, createHealthApp } from "./apps.ts";
 import type { StatusProvider } from "./status-types.ts";
 
-export type ListenAddress = { kind: "unix"; path: string } | { kind: "tcp"; host: string; port: number };
+export type { ListenAddress };
 
-/** "0.0.0.0:10256", "127.0.0.1:9901", "[::1]:9901", ":10256" (all IPv4), "unix:///run/x.sock". Port 0 picks one. */
+/** The shared address parser (src/net/address.ts); kept here for the server's callers. */
 export function parseListenAddress(text: string, what: string): ListenAddress {
-  if (text.startsWith("unix://")) {
-    const path = text.slice("unix://".length);
-    if (!path.startsWith("/")) throw new Error(`${what} "${text}": a Unix socket needs an absolute path`);
-    return { kind: "unix", path };
-  }
-  const m = /^(?:\[([^\]]+)\]|([^:\[\]]*)):(\d+)$/.exec(text);
-  const port = Number(m?.[3]);
-  if (!m || !Number.isInteger(port) || port > 65535) throw new Error(`${what} "${text}": expected HOST:PORT, [IPv6]:PORT or unix:///PATH`);
-  return { kind: "tcp", host: m[1] ?? (m[2] || "0.0.0.0"), port };
+  return parseAddress(text, what);
 }
 
 export interface BoundServer {
@@ -38,9 +30,32 @@ export interface StatusServerOptions {
   admin: string;
   provider: StatusProvider;
   logger: Logger;
+  /** admin.allowNonLoopback: the operator's opt-in to a network-reachable admin address. */
+  adminAllowNonLoopback?: boolean;
 }
 
-function serve(app: Hono, addr: ListenAddress, what: string): { server: ReturnType<typeof Bun.serve>; bound: BoundServer } {
+/** Why a bind failed, in words an operator can act on, with the setting and its flag. */
+export function bindFailure(setting: string, flag: string, addr: ListenAddress, err: unknown): string {
+  const where = formatAddress(addr);
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const change = `choose another with ${setting} in the config file or ${flag}`;
+  switch (code) {
+    case "EADDRINUSE":
+      return `${setting}: cannot listen on ${where}: the ${addr.kind === "unix" ? "socket" : "port"} is in use by another process (see \`ss -ltnp\`; kube-proxy's healthz holds 10256); ${change}`;
+    case "EACCES":
+    case "EPERM":
+      return `${setting}: cannot listen on ${where}: permission denied (ports below 1024 need CAP_NET_BIND_SERVICE; a socket needs a writable folder); ${change}`;
+    case "EADDRNOTAVAIL":
+      return `${setting}: cannot listen on ${where}: ${addr.kind === "tcp" ? addr.host : where} is not an address of this host; ${change}`;
+    case "ENOTDIR":
+    case "ENOENT":
+      return `${setting}: cannot listen on ${where}: a part of the path is not a folder; ${change}`;
+    default:
+      return `${setting}: cannot listen on ${where}: ${String(err)}; ${change}`;
+  }
+}
+
+function serve(app: Hono, addr: ListenAddress, setting: string, flag: string): { server: ReturnType<typeof Bun.serve>; bound: BoundServer } {
   try {
     if (addr.kind === "unix") {
       const server = Bun.serve({ unix: addr.path, fetch: app.fetch });
@@ -50,7 +65,7 @@ function serve(app: Hono, addr: ListenAddress, what: string): { server: ReturnTy
     const host = addr.host.includes(":") ? `[${addr.host}]` : addr.host;
     return { server, bound: { url: `http://${host}:${server.port}`, port: server.port } };
   } catch (err) {
-    throw new Error(`${what}: cannot listen on ${addr.kind === "unix" ? addr.path : `${addr.host}:${addr.port}`}: ${String(err)}`);
+    throw new Error(bindFailure(setting, flag, addr, err));
   }
 }
 
@@ -58,16 +73,18 @@ export function startStatusServers(opts: StatusServerOptions): StatusServers {
   const log = opts.logger.with({ component: "status-server" });
   const healthAddr = parseListenAddress(opts.health, "health.address");
   const adminAddr = parseListenAddress(opts.admin, "admin.address");
-  if (adminAddr.kind === "tcp" && !isLoopbackIp(adminAddr.host) && adminAddr.host !== "localhost") {
-    log.warn("admin.address is not loopback: /status and /metrics are reachable from other machines", { address: opts.admin });
+  if (!isLocalOnly(adminAddr)) {
+    // /status shows the whole configuration: only with the operator's explicit opt-in.
+    if (!opts.adminAllowNonLoopback) throw new Error(`admin.address "${opts.admin}" is not loopback or a Unix socket; set admin.allowNonLoopback: true to expose /status and /metrics to the network`);
+    log.warn("admin.address is not loopback (admin.allowNonLoopback): /status and /metrics are reachable from other machines", { address: opts.admin });
   }
-  const admin = serve(createAdminApp(opts.provider), adminAddr, "admin.address");
+  const admin = serve(createAdminApp(opts.provider), adminAddr, "admin.address", "--admin-address");
   // Port 0 means "any free port", so two port-0 addresses are two servers.
   const shared = opts.health === opts.admin && !(healthAddr.kind === "tcp" && healthAddr.port === 0);
   let health = admin;
   if (!shared) {
     try {
-      health = serve(createHealthApp(opts.provider), healthAddr, "health.address");
+      health = serve(createHealthApp(opts.provider), healthAddr, "health.address", "--health-address");
     } catch (err) {
       admin.server.stop(true);
       throw err;

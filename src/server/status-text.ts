@@ -154,7 +154,8 @@ export function formatStatus(d: StatusDocument, now = Date.now()): string {
     e.message,
   ];
   if (e.lastExit?.lastLines?.length) envoy.push("last output before it exited:", ...e.lastExit.lastLines.map((l) => `  | ${l}`));
-  if (!e.orphanGuard) envoy.push("warning: no orphan guard (setpriv missing): Envoy outlives a killed edgegate");
+  if (e.adopted) envoy.push(`adopted: started by an earlier edgegate, hot-restart epoch ${e.restartEpoch ?? 0}`);
+  if (e.pidFile && e.pid) envoy.push(`recorded in ${e.pidFile} (\`edgegate stop\` ends it)`);
   section(out, "ENVOY", envoy);
 
   const x = d.xds;

@@ -5,14 +5,17 @@ import type { EnvoyState } from "../envoy/state.ts";
 import type { Condition, ObjectStatus } from "../status/types.ts";
 import type { Snapshot } from "../xds/cache/snapshot.ts";
 import type { Ir } from "../ir/types.ts";
+import type { Verdict } from "./health.ts";
 
 export interface StatusProvider {
-  /** Called on every request; must be cheap and must not throw. */
+  /** Called on every /status and /metrics request; must not throw. */
   snapshot(): ApplianceStatus;
   /** The last published xDS snapshot (GET /config_dump); absent before the xDS cache exists. */
   xdsSnapshot?(): Snapshot | undefined;
   /** The IR of the last good compile (GET /topology, the dashboard's graph). */
   ir?(): Ir | undefined;
+  /** The /healthz and /readyz verdicts when kept up to date elsewhere; else computed from snapshot(). */
+  verdicts?(): { health: Verdict; readiness: Verdict };
 }
 
 export interface ApplianceStatus {
@@ -62,6 +65,8 @@ export interface XdsClientView {
   nodeId: string;
   /** "ip:port" for TCP, "unix:PATH" for the Unix socket. */
   address: string;
+  /** Unix socket only: the client's pid from SO_PEERCRED (readiness counts only Envoy's). */
+  peerPid?: number;
   kind: "sotw" | "delta";
   /** Unix epoch ms. */
   connectedAt: number;

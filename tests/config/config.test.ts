@@ -33,10 +33,42 @@ describe("config/edgegate.yaml", () => {
   test("wrong types and unsafe listen addresses are reported", () => {
     expect(lines("e.yaml", "source: {paths: [a]}\nenvoy:\n  drainSeconds: soon\n")).toEqual(['e.yaml:3: envoy.drainSeconds: must be a number (got "soon")']);
     expect(lines("e.yaml", "source: {paths: [a]}\nenvoy:\n  adminAddress: 0.0.0.0:9902\n")).toEqual([
-      'e.yaml:3: envoy.adminAddress: "0.0.0.0:9902" is not a loopback address: this endpoint must not be reachable from the network',
+      'e.yaml:3: envoy.adminAddress: "0.0.0.0:9902" is not a loopback address: this endpoint must not be reachable from the network (use 127.0.0.1:PORT, [::1]:PORT or unix:///PATH)',
     ]);
     expect(lines("e.yaml", "source: {paths: [a]}\nnodes:\n  matchLabels: {role: 1}\n")).toEqual(["e.yaml:3: nodes.matchLabels.role: must be a string"]);
     expect(lines("e.yaml", "source: {paths: [a]}\ndatapath: {mode: xdp}\n")).toEqual(['e.yaml:2: datapath.mode: must be one of off, tc, sklookup (got "xdp")']);
+  });
+
+  test("xDS on TCP is loopback only: every other address is refused at check time", () => {
+    for (const a of ["0.0.0.0:18000", "[::]:18000", "0", "10.1.2.3:18000", ":18000", "unix:///run/x.sock"]) {
+      const got = lines("e.yaml", `source: {paths: [a]}\nxds:\n  tcpAddress: "${a}"\n`);
+      expect(got).toHaveLength(1);
+      expect(got[0]).toStartWith("e.yaml:3: xds.tcpAddress: ");
+    }
+    expect(lines("e.yaml", `source: {paths: [a]}\nxds:\n  tcpAddress: "0.0.0.0:18000"\n`)[0]).toContain("plaintext and unauthenticated");
+    for (const a of ["127.0.0.1:18000", "[::1]:18000", "[0:0:0:0:0:0:0:1]:18000", "localhost:18000"]) {
+      expect(lines("e.yaml", `source: {paths: [a]}\nxds:\n  tcpAddress: "${a}"\n`)).toEqual([]);
+    }
+  });
+
+  test("a non-loopback admin.address needs admin.allowNonLoopback", () => {
+    expect(lines("e.yaml", "source: {paths: [a]}\nadmin:\n  address: 0.0.0.0:9901\n")).toEqual([
+      'e.yaml:3: admin.address: "0.0.0.0:9901" is not a loopback address: this endpoint must not be reachable from the network (set admin.allowNonLoopback: true to expose /status and /metrics)',
+    ]);
+    expect(lines("e.yaml", "source: {paths: [a]}\nadmin:\n  address: 0.0.0.0:9901\n  allowNonLoopback: true\n")).toEqual([]);
+  });
+
+  test("one address parser: what the check accepts, the servers can bind", () => {
+    expect(lines("e.yaml", "source: {paths: [a]}\nenvoy:\n  adminAddress: 127.0.0.999:9901\n")).toEqual([
+      'e.yaml:3: envoy.adminAddress: "127.0.0.999:9901": "127.0.0.999" is not an IPv4 address (write IPv6 as [ADDRESS]:PORT)',
+    ]);
+    expect(lines("e.yaml", "source: {paths: [a]}\nenvoy:\n  adminAddress: \"[0:0:0:0:0:0:0:1]:9902\"\n")).toEqual([]);
+    expect(lines("e.yaml", "source: {paths: [a]}\nhealth:\n  address: 0.0.0.0:70000\n")).toEqual(['e.yaml:3: health.address: "0.0.0.0:70000": port 70000 is out of range (0-65535)']);
+  });
+
+  test("the default health address is not kube-proxy's 10256", () => {
+    const c = parseConfig("e.yaml", "source: {paths: [/srv/gw]}\n").config;
+    expect(c.health.address).toBe("0.0.0.0:10266");
   });
 
   test("no input source at all is an error", () => {

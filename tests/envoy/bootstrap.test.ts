@@ -58,8 +58,12 @@ describe("bootstrap", () => {
   });
 
   test("refuses a non-loopback admin address with a clear error", () => {
-    for (const a of ["0.0.0.0:9902", "10.0.0.5:9902", "[::]:9902", "example.com:9902"]) {
+    for (const a of ["0.0.0.0:9902", "10.0.0.5:9902", "[::]:9902"]) {
       expect(() => buildBootstrap(config((c) => (c.envoy.adminAddress = a)))).toThrow(/must listen on loopback/);
+    }
+    // A name is not an address Envoy can bind: refused as such.
+    for (const a of ["example.com:9902", "127.0.0.999:9902"]) {
+      expect(() => buildBootstrap(config((c) => (c.envoy.adminAddress = a)))).toThrow(/is not an IPv4 address/);
     }
     expect(() => buildBootstrap(config((c) => (c.envoy.adminAddress = "9902")))).toThrow(AdminAddressError);
     expect(() => buildBootstrap(config((c) => (c.envoy.adminAddress = "unix://relative.sock")))).toThrow(/absolute path/);
@@ -81,6 +85,8 @@ describe("admin address", () => {
     expect(() => parseAdminAddress("127.0.0.1:70000")).toThrow(/port/);
     expect(isLoopbackIp("128.0.0.1")).toBe(false);
     expect(isLoopbackIp("127.0.0.256")).toBe(false);
+    expect(parseAdminAddress("[0:0:0:0:0:0:0:1]:9902")).toEqual({ kind: "tcp", host: "::1", port: 9902 });
+    expect(() => parseAdminAddress("127.0.0.1:0")).toThrow(/port must be 1..65535/);
   });
 
   test("request targets", () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig } from "../../src/config/types.ts";
-import { ENVOY_LOG_FORMAT, envoyArgs, withParentDeathSignal } from "../../src/envoy/command.ts";
+import { ENVOY_LOG_FORMAT, envoyArgs } from "../../src/envoy/command.ts";
 import { forEachLine, parseEnvoyLogLine } from "../../src/envoy/log-lines.ts";
 import { Backoff } from "../../src/envoy/backoff.ts";
 import { envoyInstallHint, findExecutable } from "../../src/envoy/binary.ts";
@@ -12,19 +12,23 @@ import { envoyInstallHint, findExecutable } from "../../src/envoy/binary.ts";
 describe("envoy argv", () => {
   test("defaults", () => {
     const e = defaultConfig("n").envoy;
-    expect(envoyArgs(e, "/run/b.json")).toEqual([
-      "--config-path", "/run/b.json", "--drain-time-s", "15", "--log-level", "info",
-      "--log-format", ENVOY_LOG_FORMAT, "--disable-hot-restart",
+    expect(envoyArgs(e, "/run/b.json", { epoch: 0, baseIdPath: "/run/id" })).toEqual([
+      "--config-path", "/run/b.json", "--drain-time-s", "15", "--parent-shutdown-time-s", "17", "--log-level", "info",
+      "--log-format", ENVOY_LOG_FORMAT, "--use-dynamic-base-id", "--base-id-path", "/run/id", "--restart-epoch", "0",
     ]);
+  });
+  test("a hot restart passes the base id and the next epoch; without a base id it refuses", () => {
+    const e = defaultConfig("n").envoy;
+    const a = envoyArgs(e, "/b", { epoch: 3, baseId: 77, baseIdPath: "/run/id" });
+    expect(a.slice(a.indexOf("--base-id"), a.indexOf("--base-id") + 6)).toEqual(["--base-id", "77", "--base-id-path", "/run/id", "--restart-epoch", "3"]);
+    expect(a).not.toContain("--use-dynamic-base-id");
+    expect(() => envoyArgs(e, "/b", { epoch: 1, baseIdPath: "/run/id" })).toThrow(/base id/);
   });
   test("concurrency and extra args; an operator's --log-format wins", () => {
     const e = { ...defaultConfig("n").envoy, concurrency: 2, args: ["--log-format=%v", "--x"] };
-    const a = envoyArgs(e, "/b");
+    const a = envoyArgs(e, "/b", { epoch: 0, baseIdPath: "/id" });
     expect(a).not.toContain("--log-format");
     expect(a.slice(-4)).toEqual(["--concurrency", "2", "--log-format=%v", "--x"]);
-  });
-  test("pdeathsig wrapper", () => {
-    expect(withParentDeathSignal("/usr/bin/setpriv", ["/e", "-c"])).toEqual(["/usr/bin/setpriv", "--pdeathsig", "KILL", "--", "/e", "-c"]);
   });
 });
 

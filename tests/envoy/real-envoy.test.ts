@@ -49,7 +49,7 @@ describe.skipIf(!envoy)(`real Envoy (${envoy ?? "not installed"})`, () => {
     const sup = new EnvoySupervisor({
       envoy: s.config.envoy,
       bootstrap: renderBootstrap(s.config),
-      bootstrapPath: join(s.dir, "bootstrap.json"),
+      runtimeDir: join(s.dir, "run"),
       logger: cap.logger,
       timing: { readyPollMs: 100 },
     });

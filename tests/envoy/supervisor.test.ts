@@ -19,7 +19,7 @@ function supervise(s: Scratch, env: Record<string, string> = {}, extra: Partial<
   const sup = new EnvoySupervisor({
     envoy: s.config.envoy,
     bootstrap: renderBootstrap(s.config),
-    bootstrapPath: join(s.dir, "envoy-bootstrap.json"),
+    runtimeDir: join(s.dir, "run"),
     logger: cap.logger,
     env: { PATH: process.env.PATH ?? "", FAKE_ENVOY_EVENTS: s.eventsFile, ...env },
     timing: { readyPollMs: 25, adminTimeoutMs: 500, killGraceMs: 2000, notFoundRecheckMs: 100, backoff: { initialMs: 100, maxMs: 1000, resetAfterMs: 60_000 } },
@@ -80,12 +80,13 @@ describe("EnvoySupervisor with the Envoy double", () => {
     const start = readEvents(s.eventsFile).find((e) => e.event === "start")!;
     expect(start.pid).toBe(st.pid!);
     const argv = start.argv as string[];
-    expect(argv.slice(0, 4)).toEqual(["--config-path", join(s.dir, "envoy-bootstrap.json"), "--drain-time-s", "7"]);
-    expect(argv).toContain("--disable-hot-restart");
+    const bootstrap = argv[1]!;
+    expect(bootstrap).toStartWith(join(s.dir, "run", "envoy-bootstrap-"));
+    expect(argv.slice(2, 6)).toEqual(["--drain-time-s", "7", "--parent-shutdown-time-s", "9"]);
+    expect(argv.slice(argv.indexOf("--restart-epoch"), argv.indexOf("--restart-epoch") + 2)).toEqual(["--restart-epoch", "0"]);
     expect(argv[argv.indexOf("--log-format") + 1]).toContain('"msg":"%j"');
     expect(argv.slice(-2)).toEqual(["--component-log-level", "upstream:debug"]);
 
-    const bootstrap = join(s.dir, "envoy-bootstrap.json");
     expect(statSync(bootstrap).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(bootstrap, "utf8")).node.id).toBe("test-node");
 

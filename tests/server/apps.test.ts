@@ -11,7 +11,7 @@ describe("health app", () => {
     expect(await ok.json()).toEqual({ status: "healthy" });
     expect(ok.headers.get("cache-control")).toBe("no-store");
 
-    s.envoy = { phase: "not-found", message: "install it", restarts: 0, orphanGuard: true };
+    s.envoy = { phase: "not-found", message: "install it", restarts: 0 };
     const bad = await app.request("/healthz");
     expect(bad.status).toBe(503);
     expect(bad.headers.get("content-type")).toStartWith("application/json");

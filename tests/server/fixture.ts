@@ -27,12 +27,11 @@ export function healthyStatus(): ApplianceStatus {
       startedAt: "2024-01-01T00:00:01.000Z",
       readySince: "2024-01-01T00:00:02.000Z",
       lastExit: { code: 1, signal: null, at: "2024-01-01T00:00:00.500Z", ranForMs: 120 },
-      orphanGuard: true,
     },
     xds: {
       snapshot: { seq: 3, version: "v3abc", publishedAt: 1_700_000_000_000, publishMs: 2.5 },
       clients: [
-        { stream: 1, nodeId: "edge-1", address: "unix:/run/edgegate/xds.sock", kind: "delta", connectedAt: 1_700_000_000_000, types: [type("cds", "c1"), type("lds", "l1")], current: true },
+        { stream: 1, nodeId: "edge-1", address: "unix:/run/edgegate/xds.sock", peerPid: 4242, kind: "delta", connectedAt: 1_700_000_000_000, types: [type("cds", "c1"), type("lds", "l1")], current: true },
         { stream: 2, nodeId: "grpc-client-a", address: "127.0.0.1:50000", kind: "sotw", connectedAt: 1_700_000_000_000, types: [type("lds", "l1")], current: true },
       ],
       counters: { publishes: 3, pushes: { lds: 4, rds: 4, cds: 3, eds: 3, sds: 0 }, acks: { lds: 4, rds: 4, cds: 3, eds: 3, sds: 0 }, nacks: { lds: 0, rds: 0, cds: 1, eds: 0, sds: 0 }, connectedClients: 2 },

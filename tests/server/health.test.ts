@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { evaluateHealth, evaluateReadiness } from "../../src/server/health.ts";
+import { evaluateHealth, evaluateReadiness, VerdictCache } from "../../src/server/health.ts";
 import { matchesSelector } from "../../src/server/node-selector.ts";
 import { healthyStatus } from "./fixture.ts";
 
@@ -17,7 +17,7 @@ describe("health verdict", () => {
 
   test("envoy not found says so and how to fix it", () => {
     const s = healthyStatus();
-    s.envoy = { phase: "not-found", message: 'envoy binary "envoy" not found on PATH; install ...', restarts: 0, orphanGuard: true };
+    s.envoy = { phase: "not-found", message: 'envoy binary "envoy" not found on PATH; install ...', restarts: 0 };
     expect(evaluateHealth(s).reasons[0]).toStartWith("envoy: not found: envoy binary");
   });
 
@@ -71,5 +71,37 @@ describe("health verdict", () => {
     expect(matchesSelector({ a: "1", b: "2" }, { a: "1" })).toBe(true);
     expect(matchesSelector({ a: "1" }, { a: "2" })).toBe(false);
     expect(matchesSelector({}, { a: "" })).toBe(false);
+  });
+});
+
+describe("health verdicts: only the supervised Envoy's stream counts", () => {
+  test("a current stream with the node id from another pid does not count", () => {
+    const s = healthyStatus();
+    s.xds.clients[0]!.peerPid = 999;
+    expect(evaluateHealth(s).reasons).toEqual(['xds: the supervised Envoy (pid 4242) is not connected; 1 other stream(s) with node id "edge-1" do not count']);
+    const t = healthyStatus();
+    delete t.xds.clients[0]!.peerPid; // over TCP: no peer credentials
+    expect(evaluateHealth(t).ok).toBe(false);
+  });
+});
+
+describe("VerdictCache", () => {
+  test("computed once per change of its inputs, not per request; at most maxAgeMs old otherwise", () => {
+    let reads = 0;
+    let now = 0;
+    const s = healthyStatus();
+    const cache = new VerdictCache(() => (reads++, s), 1000, () => now);
+    for (let i = 0; i < 1000; i++) expect(cache.healthVerdict().ok).toBe(true);
+    expect(cache.readinessVerdict().ok).toBe(true);
+    expect(reads).toBe(1);
+    s.node.selected = false;
+    expect(cache.healthVerdict().ok).toBe(true); // not told yet
+    cache.invalidate();
+    expect(cache.healthVerdict().ok).toBe(false);
+    expect(reads).toBe(2);
+    s.node.selected = true;
+    now = 1000; // an input without events (the source's state) is picked up within maxAgeMs
+    expect(cache.healthVerdict().ok).toBe(true);
+    expect(reads).toBe(3);
   });
 });

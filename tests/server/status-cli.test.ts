@@ -45,11 +45,11 @@ describe("status tables", () => {
   test("Envoy's long message is printed once; after a crash its last output lines are shown", () => {
     const s = healthyStatus();
     const hint = 'envoy binary "envoy" not found on PATH; the rest of edgegate keeps running. Install Envoy from its official releases.';
-    s.envoy = { phase: "not-found", message: hint, restarts: 0, orphanGuard: true };
+    s.envoy = { phase: "not-found", message: hint, restarts: 0 };
     let text = formatStatus(statusDocument(s), now);
     expect(text.split(hint).length - 1).toBe(1);
     expect(text).toContain('HEALTH   NOT OK (/healthz 503): 1 reason\n  - envoy: not found: envoy binary "envoy" not found on PATH\n');
-    s.envoy = { phase: "backoff", message: "envoy exited (code 1) after 5 ms; restarting in 500 ms", restarts: 3, orphanGuard: true, lastExit: { code: 1, signal: null, at: "2024-01-01T00:00:59.000Z", ranForMs: 5, lastLines: ["[critical][main] error initializing configuration 'x': bad bootstrap"] } };
+    s.envoy = { phase: "backoff", message: "envoy exited (code 1) after 5 ms; restarting in 500 ms", restarts: 3, lastExit: { code: 1, signal: null, at: "2024-01-01T00:00:59.000Z", ranForMs: 5, lastLines: ["[critical][main] error initializing configuration 'x': bad bootstrap"] } };
     text = formatStatus(statusDocument(s), now);
     expect(text).toContain("  backoff   -     3          -    code 1 1s ago after 5 ms\n");
     expect(text).toContain("  last output before it exited:\n    | [critical][main] error initializing configuration 'x': bad bootstrap\n");
@@ -89,7 +89,7 @@ describe("edgegate status", () => {
 
   test("unhealthy: exit 1 and the reasons are printed", async () => {
     const s = healthyStatus();
-    s.envoy = { phase: "not-found", message: "install Envoy", restarts: 0, orphanGuard: true };
+    s.envoy = { phase: "not-found", message: "install Envoy", restarts: 0 };
     servers = startStatusServers({ health: "127.0.0.1:0", admin: "127.0.0.1:0", provider: provide(s), logger: silentLogger });
     const c = capture();
     expect(await statusCommand([`--admin=127.0.0.1:${servers.admin.port}`], c.io)).toBe(1);

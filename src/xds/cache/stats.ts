@@ -46,6 +46,8 @@ export interface XdsClientStatus {
   nodeCluster: string;
   /** "ip:port" for TCP, "unix:PATH" for the Unix socket. */
   address: string;
+  /** Unix socket only: the client's pid from SO_PEERCRED. */
+  peerPid?: number;
   kind: StreamKind;
   userAgent: string;
   connectedAt: number;

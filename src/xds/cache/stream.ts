@@ -22,6 +22,8 @@ export interface StreamHost {
 export interface PeerInfo {
   /** "ip:port" or "unix:PATH". */
   address: string;
+  /** Unix socket only: the connecting process (SO_PEERCRED), which the client cannot forge. */
+  pid?: number;
 }
 
 let streamSeq = 0;
@@ -69,6 +71,7 @@ export abstract class XdsStream {
       nodeId: this.nodeId,
       nodeCluster: this.nodeCluster,
       address: this.peer.address,
+      ...(this.peer.pid !== undefined ? { peerPid: this.peer.pid } : {}),
       kind: this.kind,
       userAgent: this.userAgent,
       connectedAt: this.connectedAt,

@@ -18,6 +18,8 @@ import { AsyncQueue } from "./queue.js";
 
 /** Filled by the node adapter from the HTTP/2 request (see listen.ts). */
 export const peerAddressKey = createContextKey<string>("unknown");
+/** Unix socket peers: the connecting process's pid (SO_PEERCRED); undefined on TCP. */
+export const peerPidKey = createContextKey<number | undefined>(undefined);
 
 /** Lets close() end every live RPC cleanly (the client sees the stream end and reconnects). */
 export class OpenStreams {
@@ -32,6 +34,11 @@ export class OpenStreams {
   get size(): number {
     return this.ends.size;
   }
+}
+
+function peerOf(ctx: HandlerContext): { address: string; pid?: number } {
+  const pid = ctx.values.get(peerPidKey);
+  return pid === undefined ? { address: ctx.values.get(peerAddressKey) } : { address: ctx.values.get(peerAddressKey), pid };
 }
 
 export function adsRoutes(cache: SnapshotCache, open: OpenStreams, logger: Logger): (router: ConnectRouter) => void {
@@ -80,9 +87,9 @@ export function adsRoutes(cache: SnapshotCache, open: OpenStreams, logger: Logge
   return (router) => {
     router.service(AggregatedDiscoveryService, {
       streamAggregatedResources: (requests, ctx) =>
-        bridge<DiscoveryRequest, DiscoveryResponse>(requests, ctx, (send) => cache.openSotw({ address: ctx.values.get(peerAddressKey) }, send)),
+        bridge<DiscoveryRequest, DiscoveryResponse>(requests, ctx, (send) => cache.openSotw(peerOf(ctx), send)),
       deltaAggregatedResources: (requests, ctx) =>
-        bridge<DeltaDiscoveryRequest, DeltaDiscoveryResponse>(requests, ctx, (send) => cache.openDelta({ address: ctx.values.get(peerAddressKey) }, send)),
+        bridge<DeltaDiscoveryRequest, DeltaDiscoveryResponse>(requests, ctx, (send) => cache.openDelta(peerOf(ctx), send)),
     });
   };
 }

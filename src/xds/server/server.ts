@@ -5,7 +5,8 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { unlinkSync } from "node:fs";
 import { silentLogger, type Logger } from "../../log/logger.js";
 import type { SnapshotCache } from "../cache/cache.js";
-import { adsRoutes, OpenStreams, peerAddressKey } from "./ads-service.js";
+import { adsRoutes, OpenStreams, peerAddressKey, peerPidKey } from "./ads-service.js";
+import { peerCredentials, socketFd } from "../../net/peer-credentials.ts";
 import { listenTcp, listenUnix, type Bound, type H2Handler } from "./listen.js";
 
 export interface XdsServerOptions {
@@ -37,7 +38,7 @@ export async function startXdsServer(opts: XdsServerOptions): Promise<XdsServer>
   const logger = (opts.logger ?? silentLogger).with({ component: "xds" });
   const open = new OpenStreams();
   const routes = adsRoutes(opts.cache, open, logger);
-  const adapter = (describe: (remote: string | undefined, port: number | undefined) => string): H2Handler =>
+  const adapter = (describe: (remote: string | undefined, port: number | undefined) => string, unix = false): H2Handler =>
     connectNodeAdapter({
       routes,
       grpc: true,
@@ -45,7 +46,13 @@ export async function startXdsServer(opts: XdsServerOptions): Promise<XdsServer>
       grpcWeb: false,
       readMaxBytes: maxMessageBytes,
       writeMaxBytes: maxMessageBytes,
-      contextValues: (req) => createContextValues().set(peerAddressKey, describe(req.socket?.remoteAddress, req.socket?.remotePort)),
+      contextValues: (req) => {
+        const v = createContextValues().set(peerAddressKey, describe(req.socket?.remoteAddress, req.socket?.remotePort));
+        // Who connected, as the kernel recorded it: readiness counts only the supervised Envoy.
+        const fd = unix ? socketFd(req.socket) : undefined;
+        const pid = fd === undefined ? undefined : peerCredentials(fd)?.pid;
+        return pid === undefined ? v : v.set(peerPidKey, pid);
+      },
     });
 
   const bound: Bound[] = [];
@@ -54,7 +61,7 @@ export async function startXdsServer(opts: XdsServerOptions): Promise<XdsServer>
   try {
     if (opts.unixSocket) {
       const path = opts.unixSocket;
-      bound.push(await listenUnix(path, adapter(() => `unix:${path}`)));
+      bound.push(await listenUnix(path, adapter(() => `unix:${path}`, true)));
       unixSocket = path;
       logger.info("xds listening", { unix: path });
     }
