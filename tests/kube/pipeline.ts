@@ -10,6 +10,7 @@ import { xdsToJson } from "../../src/xds/json.ts";
 import { createKubeMode, type KubeMode, type KubeModeOptions } from "../../src/sources/kube/mode.ts";
 import { matchesSelector } from "../../src/server/node-selector.ts";
 import type { ApiServer } from "./apiserver.ts";
+import { EnvoyAcker } from "./envoy-acker.ts";
 
 export const quiet: Logger = createLogger({ level: (process.env.EDGEGATE_TEST_LOG as "debug" | undefined) ?? "error", format: "text" });
 
@@ -19,6 +20,8 @@ export interface Running {
   config: ApplianceConfig;
   result(): CompileResult | undefined;
   compiles(): number;
+  /** This node's Envoy, as far as ACKs go (connected and ACKing unless the test says otherwise). */
+  envoy: EnvoyAcker;
   /** Whether this node is selected, as /healthz would judge it now. */
   selected(): boolean;
   stop(): Promise<void>;
@@ -30,7 +33,7 @@ export const fast: KubeModeOptions = {
   status: { batchMs: 50, qps: 200, burst: 200 },
 };
 
-export async function startPipeline(api: ApiServer, opts: { nodeName?: string; matchLabels?: Record<string, string>; kube?: KubeModeOptions } = {}): Promise<Running> {
+export async function startPipeline(api: ApiServer, opts: { nodeName?: string; matchLabels?: Record<string, string>; kube?: KubeModeOptions; envoy?: boolean } = {}): Promise<Running> {
   const config = defaultConfig(opts.nodeName ?? "node-a");
   config.source.kubernetes = { inCluster: false, leaseNamespace: "default" };
   config.nodes.matchLabels = opts.matchLabels ?? {};
@@ -44,15 +47,22 @@ export async function startPipeline(api: ApiServer, opts: { nodeName?: string; m
     cache.publish(last.xds);
     kube.publishStatus(last.status);
   });
+  kube.followDataPlane(cache);
+  const envoy = new EnvoyAcker(cache, config.node.name);
+  if (opts.envoy !== false) envoy.connect();
   kube.startLeaderElection();
   return {
     kube,
     cache,
     config,
+    envoy,
     result: () => last,
     compiles: () => n,
     selected: () => matchesSelector(kube.source.nodeLabels() ?? config.node.labels, config.nodes.matchLabels),
-    stop: () => kube.stop(),
+    stop: async () => {
+      envoy.disconnect();
+      await kube.stop();
+    },
   };
 }
 
