@@ -4,7 +4,7 @@
 import "../../src/kinds.ts";
 import { defaultConfig, type ApplianceConfig } from "../../src/config/types.ts";
 import { createLogger, type Logger } from "../../src/log/logger.ts";
-import { compile, type CompileResult } from "../../src/pipeline/compile.ts";
+import { compile, CompileMemo, type CompileResult } from "../../src/pipeline/compile.ts";
 import { SnapshotCache } from "../../src/xds/cache/cache.ts";
 import { xdsToJson } from "../../src/xds/json.ts";
 import { createKubeMode, type KubeMode, type KubeModeOptions } from "../../src/sources/kube/mode.ts";
@@ -41,8 +41,10 @@ export async function startPipeline(api: ApiServer, opts: { nodeName?: string; m
   const cache = new SnapshotCache({ logger: quiet, reuseByIdentity: true });
   let last: CompileResult | undefined;
   let n = 0;
+  // As the appliance compiles: with a memo, so a change costs what it changes.
+  const memo = new CompileMemo();
   await kube.source.start(() => {
-    last = compile({ objects: kube.source.objects(), config });
+    last = compile({ objects: kube.source.objects(), config, memo });
     n++;
     cache.publish(last.xds);
     kube.publishStatus(last.status);
