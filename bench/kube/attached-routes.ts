@@ -3,7 +3,7 @@
 // in flight), then deleted. Reported per run: setup (last create -> attachedRoutes 1,000 and every
 // route Accepted), teardown (last delete -> attachedRoutes 0), status writes seen on a watch
 // (Gateway MODIFIED events during setup and teardown, route MODIFIED events), then an idle window
-// (default a minute) in which any write is counted. edgegate runs with its defaults (status qps 20,
+// (default a minute) in which any write is counted. edgegate runs with its defaults (status qps 200,
 // burst 1000, 16 in flight, 200 ms batches), its node's Envoy stood in by tests/kube/envoy-acker.ts.
 // Usage: bun bench/kube/attached-routes.ts     (env ROUTES=1000 RUNS=3 IDLE_S=60; needs scripts/setup-kube.sh)
 import { ApiServer, apiServerAvailable } from "../../tests/kube/apiserver.ts";
