@@ -72,7 +72,6 @@ export function createKubeMode(config: ApplianceConfig, log: Logger, opts: KubeM
   const leaseName = k?.leaseName || "edgegate-status";
   const leaseNamespace = k?.leaseNamespace || conn.namespace || "edgegate-system";
   const source = new KubeSource({ client, log: klog, nodeName: config.node.name, nodeSelector: config.nodes.matchLabels, reportNamespace: leaseNamespace, ...opts.source });
-  const reporter = new NodeReporter({ client, log: klog, node: config.node.name, namespace: leaseNamespace });
   const elector = new LeaderElector(client, {
     namespace: leaseNamespace,
     name: leaseName,
@@ -96,7 +95,13 @@ export function createKubeMode(config: ApplianceConfig, log: Logger, opts: KubeM
   });
   // /status reads the Lease state live; a change of hands needs no recompute.
   elector.onChange((leader) => writer.setLeader(leader));
-  source.describeWith(() => ({ lease: { name: `${leaseNamespace}/${leaseName}`, identity: config.node.name, ...elector.state }, statusWriter: { ...writer.stats } }));
+  const reporter = new NodeReporter({ client, log: klog, node: config.node.name, namespace: leaseNamespace });
+  source.describeWith(() => ({
+    lease: { name: `${leaseNamespace}/${leaseName}`, identity: config.node.name, ...elector.state },
+    statusWriter: { ...writer.stats },
+    // What this node reports its Envoy serves (its Lease edgegate-node-<node>).
+    dataPlane: { ...reporter.report(), reportWrites: reporter.writes },
+  }));
   let last: readonly ObjectStatus[] = [];
   const pool = new Set(expandPool(config.exposure.addressPool));
   const selector = selectorString(config.nodes.matchLabels) || "every node";
