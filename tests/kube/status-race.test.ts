@@ -144,7 +144,13 @@ describe.skipIf(!available)("another controller's status entries", () => {
     await until("edgegate's entries settled (ResolvedRefs=True everywhere)", async () => {
       const list = await api.client.request("GET", "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes");
       return (list.items as Obj[]).every(resolved) && p.kube.details().status.pending === 0;
-    }, 60_000);
+    }, 60_000).catch(async (e: unknown) => {
+      // Say where it stuck: the writer's and the Lease's state, and one route not settled.
+      const list = await api.client.request("GET", "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes");
+      const stuck = (list.items as Obj[]).filter((o) => !resolved(o));
+      const d = p.kube.details();
+      throw new Error(`${(e as Error).message}; writer ${JSON.stringify(d.status)}; lease ${JSON.stringify(d.lease)}; ${stuck.length} not settled, first: ${JSON.stringify(stuck[0]?.status)} rv ${String((stuck[0]?.metadata as Obj | undefined)?.resourceVersion)}`);
+    });
     const st = p.kube.details().status;
     console.error(`other controller: ${otherWrites} writes (${otherConflicts} 409s); edgegate: ${st.writes - writesBefore} writes during the race, ${st.conflicts} 409s re-read and rebuilt`);
     expect(otherWrites).toBe(routes * (rounds + 1));
