@@ -17,7 +17,7 @@ if [ "$(id -u)" -eq 0 ]; then
   run bun bench/mesh/connect.ts --rounds 5 --connections 5000
   run bun bench/datapath/spread.ts
   run bun bench/datapath/timewait.ts
-  run bash -c 'bash scripts/setup-kube.sh && bun bench/kube/bench.ts'
+  run bash -c 'bash scripts/setup-kube.sh && bun bench/kube/bench.ts && bun bench/kube/attached-routes.ts'
 else
   echo "skipping the datapath and Kubernetes benchmarks: they need root" >&2
 fi

@@ -152,6 +152,8 @@ export async function runCommand(args: string[]): Promise<number> {
       kube = createKubeMode(config, log);
       const k = kube;
       app = await startAppliance(config, log, k.source, { onCompiled: (r) => k.publishStatus(r.status) });
+      // Programmed follows what this node's Envoy ACKs (src/kube/node-report.ts).
+      k.followDataPlane(app.cache);
       k.startLeaderElection();
     } else app = await startAppliance(config, log);
   } catch (e) {

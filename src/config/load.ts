@@ -18,7 +18,7 @@ const maps: Record<string, "string" | "number"> = {
 };
 /** Optional sections that have no default. */
 const optional: Record<string, Record<string, unknown>> = {
-  "source.kubernetes": { kubeconfig: "", inCluster: false, context: "", leaseNamespace: "", leaseName: "edgegate-status", leaseDurationSeconds: 15, statusQps: 20 },
+  "source.kubernetes": { kubeconfig: "", inCluster: false, context: "", leaseNamespace: "", leaseName: "edgegate-status", leaseDurationSeconds: 15, statusQps: 200 },
 };
 
 export interface ConfigLoad {

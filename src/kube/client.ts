@@ -83,6 +83,17 @@ export class KubeClient {
     return body;
   }
 
+  /** The HTTP status of a GET whose body is not JSON (/readyz answers "ok"); 0 when unreachable. */
+  async httpStatus(path: string, opts: RequestOptions = {}): Promise<number> {
+    try {
+      const res = await fetch(this.conn.server + path, this.init("GET", opts));
+      await res.arrayBuffer().catch(() => undefined);
+      return res.status;
+    } catch {
+      return 0;
+    }
+  }
+
   /**
    * A watch: yields events as the server sends them (one JSON object per line) until the server
    * ends the stream, the signal aborts it, or no byte (not even a bookmark) arrives for idleMs.

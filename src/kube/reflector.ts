@@ -5,11 +5,14 @@
 // The consumer's current objects are only replaced when a list completes, so an outage or a relist
 // never empties the configuration in force. Errors are retried forever with jittered backoff. A
 // type whose CRD is not installed (404) is "missing": reported, and retried slowly until it appears.
+// An unreachable API server is everyone's problem, not one watch's: the shared ApiReachability
+// logs it once and wakes every watch as soon as the server is back (reachability.ts).
 import type { Logger } from "../log/logger.ts";
 import { isObj, type Obj } from "../validate/fields.ts";
 import { KubeApiError, type KubeClient } from "./client.ts";
 import { Retry, sleep, type RetryPolicy } from "./backoff.ts";
 import { apiVersionOf, resourcePath, type ResourceType } from "./resources.ts";
+import type { ApiReachability } from "./reachability.ts";
 
 export type ReflectorPhase = "starting" | "synced" | "missing" | "error" | "stopped";
 
@@ -42,6 +45,8 @@ export interface ReflectorHandlers {
 
 export interface ReflectorOptions {
   log: Logger;
+  /** Only this namespace (RBAC may allow no more); default all. */
+  namespace?: string;
   /** e.g. "metadata.name=node-1" for this node's own Node object. */
   fieldSelector?: string;
   labelSelector?: string;
@@ -52,13 +57,20 @@ export interface ReflectorOptions {
   watchTimeoutSeconds?: number;
   /** List page size. */
   pageSize?: number;
+  /** Shared by every reflector of one client: outages are logged once and end for all at once. */
+  reachability?: ApiReachability;
 }
+
+/** A watch's own errors (not an outage) are logged at most this often; the rest are counted. */
+const warnEveryMs = 60_000;
 
 export class Reflector {
   private readonly abort = new AbortController();
   private readonly retry: Retry;
   private version: string | undefined;
   private loop: Promise<void> | undefined;
+  private lastWarnAt = 0;
+  private suppressed = 0;
   readonly status: ReflectorState;
 
   constructor(
@@ -117,6 +129,7 @@ export class Reflector {
           this.status.lists++;
           this.status.lastListAt = new Date().toISOString();
           if (this.status.lists > 1) log.info("relisted", { objects: listed.items.length, resourceVersion: rv });
+          this.opts.reachability?.succeeded();
           this.set("synced");
         }
         rv = await this.watch(rv, signal);
@@ -138,10 +151,17 @@ export class Reflector {
         }
         this.status.errors++;
         const delay = this.retry.next();
-        // Keep "synced" semantics honest: the objects are the last known ones, not current.
+        // The watch's phase says the objects are the last known ones, not current.
         this.set("error", err.message);
-        log.warn("API error; retrying", { error: err.message, retryInMs: Math.round(delay), attempt: this.retry.attempts });
-        await sleep(delay, signal);
+        const gate = this.opts.reachability;
+        gate?.failed(err);
+        if (gate?.down) log.debug("API unreachable; waiting for it", { error: err.message });
+        else if (Date.now() - this.lastWarnAt >= warnEveryMs) {
+          log.warn("API error; retrying", { error: err.message, retryInMs: Math.round(delay), attempt: this.retry.attempts, ...(this.suppressed ? { suppressed: this.suppressed } : {}) });
+          this.lastWarnAt = Date.now();
+          this.suppressed = 0;
+        } else this.suppressed++;
+        await (gate ? gate.wait(delay, signal) : sleep(delay, signal));
       }
     }
   }
@@ -157,7 +177,7 @@ export class Reflector {
         do {
           const q: Record<string, string> = { limit: String(this.opts.pageSize ?? 500) };
           if (cont) q.continue = cont;
-          const page = await this.client.request("GET", `${resourcePath(this.type, version)}?${this.query(q)}`, { signal, timeoutMs: 60_000 });
+          const page = await this.client.request("GET", `${resourcePath(this.type, version, this.opts.namespace)}?${this.query(q)}`, { signal, timeoutMs: 60_000 });
           const meta = isObj(page.metadata) ? page.metadata : {};
           rv = typeof meta.resourceVersion === "string" ? meta.resourceVersion : "";
           cont = typeof meta.continue === "string" && meta.continue !== "" ? meta.continue : undefined;
@@ -185,8 +205,12 @@ export class Reflector {
     // Bookmarks arrive about once a minute; silence well past the timeout means a dead connection.
     const idleMs = (timeout + 60) * 1000;
     // An open watch means we are current again (after an error), even before any event arrives.
-    const opened = (): void => this.set("synced");
-    for await (const ev of this.client.watch(`${resourcePath(this.type, this.version!)}?${q}`, signal, idleMs, opened)) {
+    const opened = (): void => {
+      this.retry.reset();
+      this.opts.reachability?.succeeded();
+      this.set("synced");
+    };
+    for await (const ev of this.client.watch(`${resourcePath(this.type, this.version!, this.opts.namespace)}?${q}`, signal, idleMs, opened)) {
       if (ev.type === "ERROR") {
         const code = typeof ev.object.code === "number" ? ev.object.code : 0;
         const reason = typeof ev.object.reason === "string" ? ev.object.reason : "Error";

@@ -76,7 +76,7 @@ describe.skipIf(!available)("edgegate run in Kubernetes mode", () => {
     // Watch, Lease and status-writer state in /status.
     expect(s.source.watches?.find((w) => w.kind === "HTTPRoute")?.phase).toBe("synced");
     expect(s.source.watches?.find((w) => w.kind === "TLSRoute")?.phase).toBe("missing");
-    // (The board refreshes the source section when the appliance recomputes; a leadership change asks for one.)
+    // (/status reads the source section, Lease included, live.)
     await until("lease shown as held", async () => (await status()).source.lease?.leader === true);
     expect((await status()).source.lease).toMatchObject({ leader: true, holder: "edge-1" });
     expect(s.source.statusWriter).toBeDefined();
@@ -92,6 +92,35 @@ describe.skipIf(!available)("edgegate run in Kubernetes mode", () => {
       (o.metadata as { labels: Record<string, string> }).labels = { "edgegate.io/gateway": "true" };
     });
     await until("node selected again", async () => (await status()).node.selected);
+
+    // API outage: ready all along (the last configuration is served), one warning for the outage
+    // rather than one per watch and attempt, no recompute; every watch back within 5 s.
+    const from = log!.lines.length;
+    await api.killApiServer();
+    await until("outage in /status", async () => (await status()).source.message?.includes("Kubernetes API unreachable"), 20_000);
+    const outageEnds = Date.now() + 6000;
+    while (Date.now() < outageEnds) {
+      expect((await fetch(`${health}/readyz`)).status).toBe(200);
+      await Bun.sleep(200);
+    }
+    const during = log!.lines.slice(from).flatMap((l) => {
+      try {
+        return [JSON.parse(l) as { msg: string; level: string }];
+      } catch {
+        return [];
+      }
+    });
+    expect(during.filter((j) => j.msg === "configuration published")).toEqual([]);
+    expect(during.filter((j) => j.msg === "Kubernetes API unreachable; serving the last known configuration until it returns").length).toBe(1);
+    expect(during.filter((j) => j.level === "warn").length).toBeLessThanOrEqual(2);
+    await api.startApiServer();
+    const answered = Date.now();
+    await until("every watch synced", async () => (await status()).source.watches?.every((w) => w.phase === "synced" || w.phase === "missing"), 20_000);
+    const resyncMs = Date.now() - answered;
+    console.error(`edgegate run: every watch resynced ${resyncMs} ms after the API server answered again`);
+    expect(resyncMs).toBeLessThan(5000);
+    expect((await fetch(`${health}/readyz`)).status).toBe(200);
+    await until("lease held again", async () => (await status()).source.lease?.leader === true, 20_000);
 
     proc.kill("SIGTERM");
     await proc.exited;

@@ -4,12 +4,13 @@
 import "../../src/kinds.ts";
 import { defaultConfig, type ApplianceConfig } from "../../src/config/types.ts";
 import { createLogger, type Logger } from "../../src/log/logger.ts";
-import { compile, type CompileResult } from "../../src/pipeline/compile.ts";
+import { compile, CompileMemo, type CompileResult } from "../../src/pipeline/compile.ts";
 import { SnapshotCache } from "../../src/xds/cache/cache.ts";
 import { xdsToJson } from "../../src/xds/json.ts";
 import { createKubeMode, type KubeMode, type KubeModeOptions } from "../../src/sources/kube/mode.ts";
 import { matchesSelector } from "../../src/server/node-selector.ts";
 import type { ApiServer } from "./apiserver.ts";
+import { EnvoyAcker } from "./envoy-acker.ts";
 
 export const quiet: Logger = createLogger({ level: (process.env.EDGEGATE_TEST_LOG as "debug" | undefined) ?? "error", format: "text" });
 
@@ -19,6 +20,8 @@ export interface Running {
   config: ApplianceConfig;
   result(): CompileResult | undefined;
   compiles(): number;
+  /** This node's Envoy, as far as ACKs go (connected and ACKing unless the test says otherwise). */
+  envoy: EnvoyAcker;
   /** Whether this node is selected, as /healthz would judge it now. */
   selected(): boolean;
   stop(): Promise<void>;
@@ -30,7 +33,7 @@ export const fast: KubeModeOptions = {
   status: { batchMs: 50, qps: 200, burst: 200 },
 };
 
-export async function startPipeline(api: ApiServer, opts: { nodeName?: string; matchLabels?: Record<string, string>; kube?: KubeModeOptions } = {}): Promise<Running> {
+export async function startPipeline(api: ApiServer, opts: { nodeName?: string; matchLabels?: Record<string, string>; kube?: KubeModeOptions; envoy?: boolean } = {}): Promise<Running> {
   const config = defaultConfig(opts.nodeName ?? "node-a");
   config.source.kubernetes = { inCluster: false, leaseNamespace: "default" };
   config.nodes.matchLabels = opts.matchLabels ?? {};
@@ -38,21 +41,30 @@ export async function startPipeline(api: ApiServer, opts: { nodeName?: string; m
   const cache = new SnapshotCache({ logger: quiet, reuseByIdentity: true });
   let last: CompileResult | undefined;
   let n = 0;
+  // As the appliance compiles: with a memo, so a change costs what it changes.
+  const memo = new CompileMemo();
   await kube.source.start(() => {
-    last = compile({ objects: kube.source.objects(), config });
+    last = compile({ objects: kube.source.objects(), config, memo });
     n++;
     cache.publish(last.xds);
     kube.publishStatus(last.status);
   });
+  kube.followDataPlane(cache);
+  const envoy = new EnvoyAcker(cache, config.node.name);
+  if (opts.envoy !== false) envoy.connect();
   kube.startLeaderElection();
   return {
     kube,
     cache,
     config,
+    envoy,
     result: () => last,
     compiles: () => n,
     selected: () => matchesSelector(kube.source.nodeLabels() ?? config.node.labels, config.nodes.matchLabels),
-    stop: () => kube.stop(),
+    stop: async () => {
+      envoy.disconnect();
+      await kube.stop();
+    },
   };
 }
 

@@ -1,25 +1,31 @@
-// The server-side apply body for one object's status, from what translate computed and what the
-// object holds now:
+// The server-side apply body for one object's status, from what translate computed, what the
+// object holds now and what the cluster's data plane says (StatusContext):
 // - every condition gets a lastTransitionTime (the CRDs require one): the live condition's when the
 //   status did not change, now otherwise, so a steady state writes the same bytes;
 // - lists the Gateway API declares atomic (route parents, policy ancestors) are shared with other
-//   controllers: their entries are kept and ours replaced, or applying would erase them;
-// - host-network mode reports the selected nodes' addresses rather than this node's alone.
+//   controllers: their entries are kept and ours replaced, or applying would erase them (the writer
+//   sends the body with the live object's resourceVersion, so "kept" means "as they are now");
+// - addresses and Programmed are decided here, once, for Kubernetes mode (see addresses.ts and
+//   programmed.ts): a Gateway is only as programmed, and only as reachable, as the selected nodes
+//   make it.
 import type { Condition, ListenerStatus, ObjectStatus } from "../../status/types.ts";
 import type { KubeObject } from "../../store/types.ts";
 import { isObj, type Obj } from "../../validate/fields.ts";
+import { gatewayAddresses, ingressAddresses, type NodeAddressView } from "./addresses.ts";
+import { dataPlaneProgrammed, type DataPlaneView } from "./programmed.ts";
 
-export interface AddressView {
-  /** This node's addresses, as translate reported them. */
-  own: readonly string[];
-  /** Every selected node's addresses; empty: leave what translate reported. */
-  cluster: readonly string[];
+export interface StatusContext {
+  /** Host-network mode: which addresses the selected nodes serve. Undefined: translate's addresses stand. */
+  addresses?: NodeAddressView;
+  /** Which Gateways the selected nodes' Envoys have ACKed. Undefined: translate's Programmed stands. */
+  dataPlane?: DataPlaneView;
 }
 
 export interface ApplyBody {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string };
+  /** resourceVersion: the precondition the writer adds (the live copy the body was built from). */
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
   status: Obj;
 }
 
@@ -57,17 +63,8 @@ function findShared(live: unknown, ref: Obj, refKey: string, controllerName: str
   return isObj(e) ? e.conditions : undefined;
 }
 
-function swapAddresses(reported: readonly string[], a: AddressView | undefined): string[] {
-  if (!a || a.cluster.length === 0) return [...reported];
-  const own = new Set(a.own);
-  // Only addresses that came from this node (or none: config.node.addresses unset, as usual in a
-  // cluster) are replaced; spec.addresses and pool addresses stay.
-  if (reported.length > 0 && !reported.every((x) => own.has(x))) return [...reported];
-  return [...a.cluster];
-}
-
 /** undefined for a kind this writer does not know yet (translate may learn kinds first). */
-export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: string, now: string, addresses?: AddressView): ApplyBody | undefined {
+export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: string, now: string, ctx: StatusContext = {}): ApplyBody | undefined {
   const ls = isObj(live.status) ? live.status : {};
   const meta = { name: live.metadata.name, ...(live.metadata.namespace ? { namespace: live.metadata.namespace } : {}) };
   const head = { apiVersion: live.apiVersion, kind: live.kind, metadata: meta };
@@ -75,21 +72,21 @@ export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: str
     case "GatewayClass":
       return { ...head, status: { conditions: stamp(s.status.conditions, ls.conditions, now), ...(s.status.supportedFeatures ? { supportedFeatures: s.status.supportedFeatures } : {}) } };
     case "Gateway": {
-      const wantsOwn = !(Array.isArray((live.spec as Obj | undefined)?.addresses) && ((live.spec as Obj).addresses as unknown[]).length > 0);
-      const addrs = wantsOwn ? swapAddresses(s.status.addresses.map((a) => a.value), addresses) : s.status.addresses.map((a) => a.value);
-      const typeOf = new Map(s.status.addresses.map((a) => [a.value, a.type]));
+      const addresses = gatewayAddresses(s.status.addresses, live, ctx.addresses);
+      const gen = live.metadata.generation ?? 1;
+      const verdict = dataPlaneProgrammed(`${s.namespace}/${s.name}`, gen, ctx, addresses.length);
       return {
         ...head,
         status: {
-          addresses: addrs.map((value) => ({ type: typeOf.get(value) ?? "IPAddress", value })),
-          conditions: stamp(s.status.conditions, ls.conditions, now),
-          listeners: listeners(s.status.listeners, ls.listeners, now),
+          addresses,
+          conditions: stamp(programmed(s.status.conditions, verdict, gen), ls.conditions, now),
+          listeners: listeners(s.status.listeners, ls.listeners, now, verdict, gen),
           ...(s.status.attachedListenerSets !== undefined ? { attachedListenerSets: s.status.attachedListenerSets } : {}),
         },
       };
     }
     case "ListenerSet":
-      return { ...head, status: { conditions: stamp(s.status.conditions, ls.conditions, now), listeners: listeners(s.status.listeners, ls.listeners, now) } };
+      return { ...head, status: { conditions: stamp(s.status.conditions, ls.conditions, now), listeners: listeners(s.status.listeners, ls.listeners, now, { ok: true }, 0) } };
     case "HTTPRoute":
     case "GRPCRoute":
     case "TLSRoute":
@@ -97,12 +94,8 @@ export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: str
     case "BackendTLSPolicy":
     case "GatewayNetworkPolicy":
       return { ...head, status: { ancestors: ownEntries(s.status.ancestors.map((a) => ({ ref: a.ancestorRef as Obj, ...a })), ls.ancestors, "ancestorRef", controllerName, now) } };
-    case "Ingress": {
-      const ips = s.status.loadBalancer.ingress.filter((i) => i.ip !== undefined).map((i) => i.ip!);
-      const hostnames = s.status.loadBalancer.ingress.filter((i) => i.hostname !== undefined);
-      const swapped = swapAddresses(ips, addresses);
-      return { ...head, status: { loadBalancer: { ingress: [...swapped.map((ip) => ({ ip })), ...hostnames] } } };
-    }
+    case "Ingress":
+      return { ...head, status: { loadBalancer: { ingress: ingressAddresses(s.status.loadBalancer.ingress, ctx.addresses) } } };
     default:
       return undefined;
   }
@@ -121,14 +114,22 @@ function ownEntries(
   return shared(live, entries, controllerName, field);
 }
 
-function listeners(ours: readonly ListenerStatus[], live: unknown, now: string): Obj[] {
+function listeners(ours: readonly ListenerStatus[], live: unknown, now: string, verdict: Verdict, gen: number): Obj[] {
   const prev = Array.isArray(live) ? live.filter(isObj) : [];
   return ours.map((l) => ({
     name: l.name,
     supportedKinds: l.supportedKinds,
     attachedRoutes: l.attachedRoutes,
-    conditions: stamp(l.conditions, prev.find((x) => x.name === l.name)?.conditions, now),
+    conditions: stamp(programmed(l.conditions, verdict, gen), prev.find((x) => x.name === l.name)?.conditions, now),
   }));
+}
+
+type Verdict = ReturnType<typeof dataPlaneProgrammed>;
+
+/** Programmed=True from translate holds only when the data plane agrees; its False reasons stand. */
+function programmed(conds: readonly Condition[], verdict: Verdict, gen: number): Condition[] {
+  if (verdict.ok) return [...conds];
+  return conds.map((c) => (c.type === "Programmed" && c.status === "True" ? { type: "Programmed", status: "False", reason: verdict.reason, message: verdict.message, observedGeneration: c.observedGeneration ?? gen } : c));
 }
 
 export function statusKey(s: ObjectStatus): string {

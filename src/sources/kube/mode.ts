@@ -4,7 +4,11 @@
 //   const kube = createKubeMode(config, log);
 //   startAppliance(config, log, kube.source)      // objects in, like file mode
 //   ...after each compile:  kube.publishStatus(result.status)
+//   ...once xDS is served:  kube.followDataPlane(app.cache)   // this node's Envoy ACKs -> its report
 //   ...on shutdown:         await kube.stop()     // releases the Lease (handover)
+//
+// Status is judged against the cluster's data plane: addresses from the selected nodes only, and
+// Programmed only once a selected node's Envoy has ACKed the Gateway (node-report.ts).
 import type { ApplianceConfig } from "../../config/types.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ObjectStatus } from "../../status/types.ts";
@@ -14,19 +18,26 @@ import { LeaderElector, type LeaseState } from "../../kube/lease.ts";
 import { StatusWriter, type StatusWriterStats } from "../../kube/status/writer.ts";
 import type { ReflectorState } from "../../kube/reflector.ts";
 import { KubeSource, type KubeSourceOptions } from "./source.ts";
+import { NodeReporter, type AckSource } from "../../kube/node-report.ts";
+import type { StatusContext } from "../../kube/status/apply.ts";
+import type { NodeReport } from "../../kube/status/programmed.ts";
+import { expandPool } from "../../gateway/addresses.ts";
+import { selectorString } from "./nodes.ts";
 
 export interface KubeModeOptions {
   /** Overrides for tests: a ready connection instead of config.source.kubernetes. */
   connection?: KubeConnection;
-  source?: Partial<Omit<KubeSourceOptions, "client" | "log" | "nodeName" | "nodeSelector">>;
+  source?: Partial<Omit<KubeSourceOptions, "client" | "log" | "nodeName" | "nodeSelector" | "reportNamespace">>;
   lease?: { durationMs?: number; retryPeriodMs?: number };
-  status?: { batchMs?: number; qps?: number; burst?: number };
+  status?: { batchMs?: number; qps?: number; burst?: number; concurrency?: number };
 }
 
 export interface KubeModeStatus {
   watches: ReflectorState[];
   lease: LeaseState & { name: string; identity: string };
   status: StatusWriterStats;
+  /** What this node reports its Envoy serves (its per-node Lease). */
+  dataPlane: { gateways: string[]; reason?: string; reportWrites: number };
 }
 
 export interface KubeMode {
@@ -34,6 +45,8 @@ export interface KubeMode {
   readonly client: KubeClient;
   /** Hands the newest computed status to the writer (it writes only while this node leads). */
   publishStatus(status: readonly ObjectStatus[]): void;
+  /** Follows this node's Envoy through the xDS cache; until called, the node reports serving nothing. */
+  followDataPlane(cache: AckSource): void;
   /** Starts campaigning for the Lease; call once the source has started. */
   startLeaderElection(): void;
   details(): KubeModeStatus;
@@ -56,9 +69,9 @@ export function createKubeMode(config: ApplianceConfig, log: Logger, opts: KubeM
   if (conn.insecure) klog.warn("insecure-skip-tls-verify is set: the API server's certificate is NOT checked");
   klog.info("Kubernetes API", { server: conn.server, credentials: conn.describe, ca: conn.ca ? "configured" : "system roots", clientCert: conn.cert ? "yes" : "no" });
   const client = new KubeClient(conn);
-  const source = new KubeSource({ client, log: klog, nodeName: config.node.name, nodeSelector: config.nodes.matchLabels, ...opts.source });
   const leaseName = k?.leaseName || "edgegate-status";
   const leaseNamespace = k?.leaseNamespace || conn.namespace || "edgegate-system";
+  const source = new KubeSource({ client, log: klog, nodeName: config.node.name, nodeSelector: config.nodes.matchLabels, reportNamespace: leaseNamespace, ...opts.source });
   const elector = new LeaderElector(client, {
     namespace: leaseNamespace,
     name: leaseName,
@@ -78,26 +91,55 @@ export function createKubeMode(config: ApplianceConfig, log: Logger, opts: KubeM
     batchMs: opts.status?.batchMs,
     qps: opts.status?.qps ?? k?.statusQps,
     burst: opts.status?.burst,
+    concurrency: opts.status?.concurrency,
   });
-  elector.onChange((leader) => {
-    writer.setLeader(leader);
-    source.notify();
-  });
-  source.describeWith(() => ({ lease: { name: `${leaseNamespace}/${leaseName}`, identity: config.node.name, ...elector.state }, statusWriter: { ...writer.stats } }));
+  // /status reads the Lease state live; a change of hands needs no recompute.
+  elector.onChange((leader) => writer.setLeader(leader));
+  const reporter = new NodeReporter({ client, log: klog, node: config.node.name, namespace: leaseNamespace });
+  source.describeWith(() => ({
+    lease: { name: `${leaseNamespace}/${leaseName}`, identity: config.node.name, ...elector.state },
+    statusWriter: { ...writer.stats },
+    // What this node reports its Envoy serves (its Lease edgegate-node-<node>).
+    dataPlane: { ...reporter.report(), reportWrites: reporter.writes },
+  }));
   let last: readonly ObjectStatus[] = [];
+  const pool = new Set(expandPool(config.exposure.addressPool));
+  const selector = selectorString(config.nodes.matchLabels) || "every node";
+  // What the selected nodes serve, judged afresh for each write-out: their addresses (host-network
+  // mode) and their Envoys' reports.
+  const context = (): StatusContext => {
+    const selectedNodes = source.selectedNodes();
+    const all = source.nodeReports();
+    const reports = new Map<string, NodeReport>();
+    for (const n of selectedNodes) {
+      const r = all.get(n);
+      if (r) reports.set(n, r);
+    }
+    return {
+      ...(config.exposure.mode === "hostNetwork" ? { addresses: { selectedNodes, addresses: source.selectedAddresses(), pool } } : {}),
+      dataPlane: { selectedNodes, reports, selector },
+    };
+  };
+  source.onReportsChanged(() => writer.update(last, context()));
   return {
     source,
     client,
     publishStatus(status) {
       last = status;
-      // Host-network mode: a Gateway without spec.addresses is reachable on every selected node.
-      const own = config.node.addresses.length > 0 ? config.node.addresses : (source.ownAddresses() ?? []);
-      writer.update(last, config.exposure.mode === "hostNetwork" ? { own, cluster: source.selectedAddresses() } : undefined);
+      reporter.published(status);
+      writer.update(last, context());
     },
+    followDataPlane: (cache) => reporter.follow(cache),
     startLeaderElection: () => elector.start(),
-    details: () => ({ watches: source.watches(), lease: { ...elector.state, name: `${leaseNamespace}/${leaseName}`, identity: config.node.name }, status: { ...writer.stats } }),
+    details: () => ({
+      watches: source.watches(),
+      lease: { ...elector.state, name: `${leaseNamespace}/${leaseName}`, identity: config.node.name },
+      status: { ...writer.stats },
+      dataPlane: { ...reporter.report(), reportWrites: reporter.writes },
+    }),
     async stop() {
       await writer.stop();
+      await reporter.stop();
       await elector.stop();
       await source.stop();
     },

@@ -3,6 +3,12 @@
 // the selected nodes (their addresses are what Gateways report in host-network mode).
 // The first onChange comes only once every type has been listed (or found missing), so the first
 // snapshot is complete rather than built from whichever types happened to arrive first.
+// After that, the source stays "synced" through API outages: the store holds the last complete view
+// and the node goes on serving it (readiness must not drop for a control-plane outage); the watches'
+// phases and the message say that the view is not current. Watch errors never trigger a recompute:
+// nothing the pipeline reads has changed.
+// It also reads the nodes' data-plane reports (per-node Leases, src/kube/node-report.ts), which the
+// status writer turns into Programmed.
 import type { Source } from "../source.ts";
 import type { StoredObject } from "../../store/types.ts";
 import type { Problem } from "../../validate/problems.ts";
@@ -10,7 +16,10 @@ import type { SourceStatus } from "../../server/status-types.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import { Reflector, type ReflectorOptions, type ReflectorState } from "../../kube/reflector.ts";
-import { nodeType, watchedTypes, type ResourceType } from "../../kube/resources.ts";
+import { leaseType, nodeType, watchedTypes, type ResourceType } from "../../kube/resources.ts";
+import { ApiReachability, type ReachabilityOptions } from "../../kube/reachability.ts";
+import { parseReport, reportLabel } from "../../kube/node-report.ts";
+import type { NodeReport } from "../../kube/status/programmed.ts";
 import { isObj, type Obj } from "../../validate/fields.ts";
 import { KubeStore } from "./store.ts";
 import { nodeAddresses, selectorString } from "./nodes.ts";
@@ -27,7 +36,10 @@ export interface KubeSourceOptions {
   debounceMs?: number;
   /** start() returns after this long even if the first list is not complete (the API is down). */
   initialSyncTimeoutMs?: number;
-  reflector?: Partial<Omit<ReflectorOptions, "log" | "fieldSelector" | "labelSelector">>;
+  reflector?: Partial<Omit<ReflectorOptions, "log" | "fieldSelector" | "labelSelector" | "reachability">>;
+  reachability?: ReachabilityOptions;
+  /** Where the nodes' data-plane report Leases live (the Lease namespace). */
+  reportNamespace: string;
 }
 
 /** /status's source section in Kubernetes mode: SourceStatus plus the watches and whatever the mode adds (lease, status writer). */
@@ -52,9 +64,15 @@ export class KubeSource implements Source {
   private readonly syncWaiters: Array<() => void> = [];
   private lastSyncAt: string | undefined;
   private extra: () => Record<string, unknown> = () => ({});
+  private readonly reports = new Map<string, NodeReport>();
+  private lastMissing = "";
+  private readonly missingKinds = new Set<string>();
+  private reportsChanged: () => void = () => {};
+  readonly reachability: ApiReachability;
 
   constructor(private readonly opts: KubeSourceOptions) {
-    const ropts = { log: opts.log, ...opts.reflector };
+    this.reachability = new ApiReachability(opts.client, opts.log, opts.reachability);
+    const ropts = { log: opts.log, reachability: this.reachability, ...opts.reflector };
     for (const t of opts.types ?? watchedTypes) {
       this.reflectors.push(
         new Reflector(opts.client, t, {
@@ -83,6 +101,37 @@ export class KubeSource implements Source {
         state: () => this.stateChanged(),
       }, { ...ropts, ...(sel ? { labelSelector: sel } : {}) }),
     );
+    this.reflectors.push(
+      new Reflector(opts.client, leaseType, {
+        replace: (items) => {
+          this.reports.clear();
+          for (const l of items) this.setReport("ADDED", l);
+          this.reportsChanged();
+        },
+        event: (type, o) => {
+          this.setReport(type, o);
+          this.reportsChanged();
+        },
+        state: () => this.stateChanged(),
+      }, { ...ropts, namespace: opts.reportNamespace, labelSelector: `${reportLabel}=true` }),
+    );
+  }
+
+  private setReport(type: string, lease: Obj): void {
+    const r = parseReport(lease);
+    if (!r) return;
+    if (type === "DELETED") this.reports.delete(r.node);
+    else this.reports.set(r.node, r.report);
+  }
+
+  /** Each node's report of what its Envoy has ACKed (from the per-node Leases). */
+  nodeReports(): ReadonlyMap<string, NodeReport> {
+    return this.reports;
+  }
+
+  /** Called when a node's report changes (the status writer re-judges Programmed; nothing is recompiled). */
+  onReportsChanged(fn: () => void): void {
+    this.reportsChanged = fn;
   }
 
   async start(onChange: () => void): Promise<void> {
@@ -105,10 +154,16 @@ export class KubeSource implements Source {
   }
 
   private stateChanged(): void {
-    // The appliance refreshes /status's source section when it recomputes: a watch going down or
-    // coming back is rare enough to be worth one.
-    if (this.initialDone) return this.fire(this.opts.debounceMs ?? 20);
+    // After the first sync a watch's phase is only news for /status, which reads state() live;
+    // a type appearing or vanishing changes the problems, which the pipeline reports.
+    if (this.initialDone) {
+      const missing = this.missing().join(",");
+      if (missing !== this.lastMissing) this.fire(this.opts.debounceMs ?? 20);
+      this.lastMissing = missing;
+      return;
+    }
     if (this.pending().length > 0) return;
+    this.lastMissing = this.missing().join(",");
     this.initialDone = true;
     this.lastSyncAt = new Date().toISOString();
     this.opts.log.info("Kubernetes API: initial list complete", { objects: this.store.size, missing: this.missing().join(",") || "none" });
@@ -118,8 +173,16 @@ export class KubeSource implements Source {
     for (const w of this.syncWaiters.splice(0)) w();
   }
 
+  /**
+   * Types the API server said it does not serve. Only an answer changes this: during an outage a
+   * missing type's retries fail like every other call, and it stays missing.
+   */
   private missing(): string[] {
-    return this.reflectors.filter((r) => r.status.phase === "missing").map((r) => r.type.kind);
+    for (const r of this.reflectors) {
+      if (r.status.phase === "missing") this.missingKinds.add(r.type.kind);
+      else if (r.status.phase === "synced") this.missingKinds.delete(r.type.kind);
+    }
+    return [...this.missingKinds].sort();
   }
 
   private changed(yes: boolean): void {
@@ -187,6 +250,11 @@ export class KubeSource implements Source {
     return this.ownAddresses();
   }
 
+  /** Names of the nodes the selector matches, sorted. */
+  selectedNodes(): string[] {
+    return [...this.selected.keys()].sort();
+  }
+
   /** Addresses of every node the selector matches, sorted: what Gateways report in host-network mode. */
   selectedAddresses(): string[] {
     return [...new Set([...this.selected.values()].flat())].sort();
@@ -194,11 +262,6 @@ export class KubeSource implements Source {
 
   watches(): ReflectorState[] {
     return this.reflectors.map((r) => ({ ...r.status }));
-  }
-
-  /** Asks the appliance to look again (the Lease changed hands: /status should say so). */
-  notify(): void {
-    if (this.initialDone) this.fire(this.opts.debounceMs ?? 20);
   }
 
   /** More plain data for /status's source section (the Lease and the status writer). */
@@ -210,13 +273,15 @@ export class KubeSource implements Source {
     const errors = this.reflectors.filter((r) => r.status.phase === "error");
     const missing = this.missing();
     const notes = [
+      ...(this.reachability.down ? ["Kubernetes API unreachable: serving the last known objects"] : []),
       ...errors.map((r) => `${r.type.kind}: ${r.status.message ?? "error"}`),
       ...(missing.length ? [`not installed: ${missing.join(", ")}`] : []),
     ];
     return {
       mode: "kubernetes",
-      // "synced" needs every watch to be up: during an outage the objects are the last known ones.
-      state: !this.initialDone ? "starting" : errors.length > 0 ? "error" : "synced",
+      // Once complete, the view stays in force through outages: "synced" with a message, so
+      // readiness holds while the node serves the last known configuration.
+      state: !this.initialDone ? "starting" : "synced",
       message: notes.length ? notes.join("; ") : undefined,
       lastSyncAt: this.lastSyncAt,
       objects: this.store.size,
@@ -239,6 +304,7 @@ export class KubeSource implements Source {
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.reachability.stop();
     await Promise.all(this.reflectors.map((r) => r.stop()));
   }
 }
