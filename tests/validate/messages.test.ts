@@ -23,7 +23,7 @@ const cases: Array<{ name: string; yaml: string; expect: string[] }> = [
     name: "malformed-yaml",
     yaml: "apiVersion: v1\nkind: Service\nmetadata: {name: a\n",
     expect: [
-      "malformed-yaml.yaml:4: yaml: Flow map in block collection must be sufficiently indented and end with a }"
+      "malformed-yaml.yaml:4: yaml: Flow map in block collection must be sufficiently indented and end with a } (line 4, column 1)"
     ],
   },
   {
