@@ -1,6 +1,6 @@
 // One YAML file's text -> validated objects and problems. Pure: no file system access here.
-import { lineOf, parseYamlFile, parseYamlFileParallel, type FieldPath, type ParsedFile, type YamlDocument } from "../../yaml/documents.ts";
-import { formatPath, type ObjectRef, type Problem, type Reporter } from "../../validate/problems.ts";
+import { lineOf, parseYamlFile, parseYamlFileParallel, type ParsedFile, type YamlDocument } from "../../yaml/documents.ts";
+import { formatPath, ObjectProblems, type ObjectRef, type Problem } from "../../validate/problems.ts";
 import { validateObject } from "../../validate/object.ts";
 import "../../kinds.ts";
 import { isObj } from "../../validate/fields.ts";
@@ -16,16 +16,6 @@ export interface FileLoad {
   syntaxOk: boolean;
   /** Keys of objects that were found but are invalid (their last good version stays in force). */
   invalidKeys: string[];
-}
-
-class DocReporter implements Reporter {
-  readonly found: Array<{ path: FieldPath; message: string }> = [];
-  error(path: FieldPath, message: string): void {
-    this.found.push({ path, message });
-  }
-  get count(): number {
-    return this.found.length;
-  }
 }
 
 function refOf(value: unknown): ObjectRef | undefined {
@@ -52,12 +42,13 @@ function loadParsed(file: string, parsed: ParsedFile): FileLoad {
 
 function loadDocument(doc: YamlDocument, out: FileLoad): void {
   if (doc.value === null || doc.value === undefined) return; // an empty document, e.g. a trailing ---
-  const r = new DocReporter();
+  const r = new ObjectProblems();
   const verdict = validateObject(doc.value, r);
   const ref = refOf(verdict.object ?? doc.value);
   for (const f of r.found) {
     out.problems.push({ file: doc.file, line: lineOf(doc, f.path), object: ref, path: formatPath(f.path) || undefined, message: f.message });
   }
+  if (r.omitted) out.problems.push({ file: doc.file, line: doc.line, object: ref, message: r.omitted });
   if (verdict.result === "ignored") {
     out.warnings.push({ file: doc.file, line: doc.line, object: ref, message: verdict.reason });
     return;
