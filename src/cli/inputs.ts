@@ -39,7 +39,7 @@ function commandConfig(configFile: string | undefined, controllerName: string | 
 }
 
 export async function prepare(paths: readonly string[], config: ApplianceConfig): Promise<Prepared> {
-  const load = await loadPaths(paths);
+  const load = await loadPaths(paths, config.source.maxFileBytes);
   const problems = [...load.problems];
   const result = translateOnly({ objects: load.objects, config });
   const byKey = new Map(load.objects.map((o) => [o.key, o]));

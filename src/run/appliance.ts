@@ -75,7 +75,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     import("../pipeline/datapath.ts"),
     import("../pipeline/locate.ts"),
   ]);
-  const source = given ?? new FileSource(config.source.paths);
+  const source = given ?? new FileSource(config.source.paths, { maxFileBytes: config.source.maxFileBytes, settleMs: config.source.settleMs });
   board.liveSource = () => source.state();
   const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
   const memo = new CompileMemo();

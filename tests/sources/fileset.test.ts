@@ -20,8 +20,9 @@ function write(file: string, text: string): void {
 const ports = (fs: FileSet): Record<string, unknown> =>
   Object.fromEntries(fs.objects().map((o) => [o.object.metadata.name, (o.object.spec as { ports: Array<{ port: unknown }> }).ports[0]!.port]));
 
+let clock = 0;
 describe("FileSet", () => {
-  const fs = new FileSet([dir]);
+  const fs = new FileSet([dir], { settleMs: 1000, now: () => clock });
   test("reads every YAML file below the folder", () => {
     write("a.yaml", svc("a", 80) + "---\n" + svc("b", 81));
     write("c.yml", svc("c", 82));
@@ -53,8 +54,11 @@ describe("FileSet", () => {
     expect(fs.objects().find((o) => o.object.metadata.name === "c")).toBe(before);
   });
 
-  test("a removed file removes its objects", () => {
+  test("a removed file removes its objects once the settle window has passed", () => {
     unlinkSync(join(dir, "c.yml"));
+    expect(fs.refresh().retryInMs).toBe(1000);
+    expect(Object.keys(ports(fs)).sort()).toEqual(["a", "b", "c"]);
+    clock += 1000;
     fs.refresh();
     expect(Object.keys(ports(fs)).sort()).toEqual(["a", "b"]);
   });

@@ -16,6 +16,8 @@ export interface FileLoad {
   syntaxOk: boolean;
   /** Keys of objects that were found but are invalid (their last good version stays in force). */
   invalidKeys: string[];
+  /** False when the file could not be read at all (permissions, size limit): it is tried again on every refresh. */
+  readable: boolean;
 }
 
 function refOf(value: unknown): ObjectRef | undefined {
@@ -34,7 +36,7 @@ export async function parseFileParallel(file: string, text: string): Promise<Fil
 }
 
 function loadParsed(file: string, parsed: ParsedFile): FileLoad {
-  const out: FileLoad = { file, objects: [], problems: [], warnings: [], syntaxOk: parsed.errors.length === 0, invalidKeys: [] };
+  const out: FileLoad = { file, objects: [], problems: [], warnings: [], syntaxOk: parsed.errors.length === 0, invalidKeys: [], readable: true };
   for (const e of parsed.errors) out.problems.push({ file, line: e.line, message: e.message });
   for (const doc of parsed.documents) loadDocument(doc, out);
   return out;

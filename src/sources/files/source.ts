@@ -4,7 +4,7 @@ import type { Source } from "../source.ts";
 import type { StoredObject } from "../../store/types.ts";
 import type { Problem } from "../../validate/problems.ts";
 import type { SourceStatus } from "../../server/status-types.ts";
-import { FileSet } from "./fileset.ts";
+import { FileSet, type FileSetOptions } from "./fileset.ts";
 import { watchPaths, type Watcher } from "./watch.ts";
 
 const rescanMs = 10_000;
@@ -17,9 +17,13 @@ export class FileSource implements Source {
   private cached: StoredObject[] = [];
   private issues: Problem[] = [];
   private onChange: () => void = () => {};
+  private settleTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly paths: readonly string[]) {
-    this.files = new FileSet(paths);
+  constructor(
+    private readonly paths: readonly string[],
+    opts: FileSetOptions = {},
+  ) {
+    this.files = new FileSet(paths, opts);
   }
 
   async start(onChange: () => void): Promise<void> {
@@ -33,6 +37,13 @@ export class FileSource implements Source {
   /** Re-reads what changed on disk now (SIGHUP). */
   refresh(initial: boolean): void {
     const r = this.files.refresh();
+    // A change waiting to settle: look again when the window has passed, events or not.
+    if (r.retryInMs !== undefined && !this.settleTimer) {
+      this.settleTimer = setTimeout(() => {
+        this.settleTimer = undefined;
+        this.refresh(false);
+      }, r.retryInMs + 10);
+    }
     if (r.changed.length === 0 && !initial) return;
     this.cached = this.files.objects();
     this.issues = r.problems;
@@ -58,6 +69,7 @@ export class FileSource implements Source {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
     this.watcher?.close();
   }
 }
