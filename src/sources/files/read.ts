@@ -7,7 +7,7 @@ export const defaultMaxFileBytes = 128 * 1024 * 1024;
 
 export type ReadResult = { ok: true; text: string } | { ok: false; message: string };
 
-const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 3 : 1)} MiB`;
+const mib = (n: number): string => (n < 1024 * 1024 ? `${n} bytes` : `${(n / 1024 / 1024).toFixed(1)} MiB`);
 
 export function readInputFile(path: string, maxBytes: number): ReadResult {
   let fd: number;
