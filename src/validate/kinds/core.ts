@@ -6,6 +6,7 @@ import * as n from "../names.ts";
 import { EndpointsAnnotation } from "../../resources/core.ts";
 import { parseEndpointList } from "../../resources/endpoints.ts";
 import { isIP } from "../../net/ip.ts";
+import { checkTlsPair } from "./tls.ts";
 import { quoted } from "../problems.ts";
 
 export function validateService(o: KubeObject, r: Reporter): void {
@@ -57,9 +58,14 @@ export function validateSecret(o: KubeObject, r: Reporter): void {
   }
   for (const [k, v] of Object.entries(sdata ?? {})) if (typeof v !== "string") r.error(["stringData", k], "must be a string");
   if (o.type === "kubernetes.io/tls") {
+    let missing = false;
     for (const key of ["tls.crt", "tls.key"]) {
-      if (data?.[key] === undefined && sdata?.[key] === undefined) r.error(["data", key], "is required for a Secret of type kubernetes.io/tls");
+      if (data?.[key] === undefined && sdata?.[key] === undefined) {
+        r.error(["data", key], "is required for a Secret of type kubernetes.io/tls");
+        missing = true;
+      }
     }
+    if (!missing && r.count === 0) checkTlsPair(data, sdata, r);
   }
 }
 
