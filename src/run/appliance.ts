@@ -22,6 +22,7 @@ import { ApplianceStatusBoard } from "./status.ts";
 import { followEnvoySockets } from "./envoy-sockets.ts";
 import type { DatapathIntent } from "../ir/datapath.ts";
 import type { StoredObject } from "../store/types.ts";
+import { removalReason, removedServing, served, type Removal } from "../pipeline/removed.ts";
 
 export interface ApplianceHandle {
   readonly statusServers: StatusServers;
@@ -91,6 +92,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
 
   const problemLog = new ProblemLog(log);
   let publishedOnce = false;
+  let lastServed: Map<string, Removal> | undefined;
   // The datapath intent is derived from the latest compile when the datapath needs it (never
   // when it is off), once per compile.
   let latest: { ir: CompileResult["ir"]; objects: readonly StoredObject[] } | undefined;
@@ -147,6 +149,9 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       log.error("snapshot rejected; keeping the last good configuration", { error: (e as Error).message });
       return;
     }
+    const nowServed = served(result.ir);
+    if (lastServed) warnRemovals(lastServed, nowServed, problems, log);
+    lastServed = nowServed;
     const generations = new Map(objects.map((o) => [o.key, o.object.metadata.generation ?? 1]));
     board.update(result, generations, problems);
     board.failure = undefined;
@@ -213,4 +218,11 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       return stopping;
     },
   };
+}
+
+/** A published change that stops serving a listener, filter chain or route is logged, with why. */
+function warnRemovals(before: ReadonlyMap<string, Removal>, after: ReadonlyMap<string, Removal>, problems: readonly Problem[], log: Logger): void {
+  const gone = removedServing(before, after);
+  for (const r of gone.slice(0, 50)) log.warn(`${r.what} no longer served`, { [r.what === "filter chain" ? "filterChain" : r.what]: r.name, why: removalReason(r, problems) });
+  if (gone.length > 50) log.warn("more no longer served", { count: gone.length - 50 });
 }
