@@ -22,6 +22,7 @@ import { ApplianceStatusBoard } from "./status.ts";
 import { followEnvoySockets } from "./envoy-sockets.ts";
 import type { DatapathIntent } from "../ir/datapath.ts";
 import type { StoredObject } from "../store/types.ts";
+import { withServingProblems } from "../validate/serving.ts";
 import { removalReason, removedServing, served, type Removal } from "../pipeline/removed.ts";
 
 export interface ApplianceHandle {
@@ -133,7 +134,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     }
     const byKey = new Map(objects.map((o) => [o.key, o]));
     const inputProblems = source.problems();
-    const referenceProblems = result.problems.map((p) => locate(p, byKey));
+    // Valid objects that will not serve count too, as in validate (src/validate/serving.ts).
+    const referenceProblems = withServingProblems(result.problems, result.status, objects).map((p) => locate(p, byKey));
     const problems: Problem[] = [...inputProblems, ...referenceProblems];
     problemLog.report([...inputProblems.map((problem) => ({ problem, phase: "input" as const })), ...referenceProblems.map((problem) => ({ problem, phase: "reference" as const }))], objects);
     const compiledMs = performance.now() - started;
