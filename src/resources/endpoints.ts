@@ -37,6 +37,8 @@ function entry(raw: string): Entry {
       port = raw.slice(colon + 1);
     }
   }
+  const hostOk = isIP(host) || (host.length <= 253 && dnsName.test(host));
+  if (!hostOk && !digitsAndDots.test(host)) return { ok: false, message: `endpoint ${q} is not an IP address, IP:port, [IPv6]:port, or a DNS name` };
   let portNumber: number | undefined;
   if (port !== undefined) {
     if (!portText.test(port) || Number(port) < 1 || Number(port) > 65535) return { ok: false, message: `endpoint ${q}: the port must be a number from 1 to 65535` };

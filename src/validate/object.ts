@@ -102,7 +102,7 @@ export function validateObject(value: unknown, r: Reporter): ObjectVerdict {
     if (sameKind) r.error(["apiVersion"], `${kind} is served as ${sameKind.versions.map((v) => (sameKind.group ? `${sameKind.group}/${v}` : v)).join(" or ")}, not ${apiVersion}`);
     else {
       const hint = closest(kind, kinds.map((k) => k.kind));
-      r.error(["kind"], `unknown kind ${quoted(kind)} in ${apiVersion}${hint ? ` (did you mean ${hint}?)` : ""}`);
+      r.error(["kind"], `unknown kind ${quoted(kind)} in ${quoted(apiVersion)}${hint ? ` (did you mean ${hint}?)` : ""}`);
     }
     return { result: "invalid", object };
   }

@@ -28,7 +28,8 @@ export function formatPath(path: FieldPath): string {
 }
 
 export function formatObject(o: ObjectRef): string {
-  return o.namespace ? `${o.kind} ${o.namespace}/${o.name}` : `${o.kind} ${o.name}`;
+  // Names come from the input: a 10,000-character name must not make a 10,000-character line.
+  return o.namespace ? `${clip(o.kind)} ${clip(o.namespace)}/${clip(o.name)}` : `${clip(o.kind)} ${clip(o.name)}`;
 }
 
 export function formatProblem(p: Problem): string {
@@ -47,6 +48,8 @@ export interface Reporter {
 
 /** A value as messages quote it: JSON, at most about 100 characters of it. */
 export function quoted(v: unknown): string {
+  // JSON would print .inf and .nan as null.
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
   return clip(JSON.stringify(v) ?? String(v));
 }
 

@@ -51,8 +51,17 @@ export function servingProblems(status: readonly ObjectStatus[], objects: readon
       }
     }
   }
-  // A route with no status at all: none of its parents is a Gateway edgegate knows.
-  for (const o of objects) if (routeKinds.has(o.object.kind) && !seenRoutes.has(o.key)) out.push(attachedNowhere(o.key));
+  // A route with no status at all: none of its parents is a Gateway edgegate knows. A Gateway with
+  // none: its GatewayClass is missing or belongs to another controller.
+  const gateways = new Set(status.filter((s) => s.kind === "Gateway").map((s) => ("namespace" in s ? `Gateway/${s.namespace}/${s.name}` : "")));
+  for (const o of objects) {
+    if (routeKinds.has(o.object.kind) && !seenRoutes.has(o.key)) out.push(attachedNowhere(o.key));
+    if (o.object.kind === "Gateway" && !gateways.has(o.key)) {
+      const spec = o.object.spec;
+      const cls = isObj(spec) && typeof spec.gatewayClassName === "string" ? spec.gatewayClassName : "";
+      out.push({ key: o.key, path: ["spec", "gatewayClassName"], message: `GatewayClass ${JSON.stringify(cls)} is not one edgegate serves (missing, or of another controller); not served` });
+    }
+  }
   return out;
 }
 

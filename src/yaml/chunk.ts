@@ -49,7 +49,8 @@ function carefulCheck(text: string): ChunkError | undefined {
   try {
     doc.toJS({ maxAliasCount });
   } catch (e) {
-    return { line: 1, column: 1, message: `${clip((e as Error).message)} (at most ${maxAliasCount} aliases per document)` };
+    const m = clip((e as Error).message);
+    return { line: 1, column: 1, message: m.includes("alias count") ? `${m} (at most ${maxAliasCount} aliases per document)` : m };
   }
   return undefined;
 }
