@@ -35,7 +35,7 @@ function pem(): { crt: string; key: string; otherKey: string } {
 }
 
 const indent = (s: string, n: number): string => s.trimEnd().split("\n").map((l) => " ".repeat(n) + l).join("\n");
-const tlsSecret = (crt: string, key: string): string => `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: cert\nstringData:\n  tls.crt: |\n${indent(crt, 4)}\n  tls.key: |\n${indent(key, 4)}\n`;
+const tlsSecret = (crt: string, key: string): string => `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: cert\nstringData:\n  tls.key: |\n${indent(key, 4)}\n  tls.crt: |\n${indent(crt, 4)}\n`;
 const b64Secret = (crt: string, key: string): string => `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: cert\ndata:\n  tls.crt: ${Buffer.from(crt).toString("base64")}\n  tls.key: ${Buffer.from(key).toString("base64")}\n`;
 
 export function hostileInputs(): HostileInput[] {
