@@ -201,7 +201,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     statusServers,
     xds,
     cache,
-    reload: () => (source instanceof FileSource ? source.refresh(false) : recompute()),
+    reload: () => (source instanceof FileSource ? void source.refresh(false) : recompute()),
     stop(opts = {}) {
       if (stopping) {
         // A second stop (second SIGTERM) cuts the drain short.

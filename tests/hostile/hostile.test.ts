@@ -42,7 +42,7 @@ describe("hostile inputs", () => {
       // run: a good version first, then the hostile text in its place.
       writeFileSync(file, good);
       const store = new FileSet([caseDir], { now: () => 0 });
-      store.refresh();
+      await store.refresh();
       const before = store.objects().find((o) => o.key === "Service/default/web")!;
       expect(before).toBeDefined();
       writeFileSync(file, input.text);
@@ -57,7 +57,7 @@ describe("hostile inputs", () => {
       expect(ms).toBeLessThan(5000);
       for (const l of lines) expect(l.length).toBeLessThan(600);
 
-      store.refresh();
+      await store.refresh();
       const after = store.objects().find((o) => o.key === "Service/default/web");
       const replacedByValid = prep.load.objects.some((o) => o.key === "Service/default/web");
       if (!replacedByValid) expect(after).toBe(before);

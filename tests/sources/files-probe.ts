@@ -13,16 +13,16 @@ mkdirSync(join(dir, "sub"));
 writeFileSync(join(dir, "a.yaml"), svc("a"));
 writeFileSync(join(dir, "sub", "b.yaml"), svc("b"));
 const fs = new FileSet([dir], { settleMs: 0 });
-const step = (): void => {
-  const r = fs.refresh();
+const step = async (): Promise<void> => {
+  const r = await fs.refresh();
   const names = fs.objects().map((o) => o.object.metadata.name).sort();
   console.log(JSON.stringify({ problems: r.problems.map((p) => formatProblem(p).replaceAll(dir, "D")), names }));
 };
-step();
+await step();
 chmodSync(join(dir, "a.yaml"), 0o000);
 chmodSync(join(dir, "sub"), 0o000);
-step();
+await step();
 chmodSync(join(dir, "a.yaml"), 0o644);
 chmodSync(join(dir, "sub"), 0o755);
-step();
+await step();
 rmSync(dir, { recursive: true, force: true });

@@ -13,7 +13,7 @@
 // problem and everything read from below it stays in force until it can be seen again.
 import type { Problem } from "../../validate/problems.ts";
 import type { StoredObject } from "../../store/types.ts";
-import { parseFile, type FileLoad } from "./parse.ts";
+import { parseFileOffThread, type FileLoad } from "./parse.ts";
 import { yamlFiles, type WalkedFile } from "./walk.ts";
 import { mergeLoads } from "./load.ts";
 import { defaultMaxFileBytes, readInputFile } from "./read.ts";
@@ -66,8 +66,8 @@ export class FileSet {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Re-reads what changed on disk. */
-  refresh(): RefreshResult {
+  /** Re-reads what changed on disk. Large files are parsed off the main thread (parseFileOffThread). */
+  async refresh(): Promise<RefreshResult> {
     const now = this.now();
     // The first read has nothing to keep: it takes the files as they are.
     const initial = this.first;
@@ -93,7 +93,7 @@ export class FileSet {
       const prev = this.files.get(w.path);
       // Entries with a read problem are read again every time, so a fix (chmod) clears it.
       if (prev && prev.stamp === w.stamp && prev.load.readable) continue;
-      const next = this.load(w, prev);
+      const next = await this.load(w, prev);
       if (!initial && prev && removes(prev.good, next.good)) {
         if (prev.pending?.stamp !== w.stamp) prev.pending = { stamp: w.stamp, since: now };
         if (now - prev.pending.since < this.settleMs) {
@@ -118,13 +118,13 @@ export class FileSet {
     return this.merged?.objects ?? [];
   }
 
-  private load(w: WalkedFile, prev: FileEntry | undefined): FileEntry {
+  private async load(w: WalkedFile, prev: FileEntry | undefined): Promise<FileEntry> {
     const read = readInputFile(w.path, this.maxFileBytes);
     if (!read.ok) {
       const load: FileLoad = { file: w.path, objects: [], problems: [{ file: w.path, line: 0, message: read.message }], warnings: [], syntaxOk: false, invalidKeys: [], readable: false };
       return { stamp: w.stamp, load, good: prev?.good ?? new Map() };
     }
-    const load = parseFile(w.path, read.text);
+    const load = await parseFileOffThread(w.path, read.text);
     return { stamp: w.stamp, load, good: lastGood(prev?.good, load) };
   }
 }

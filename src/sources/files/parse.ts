@@ -35,6 +35,45 @@ export async function parseFileParallel(file: string, text: string): Promise<Fil
   return loadParsed(file, await parseYamlFileParallel(file, text));
 }
 
+/** Files smaller than this are parsed in place: a worker's start-up costs more than they do. */
+const offThreadBytes = 1024 * 1024;
+/** The longest the main thread works at once while taking a worker's result over. */
+const sliceMs = 20;
+
+// From source the worker sits beside this file; in the compiled binary (scripts/build.ts makes it an
+// entry point of its own) it is embedded under its path relative to src/.
+function workerPath(): string {
+  return import.meta.url.includes("/$bunfs/") ? "./sources/files/load-worker.ts" : new URL("./load-worker.ts", import.meta.url).href;
+}
+
+/**
+ * parseFile for `run`: a large file is parsed and validated on a worker, and its objects are taken
+ * over in slices of about 20 ms, so the event loop (and /livez) never waits long for ingestion.
+ */
+export async function parseFileOffThread(file: string, text: string): Promise<FileLoad> {
+  if (text.length < offThreadBytes) return parseFile(file, text);
+  const worker = new Worker(workerPath());
+  try {
+    const reply = await new Promise<{ meta: string; pieces: string[] }>((resolve, reject) => {
+      worker.onmessage = (e: MessageEvent<{ meta: string; pieces: string[] }>) => resolve(e.data);
+      worker.onerror = (e) => reject(new Error(`load worker: ${e.message}`));
+      worker.postMessage({ file, text });
+    });
+    const load = JSON.parse(reply.meta) as FileLoad;
+    let started = performance.now();
+    for (const piece of reply.pieces) {
+      load.objects.push(JSON.parse(piece) as StoredObject);
+      if (performance.now() - started > sliceMs) {
+        await new Promise<void>((r) => setImmediate(r));
+        started = performance.now();
+      }
+    }
+    return load;
+  } finally {
+    worker.terminate();
+  }
+}
+
 function loadParsed(file: string, parsed: ParsedFile): FileLoad {
   const out: FileLoad = { file, objects: [], problems: [], warnings: [], syntaxOk: parsed.errors.length === 0, invalidKeys: [], readable: true };
   for (const e of parsed.errors) out.problems.push({ file, line: e.line, message: e.message });

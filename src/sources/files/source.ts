@@ -18,6 +18,8 @@ export class FileSource implements Source {
   private issues: Problem[] = [];
   private onChange: () => void = () => {};
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
 
   constructor(
     private readonly paths: readonly string[],
@@ -28,20 +30,40 @@ export class FileSource implements Source {
 
   async start(onChange: () => void): Promise<void> {
     this.onChange = onChange;
-    this.refresh(true);
-    this.watcher = watchPaths(this.paths, () => this.refresh(false));
+    await this.refresh(true);
+    this.watcher = watchPaths(this.paths, () => void this.refresh(false));
     // Events can be missed (a folder created after start, network file systems): rescan slowly.
-    this.timer = setInterval(() => this.refresh(false), rescanMs);
+    this.timer = setInterval(() => void this.refresh(false), rescanMs);
   }
 
-  /** Re-reads what changed on disk now (SIGHUP). */
-  refresh(initial: boolean): void {
-    const r = this.files.refresh();
+  /**
+   * Re-reads what changed on disk now (SIGHUP). One refresh runs at a time (a large file is read
+   * off the main thread, so they can overlap); a request meanwhile runs once more after it.
+   */
+  async refresh(initial: boolean): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.refreshOnce(initial);
+    try {
+      await this.running;
+    } finally {
+      this.running = undefined;
+    }
+    if (this.again) {
+      this.again = false;
+      await this.refresh(false);
+    }
+  }
+
+  private async refreshOnce(initial: boolean): Promise<void> {
+    const r = await this.files.refresh();
     // A change waiting to settle: look again when the window has passed, events or not.
     if (r.retryInMs !== undefined && !this.settleTimer) {
       this.settleTimer = setTimeout(() => {
         this.settleTimer = undefined;
-        this.refresh(false);
+        void this.refresh(false);
       }, r.retryInMs + 10);
     }
     if (r.changed.length === 0 && !initial) return;
