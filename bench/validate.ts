@@ -2,7 +2,7 @@
 //  1. `validate` time for one HTTPRoute with P problems (P bad rules): must grow linearly.
 //  2. The worst /livez latency while `edgegate run` ingests a file of N generated HTTPRoutes
 //     (polled every 10 ms from start until the first snapshot is published).
-//   bun bench/validate.ts [N=100000] [P...=500 1000 2000]
+//   bun bench/validate.ts [N=100000] [P...=500 1000 2000]   (needs dist/edgegate: bun scripts/build.ts)
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ import { generate } from "./generate.ts";
 import { freePort } from "../tests/helpers/ports.ts";
 
 const root = join(import.meta.dir, "..");
-const bun = process.execPath;
+const bin = join(root, "dist/edgegate");
 const routes = Number(process.argv[2] ?? 100_000);
 const sizes = process.argv.slice(3).map(Number);
 const problemCounts = sizes.length > 0 ? sizes : [500, 1000, 2000];
@@ -24,14 +24,14 @@ function badRoute(p: number): string {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 try {
-  console.log("validate, one HTTPRoute with P problems (median of 3, whole command from source):");
+  console.log("validate, one HTTPRoute with P problems (median of 3, the compiled binary end to end):");
   for (const p of problemCounts) {
     const file = join(dir, `bad-${p}.yaml`);
     writeFileSync(file, badRoute(p));
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t0 = performance.now();
-      const r = Bun.spawnSync([bun, join(root, "src/main.ts"), "validate", "--quiet", file], { stderr: "pipe" });
+      const r = Bun.spawnSync([bin, "validate", "--quiet", file], { stderr: "pipe" });
       times.push(performance.now() - t0);
       if (r.exitCode !== 1) throw new Error(`validate exited ${r.exitCode}: ${r.stderr.toString().slice(0, 300)}`);
     }
@@ -45,7 +45,7 @@ try {
   const cfg = join(dir, "edgegate.yaml");
   writeFileSync(cfg, `source: {paths: [${inputs}], maxFileBytes: 1073741824}\nxds: {socket: ${join(dir, "xds.sock")}}\nhealth: {address: "127.0.0.1:${hp}"}\nadmin: {address: "127.0.0.1:${ap}"}\nenvoy: {path: /nonexistent/envoy, drainSeconds: 0}\nexposure: {bindAddress: 127.0.0.1}\n`);
   const t0 = performance.now();
-  const proc = Bun.spawn([bun, join(root, "src/main.ts"), "run", "--config", cfg], { stdout: "ignore", stderr: "pipe" });
+  const proc = Bun.spawn([bin, "run", "--config", cfg], { stdout: "ignore", stderr: "pipe" });
   let published = 0;
   void (async () => {
     const dec = new TextDecoder();
