@@ -1,7 +1,7 @@
 // What a new configuration stops serving that the previous one served: listeners, TLS filter
 // chains and routes (by route object and virtual host). The appliance logs each with a WARN, so a
 // change that takes something down is never silent, whatever its cause.
-import type { Ir } from "../ir/types.ts";
+import type { Ir, IrVirtualHost } from "../ir/types.ts";
 import type { Problem } from "../validate/problems.ts";
 import { formatProblem } from "../validate/problems.ts";
 
@@ -22,15 +22,26 @@ export function served(ir: Ir): Map<string, Removal> {
   }
   for (const rc of ir.routeConfigs) {
     for (const vh of rc.virtualHosts) {
-      for (const r of vh.routes) {
-        // Route names are "<kind>/<ns>/<name>/rule/<i>/match/<j>": report each route object once per host.
-        const owner = r.name.split("/").slice(0, 3).join("/");
+      for (const owner of routeOwners(vh)) {
         const name = `${owner} on ${vh.name}`;
         out.set(`route ${name}`, { what: "route", name, owners: [owner] });
       }
     }
   }
   return out;
+}
+
+// Virtual hosts are reused from one compile to the next while unchanged: remember their owners.
+const ownersOf = new WeakMap<IrVirtualHost, string[]>();
+
+/** The route objects behind a virtual host's routes ("<kind>/<ns>/<name>/rule/<i>/match/<j>" names). */
+function routeOwners(vh: IrVirtualHost): string[] {
+  let owners = ownersOf.get(vh);
+  if (!owners) {
+    owners = [...new Set(vh.routes.map((r) => r.name.split("/").slice(0, 3).join("/")))];
+    ownersOf.set(vh, owners);
+  }
+  return owners;
 }
 
 export function removedServing(before: ReadonlyMap<string, Removal>, after: ReadonlyMap<string, Removal>): Removal[] {
