@@ -21,7 +21,7 @@ const cls = `${gw}\nkind: GatewayClass\nmetadata: {name: edgegate}\nspec: {contr
 const okGateway = `${gateway("  - {name: http, port: 80, protocol: HTTP}\n")}---\n`;
 const okService = `${svcHead}spec:\n  ports: [{port: 80}]\n---\n`;
 
-function pem(): { crt: string; key: string; otherKey: string } {
+export function pem(): { crt: string; key: string; otherKey: string } {
   const dir = mkdtempSync(join(tmpdir(), "edgegate-pem-"));
   try {
     const gen = (n: string): void =>

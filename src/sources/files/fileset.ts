@@ -33,8 +33,8 @@ interface FileEntry {
   load: FileLoad;
   /** The objects in force from this file (the last good version of each). */
   good: Map<string, StoredObject>;
-  /** A change that would remove objects, waiting to settle: its stamp and when it was first seen. */
-  pending?: { stamp: string; since: number };
+  /** A change that would remove objects, waiting to settle: its stamp, when it was first seen, and its problems (shown meanwhile). */
+  pending?: { stamp: string; since: number; problems: Problem[] };
   /** Gone from the walk since then (deleted or renamed away). */
   goneSince?: number;
 }
@@ -95,7 +95,10 @@ export class FileSet {
       if (prev && prev.stamp === w.stamp && prev.load.readable) continue;
       const next = await this.load(w, prev);
       if (!initial && prev && removes(prev.good, next.good)) {
-        if (prev.pending?.stamp !== w.stamp) prev.pending = { stamp: w.stamp, since: now };
+        if (prev.pending?.stamp !== w.stamp) {
+          prev.pending = { stamp: w.stamp, since: now, problems: next.load.problems };
+          changed.push(w.path); // its problems show at once, its removals wait
+        }
         if (now - prev.pending.since < this.settleMs) {
           waiting = true;
           continue;
@@ -109,7 +112,7 @@ export class FileSet {
       if (changed.length === 0) changed.push("(walk)");
     }
     // Merged once per change: objects() and current() are read after every refresh.
-    if (changed.length > 0 || !this.merged) this.merged = mergeLoads([...this.files.values()].map((e) => ({ ...e.load, objects: [...e.good.values()] })));
+    if (changed.length > 0 || !this.merged) this.merged = mergeLoads([...this.files.values()].map((e) => ({ ...e.load, problems: e.pending?.problems ?? e.load.problems, objects: [...e.good.values()] })));
     return { changed, problems: [...this.walkProblems, ...this.merged.problems], warnings: this.merged.warnings, retryInMs: waiting ? this.settleMs : undefined };
   }
 
