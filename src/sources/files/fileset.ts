@@ -94,6 +94,8 @@ export class FileSet {
       // Entries with a read problem are read again every time, so a fix (chmod) clears it.
       if (prev && prev.stamp === w.stamp && prev.load.readable) continue;
       const next = await this.load(w, prev);
+      // Still unreadable for the same reason: nothing changed, nothing to recompute.
+      if (prev && !prev.load.readable && !next.load.readable && prev.stamp === w.stamp && prev.load.problems[0]?.message === next.load.problems[0]?.message) continue;
       if (!initial && prev && removes(prev.good, next.good)) {
         if (prev.pending?.stamp !== w.stamp) {
           prev.pending = { stamp: w.stamp, since: now, problems: next.load.problems };
