@@ -8,6 +8,7 @@
 // kept for all of that document's problems (see lineOf).
 import { LineCounter, parseDocument, isMap, isSeq, isNode, type Node as YamlNode, type Document } from "yaml";
 import { parseChunk, type ChunkResult } from "./chunk.ts";
+import { parseTransferred } from "./transfer.ts";
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -138,7 +139,7 @@ export async function parseYamlFileParallel(file: string, text: string): Promise
   const worker = new Worker(workerPath());
   try {
     const second = new Promise<ChunkResult[]>((resolve, reject) => {
-      worker.onmessage = (e: MessageEvent<string>) => resolve(JSON.parse(e.data) as ChunkResult[]);
+      worker.onmessage = (e: MessageEvent<string>) => resolve(parseTransferred(e.data) as ChunkResult[]);
       worker.onerror = (e) => reject(new Error(`yaml worker: ${e.message}`));
     });
     worker.postMessage(chunks.slice(half).map((c) => c.text));

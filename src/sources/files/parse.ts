@@ -1,4 +1,5 @@
 // One YAML file's text -> validated objects and problems. Pure: no file system access here.
+import { parseTransferred } from "../../yaml/transfer.ts";
 import { lineOf, parseYamlFile, parseYamlFileParallel, type ParsedFile, type YamlDocument } from "../../yaml/documents.ts";
 import { formatPath, ObjectProblems, type ObjectRef, type Problem } from "../../validate/problems.ts";
 import { validateObject } from "../../validate/object.ts";
@@ -59,10 +60,10 @@ export async function parseFileOffThread(file: string, text: string): Promise<Fi
       worker.onerror = (e) => reject(new Error(`load worker: ${e.message}`));
       worker.postMessage({ file, text });
     });
-    const load = JSON.parse(reply.meta) as FileLoad;
+    const load = parseTransferred(reply.meta) as FileLoad;
     let started = performance.now();
     for (const piece of reply.pieces) {
-      load.objects.push(JSON.parse(piece) as StoredObject);
+      load.objects.push(parseTransferred(piece) as StoredObject);
       if (performance.now() - started > sliceMs) {
         await new Promise<void>((r) => setImmediate(r));
         started = performance.now();
