@@ -11,6 +11,7 @@ import { defaultConfig } from "../../src/config/types.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { startAppliance, type ApplianceHandle } from "../../src/run/appliance.ts";
 import { loadPaths } from "../../src/sources/files/load.ts";
+import { FileSource } from "../../src/sources/files/source.ts";
 import { freePort } from "../helpers/ports.ts";
 import { hostileInputs, pem } from "./inputs.ts";
 
@@ -22,9 +23,10 @@ const indent = (s: string): string => s.trimEnd().split("\n").map((l) => `    ${
 const secret = (k: string): string => `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: cert\nstringData:\n  tls.key: |\n${indent(k)}\n  tls.crt: |\n${indent(crt)}\n`;
 const web = `apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations: {edgegate.io/endpoints: "127.0.0.1:8080"}\nspec:\n  ports: [{port: 80}]\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web}\nspec:\n  parentRefs: [{name: gw}]\n  hostnames: [a.example]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n`;
 const version = (): string => app.cache.snapshot().version;
+let source: FileSource;
+/** Reads the files again and waits until that read (and any it queued) has been compiled. */
 async function settled(): Promise<void> {
-  app.reload();
-  await Bun.sleep(60);
+  await source.refresh(false);
 }
 
 beforeAll(async () => {
@@ -43,7 +45,8 @@ beforeAll(async () => {
   config.health.address = "127.0.0.1:0";
   config.admin.address = "127.0.0.1:0";
   config.envoy = { ...config.envoy, path: "/nonexistent/envoy", drainSeconds: 0 };
-  app = await startAppliance(config, createLogger({ level: "warn", sink: { write: (l) => void logLines.push(l) } }));
+  source = new FileSource(config.source.paths, { settleMs: config.source.settleMs });
+  app = await startAppliance(config, createLogger({ level: "warn", rateLimit: false, sink: { write: (l) => void logLines.push(l) } }), source);
 });
 
 afterAll(async () => {
@@ -83,7 +86,10 @@ describe("run keeps the previous snapshot in force", () => {
     writeFileSync(join(dir, "cert.yaml"), secret(otherKey));
     await settled();
     expect(version()).toBe(before);
-    expect(logLines.some((l) => l.includes("Secret default/cert: stringData.tls.key: does not match the certificate"))).toBe(true);
+    const line = logLines.find((l) => l.includes("cert.yaml") && l.includes('"field":"stringData.tls.key"'));
+    expect(line).toContain('"kind":"Secret"');
+    expect(line).toContain('"message":"does not match the certificate in stringData.tls.crt (subject CN=a.example)"');
+    expect(line).toContain("the last good version stays in force");
     writeFileSync(join(dir, "cert.yaml"), secret(key));
     await settled();
   });

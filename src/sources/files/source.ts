@@ -43,17 +43,19 @@ export class FileSource implements Source {
   async refresh(initial: boolean): Promise<void> {
     if (this.running) {
       this.again = true;
-      return this.running;
+      return this.running; // settles after the queued read too
     }
-    this.running = this.refreshOnce(initial);
+    this.running = (async () => {
+      await this.refreshOnce(initial);
+      while (this.again) {
+        this.again = false;
+        await this.refreshOnce(false);
+      }
+    })();
     try {
       await this.running;
     } finally {
       this.running = undefined;
-    }
-    if (this.again) {
-      this.again = false;
-      await this.refresh(false);
     }
   }
 
