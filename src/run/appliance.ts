@@ -135,7 +135,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     const byKey = new Map(objects.map((o) => [o.key, o]));
     const inputProblems = source.problems();
     // Valid objects that will not serve count too, as in validate (src/validate/serving.ts).
-    const referenceProblems = withServingProblems(result.problems, result.status, objects).map((p) => locate(p, byKey));
+    const referenceProblems = withServingProblems(result.problems, result.status, objects, { unclaimed: source instanceof FileSource }).map((p) => locate(p, byKey));
     const problems: Problem[] = [...inputProblems, ...referenceProblems];
     problemLog.report([...inputProblems.map((problem) => ({ problem, phase: "input" as const })), ...referenceProblems.map((problem) => ({ problem, phase: "reference" as const }))], objects);
     const compiledMs = performance.now() - started;

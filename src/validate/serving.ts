@@ -20,7 +20,16 @@ function failed(conditions: readonly Condition[], types: readonly string[] = che
 }
 const explain = (c: Condition): string => `not ${c.type} (${c.reason}): ${c.message}`;
 
-export function servingProblems(status: readonly ObjectStatus[], objects: readonly StoredObject[]): TranslateProblem[] {
+export interface ServingOptions {
+  /**
+   * Report routes attached to no served Gateway and Gateways of classes edgegate does not serve.
+   * True for files (every input is meant for this appliance); false for a Kubernetes cluster,
+   * where such objects belong to other controllers.
+   */
+  unclaimed: boolean;
+}
+
+export function servingProblems(status: readonly ObjectStatus[], objects: readonly StoredObject[], opts: ServingOptions = { unclaimed: true }): TranslateProblem[] {
   const out: TranslateProblem[] = [];
   const byKey = new Map(objects.map((o) => [o.key, o]));
   const seenRoutes = new Set<string>();
@@ -42,7 +51,7 @@ export function servingProblems(status: readonly ObjectStatus[], objects: readon
     if (routeKinds.has(s.kind) && "parents" in s.status) {
       seenRoutes.add(key);
       const refs = isObj(spec) && Array.isArray(spec.parentRefs) ? spec.parentRefs : [];
-      if (s.status.parents.length === 0) out.push(attachedNowhere(key));
+      if (s.status.parents.length === 0 && opts.unclaimed) out.push(attachedNowhere(key));
       for (const p of s.status.parents) {
         const i = refs.findIndex((r) => isObj(r) && r.name === p.parentRef.name && (r.sectionName ?? undefined) === p.parentRef.sectionName && (r.port ?? undefined) === p.parentRef.port);
         const parent = `${p.parentRef.kind ?? "Gateway"} ${p.parentRef.namespace ?? key.split("/")[1]}/${p.parentRef.name}${p.parentRef.sectionName ? ` (${p.parentRef.sectionName})` : ""}`;
@@ -53,6 +62,7 @@ export function servingProblems(status: readonly ObjectStatus[], objects: readon
   }
   // A route with no status at all: none of its parents is a Gateway edgegate knows. A Gateway with
   // none: its GatewayClass is missing or belongs to another controller.
+  if (!opts.unclaimed) return out;
   const gateways = new Set(status.filter((s) => s.kind === "Gateway").map((s) => ("namespace" in s ? `Gateway/${s.namespace}/${s.name}` : "")));
   for (const o of objects) {
     if (routeKinds.has(o.object.kind) && !seenRoutes.has(o.key)) out.push(attachedNowhere(o.key));
@@ -70,8 +80,8 @@ function attachedNowhere(key: string): TranslateProblem {
 }
 
 /** Translation's problems and the not-serving ones, without saying the same thing twice. */
-export function withServingProblems(problems: readonly TranslateProblem[], status: readonly ObjectStatus[], objects: readonly StoredObject[]): TranslateProblem[] {
+export function withServingProblems(problems: readonly TranslateProblem[], status: readonly ObjectStatus[], objects: readonly StoredObject[], opts?: ServingOptions): TranslateProblem[] {
   const id = (p: TranslateProblem): string => `${p.key} ${p.path.join(".")} ${p.message}`;
   const seen = new Set(problems.map(id));
-  return [...problems, ...servingProblems(status, objects).filter((p) => !seen.has(id(p)))];
+  return [...problems, ...servingProblems(status, objects, opts).filter((p) => !seen.has(id(p)))];
 }
