@@ -8,6 +8,7 @@ import { translateOnly } from "../pipeline/compile.ts";
 import { locate } from "../pipeline/locate.ts";
 import type { TranslateResult } from "../translate/index.ts";
 import { formatProblem, type Problem } from "../validate/problems.ts";
+import { withServingProblems } from "../validate/serving.ts";
 
 export interface Prepared {
   load: LoadResult;
@@ -39,11 +40,12 @@ function commandConfig(configFile: string | undefined, controllerName: string | 
 }
 
 export async function prepare(paths: readonly string[], config: ApplianceConfig): Promise<Prepared> {
-  const load = await loadPaths(paths);
+  const load = await loadPaths(paths, config.source.maxFileBytes);
   const problems = [...load.problems];
   const result = translateOnly({ objects: load.objects, config });
   const byKey = new Map(load.objects.map((o) => [o.key, o]));
-  problems.push(...result.problems.map((p) => locate(p, byKey)));
+  // Valid objects that will not serve are problems too (the README's promise for validate).
+  problems.push(...withServingProblems(result.problems, result.status, load.objects).map((p) => locate(p, byKey)));
   return { load, result, problems, warnings: load.warnings };
 }
 

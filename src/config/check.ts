@@ -63,6 +63,8 @@ export function checkConfig(c: ApplianceConfig): ConfigProblem[] {
   if (!Number.isInteger(c.http.xffNumTrustedHops) || c.http.xffNumTrustedHops < 0) out.push({ path: ["http", "xffNumTrustedHops"], message: "must be a non-negative integer" });
   if (c.envoy.drainSeconds < 0) out.push({ path: ["envoy", "drainSeconds"], message: "must not be negative" });
   if (!Number.isInteger(c.envoy.maxDownstreamConnections) || c.envoy.maxDownstreamConnections < 1) out.push({ path: ["envoy", "maxDownstreamConnections"], message: "must be a positive integer" });
+  if (!Number.isInteger(c.source.maxFileBytes) || c.source.maxFileBytes < 1) out.push({ path: ["source", "maxFileBytes"], message: "must be a positive integer" });
+  if (!Number.isInteger(c.source.settleMs) || c.source.settleMs < 0 || c.source.settleMs > 60_000) out.push({ path: ["source", "settleMs"], message: "must be an integer from 0 to 60000" });
   if (c.source.paths.length === 0 && !c.source.kubernetes) out.push({ path: ["source"], message: "set source.paths (file mode) or source.kubernetes (Kubernetes mode)" });
   return out;
 }

@@ -22,6 +22,10 @@ export interface ApplianceConfig {
   source: {
     /** File mode: files or folders (recursive) of multi-document YAML, relative to the config file. */
     paths: string[];
+    /** File mode: a larger file is refused with a problem (its previous objects stay in force). */
+    maxFileBytes: number;
+    /** File mode: how long a file must stay emptied, shortened or deleted before its objects go. */
+    settleMs: number;
     /** Kubernetes mode when set (see the Kubernetes mode section of the README). */
     kubernetes?: {
       kubeconfig?: string;
@@ -111,7 +115,7 @@ export function defaultConfig(hostname: string): ApplianceConfig {
     nodes: { matchLabels: {} },
     controllerName: "edgegate.io/gateway-controller",
     ingressController: "edgegate.io/ingress-controller",
-    source: { paths: [] },
+    source: { paths: [], maxFileBytes: 128 * 1024 * 1024, settleMs: 1000 },
     exposure: { mode: "hostNetwork", bindAddress: "0.0.0.0", nodePorts: {}, addressPool: [] },
     http: { xffNumTrustedHops: 0 },
     envoy: {

@@ -27,6 +27,8 @@ import { followEnvoySockets } from "./envoy-sockets.ts";
 import { RemoteLauncher } from "../envoy/launcher.ts";
 import type { DatapathIntent } from "../ir/datapath.ts";
 import type { StoredObject } from "../store/types.ts";
+import { withServingProblems } from "../validate/serving.ts";
+import { removalReason, removedServing, served, type Removal } from "../pipeline/removed.ts";
 
 export interface ApplianceHandle {
   readonly statusServers: StatusServers;
@@ -128,7 +130,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       import("../pipeline/datapath.ts"),
       import("../pipeline/locate.ts"),
     ]);
-    const source = given ?? new FileSource(config.source.paths);
+    const source = given ?? new FileSource(config.source.paths, { maxFileBytes: config.source.maxFileBytes, settleMs: config.source.settleMs });
     board.liveSource = () => source.state();
     const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
     const memo = new CompileMemo();
@@ -146,6 +148,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
 
     const problemLog = new ProblemLog(log);
     let publishedOnce = false;
+    let lastServed: Map<string, Removal> | undefined;
     // The datapath intent is derived from the latest compile when the datapath needs it (never
     // when it is off), once per compile.
     let latest: { ir: CompileResult["ir"]; objects: readonly StoredObject[] } | undefined;
@@ -187,7 +190,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       }
       const byKey = new Map(objects.map((o) => [o.key, o]));
       const inputProblems = source.problems();
-      const referenceProblems = result.problems.map((p) => locate(p, byKey));
+      // Valid objects that will not serve count too, as in validate (src/validate/serving.ts).
+      const referenceProblems = withServingProblems(result.problems, result.status, objects, { unclaimed: source instanceof FileSource }).map((p) => locate(p, byKey));
       const problems: Problem[] = [...inputProblems, ...referenceProblems];
       problemLog.report([...inputProblems.map((problem) => ({ problem, phase: "input" as const })), ...referenceProblems.map((problem) => ({ problem, phase: "reference" as const }))], objects);
       const compiledMs = performance.now() - started;
@@ -203,6 +207,9 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
         log.error("snapshot rejected; keeping the last good configuration", { error: (e as Error).message });
         return;
       }
+      const nowServed = served(result.ir);
+      if (lastServed) warnRemovals(lastServed, nowServed, problems, log);
+      lastServed = nowServed;
       const generations = new Map(objects.map((o) => [o.key, o.object.metadata.generation ?? 1]));
       board.update(result, generations, problems);
       board.failure = undefined;
@@ -254,7 +261,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       statusServers,
       xds,
       cache,
-      reload: () => (source instanceof FileSource ? source.refresh(false) : recompute()),
+      reload: () => (source instanceof FileSource ? void source.refresh(false) : recompute()),
       stop(opts = {}) {
         if (stopping) {
           // A second stop (second SIGTERM) cuts the drain short.
@@ -289,4 +296,11 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     await started.unwind(log);
     throw e;
   }
+}
+
+/** A published change that stops serving a listener, filter chain or route is logged, with why. */
+function warnRemovals(before: ReadonlyMap<string, Removal>, after: ReadonlyMap<string, Removal>, problems: readonly Problem[], log: Logger): void {
+  const gone = removedServing(before, after);
+  for (const r of gone.slice(0, 50)) log.warn(`${r.what} no longer served`, { [r.what === "filter chain" ? "filterChain" : r.what]: r.name, why: removalReason(r, problems) });
+  if (gone.length > 50) log.warn("more no longer served", { count: gone.length - 50 });
 }

@@ -2,6 +2,7 @@
 // Reporter and returns the value only when it has the right type, so validators read top-down.
 import type { FieldPath } from "../yaml/documents.ts";
 import type { Reporter } from "./problems.ts";
+import { quoted } from "./problems.ts";
 
 export type Obj = Record<string, unknown>;
 
@@ -9,7 +10,7 @@ export function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-const describe = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : JSON.stringify(v));
+const describe = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : quoted(v));
 
 export function obj(r: Reporter, parent: Obj, key: string, path: FieldPath, required = false): Obj | undefined {
   const v = parent[key];
@@ -92,7 +93,7 @@ function strOk(v: string, o: StrOpts): boolean {
 
 export function checkStr(r: Reporter, v: string, p: FieldPath, o: StrOpts): boolean {
   if (o.oneOf && !o.oneOf.includes(v)) {
-    r.error(p, `must be one of ${o.oneOf.join(", ")} (got ${JSON.stringify(v)})`);
+    r.error(p, `must be one of ${o.oneOf.join(", ")} (got ${quoted(v)})`);
     return false;
   }
   if (o.min !== undefined && v.length < o.min) {
@@ -104,7 +105,7 @@ export function checkStr(r: Reporter, v: string, p: FieldPath, o: StrOpts): bool
     return false;
   }
   if (o.pattern && !o.pattern.test(v)) {
-    r.error(p, `${JSON.stringify(v)} is not ${o.patternName ?? `matching ${o.pattern.source}`}`);
+    r.error(p, `${quoted(v)} is not ${o.patternName ?? `matching ${o.pattern.source}`}`);
     return false;
   }
   return true;

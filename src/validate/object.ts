@@ -10,6 +10,8 @@ import { validateIngress, validateIngressClass } from "./kinds/ingress.ts";
 import { validateBackendTLSPolicy } from "./kinds/policy.ts";
 import { validateCiliumGatewayClassConfig, validateGatewayClassConfig } from "./kinds/class-config.ts";
 import { validateConfigMap, validateEndpointSlice, validateNamespace, validateSecret, validateService } from "./kinds/core.ts";
+import { quoted } from "./problems.ts";
+import { clip } from "../yaml/clip.ts";
 
 export interface KindInfo {
   group: string;
@@ -104,7 +106,7 @@ export function validateObject(value: unknown, r: Reporter): ObjectVerdict {
     if (sameKind) r.error(["apiVersion"], `${kind} is served as ${sameKind.versions.map((v) => (sameKind.group ? `${sameKind.group}/${v}` : v)).join(" or ")}, not ${apiVersion}`);
     else {
       const hint = closest(kind, kinds.map((k) => k.kind));
-      r.error(["kind"], `unknown kind ${JSON.stringify(kind)} in ${apiVersion}${hint ? ` (did you mean ${hint}?)` : ""}`);
+      r.error(["kind"], `unknown kind ${quoted(kind)} in ${clip(apiVersion)}${hint ? ` (did you mean ${hint}?)` : ""}`);
     }
     return { result: "invalid", object };
   }

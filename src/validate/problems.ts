@@ -1,6 +1,7 @@
 // Problems found in inputs, and how they are printed:
 //   FILE:LINE: Kind namespace/name: field.path: message
 import type { FieldPath } from "../yaml/documents.ts";
+import { clip } from "../yaml/clip.ts";
 
 export interface ObjectRef {
   kind: string;
@@ -27,7 +28,8 @@ export function formatPath(path: FieldPath): string {
 }
 
 export function formatObject(o: ObjectRef): string {
-  return o.namespace ? `${o.kind} ${o.namespace}/${o.name}` : `${o.kind} ${o.name}`;
+  // Names come from the input: a 10,000-character name must not make a 10,000-character line.
+  return o.namespace ? `${clip(o.kind)} ${clip(o.namespace)}/${clip(o.name)}` : `${clip(o.kind)} ${clip(o.name)}`;
 }
 
 export function formatProblem(p: Problem): string {
@@ -42,4 +44,31 @@ export function formatProblem(p: Problem): string {
 export interface Reporter {
   error(path: FieldPath, message: string): void;
   readonly count: number;
+}
+
+/** A value as messages quote it: JSON, at most about 100 characters of it. */
+export function quoted(v: unknown): string {
+  // JSON would print .inf and .nan as null.
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  return clip(JSON.stringify(v) ?? String(v));
+}
+
+/** Problems reported per object; the rest are counted, so a 2,000-error route costs 100 lines. */
+export const maxProblemsPerObject = 100;
+
+/** A Reporter that keeps the first maxProblemsPerObject problems and counts all of them. */
+export class ObjectProblems implements Reporter {
+  readonly found: Array<{ path: FieldPath; message: string }> = [];
+  private total = 0;
+  error(path: FieldPath, message: string): void {
+    if (this.total++ < maxProblemsPerObject) this.found.push({ path, message });
+  }
+  get count(): number {
+    return this.total;
+  }
+  /** The note that closes a capped list, if problems were left out. */
+  get omitted(): string | undefined {
+    const more = this.total - this.found.length;
+    return more > 0 ? `${more} more problem${more === 1 ? "" : "s"} in this object not shown (the first ${maxProblemsPerObject} are)` : undefined;
+  }
 }

@@ -1,10 +1,14 @@
 // Multi-document YAML with source positions, fast.
 //
-// Bulk parsing uses Bun's native YAML parser (about 15x faster than the `yaml` package on a 12 MB
-// file). The `yaml` package is used only where precision matters and inputs are small: to report a
-// syntax error with its line and a readable message, and to find the line of a field path when a
-// validation problem is reported. Errors are rare, so that cost is paid only on the error path.
-import { LineCounter, parseDocument, isMap, isSeq, isNode, type Node as YamlNode } from "yaml";
+// Bulk parsing uses Bun's native YAML parser (about 20x faster than the `yaml` package). A linear
+// screen (screen.ts) sends the documents Bun would get wrong (possible duplicate keys, aliases) to
+// the `yaml` package first, and refuses too-deep nesting; chunk.ts holds that decision, shared with
+// the parse worker. The `yaml` package also gives syntax errors their line, column and reason, and
+// finds the line of a field path when a problem is reported: one parse per document with problems,
+// kept for all of that document's problems (see lineOf).
+import { LineCounter, parseDocument, isMap, isSeq, isNode, type Node as YamlNode, type Document } from "yaml";
+import { parseChunk, type ChunkResult } from "./chunk.ts";
+import { parseTransferred } from "./transfer.ts";
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -67,28 +71,27 @@ function splitDocuments(text: string): Chunk[] {
   return chunks;
 }
 
+/** Only whitespace and comments (a loop, not a regular expression: input text never backtracks). */
 function isBlank(text: string): boolean {
-  // Only whitespace and comments.
-  return /^(\s*(#[^\n]*)?\n?)*\s*$/.test(text);
-}
-
-type Parsed = { ok: true; value: unknown } | { ok: false };
-
-function parseChunk(text: string): Parsed {
-  try {
-    return { ok: true, value: Bun.YAML.parse(text) };
-  } catch {
-    return { ok: false };
+  let inComment = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) inComment = false;
+    else if (inComment) continue;
+    else if (c === 35 /* # */) inComment = true;
+    else if (c !== 32 && c !== 9 && c !== 13) return false;
   }
+  return true;
 }
 
-function assemble(file: string, chunks: readonly Chunk[], parsed: readonly Parsed[]): ParsedFile {
+function assemble(file: string, chunks: readonly Chunk[], parsed: readonly ChunkResult[]): ParsedFile {
   const documents: YamlDocument[] = [];
   const errors: YamlSyntaxError[] = [];
   chunks.forEach((chunk, index) => {
     const p = parsed[index]!;
     if (!p.ok) {
-      errors.push(describeSyntaxError(file, chunk));
+      const e = p.error;
+      errors.push({ file, line: chunk.line + e.line - 1, message: `yaml: ${e.message} (line ${chunk.line + e.line - 1}, column ${e.column})` });
       return;
     }
     documents.push({ file, index, line: chunk.line + leadingBlankLines(chunk.text), text: chunk.text, value: p.value });
@@ -100,7 +103,19 @@ function contentChunks(text: string): Chunk[] {
   return splitDocuments(text).filter((c) => !isBlank(c.text));
 }
 
+/** Binary and UTF-16 files hold NUL characters, which YAML text never does: say so plainly. */
+function binaryError(file: string, text: string): ParsedFile | undefined {
+  const nul = text.indexOf("\u0000");
+  if (nul < 0) return undefined;
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < nul; i = text.indexOf("\n", i + 1)) line++;
+  const utf16 = text.startsWith("\uFFFD\uFFFD") || (text.charCodeAt(1) === 0 && text.charCodeAt(3) === 0);
+  return { documents: [], errors: [{ file, line, message: `yaml: contains a NUL character (${utf16 ? "UTF-16 text?" : "a binary file?"}); input must be UTF-8 YAML` }] };
+}
+
 export function parseYamlFile(file: string, text: string): ParsedFile {
+  const binary = binaryError(file, text);
+  if (binary) return binary;
   const chunks = contentChunks(text);
   return assemble(file, chunks, chunks.map((c) => parseChunk(c.text)));
 }
@@ -118,17 +133,13 @@ function workerPath(): string {
  * while this thread parses the first. Same result, a third less wall time on a 12 MB file.
  */
 export async function parseYamlFileParallel(file: string, text: string): Promise<ParsedFile> {
-  if (text.length < parallelThreshold) return parseYamlFile(file, text);
+  if (text.length < parallelThreshold || text.includes("\u0000")) return parseYamlFile(file, text);
   const chunks = contentChunks(text);
   const half = chunks.length >> 1;
   const worker = new Worker(workerPath());
   try {
-    const second = new Promise<Parsed[]>((resolve, reject) => {
-      worker.onmessage = (e: MessageEvent<string>) => {
-        const r = JSON.parse(e.data) as { values: unknown[]; failed: number[] };
-        const failed = new Set(r.failed);
-        resolve(r.values.map((value, i): Parsed => (failed.has(i) ? { ok: false } : { ok: true, value })));
-      };
+    const second = new Promise<ChunkResult[]>((resolve, reject) => {
+      worker.onmessage = (e: MessageEvent<string>) => resolve(parseTransferred(e.data) as ChunkResult[]);
       worker.onerror = (e) => reject(new Error(`yaml worker: ${e.message}`));
     });
     worker.postMessage(chunks.slice(half).map((c) => c.text));
@@ -152,24 +163,22 @@ function leadingBlankLines(text: string): number {
   }
 }
 
-function describeSyntaxError(file: string, chunk: Chunk): YamlSyntaxError {
-  const lc = new LineCounter();
-  const doc = parseDocument(chunk.text, { lineCounter: lc, prettyErrors: false });
-  const first = doc.errors[0];
-  if (!first) return { file, line: chunk.line, message: "yaml: not valid YAML" };
-  const pos = lc.linePos(first.pos[0]);
-  // The `yaml` package's messages end with a code excerpt; keep the first sentence.
-  const message = first.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-  return { file, line: chunk.line + pos.line - 1, message: `yaml: ${message}` };
-}
+// One `yaml` parse per document that has problems, shared by all of them (a route with 2,000 bad
+// rules is parsed once, not 2,000 times). Weak: it goes when the document or object does.
+const located = new WeakMap<object, { parsed: Document; lc: LineCounter }>();
 
 /**
  * The 1-based line of `path` inside `doc`, or of its closest existing ancestor. Only called when a
- * problem is reported, so it re-parses the one document with the `yaml` package.
+ * problem is reported; the document is parsed with the `yaml` package once, on its first problem.
  */
 export function lineOf(doc: Pick<YamlDocument, "text" | "line">, path: FieldPath): number {
-  const lc = new LineCounter();
-  const parsed = parseDocument(doc.text, { lineCounter: lc });
+  let entry = located.get(doc);
+  if (!entry) {
+    const lc = new LineCounter();
+    entry = { parsed: parseDocument(doc.text, { lineCounter: lc }), lc };
+    located.set(doc, entry);
+  }
+  const { parsed, lc } = entry;
   let node: unknown = parsed.contents;
   let offset = isNode(node) && node.range ? node.range[0] : 0;
   for (const key of path) {

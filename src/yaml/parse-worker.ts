@@ -1,18 +1,11 @@
-// Worker side of parseYamlFileParallel: parses YAML documents and sends the values back as one JSON
+// Worker side of parseYamlFileParallel: parses YAML documents and sends the results back as one JSON
 // string (structured clone of large object graphs costs more than the parse it saves; a string is
-// cheap to hand over). A document that fails is sent as null with its index in `failed`.
+// cheap to hand over). The same parseChunk as the main thread: both accept exactly the same input.
+import { parseChunk } from "./chunk.ts";
+import { nonFiniteReplacer } from "./transfer.ts";
+
 declare const self: Worker;
 
 self.onmessage = (e: MessageEvent<string[]>) => {
-  const values: unknown[] = [];
-  const failed: number[] = [];
-  e.data.forEach((text, i) => {
-    try {
-      values.push(Bun.YAML.parse(text));
-    } catch {
-      values.push(null);
-      failed.push(i);
-    }
-  });
-  self.postMessage(JSON.stringify({ values, failed }));
+  self.postMessage(JSON.stringify(e.data.map(parseChunk), nonFiniteReplacer));
 };

@@ -114,7 +114,9 @@ describe("dist/edgegate", () => {
     };
     await Promise.all([worker(), worker()]);
     expect(crashes).toEqual([]);
-    expect(rendered).toBeGreaterThan(files.length / 2);
+    // The manifests are templates (gatewayClassName: "{GATEWAY_CLASS_NAME}"), so since validate
+    // reports Gateways of classes edgegate does not serve, most exit 1 with clear problem lines.
+    expect(rendered + problems).toBe(files.length);
     expect(problems).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -23,7 +23,7 @@ const cases: Array<{ name: string; yaml: string; expect: string[] }> = [
     name: "malformed-yaml",
     yaml: "apiVersion: v1\nkind: Service\nmetadata: {name: a\n",
     expect: [
-      "malformed-yaml.yaml:4: yaml: Flow map in block collection must be sufficiently indented and end with a }"
+      "malformed-yaml.yaml:4: yaml: Flow map in block collection must be sufficiently indented and end with a } (line 4, column 1)"
     ],
   },
   {
@@ -312,8 +312,8 @@ const cases: Array<{ name: string; yaml: string; expect: string[] }> = [
     name: "service-bad-endpoints",
     yaml: "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations: {edgegate.io/endpoints: \"10.0.0.1:99999, not_a_host\"}\nspec: {ports: [{port: 80}]}\n",
     expect: [
-      "service-bad-endpoints.yaml:5: Service default/s: metadata.annotations.edgegate.io/endpoints: endpoint \"10.0.0.1:99999\": port must be between 1 and 65535",
-      "service-bad-endpoints.yaml:5: Service default/s: metadata.annotations.edgegate.io/endpoints: endpoint \"not_a_host\" is not an IP address, [IPv6]:port, or DNS name"
+      "service-bad-endpoints.yaml:5: Service default/s: metadata.annotations.edgegate.io/endpoints: endpoint \"10.0.0.1:99999\": the port must be a number from 1 to 65535",
+      "service-bad-endpoints.yaml:5: Service default/s: metadata.annotations.edgegate.io/endpoints: endpoint \"not_a_host\" is not an IP address, IP:port, [IPv6]:port, or a DNS name"
     ],
   },
   {

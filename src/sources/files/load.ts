@@ -1,10 +1,10 @@
 // Reads files and folders of YAML into validated objects (the `validate` and `render` commands,
 // and the first load of `run`).
-import { readFileSync } from "node:fs";
 import type { Problem } from "../../validate/problems.ts";
 import type { StoredObject } from "../../store/types.ts";
 import { parseFileParallel, type FileLoad } from "./parse.ts";
 import { yamlFiles } from "./walk.ts";
+import { defaultMaxFileBytes, readInputFile } from "./read.ts";
 
 export interface LoadResult {
   files: FileLoad[];
@@ -13,19 +13,17 @@ export interface LoadResult {
   warnings: Problem[];
 }
 
-export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
+export async function loadPaths(paths: readonly string[], maxFileBytes = defaultMaxFileBytes): Promise<LoadResult> {
   const walk = yamlFiles(paths);
   const problems: Problem[] = walk.errors.map((e) => ({ file: e.path, line: 0, message: e.message }));
   const files: FileLoad[] = [];
-  for (const f of walk.files) {
-    let text: string;
-    try {
-      text = readFileSync(f, "utf8");
-    } catch (e) {
-      files.push({ file: f, objects: [], problems: [{ file: f, line: 0, message: (e as Error).message }], warnings: [], syntaxOk: false, invalidKeys: [] });
+  for (const { path: f } of walk.files) {
+    const read = readInputFile(f, maxFileBytes);
+    if (!read.ok) {
+      files.push({ file: f, objects: [], problems: [{ file: f, line: 0, message: read.message }], warnings: [], syntaxOk: false, invalidKeys: [], readable: false });
       continue;
     }
-    files.push(await parseFileParallel(f, text));
+    files.push(await parseFileParallel(f, read.text));
   }
   const merged = mergeLoads(files);
   return { files, objects: merged.objects, problems: [...problems, ...merged.problems], warnings: merged.warnings };

@@ -5,19 +5,8 @@
 import type { KubeObject, StoredObject } from "../../store/types.ts";
 import { objectKey } from "../../store/types.ts";
 import { validateObject } from "../../validate/object.ts";
-import { formatPath, type Problem, type Reporter } from "../../validate/problems.ts";
-import type { FieldPath } from "../../yaml/documents.ts";
+import { formatPath, ObjectProblems, type Problem } from "../../validate/problems.ts";
 import { isObj, type Obj } from "../../validate/fields.ts";
-
-class Collect implements Reporter {
-  readonly found: Array<{ path: FieldPath; message: string }> = [];
-  error(path: FieldPath, message: string): void {
-    this.found.push({ path, message });
-  }
-  get count(): number {
-    return this.found.length;
-  }
-}
 
 const dropAnnotations = ["kubectl.kubernetes.io/last-applied-configuration"];
 
@@ -72,7 +61,7 @@ export class KubeStore {
       this.cached = undefined;
       return false;
     }
-    const r = new Collect();
+    const r = new ObjectProblems();
     const verdict = validateObject(o, r);
     if (verdict.result !== "ok") {
       const m = o.metadata as KubeObject["metadata"];
@@ -80,7 +69,7 @@ export class KubeStore {
       const problems =
         verdict.result === "ignored"
           ? [{ file: "(kubernetes)", line: 0, object, message: verdict.reason }]
-          : r.found.map((f) => ({ file: "(kubernetes)", line: 0, object, path: formatPath(f.path) || undefined, message: f.message }));
+          : [...r.found.map((f) => ({ file: "(kubernetes)", line: 0, object, path: formatPath(f.path) || undefined, message: f.message })), ...(r.omitted ? [{ file: "(kubernetes)", line: 0, object, message: r.omitted }] : [])];
       this.invalid.set(key, problems);
       return true;
     }

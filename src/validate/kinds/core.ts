@@ -6,6 +6,8 @@ import * as n from "../names.ts";
 import { EndpointsAnnotation } from "../../resources/core.ts";
 import { parseEndpointList } from "../../resources/endpoints.ts";
 import { isIP } from "../../net/ip.ts";
+import { checkTlsPair } from "./tls.ts";
+import { quoted } from "../problems.ts";
 
 export function validateService(o: KubeObject, r: Reporter): void {
   const spec = obj(r, o, "spec", [], true);
@@ -19,12 +21,12 @@ export function validateService(o: KubeObject, r: Reporter): void {
     int(r, p, "port", pp, { required: true, min: 1, max: 65535 });
     const name = str(r, p, "name", pp, { max: 15, pattern: n.dnsLabel, patternName: "a valid port name" });
     if (name !== undefined) {
-      if (names.has(name)) r.error([...pp, "name"], `port name ${JSON.stringify(name)} is used more than once`);
+      if (names.has(name)) r.error([...pp, "name"], `port name ${quoted(name)} is used more than once`);
       names.add(name);
     }
     const tp = p.targetPort;
     if (tp !== undefined && !(typeof tp === "string" || (typeof tp === "number" && Number.isInteger(tp) && tp >= 1 && tp <= 65535))) {
-      r.error([...pp, "targetPort"], `must be a port number or name (got ${JSON.stringify(tp)})`);
+      r.error([...pp, "targetPort"], `must be a port number or name (got ${quoted(tp)})`);
     }
     str(r, p, "protocol", pp, { oneOf: ["TCP", "UDP", "SCTP"] });
     str(r, p, "appProtocol", pp);
@@ -40,7 +42,7 @@ export function validateEndpointSlice(o: KubeObject, r: Reporter): void {
   if (!o.metadata.labels?.["kubernetes.io/service-name"]) r.error(["metadata", "labels"], 'must have the "kubernetes.io/service-name" label naming its Service');
   for (const [e, ep] of objItems(r, list(r, o, "endpoints", []), ["endpoints"])) {
     list(r, e, "addresses", ep, { required: true, min: 1 })?.forEach((a, i) => {
-      if (typeof a !== "string" || ((at === "IPv4" || at === "IPv6") && !isIP(a))) r.error([...ep, "addresses", i], `${JSON.stringify(a)} is not a valid ${at} address`);
+      if (typeof a !== "string" || ((at === "IPv4" || at === "IPv6") && !isIP(a))) r.error([...ep, "addresses", i], `${quoted(a)} is not a valid ${at} address`);
     });
   }
   for (const [p, pp] of objItems(r, list(r, o, "ports", []), ["ports"])) {
@@ -56,9 +58,14 @@ export function validateSecret(o: KubeObject, r: Reporter): void {
   }
   for (const [k, v] of Object.entries(sdata ?? {})) if (typeof v !== "string") r.error(["stringData", k], "must be a string");
   if (o.type === "kubernetes.io/tls") {
+    let missing = false;
     for (const key of ["tls.crt", "tls.key"]) {
-      if (data?.[key] === undefined && sdata?.[key] === undefined) r.error(["data", key], "is required for a Secret of type kubernetes.io/tls");
+      if (data?.[key] === undefined && sdata?.[key] === undefined) {
+        r.error(["data", key], "is required for a Secret of type kubernetes.io/tls");
+        missing = true;
+      }
     }
+    if (!missing && r.count === 0) checkTlsPair(data, sdata, r);
   }
 }
 

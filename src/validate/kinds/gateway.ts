@@ -5,6 +5,7 @@ import { int, known, list, obj, objItems, str, type Obj } from "../fields.ts";
 import * as n from "../names.ts";
 import { validateLabelSelector } from "./selector.ts";
 import { isIP } from "../../net/ip.ts";
+import { quoted } from "../problems.ts";
 
 export function validateGatewayClass(o: KubeObject, r: Reporter): void {
   const spec = obj(r, o, "spec", [], true);
@@ -34,8 +35,8 @@ export function validateGateway(o: KubeObject, r: Reporter): void {
     known(r, a, p, ["type", "value"]);
     const type = str(r, a, "type", p, { max: 253 }) ?? "IPAddress";
     const value = str(r, a, "value", p, { min: 1, max: 253 });
-    if (type === "IPAddress" && value !== undefined && !isIP(value)) r.error([...p, "value"], `${JSON.stringify(value)} is not a valid IP address`);
-    if (type === "Hostname" && value !== undefined && !n.preciseHostname.pattern!.test(value)) r.error([...p, "value"], `${JSON.stringify(value)} is not a valid hostname`);
+    if (type === "IPAddress" && value !== undefined && !isIP(value)) r.error([...p, "value"], `${quoted(value)} is not a valid IP address`);
+    if (type === "Hostname" && value !== undefined && !n.preciseHostname.pattern!.test(value)) r.error([...p, "value"], `${quoted(value)} is not a valid hostname`);
   }
   const infra = obj(r, spec, "infrastructure", sp);
   if (infra) {
@@ -92,7 +93,7 @@ export function validateListeners(r: Reporter, spec: Obj, sp: Array<string | num
     });
     if (name !== undefined) {
       const prev = names.get(name);
-      if (prev !== undefined) r.error([...p, "name"], `listener name ${JSON.stringify(name)} is already used by spec.listeners[${prev}]; listener names must be unique within a ${owner}`);
+      if (prev !== undefined) r.error([...p, "name"], `listener name ${quoted(name)} is already used by spec.listeners[${prev}]; listener names must be unique within a ${owner}`);
       else names.set(name, i);
     }
     if (port !== undefined && protocol !== undefined) {

@@ -6,6 +6,7 @@ import { int, known, list, obj, objItems, str, type Obj } from "../fields.ts";
 import * as n from "../names.ts";
 import { checkRegex } from "./refs.ts";
 import { checkHeaderValue } from "../headers.ts";
+import { quoted } from "../problems.ts";
 
 export function validateIngressClass(o: KubeObject, r: Reporter): void {
   const spec = obj(r, o, "spec", []);
@@ -25,7 +26,7 @@ export function validateIngress(o: KubeObject, r: Reporter): void {
   for (const [t, tp] of objItems(r, list(r, spec, "tls", sp), [...sp, "tls"])) {
     known(r, t, tp, ["hosts", "secretName"]);
     list(r, t, "hosts", tp)?.forEach((h, i) => {
-      if (typeof h !== "string" || !n.hostname.pattern!.test(h)) r.error([...tp, "hosts", i], `${JSON.stringify(h)} is not ${n.hostname.patternName}`);
+      if (typeof h !== "string" || !n.hostname.pattern!.test(h)) r.error([...tp, "hosts", i], `${quoted(h)} is not ${n.hostname.patternName}`);
     });
     str(r, t, "secretName", tp, n.objectName);
   }
@@ -42,7 +43,7 @@ export function validateIngress(o: KubeObject, r: Reporter): void {
       known(r, path, pp, ["path", "pathType", "backend"]);
       const type = str(r, path, "pathType", pp, { required: true, oneOf: ["Exact", "Prefix", "ImplementationSpecific"] });
       const value = str(r, path, "path", pp);
-      if (value !== undefined && type !== "ImplementationSpecific" && !value.startsWith("/")) r.error([...pp, "path"], `must be an absolute path starting with '/' when pathType is ${type} (got ${JSON.stringify(value)})`);
+      if (value !== undefined && type !== "ImplementationSpecific" && !value.startsWith("/")) r.error([...pp, "path"], `must be an absolute path starting with '/' when pathType is ${type} (got ${quoted(value)})`);
       if (value !== undefined && type === "ImplementationSpecific") checkRegex(r, value, [...pp, "path"]);
       else if (value !== undefined) checkHeaderValue(r, value, [...pp, "path"]);
       if (value !== undefined && type === "Prefix" && /[?#]/.test(value)) r.error([...pp, "path"], "must not contain '?' or '#' when pathType is Prefix (Envoy matches the path without the query)");

@@ -3,6 +3,7 @@ import type { KubeObject } from "../../store/types.ts";
 import type { Reporter } from "../problems.ts";
 import { known, list, obj, objItems, str } from "../fields.ts";
 import * as n from "../names.ts";
+import { quoted } from "../problems.ts";
 
 export function validateBackendTLSPolicy(o: KubeObject, r: Reporter): void {
   const spec = obj(r, o, "spec", [], true);
@@ -35,6 +36,6 @@ export function validateBackendTLSPolicy(o: KubeObject, r: Reporter): void {
     const type = str(r, s, "type", p, { required: true, min: 1 });
     if (type === "Hostname" && s.hostname === undefined) r.error([...p, "hostname"], "is required when type is Hostname");
     else if (type === "URI" && s.uri === undefined) r.error([...p, "uri"], "is required when type is URI");
-    else if (type !== undefined && type !== "Hostname" && type !== "URI") r.error([...p, "type"], `must be Hostname or URI (got ${JSON.stringify(type)})`);
+    else if (type !== undefined && type !== "Hostname" && type !== "URI") r.error([...p, "type"], `must be Hostname or URI (got ${quoted(type)})`);
   }
 }

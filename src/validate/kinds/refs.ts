@@ -5,6 +5,7 @@ import { bool, checkStr, int, isObj, known, list, obj, objItems, str, type Obj }
 import * as n from "../names.ts";
 import { checkRegex } from "../regex.ts";
 import { checkCorsItem, checkHeaderValue, checkModifiableHeaderName } from "../headers.ts";
+import { quoted } from "../problems.ts";
 
 export function validateParentRefs(r: Reporter, spec: Obj, path: FieldPath): void {
   const items = objItems(r, list(r, spec, "parentRefs", path, { max: 32 }), [...path, "parentRefs"]);
@@ -69,7 +70,7 @@ export function validateFilters(r: Reporter, filters: Obj[], path: FieldPath, ru
     const type = str(r, f, "type", p, { required: true });
     if (type === undefined) return;
     if (!(filterTypes as readonly string[]).includes(type)) {
-      r.error([...p, "type"], `unknown filter type ${JSON.stringify(type)} (supported: ${rules.types.join(", ")})`);
+      r.error([...p, "type"], `unknown filter type ${quoted(type)} (supported: ${rules.types.join(", ")})`);
       return;
     }
     const t = type as (typeof filterTypes)[number];
@@ -130,7 +131,7 @@ function validateHeaderModifier(r: Reporter, body: Obj, p: FieldPath): void {
       if (name) checkModifiableHeaderName(r, name, op, [...hp, "name"]);
       if (name) {
         const k = `${op}:${name.toLowerCase()}`;
-        if (names.has(k)) r.error([...hp, "name"], `header ${JSON.stringify(name)} appears more than once in ${op}`);
+        if (names.has(k)) r.error([...hp, "name"], `header ${quoted(name)} appears more than once in ${op}`);
         names.add(k);
       }
     }
@@ -207,7 +208,7 @@ export function validateHeaderMatches(r: Reporter, m: Obj, p: FieldPath): void {
     str(r, h, "value", hp, { required: true, min: 1, max: 4096 });
     if (h.type === "RegularExpression" && typeof h.value === "string") checkRegex(r, h.value, [...hp, "value"]);
     if (name) {
-      if (seen.has(name.toLowerCase())) r.error([...hp, "name"], `header ${JSON.stringify(name)} is matched more than once`);
+      if (seen.has(name.toLowerCase())) r.error([...hp, "name"], `header ${quoted(name)} is matched more than once`);
       seen.add(name.toLowerCase());
     }
   }

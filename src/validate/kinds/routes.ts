@@ -1,7 +1,7 @@
 // HTTPRoute, GRPCRoute, TLSRoute, TCPRoute and UDPRoute specs.
 import type { KubeObject } from "../../store/types.ts";
 import type { FieldPath } from "../../yaml/documents.ts";
-import type { Reporter } from "../problems.ts";
+import { quoted, type Reporter } from "../problems.ts";
 import { int, known, list, obj, objItems, str, type Obj } from "../fields.ts";
 import * as n from "../names.ts";
 import { checkHeaderValue } from "../headers.ts";
@@ -19,14 +19,14 @@ function validateCommon(r: Reporter, spec: Obj, sp: FieldPath, hostnames: boolea
 }
 
 function validateHostname(r: Reporter, h: string, p: FieldPath): void {
-  if (!n.hostname.pattern!.test(h) || h.length > 253) r.error(p, `${JSON.stringify(h)} is not ${n.hostname.patternName}`);
+  if (!n.hostname.pattern!.test(h) || h.length > 253) r.error(p, `${quoted(h)} is not ${n.hostname.patternName}`);
 }
 
 function validateRuleName(r: Reporter, rule: Obj, p: FieldPath, names: Map<string, number>, i: number): void {
   const name = str(r, rule, "name", p, n.sectionName);
   if (name === undefined) return;
   const prev = names.get(name);
-  if (prev !== undefined) r.error([...p, "name"], `rule name ${JSON.stringify(name)} is already used by spec.rules[${prev}]`);
+  if (prev !== undefined) r.error([...p, "name"], `rule name ${quoted(name)} is already used by spec.rules[${prev}]`);
   else names.set(name, i);
 }
 
@@ -89,7 +89,7 @@ export function validateHTTPRoute(o: KubeObject, r: Reporter): void {
       const rp = [...p, "retry"];
       known(r, retry, rp, ["codes", "attempts", "backoff"]);
       list(r, retry, "codes", rp)?.forEach((c, ci) => {
-        if (typeof c !== "number" || !Number.isInteger(c) || c < 400 || c > 599) r.error([...rp, "codes", ci], `must be an HTTP status code between 400 and 599 (got ${JSON.stringify(c)})`);
+        if (typeof c !== "number" || !Number.isInteger(c) || c < 400 || c > 599) r.error([...rp, "codes", ci], `must be an HTTP status code between 400 and 599 (got ${quoted(c)})`);
       });
       int(r, retry, "attempts", rp, { min: 0 });
       str(r, retry, "backoff", rp, n.duration);
@@ -109,7 +109,7 @@ function validatePathMatch(r: Reporter, path: Obj, p: FieldPath): void {
     return;
   }
   if (!value.startsWith("/")) {
-    r.error(vp, `must be an absolute path starting with '/' when type is ${type} (got ${JSON.stringify(value)})`);
+    r.error(vp, `must be an absolute path starting with '/' when type is ${type} (got ${quoted(value)})`);
     return;
   }
   if (value.includes("//")) r.error(vp, "must not contain '//'");
@@ -141,8 +141,8 @@ export function validateGRPCRoute(o: KubeObject, r: Reporter): void {
         const meth = str(r, method, "method", xp, { max: 1024 });
         if (svc === undefined && meth === undefined) r.error(xp, "one or both of service and method must be specified");
         if (type === "Exact") {
-          if (svc !== undefined && !/^(?:[A-Za-z_][A-Za-z_0-9]*\.)*[A-Za-z_][A-Za-z_0-9]*$/.test(svc)) r.error([...xp, "service"], `${JSON.stringify(svc)} is not a valid gRPC service name`);
-          if (meth !== undefined && !/^[A-Za-z_][A-Za-z_0-9]*$/.test(meth)) r.error([...xp, "method"], `${JSON.stringify(meth)} is not a valid gRPC method name`);
+          if (svc !== undefined && !/^(?:[A-Za-z_][A-Za-z_0-9]*\.)*[A-Za-z_][A-Za-z_0-9]*$/.test(svc)) r.error([...xp, "service"], `${quoted(svc)} is not a valid gRPC service name`);
+          if (meth !== undefined && !/^[A-Za-z_][A-Za-z_0-9]*$/.test(meth)) r.error([...xp, "method"], `${quoted(meth)} is not a valid gRPC method name`);
         } else {
           checkGrpcMethodRegex(r, svc, meth, xp);
         }

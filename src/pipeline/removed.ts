@@ -1,0 +1,59 @@
+// What a new configuration stops serving that the previous one served: listeners, TLS filter
+// chains and routes (by route object and virtual host). The appliance logs each with a WARN, so a
+// change that takes something down is never silent, whatever its cause.
+import type { Ir, IrVirtualHost } from "../ir/types.ts";
+import type { Problem } from "../validate/problems.ts";
+import { formatProblem } from "../validate/problems.ts";
+
+export interface Removal {
+  what: "listener" | "filter chain" | "route";
+  name: string;
+  /** Objects behind it ("Kind/namespace/name" keys) whose problems may explain why. */
+  owners: string[];
+}
+
+/** Everything a configuration serves, keyed; kept from one compile to the next. */
+export function served(ir: Ir): Map<string, Removal> {
+  const out = new Map<string, Removal>();
+  for (const l of ir.listeners) {
+    const owners = l.origins.map((o) => `Gateway/${o.split("/").slice(0, 2).join("/")}`);
+    out.set(`listener ${l.name}`, { what: "listener", name: l.name, owners });
+    for (const c of l.tls) out.set(`chain ${l.name} ${c.name}`, { what: "filter chain", name: `${l.name} ${c.name}`, owners });
+  }
+  for (const rc of ir.routeConfigs) {
+    for (const vh of rc.virtualHosts) {
+      for (const owner of routeOwners(vh)) {
+        const name = `${owner} on ${vh.name}`;
+        out.set(`route ${name}`, { what: "route", name, owners: [owner] });
+      }
+    }
+  }
+  return out;
+}
+
+// Virtual hosts are reused from one compile to the next while unchanged: remember their owners.
+const ownersOf = new WeakMap<IrVirtualHost, string[]>();
+
+/** The route objects behind a virtual host's routes ("<kind>/<ns>/<name>/rule/<i>/match/<j>" names). */
+function routeOwners(vh: IrVirtualHost): string[] {
+  let owners = ownersOf.get(vh);
+  if (!owners) {
+    owners = [...new Set(vh.routes.map((r) => r.name.split("/").slice(0, 3).join("/")))];
+    ownersOf.set(vh, owners);
+  }
+  return owners;
+}
+
+export function removedServing(before: ReadonlyMap<string, Removal>, after: ReadonlyMap<string, Removal>): Removal[] {
+  return [...before].filter(([k]) => !after.has(k)).map(([, r]) => r);
+}
+
+/** Why something went, from the current problems of the objects behind it, if any. */
+export function removalReason(r: Removal, problems: readonly Problem[]): string {
+  for (const p of problems) {
+    if (!p.object) continue;
+    const key = `${p.object.kind}/${p.object.namespace ?? ""}/${p.object.name}`;
+    if (r.owners.includes(key)) return formatProblem(p);
+  }
+  return "its objects were changed or removed in the inputs (no problem reported)";
+}

@@ -1,0 +1,87 @@
+// Objects that are valid but will not serve, read from the status translation computed: a Gateway
+// or listener not accepted or programmed, a reference that does not resolve, a route whose parent
+// does not accept it or that is attached nowhere. `validate` exits 1 on these and `run` counts them
+// with the other problems, so the counts agree with the conditions. Pure.
+import type { StoredObject } from "../store/types.ts";
+import type { Condition, ObjectStatus, TranslateProblem } from "../status/types.ts";
+import { isObj } from "./fields.ts";
+
+// The cause first: a listener with a missing certificate is also not programmed, but one line
+// saying why is worth more than three saying that.
+const checked = ["ResolvedRefs", "Accepted", "Programmed"];
+const routeKinds = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute"]);
+
+function failed(conditions: readonly Condition[], types: readonly string[] = checked): Condition[] {
+  for (const type of types) {
+    const c = conditions.find((x) => x.type === type && x.status === "False");
+    if (c) return [c];
+  }
+  return [];
+}
+const explain = (c: Condition): string => `not ${c.type} (${c.reason}): ${c.message}`;
+
+export interface ServingOptions {
+  /**
+   * Report routes attached to no served Gateway and Gateways of classes edgegate does not serve.
+   * True for files (every input is meant for this appliance); false for a Kubernetes cluster,
+   * where such objects belong to other controllers.
+   */
+  unclaimed: boolean;
+}
+
+export function servingProblems(status: readonly ObjectStatus[], objects: readonly StoredObject[], opts: ServingOptions = { unclaimed: true }): TranslateProblem[] {
+  const out: TranslateProblem[] = [];
+  const byKey = new Map(objects.map((o) => [o.key, o]));
+  const seenRoutes = new Set<string>();
+  for (const s of status) {
+    if (s.kind === "GatewayClass" || s.kind === "Ingress") continue;
+    const key = `${s.kind}/${s.namespace}/${s.name}`;
+    const spec = byKey.get(key)?.object.spec;
+    if (s.kind === "Gateway" || s.kind === "ListenerSet") {
+      const listeners = isObj(spec) && Array.isArray(spec.listeners) ? spec.listeners : [];
+      const before = out.length;
+      for (const l of s.status.listeners) {
+        const i = listeners.findIndex((x) => isObj(x) && x.name === l.name);
+        for (const c of failed(l.conditions)) out.push({ key, path: i >= 0 ? ["spec", "listeners", i] : [], message: `listener ${JSON.stringify(l.name)} ${explain(c)}` });
+      }
+      // The Gateway's own condition only when no listener already says why.
+      if (out.length === before) for (const c of failed(s.status.conditions)) out.push({ key, path: [], message: explain(c) });
+      continue;
+    }
+    if (routeKinds.has(s.kind) && "parents" in s.status) {
+      seenRoutes.add(key);
+      const refs = isObj(spec) && Array.isArray(spec.parentRefs) ? spec.parentRefs : [];
+      if (s.status.parents.length === 0 && opts.unclaimed) out.push(attachedNowhere(key));
+      for (const p of s.status.parents) {
+        const i = refs.findIndex((r) => isObj(r) && r.name === p.parentRef.name && (r.sectionName ?? undefined) === p.parentRef.sectionName && (r.port ?? undefined) === p.parentRef.port);
+        const parent = `${p.parentRef.kind ?? "Gateway"} ${p.parentRef.namespace ?? key.split("/")[1]}/${p.parentRef.name}${p.parentRef.sectionName ? ` (${p.parentRef.sectionName})` : ""}`;
+        // A route's ResolvedRefs=False comes from its backendRefs, which translation already reports.
+        for (const c of failed(p.conditions, ["Accepted"])) out.push({ key, path: i >= 0 ? ["spec", "parentRefs", i] : [], message: `${explain(c)} [parent ${parent}]` });
+      }
+    }
+  }
+  // A route with no status at all: none of its parents is a Gateway edgegate knows. A Gateway with
+  // none: its GatewayClass is missing or belongs to another controller.
+  if (!opts.unclaimed) return out;
+  const gateways = new Set(status.filter((s) => s.kind === "Gateway").map((s) => ("namespace" in s ? `Gateway/${s.namespace}/${s.name}` : "")));
+  for (const o of objects) {
+    if (routeKinds.has(o.object.kind) && !seenRoutes.has(o.key)) out.push(attachedNowhere(o.key));
+    if (o.object.kind === "Gateway" && !gateways.has(o.key)) {
+      const spec = o.object.spec;
+      const cls = isObj(spec) && typeof spec.gatewayClassName === "string" ? spec.gatewayClassName : "";
+      out.push({ key: o.key, path: ["spec", "gatewayClassName"], message: `GatewayClass ${JSON.stringify(cls)} is not one edgegate serves (missing, or of another controller); not served` });
+    }
+  }
+  return out;
+}
+
+function attachedNowhere(key: string): TranslateProblem {
+  return { key, path: ["spec", "parentRefs"], message: "attached to no Gateway or ListenerSet that edgegate serves (missing, or of another GatewayClass); not served" };
+}
+
+/** Translation's problems and the not-serving ones, without saying the same thing twice. */
+export function withServingProblems(problems: readonly TranslateProblem[], status: readonly ObjectStatus[], objects: readonly StoredObject[], opts?: ServingOptions): TranslateProblem[] {
+  const id = (p: TranslateProblem): string => `${p.key} ${p.path.join(".")} ${p.message}`;
+  const seen = new Set(problems.map(id));
+  return [...problems, ...servingProblems(status, objects, opts).filter((p) => !seen.has(id(p)))];
+}

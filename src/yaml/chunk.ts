@@ -1,0 +1,106 @@
+// One YAML document's text -> its value, or the reason and position it was refused. Shared by the
+// main thread and the parse worker, so both accept and refuse exactly the same documents.
+import { LineCounter, parseDocument, isScalar, isMap, isSeq, isPair, type Node as YamlNode, type Document } from "yaml";
+import { maxNesting, screenDocument } from "./screen.ts";
+import { clip } from "./clip.ts";
+
+/** Position relative to the chunk's first line (1-based line and column). */
+export interface ChunkError {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export type ChunkResult = { ok: true; value: unknown } | { ok: false; error: ChunkError };
+
+// Anchors and aliases: a document may use 100 aliases at most (the `yaml` package's own default),
+// which stops "billion laughs" documents before they expand.
+const maxAliasCount = 100;
+
+const sameKey = (a: unknown, b: unknown): boolean => isScalar(a) && isScalar(b) && String(a.value) === String(b.value);
+
+export function parseChunk(text: string): ChunkResult {
+  const screen = screenDocument(text);
+  if (screen.verdict === "too-deep") return { ok: false, error: { line: screen.line, column: screen.column, message: `nested deeper than ${maxNesting} levels` } };
+  if (screen.verdict === "careful") {
+    const refused = carefulCheck(text);
+    if (refused) return { ok: false, error: refused };
+  }
+  let value: unknown;
+  try {
+    value = Bun.YAML.parse(text);
+  } catch {
+    return { ok: false, error: describeSyntaxError(text) };
+  }
+  if (depthOf(value) > maxNesting) return { ok: false, error: deepestNode(text) };
+  return { ok: true, value };
+}
+
+/** The `yaml` package's verdict on a document the screen could not clear: duplicate keys, aliases. */
+function carefulCheck(text: string): ChunkError | undefined {
+  const lc = new LineCounter();
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: sameKey });
+  } catch (e) {
+    return { line: 1, column: 1, message: clip((e as Error).message) };
+  }
+  if (doc.errors.length > 0) return errorOf(text, doc, lc);
+  try {
+    doc.toJS({ maxAliasCount });
+  } catch (e) {
+    const m = clip((e as Error).message);
+    return { line: 1, column: 1, message: m.includes("alias count") ? `${m} (at most ${maxAliasCount} aliases per document)` : m };
+  }
+  return undefined;
+}
+
+function errorOf(text: string, doc: Document, lc: LineCounter): ChunkError {
+  const first = doc.errors[0]!;
+  const pos = lc.linePos(first.pos[0]);
+  if (first.code === "DUPLICATE_KEY") {
+    const key = /^[^:\n]*/.exec(text.slice(first.pos[0], first.pos[0] + 200))![0].trim().replace(/^["']|["']$/g, "");
+    return { line: pos.line, column: pos.col, message: `duplicate key ${clip(JSON.stringify(key))}: the keys of a mapping must be unique` };
+  }
+  // The `yaml` package's messages end with " at line L, column C:" and a code excerpt.
+  const reason = first.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  return { line: pos.line, column: pos.col, message: clip(reason, 200) };
+}
+
+export function describeSyntaxError(text: string): ChunkError {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: sameKey });
+  if (doc.errors.length > 0) return errorOf(text, doc, lc);
+  return { line: 1, column: 1, message: "not valid YAML" };
+}
+
+/** Depth of nested lists and objects, without recursion (the value may be deep by design). */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > maxNesting) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === "object" && child !== null) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/** Where a document nests too deep (only called when it does): the first node past the limit. */
+function deepestNode(text: string): ChunkError {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc });
+  const stack: Array<[unknown, number]> = [[doc.contents, 1]];
+  while (stack.length > 0) {
+    const [node, d] = stack.pop()!;
+    if (!isMap(node) && !isSeq(node)) continue;
+    if (d > maxNesting) {
+      const pos = lc.linePos((node as YamlNode).range?.[0] ?? 0);
+      return { line: pos.line, column: pos.col, message: `nested deeper than ${maxNesting} levels` };
+    }
+    for (const it of node.items) stack.push([isPair(it) ? it.value : it, d + 1]);
+  }
+  return { line: 1, column: 1, message: `nested deeper than ${maxNesting} levels` };
+}
