@@ -24,10 +24,16 @@ function list(path: string): string[] {
   }
 }
 
-/** Listening TCP sockets of this network namespace with their owner, except sockets any `exclude` pid holds (Envoy's). */
-export function listeningSockets(exclude: ReadonlySet<number>, procRoot = "/proc"): HostPorts["inUse"] {
+/**
+ * Listening TCP sockets of this network namespace with their owner, except sockets any `exclude`
+ * pid holds (Envoy's). With `ports`, only those ports are looked at: the /proc/PID/fd walk, the
+ * costly part, is skipped when nothing listens there.
+ */
+export function listeningSockets(exclude: ReadonlySet<number>, ports?: ReadonlySet<number>, procRoot = "/proc"): HostPorts["inUse"] {
   const listening = new Map(
-    [...parseProcNetTcp(read(`${procRoot}/net/tcp`), 4), ...parseProcNetTcp(read(`${procRoot}/net/tcp6`), 6)].filter((s) => s.state === TCP_LISTEN).map((s) => [s.inode, s]),
+    [...parseProcNetTcp(read(`${procRoot}/net/tcp`), 4), ...parseProcNetTcp(read(`${procRoot}/net/tcp6`), 6)]
+      .filter((s) => s.state === TCP_LISTEN && (!ports || ports.has(s.port)))
+      .map((s) => [s.inode, s]),
   );
   if (listening.size === 0) return [];
   // inode -> pids holding it: a socket shared with an excluded process (inherited across Envoy's

@@ -4,6 +4,7 @@ import type { Ir } from "../ir/types.ts";
 import type { StoredObject } from "../store/types.ts";
 import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
 import { translate, type TranslateOptions } from "../translate/index.ts";
+import type { HostPorts } from "../gateway/host-ports.ts";
 import { emitXds } from "../xds/emit/index.ts";
 import type { EmitOptions } from "../xds/emit/options.ts";
 import type { XdsResources } from "../xds/resources.ts";
@@ -18,6 +19,8 @@ export interface CompileInput {
   config: ApplianceConfig;
   /** Kept by a long-running caller between compiles: makes a small change cost little. */
   memo?: CompileMemo;
+  /** What the node lets Envoy bind, observed by the appliance (src/net/listening.ts); unknown when absent. */
+  hostPorts?: HostPorts;
 }
 
 export class CompileMemo {
@@ -49,8 +52,8 @@ export function emitOptions(c: ApplianceConfig): EmitOptions {
 }
 
 /** translate only, for callers that emit differently (render streams its output). */
-export function translateOnly({ objects, config, memo }: CompileInput): ReturnType<typeof translate> {
-  const raw = translate(objects, { ...translateOptions(config), memo: memo?.translate });
+export function translateOnly({ objects, config, memo, hostPorts }: CompileInput): ReturnType<typeof translate> {
+  const raw = translate(objects, { ...translateOptions(config), memo: memo?.translate, ...(hostPorts ? { hostPorts } : {}) });
   const t = raw;
   // The edgegate.io policy kind reports its ancestors like any Gateway API policy.
   const policies = objects.filter((o) => o.object.kind === POLICY_KIND).map((o) => o.object as unknown as GatewayNetworkPolicy);
@@ -58,8 +61,8 @@ export function translateOnly({ objects, config, memo }: CompileInput): ReturnTy
   return t;
 }
 
-export function compile({ objects, config, memo }: CompileInput): CompileResult {
-  const t = translateOnly({ objects, config, memo });
+export function compile({ objects, config, memo, hostPorts }: CompileInput): CompileResult {
+  const t = translateOnly({ objects, config, memo, hostPorts });
   const xds = emitXds(t.ir, emitOptions(config), memo?.emit);
   return { ...t, xds };
 }

@@ -28,7 +28,13 @@ import { RemoteLauncher } from "../envoy/launcher.ts";
 import type { DatapathIntent } from "../ir/datapath.ts";
 import type { StoredObject } from "../store/types.ts";
 import { withServingProblems } from "../validate/serving.ts";
+import type { HostPorts } from "../gateway/host-ports.ts";
+import { listeningSockets, unprivilegedPortStart } from "../net/listening.ts";
 import { removalReason, removedServing, served, type Removal } from "../pipeline/removed.ts";
+
+/** How often, and how soon after Envoy starts, the node's ports are re-read (src/net/listening.ts). */
+const HOST_PORTS_MS = 10_000;
+const FIRST_HOST_PORTS_MS = 2_000;
 
 export interface ApplianceHandle {
   readonly statusServers: StatusServers;
@@ -168,6 +174,9 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       datapath!.apply(wanted).catch((e: unknown) => log.error("datapath update failed; previous maps stay in force", { error: (e as Error).message }));
     };
     const configuredAddresses = [...config.node.addresses];
+    // Ports the node will not let Envoy bind (src/gateway/host-ports.ts): unknown until Envoy is up,
+    // so an adopted Envoy's own sockets are never mistaken for another process's.
+    let hostPorts: HostPorts | undefined;
     const recompute = (): void => {
       const started = performance.now();
       // Kubernetes mode: the Node object's labels decide selection, live (the source calls us when
@@ -180,7 +189,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       const objects = source.objects();
       let result;
       try {
-        result = compile({ objects, config, memo });
+        result = compile({ objects, config, memo, hostPorts });
       } catch (e) {
         // A bug must not take the node down: the last published configuration stays in force.
         log.error("translation failed; keeping the last good configuration", { error: (e as Error).stack ?? String(e) });
@@ -255,6 +264,22 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     // sklookup mode: each Envoy's listening sockets go into the datapath's SOCKMAP (envoy-sockets.ts)
     const envoySockets = datapath.enabled && config.datapath.mode === "sklookup" ? followEnvoySockets({ datapath, supervisor, cache, steering: () => intent()?.steering ?? [], log }) : undefined;
     supervisor.start();
+    // Re-read every HOST_PORTS_MS: a port another process holds (or gives up) changes the listeners.
+    const checkHostPorts = (): void => {
+      const pid = supervisor?.state().pid;
+      const ports = new Set((latest?.ir.listeners ?? []).map((l) => l.port));
+      const next: HostPorts = { unprivilegedPortStart: unprivilegedPortStart(), inUse: listeningSockets(new Set(pid ? [pid] : []), ports) };
+      if (JSON.stringify(next) === JSON.stringify(hostPorts)) return;
+      if (next.inUse.length > 0) log.info("ports in use by other processes", { sockets: next.inUse.map((s) => `${s.address}:${s.port} ${s.process}`) });
+      hostPorts = next;
+      recompute();
+    };
+    const hostPortsTimer = setInterval(checkHostPorts, HOST_PORTS_MS);
+    const firstHostPorts = setTimeout(checkHostPorts, FIRST_HOST_PORTS_MS);
+    started.add("host ports", () => {
+      clearInterval(hostPortsTimer);
+      clearTimeout(firstHostPorts);
+    });
 
     let stopping: Promise<void> | undefined;
     return {
@@ -269,6 +294,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
           return stopping;
         }
         stopping = (async () => {
+          clearInterval(hostPortsTimer);
+          clearTimeout(firstHostPorts);
           await source.stop();
           envoySockets?.stop();
           await supervisor?.stop({ drain: opts.drain ?? true });
@@ -281,6 +308,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       },
       detach() {
         stopping ??= (async () => {
+          clearInterval(hostPortsTimer);
+          clearTimeout(firstHostPorts);
           await source.stop();
           envoySockets?.stop();
           await supervisor?.detach();

@@ -18,11 +18,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function problems(name: string, yaml: string): Promise<string[]> {
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, yaml);
+  writeFileSync(file, `${yaml}---\n${GATEWAY}`);
   return (await prepare([file], defaultConfig("test-node"))).problems.map((p) => formatProblem(p).replaceAll(`${dir}/`, ""));
 }
 
-const route = (rule: string) => `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  rules:\n  - ${rule}\n`;
+// Routes attach to a served Gateway (else validate reports them as serving nothing); the parentRef
+// comes after the rules and the Gateway after the route, so the expected line numbers stay put.
+const GATEWAY = `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: edgegate}\nspec: {controllerName: edgegate.io/gateway-controller}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec:\n  gatewayClassName: edgegate\n  listeners: [{name: http, protocol: HTTP, port: 8080}]\n`;
+const route = (rule: string) => `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\nspec:\n  rules:\n  - ${rule}\n  parentRefs: [{name: gw}]\n`;
 const pathRe = (re: string) => route(`matches:\n    - path: {type: RegularExpression, value: ${JSON.stringify(re)}}`);
 const filter = (f: string) => route(`filters:\n    - ${f}`);
 const ingress = (path: string, type: string) =>
@@ -114,7 +117,7 @@ describe("the compiled binary", () => {
   test("checks regexes with the embedded RE2 shim", () => {
     if (!existsSync(bin)) throw new Error(`${bin} is missing: run scripts/setup.sh (it builds the binary) before the tests`);
     const file = join(dir, "bin-regex.yaml");
-    writeFileSync(file, pathRe("/a\\Z") + "---\n" + pathRe("/(?P<id>[0-9]+)").replace("name: r", "name: ok"));
+    writeFileSync(file, pathRe("/a\\Z") + "---\n" + pathRe("/(?P<id>[0-9]+)").replace("name: r", "name: ok") + "---\n" + GATEWAY);
     const r = validate(file);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("bin-regex.yaml:7: HTTPRoute default/r: spec.rules[0].matches[0].path.value: invalid regular expression: invalid escape sequence: \\Z");
