@@ -22,8 +22,13 @@ export const watchedTypes: readonly ResourceType[] = [
   { group: gw, versions: ["v1"], plural: "listenersets", kind: "ListenerSet", namespaced: true, optional: true, status: true },
   { group: gw, versions: ["v1"], plural: "grpcroutes", kind: "GRPCRoute", namespaced: true, optional: true, status: true },
   { group: gw, versions: ["v1", "v1alpha3", "v1alpha2"], plural: "tlsroutes", kind: "TLSRoute", namespaced: true, optional: true, status: true },
+  { group: gw, versions: ["v1", "v1alpha2"], plural: "tcproutes", kind: "TCPRoute", namespaced: true, optional: true, status: true },
+  { group: gw, versions: ["v1", "v1alpha2"], plural: "udproutes", kind: "UDPRoute", namespaced: true, optional: true, status: true },
   { group: gw, versions: ["v1", "v1beta1"], plural: "referencegrants", kind: "ReferenceGrant", namespaced: true, optional: true, status: false },
   { group: gw, versions: ["v1", "v1alpha3"], plural: "backendtlspolicies", kind: "BackendTLSPolicy", namespaced: true, optional: true, status: true },
+  // GatewayClass parameters (src/gateway/class-params.ts): edgegate's own and Cilium's.
+  { group: "edgegate.io", versions: ["v1alpha1"], plural: "gatewayclassconfigs", kind: "GatewayClassConfig", namespaced: true, optional: true, status: false },
+  { group: "cilium.io", versions: ["v2alpha1"], plural: "ciliumgatewayclassconfigs", kind: "CiliumGatewayClassConfig", namespaced: true, optional: true, status: false },
   { group: "edgegate.io", versions: ["v1alpha1"], plural: "gatewaynetworkpolicies", kind: "GatewayNetworkPolicy", namespaced: true, optional: true, status: true },
   { group: "networking.k8s.io", versions: ["v1"], plural: "ingresses", kind: "Ingress", namespaced: true, optional: false, status: true },
   { group: "networking.k8s.io", versions: ["v1"], plural: "ingressclasses", kind: "IngressClass", namespaced: false, optional: false, status: false },

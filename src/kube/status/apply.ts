@@ -90,6 +90,8 @@ export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: str
     case "HTTPRoute":
     case "GRPCRoute":
     case "TLSRoute":
+    case "TCPRoute":
+    case "UDPRoute":
       return { ...head, status: { parents: ownEntries(s.status.parents.map((p) => ({ ref: p.parentRef as Obj, ...p })), ls.parents, "parentRef", controllerName, now) } };
     case "BackendTLSPolicy":
     case "GatewayNetworkPolicy":
