@@ -21,7 +21,7 @@ const version = JSON.parse(await Bun.file(join(root, "package.json")).text()).ve
 const started = performance.now();
 const result = await Bun.build({
   // Workers are entry points of their own in the compiled binary.
-  entrypoints: [join(root, "src/main.ts"), join(root, "src/yaml/parse-worker.ts"), join(root, "src/sources/files/load-worker.ts")],
+  entrypoints: [join(root, "src/main.ts"), join(root, "src/yaml/parse-worker.ts"), join(root, "src/sources/files/load-worker.ts"), join(root, "src/server/health-worker.ts")],
   compile: { outfile: join(root, "dist/edgegate") },
   minify: true,
   sourcemap: "linked",

@@ -15,4 +15,4 @@ const status: ApplianceStatus = {
   datapath: {},
   source: { mode: "files", state: "starting", objects: 0 },
 };
-startStatusServers({ health: process.argv[2] ?? "127.0.0.1:0", admin: process.argv[3] ?? "127.0.0.1:0", provider: { snapshot: () => status }, logger: silentLogger });
+await startStatusServers({ health: process.argv[2] ?? "127.0.0.1:0", admin: process.argv[3] ?? "127.0.0.1:0", provider: { snapshot: () => status }, logger: silentLogger });

@@ -67,8 +67,22 @@ export class ApplianceStatusBoard implements StatusProvider {
   }
 
   /** Something /healthz or /readyz depends on changed (an xDS event, Envoy's state, a compile). */
+  private readonly invalidated: Array<() => void> = [];
+  private notifying = false;
+
   invalidate(): void {
     this.verdictCache.invalidate();
+    // After the caller's own update is complete (update() invalidates first, then sets the result).
+    if (this.notifying || this.invalidated.length === 0) return;
+    this.notifying = true;
+    queueMicrotask(() => {
+      this.notifying = false;
+      for (const l of this.invalidated) l();
+    });
+  }
+
+  onInvalidate(listener: () => void): void {
+    this.invalidated.push(listener);
   }
 
   verdicts(): { health: Verdict; readiness: Verdict } {

@@ -1,7 +1,7 @@
 // The two HTTP apps. `health` is what the load balancer port exposes and nothing more; `admin`
 // (loopback by default) adds /status and /metrics for operators.
 import { Hono } from "hono";
-import { evaluateHealth, evaluateReadiness } from "./health.ts";
+import { evaluateHealth, evaluateReadiness, type Verdict } from "./health.ts";
 import { currentProcessFacts, renderMetrics, type ProcessFacts } from "./metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
 import type { ApplianceStatus, StatusProvider } from "./status-types.ts";
@@ -14,22 +14,35 @@ export interface StatusDocument extends ApplianceStatus {
 
 const noStore = { "cache-control": "no-store" };
 
-function addHealthRoutes(app: Hono, provider: StatusProvider): void {
-  // Answers even when everything else is broken: it only proves the event loop runs.
-  app.get("/livez", (c) => c.json({ status: "alive" }, 200, noStore));
+/** What the health routes read: the verdicts, and (on the health thread) whether the main thread still beats. */
+export interface HealthSource {
+  verdicts(): { health: Verdict; readiness: Verdict };
+  liveness?(): Verdict;
+}
+
+export function healthSourceOf(provider: StatusProvider): HealthSource {
+  return { verdicts: () => provider.verdicts?.() ?? { health: evaluateHealth(provider.snapshot()), readiness: evaluateReadiness(provider.snapshot()) } };
+}
+
+export function addHealthRoutes(app: Hono, source: HealthSource): void {
+  // Answers even when everything else is broken: it only proves the process runs.
+  app.get("/livez", (c) => {
+    const v = source.liveness?.() ?? { ok: true, reasons: [] };
+    return v.ok ? c.json({ status: "alive" }, 200, noStore) : c.json({ status: "stalled", reasons: v.reasons }, 503, noStore);
+  });
   app.get("/healthz", (c) => {
-    const v = provider.verdicts?.().health ?? evaluateHealth(provider.snapshot());
+    const v = source.verdicts().health;
     return v.ok ? c.json({ status: "healthy" }, 200, noStore) : c.json({ status: "unhealthy", reasons: v.reasons }, 503, noStore);
   });
   app.get("/readyz", (c) => {
-    const v = provider.verdicts?.().readiness ?? evaluateReadiness(provider.snapshot());
+    const v = source.verdicts().readiness;
     return v.ok ? c.json({ status: "ready" }, 200, noStore) : c.json({ status: "not ready", reasons: v.reasons }, 503, noStore);
   });
 }
 
 export function createHealthApp(provider: StatusProvider): Hono {
   const app = new Hono();
-  addHealthRoutes(app, provider);
+  addHealthRoutes(app, healthSourceOf(provider));
   return app;
 }
 
@@ -41,7 +54,7 @@ export function statusDocument(s: ApplianceStatus): StatusDocument {
 
 export function createAdminApp(provider: StatusProvider, opts: { processFacts?: () => ProcessFacts } = {}): Hono {
   const app = new Hono();
-  addHealthRoutes(app, provider);
+  addHealthRoutes(app, healthSourceOf(provider));
   app.get("/status", (c) => c.json(statusDocument(provider.snapshot()), 200, noStore));
   // The configuration in force: ?type=lds|rds|...&name=NAME (each repeatable; names may use *).
   app.get("/config_dump", async (c) => {

@@ -1,9 +1,11 @@
-// Binds the health and admin apps. When both addresses are the same, one server answers both
-// (the admin app already includes the health routes).
+// Binds the health and admin apps. The health port is served from a thread of its own
+// (health-thread.ts), so probes are answered while the main thread translates a large input; when
+// both addresses are the same, one server answers both (the admin app includes the health routes).
 import type { Hono } from "hono";
 import type { Logger } from "../log/logger.ts";
 import { formatAddress, isLocalOnly, parseAddress, type ListenAddress } from "../net/address.ts";
-import { createAdminApp, createHealthApp } from "./apps.ts";
+import { createAdminApp, healthSourceOf } from "./apps.ts";
+import { startHealthThread, type HealthThread } from "./health-thread.ts";
 import type { StatusProvider } from "./status-types.ts";
 
 export type { ListenAddress };
@@ -32,6 +34,8 @@ export interface StatusServerOptions {
   logger: Logger;
   /** admin.allowNonLoopback: the operator's opt-in to a network-reachable admin address. */
   adminAllowNonLoopback?: boolean;
+  /** /livez turns 503 when the main thread has not beaten for this long (default 120 s). */
+  livenessStallMs?: number;
 }
 
 /** Why a bind failed, in words an operator can act on, with the setting and its flag. */
@@ -69,7 +73,7 @@ function serve(app: Hono, addr: ListenAddress, setting: string, flag: string): {
   }
 }
 
-export function startStatusServers(opts: StatusServerOptions): StatusServers {
+export async function startStatusServers(opts: StatusServerOptions): Promise<StatusServers> {
   const log = opts.logger.with({ component: "status-server" });
   const healthAddr = parseListenAddress(opts.health, "health.address");
   const adminAddr = parseListenAddress(opts.admin, "admin.address");
@@ -81,21 +85,27 @@ export function startStatusServers(opts: StatusServerOptions): StatusServers {
   const admin = serve(createAdminApp(opts.provider), adminAddr, "admin.address", "--admin-address");
   // Port 0 means "any free port", so two port-0 addresses are two servers.
   const shared = opts.health === opts.admin && !(healthAddr.kind === "tcp" && healthAddr.port === 0);
-  let health = admin;
+  let health: BoundServer = admin.bound;
+  let thread: HealthThread | undefined;
   if (!shared) {
+    const source = healthSourceOf(opts.provider);
     try {
-      health = serve(createHealthApp(opts.provider), healthAddr, "health.address", "--health-address");
+      thread = await startHealthThread(healthAddr, () => source.verdicts(), opts.livenessStallMs ?? 120_000);
     } catch (err) {
       admin.server.stop(true);
-      throw err;
+      throw new Error(bindFailure("health.address", "--health-address", healthAddr, err));
     }
+    const t = thread;
+    opts.provider.onInvalidate?.(() => t.push());
+    const host = healthAddr.kind === "tcp" ? (healthAddr.host.includes(":") ? `[${healthAddr.host}]` : healthAddr.host) : "";
+    health = healthAddr.kind === "unix" ? { url: `unix:${healthAddr.path}` } : { url: `http://${host}:${thread.port}`, port: thread.port };
   }
-  log.info("status server listening", { health: health.bound.url, admin: admin.bound.url });
+  log.info("status server listening", { health: health.url, admin: admin.bound.url });
   return {
-    health: health.bound,
+    health,
     admin: admin.bound,
     async stop() {
-      await Promise.all([admin.server.stop(true), shared ? undefined : health.server.stop(true)]);
+      await Promise.all([admin.server.stop(true), thread?.stop()]);
     },
   };
 }

@@ -16,6 +16,8 @@ export interface StatusProvider {
   ir?(): Ir | undefined;
   /** The /healthz and /readyz verdicts when kept up to date elsewhere; else computed from snapshot(). */
   verdicts?(): { health: Verdict; readiness: Verdict };
+  /** Calls `listener` (soon after, not during) whenever the verdicts' inputs changed: the health thread re-reads them. */
+  onInvalidate?(listener: () => void): void;
 }
 
 export interface ApplianceStatus {

@@ -16,21 +16,26 @@ afterEach(async () => {
 describe("status servers on real sockets", () => {
   test("health and admin on separate loopback ports", async () => {
     const s = healthyStatus();
-    servers = startStatusServers({ health: "127.0.0.1:0", admin: "127.0.0.1:0", provider: provide(s), logger: silentLogger });
+    servers = await startStatusServers({ health: "127.0.0.1:0", admin: "127.0.0.1:0", provider: provide(s), logger: silentLogger });
     expect(servers.health.port).not.toBe(servers.admin.port);
     expect((await fetch(`${servers.health.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${servers.health.url}/status`)).status).toBe(404);
     const status = (await (await fetch(`${servers.admin.url}/status`)).json()) as { health: { healthy: boolean } };
     expect(status.health.healthy).toBe(true);
     s.node.selected = false;
-    const res = await fetch(`${servers.health.url}/healthz`);
+    // the health thread has the new verdict within a heartbeat (250 ms)
+    let res = await fetch(`${servers.health.url}/healthz`);
+    for (let i = 0; i < 20 && res.status === 200; i++) {
+      await Bun.sleep(100);
+      res = await fetch(`${servers.health.url}/healthz`);
+    }
     expect(res.status).toBe(503);
     expect(((await res.json()) as { reasons: string[] }).reasons[0]).toStartWith("node:");
   });
 
   test("one address serves both; Unix socket works", async () => {
     const sock = join(mkdtempSync(join(tmpdir(), "eg-srv-")), "admin.sock");
-    servers = startStatusServers({ health: `unix://${sock}`, admin: `unix://${sock}`, provider: provide(healthyStatus()), logger: silentLogger });
+    servers = await startStatusServers({ health: `unix://${sock}`, admin: `unix://${sock}`, provider: provide(healthyStatus()), logger: silentLogger });
     expect((await fetch("http://localhost/metrics", { unix: sock })).status).toBe(200);
     expect((await fetch("http://localhost/livez", { unix: sock })).status).toBe(200);
   });
@@ -38,7 +43,7 @@ describe("status servers on real sockets", () => {
   test("a port in use is a clear error naming the setting", async () => {
     const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     try {
-      expect(() => startStatusServers({ health: `127.0.0.1:${taken.port}`, admin: "127.0.0.1:0", provider: provide(healthyStatus()), logger: silentLogger })).toThrow(/health.address: cannot listen on 127.0.0.1:/);
+      expect(startStatusServers({ health: `127.0.0.1:${taken.port}`, admin: "127.0.0.1:0", provider: provide(healthyStatus()), logger: silentLogger })).rejects.toThrow(/health.address: cannot listen on 127.0.0.1:.* in use by another process/);
     } finally {
       taken.stop(true);
     }
