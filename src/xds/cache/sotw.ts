@@ -27,14 +27,18 @@ export class SotwStream extends XdsStream {
       // Only the newest response of a type can be ACKed; an older nonce means the client has not
       // seen our latest response yet and will answer it separately (xDS spec: ignore stale nonces).
       if (req.responseNonce !== t.sent?.nonce) return;
-      const version = t.pending.get(req.responseNonce) ?? "";
-      if (req.errorDetail) this.recordNack(t, req.responseNonce, version, req.errorDetail);
-      else {
-        t.accept(req.responseNonce);
-        this.recordAck(t, req.responseNonce, version);
+      const version = t.pending.get(req.responseNonce);
+      // The same nonce again (grpc-js repeats it when only its subscription changes) is not a
+      // second answer: the first one counted.
+      if (version !== undefined) {
+        if (req.errorDetail) this.recordNack(t, req.responseNonce, version, req.errorDetail);
+        else {
+          t.accept(req.responseNonce);
+          this.recordAck(t, req.responseNonce, version);
+        }
+        t.settle(req.responseNonce, true);
+        answered = true;
       }
-      t.settle(req.responseNonce, true);
-      answered = true;
     }
     const changed = this.subscribe(t, req.resourceNames);
     const offer = this.offer(t, this.host.snapshot());

@@ -7,7 +7,7 @@ import { emitApiListener, emitListener } from "./listeners.ts";
 import { emitRouteConfig } from "./routes.ts";
 import { emitCluster, emitEndpoints } from "./clusters.ts";
 import { emitSecret } from "./secrets.ts";
-import { planProxyless } from "./proxyless.ts";
+import { needsUnavailable, planProxyless, unavailableCluster } from "./proxyless.ts";
 import type { EmitOptions } from "./options.ts";
 import type { EmitMemo } from "./memo.ts";
 
@@ -31,15 +31,16 @@ export function emitXds(ir: Ir, o: EmitOptions, memo?: EmitMemo, withoutVirtualH
   const rcs = new Map<string, IrRouteConfig>(ir.routeConfigs.map((rc) => [rc.name, rc]));
   const plan = planProxyless(ir.apiListeners, rcs);
   const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
+  const unavailable = needsUnavailable(ir.routeConfigs.filter((rc) => proxyless.has(rc.name))) ? [unavailableCluster()] : [];
   return {
     listeners: [...ir.listeners.map((l) => emitListener(l, rcs, o)).filter(servesSomething), ...plan.apiListeners.map(emitApiListener)],
     routes: [
       ...ir.routeConfigs.map((rc) => emitRouteConfig(withoutVirtualHosts ? { ...rc, virtualHosts: [] } : rc, proxyless.has(rc.name), memo)),
       ...plan.hostRouteConfigs.map((rc) => emitRouteConfig(rc, true, memo)),
     ],
-    clusters: ir.clusters.map((c) => (memo ? memo.byContent("cluster", c, () => emitCluster(c)) : emitCluster(c))),
+    clusters: [...ir.clusters.map((c) => (memo ? memo.byContent("cluster", c, () => emitCluster(c)) : emitCluster(c))), ...unavailable.map((u) => u.cluster)],
     // DNS clusters carry their endpoints inline and have no ClusterLoadAssignment.
-    endpoints: ir.clusters.filter((c) => !c.dns).map((c) => (memo ? memo.byContent("endpoints", c, () => emitEndpoints(c)!) : emitEndpoints(c)!)),
+    endpoints: [...ir.clusters.filter((c) => !c.dns).map((c) => (memo ? memo.byContent("endpoints", c, () => emitEndpoints(c)!) : emitEndpoints(c)!)), ...unavailable.map((u) => u.endpoints)],
     secrets: ir.secrets.map(emitSecret),
   };
 }

@@ -8,7 +8,12 @@
 //   - a new hostname's api listener names a RouteConfiguration the client does not hold yet, so
 //     the client waits for it (RPCs queue) instead of applying the listener to a cached
 //     RouteConfiguration that lacks the host and failing the RPCs already waiting (issue 17).
+import { create } from "@bufbuild/protobuf";
+import { ClusterSchema, Cluster_DiscoveryType, Cluster_LbPolicy, type Cluster } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
 import type { IrApiListener, IrRouteConfig, IrVirtualHost } from "../../ir/types.ts";
+import { ads, duration } from "./common.ts";
+import { UnavailableCluster } from "./routes.ts";
 
 /** Name of the RouteConfiguration that serves one hostname's api listener. */
 export function hostRouteConfigName(shared: string, hostname: string): string {
@@ -63,4 +68,23 @@ export function planProxyless(apiListeners: readonly IrApiListener[], rcs: Reado
     out.hostRouteConfigs.push({ ...rc, name, virtualHosts: [vh] });
   }
   return out;
+}
+
+/** Does a proxyless configuration route anything to UnavailableCluster (see routes.ts)? */
+export function needsUnavailable(rcs: readonly IrRouteConfig[]): boolean {
+  return rcs.some((rc) => rc.virtualHosts.some((vh) => vh.routes.some((r) => r.action.type !== "forward" || r.action.backends.some((b) => b.cluster === undefined))));
+}
+
+/** The endpoint-less EDS cluster proxyless routes to unresolved backends point at. */
+export function unavailableCluster(): { cluster: Cluster; endpoints: ClusterLoadAssignment } {
+  return {
+    cluster: create(ClusterSchema, {
+      name: UnavailableCluster,
+      connectTimeout: duration(5_000),
+      lbPolicy: Cluster_LbPolicy.ROUND_ROBIN,
+      clusterDiscoveryType: { case: "type", value: Cluster_DiscoveryType.EDS },
+      edsClusterConfig: { edsConfig: ads() },
+    }),
+    endpoints: create(ClusterLoadAssignmentSchema, { clusterName: UnavailableCluster, endpoints: [] }),
+  };
 }
