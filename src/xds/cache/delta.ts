@@ -91,8 +91,13 @@ export class DeltaStream extends XdsStream {
       if (d.updated.some((e) => !t.held.has(e.name))) added = true;
       this.push(t, d.updated, []);
     }
-    if (added && this.holdDependents()) return;
-    if (!this.holdingDependents) this.pushDependents(next);
+    if ((added && this.holdDependents()) || this.holdingDependents) {
+      // Routes and listeners wait, but what the client should end up with is known now: /status
+      // and readiness must not call it current meanwhile.
+      for (const t of this.tracksIn(dependents)) if (t.started) t.desired(next);
+      return;
+    }
+    this.pushDependents(next);
   }
 
   protected pushDependents(next: Snapshot): void {
