@@ -12,7 +12,8 @@ import type { XdsEvent } from "../../src/xds/cache/stats.ts";
 import { startControlPlane, type ControlPlane } from "./control-plane.ts";
 import * as f from "./fixtures.ts";
 import { call, startBackend, xdsClient, type Backend } from "./grpc.ts";
-import { gatewayClass, gatewayYaml, grpcRouteYaml, serviceYaml, startPipelinePlane, type GrpcRule, type PipelinePlane } from "./pipeline-plane.ts";
+import { gatewayClass, gatewayYaml, grpcRouteYaml, serviceYaml, startPipelinePlane, type PipelinePlane } from "./pipeline-plane.ts";
+import { routeEditScenario } from "./scenario.ts";
 import { eventually, startTraffic } from "./traffic.ts";
 
 const backends: Record<string, Backend> = {};
@@ -166,57 +167,26 @@ describe("change safety with real grpc-js-xds clients", () => {
     expect(p.events.slice(from).filter((e) => e.type === "push" && e.nodeId === "host-a" && e.typeUrl === TypeUrl.route)).toEqual([]);
   }, 20000);
 
-  test("route changes under traffic: 4 clients, an RPC every 5 ms each, 24 edits, 0 failed RPCs", async () => {
+  test("route changes under traffic: 4 clients, an RPC every 5 ms each, 25 edits, 0 failed RPCs", async () => {
     const p = await pipeline();
-    const host = "app.example.com";
-    let services: Record<string, string> = { "svc-a": "A", "svc-b": "B" };
-    let listeners: Record<string, number> = { grpc: 18080 };
-    let routeName = "app";
-    let rules: GrpcRule[] = [{ to: { "svc-a": 1 } }];
-    const files = (): Record<string, string> => ({
-      "base.yaml": [base(listeners), ...Object.entries(services).map(([n, l]) => svc(n, l))].join("---\n"),
-      "route.yaml": grpcRouteYaml(routeName, { hostnames: [host], rules }),
-    });
-    p.apply(files());
-    const clients = [0, 1, 2, 3].map((i) => client(p.port, host, `traffic-${i}`));
+    const sc = routeEditScenario(Object.fromEntries(Object.entries(backends).map(([l, b]) => [l, b.port])));
+    p.apply(sc.files());
+    const clients = [0, 1, 2, 3].map((i) => client(p.port, sc.host, `traffic-${i}`));
     for (const ch of clients) expect(await call(ch, "/test.Echo/Echo")).toBe("A");
     const traffic = startTraffic(clients, "/test.Echo/Echo");
     const convergence: number[] = [];
     const rdsAcked = async (from: number): Promise<void> => {
       for (let i = 0; i < 4; i++) await p.waitEvent((e) => e.type === "ack" && e.nodeId === `traffic-${i}` && e.typeUrl === TypeUrl.route, 5000, from);
     };
-    // Each edit: what changes, then which backends may answer once it is in force.
-    const weights = (a: number, b: number): GrpcRule[] => [{ to: { "svc-a": a, "svc-b": b } }];
-    const edits: Array<{ what: string; apply: () => void; expect: string[] }> = [
-      ...[80, 60, 40, 20].map((a) => ({ what: `weights ${a}/${100 - a}`, apply: () => void (rules = weights(a, 100 - a)), expect: ["A", "B"] })),
-      { what: "weights 0/100", apply: () => void (rules = weights(0, 100)), expect: ["B"] },
-      { what: "swap to a Service created in the same edit", apply: () => void ((services = { ...services, "svc-c": "C" }), (rules = [{ to: { "svc-c": 1 } }])), expect: ["C"] },
-      { what: "swap back, that Service deleted in the same edit", apply: () => void ((services = { "svc-a": "A", "svc-b": "B" }), (rules = [{ to: { "svc-a": 1 } }])), expect: ["A"] },
-      { what: "a header match added", apply: () => void (rules = [{ method: "test.Echo/Echo", headers: { "x-canary": "yes" }, to: { "svc-b": 1 } }, { to: { "svc-a": 1 } }]), expect: ["A"] },
-      { what: "a method match added before it", apply: () => void (rules = [{ method: "test.Echo/Echo", to: { "svc-b": 1 } }, ...rules]), expect: ["B"] },
-      { what: "the method match removed", apply: () => void (rules = rules.slice(1)), expect: ["A"] },
-      { what: "the header match removed", apply: () => void (rules = [{ to: { "svc-a": 1 } }]), expect: ["A"] },
-      { what: "route deleted and recreated under another name, to svc-b", apply: () => void ((routeName = "app-v2"), (rules = [{ to: { "svc-b": 1 } }])), expect: ["B"] },
-      { what: "svc-b's endpoints changed to D", apply: () => void (services = { ...services, "svc-b": "D" }), expect: ["D"] },
-      { what: "svc-b's endpoints changed back", apply: () => void (services = { ...services, "svc-b": "B" }), expect: ["B"] },
-      { what: "a listener added to the Gateway", apply: () => void (listeners = { grpc: 18080, grpc2: 18081 }), expect: ["B"] },
-      { what: "the listener removed again", apply: () => void (listeners = { grpc: 18080 }), expect: ["B"] },
-      ...[25, 50, 75].map((a) => ({ what: `weights ${a}/${100 - a}`, apply: () => void (rules = weights(a, 100 - a)), expect: ["A", "B"] })),
-      { what: "weights 100/0", apply: () => void (rules = weights(100, 0)), expect: ["A"] },
-      { what: "swap to a new Service again", apply: () => void ((services = { ...services, "svc-d": "D" }), (rules = [{ to: { "svc-d": 1 } }])), expect: ["D"] },
-      { what: "and back, deleting it", apply: () => void ((services = { "svc-a": "A", "svc-b": "B" }), (rules = [{ to: { "svc-a": 1 } }])), expect: ["A"] },
-      { what: "route renamed again", apply: () => void (routeName = "app-v3"), expect: ["A"] },
-      { what: "endpoints of svc-a changed to C", apply: () => void (services = { ...services, "svc-a": "C" }), expect: ["C"] },
-      { what: "and back", apply: () => void (services = { ...services, "svc-a": "A" }), expect: ["A"] },
-    ];
-    expect(edits.length).toBeGreaterThanOrEqual(20);
+    expect(sc.edits.length).toBeGreaterThanOrEqual(20);
     const from0 = p.events.length;
-    for (const e of edits) {
+    for (const e of sc.edits) {
       e.apply();
       const from = p.events.length;
       const t0 = performance.now();
-      const { result, pub } = p.apply(files());
+      const { result, pub } = p.apply(sc.files());
       expect(result.problems).toEqual([]);
+      // Weighted splits answer from both backends before and after: the clients' ACK is the mark.
       if (e.expect.length > 1) {
         await rdsAcked(from);
         convergence.push(performance.now() - t0);
@@ -226,10 +196,10 @@ describe("change safety with real grpc-js-xds clients", () => {
     await traffic.stop();
     const failures = traffic.failures();
     convergence.sort((x, y) => x - y);
-    console.log(`change-safety: ${edits.length} edits, ${traffic.outcomes.length} RPCs, ${failures.length} failed; convergence p50 ${convergence[Math.floor(convergence.length / 2)]!.toFixed(1)} ms, max ${convergence.at(-1)!.toFixed(1)} ms`);
+    console.log(`change-safety: ${sc.edits.length} edits, ${traffic.outcomes.length} RPCs, ${failures.length} failed; convergence p50 ${convergence[Math.floor(convergence.length / 2)]!.toFixed(1)} ms, max ${convergence.at(-1)!.toFixed(1)} ms`);
     expect(failures).toEqual([]);
     expect(nacks(p, from0)).toEqual([]);
     expect(convergence.at(-1)!).toBeLessThan(1000);
-    expect(traffic.outcomes.length).toBeGreaterThan(edits.length * 4 * 10);
+    expect(traffic.outcomes.length).toBeGreaterThan(sc.edits.length * 4 * 10);
   }, 60000);
 });
