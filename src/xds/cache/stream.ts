@@ -28,6 +28,7 @@ export interface PeerInfo {
 }
 
 let streamSeq = 0;
+const grpcDefaultMaxReceive = 4 * 1024 * 1024;
 
 export abstract class XdsStream {
   readonly id = ++streamSeq;
@@ -164,11 +165,31 @@ export abstract class XdsStream {
 
   /** `full`: the response replaces everything the client holds of the type (SotW). */
   protected recordSent(t: Track, version: string, nonce: string, updated: readonly SnapshotEntry[], removed: readonly string[], full: boolean, removedCount = removed.length): void {
+    this.noteSize(t, updated);
     t.sent = { version, nonce, at: this.host.now() };
     t.started = true;
     t.addPending(nonce, version, updated, removed, full);
     this.host.counters.pushes[t.kind.short]++;
     this.host.emit({ type: "push", stream: this.id, nodeId: this.nodeId, typeUrl: t.kind.typeUrl, version, nonce, resources: updated.length, removed: removedCount });
+  }
+
+  /**
+   * gRPC clients refuse a message over 4 MiB unless configured otherwise (grpc-js and C-core alike:
+   * the ADS stream fails and reconnects, and the client stays on what it had). That is never left
+   * silent: the type says so in /status and readiness, and a warning names the size once.
+   */
+  private noteSize(t: Track, updated: readonly SnapshotEntry[]): void {
+    if (this.userAgent.toLowerCase().includes("envoy")) return;
+    let bytes = 0;
+    for (const e of updated) bytes += e.any.value.length;
+    if (bytes <= grpcDefaultMaxReceive) {
+      t.oversizeBytes = undefined;
+      return;
+    }
+    if (t.oversizeBytes === undefined) {
+      this.host.logger.warn("xds response exceeds gRPC's default 4 MiB receive limit; the client cannot receive it unless it raised grpc.max_receive_message_length", { stream: this.id, node: this.nodeId, type: t.kind.short, bytes, agent: this.userAgent });
+    }
+    t.oversizeBytes = bytes;
   }
 
   /**

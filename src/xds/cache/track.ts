@@ -19,6 +19,7 @@ export class Track {
   acked?: XdsVersionMark;
   lastNack?: XdsNackMark;
   rejecting = false;
+  oversizeBytes?: number;
   /** Responses not yet ACKed or NACKed: nonce -> version. SotW only honours the newest. */
   readonly pending = new Map<string, string>();
   /**
@@ -100,6 +101,7 @@ export class Track {
     if (this.sent) s.sent = { ...this.sent };
     if (this.acked) s.acked = { ...this.acked };
     if (this.lastNack) s.lastNack = { ...this.lastNack };
+    if (this.oversizeBytes !== undefined) s.oversizeBytes = this.oversizeBytes;
     return s;
   }
 

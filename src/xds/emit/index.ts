@@ -32,7 +32,7 @@ export function emitXds(ir: Ir, o: EmitOptions, memo?: EmitMemo, withoutVirtualH
   const plan = planProxyless(ir.apiListeners, rcs);
   const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
   const unavailable = needsUnavailable(ir.routeConfigs.filter((rc) => proxyless.has(rc.name))) ? [unavailableCluster()] : [];
-  return {
+  const out: XdsResources = {
     listeners: [...ir.listeners.map((l) => emitListener(l, rcs, o)).filter(servesSomething), ...plan.apiListeners.map(emitApiListener)],
     routes: [
       ...ir.routeConfigs.map((rc) => emitRouteConfig(withoutVirtualHosts ? { ...rc, virtualHosts: [] } : rc, proxyless.has(rc.name), memo)),
@@ -43,4 +43,6 @@ export function emitXds(ir: Ir, o: EmitOptions, memo?: EmitMemo, withoutVirtualH
     endpoints: [...ir.clusters.filter((c) => !c.dns).map((c) => (memo ? memo.byContent("endpoints", c, () => emitEndpoints(c)!) : emitEndpoints(c)!)), ...unavailable.map((u) => u.endpoints)],
     secrets: ir.secrets.map(emitSecret),
   };
+  memo?.end();
+  return out;
 }
