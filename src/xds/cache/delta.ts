@@ -134,6 +134,8 @@ export class DeltaStream extends XdsStream {
     for (const name of [...t.held.keys()]) {
       if (desired.has(name)) continue;
       if (t.wildcard || t.names.has(name)) {
+        // Kept while referenced (also when its response was NACKed: clients apply a response's
+        // valid resources and reject the rest).
         if (retained.has(t.kind.typeUrl) && (refs ??= this.referencedClusters()).has(name)) continue;
         removed.push(name);
       }

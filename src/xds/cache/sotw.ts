@@ -102,6 +102,8 @@ export class SotwStream extends XdsStream {
     if (!retained.has(t.kind.typeUrl)) return desired;
     let kept: Map<string, SnapshotEntry> | undefined;
     let refs: Set<string> | undefined;
+    // What was last sent, not only what was ACKed: Envoy and gRPC apply the valid resources of a
+    // response they NACK, so a client may be using a cluster whose response it rejected.
     for (const [name, e] of t.heldEntries) {
       if (desired.has(name) || !(t.wildcard || t.names.has(name))) continue;
       refs ??= this.referencedClusters();

@@ -5,9 +5,11 @@
 // rest is republished at once and keeps flowing:
 //   1. From the client's error detail: edgegate names every route "Kind/namespace/name/rule/...",
 //      and clients quote the route's name (grpc-js: "virtual_hosts[..].routes[NAME]: ...").
-//   2. Otherwise by bisection over the objects that changed since every client last ACKed: half of
-//      them is held back and the rest republished; the client's answer to that says which half
-//      holds the culprit. One round trip per step: log2(changed objects) steps.
+//   2. Otherwise by bisection over the routes (HTTPRoute, GRPCRoute, TLSRoute, Ingress) that changed
+//      since every client last ACKed: half of them is held back and the rest republished; the
+//      client's answer says which half holds the culprit. One round trip per step, log2(changed
+//      routes) steps, and one more to confirm the last candidate alone (a client that refuses
+//      everything must not get an innocent route held back).
 // A held object is released when it changes (or goes away): its next version gets its own chance.
 // Held objects are reported as problems, and as a condition on a route's status (pipeline/compile.ts).
 import type { Logger } from "../../log/logger.ts";
@@ -32,10 +34,17 @@ interface Search {
   /** Set once the trial was republished: the answer to wait for. */
   waiting: boolean;
   steps: number;
+  /** The last candidate is being confirmed: held alone, the client must accept. */
+  confirming: boolean;
+  lastPush: number;
+  quiet?: ReturnType<typeof setTimeout>;
 }
 
 const routeKey = /\b(?:HTTPRoute|GRPCRoute|TLSRoute|Ingress)\/[^/\s\]\[,"']+\/[^/\s\]\[,"']+/g;
 const maxDetail = 200;
+/** How long a client must stay current before a trial counts as accepted. */
+const quietMs = 30;
+const routeKinds = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "Ingress"]);
 
 export class NackGuard {
   /** Held until the object changes: key -> the rejected object (by identity) and why. */
@@ -44,6 +53,12 @@ export class NackGuard {
   private published: readonly StoredObject[] = [];
   private current = new Map<string, StoredObject>();
   private search: Search | undefined;
+  /**
+   * Streams and types whose rejection no object explains (a client that refuses whatever it is
+   * sent): no new search for them until they ACK again, so such a client cannot hold back every
+   * change for every other client.
+   */
+  private readonly unexplained = new Set<string>();
   private scheduled = false;
   private readonly off: () => void;
 
@@ -103,12 +118,14 @@ export class NackGuard {
   }
 
   private onEvent(ev: XdsEvent): void {
+    if (ev.type === "push" && this.search && ev.stream === this.search.stream) this.search.lastPush = performance.now();
     if (ev.type === "ack") {
+      this.unexplained.delete(`${ev.stream}|${ev.typeUrl}`);
       this.noteAccepted();
-      if (this.search?.waiting && ev.stream === this.search.stream && ev.typeUrl === this.search.typeUrl) this.checkAnswered();
+      if (this.search?.waiting && ev.stream === this.search.stream) this.checkAnswered();
     } else if (ev.type === "nack") {
       if (this.search) {
-        if (this.search.waiting && ev.stream === this.search.stream && ev.typeUrl === this.search.typeUrl) this.step(false);
+        if (this.search.waiting && ev.stream === this.search.stream) this.checkAnswered();
         return;
       }
       this.onNack(ev);
@@ -122,6 +139,7 @@ export class NackGuard {
   }
 
   private onNack(ev: Extract<XdsEvent, { type: "nack" }>): void {
+    if (this.unexplained.has(`${ev.stream}|${ev.typeUrl}`)) return;
     const detail = ev.message.length > maxDetail ? `${ev.message.slice(0, maxDetail)}…` : ev.message;
     const type = ev.typeUrl.split(".").at(-1);
     const named = [...new Set(ev.message.match(routeKey) ?? [])].filter((k) => this.current.has(k) && !this.held.has(k));
@@ -130,12 +148,17 @@ export class NackGuard {
       this.schedule();
       return;
     }
-    const candidates = [...this.current.values()].filter((o) => this.lastGood.get(o.key)?.object !== o.object && !this.held.has(o.key)).map((o) => o.key);
+    // Only routes are bisected over (leaving out a Gateway or a Service "fixes" any rejection by
+    // serving less): new ones are left out, changed ones go back to their accepted version.
+    // New routes come first: leaving one out moves no traffic, while taking a changed route back
+    // to its accepted version switches its clients back and forth during the search.
+    const changed = [...this.current.values()].filter((o) => routeKinds.has(o.object.kind) && this.lastGood.get(o.key)?.object !== o.object && !this.held.has(o.key));
+    const candidates = [...changed.filter((o) => !this.lastGood.has(o.key)), ...changed.filter((o) => this.lastGood.has(o.key))].map((o) => o.key);
     if (candidates.length === 0) {
       this.log.warn("xds: a client rejected the configuration and no changed object is left to hold back", { node: ev.nodeId, type, error: detail });
       return;
     }
-    this.search = { node: ev.nodeId, stream: ev.stream, typeUrl: ev.typeUrl, detail, candidates, trial: [], waiting: false, steps: 0 };
+    this.search = { node: ev.nodeId, stream: ev.stream, typeUrl: ev.typeUrl, detail, candidates, trial: [], waiting: false, steps: 0, confirming: false, lastPush: 0 };
     this.log.warn("xds: a client rejected the configuration; looking for the objects responsible", { node: ev.nodeId, type, candidates: candidates.length, error: detail });
     this.next();
   }
@@ -147,7 +170,13 @@ export class NackGuard {
     this.log.warn("xds: object held back after a rejection; its last accepted version stays in force", { object: key, reason });
   }
 
-  /** The client's answer to the current trial: did it accept what it was given? */
+  /**
+   * The client's answer to the current trial. Rejected: it NACKed what the trial finally gives it,
+   * of any type (a route change shows up as a cluster it then subscribes to and refuses; on the
+   * way there it may refuse a cluster that make-before-break still offers, which does not count).
+   * Accepted: every type current, and still so after a quiet moment, since a client subscribes to
+   * what an accepted route configuration needs only after ACKing it.
+   */
   private checkAnswered(): void {
     const s = this.search!;
     const client = this.cache.clients().find((c) => c.stream === s.stream);
@@ -157,28 +186,58 @@ export class NackGuard {
       this.schedule();
       return;
     }
-    const t = client.types.find((x) => x.typeUrl === s.typeUrl);
-    if (t?.current) this.step(true);
-    // The trial offers exactly what the client rejected: no push will go out, so no answer will
-    // come; it is a rejection all the same.
-    else if (t?.rejecting && t.lastNack?.version === t.desiredVersion) this.step(false);
+    if (client.types.some((t) => t.rejecting && t.lastNack?.version === t.desiredVersion)) {
+      this.step(false);
+      return;
+    }
+    if (!client.current || s.quiet) return;
+    const asked = performance.now();
+    s.quiet = setTimeout(() => {
+      s.quiet = undefined;
+      if (this.search !== s) return;
+      const now = this.cache.clients().find((c) => c.stream === s.stream);
+      if (now?.current && s.lastPush < asked) this.step(true);
+      else this.checkAnswered();
+    }, quietMs);
   }
 
   private step(accepted: boolean): void {
     const s = this.search!;
+    if (s.quiet) clearTimeout(s.quiet);
+    s.quiet = undefined;
     s.steps++;
+    this.log.debug("xds: bisection step", { node: s.node, trial: s.trial, accepted, confirming: s.confirming });
+    if (s.confirming) {
+      this.search = undefined;
+      if (accepted) this.hold(s.candidates[0]!, `xDS client ${s.node || "?"} rejected ${s.typeUrl.split(".").at(-1)}: ${s.detail} (found by bisection in ${s.steps} steps)`);
+      else this.giveUp(s);
+      this.schedule();
+      return;
+    }
     // Accepted with the trial held back: the culprit is in the trial. Rejected: in the rest.
     s.candidates = accepted ? s.trial : s.candidates.filter((k) => !s.trial.includes(k));
     this.next();
   }
 
+  private giveUp(s: Search): void {
+    this.unexplained.add(`${s.stream}|${s.typeUrl}`);
+    this.log.warn("xds: no single changed object explains the rejection; nothing held back, the client keeps its last accepted configuration", { node: s.node, type: s.typeUrl.split(".").at(-1), steps: s.steps, error: s.detail });
+  }
+
   private next(): void {
     const s = this.search!;
-    if (s.candidates.length <= 1) {
-      const found = s.candidates[0];
+    if (s.candidates.length === 0) {
       this.search = undefined;
-      if (found) this.hold(found, `xDS client ${s.node || "?"} rejected ${s.typeUrl.split(".").at(-1)}: ${s.detail} (found by bisection in ${s.steps} steps)`);
-      else this.log.warn("xds: bisection ended without a culprit", { node: s.node, steps: s.steps });
+      this.giveUp(s);
+      this.schedule();
+      return;
+    }
+    if (s.candidates.length === 1) {
+      // Bisection narrows by rejections too, which a client refusing everything also gives:
+      // the last candidate is confirmed by holding it alone.
+      s.confirming = true;
+      s.trial = [s.candidates[0]!];
+      s.waiting = false;
       this.schedule();
       return;
     }
