@@ -35,7 +35,7 @@ const ms = (n: number): string => `${n.toFixed(0)} ms`;
 if (only.has("traffic")) {
   console.error(`route edits under traffic, ${others} other routes...`);
   const t = await routeEditsUnderTraffic(others);
-  row(`route edits under traffic (${t.edits} edits, 4 clients x 1 RPC/5 ms, ${t.others} other routes)`, `${t.failed} failed of ${t.rpcs} RPCs; converged p50 ${ms(t.convergenceP50)}, max ${ms(t.convergenceMax)}; compile+publish p50 ${ms(t.compileP50)}`, "0 failed, converged <= 1 s");
+  row(`route edits under traffic (${t.edits} edits, 4 clients x 1 RPC/5 ms, ${t.others} other routes)`, `${t.failed} failed of ${t.rpcs} RPCs${t.firstError ? ` (first: ${t.firstError})` : ""}; converged p50 ${ms(t.convergenceP50)}, max ${ms(t.convergenceMax)}; compile+publish p50 ${ms(t.compileP50)}`, "0 failed, converged <= 1 s");
 }
 if (only.has("new")) {
   console.error(`new routes, ${newCount} after ${others} others...`);
