@@ -50,6 +50,8 @@ export class NackGuard {
   /** Held until the object changes: key -> the rejected object (by identity) and why. */
   private readonly held = new Map<string, { object: object; reason: string }>();
   private lastGood = new Map<string, StoredObject>();
+  /** The published set lastGood was taken from (one copy per publish, not per ACK). */
+  private lastGoodFrom: readonly StoredObject[] | undefined;
   private published: readonly StoredObject[] = [];
   private current = new Map<string, StoredObject>();
   private search: Search | undefined;
@@ -76,7 +78,7 @@ export class NackGuard {
   }
 
   /** The objects to compile: held ones replaced by their last accepted version, or left out. */
-  select(objects: readonly StoredObject[]): StoredObject[] {
+  select(objects: readonly StoredObject[]): readonly StoredObject[] {
     this.current = new Map(objects.map((o) => [o.key, o]));
     // An object that changed or went away since it was held gets its next version tried.
     for (const [key, h] of this.held) {
@@ -87,7 +89,7 @@ export class NackGuard {
       }
     }
     const hold = new Set([...this.held.keys(), ...(this.search?.trial ?? [])]);
-    if (hold.size === 0) return [...objects];
+    if (hold.size === 0) return objects;
     const out: StoredObject[] = [];
     for (const o of objects) {
       if (!hold.has(o.key)) out.push(o);
@@ -133,9 +135,10 @@ export class NackGuard {
   }
 
   private noteAccepted(): void {
-    if (this.search) return;
+    if (this.search || this.lastGoodFrom === this.published) return;
     if (!this.cache.ackState().current) return;
     this.lastGood = new Map(this.published.map((o) => [o.key, o]));
+    this.lastGoodFrom = this.published;
   }
 
   private onNack(ev: Extract<XdsEvent, { type: "nack" }>): void {
