@@ -198,3 +198,22 @@ describe("snapshot cache", () => {
     expect(moved.version).not.toBe(first.version);
   });
 });
+
+describe("responses over gRPC's 4 MiB default", () => {
+  test("are reported for a gRPC client, in /status and in readiness, never for Envoy", () => {
+    const cache = new SnapshotCache();
+    const big = f.routeConfig("echo-rc", [f.route({ prefix: "", to: "c-a" })], ["x".repeat(4.5 * 2 ** 20)]);
+    cache.publish(f.resources({ listeners: [f.apiListener("echo", "echo-rc")], routes: [big], clusters: [f.edsCluster("c-a")] }));
+    for (const agent of ["gRPC Node", "envoy"]) {
+      const sent: DiscoveryResponse[] = [];
+      const s = cache.openSotw({ address: "test" }, (r) => sent.push(r));
+      s.onRequest(create(DiscoveryRequestSchema, { node: { id: agent, userAgentName: agent }, typeUrl: TypeUrl.route, resourceNames: ["echo-rc"] }) as DiscoveryRequest);
+      const rds = s.status().types.find((t) => t.type === "rds")!;
+      if (agent === "envoy") expect(rds.oversizeBytes).toBeUndefined();
+      else {
+        expect(rds.oversizeBytes).toBeGreaterThan(4 * 2 ** 20);
+        expect(cache.ackState(agent).reason).toContain("over gRPC's default 4 MiB receive limit");
+      }
+    }
+  });
+});
