@@ -15,8 +15,8 @@ for (let i = 0; i < Number(count ?? 1); i++) {
   });
   const ch = new grpc.Channel(`xds:///${listener}`, grpc.credentials.createInsecure(), {
     "grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config": bootstrap,
-    // Large synthetic route configurations exceed the 4 MiB default.
-    "grpc.max_receive_message_length": 256 << 20,
+    // Large synthetic route configurations exceed the 4 MiB default; MAX_RECEIVE=0 keeps gRPC's default.
+    ...(process.env.MAX_RECEIVE === "0" ? {} : { "grpc.max_receive_message_length": Number(process.env.MAX_RECEIVE ?? 256 << 20) }),
   });
   ch.getConnectivityState(true); // starts resolution, i.e. the xDS watches
   channels.push(ch);

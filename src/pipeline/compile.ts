@@ -21,7 +21,15 @@ export interface CompileInput {
   memo?: CompileMemo;
   /** What the node lets Envoy bind, observed by the appliance (src/net/listening.ts); unknown when absent. */
   hostPorts?: HostPorts;
+  /**
+   * Objects an xDS client rejected, held back by src/xds/nack/guard.ts (key -> why): each is
+   * reported as a problem, and a route gets a condition on each of its parents.
+   */
+  heldBack?: ReadonlyMap<string, string>;
 }
+
+/** The route parent condition of a route an xDS client rejected (implementation-specific type). */
+export const XdsAcceptedCondition = "edgegate.io/XdsAccepted";
 
 export class CompileMemo {
   readonly translate = new TranslateMemo();
@@ -61,8 +69,23 @@ export function translateOnly({ objects, config, memo, hostPorts }: CompileInput
   return t;
 }
 
-export function compile({ objects, config, memo, hostPorts }: CompileInput): CompileResult {
+export function compile({ objects, config, memo, hostPorts, heldBack }: CompileInput): CompileResult {
   const t = translateOnly({ objects, config, memo, hostPorts });
   const xds = emitXds(t.ir, emitOptions(config), memo?.emit);
+  if (heldBack && heldBack.size > 0) markHeldBack(t, heldBack);
   return { ...t, xds };
+}
+
+function markHeldBack(t: { status: ObjectStatus[]; problems: TranslateProblem[] }, heldBack: ReadonlyMap<string, string>): void {
+  for (const [key, reason] of heldBack) {
+    t.problems.push({ key, path: [], message: `held back: ${reason}; its last accepted version stays in force until it changes` });
+  }
+  for (const st of t.status) {
+    if (st.kind !== "HTTPRoute" && st.kind !== "GRPCRoute" && st.kind !== "TLSRoute") continue;
+    const reason = heldBack.get(`${st.kind}/${st.namespace}/${st.name}`);
+    if (reason === undefined) continue;
+    for (const p of st.status.parents) {
+      p.conditions = [...p.conditions.filter((c) => c.type !== XdsAcceptedCondition), { type: XdsAcceptedCondition, status: "False", reason: "Rejected", message: `held back: ${reason}` }];
+    }
+  }
 }

@@ -23,6 +23,7 @@ import type { CompileResult } from "../pipeline/compile.ts";
 import type { Problem } from "../validate/problems.ts";
 import { ProblemLog } from "../log/problems.ts";
 import { ApplianceStatusBoard } from "./status.ts";
+import { NackGuard } from "../xds/nack/guard.ts";
 import { followEnvoySockets } from "./envoy-sockets.ts";
 import { RemoteLauncher } from "../envoy/launcher.ts";
 import type { DatapathIntent } from "../ir/datapath.ts";
@@ -141,6 +142,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
     const memo = new CompileMemo();
     cacheRef = cache;
+    // A NACK stays local: objects an xDS client rejects are held back, the rest is republished.
+    const guard = new NackGuard(cache, () => recompute(), log);
     board.xdsSnapshot = () => cache.snapshot();
     // Every connect, push, ACK, NACK and publish can change the /healthz verdict.
     cache.onEvent(() => board.invalidate());
@@ -187,9 +190,10 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       const liveAddresses = (source as Source).nodeAddresses?.();
       if (configuredAddresses.length === 0 && liveAddresses) config.node.addresses = liveAddresses;
       const objects = source.objects();
+      const selected = guard.select(objects);
       let result;
       try {
-        result = compile({ objects, config, memo, hostPorts });
+        result = compile({ objects: selected, config, memo, hostPorts, heldBack: guard.heldBack() });
       } catch (e) {
         // A bug must not take the node down: the last published configuration stays in force.
         log.error("translation failed; keeping the last good configuration", { error: (e as Error).stack ?? String(e) });
@@ -206,6 +210,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       const compiledMs = performance.now() - started;
       try {
         const pub = cache.publish(result.xds);
+        guard.onPublished(selected);
         const fields = { version: pub.version, changed: pub.changed, objects: objects.length, listeners: result.ir.listeners.length, clusters: result.ir.clusters.length, problems: problems.length, ms: Math.round(performance.now() - started) };
         // Unchanged output (an edit that changes nothing served) is only worth a debug line.
         if (pub.changed.length > 0 || !publishedOnce) log.info("configuration published", fields);
@@ -297,6 +302,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
           clearInterval(hostPortsTimer);
           clearTimeout(firstHostPorts);
           await source.stop();
+          guard.stop();
           envoySockets?.stop();
           await supervisor?.stop({ drain: opts.drain ?? true });
           await xds.close();
@@ -311,6 +317,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
           clearInterval(hostPortsTimer);
           clearTimeout(firstHostPorts);
           await source.stop();
+          guard.stop();
           envoySockets?.stop();
           await supervisor?.detach();
           await xds.close({ graceMs: 0 });

@@ -23,5 +23,8 @@ export const TypeUrl = {
 } as const;
 export type TypeUrl = (typeof TypeUrl)[keyof typeof TypeUrl];
 
-/** Order in which a change is pushed so nothing refers to a resource the client has not seen. */
-export const pushOrder: readonly TypeUrl[] = [TypeUrl.cluster, TypeUrl.endpoint, TypeUrl.secret, TypeUrl.listener, TypeUrl.route];
+/**
+ * Order in which a change is pushed so nothing refers to a resource the client has not seen: see
+ * src/xds/cache/order.ts for every rule (route configurations before the listeners naming them).
+ */
+export const pushOrder: readonly TypeUrl[] = [TypeUrl.cluster, TypeUrl.endpoint, TypeUrl.secret, TypeUrl.route, TypeUrl.listener];

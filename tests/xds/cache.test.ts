@@ -91,39 +91,59 @@ describe("snapshot cache", () => {
 
   test("additions go clusters first; removals go listeners first (make before break)", () => {
     const cache = new SnapshotCache();
-    cache.publish(config());
+    const envoy = (clusters: string[], listeners: Array<[string, string]>) =>
+      f.resources({ listeners: listeners.map(([l, c]) => f.tcpListener(l, c)), clusters: clusters.map((c) => f.edsCluster(c)) });
+    cache.publish(envoy(["c-a"], [["one", "c-a"]]));
     const c = sotw(cache);
     c.req({ node: { id: "envoy" }, typeUrl: TypeUrl.cluster }); // wildcard, like Envoy
     c.req({ typeUrl: TypeUrl.listener });
     c.ack(TypeUrl.cluster);
     c.ack(TypeUrl.listener);
     let before = c.sent.length;
-    const next = config();
-    next.listeners.push(f.apiListener("two", "rc-two"));
-    next.clusters.push(f.edsCluster("c-two"));
-    cache.publish(next);
-    expect(c.sent.slice(before).map((x) => x.typeUrl)).toEqual([TypeUrl.cluster, TypeUrl.listener]);
+    cache.publish(envoy(["c-a", "c-two"], [["one", "c-a"], ["two", "c-two"]]));
+    // The new cluster first; the listener that uses it only once the client answered for it.
+    expect(c.sent.slice(before).map((x) => x.typeUrl)).toEqual([TypeUrl.cluster]);
     c.ack(TypeUrl.cluster);
+    expect(c.sent.slice(before).map((x) => x.typeUrl)).toEqual([TypeUrl.cluster, TypeUrl.listener]);
     c.ack(TypeUrl.listener);
-    // Now remove both: the listener goes first; the cluster stays until the listener is gone.
+    // Now remove both: the listener goes first; the cluster stays until the client accepted that.
     before = c.sent.length;
-    cache.publish(config());
-    const pushed = c.sent.slice(before).map((x) => [x.typeUrl, x.resources.length] as const);
-    expect(pushed).toEqual([
+    cache.publish(envoy(["c-a"], [["one", "c-a"]]));
+    expect(c.sent.slice(before).map((x) => [x.typeUrl, x.resources.length] as const)).toEqual([[TypeUrl.listener, 1]]);
+    c.ack(TypeUrl.listener);
+    expect(c.sent.slice(before).map((x) => [x.typeUrl, x.resources.length] as const)).toEqual([
       [TypeUrl.listener, 1],
       [TypeUrl.cluster, 1],
     ]);
-    // Replace a cluster: the new one arrives while the old one is still there, then the old one goes.
-    c.ack(TypeUrl.listener);
     c.ack(TypeUrl.cluster);
+    // Replace a cluster: the new one arrives while the old one is still there; the old one goes
+    // once the listener pointing at the new one is accepted.
     before = c.sent.length;
-    const swapped = config();
-    swapped.clusters = [f.edsCluster("c-b")];
-    cache.publish(swapped);
+    cache.publish(envoy(["c-b"], [["one", "c-b"]]));
+    expect(c.sent.slice(before).map((x) => [x.typeUrl, x.resources.length])).toEqual([[TypeUrl.cluster, 2]]);
+    c.ack(TypeUrl.cluster);
+    c.ack(TypeUrl.listener);
     expect(c.sent.slice(before).map((x) => [x.typeUrl, x.resources.length])).toEqual([
       [TypeUrl.cluster, 2],
+      [TypeUrl.listener, 1],
       [TypeUrl.cluster, 1],
     ]);
+    expect(cache.ackState("envoy").current).toBe(false);
+    c.ack(TypeUrl.cluster);
+    expect(cache.ackState("envoy")).toEqual({ current: true });
+  });
+
+  test("wildcard LDS never carries api listeners; a client naming one gets it", () => {
+    const cache = new SnapshotCache();
+    cache.publish(f.resources({ listeners: [f.apiListener("grpc.example", "rc"), f.tcpListener("tls", "c-a")], clusters: [f.edsCluster("c-a")] }));
+    const envoy = sotw(cache);
+    envoy.req({ node: { id: "envoy" }, typeUrl: TypeUrl.listener });
+    expect(envoy.last(TypeUrl.listener).resources.length).toBe(1);
+    envoy.ack(TypeUrl.listener);
+    expect(cache.ackState("envoy")).toEqual({ current: true });
+    const grpc = sotw(cache);
+    grpc.req({ node: { id: "grpc" }, typeUrl: TypeUrl.listener, resourceNames: ["grpc.example"] });
+    expect(grpc.last(TypeUrl.listener).resources.length).toBe(1);
   });
 
   test("a NACK is recorded with the client's reason and the rejected version is not resent", () => {
@@ -176,5 +196,24 @@ describe("snapshot cache", () => {
       cache.snapshot().types.get(TypeUrl.listener)!.entries.get("echo")!.any,
     );
     expect(moved.version).not.toBe(first.version);
+  });
+});
+
+describe("responses over gRPC's 4 MiB default", () => {
+  test("are reported for a gRPC client, in /status and in readiness, never for Envoy", () => {
+    const cache = new SnapshotCache();
+    const big = f.routeConfig("echo-rc", [f.route({ prefix: "", to: "c-a" })], ["x".repeat(4.5 * 2 ** 20)]);
+    cache.publish(f.resources({ listeners: [f.apiListener("echo", "echo-rc")], routes: [big], clusters: [f.edsCluster("c-a")] }));
+    for (const agent of ["gRPC Node", "envoy"]) {
+      const sent: DiscoveryResponse[] = [];
+      const s = cache.openSotw({ address: "test" }, (r) => sent.push(r));
+      s.onRequest(create(DiscoveryRequestSchema, { node: { id: agent, userAgentName: agent }, typeUrl: TypeUrl.route, resourceNames: ["echo-rc"] }) as DiscoveryRequest);
+      const rds = s.status().types.find((t) => t.type === "rds")!;
+      if (agent === "envoy") expect(rds.oversizeBytes).toBeUndefined();
+      else {
+        expect(rds.oversizeBytes).toBeGreaterThan(4 * 2 ** 20);
+        expect(cache.ackState(agent).reason).toContain("over gRPC's default 4 MiB receive limit");
+      }
+    }
   });
 });

@@ -20,10 +20,10 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
-export async function startControlPlane(opts: { port?: number; cache?: SnapshotCache } = {}): Promise<ControlPlane> {
+export async function startControlPlane(opts: { port?: number; cache?: SnapshotCache; reuseByIdentity?: boolean } = {}): Promise<ControlPlane> {
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger({ level: "debug", sink: { write: (line) => void logs.push(JSON.parse(line) as Record<string, unknown>) } });
-  const cache = opts.cache ?? new SnapshotCache({ logger });
+  const cache = opts.cache ?? new SnapshotCache({ logger, reuseByIdentity: opts.reuseByIdentity ?? false });
   const events: XdsEvent[] = [];
   const waiters = new Set<() => void>();
   cache.onEvent((e) => {

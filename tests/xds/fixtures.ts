@@ -5,6 +5,7 @@ import { create } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { ListenerSchema, type Listener } from "../../src/gen/envoy/config/listener/v3/listener_pb.js";
 import { HttpConnectionManagerSchema } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { TcpProxySchema } from "../../src/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
 import { RouterSchema } from "../../src/gen/envoy/extensions/filters/http/router/v3/router_pb.js";
 import { ClusterSchema, Cluster_DiscoveryType, Cluster_LbPolicy, type Cluster } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
 import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.js";
@@ -23,6 +24,30 @@ export function apiListener(name: string, routeConfig: string): Listener {
     httpFilters: [{ name: "envoy.filters.http.router", configType: { case: "typedConfig", value: anyPack(RouterSchema, create(RouterSchema)) } }],
   });
   return create(ListenerSchema, { name, apiListener: { apiListener: anyPack(HttpConnectionManagerSchema, hcm) } });
+}
+
+/** An Envoy listener on 127.0.0.1:PORT whose one HTTP filter chain takes routes from `routeConfig` over ADS. */
+export function envoyListener(name: string, routeConfig: string, port = 10080): Listener {
+  const hcm = create(HttpConnectionManagerSchema, {
+    statPrefix: name,
+    routeSpecifier: { case: "rds", value: { routeConfigName: routeConfig, configSource: { resourceApiVersion: 2, configSourceSpecifier: { case: "ads", value: {} } } } },
+    httpFilters: [{ name: "envoy.filters.http.router", configType: { case: "typedConfig", value: anyPack(RouterSchema, create(RouterSchema)) } }],
+  });
+  return create(ListenerSchema, {
+    name,
+    address: { address: { case: "socketAddress", value: { address: "127.0.0.1", portSpecifier: { case: "portValue", value: port } } } },
+    filterChains: [{ filters: [{ name: "envoy.filters.network.http_connection_manager", configType: { case: "typedConfig", value: anyPack(HttpConnectionManagerSchema, hcm) } }] }],
+  });
+}
+
+/** An Envoy listener that proxies TCP to `cluster` (TLS passthrough's shape). */
+export function tcpListener(name: string, cluster: string, port = 10443): Listener {
+  const tp = create(TcpProxySchema, { statPrefix: name, clusterSpecifier: { case: "cluster", value: cluster } });
+  return create(ListenerSchema, {
+    name,
+    address: { address: { case: "socketAddress", value: { address: "127.0.0.1", portSpecifier: { case: "portValue", value: port } } } },
+    filterChains: [{ filters: [{ name: "envoy.filters.network.tcp_proxy", configType: { case: "typedConfig", value: anyPack(TcpProxySchema, tp) } }] }],
+  });
 }
 
 export type Action = string | { weighted: Record<string, number> };

@@ -149,6 +149,7 @@ export class SnapshotCache {
         if (t.current) continue;
         const who = `${s.nodeId || "?"} (stream ${s.id}) ${t.type}`;
         if (t.rejecting && t.lastNack) return { current: false, reason: `${who}: NACK of ${t.lastNack.version}: ${t.lastNack.message}` };
+        if (t.oversizeBytes !== undefined) return { current: false, reason: `${who}: waiting for ACK of ${t.desiredVersion}, a ${(t.oversizeBytes / 2 ** 20).toFixed(1)} MiB response (over gRPC's default 4 MiB receive limit)` };
         return { current: false, reason: `${who}: waiting for ACK of ${t.desiredVersion}` };
       }
     }

@@ -9,7 +9,8 @@ import {
   type DeltaDiscoveryResponse,
   type Resource,
 } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { pushOrder } from "../resources.js";
+import { TypeUrl } from "../resources.js";
+import { dependencies, dependents, retained } from "./order.js";
 import { hashSet } from "./hash.js";
 import type { Snapshot, SnapshotEntry } from "./snapshot.js";
 import { XdsStream, type PeerInfo, type StreamHost } from "./stream.js";
@@ -33,14 +34,19 @@ export class DeltaStream extends XdsStream {
     const t = this.track(req.typeUrl);
     if (!t) return;
     const first = !t.started;
+    let answered = false;
     if (req.responseNonce !== "") {
       const version = t.pending.get(req.responseNonce);
       // Unknown nonce: an answer to something already superseded or from before a restart; the
       // subscription fields below still count (they are independent of ACKs in delta).
       if (version !== undefined) {
-        t.pending.delete(req.responseNonce);
         if (req.errorDetail) this.recordNack(t, req.responseNonce, version, req.errorDetail);
-        else this.recordAck(t, req.responseNonce, version);
+        else {
+          t.accept(req.responseNonce);
+          this.recordAck(t, req.responseNonce, version);
+        }
+        t.settle(req.responseNonce, false);
+        answered = true;
       }
     }
     if (first) {
@@ -58,7 +64,10 @@ export class DeltaStream extends XdsStream {
       else {
         t.names.delete(n);
         // The client drops an unsubscribed resource itself; forget it so a resubscribe resends it.
-        if (!t.wildcard) t.held.delete(n);
+        if (!t.wildcard) {
+          t.held.delete(n);
+          t.accepted.delete(n);
+        }
       }
     }
     const d = this.diff(t, this.host.snapshot());
@@ -70,20 +79,49 @@ export class DeltaStream extends XdsStream {
       // come: the client's accepted state is what it held minus what it let go.
       t.acked = { ...t.acked, version: hashSet(t.held) };
     }
+    if (answered) this.afterAnswer(t);
   }
 
   onSnapshot(next: Snapshot): void {
+    let added = false;
+    for (const t of this.tracksIn(dependencies)) {
+      if (!t.started) continue;
+      const d = this.diff(t, next);
+      if (d.updated.length === 0) continue;
+      if (d.updated.some((e) => !t.held.has(e.name))) added = true;
+      this.push(t, d.updated, []);
+    }
+    if ((added && this.holdDependents()) || this.holdingDependents) {
+      // Routes and listeners wait, but what the client should end up with is known now: /status
+      // and readiness must not call it current meanwhile.
+      for (const t of this.tracksIn(dependents)) if (t.started) t.desired(next);
+      return;
+    }
+    this.pushDependents(next);
+  }
+
+  protected pushDependents(next: Snapshot): void {
     const diffs = new Map<Track, Diff>();
-    for (const t of this.tracksIn(pushOrder)) {
+    for (const t of this.tracksIn(dependents)) {
       if (!t.started) continue;
       const d = this.diff(t, next);
       diffs.set(t, d);
       if (d.updated.length > 0) this.push(t, d.updated, []);
     }
-    // Removals after every addition, dependents first (see removeOrder).
+    // Removals after every addition, dependents first (see removeOrder); clusters and endpoints
+    // only once nothing the client holds refers to them.
     for (const t of this.tracksIn(removeOrder)) {
-      const d = diffs.get(t);
+      const d = diffs.get(t) ?? (t.started && !dependents.includes(t.kind.typeUrl) ? this.diff(t, next) : undefined);
       if (d && d.removed.length > 0) this.push(t, [], d.removed);
+    }
+  }
+
+  protected release(): void {
+    const snap = this.host.snapshot();
+    for (const t of this.tracksIn([TypeUrl.cluster, TypeUrl.endpoint])) {
+      if (!t.started) continue;
+      const d = this.diff(t, snap);
+      if (d.removed.length > 0) this.push(t, [], d.removed);
     }
   }
 
@@ -92,9 +130,15 @@ export class DeltaStream extends XdsStream {
     const updated: SnapshotEntry[] = [];
     for (const [name, e] of desired) if (t.held.get(name) !== e.version) updated.push(e);
     const removed: string[] = [];
+    let refs: Set<string> | undefined;
     for (const name of [...t.held.keys()]) {
       if (desired.has(name)) continue;
-      if (t.wildcard || t.names.has(name)) removed.push(name);
+      if (t.wildcard || t.names.has(name)) {
+        // Kept while referenced (also when its response was NACKed: clients apply a response's
+        // valid resources and reject the rest).
+        if (retained.has(t.kind.typeUrl) && (refs ??= this.referencedClusters()).has(name)) continue;
+        removed.push(name);
+      }
       // Held but no longer subscribed (e.g. listed in initial_resource_versions only): the client
       // drops those itself, so just stop counting them.
       else t.held.delete(name);
@@ -113,7 +157,7 @@ export class DeltaStream extends XdsStream {
     // computed with the same formula as the snapshot's, so "ACKed == desired" means up to date.
     const version = hashSet(t.held);
     const nonce = this.nextNonce();
-    this.recordSent(t, version, nonce, resources.length, removed.length);
+    this.recordSent(t, version, nonce, updated, removed, false);
     this.send(
       create(DeltaDiscoveryResponseSchema, { systemVersionInfo: version, typeUrl: t.kind.typeUrl, resources, removedResources: [...removed], nonce }),
     );

@@ -8,6 +8,8 @@ import { hashBytes, hashSet, mixOf, sumMixes } from "./hash.js";
 import { kinds } from "./types.js";
 import { RouteConfigurationSchema, type RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
 import { VirtualHostSchema } from "../../gen/envoy/config/route/v3/route_components_pb.js";
+import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
+import { refsOf } from "./refs.js";
 
 export interface SnapshotEntry {
   readonly name: string;
@@ -16,12 +18,21 @@ export interface SnapshotEntry {
   /** This entry's term in set versions (hash.ts). */
   readonly mix: bigint;
   readonly any: Any;
+  /** Clusters this resource routes to (RouteConfiguration, Listener with tcp_proxy): see refs.ts. */
+  readonly refs?: readonly string[];
+  /** A Listener with an api_listener: for proxyless gRPC clients that name it, never for wildcard LDS. */
+  readonly apiListener?: boolean;
 }
 
 export interface TypeSnapshot {
   /** Hash over all (name, version) pairs of this type: changes iff some resource of the type changed. */
   readonly version: string;
   readonly entries: ReadonlyMap<string, SnapshotEntry>;
+  /**
+   * What a wildcard subscription gets: every entry except api listeners. Envoy subscribes to LDS by
+   * wildcard and rejects a Listener with an api_listener; proxyless clients name theirs.
+   */
+  readonly wildcard: { readonly version: string; readonly entries: ReadonlyMap<string, SnapshotEntry> };
 }
 
 export interface Snapshot {
@@ -98,11 +109,19 @@ export function buildSnapshot(resources: XdsResources, seq: number, now: number,
       // A literal instead of create(AnySchema): every field is set, and create() costs ~1 µs per
       // resource in reflection, which adds up at 20,000 resources.
       const any: Any = { $typeName: "google.protobuf.Any", typeUrl: kind.typeUrl, value };
-      const entry: SnapshotEntry = { name, version, mix: mixOf(name, version), any };
+      const refs = refsOf(kind.short, msg);
+      const apiListener = kind.short === "lds" && (msg as Listener).apiListener !== undefined;
+      const entry: SnapshotEntry = { name, version, mix: mixOf(name, version), any, ...(refs && refs.length > 0 ? { refs } : {}), ...(apiListener ? { apiListener } : {}) };
       entries.set(name, entry);
       memo?.set(msg, entry);
     }
-    types.set(kind.typeUrl, { version: sumMixes([...entries.values()].map((e) => e.mix)), entries });
+    const version = sumMixes([...entries.values()].map((e) => e.mix));
+    let wildcard = { version, entries: entries as ReadonlyMap<string, SnapshotEntry> };
+    if (kind.short === "lds" && [...entries.values()].some((e) => e.apiListener)) {
+      const visible = new Map([...entries].filter(([, e]) => !e.apiListener));
+      wildcard = { version: sumMixes([...visible.values()].map((e) => e.mix)), entries: visible };
+    }
+    types.set(kind.typeUrl, { version, entries, wildcard });
   }
   const version = hashSet([...types].map(([url, t]) => [url, t.version] as const));
   return { seq, version, publishedAt: now, types };

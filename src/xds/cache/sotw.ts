@@ -1,14 +1,15 @@
 // State-of-the-world ADS (StreamAggregatedResources): every response carries the complete set the
-// client subscribed to; ACK/NACK is by the nonce of the newest response of that type.
+// client subscribed to; ACK/NACK is by the nonce of the newest response of that type. The order
+// of pushes follows order.ts.
 import { create } from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import { DiscoveryResponseSchema, type DiscoveryRequest, type DiscoveryResponse } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { pushOrder } from "../resources.js";
+import { TypeUrl } from "../resources.js";
 import type { Snapshot, SnapshotEntry } from "./snapshot.js";
 import { XdsStream, type PeerInfo, type StreamHost } from "./stream.js";
 import type { Track } from "./track.js";
 import { versionOf } from "./track.js";
-import { removeOrder } from "./types.js";
+import { dependencies, dependents, retained } from "./order.js";
 
 export class SotwStream extends XdsStream {
   readonly kind = "sotw" as const;
@@ -21,28 +22,55 @@ export class SotwStream extends XdsStream {
     this.noteNode(req.node);
     const t = this.track(req.typeUrl);
     if (!t) return;
+    let answered = false;
     if (req.responseNonce !== "") {
       // Only the newest response of a type can be ACKed; an older nonce means the client has not
       // seen our latest response yet and will answer it separately (xDS spec: ignore stale nonces).
       if (req.responseNonce !== t.sent?.nonce) return;
-      const version = t.pending.get(req.responseNonce) ?? "";
-      t.pending.clear();
-      if (req.errorDetail) this.recordNack(t, req.responseNonce, version, req.errorDetail);
-      else this.recordAck(t, req.responseNonce, version);
+      const version = t.pending.get(req.responseNonce);
+      // The same nonce again (grpc-js repeats it when only its subscription changes) is not a
+      // second answer: the first one counted.
+      if (version !== undefined) {
+        if (req.errorDetail) this.recordNack(t, req.responseNonce, version, req.errorDetail);
+        else {
+          t.accept(req.responseNonce);
+          this.recordAck(t, req.responseNonce, version);
+        }
+        t.settle(req.responseNonce, true);
+        answered = true;
+      }
     }
     const changed = this.subscribe(t, req.resourceNames);
-    const desired = t.desired(this.host.snapshot());
+    const offer = this.offer(t, this.host.snapshot());
     // A request without a nonce asks for a response (first request of the type, also after a
     // reconnect). Otherwise only answer when the subscription changes what the client should hold:
     // after a NACK nothing changed, so the rejected version is not sent again in a loop.
-    if (req.responseNonce === "" || (changed && versionOf(desired) !== t.sent?.version)) this.push(t, desired);
+    if (req.responseNonce === "" || (changed && versionOf(offer) !== t.sent?.version)) this.push(t, offer);
+    if (answered) this.afterAnswer(t);
   }
 
   onSnapshot(next: Snapshot): void {
-    // Make before break: first add and update (dependencies first) while keeping removed LDS/CDS
-    // entries one push longer, then drop the removed ones (dependents first).
+    let added = false;
+    for (const t of this.tracksIn(dependencies)) {
+      if (!t.started) continue;
+      const offer = this.offer(t, next);
+      if (versionOf(offer) === t.sent?.version) continue;
+      for (const name of offer.keys()) if (!t.held.has(name)) added = true;
+      this.push(t, offer);
+    }
+    if ((added && this.holdDependents()) || this.holdingDependents) {
+      // Routes and listeners wait, but what the client should end up with is known now: /status
+      // and readiness must not call it current meanwhile.
+      for (const t of this.tracksIn(dependents)) if (t.started) t.desired(next);
+      return;
+    }
+    this.pushDependents(next);
+  }
+
+  protected pushDependents(next: Snapshot): void {
+    // A removed listener stays in one push more, so nothing that referred to it vanishes first.
     const removals: Track[] = [];
-    for (const t of this.tracksIn(pushOrder)) {
+    for (const t of this.tracksIn(dependents)) {
       if (!t.started) continue;
       const desired = t.desired(next);
       if (t.desiredVersion === t.sent?.version) continue;
@@ -55,7 +83,35 @@ export class SotwStream extends XdsStream {
       if (kept.size > desired.size) removals.push(t);
       if (versionOf(kept) !== t.sent?.version) this.push(t, kept);
     }
-    for (const t of this.tracksIn(removeOrder)) if (removals.includes(t)) this.push(t, t.desired(next));
+    for (const t of removals) this.push(t, t.desired(next));
+    this.release();
+  }
+
+  protected release(): void {
+    const snap = this.host.snapshot();
+    for (const t of this.tracksIn([TypeUrl.cluster, TypeUrl.endpoint])) {
+      if (!t.started) continue;
+      const offer = this.offer(t, snap);
+      if (versionOf(offer) !== t.sent?.version) this.push(t, offer);
+    }
+  }
+
+  /** What the client should hold of `t`: the snapshot's share, plus what it still routes to (rule 5). */
+  private offer(t: Track, snap: Snapshot): ReadonlyMap<string, SnapshotEntry> {
+    const desired = t.desired(snap);
+    if (!retained.has(t.kind.typeUrl)) return desired;
+    let kept: Map<string, SnapshotEntry> | undefined;
+    let refs: Set<string> | undefined;
+    // What was last sent, not only what was ACKed: Envoy and gRPC apply the valid resources of a
+    // response they NACK, so a client may be using a cluster whose response it rejected.
+    for (const [name, e] of t.heldEntries) {
+      if (desired.has(name) || !(t.wildcard || t.names.has(name))) continue;
+      refs ??= this.referencedClusters();
+      if (!refs.has(name)) continue;
+      kept ??= new Map(desired);
+      kept.set(name, e);
+    }
+    return kept ?? desired;
   }
 
   private subscribe(t: Track, names: readonly string[]): boolean {
@@ -85,7 +141,7 @@ export class SotwStream extends XdsStream {
       t.held.set(name, e.version);
       t.heldEntries.set(name, e);
     }
-    this.recordSent(t, version, nonce, resources.length, removed);
+    this.recordSent(t, version, nonce, [...entries.values()], [], true, removed);
     this.send(create(DiscoveryResponseSchema, { versionInfo: version, typeUrl: t.kind.typeUrl, resources, nonce }));
   }
 }

@@ -35,6 +35,11 @@ export interface XdsTypeStatus {
   lastNack?: XdsNackMark;
   /** True while the latest response of this type was NACKed and nothing newer has been ACKed. */
   rejecting: boolean;
+  /**
+   * Bytes of the last response when it exceeded gRPC's default 4 MiB receive limit and the client is
+   * not Envoy: unless the client raised grpc.max_receive_message_length it cannot receive it.
+   */
+  oversizeBytes?: number;
   /** acked.version === desiredVersion. */
   current: boolean;
 }

@@ -3,11 +3,12 @@
 import type { Node } from "../../gen/envoy/config/core/v3/base_pb.js";
 import type { Status } from "../../gen/google/rpc/status_pb.js";
 import type { Logger } from "../../log/logger.js";
-import type { TypeUrl } from "../resources.js";
-import type { Snapshot } from "./snapshot.js";
+import { TypeUrl } from "../resources.js";
+import type { Snapshot, SnapshotEntry } from "./snapshot.js";
 import type { StreamKind, XdsClientStatus, XdsCounters, XdsEvent } from "./stats.js";
 import { Track } from "./track.js";
 import { kindOf } from "./types.js";
+import { dependencies, dependents, dependentsWaitMs } from "./order.js";
 
 /** What a stream needs from the cache that owns it. */
 export interface StreamHost {
@@ -27,6 +28,7 @@ export interface PeerInfo {
 }
 
 let streamSeq = 0;
+const grpcDefaultMaxReceive = 4 * 1024 * 1024;
 
 export abstract class XdsStream {
   readonly id = ++streamSeq;
@@ -47,12 +49,54 @@ export abstract class XdsStream {
     host.counters.streamsOpened++;
   }
 
-  /** Applies a new snapshot: pushes whatever changed for this client, in safe order. */
+  /** Applies a new snapshot: pushes whatever changed for this client, in safe order (order.ts). */
   abstract onSnapshot(next: Snapshot): void;
+  /** Pushes route configurations, then listeners, then removals (order.ts rules 3 and 4). */
+  protected abstract pushDependents(snap: Snapshot): void;
+  /** Takes from the client the clusters and endpoints nothing it holds refers to any more (rule 5). */
+  protected abstract release(): void;
+
+  private holding: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Rule 2: after new clusters or endpoints went out, route configurations and listeners wait for
+   * the client's answers. Returns false when nothing is outstanding (push them now).
+   */
+  protected holdDependents(): boolean {
+    if (this.dependenciesAnswered()) return false;
+    this.holding ??= setTimeout(() => {
+      this.holding = undefined;
+      if (this.closed) return;
+      this.host.logger.warn("xds client did not answer new clusters in time; sending routes and listeners anyway", { stream: this.id, node: this.nodeId, waitedMs: dependentsWaitMs });
+      this.pushDependents(this.host.snapshot());
+    }, dependentsWaitMs);
+    this.holding.unref?.();
+    return true;
+  }
+
+  protected get holdingDependents(): boolean {
+    return this.holding !== undefined;
+  }
+
+  private dependenciesAnswered(): boolean {
+    for (const t of this.tracksIn(dependencies)) if (t.pending.size > 0) return false;
+    return true;
+  }
+
+  /** After an ACK or NACK of `t`: release clusters nothing refers to; push what waited on `t`. */
+  protected afterAnswer(t: Track): void {
+    if (dependents.includes(t.kind.typeUrl)) this.release();
+    else if (this.holding !== undefined && this.dependenciesAnswered()) {
+      clearTimeout(this.holding);
+      this.holding = undefined;
+      this.pushDependents(this.host.snapshot());
+    }
+  }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.holding !== undefined) clearTimeout(this.holding);
     this.host.counters.connectedClients--;
     this.host.counters.streamsClosed++;
     this.host.logger.info("xds client disconnected", { stream: this.id, node: this.nodeId, kind: this.kind, address: this.peer.address });
@@ -119,12 +163,45 @@ export abstract class XdsStream {
     return t;
   }
 
-  protected recordSent(t: Track, version: string, nonce: string, resources: number, removed: number): void {
+  /** `full`: the response replaces everything the client holds of the type (SotW). */
+  protected recordSent(t: Track, version: string, nonce: string, updated: readonly SnapshotEntry[], removed: readonly string[], full: boolean, removedCount = removed.length): void {
+    this.noteSize(t, updated);
     t.sent = { version, nonce, at: this.host.now() };
     t.started = true;
-    t.addPending(nonce, version);
+    t.addPending(nonce, version, updated, removed, full);
     this.host.counters.pushes[t.kind.short]++;
-    this.host.emit({ type: "push", stream: this.id, nodeId: this.nodeId, typeUrl: t.kind.typeUrl, version, nonce, resources, removed });
+    this.host.emit({ type: "push", stream: this.id, nodeId: this.nodeId, typeUrl: t.kind.typeUrl, version, nonce, resources: updated.length, removed: removedCount });
+  }
+
+  /**
+   * gRPC clients refuse a message over 4 MiB unless configured otherwise (grpc-js and C-core alike:
+   * the ADS stream fails and reconnects, and the client stays on what it had). That is never left
+   * silent: the type says so in /status and readiness, and a warning names the size once.
+   */
+  private noteSize(t: Track, updated: readonly SnapshotEntry[]): void {
+    if (this.userAgent.toLowerCase().includes("envoy")) return;
+    let bytes = 0;
+    for (const e of updated) bytes += e.any.value.length;
+    if (bytes <= grpcDefaultMaxReceive) {
+      t.oversizeBytes = undefined;
+      return;
+    }
+    if (t.oversizeBytes === undefined) {
+      this.host.logger.warn("xds response exceeds gRPC's default 4 MiB receive limit; the client cannot receive it unless it raised grpc.max_receive_message_length", { stream: this.id, node: this.nodeId, type: t.kind.short, bytes, agent: this.userAgent });
+    }
+    t.oversizeBytes = bytes;
+  }
+
+  /**
+   * Clusters this client may be routing to: those named by the route configurations and listeners
+   * it accepted, or was sent and has not answered yet. Until none does, a cluster (and its
+   * endpoints) stays with the client even after it left the snapshot: make before break, per client,
+   * so a client that NACKs keeps every cluster its accepted configuration uses.
+   */
+  protected referencedClusters(): Set<string> {
+    const out = new Set<string>();
+    for (const t of this.tracksIn([TypeUrl.route, TypeUrl.listener])) t.addRefs(out);
+    return out;
   }
 
   protected recordAck(t: Track, nonce: string, version: string): void {

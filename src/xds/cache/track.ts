@@ -19,8 +19,15 @@ export class Track {
   acked?: XdsVersionMark;
   lastNack?: XdsNackMark;
   rejecting = false;
+  oversizeBytes?: number;
   /** Responses not yet ACKed or NACKed: nonce -> version. SotW only honours the newest. */
   readonly pending = new Map<string, string>();
+  /**
+   * What each unanswered response carries (delta: its changes; SotW: the full set), and what the
+   * client has accepted: make-before-break keeps a cluster while either still routes to it.
+   */
+  readonly inFlight = new Map<string, { updated: readonly SnapshotEntry[]; removed: readonly string[]; full: boolean }>();
+  readonly accepted = new Map<string, SnapshotEntry>();
 
   constructor(readonly kind: ResourceKind) {}
 
@@ -29,8 +36,8 @@ export class Track {
     const all = snap.types.get(this.kind.typeUrl);
     if (!all) return new Map();
     if (this.wildcard) {
-      this.desiredVersion = all.version;
-      return all.entries;
+      this.desiredVersion = all.wildcard.version;
+      return all.wildcard.entries;
     }
     const out = new Map<string, SnapshotEntry>();
     for (const name of this.names) {
@@ -42,12 +49,42 @@ export class Track {
   }
 
   /** Remembers an in-flight response; bounded so a client that never ACKs cannot grow it. */
-  addPending(nonce: string, version: string): void {
+  addPending(nonce: string, version: string, updated: readonly SnapshotEntry[], removed: readonly string[], full: boolean): void {
     this.pending.set(nonce, version);
+    this.inFlight.set(nonce, { updated, removed, full });
     if (this.pending.size > 64) {
       const oldest = this.pending.keys().next();
-      if (!oldest.done) this.pending.delete(oldest.value);
+      if (!oldest.done) {
+        this.pending.delete(oldest.value);
+        this.inFlight.delete(oldest.value);
+      }
     }
+  }
+
+  /** The client applied response `nonce` (ACK): it now holds what that response gave it. */
+  accept(nonce: string): void {
+    const r = this.inFlight.get(nonce);
+    if (!r) return;
+    if (r.full) this.accepted.clear();
+    for (const e of r.updated) this.accepted.set(e.name, e);
+    for (const n of r.removed) this.accepted.delete(n);
+  }
+
+  /** Forgets answered (or, in SotW, superseded) responses. */
+  settle(nonce: string, all: boolean): void {
+    if (all) {
+      this.pending.clear();
+      this.inFlight.clear();
+    } else {
+      this.pending.delete(nonce);
+      this.inFlight.delete(nonce);
+    }
+  }
+
+  /** Clusters referred to by what the client accepted or may still accept (unanswered responses). */
+  addRefs(into: Set<string>): void {
+    for (const e of this.accepted.values()) if (e.refs) for (const c of e.refs) into.add(c);
+    for (const r of this.inFlight.values()) for (const e of r.updated) if (e.refs) for (const c of e.refs) into.add(c);
   }
 
   status(): XdsTypeStatus {
@@ -64,6 +101,7 @@ export class Track {
     if (this.sent) s.sent = { ...this.sent };
     if (this.acked) s.acked = { ...this.acked };
     if (this.lastNack) s.lastNack = { ...this.lastNack };
+    if (this.oversizeBytes !== undefined) s.oversizeBytes = this.oversizeBytes;
     return s;
   }
 

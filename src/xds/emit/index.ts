@@ -7,6 +7,7 @@ import { emitApiListener, emitListener } from "./listeners.ts";
 import { emitRouteConfig } from "./routes.ts";
 import { emitCluster, emitEndpoints } from "./clusters.ts";
 import { emitSecret } from "./secrets.ts";
+import { needsUnavailable, planProxyless, unavailableCluster } from "./proxyless.ts";
 import type { EmitOptions } from "./options.ts";
 import type { EmitMemo } from "./memo.ts";
 
@@ -22,18 +23,26 @@ function servesSomething(l: Listener): boolean {
 
 /**
  * `memo` (optional) reuses messages of unchanged virtual hosts; the output is equal either way.
- * `withoutVirtualHosts` leaves route configs' virtual hosts out, for `render`, which streams them.
+ * `withoutVirtualHosts` leaves the IR route configs' virtual hosts out, for `render`, which streams
+ * them; the single-host proxyless configurations that follow them keep theirs (they are small).
  */
 export function emitXds(ir: Ir, o: EmitOptions, memo?: EmitMemo, withoutVirtualHosts = false): XdsResources {
   memo?.begin();
   const rcs = new Map<string, IrRouteConfig>(ir.routeConfigs.map((rc) => [rc.name, rc]));
+  const plan = planProxyless(ir.apiListeners, rcs);
   const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
-  return {
-    listeners: [...ir.listeners.map((l) => emitListener(l, rcs, o)).filter(servesSomething), ...ir.apiListeners.map(emitApiListener)],
-    routes: ir.routeConfigs.map((rc) => emitRouteConfig(withoutVirtualHosts ? { ...rc, virtualHosts: [] } : rc, proxyless.has(rc.name), memo)),
-    clusters: ir.clusters.map((c) => (memo ? memo.byContent("cluster", c, () => emitCluster(c)) : emitCluster(c))),
+  const unavailable = needsUnavailable(ir.routeConfigs.filter((rc) => proxyless.has(rc.name))) ? [unavailableCluster()] : [];
+  const out: XdsResources = {
+    listeners: [...ir.listeners.map((l) => emitListener(l, rcs, o)).filter(servesSomething), ...plan.apiListeners.map(emitApiListener)],
+    routes: [
+      ...ir.routeConfigs.map((rc) => emitRouteConfig(withoutVirtualHosts ? { ...rc, virtualHosts: [] } : rc, proxyless.has(rc.name), memo)),
+      ...plan.hostRouteConfigs.map((rc) => emitRouteConfig(rc, true, memo)),
+    ],
+    clusters: [...ir.clusters.map((c) => (memo ? memo.byContent("cluster", c, () => emitCluster(c)) : emitCluster(c))), ...unavailable.map((u) => u.cluster)],
     // DNS clusters carry their endpoints inline and have no ClusterLoadAssignment.
-    endpoints: ir.clusters.filter((c) => !c.dns).map((c) => (memo ? memo.byContent("endpoints", c, () => emitEndpoints(c)!) : emitEndpoints(c)!)),
+    endpoints: [...ir.clusters.filter((c) => !c.dns).map((c) => (memo ? memo.byContent("endpoints", c, () => emitEndpoints(c)!) : emitEndpoints(c)!)), ...unavailable.map((u) => u.endpoints)],
     secrets: ir.secrets.map(emitSecret),
   };
+  memo?.end();
+  return out;
 }

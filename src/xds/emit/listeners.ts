@@ -120,11 +120,17 @@ export function emitListener(l: IrListener, rcs: Map<string, IrRouteConfig>, nod
   });
 }
 
+/**
+ * A Listener for proxyless gRPC (xds:///NAME). Only ever sent to clients that ask for it by name:
+ * Envoy refuses api listeners in its (wildcard) LDS, see TypeSnapshot.wildcard. stat_prefix is
+ * required non-empty by the proto's validation rules even though gRPC ignores it.
+ */
 export function emitApiListener(a: IrApiListener): Listener {
   return create(ListenerSchema, {
     name: a.name,
     apiListener: {
       apiListener: typed("hcm", HttpConnectionManagerSchema, {
+        statPrefix: a.name,
         routeSpecifier: { case: "rds", value: { routeConfigName: a.routeConfig, configSource: ads() } },
         httpFilters: [typed("envoy.filters.http.router", RouterSchema, {})],
       }).configType.value,

@@ -23,6 +23,16 @@ export class EmitMemo {
   }
 
   /**
+   * Ends a compile: the previous generation is only needed while one runs. Kept past it, it would
+   * hold every message of a configuration that is gone (after 100k routes are removed, all of
+   * them) until the next compile.
+   */
+  end(): void {
+    this.previous = new Map();
+    this.previousByContent = new Map();
+  }
+
+  /**
    * The message for a small IR value (a cluster, its endpoints), reused while the value's content
    * is unchanged: clusters are rebuilt by every translation, so identity cannot be the key.
    */

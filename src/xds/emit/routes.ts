@@ -24,6 +24,12 @@ import { duration, headersToAdd, pack, type Init } from "./common.ts";
 
 /** Cluster name that never exists: Envoy answers cluster_not_found_response_code (500) for its share. */
 export const InvalidBackendCluster = "edgegate/invalid-backend";
+/**
+ * For proxyless gRPC clients the same role is played by a cluster that exists with no endpoints:
+ * gRPC fails RPCs to it at once with UNAVAILABLE. A cluster name that does not exist would stall
+ * the client's whole configuration until its does-not-exist timer (15 s in grpc-js 1.14).
+ */
+export const UnavailableCluster = "edgegate/unavailable";
 export const CorsFilterName = "envoy.filters.http.cors";
 
 const re = (regex: string): Init<typeof RegexMatchAndSubstituteSchema>["pattern"] => ({ regex });
@@ -109,16 +115,17 @@ function perMillion(numerator: number, denominator: number): number {
   return Math.round((numerator * 1_000_000) / denominator);
 }
 
-function forward(a: Extract<IrRouteAction, { type: "forward" }>, match: IrRouteMatch["path"]): Init<typeof RouteActionSchema> {
+function forward(a: Extract<IrRouteAction, { type: "forward" }>, match: IrRouteMatch["path"], proxyless: boolean): Init<typeof RouteActionSchema> {
   const out: Init<typeof RouteActionSchema> = { clusterNotFoundResponseCode: RouteAction_ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR };
   const single = a.backends.length === 1 && !a.backends[0]!.requestHeaders && !a.backends[0]!.responseHeaders;
-  if (single) out.clusterSpecifier = { case: "cluster", value: a.backends[0]!.cluster ?? InvalidBackendCluster };
+  const missing = proxyless ? UnavailableCluster : InvalidBackendCluster;
+  if (single) out.clusterSpecifier = { case: "cluster", value: a.backends[0]!.cluster ?? missing };
   else {
     out.clusterSpecifier = {
       case: "weightedClusters",
       value: {
         clusters: a.backends.map((b) => ({
-          name: b.cluster ?? InvalidBackendCluster,
+          name: b.cluster ?? missing,
           weight: b.weight,
           requestHeadersToAdd: headersToAdd(b.requestHeaders),
           requestHeadersToRemove: b.requestHeaders?.remove ?? [],
@@ -135,14 +142,16 @@ function forward(a: Extract<IrRouteAction, { type: "forward" }>, match: IrRouteM
   }
   if (a.rewrite?.hostname) out.hostRewriteSpecifier = { case: "hostRewriteLiteral", value: a.rewrite.hostname };
   if (a.timeoutMs !== undefined) out.timeout = duration(a.timeoutMs);
-  if (a.retry || a.backendTimeoutMs !== undefined) {
-    const rp: Init<typeof RetryPolicySchema> = { numRetries: a.retry ? a.retry.attempts : 0 };
-    if (a.retry) {
-      rp.retryOn = ["connect-failure", "refused-stream", "reset", ...(a.retry.codes.length > 0 ? ["retriable-status-codes"] : [])].join(",");
-      rp.retriableStatusCodes = a.retry.codes;
-      if (a.retry.backoffMs !== undefined) rp.retryBackOff = { baseInterval: duration(Math.max(1, a.retry.backoffMs)) };
+  // gRPC NACKs a retry policy with num_retries 0, and per-try timeouts are Envoy's alone.
+  const retry = a.retry && (!proxyless || a.retry.attempts >= 1) ? a.retry : undefined;
+  if (retry || (a.backendTimeoutMs !== undefined && !proxyless)) {
+    const rp: Init<typeof RetryPolicySchema> = { numRetries: retry ? retry.attempts : 0 };
+    if (retry) {
+      rp.retryOn = ["connect-failure", "refused-stream", "reset", ...(retry.codes.length > 0 ? ["retriable-status-codes"] : [])].join(",");
+      rp.retriableStatusCodes = retry.codes;
+      if (retry.backoffMs !== undefined) rp.retryBackOff = { baseInterval: duration(Math.max(1, retry.backoffMs)) };
     }
-    if (a.backendTimeoutMs !== undefined) rp.perTryTimeout = duration(a.backendTimeoutMs);
+    if (a.backendTimeoutMs !== undefined && !proxyless) rp.perTryTimeout = duration(a.backendTimeoutMs);
     out.retryPolicy = rp;
   }
   out.requestMirrorPolicies = a.mirrors.map((m) => ({
@@ -182,7 +191,11 @@ function route(r: IrRoute, proxyless: boolean): Init<typeof RouteSchema> {
     responseHeadersToRemove: r.responseHeaders?.remove ?? [],
   };
   const a = r.action;
-  if (a.type === "forward") out.action = { case: "route", value: forward(a, r.match.path) };
+  // gRPC accepts no action but `route` (gRFC A28: anything else NACKs the whole configuration):
+  // a rule Envoy answers itself (unresolved backends' 500, a redirect, a filter's error) routes
+  // to a cluster without endpoints, which a gRPC client fails with UNAVAILABLE for that rule only.
+  if (proxyless && a.type !== "forward") out.action = { case: "route", value: { clusterSpecifier: { case: "cluster", value: UnavailableCluster } } };
+  else if (a.type === "forward") out.action = { case: "route", value: forward(a, r.match.path, proxyless) };
   else if (a.type === "redirect") out.action = { case: "redirect", value: redirect(a, r.match.path) };
   else out.action = { case: "directResponse", value: { status: a.status, body: a.body !== undefined ? { specifier: { case: "inlineString", value: a.body } } : undefined } };
   if (r.cors && !proxyless) out.typedPerFilterConfig = { [CorsFilterName]: cors(r.cors) };

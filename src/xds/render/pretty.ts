@@ -71,7 +71,9 @@ export function writeIrJsonText(write: (chunk: string) => void, ir: Ir, emit: Em
   const xds = emitXds(ir, emit, undefined, true);
   const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
   writeJsonText(write, xds, extra, (i) => {
-    const rc = ir.routeConfigs[i]!;
+    const rc = ir.routeConfigs[i];
+    // Past the IR's route configs come the single-host proxyless ones, emitted whole.
+    if (!rc) return { count: xds.routes[i]!.virtualHosts.length, each: () => xds.routes[i]!.virtualHosts };
     return {
       count: rc.virtualHosts.length,
       *each() {
