@@ -4,6 +4,7 @@ import type { Hono } from "hono";
 import type { Logger } from "../log/logger.ts";
 import { formatAddress, isLocalOnly, parseAddress, type ListenAddress } from "../net/address.ts";
 import { createAdminApp, createHealthApp } from "./apps.ts";
+import { envoyStatsSource } from "./envoy-stats.ts";
 import type { StatusProvider } from "./status-types.ts";
 
 export type { ListenAddress };
@@ -32,6 +33,8 @@ export interface StatusServerOptions {
   logger: Logger;
   /** admin.allowNonLoopback: the operator's opt-in to a network-reachable admin address. */
   adminAllowNonLoopback?: boolean;
+  /** envoy.adminAddress: /metrics then carries the supervised Envoy's statistics. */
+  envoyAdmin?: string;
 }
 
 /** Why a bind failed, in words an operator can act on, with the setting and its flag. */
@@ -78,7 +81,8 @@ export function startStatusServers(opts: StatusServerOptions): StatusServers {
     if (!opts.adminAllowNonLoopback) throw new Error(`admin.address "${opts.admin}" is not loopback or a Unix socket; set admin.allowNonLoopback: true to expose /status and /metrics to the network`);
     log.warn("admin.address is not loopback (admin.allowNonLoopback): /status and /metrics are reachable from other machines", { address: opts.admin });
   }
-  const admin = serve(createAdminApp(opts.provider), adminAddr, "admin.address", "--admin-address");
+  const envoyStats = opts.envoyAdmin ? envoyStatsSource(opts.envoyAdmin) : undefined;
+  const admin = serve(createAdminApp(opts.provider, { envoyStats }), adminAddr, "admin.address", "--admin-address");
   // Port 0 means "any free port", so two port-0 addresses are two servers.
   const shared = opts.health === opts.admin && !(healthAddr.kind === "tcp" && healthAddr.port === 0);
   let health = admin;
