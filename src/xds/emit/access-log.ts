@@ -46,10 +46,10 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
 };
 
 export function httpAccessLog(): Array<Init<typeof AccessLogSchema>> {
-  const fields = Object.fromEntries(Object.entries(ACCESS_LOG_FIELDS).map(([k, v]) => [k, { kind: { case: "stringValue" as const, value: v } }]));
   return [
     typed("envoy.access_loggers.stdout", StdoutAccessLogSchema, {
-      accessLogFormat: { case: "logFormat", value: { format: { case: "jsonFormat", value: { fields } }, omitEmptyValues: true } },
+      // google.protobuf.Struct is a plain JSON object in protobuf-es.
+      accessLogFormat: { case: "logFormat", value: { format: { case: "jsonFormat", value: { ...ACCESS_LOG_FIELDS } }, omitEmptyValues: true } },
     }),
   ];
 }
