@@ -2,8 +2,8 @@
 // as a structured log line. No Envoy runs here, so the Envoy side is proven against its proto (the
 // proto3 JSON Envoy is given) and the edgegate side with a line in the shape Envoy would print.
 import { describe, expect, test } from "bun:test";
-import { toJson } from "@bufbuild/protobuf";
-import { anyUnpack } from "@bufbuild/protobuf/wkt";
+import { create, toJson } from "@bufbuild/protobuf";
+import { AnySchema, anyUnpack } from "@bufbuild/protobuf/wkt";
 import { StdoutAccessLogSchema } from "../../src/gen/envoy/extensions/access_loggers/stream/v3/stream_pb.js";
 import { ACCESS_LOG_FIELDS, httpAccessLog } from "../../src/xds/emit/access-log.ts";
 import { parseEnvoyLogLine } from "../../src/envoy/log-lines.ts";
@@ -13,7 +13,7 @@ describe("HTTP access log", () => {
     const [log] = httpAccessLog();
     expect(log!.name).toBe("envoy.access_loggers.stdout");
     const any = log!.configType!.value!;
-    const cfg = anyUnpack(any, StdoutAccessLogSchema)!;
+    const cfg = anyUnpack(create(AnySchema, any), StdoutAccessLogSchema)!;
     const json = toJson(StdoutAccessLogSchema, cfg, { useProtoFieldName: true }) as { log_format: { json_format: Record<string, string>; omit_empty_values: boolean } };
     expect(json.log_format.omit_empty_values).toBe(true);
     const f = json.log_format.json_format;
