@@ -12,6 +12,7 @@ run bun bench/startup.ts 10 10000
 run bun bench/health.ts 50000 20 5
 run bun bench/propagation.ts 10000 50
 run bun bench/xds/fanout.ts
+run bun bench/envoy-stats.ts
 if [ "$(id -u)" -eq 0 ]; then
   run bun bench/datapath/steering.ts --rounds 5 --seconds 2
   run bun bench/mesh/connect.ts --rounds 5 --connections 5000

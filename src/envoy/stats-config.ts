@@ -37,6 +37,9 @@ export const BASIC_STAT_PREFIXES: readonly string[] = [
   "tcp.",
   "udp.",
   "tls_inspector.",
+  // Downstream codec stats (http1.*, http2.*): global, a fixed set.
+  "http1.",
+  "http2.",
   // The static cluster that carries ADS: is Envoy connected to edgegate?
   "cluster.xds_cluster.",
 ];
