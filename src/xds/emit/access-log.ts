@@ -1,10 +1,11 @@
 // Envoy's access log for every HTTP connection manager: one JSON object per request, written by
-// Envoy to its stdout. edgegate's supervisor reads Envoy's stdout line by line and logs each
-// access record as a structured line of its own (src/envoy/log-lines.ts), so one stream, one
-// format, collected by journald or the container runtime like the rest of edgegate's log.
-// Why stdout and not a file: no log file to rotate or fill the disk on a node, nothing to mount in
-// a container. The cost: each request's line passes through edgegate's process (a pipe read and a
-// JSON parse per request); the destination is not configurable yet (README, "Health, status and Envoy").
+// Envoy to its stdout. Envoy's stdout is a file in the runtime folder (envoy.stdout.log beside
+// xds.socket, so Envoy survives edgegate) that the supervisor follows, forwards line by line into
+// edgegate's structured log (src/envoy/log-lines.ts makes each record's facts fields) and empties
+// once 16 MiB are forwarded (src/envoy/log-tail.ts). One stream, one format, collected by journald
+// or the container runtime like the rest of edgegate's log; no log file of its own to rotate.
+// The cost: each request's line passes through edgegate's process (a read and a JSON parse); the
+// destination is not configurable yet (README, "Envoy's metrics and access logs").
 import type { AccessLogSchema } from "../../gen/envoy/config/accesslog/v3/accesslog_pb.js";
 import { StdoutAccessLogSchema } from "../../gen/envoy/extensions/access_loggers/stream/v3/stream_pb.js";
 import { typed, type Init } from "./common.ts";
