@@ -4,7 +4,7 @@
 // edgegate's structured log (src/envoy/log-lines.ts makes each record's facts fields) and empties
 // once 16 MiB are forwarded (src/envoy/log-tail.ts). One stream, one format, collected by journald
 // or the container runtime like the rest of edgegate's log; no log file of its own to rotate.
-// The cost: each request's line passes through edgegate's process (a read and a JSON parse); the
+// The cost: each request's line passes through edgegate's process (a file read and a JSON parse); the
 // destination is not configurable yet (README, "Envoy's metrics and access logs").
 import type { AccessLogSchema } from "../../gen/envoy/config/accesslog/v3/accesslog_pb.js";
 import { StdoutAccessLogSchema } from "../../gen/envoy/extensions/access_loggers/stream/v3/stream_pb.js";
