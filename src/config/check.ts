@@ -39,6 +39,7 @@ export function checkConfig(c: ApplianceConfig): ConfigProblem[] {
     [["exposure", "mode"], c.exposure.mode, ["hostNetwork", "nodePort"]],
     [["envoy", "xdsProtocol"], c.envoy.xdsProtocol, ["delta", "sotw"]],
     [["envoy", "logLevel"], c.envoy.logLevel, ["trace", "debug", "info", "warning", "error", "critical", "off"]],
+    [["envoy", "stats", "detail"], c.envoy.stats.detail, ["basic", "cluster", "all"]],
     [["datapath", "mode"], c.datapath.mode, ["off", "tc", "sklookup"]],
     [["log", "level"], c.log.level, ["debug", "info", "warn", "error"]],
     [["log", "format"], c.log.format, ["json", "text"]],

@@ -4,6 +4,8 @@
 export type ExposureMode = "hostNetwork" | "nodePort";
 export type XdsProtocol = "delta" | "sotw";
 export type DatapathMode = "off" | "tc" | "sklookup";
+/** Which Envoy statistics exist (src/envoy/stats-config.ts): basic (bounded), cluster, all. */
+export type EnvoyStatsDetail = "basic" | "cluster" | "all";
 
 export interface ApplianceConfig {
   node: {
@@ -75,6 +77,8 @@ export interface ApplianceConfig {
      * it survives a restart of edgegate's container.
      */
     launcher: string;
+    /** basic: series grow with listeners only; cluster: + per-cluster golden signals; all: everything. */
+    stats: { detail: EnvoyStatsDetail };
   };
   xds: {
     /** Unix socket for the local Envoy (mode 0600). */
@@ -128,6 +132,7 @@ export function defaultConfig(hostname: string): ApplianceConfig {
       concurrency: 0,
       logLevel: "info",
       launcher: "",
+      stats: { detail: "basic" },
     },
     xds: { socket: "/run/edgegate/xds.sock", tcpAddress: "" },
     health: { address: "0.0.0.0:10266" },

@@ -19,6 +19,7 @@ import {
 } from "../gen/envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections_pb.js";
 import { parseAdminAddress, type AdminAddress } from "./admin-address.ts";
 import { re2RuntimeLayer } from "../validate/regex-limit.ts";
+import { statsConfig } from "./stats-config.ts";
 
 /** The static cluster Envoy uses to reach edgegate's ADS server. */
 export const XDS_CLUSTER = "xds_cluster";
@@ -91,6 +92,8 @@ export function buildBootstrap(config: ApplianceConfig): Bootstrap {
       ldsConfig: create(ConfigSourceSchema, { configSourceSpecifier: ads, resourceApiVersion: ApiVersion.V3 }),
       cdsConfig: create(ConfigSourceSchema, { configSourceSpecifier: ads, resourceApiVersion: ApiVersion.V3 }),
     },
+    // Which stats exist: bounded by default (envoy.stats.detail, src/envoy/stats-config.ts).
+    statsConfig: statsConfig(envoy.stats.detail),
     admin: {
       address: addressOf(admin),
       // The supervisor must still reach /ready and /drain_listeners when the connection limit is hit.

@@ -426,9 +426,10 @@ export class EnvoySupervisor {
     const tails = (["stdout", "stderr"] as const).map(
       (stream) =>
         new LogTail(this.logFiles[stream], (line) => {
-          lastLines.push(line.length > 300 ? `${line.slice(0, 300)}...` : line);
-          if (lastLines.length > 5) lastLines.shift();
           const r = parseEnvoyLogLine(line, stream);
+          // Access records (one per request) would push out the lines that say why Envoy stopped.
+          if (r.fields.envoy_logger !== "access_log") lastLines.push(line.length > 300 ? `${line.slice(0, 300)}...` : line);
+          if (lastLines.length > 5) lastLines.shift();
           envoyLog[r.level](r.msg, r.fields);
         }),
     );

@@ -118,7 +118,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     "files",
   );
   // startStatusServers logs where it listens.
-  const statusServers = await startStatusServers({ health: config.health.address, admin: config.admin.address, adminAllowNonLoopback: config.admin.allowNonLoopback, provider: board, logger: log });
+  const statusServers = await startStatusServers({ health: config.health.address, admin: config.admin.address, adminAllowNonLoopback: config.admin.allowNonLoopback, provider: board, logger: log, envoyAdmin: config.envoy.adminAddress });
   const started = new StartedParts();
   started.add("status servers", () => statusServers.stop());
   try {

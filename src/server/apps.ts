@@ -5,6 +5,8 @@ import { evaluateHealth, evaluateReadiness, type Verdict } from "./health.ts";
 import { currentProcessFacts, renderMetrics, type ProcessFacts } from "./metrics.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
 import type { ApplianceStatus, StatusProvider } from "./status-types.ts";
+import type { EnvoyStatsScrape } from "./envoy-stats.ts";
+import type { EnvoyPhase } from "../envoy/state.ts";
 
 /** /status body: the snapshot plus the verdicts, so readers need not recompute them. */
 export interface StatusDocument extends ApplianceStatus {
@@ -52,7 +54,13 @@ export function statusDocument(s: ApplianceStatus): StatusDocument {
   return { ...s, health: { healthy: h.ok, reasons: h.reasons }, readiness: { ready: r.ok, reasons: r.reasons } };
 }
 
-export function createAdminApp(provider: StatusProvider, opts: { processFacts?: () => ProcessFacts } = {}): Hono {
+export interface AdminAppOptions {
+  processFacts?: () => ProcessFacts;
+  /** Envoy's statistics for /metrics (envoyStatsSource); without it /metrics is edgegate's alone. */
+  envoyStats?: (phase: EnvoyPhase) => Promise<EnvoyStatsScrape>;
+}
+
+export function createAdminApp(provider: StatusProvider, opts: AdminAppOptions = {}): Hono {
   const app = new Hono();
   addHealthRoutes(app, healthSourceOf(provider));
   app.get("/status", (c) => c.json(statusDocument(provider.snapshot()), 200, noStore));
@@ -73,8 +81,10 @@ export function createAdminApp(provider: StatusProvider, opts: { processFacts?: 
     const { topology } = await import("./topology.ts");
     return c.json(ir ? topology(ir) : { listeners: [], routes: [], services: [] }, 200, noStore);
   });
-  app.get("/metrics", (c) => {
-    const body = renderMetrics(provider.snapshot(), (opts.processFacts ?? currentProcessFacts)());
+  app.get("/metrics", async (c) => {
+    const envoy = opts.envoyStats ? await opts.envoyStats(provider.snapshot().envoy.phase) : undefined;
+    // The snapshot is taken after the scrape, so edgegate's gauges are as fresh as Envoy's.
+    const body = renderMetrics(provider.snapshot(), (opts.processFacts ?? currentProcessFacts)(), envoy);
     return c.body(body, 200, { "content-type": PROMETHEUS_CONTENT_TYPE, ...noStore });
   });
   return app;

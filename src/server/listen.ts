@@ -6,6 +6,7 @@ import type { Logger } from "../log/logger.ts";
 import { formatAddress, isLocalOnly, parseAddress, type ListenAddress } from "../net/address.ts";
 import { createAdminApp, healthSourceOf } from "./apps.ts";
 import { startHealthThread, type HealthThread } from "./health-thread.ts";
+import { envoyStatsSource } from "./envoy-stats.ts";
 import type { StatusProvider } from "./status-types.ts";
 
 export type { ListenAddress };
@@ -36,6 +37,8 @@ export interface StatusServerOptions {
   adminAllowNonLoopback?: boolean;
   /** /livez turns 503 when the main thread has not beaten for this long (default 120 s). */
   livenessStallMs?: number;
+  /** envoy.adminAddress: /metrics then carries the supervised Envoy's statistics. */
+  envoyAdmin?: string;
 }
 
 /** Why a bind failed, in words an operator can act on, with the setting and its flag. */
@@ -82,7 +85,8 @@ export async function startStatusServers(opts: StatusServerOptions): Promise<Sta
     if (!opts.adminAllowNonLoopback) throw new Error(`admin.address "${opts.admin}" is not loopback or a Unix socket; set admin.allowNonLoopback: true to expose /status and /metrics to the network`);
     log.warn("admin.address is not loopback (admin.allowNonLoopback): /status and /metrics are reachable from other machines", { address: opts.admin });
   }
-  const admin = serve(createAdminApp(opts.provider), adminAddr, "admin.address", "--admin-address");
+  const envoyStats = opts.envoyAdmin ? envoyStatsSource(opts.envoyAdmin) : undefined;
+  const admin = serve(createAdminApp(opts.provider, { envoyStats }), adminAddr, "admin.address", "--admin-address");
   // Port 0 means "any free port", so two port-0 addresses are two servers.
   const shared = opts.health === opts.admin && !(healthAddr.kind === "tcp" && healthAddr.port === 0);
   let health: BoundServer = admin.bound;

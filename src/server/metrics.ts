@@ -4,6 +4,7 @@ import type { EnvoyPhase } from "../envoy/state.ts";
 import { evaluateHealth } from "./health.ts";
 import { Exposition } from "./prometheus.ts";
 import type { ApplianceStatus } from "./status-types.ts";
+import { relabelEnvoyExposition, type EnvoyStatsScrape } from "./envoy-stats.ts";
 
 const phases: EnvoyPhase[] = ["not-found", "starting", "running", "ready", "backoff", "draining", "stopped"];
 const xdsTypes = ["lds", "rds", "cds", "eds", "sds"];
@@ -16,7 +17,11 @@ export function currentProcessFacts(): ProcessFacts {
   return { residentBytes: process.memoryUsage().rss };
 }
 
-export function renderMetrics(s: ApplianceStatus, proc: ProcessFacts): string {
+/**
+ * edgegate's families, then (when `envoy` is given) the scrape's outcome and Envoy's own families
+ * renamed into envoy_* (src/server/envoy-stats.ts).
+ */
+export function renderMetrics(s: ApplianceStatus, proc: ProcessFacts, envoy?: EnvoyStatsScrape): string {
   const m = new Exposition();
   const b = (v: boolean) => (v ? 1 : 0);
 
@@ -56,5 +61,16 @@ export function renderMetrics(s: ApplianceStatus, proc: ProcessFacts): string {
   m.add("edgegate_validation_errors", "gauge", "Current validation and translation problems in the inputs.", s.inputs.problems.length);
   m.add("edgegate_listeners", "gauge", "Envoy listeners in the current configuration.", s.listeners.length);
   m.add("edgegate_source_synced", "gauge", "1 when the input source holds a complete view.", b(s.source.state === "synced"));
-  return m.render();
+  if (!envoy) return m.render();
+
+  m.add("edgegate_envoy_stats_up", "gauge", "1 when Envoy's admin API answered /stats/prometheus for this scrape; its families follow as envoy_*.", b(envoy.up));
+  m.add("edgegate_envoy_stats_scrape_duration_seconds", "gauge", "Time fetching Envoy's statistics took for this scrape, in seconds.", envoy.seconds);
+  if (!envoy.up) {
+    m.add("edgegate_envoy_stats_series", "gauge", "Envoy series merged into this scrape.", 0);
+    // A comment Prometheus ignores and a person reading /metrics does not.
+    return `${m.render()}# edgegate: Envoy's statistics are missing: ${envoy.reason.replace(/\n/g, " ")}\n`;
+  }
+  const merged = relabelEnvoyExposition(envoy.text, new Set([...m.names(), "edgegate_envoy_stats_series"]));
+  m.add("edgegate_envoy_stats_series", "gauge", "Envoy series merged into this scrape.", merged.series);
+  return m.render() + merged.text;
 }

@@ -57,6 +57,11 @@ export class Exposition {
     return this;
   }
 
+  /** Family names declared so far (so merged-in families can avoid them). */
+  names(): Set<string> {
+    return new Set(this.families.keys());
+  }
+
   render(): string {
     let out = "";
     for (const f of this.families.values()) {

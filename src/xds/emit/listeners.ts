@@ -14,7 +14,7 @@ import { TcpProxySchema } from "../../gen/envoy/extensions/filters/network/tcp_p
 import { TlsInspectorSchema } from "../../gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.js";
 import { CertificateValidationContext_TrustChainVerification } from "../../gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js";
 import { DownstreamTlsContextSchema } from "../../gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
-import { StdoutAccessLogSchema } from "../../gen/envoy/extensions/access_loggers/stream/v3/stream_pb.js";
+import { httpAccessLog } from "./access-log.ts";
 import type { IrApiListener, IrListener, IrRouteConfig, IrTlsChain } from "../../ir/types.ts";
 import { ads, duration, socketAddress, typed, type Init } from "./common.ts";
 import { CorsFilterName, InvalidBackendCluster, usesCors } from "./routes.ts";
@@ -42,7 +42,7 @@ function hcm(statPrefix: string, routeConfig: string, cors: boolean, o: EmitOpti
     http2ProtocolOptions: { maxConcurrentStreams: 100, initialStreamWindowSize: 65_536, initialConnectionWindowSize: 1_048_576 },
     streamIdleTimeout: duration(300_000),
     requestHeadersTimeout: duration(10_000),
-    accessLog: [typed("envoy.access_loggers.stdout", StdoutAccessLogSchema, {})],
+    accessLog: httpAccessLog(),
   });
 }
 
