@@ -38,7 +38,7 @@ export function markHostPorts(gateways: readonly Gateway[], ls: ReadonlyMap<Gate
       const port = boundPort(gw, l.listener.port);
       let message: string | undefined;
       if (port < host.unprivilegedPortStart)
-        message = `port ${port} is below ${host.unprivilegedPortStart} and Envoy cannot bind it: it lacks CAP_NET_BIND_SERVICE (set envoy.keepCapNetBindService: true, or use a port of ${host.unprivilegedPortStart} or more)`;
+        message = `port ${port} is below ${host.unprivilegedPortStart} and Envoy cannot bind it: it lacks CAP_NET_BIND_SERVICE (give edgegate the ambient capability, which Envoy inherits: AmbientCapabilities=CAP_NET_BIND_SERVICE in its systemd unit, NET_BIND_SERVICE in the Envoy container's capabilities; or use a port of ${host.unprivilegedPortStart} or more)`;
       else {
         const taken = host.inUse.find((u) => u.port === port && bind.some((a) => overlaps(a, u.address)));
         if (taken) message = `${taken.address}:${port} is already in use on this node by ${taken.process}`;

@@ -31,7 +31,7 @@ describe("host ports", () => {
   test("a privileged port Envoy cannot bind: Programmed=False PortUnavailable, and not given to Envoy", () => {
     const t = translate(objects({ listeners }), opts({ unprivilegedPortStart: 1024, inUse: [] }));
     expect(listenerConditions(t)).toEqual({
-      http: "False PortUnavailable: port 80 is below 1024 and Envoy cannot bind it: it lacks CAP_NET_BIND_SERVICE (set envoy.keepCapNetBindService: true, or use a port of 1024 or more)",
+      http: "False PortUnavailable: port 80 is below 1024 and Envoy cannot bind it: it lacks CAP_NET_BIND_SERVICE (give edgegate the ambient capability, which Envoy inherits: AmbientCapabilities=CAP_NET_BIND_SERVICE in its systemd unit, NET_BIND_SERVICE in the Envoy container's capabilities; or use a port of 1024 or more)",
       alt: "True Programmed: listener programmed",
     });
     expect(t.ir.listeners.map((l) => l.port)).toEqual([8080]);
