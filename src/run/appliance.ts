@@ -273,7 +273,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     const checkHostPorts = (): void => {
       const pid = supervisor?.state().pid;
       const ports = new Set((latest?.ir.listeners ?? []).map((l) => l.port));
-      const next: HostPorts = { unprivilegedPortStart: unprivilegedPortStart(), inUse: listeningSockets(new Set(pid ? [pid] : []), ports) };
+      // An Envoy in its own container (envoy.launcher) has that container's capabilities, not ours.
+      const next: HostPorts = { unprivilegedPortStart: config.envoy.launcher ? 0 : unprivilegedPortStart(), inUse: listeningSockets(new Set(pid ? [pid] : []), ports) };
       if (JSON.stringify(next) === JSON.stringify(hostPorts)) return;
       if (next.inUse.length > 0) log.info("ports in use by other processes", { sockets: next.inUse.map((s) => `${s.address}:${s.port} ${s.process}`) });
       hostPorts = next;
