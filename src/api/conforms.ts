@@ -27,8 +27,9 @@ type MismatchesOf<V, W, P extends string> =
   : V extends object ? ([W] extends [Leaf] ? `${P}: an object in the view, not in the proto` : ObjectMismatches<V, W, P>)
   : `${P}: not JSON`;
 
-// A proto map<string, X>: the view must be a string-keyed record of the same values.
-type MapMismatches<V, X, P extends string> = string extends keyof V ? (V extends { [k: string]: infer VX } ? Mismatches<VX, X, `${P}{}`> : never) : `${P}: a map in the proto, not in the view`;
+// A proto map<string, X>: the view must be a string-keyed record of the same values (a
+// Record<"lds" | "rds", X> counts: its keys are a subset of string).
+type MapMismatches<V, X, P extends string> = V extends { [k: string]: infer VX } ? Mismatches<VX, X, `${P}{}`> : `${P}: a map in the proto, not in the view`;
 
 type ObjectMismatches<V, W, P extends string> =
   | { [K in keyof V & string]-?: K extends keyof W ? Mismatches<V[K], W[K], `${P}.${K}`> : `${P}.${K}: not in the proto` }[keyof V & string]

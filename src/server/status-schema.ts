@@ -6,9 +6,15 @@
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { StatusDocumentSchema, type StatusDocumentJson } from "../gen/edgegate/status/v1/status_pb.js";
 import type { Conforms, Mismatches } from "../api/conforms.ts";
+import type { XdsStats } from "../xds/cache/stats.ts";
 import type { StatusDocument } from "./apps.ts";
 
-export type StatusDocumentConforms = Conforms<Mismatches<StatusDocument, StatusDocumentJson>>;
+/**
+ * What the server serializes: the view, except that the xDS section is the SnapshotCache's stats()
+ * object as it is (XdsView names only what the server reads), so that is what must match the proto.
+ */
+type ServedStatusDocument = Omit<StatusDocument, "xds"> & { xds: XdsStats };
+export type StatusDocumentConforms = Conforms<Mismatches<ServedStatusDocument, StatusDocumentJson>>;
 
 /**
  * Checks a /status answer against the schema: every field the proto knows must have its type
