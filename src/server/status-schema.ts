@@ -4,9 +4,11 @@
 // defaults); the proto fixes the names and types, checked both at compile time (below) and on
 // every `edgegate status` (parseStatusDocument).
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
-import { StatusDocumentSchema, type StatusDocumentJson } from "../gen/edgegate/status/v1/status_pb.js";
+import { StatusDocumentSchema, type SourceStatusJson, type StatusDocumentJson } from "../gen/edgegate/status/v1/status_pb.js";
 import type { Conforms, Mismatches } from "../api/conforms.ts";
 import type { XdsStats } from "../xds/cache/stats.ts";
+import type { KubeModeStatus } from "../sources/kube/mode.ts";
+import type { SourceStatus } from "./status-types.ts";
 import type { StatusDocument } from "./apps.ts";
 
 /**
@@ -15,6 +17,10 @@ import type { StatusDocument } from "./apps.ts";
  */
 type ServedStatusDocument = Omit<StatusDocument, "xds"> & { xds: XdsStats };
 export type StatusDocumentConforms = Conforms<Mismatches<ServedStatusDocument, StatusDocumentJson>>;
+
+/** Kubernetes mode's source section: the source's own fields, with what the mode adds to them. */
+type KubeSourceSection = Omit<SourceStatus, keyof KubeModeStatus> & KubeModeStatus;
+export type KubeSourceConforms = Conforms<Mismatches<KubeSourceSection, SourceStatusJson>>;
 
 /**
  * Checks a /status answer against the schema: every field the proto knows must have its type

@@ -145,6 +145,8 @@ export interface SourceStatus {
   /** Kubernetes mode: the leader election lease and the status writer's counters, as those parts report them. */
   lease?: { [key: string]: unknown };
   status?: { [key: string]: unknown };
+  /** Kubernetes mode: what this node reports its Envoy serves (its per-node Lease). */
+  dataPlane?: { gateways: string[]; reason?: string; reportWrites: number };
 }
 
 export interface SourceWatchView {
@@ -158,4 +160,5 @@ export interface SourceWatchView {
   expired: number;
   errors: number;
   message?: string;
+  lastListAt?: string;
 }
