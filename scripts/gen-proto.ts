@@ -1,13 +1,15 @@
-// Generates protobuf-es types for the Envoy xDS API at build time.
-// The .proto sources come from the @grpc/grpc-js-xds npm package (deps/), never from this repository:
-// we copy only the import closure of the roots we use into build/proto, then run buf + protoc-gen-es.
-import { existsSync, mkdirSync, readFileSync, rmSync, copyFileSync, writeFileSync, readdirSync, statSync } from "node:fs";
+// Generates protobuf-es types at build time: the Envoy xDS API and edgegate's own API (proto/).
+// The Envoy .proto sources come from the @grpc/grpc-js-xds npm package (deps/), never from this
+// repository: we copy only the import closure of the roots we use into build/proto, next to a copy
+// of proto/ (buf.yaml and edgegate/...), and run buf with proto/buf.gen.yaml (protoc-gen-es).
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, copyFileSync, writeFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { spawnSync } from "node:child_process";
 
 const root = join(import.meta.dir, "..");
 const deps = join(root, "node_modules/@grpc/grpc-js-xds/deps");
 const searchPath = ["envoy-api", "xds", "googleapis", "protoc-gen-validate"].map((d) => join(deps, d));
+const own = join(root, "proto");
 const stage = join(root, "build/proto");
 const out = join(root, "src/gen");
 
@@ -77,24 +79,14 @@ if (missing.size > 0) {
   console.error(`gen-proto: imports not found: ${[...missing].join(", ")}`);
   process.exit(1);
 }
-writeFileSync(join(stage, "buf.yaml"), "version: v2\n");
-writeFileSync(
-  join(stage, "buf.gen.yaml"),
-  [
-    "version: v2",
-    "plugins:",
-    `  - local: ${join(root, "node_modules/.bin/protoc-gen-es")}`,
-    `    out: ${out}`,
-    "    opt:",
-    "      - target=ts",
-    "      - import_extension=js",
-    "",
-  ].join("\n"),
-);
+// proto/ holds only edgegate/... (and the buf configuration), so no Envoy file is overwritten.
+cpSync(own, stage, { recursive: true });
 rmSync(out, { recursive: true, force: true });
 const started = performance.now();
-console.error(`gen-proto: generating ${seen.size} files from ${roots.length} roots ...`);
-const r = spawnSync(join(root, "node_modules/.bin/buf"), ["generate"], { cwd: stage, stdio: "inherit" });
+console.error(`gen-proto: generating ${seen.size} Envoy files from ${roots.length} roots, and proto/edgegate ...`);
+// buf.gen.yaml names its plugin and output relative to the repository root.
+const env = { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH ?? ""}` };
+const r = spawnSync(join(root, "node_modules/.bin/buf"), ["generate", "build/proto", "--template", "proto/buf.gen.yaml"], { cwd: root, env, stdio: "inherit" });
 if (r.status !== 0) {
   console.error("gen-proto: buf generate failed");
   process.exit(1);

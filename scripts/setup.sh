@@ -33,8 +33,10 @@ if [ ! -x node_modules/.bin/bun ] || [ package-lock.json -nt node_modules/.packa
 fi
 export PATH="$PWD/node_modules/.bin:$PATH"
 
-if [ ! -f src/gen/.stamp ] || [ scripts/gen-proto.ts -nt src/gen/.stamp ]; then
-  step "generating Envoy xDS types (buf + protoc-gen-es)"
+# Regenerate when the generator or anything in proto/ (edgegate's .proto files, the buf configuration)
+# is newer than the last run; `find -newer` also sees files added to proto/.
+if [ ! -f src/gen/.stamp ] || [ -n "$(find scripts/gen-proto.ts proto -newer src/gen/.stamp -print -quit)" ]; then
+  step "generating Envoy xDS types and edgegate's API (proto/; buf + protoc-gen-es)"
   bun scripts/gen-proto.ts
   touch src/gen/.stamp
 fi

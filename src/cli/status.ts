@@ -1,7 +1,9 @@
 // `edgegate status [--admin ADDR | --config FILE] [--json]`: asks the running appliance's admin
 // server for /status and prints it as tables for a person. Exit 0 healthy, 1 unhealthy or
 // unreachable, 2 usage.
+import type { JsonValue } from "@bufbuild/protobuf";
 import type { StatusDocument } from "../server/apps.ts";
+import { parseStatusDocument } from "../server/status-schema.ts";
 import { formatStatus } from "../server/status-text.ts";
 import { parse, UsageError } from "./args.ts";
 import { adminGet, adminTarget, DEFAULT_ADMIN_ADDRESS } from "./admin.ts";
@@ -43,9 +45,13 @@ export async function statusCommand(args: string[], io: StatusIo = stdio): Promi
   }
   let doc: StatusDocument;
   try {
-    const res = await adminGet<StatusDocument>("status", target, "/status");
+    const res = await adminGet<JsonValue>("status", target, "/status");
     if (res.status !== 200) throw new Error(`edgegate status: HTTP ${res.status} from ${target.address}/status`);
-    doc = res.body;
+    try {
+      doc = parseStatusDocument(res.body);
+    } catch (e) {
+      throw new Error(`edgegate status: ${target.address}/status is not an edgegate status document (edgegate.status.v1.StatusDocument): ${(e as Error).message}`);
+    }
   } catch (err) {
     io.err(`${(err as Error).message}\n`);
     return 1;

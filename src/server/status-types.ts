@@ -140,6 +140,25 @@ export interface SourceStatus {
   /** ISO 8601. */
   lastSyncAt?: string;
   objects: number;
-  /** Kubernetes mode: one entry per watched kind. */
-  watches?: Array<{ kind: string; phase: string; expired: number; errors: number }>;
+  /** Kubernetes mode: one entry per watched kind (src/kube/reflector.ts ReflectorState). */
+  watches?: SourceWatchView[];
+  /** Kubernetes mode: the leader election lease and the status writer's counters, as those parts report them. */
+  lease?: { [key: string]: unknown };
+  status?: { [key: string]: unknown };
+  /** Kubernetes mode: what this node reports its Envoy serves (its per-node Lease). */
+  dataPlane?: { gateways: string[]; reason?: string; reportWrites: number };
+}
+
+export interface SourceWatchView {
+  kind: string;
+  phase: string;
+  apiVersion?: string;
+  resourceVersion?: string;
+  lists: number;
+  watches: number;
+  events: number;
+  expired: number;
+  errors: number;
+  message?: string;
+  lastListAt?: string;
 }

@@ -14,6 +14,9 @@
 //     egress:
 //       allow:
 //       - { cidr: 10.20.0.0/16, ports: [443] }
+import type { Conforms, Mismatches } from "../../api/conforms.ts";
+import type { GatewayNetworkPolicyJson } from "../../gen/edgegate/policy/v1alpha1/gateway_network_policy_pb.js";
+
 export const POLICY_GROUP = "edgegate.io";
 export const POLICY_VERSION = "v1alpha1";
 export const POLICY_KIND = "GatewayNetworkPolicy";
@@ -45,3 +48,8 @@ export interface GatewayNetworkPolicy {
   metadata: { name: string; namespace?: string; generation?: number };
   spec: GatewayNetworkPolicySpec;
 }
+
+// The schema of record is proto/edgegate/policy/v1alpha1/gateway_network_policy.proto; these
+// interfaces add what proto3 JSON cannot say (required fields, the literal group/kind/apiVersion)
+// and must name the same fields with the same JSON types, which the typecheck proves here.
+export type GatewayNetworkPolicyConforms = Conforms<Mismatches<GatewayNetworkPolicy, GatewayNetworkPolicyJson>>;

@@ -4,6 +4,23 @@ import type { Reporter } from "../../validate/problems.ts";
 import { known, list, obj, objItems, str, type Obj } from "../../validate/fields.ts";
 import { formatCidr, parseCidr } from "../ip.ts";
 import type { FieldPath } from "../../yaml/documents.ts";
+import type { DescMessage } from "@bufbuild/protobuf";
+import {
+  GatewayNetworkPolicySpec_EgressRuleSchema,
+  GatewayNetworkPolicySpec_EgressSchema,
+  GatewayNetworkPolicySpec_IngressSchema,
+  GatewayNetworkPolicySpecSchema,
+  PolicyTargetRefSchema,
+} from "../../gen/edgegate/policy/v1alpha1/gateway_network_policy_pb.js";
+
+// The fields each object may have are the proto's (proto/edgegate/policy/v1alpha1), by their JSON
+// names: the validator cannot accept a field the schema does not define, or miss one it adds.
+const fieldsOf = (m: DescMessage): readonly string[] => m.fields.map((f) => f.jsonName);
+const SPEC_FIELDS = fieldsOf(GatewayNetworkPolicySpecSchema);
+const TARGET_REF_FIELDS = fieldsOf(PolicyTargetRefSchema);
+const INGRESS_FIELDS = fieldsOf(GatewayNetworkPolicySpec_IngressSchema);
+const EGRESS_FIELDS = fieldsOf(GatewayNetworkPolicySpec_EgressSchema);
+const EGRESS_RULE_FIELDS = fieldsOf(GatewayNetworkPolicySpec_EgressRuleSchema);
 
 const MAX_CIDRS = 16384;
 
@@ -35,11 +52,11 @@ export function validateGatewayNetworkPolicy(o: Record<string, unknown>, r: Repo
   const spec = obj(r, o, "spec", [], true);
   if (!spec) return;
   const sp = ["spec"];
-  known(r, spec, sp, ["targetRefs", "ingress", "egress"]);
+  known(r, spec, sp, SPEC_FIELDS);
   const refs = objItems(r, list(r, spec, "targetRefs", sp, { required: true, min: 1, max: 16 }), [...sp, "targetRefs"]);
   const seenRefs = new Set<string>();
   for (const [ref, rp] of refs) {
-    known(r, ref, rp, ["group", "kind", "name", "sectionName"]);
+    known(r, ref, rp, TARGET_REF_FIELDS);
     str(r, ref, "group", rp, { required: true, oneOf: ["gateway.networking.k8s.io"] });
     str(r, ref, "kind", rp, { required: true, oneOf: ["Gateway"] });
     const name = str(r, ref, "name", rp, { required: true, min: 1, max: 253 });
@@ -53,16 +70,16 @@ export function validateGatewayNetworkPolicy(o: Record<string, unknown>, r: Repo
   if (!ingress && !egress) r.error(sp, "needs ingress or egress (or both)");
   if (ingress) {
     const ip = [...sp, "ingress"];
-    known(r, ingress, ip, ["allow", "deny"]);
+    known(r, ingress, ip, INGRESS_FIELDS);
     const seen = new Map<string, string>();
     cidrList(r, ingress, "allow", ip, seen);
     cidrList(r, ingress, "deny", ip, seen);
   }
   if (egress) {
     const ep = [...sp, "egress"];
-    known(r, egress, ep, ["allow"]);
+    known(r, egress, ep, EGRESS_FIELDS);
     for (const [a, ap] of objItems(r, list(r, egress, "allow", ep, { max: 4096 }), [...ep, "allow"])) {
-      known(r, a, ap, ["cidr", "ports"]);
+      known(r, a, ap, EGRESS_RULE_FIELDS);
       const cidr = str(r, a, "cidr", ap, { required: true });
       if (cidr !== undefined) {
         const c = parseCidr(cidr);
