@@ -23,6 +23,7 @@ import type { CompileResult } from "../pipeline/compile.ts";
 import type { Problem } from "../validate/problems.ts";
 import { ProblemLog } from "../log/problems.ts";
 import { ApplianceStatusBoard } from "./status.ts";
+import { LocalProgrammed } from "./local-programmed.ts";
 import { NackGuard } from "../xds/nack/guard.ts";
 import { followEnvoySockets } from "./envoy-sockets.ts";
 import { RemoteLauncher } from "../envoy/launcher.ts";
@@ -140,6 +141,9 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     const source = given ?? new FileSource(config.source.paths, { maxFileBytes: config.source.maxFileBytes, settleMs: config.source.settleMs });
     board.liveSource = () => source.state();
     const cache = new SnapshotCache({ logger: log, reuseByIdentity: true });
+    // File mode: Programmed as the local Envoy confirms it (Kubernetes mode's status writer has its own view).
+    const localProgrammed = source instanceof FileSource ? new LocalProgrammed(cache, config.node.name) : undefined;
+    board.localProgrammed = localProgrammed;
     const memo = new CompileMemo();
     cacheRef = cache;
     // A NACK stays local: objects an xDS client rejects are held back, the rest is republished.
@@ -210,6 +214,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       const compiledMs = performance.now() - started;
       try {
         const pub = cache.publish(result.xds);
+        localProgrammed?.published(result.status);
         guard.onPublished(selected);
         const fields = { version: pub.version, changed: pub.changed, objects: objects.length, listeners: result.ir.listeners.length, clusters: result.ir.clusters.length, problems: problems.length, ms: Math.round(performance.now() - started) };
         // Unchanged output (an edit that changes nothing served) is only worth a debug line.

@@ -2,6 +2,7 @@
 // the latest values each part reports. /healthz and /readyz do not rebuild it: they read verdicts
 // kept in a VerdictCache, recomputed from the small health inputs when those change.
 import type { ApplianceConfig } from "../config/types.ts";
+import type { LocalProgrammed } from "./local-programmed.ts";
 import type { EnvoyState } from "../envoy/state.ts";
 import type { ApplianceStatus, InputObjectStatus, InputProblem, ListenerView, SourceStatus, StatusProvider, XdsView } from "../server/status-types.ts";
 import { matchesSelector } from "../server/node-selector.ts";
@@ -123,6 +124,14 @@ export class ApplianceStatusBoard implements StatusProvider {
     return this.failure ? { ...s, state: "error", message: this.failure } : s;
   }
 
+  /** File mode: Programmed as the local Envoy confirms it (local-programmed.ts); unset in Kubernetes mode, whose writer decides. */
+  localProgrammed: LocalProgrammed | undefined;
+
+  private withDataPlane(s: ObjectStatus): ObjectStatus {
+    if (s.kind !== "Gateway" || !this.localProgrammed) return s;
+    return { ...s, status: { ...s.status, conditions: this.localProgrammed.conditions(s.namespace, s.name, s.status.conditions) } };
+  }
+
   snapshot(): ApplianceStatus {
     const c = this.parts.config;
     const r = this.result;
@@ -143,7 +152,10 @@ export class ApplianceStatusBoard implements StatusProvider {
       envoy: h.envoy,
       xds: h.xds,
       inputs: {
-        objects: (r?.status ?? []).map((s) => ({ ...objectStatus(s, this.generations.get(`${s.kind}/${"namespace" in s ? s.namespace : ""}/${s.name}`)), status: s.status })),
+        objects: (r?.status ?? []).map((raw) => {
+          const s = this.withDataPlane(raw);
+          return { ...objectStatus(s, this.generations.get(`${s.kind}/${"namespace" in s ? s.namespace : ""}/${s.name}`)), status: s.status };
+        }),
         problems,
         counts: this.counts,
       },

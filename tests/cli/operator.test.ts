@@ -76,7 +76,8 @@ describe("against a running appliance", () => {
     expect(r.code).toBe(1); // no Envoy here: unhealthy
     const t = r.stdout;
     expect(t).toMatch(/^GATEWAYCLASSES\n  NAME +ACCEPTED\n  edgegate +True\n/);
-    expect(t).toMatch(/GATEWAYS\n  NAMESPACE +NAME +ADDRESSES +PROGRAMMED +LISTENERS +ATTACHED ROUTES\n  default +lab +\S+ +True +1 +2\n/);
+    // No Envoy here: Programmed waits for the data plane (issue 16), the listeners' own stay True.
+    expect(t).toMatch(/GATEWAYS\n  NAMESPACE +NAME +ADDRESSES +PROGRAMMED +LISTENERS +ATTACHED ROUTES\n  default +lab +\S+ +False \(Pending\) +1 +2\n/);
     expect(t).toMatch(/  HTTPRoute +default +docs +default\/lab +True +True\n  HTTPRoute +default +web +default\/lab +True +True\n/);
     expect(t).toMatch(/INGRESSES\n  NAMESPACE +NAME +ADDRESS\n  default +legacy/);
     expect(t).toContain("INPUTS\n  files, synced");
