@@ -23,7 +23,7 @@ function fakeCache(): AckSource & { state: { current: boolean; reason?: string }
 }
 
 const programmedTrue = (generation: number): Condition[] => [{ type: "Programmed", status: "True", reason: "Programmed", message: "Gateway programmed", observedGeneration: generation }];
-const gw = (generation: number): ObjectStatus => ({ kind: "Gateway", namespace: "web", name: "gw", status: { conditions: programmedTrue(generation), listeners: [], parents: [] } });
+const gw = (generation: number): ObjectStatus => ({ kind: "Gateway", namespace: "web", name: "gw", status: { addresses: [], conditions: programmedTrue(generation), listeners: [] } });
 
 test("Pending without Envoy; True once it ACKs the version containing this generation; Pending again for a new generation until ACKed", () => {
   const cache = fakeCache();
