@@ -23,7 +23,7 @@ function spread(text: string, namespaces: number): string {
   let i = 0;
   return text
     .replace(/from: Same/, "from: All")
-    .replace(/kind: HTTPRoute\nmetadata:\n  name: (route-\d+)\n  namespace: default\nspec:\n  parentRefs:\n  - name: bench/g, (_m, name: string) => `kind: HTTPRoute\nmetadata:\n  name: ${name}\n  namespace: ns-${i++ % namespaces}\nspec:\n  parentRefs:\n  - name: bench\n    namespace: default`);
+    .replace(/kind: HTTPRoute\nmetadata:\n {2}name: (route-\d+)\n {2}namespace: default\nspec:\n {2}parentRefs:\n {2}- name: bench/g, (_m, name: string) => `kind: HTTPRoute\nmetadata:\n  name: ${name}\n  namespace: ns-${i++ % namespaces}\nspec:\n  parentRefs:\n  - name: bench\n    namespace: default`);
 }
 
 export async function soak(minutes: number, routes = 5000, namespaces = 50): Promise<SoakFigures> {

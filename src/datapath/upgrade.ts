@@ -12,7 +12,7 @@
 // If the load fails, the old maps are pinned back, leaving the node as it was.
 import { existsSync, unlinkSync } from "node:fs";
 import type { Logger } from "../log/logger.ts";
-import { BpfMap, BpfObject, closeFd, mapInfo, objGetIfPinned, objPin, type MapShape } from "./libbpf/object.ts";
+import { BpfMap, type BpfObject, closeFd, mapInfo, objGetIfPinned, objPin, type MapShape } from "./libbpf/object.ts";
 import { LAYOUT, decodeAddrPortKey, sameBytes } from "./layout.ts";
 import { MAPS, type MapName } from "./pins.ts";
 

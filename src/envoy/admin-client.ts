@@ -31,7 +31,7 @@ export const drainListeners = (addr: AdminAddress, timeoutMs: number) => call(ad
  */
 export async function getRestartEpoch(addr: AdminAddress, timeoutMs: number): Promise<number | null> {
   const r = await call(addr, "GET", "/server_info", timeoutMs);
-  if (!r || r.status !== 200) return null;
+  if (r?.status !== 200) return null;
   try {
     const info = JSON.parse(r.body) as { command_line_options?: { restart_epoch?: unknown } };
     const e = info.command_line_options?.restart_epoch;

@@ -86,11 +86,11 @@ export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[],
   const usable = listeners.filter((l) => l.usable);
   // A UDP listener is a socket of its own, beside a TCP one on the same port number.
   const udp = (l: ListenerState): boolean => l.listener.protocol === "UDP";
-  const sockets = [...new Set(usable.map((l) => `${l.listener.port}/${udp(l) ? "udp" : "tcp"}`))].sort((a, b) => parseInt(a) - parseInt(b) || (a < b ? -1 : 1));
+  const sockets = [...new Set(usable.map((l) => `${l.listener.port}/${udp(l) ? "udp" : "tcp"}`))].sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || (a < b ? -1 : 1));
   const infra = gw.spec.infrastructure ? { labels: gw.spec.infrastructure.labels ?? {}, annotations: gw.spec.infrastructure.annotations ?? {} } : undefined;
   const httpKinds = new Set(["HTTPRoute", "GRPCRoute"]);
   for (const socket of sockets) {
-    const port = parseInt(socket);
+    const port = parseInt(socket, 10);
     const onPort = usable.filter((l) => `${l.listener.port}/${udp(l) ? "udp" : "tcp"}` === socket);
     const ir: IrListener = {
       name: socket.endsWith("/udp") ? `${base}/${socket}` : `${base}/${port}`,

@@ -183,7 +183,7 @@ function resolveTls(
     }
     const cm = inp.configMaps.get(`${refNs}/${ref.name}`);
     const ca = cm ? caSecretFromConfigMap(cm) : undefined;
-    if (!ca || !ca.ok) {
+    if (!ca?.ok) {
       bad("InvalidCACertificateRef", ca && !ca.ok ? ca.message : `CA ConfigMap ${refNs}/${ref.name} not found`);
       return;
     }

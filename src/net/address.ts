@@ -27,7 +27,7 @@ export function parseAddress(text: string, what: string): ListenAddress {
     if (!path.startsWith("/")) throw new AddressError(`${what} "${text}": a Unix socket needs an absolute path, e.g. unix:///run/edgegate/admin.sock`);
     return { kind: "unix", path };
   }
-  const m = /^(?:\[([^\]]*)\]|([^:\[\]]*)):(\d{1,5})$/.exec(text);
+  const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
   if (!m) throw new AddressError(`${what} "${text}": expected IPv4:PORT, [IPv6]:PORT or unix:///PATH (e.g. 127.0.0.1:9901)`);
   const port = Number(m[3]);
   if (port > 65535) throw new AddressError(`${what} "${text}": port ${port} is out of range (0-65535)`);

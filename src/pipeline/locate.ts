@@ -10,6 +10,6 @@ export function locate(p: TranslateProblem, byKey: ReadonlyMap<string, StoredObj
   const [kind, ns, name] = p.key.split("/");
   const object = { kind: kind!, namespace: ns || undefined, name: name! };
   const path = formatPath(p.path) || undefined;
-  if (!so || so.origin.source !== "file") return { file: "(kubernetes)", line: 0, object, path, message: p.message };
+  if (so?.origin.source !== "file") return { file: "(kubernetes)", line: 0, object, path, message: p.message };
   return { file: so.origin.file, line: lineOf(so.origin, p.path), object, path, message: p.message };
 }

@@ -18,7 +18,6 @@ import type { EnvoySupervisor } from "../envoy/supervisor.ts";
 import { parseListenAddress, startStatusServers, type StatusServers } from "../server/listen.ts";
 import type { Datapath } from "../datapath/datapath.ts";
 import type { Source } from "../sources/source.ts";
-import type { datapathIntent } from "../pipeline/datapath.ts";
 import type { CompileResult } from "../pipeline/compile.ts";
 import type { Problem } from "../validate/problems.ts";
 import { ProblemLog } from "../log/problems.ts";

@@ -133,7 +133,6 @@ export class ApplianceStatusBoard implements StatusProvider {
   }
 
   snapshot(): ApplianceStatus {
-    const c = this.parts.config;
     const r = this.result;
     const listeners: ListenerView[] = (r?.ir.listeners ?? []).map((l) => ({
       name: l.name,

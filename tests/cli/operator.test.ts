@@ -75,16 +75,16 @@ describe("against a running appliance", () => {
     const r = run(["status", "--config", config]);
     expect(r.code).toBe(1); // no Envoy here: unhealthy
     const t = r.stdout;
-    expect(t).toMatch(/^GATEWAYCLASSES\n  NAME +ACCEPTED\n  edgegate +True\n/);
+    expect(t).toMatch(/^GATEWAYCLASSES\n {2}NAME +ACCEPTED\n {2}edgegate +True\n/);
     // No Envoy here: Programmed waits for the data plane (issue 16), the listeners' own stay True.
-    expect(t).toMatch(/GATEWAYS\n  NAMESPACE +NAME +ADDRESSES +PROGRAMMED +LISTENERS +ATTACHED ROUTES\n  default +lab +\S+ +False \(Pending\) +1 +2\n/);
-    expect(t).toMatch(/  HTTPRoute +default +docs +default\/lab +True +True\n  HTTPRoute +default +web +default\/lab +True +True\n/);
-    expect(t).toMatch(/INGRESSES\n  NAMESPACE +NAME +ADDRESS\n  default +legacy/);
+    expect(t).toMatch(/GATEWAYS\n {2}NAMESPACE +NAME +ADDRESSES +PROGRAMMED +LISTENERS +ATTACHED ROUTES\n {2}default +lab +\S+ +False \(Pending\) +1 +2\n/);
+    expect(t).toMatch(/ {2}HTTPRoute +default +docs +default\/lab +True +True\n {2}HTTPRoute +default +web +default\/lab +True +True\n/);
+    expect(t).toMatch(/INGRESSES\n {2}NAMESPACE +NAME +ADDRESS\n {2}default +legacy/);
     expect(t).toContain("INPUTS\n  files, synced");
     expect(t).toContain(": 8 objects (1 Gateway, 1 GatewayClass, 2 HTTPRoute, 1 Ingress, 1 IngressClass, 2 Service), 0 problems\n");
-    expect(t).toMatch(/ENVOY\n  PHASE +PID +RESTARTS +UP +LAST EXIT\n  not-found /);
+    expect(t).toMatch(/ENVOY\n {2}PHASE +PID +RESTARTS +UP +LAST EXIT\n {2}not-found /);
     expect(t).toContain("DATAPATH\n  mode off, disabled: ");
-    expect(t).toMatch(/HEALTH   NOT OK \(\/healthz 503\): 2 reasons\n  - envoy: not found: envoy binary "\/nonexistent\/envoy" not found\n  - xds: Envoy \(node "op-test"\) is not connected/);
+    expect(t).toMatch(/HEALTH {3}NOT OK \(\/healthz 503\): 2 reasons\n {2}- envoy: not found: envoy binary "\/nonexistent\/envoy" not found\n {2}- xds: Envoy \(node "op-test"\) is not connected/);
     // The not-found advice appears once, not in every section.
     expect(t.split("apt.envoyproxy.io").length - 1).toBe(1);
     // --json is the same facts for machines.
@@ -131,7 +131,7 @@ describe("against a running appliance", () => {
       const lds = dump.xds.types.lds;
       expect(lds.clients).toEqual([expect.objectContaining({ node: "op-client", state: "ACKed", acked: expect.any(String) })]);
       const text = run(["status", "--config", config]).stdout;
-      expect(text).toMatch(/XDS\n  snapshot #\d+ version \w+, published .*; 1 client\n  NODE +PROTOCOL +ADDRESS +LDS +RDS +CDS +EDS +SDS\n  op-client +sotw +127\.0\.0\.1:\d+ +\w{8} ACK +- +- +- +-\n/);
+      expect(text).toMatch(/XDS\n {2}snapshot #\d+ version \w+, published .*; 1 client\n {2}NODE +PROTOCOL +ADDRESS +LDS +RDS +CDS +EDS +SDS\n {2}op-client +sotw +127\.0\.0\.1:\d+ +\w{8} ACK +- +- +- +-\n/);
     } finally {
       client.close();
     }
@@ -153,7 +153,7 @@ describe("against a running appliance", () => {
     const shown = JSON.parse(r.stdout) as Dump;
     expect(shown.listeners.length).toBe(2); // rendered without the invalid route
     const status = run(["status", "--config", config]).stdout;
-    expect(status).toMatch(/PROBLEMS \(1\)\n  \S+routes\.yaml  \(1 problem\)\n    line \d+  HTTPRoute default\/\w+  spec\.hostnames\[0\]: /);
+    expect(status).toMatch(/PROBLEMS \(1\)\n {2}\S+routes\.yaml {2}\(1 problem\)\n {4}line \d+ {2}HTTPRoute default\/\w+ {2}spec\.hostnames\[0\]: /);
     writeFileSync(routes, good);
     await log.waitFor((l) => l.msg === "input problem resolved" && l.field === "spec.hostnames[0]");
   });

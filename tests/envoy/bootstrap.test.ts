@@ -36,6 +36,7 @@ describe("bootstrap", () => {
   });
 
   test("the parts Envoy depends on", () => {
+    // biome-ignore lint/suspicious/noExplicitAny: walks deep into Envoy's bootstrap JSON; the assertions check the shape
     const j = JSON.parse(renderBootstrap(config((c) => (c.envoy.xdsProtocol = "sotw")))) as Record<string, any>;
     expect(j.node).toEqual({ id: "edge-1", cluster: "edgegate" });
     expect(j.dynamic_resources.ads_config.api_type).toBe("GRPC");

@@ -111,7 +111,7 @@ export async function runAttachedRoutes(api: ApiServer, n: number, opts: { prefi
   let attachedAt = 0;
   const accepted = new Set<string>();
   let allAcceptedAt = 0;
-  const gws = await tally(api, "/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways", (type, o) => {
+  const gws = await tally(api, "/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways", (_type, o) => {
     if ((o.metadata as Obj).name !== "web") return;
     const now = attachedRoutes(o) ?? -1;
     if (now !== attached) attachedAt = performance.now();

@@ -28,7 +28,7 @@ describe("logger", () => {
   test("text: key=value, quoted when needed, arrays joined", () => {
     const s = sink();
     createLogger({ sink: s.sink, format: "text" }).warn("x happened", { file: "a b.yaml", changed: ["lds", "rds"], empty: "" });
-    expect(s.lines[0]).toMatch(/^\S+ WARN  x happened file="a b.yaml" changed=lds,rds empty=""\n$/);
+    expect(s.lines[0]).toMatch(/^\S+ WARN {2}x happened file="a b.yaml" changed=lds,rds empty=""\n$/);
   });
 
   test("a repeated warning or error is rate-limited per message; the next one that gets through says how many were dropped", () => {

@@ -48,11 +48,12 @@ test("probes are answered within milliseconds while the main thread is busy", as
   servers = await startStatusServers({ health: "127.0.0.1:0", admin: "127.0.0.1:0", provider: provide(healthyStatus()), logger: silentLogger });
   const live = await probeDuringBusy("/livez", 8, 1500);
   expect(live.map(([code]) => code)).toEqual(Array(8).fill(200));
-  // answered during the busy loop, not queued behind it
-  expect(Math.max(...live.map(([, ms]) => ms))).toBeLessThan(100);
+  // answered during the busy loop, not queued behind it (a main-thread server would take >= 1 s;
+  // the bound leaves room for a loaded CI machine, bench/validate.ts measures the real latency)
+  expect(Math.max(...live.map(([, ms]) => ms))).toBeLessThan(500);
   const healthz = await probeDuringBusy("/healthz", 5, 1000);
   expect(healthz.map(([code]) => code)).toEqual(Array(5).fill(200));
-  expect(Math.max(...healthz.map(([, ms]) => ms))).toBeLessThan(100);
+  expect(Math.max(...healthz.map(([, ms]) => ms))).toBeLessThan(500);
 }, 20_000);
 
 test("a main thread silent past livenessStallMs: /livez says stalled (503), and recovers when it beats again", async () => {

@@ -34,7 +34,7 @@ export function validateIngress(o: KubeObject, r: Reporter): void {
   for (const [rule, rp] of rules) {
     known(r, rule, rp, ["host", "http"]);
     const host = str(r, rule, "host", rp, n.hostname);
-    if (host !== undefined && host.startsWith("*.") && host.slice(2).includes("*")) r.error([...rp, "host"], "a wildcard must be the whole first label");
+    if (host?.startsWith("*.") && host.slice(2).includes("*")) r.error([...rp, "host"], "a wildcard must be the whole first label");
     const http = obj(r, rule, "http", rp);
     if (!http) continue;
     const hp = [...rp, "http"];

@@ -40,7 +40,7 @@ interface Search {
   quiet?: ReturnType<typeof setTimeout>;
 }
 
-const routeKey = /\b(?:HTTPRoute|GRPCRoute|TLSRoute|Ingress)\/[^/\s\]\[,"']+\/[^/\s\]\[,"']+/g;
+const routeKey = /\b(?:HTTPRoute|GRPCRoute|TLSRoute|Ingress)\/[^/\s\][,"']+\/[^/\s\][,"']+/g;
 const maxDetail = 200;
 /** How long a client must stay current before a trial counts as accepted. */
 const quietMs = 30;

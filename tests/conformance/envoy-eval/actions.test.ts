@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { evaluateHttp } from "./evaluate.ts";
 import { applyMutation, getAll, headerList } from "./headers.ts";
-import { httpRender, req, to, vh } from "./fixtures.ts";
+import { httpRender, req, vh } from "./fixtures.ts";
 import type { Route } from "./types.ts";
 import { TypeUrls } from "./types.ts";
 

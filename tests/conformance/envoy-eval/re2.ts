@@ -50,7 +50,7 @@ export function re2GlobalReplace(re: string, input: string, substitution: string
   const groupCount = new RegExp(`${t.source}|`, t.flags).exec("")!.length - 1;
   return input.replace(rx, (...args: unknown[]) => {
     const groups = args.slice(0, 1 + groupCount);
-    return substitution.replace(/\\(\d)|\\\\/g, (m: string, d: string | undefined) => {
+    return substitution.replace(/\\(\d)|\\\\/g, (_m: string, d: string | undefined) => {
       if (d === undefined) return "\\";
       const g = groups[Number(d)];
       return typeof g === "string" ? g : "";

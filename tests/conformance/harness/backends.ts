@@ -55,7 +55,7 @@ export function serviceEndpoints(b: BackendsJson, pods: Map<string, Pod>, files:
   const out: ServiceEndpoints[] = [];
   for (const [key, defs] of Object.entries(b.services)) {
     const def = defs.find((d) => files.includes(d.definedIn));
-    if (!def || !def.selector) continue;
+    if (!def?.selector) continue;
     const [ns, name] = key.split("/") as [string, string];
     const sel = def.selector;
     const selected = [...pods.values()].filter((p) => {

@@ -206,7 +206,7 @@ export function checkGrpcCase(render: RenderJson, env: EchoEnv, addr: GatewayAdd
     for (const ch of o.choices) {
       const r = ch.endpoints[0] ? echoAttempt(env, ch, ch.endpoints[0]) : undefined;
       const pod = ch.endpoints[0] ? env.pods.get(ch.endpoints[0].address) : undefined;
-      if (!r || r.status !== 200 || !pod) outcomes.push({ code: "Unavailable", why: r?.failure ?? `no endpoints for ${ch.cluster}` });
+      if (r?.status !== 200 || !pod) outcomes.push({ code: "Unavailable", why: r?.failure ?? `no endpoints for ${ch.cluster}` });
       else if (pod.mode !== "grpc-echo") outcomes.push({ code: "Internal", why: `${pod.name} is not a gRPC echo` });
       else if (/\/(Echo|EchoTwo)$/.test(ch.request.path)) outcomes.push({ code: "OK", pod: pod.name, ns: pod.namespace, why: `to ${ch.cluster}` });
       else outcomes.push({ code: "Unimplemented", why: "backend does not implement the method" });

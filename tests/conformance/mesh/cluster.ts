@@ -47,7 +47,7 @@ const selects = (sel: Record<string, string>, labels: Record<string, string>): b
 
 export function meshCluster(): MeshCluster {
   const text = readFileSync(join(MESH_DIR, "manifests.yaml"), "utf8");
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as Doc).filter((d) => d && d.kind);
+  const docs = parseAllDocuments(text).map((d) => d.toJS() as Doc).filter((d) => d?.kind);
   const pods: Pod[] = [];
   const services: ServiceDef[] = [];
   let d = 0;

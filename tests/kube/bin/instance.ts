@@ -3,7 +3,7 @@
 // leadership change: {"leader":true,"at":<epoch ms>}. SIGTERM stops it gracefully (lease released).
 // Usage: bun tests/kube/bin/instance.ts KUBECONFIG NODE_NAME LEASE_MS
 import { kubeconfigConnection } from "../../../src/kube/connection.ts";
-import { ApiServer } from "../apiserver.ts";
+import type { ApiServer } from "../apiserver.ts";
 import { fast, startPipeline } from "../pipeline.ts";
 
 const [kubeconfig, nodeName, leaseMs] = process.argv.slice(2);
