@@ -146,7 +146,10 @@ export class StatusWriter {
     const live = this.o.live(key);
     const mine = this.answered.get(key);
     if (!live) return undefined;
-    if (mine && live.resourceVersion === mine.before) return mine;
+    // After a 409 we wrote on a fresh read, which may be versions ahead of the watch: a watch copy
+    // between our read and our answer is older than our write, and judging "nothing to do" on it
+    // would leave our older status in place for good (status-only changes bring no new scan).
+    if (mine && (live.resourceVersion === mine.before || olderThan(live.resourceVersion, mine.resourceVersion))) return mine;
     this.answered.delete(key);
     return live;
   }
@@ -245,6 +248,10 @@ export class StatusWriter {
     for (let attempt = 0; attempt <= maxConflicts; attempt++) {
       if (!this.leader || this.abort.signal.aborted) return true;
       if (!live) return true; // the read found no resourceVersion: nothing we can write on
+      // What this body is built from: if either is replaced while the request is in flight, a scan
+      // has judged the new one against a copy our write is about to overwrite.
+      const s = this.desired.get(key);
+      const ctx = this.ctx;
       const built = this.body(key, live, stamp());
       if (!built) return true;
       const { body, hash } = built;
@@ -256,7 +263,8 @@ export class StatusWriter {
         this.answered.set(key, { object: { ...live.object, status: answer.status } as KubeObject, resourceVersion: rv, before: live.resourceVersion });
         this.stats.writes++;
         this.retry.reset();
-        return true;
+        // A newer desired status came meanwhile: look again, on our answer (usually nothing to send).
+        return this.desired.get(key) === s && this.ctx === ctx;
       } catch (e) {
         const err = e instanceof KubeApiError ? e : new KubeApiError(0, "Error", (e as Error).message);
         if (this.abort.signal.aborted) return true;
@@ -346,6 +354,14 @@ export class StatusWriter {
     this.abort.abort();
     while (this.workers > 0) await Bun.sleep(5);
   }
+}
+
+/**
+ * Whether resourceVersion a is known to be older than b. They are etcd revisions, decimal integers,
+ * on every API server we know of; anything else cannot be ordered and counts as not older.
+ */
+function olderThan(a: string, b: string): boolean {
+  return /^\d+$/.test(a) && /^\d+$/.test(b) && BigInt(a) < BigInt(b);
 }
 
 /** Condition timestamps: RFC 3339 in whole seconds, as metav1.Time serializes. */
