@@ -2,7 +2,9 @@
 //   dist/edgegate-linux-x64, dist/edgegate-linux-arm64   (bun build --compile, BPF objects embedded)
 //   dist/edgegate_<version>_amd64.deb, dist/edgegate_<version>_arm64.deb   (dpkg-deb)
 // Flags: --arch amd64|arm64 (repeatable; default both), --no-build (package the binaries already in
-// dist/), --lintian (run lintian on each package; errors and warnings fail the build).
+// dist/), --lintian (run lintian on each package; errors and warnings fail the build), --fast
+// (gzip -1 instead of xz: the same files, for tests that install the package and throw it away),
+// --no-deb (the binaries only).
 //
 // Cross-compiling needs the target's Bun runtime. It is the npm package @oven/bun-linux-aarch64 of
 // the same Bun version, fetched here with `npm pack` (so npm's registry, proxy and cache settings
@@ -106,7 +108,7 @@ function walk(dir: string): string[] {
   });
 }
 
-function buildDeb(arch: DebArch, binary: string, version: string): string {
+function buildDeb(arch: DebArch, binary: string, version: string, fast: boolean): string {
   const stage = join(root, "build/deb", `edgegate_${version}_${arch}`);
   rmSync(stage, { recursive: true, force: true });
   const pkg = (f: string): Buffer => readFileSync(join(root, "packaging/debian", f));
@@ -151,7 +153,7 @@ function buildDeb(arch: DebArch, binary: string, version: string): string {
   spawnSync("find", [stage, "-type", "d", "-exec", "chmod", "0755", "{}", "+"]);
 
   const deb = join(dist, `edgegate_${version}_${arch}.deb`);
-  run("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", stage, deb]);
+  run("dpkg-deb", ["--root-owner-group", ...(fast ? ["-Zgzip", "-z1"] : ["-Zxz"]), "--build", stage, deb]);
   return deb;
 }
 
@@ -168,6 +170,8 @@ const { values } = parseArgs({
     arch: { type: "string", multiple: true },
     "no-build": { type: "boolean", default: false },
     lintian: { type: "boolean", default: false },
+    fast: { type: "boolean", default: false },
+    "no-deb": { type: "boolean", default: false },
   },
 });
 const wanted = (values.arch ?? ["amd64", "arm64"]).map((a) => {
@@ -179,8 +183,12 @@ mkdirSync(dist, { recursive: true });
 for (const arch of wanted) {
   const binary = values["no-build"] ? join(dist, arches[arch].binary) : buildBinary(arch);
   if (!existsSync(binary)) throw new Error(`package: ${relative(root, binary)} is missing (build it, or drop --no-build)`);
-  const deb = buildDeb(arch, binary, version);
   const mib = (f: string): string => (statSync(f).size / 1048576).toFixed(1);
+  if (values["no-deb"]) {
+    console.error(`package: ${relative(root, binary)} ${mib(binary)} MiB`);
+    continue;
+  }
+  const deb = buildDeb(arch, binary, version, values.fast ?? false);
   console.error(`package: ${relative(root, binary)} ${mib(binary)} MiB, ${relative(root, deb)} ${mib(deb)} MiB`);
   if (values.lintian) lintian(deb);
 }
