@@ -35,7 +35,7 @@ const result = await Bun.build({
   // Workers are entry points of their own in the compiled binary.
   entrypoints: [join(root, "src/main.ts"), join(root, "src/yaml/parse-worker.ts"), join(root, "src/sources/files/load-worker.ts"), join(root, "src/server/health-worker.ts")],
   // An installed daemon must not pick up a .env or bunfig.toml from whatever directory it starts in.
-  compile: { outfile, target, ...(executablePath ? { executablePath } : {}), autoloadDotenv: false, autoloadBunfig: false },
+  compile: { outfile, ...(target ? { target } : {}), ...(executablePath ? { executablePath } : {}), autoloadDotenv: false, autoloadBunfig: false },
   minify: true,
   sourcemap: "linked",
   define: { EDGEGATE_VERSION: JSON.stringify(version), EDGEGATE_COMMIT: JSON.stringify(commit) },
