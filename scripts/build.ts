@@ -1,7 +1,7 @@
 // Builds the single binary dist/edgegate (bun build --compile). BPF objects are compiled first
 // when bpf/ has sources, because the binary embeds them.
 // Cross builds (scripts/package.ts): --target bun-linux-arm64 --outfile dist/edgegate-linux-arm64
-// [--executable-path RUNTIME] where RUNTIME is the target's Bun runtime fetched from npm.
+// [--executable-path RUNTIME] [--re2-shim SO]: the target's Bun runtime (from npm) and RE2 shim.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -25,6 +25,14 @@ const flag = (name: string): string | undefined => {
 };
 const target = flag("--target") as Bun.Build.CompileTarget | undefined;
 const executablePath = flag("--executable-path");
+// The RE2 shim is native code: a cross build embeds the target's build of it instead (package.ts).
+const re2Shim = flag("--re2-shim");
+const re2ShimPlugin: Bun.BunPlugin = {
+  name: "re2-shim-for-target",
+  setup(b) {
+    b.onResolve({ filter: /libedgegate-re2\.so$/ }, () => ({ path: re2Shim ?? "" }));
+  },
+};
 const outfile = join(root, flag("--outfile") ?? "dist/edgegate");
 // The commit `edgegate version` prints; "-dirty" when the tree has uncommitted changes.
 const git = (args: string[]): string => spawnSync("git", args, { cwd: root, encoding: "utf8" }).stdout?.trim() ?? "";
@@ -38,6 +46,7 @@ const result = await Bun.build({
   compile: { outfile, ...(target ? { target } : {}), ...(executablePath ? { executablePath } : {}), autoloadDotenv: false, autoloadBunfig: false },
   minify: true,
   sourcemap: "linked",
+  ...(re2Shim ? { plugins: [re2ShimPlugin] } : {}),
   define: { EDGEGATE_VERSION: JSON.stringify(version), EDGEGATE_COMMIT: JSON.stringify(commit) },
 });
 if (!result.success) {

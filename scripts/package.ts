@@ -8,9 +8,14 @@
 //
 // Cross-compiling needs the target's Bun runtime. It is the npm package @oven/bun-linux-aarch64 of
 // the same Bun version, fetched here with `npm pack` (so npm's registry, proxy and cache settings
-// apply) and handed to the build as --executable-path; nothing else is downloaded.
+// apply) and handed to the build as --executable-path. The binary also embeds the RE2 shim
+// (native/re2), native code: for arm64 it is compiled with Debian's cross compiler
+// (g++-aarch64-linux-gnu) against Debian's arm64 libre2-9, which `apt-get download` fetches with
+// package lists of its own under build/ (the machine's apt state is not touched). Those arm64
+// libraries, with the cross libc, form build/arm64-sysroot, in which the tests run the arm64
+// binary under qemu.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, symlinkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { dirname, join, relative } from "node:path";
@@ -45,6 +50,47 @@ function bunRuntime(arch: DebArch): string {
   return exe;
 }
 
+/** build/arm64-sysroot/lib: the cross libc plus Debian's arm64 libre2, libstdc++ and libgcc_s. */
+export const arm64Sysroot = join(root, "build/arm64-sysroot");
+const crossLibc = "/usr/aarch64-linux-gnu/lib"; // libc6-arm64-cross
+
+function arm64Libraries(): string {
+  const lib = join(arm64Sysroot, "lib");
+  if (existsSync(join(lib, "libre2.so.9"))) return lib;
+  if (!existsSync(crossLibc)) throw new Error(`package: ${crossLibc} is missing (apt install libc6-arm64-cross)`);
+  const apt = join(root, "build/apt-arm64");
+  rmSync(apt, { recursive: true, force: true });
+  for (const d of ["lists/partial", "cache/archives/partial", "debs", "root"]) mkdirSync(join(apt, d), { recursive: true });
+  const o = ["-qq", "-o", `Dir::State::Lists=${apt}/lists`, "-o", `Dir::Cache=${apt}/cache`, "-o", "APT::Architectures::=arm64", "-o", "APT::Architecture=arm64", "-o", "APT::Sandbox::User=root"];
+  run("apt-get", [...o, "update"]);
+  run("apt-get", [...o, "download", "libre2-9:arm64", "libstdc++6:arm64", "libgcc-s1:arm64"], { cwd: join(apt, "debs") });
+  // The shim is compiled with the host's RE2 headers: they must be the same RE2 release.
+  const debs = readdirSync(join(apt, "debs"));
+  const re2Deb = debs.find((d) => d.startsWith("libre2-9_")) ?? "";
+  const hostRe2 = run("dpkg-query", ["-W", "-f", "${Version}", "libre2-dev"]).trim();
+  if (!re2Deb.startsWith(`libre2-9_${hostRe2.replaceAll(":", "%3a")}_`)) throw new Error(`package: arm64 ${re2Deb} is not the host's libre2-dev ${hostRe2}`);
+  for (const d of debs) run("dpkg-deb", ["-x", join(apt, "debs", d), join(apt, "root")]);
+  rmSync(lib, { recursive: true, force: true });
+  mkdirSync(lib, { recursive: true });
+  for (const dir of [crossLibc, join(apt, "root/usr/lib/aarch64-linux-gnu"), join(apt, "root/lib/aarch64-linux-gnu")]) {
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) if (!existsSync(join(lib, f))) symlinkSync(join(dir, f), join(lib, f));
+  }
+  return lib;
+}
+
+/** native/re2/re2shim.cc compiled for arm64. */
+function re2ShimArm64(): string {
+  const lib = arm64Libraries();
+  const dir = join(root, "build/re2-arm64");
+  const out = join(dir, "libedgegate-re2.so");
+  // Only RE2's own headers: -I/usr/include would put the host's libc headers before the cross ones.
+  cpSync("/usr/include/re2", join(dir, "include/re2"), { recursive: true });
+  const cxx = "aarch64-linux-gnu-g++";
+  run(cxx, ["-O2", "-Wall", "-Wextra", "-std=c++17", "-fPIC", "-shared", "-I", join(dir, "include"), "-o", out, "native/re2/re2shim.cc", "-L", lib, "-l:libre2.so.9"]);
+  return out;
+}
+
 function buildBinary(arch: DebArch): string {
   const a = arches[arch];
   const out = join(dist, a.binary);
@@ -53,6 +99,7 @@ function buildBinary(arch: DebArch): string {
   if (a.npmRuntime !== `@oven/bun-linux-${process.arch === "arm64" ? "aarch64" : process.arch}`) {
     args.push("--executable-path", bunRuntime(arch));
   }
+  if (arch === "arm64" && process.arch !== "arm64") args.push("--re2-shim", re2ShimArm64());
   run(process.execPath, args);
   return out;
 }

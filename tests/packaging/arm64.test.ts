@@ -13,7 +13,9 @@ import { gatewayClassManifest, substitute } from "../conformance/harness/inputs.
 import { root } from "./files.ts";
 
 const qemu = "/usr/bin/qemu-aarch64-static";
-const sysroot = "/usr/aarch64-linux-gnu"; // libc6-arm64-cross: the arm64 loader and libc
+// The arm64 loader, libc (libc6-arm64-cross) and Debian's arm64 libre2, libstdc++ and libgcc_s, put
+// together by scripts/package.ts when it cross-builds the RE2 shim.
+const sysroot = join(root, "build/arm64-sysroot");
 const conformance = join(root, "../shared/conformance/gateway-api-v1.6.1");
 const x64 = join(root, "dist/edgegate-linux-x64");
 const arm64 = join(root, "dist/edgegate-linux-arm64");
@@ -21,7 +23,8 @@ const controller = "edgegate.io/gateway-controller";
 
 const missing = [
   existsSync(qemu) ? "" : `${qemu} (apt install qemu-user-static)`,
-  existsSync(join(sysroot, "lib/ld-linux-aarch64.so.1")) ? "" : `${sysroot} (apt install libc6-arm64-cross)`,
+  existsSync("/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1") ? "" : "the arm64 libc (apt install libc6-arm64-cross)",
+  existsSync("/usr/bin/aarch64-linux-gnu-g++") ? "" : "the arm64 C++ cross compiler for the RE2 shim (apt install g++-aarch64-linux-gnu)",
   process.arch === "x64" ? "" : "an x64 machine",
 ].filter((m) => m !== "");
 if (missing.length > 0) console.warn(`!!! tests/packaging/arm64.test.ts SKIPPED: needs ${missing.join(", ")} !!!`);
@@ -41,6 +44,33 @@ async function run(binary: "x64" | "arm64", args: string[], cwd: string): Promis
 async function both(args: string[], cwd: string): Promise<[Result, Result]> {
   return Promise.all([run("x64", args, cwd), run("arm64", args, cwd)]);
 }
+
+const regexRoute = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: regex}
+spec: {controllerName: ${controller}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: regex, namespace: default}
+spec:
+  gatewayClassName: regex
+  listeners: [{name: http, port: 8080, protocol: HTTP}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: regex, namespace: default}
+spec:
+  parentRefs: [{name: regex}]
+  rules:
+    - matches: [{path: {type: RegularExpression, value: "/a(b|c)+(?P<x>d)"}}]
+      backendRefs: [{name: web, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec: {ports: [{port: 80}]}
+`;
 
 /** One conformance case as a folder: the harness's GatewayClass, the base manifests, the case. */
 function caseDir(parent: string, file: string): string {
@@ -62,6 +92,10 @@ describe.skipIf(missing.length > 0)("arm64 binary under qemu = x64 binary", () =
     if (!existsSync(conformance)) throw new Error(`${conformance} is missing (the shared conformance data must sit beside the repository)`);
     work = mkdtempSync(join(tmpdir(), "edgegate-arm64-"));
     cpSync(join(root, "config/examples"), join(work, "examples"), { recursive: true });
+    // A regex route: validation compiles it with RE2 through the embedded native shim, which must
+    // be the arm64 build in the arm64 binary.
+    mkdirSync(join(work, "regex"));
+    writeFileSync(join(work, "regex/route.yaml"), regexRoute);
     const all = readdirSync(join(conformance, "tests")).filter((f) => f.endsWith(".yaml")).sort();
     // Every 12th case (a spread over the kinds, since the names sort by kind), or all of them.
     cases = process.env.EDGEGATE_ARM64_ALL === "1" ? all : all.filter((_, i) => i % 12 === 0);
@@ -81,7 +115,10 @@ describe.skipIf(missing.length > 0)("arm64 binary under qemu = x64 binary", () =
     expect(b.stdout).toBe(a.stdout.replace("linux/x64", "linux/arm64"));
   }, 60_000);
 
-  test("validate: the examples and every conformance manifest, same bytes and exit code", async () => {
+  test("validate: the examples, a regex route and every conformance manifest, same bytes and exit code", async () => {
+    const [x, y] = await both(["validate", "regex"], work);
+    expect(x.stderr).toBe("ok: 4 objects in 1 file(s)\n");
+    expect(y).toEqual(x);
     for (const args of [["validate", "examples"], ["validate", join(conformance, "base"), join(conformance, "tests")]]) {
       const [a, b] = await both(args, work);
       expect(b).toEqual(a);
@@ -89,10 +126,12 @@ describe.skipIf(missing.length > 0)("arm64 binary under qemu = x64 binary", () =
   }, 120_000);
 
   test("render --status: the examples and a spread of conformance cases, same bytes and exit code", async () => {
-    const [a, b] = await both(["render", "--status", "examples"], work);
-    expect(a.code).toBe(0);
-    expect(a.stdout.length).toBeGreaterThan(1000);
-    expect(b).toEqual(a);
+    for (const dir of ["examples", "regex"]) {
+      const [a, b] = await both(["render", "--status", dir], work);
+      expect(a.code).toBe(0);
+      expect(a.stdout.length).toBeGreaterThan(1000);
+      expect(b).toEqual(a);
+    }
     let nonEmpty = 0;
     // Two at a time: qemu is CPU-bound and CI has two cores.
     const queue = [...cases];

@@ -57,7 +57,7 @@ describe.skipIf(missing.length > 0)("Debian package (amd64)", () => {
     expect(field("Package")).toBe("edgegate");
     expect(field("Version")).toBe(version);
     expect(field("Architecture")).toBe("amd64");
-    expect(field("Depends")).toMatch(/^adduser, libbpf1, libc6 \(>= 2\.\d+\)$/);
+    expect(field("Depends")).toMatch(/^adduser, libbpf1, libre2-9, libc6 \(>= 2\.\d+\)$/);
     expect(field("Recommends")).toBe("envoy");
     const conffiles = sh("sh", ["-c", `dpkg-deb --ctrl-tarfile '${deb}' | tar -xO ./conffiles`]).out.trim().split("\n");
     expect(conffiles).toEqual(["/etc/edgegate/edgegate.yaml", "/etc/edgegate/inputs/README"]);
