@@ -140,7 +140,8 @@ describe.skipIf(missing.length > 0)("arm64 binary under qemu = x64 binary", () =
       for (let f = queue.shift(); f; f = queue.shift()) {
         const dir = caseDir(work, f);
         const [x, y] = await both(["render", "--status", "."], dir);
-        if (x.code === 0 && x.stdout.includes('"name"')) nonEmpty++;
+        // Conflicting base Gateways are reported (exit 1) but the rest still renders.
+        if (x.stdout.includes('"name"')) nonEmpty++;
         if (JSON.stringify(x) !== JSON.stringify(y)) differ.push(`${f}: x64 exit ${x.code}, arm64 exit ${y.code}`);
       }
     };
