@@ -12,6 +12,7 @@ step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 apt_pkgs=(libbpf1 libbpf-dev clang llvm iproute2 nftables python3-grpcio ca-certificates openssl)
 apt_pkgs+=(chromium)  # headless browser for tests/dashboard (the admin dashboard, drawn and live)
 apt_pkgs+=(libre2-9 libre2-dev g++)  # validation compiles regexes with RE2, as Envoy does (native/re2 shim)
+apt_pkgs+=(lintian qemu-user-static libc6-arm64-cross g++-aarch64-linux-gnu)  # npm run package / tests/packaging: lintian on the .deb; the arm64 RE2 shim cross-compiled, the arm64 binary run under qemu
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
