@@ -144,4 +144,12 @@ describe.skipIf(!available)("Kubernetes source", () => {
     await until("policy in the store", () => p.kube.source.objects().some((o) => o.key === "GatewayNetworkPolicy/default/office"));
     expect(p.kube.source.problems().some((x) => /^(TLSRoute|GatewayNetworkPolicy): not served/.test(x.message))).toBe(false);
   });
+
+  test("GatewayClassConfig: the shipped CRD installs, its objects reach the store validated, and TCPRoute/UDPRoute are watched", async () => {
+    await api.applyCrdText(readFileSync(join(import.meta.dir, "../../config/kubernetes/crd-gatewayclassconfig.yaml"), "utf8"));
+    await api.applyCrds(["tcproutes", "udproutes"]);
+    for (const kind of ["GatewayClassConfig", "TCPRoute", "UDPRoute"]) await until(`${kind} watched`, () => p.kube.details().watches.find((w) => w.kind === kind)?.phase === "synced");
+    await api.create({ apiVersion: "edgegate.io/v1alpha1", kind: "GatewayClassConfig", metadata: { name: "edge", namespace: "default" }, spec: { exposure: { mode: "nodePort", nodePorts: { "80": 30080 } }, http: { xffNumTrustedHops: 1 } } });
+    await until("GatewayClassConfig in the store", () => p.kube.source.objects().some((o) => o.key === "GatewayClassConfig/default/edge"));
+  });
 });
