@@ -82,9 +82,15 @@ export const LOOPBACK_EGRESS: EgressAllow[] = [
 const CAP_NET_ADMIN = 12;
 const CAP_SYS_ADMIN = 21;
 const CAP_BPF = 39;
+const CAP_PERFMON = 38;
 
 /** Capabilities the datapath needs that this process lacks, as names. */
-export function missingCapabilities(): string[] {
+/**
+ * The capabilities the datapath needs that this process lacks. tc mode also needs CAP_PERFMON: its
+ * program reads packet data the verifier only allows with it (without, the load fails with EACCES,
+ * which would read like a verifier bug).
+ */
+export function missingCapabilities(mode: "tc" | "sklookup" | "off" = "sklookup"): string[] {
   let eff = 0n;
   try {
     const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"));
@@ -96,6 +102,7 @@ export function missingCapabilities(): string[] {
   const missing: string[] = [];
   if (!has(CAP_BPF) && !has(CAP_SYS_ADMIN)) missing.push("CAP_BPF");
   if (!has(CAP_NET_ADMIN)) missing.push("CAP_NET_ADMIN");
+  if (mode === "tc" && !has(CAP_PERFMON) && !has(CAP_SYS_ADMIN)) missing.push("CAP_PERFMON");
   return missing;
 }
 
@@ -169,7 +176,7 @@ export class Datapath {
     } catch (e) {
       return Datapath.failed(cfg, log, (e as Error).message);
     }
-    const missing = missingCapabilities();
+    const missing = missingCapabilities(dp.mode);
     if (missing.length > 0)
       return Datapath.failed(cfg, log, `missing capabilities ${missing.join(", ")}: run edgegate as root or grant them (the datapath is off, Envoy binds the listener ports itself)`);
     let objects = opts.objects;
