@@ -162,12 +162,13 @@ export function validateGRPCRoute(o: KubeObject, r: Reporter): void {
   });
 }
 
-export function validateTLSRoute(o: KubeObject, r: Reporter): void {
+/** TLSRoute, TCPRoute, UDPRoute: parentRefs and one rule of weighted backends; hostnames for TLS only. */
+function validateBackendsOnlyRoute(o: KubeObject, r: Reporter, fields: readonly string[], hostnames: boolean): void {
   const spec = obj(r, o, "spec", [], true);
   if (!spec) return;
   const sp = ["spec"];
-  known(r, spec, sp, ["parentRefs", "hostnames", "rules"]);
-  validateCommon(r, spec, sp, true);
+  known(r, spec, sp, fields);
+  validateCommon(r, spec, sp, hostnames);
   const rules = objItems(r, list(r, spec, "rules", sp, { required: true, min: 1, max: 1 }), [...sp, "rules"]);
   const names = new Map<string, number>();
   rules.forEach(([rule, p], i) => {
@@ -179,22 +180,13 @@ export function validateTLSRoute(o: KubeObject, r: Reporter): void {
   });
 }
 
-/** TCPRoute and UDPRoute: parentRefs and one rule of weighted backends, no hostnames. */
+export function validateTLSRoute(o: KubeObject, r: Reporter): void {
+  validateBackendsOnlyRoute(o, r, ["parentRefs", "hostnames", "rules"], true);
+}
+
+/** TCPRoute and UDPRoute have no hostnames. */
 export function validateL4Route(o: KubeObject, r: Reporter): void {
-  const spec = obj(r, o, "spec", [], true);
-  if (!spec) return;
-  const sp = ["spec"];
-  known(r, spec, sp, ["parentRefs", "rules", "useDefaultGateways"]);
-  validateCommon(r, spec, sp, false);
-  const rules = objItems(r, list(r, spec, "rules", sp, { required: true, min: 1, max: 1 }), [...sp, "rules"]);
-  const names = new Map<string, number>();
-  rules.forEach(([rule, p], i) => {
-    known(r, rule, p, ["name", "backendRefs"]);
-    validateRuleName(r, rule, p, names, i);
-    for (const [b, bp] of objItems(r, list(r, rule, "backendRefs", p, { required: true, min: 1, max: 16 }), [...p, "backendRefs"])) {
-      validateBackendRef(r, b, bp, { weight: true });
-    }
-  });
+  validateBackendsOnlyRoute(o, r, ["parentRefs", "rules", "useDefaultGateways"], false);
 }
 
 export function validateReferenceGrant(o: KubeObject, r: Reporter): void {
