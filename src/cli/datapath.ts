@@ -4,7 +4,6 @@
 import { defaultConfig } from "../config/types.ts";
 import { missingCapabilities } from "../datapath/datapath.ts";
 import { cleanupPins, inspectPins } from "../datapath/pins.ts";
-import { MeshSteering } from "../datapath/mesh/steering.ts";
 
 const defaults = defaultConfig("node").datapath;
 export const DEFAULT_EGRESS_CGROUP = "/sys/fs/cgroup/unified/edgegate-envoy";
@@ -83,10 +82,7 @@ export async function datapathCommand(args: string[], io: DatapathIo = stdio): P
       io.out(lines.join("\n") + "\n");
       return 0;
     }
-    // GAMMA steering keeps its pins in a folder of its own (src/datapath/mesh).
-    const mesh = MeshSteering.remove(bpffs);
     const r = cleanupPins(bpffs, cgroup);
-    r.removed.unshift(...mesh);
     for (const x of r.removed) io.out(`removed ${x}\n`);
     if (r.removed.length === 0) io.out("nothing to remove\n");
     for (const p of r.problems) io.err(`problem: ${p}\n`);

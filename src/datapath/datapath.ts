@@ -518,9 +518,7 @@ export class Datapath {
   /** Detaches and removes everything edgegate attached and pinned. */
   cleanup(): { removed: string[]; problems: string[] } {
     this.close();
-    const mesh = MeshSteering.remove(this.bpffs);
-    const r = cleanupPins(this.bpffs, this.egressCgroup);
-    return { ...r, removed: [...mesh, ...r.removed] };
+    return cleanupPins(this.bpffs, this.egressCgroup);
   }
 }
 

@@ -1,6 +1,7 @@
 // Where edgegate pins its BPF state, and reading/removing it without loading anything: used by
 // `edgegate datapath status|cleanup` (another process than the appliance) and by the appliance.
 import { existsSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { MeshSteering } from "./mesh/steering.ts";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { readLocalRoutes, removeLocalRoutes } from "./local-routes.ts";
@@ -222,6 +223,12 @@ export function cleanupPins(bpffs: string, egressCgroup?: string): { removed: st
         problems.push(`${name}: ${(e as Error).message}`);
       }
     }
+  }
+  // GAMMA steering keeps its pins in a folder of its own (src/datapath/mesh): its links go too.
+  try {
+    removed.push(...MeshSteering.remove(bpffs));
+  } catch (e) {
+    problems.push(`mesh: ${(e as Error).message}`);
   }
   for (const dir of [p.links, p.maps, bpffs]) {
     try {
