@@ -58,7 +58,9 @@ export class ApplianceStatusBoard implements StatusProvider {
   /** Set by the appliance once its xDS cache exists: the configuration in force (/config_dump). */
   xdsSnapshot: (() => Snapshot) | undefined;
   private readonly startingSource: SourceStatus;
-  private readonly verdictCache = new VerdictCache(() => this.healthInputs());
+  // Recomputed at least every 250 ms (the health thread's heartbeat): inputs such as the source's
+  // state change without an invalidate(); their cost does not grow with the configuration.
+  private readonly verdictCache = new VerdictCache(() => this.healthInputs(), 250);
 
   constructor(private readonly parts: StatusParts, mode: SourceStatus["mode"]) {
     this.startingSource = { mode, state: "starting", objects: 0 };
