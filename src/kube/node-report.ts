@@ -8,6 +8,7 @@
 // its Envoy outlives edgegate and goes on serving that configuration.
 import type { Logger } from "../log/logger.ts";
 import type { ObjectStatus } from "../status/types.ts";
+import { AckedGateways, type AckSource } from "../status/acked-gateways.ts";
 import { isObj, type Obj } from "../validate/fields.ts";
 import type { KubeClient } from "./client.ts";
 import { Retry, sleep } from "./backoff.ts";
@@ -23,23 +24,8 @@ export function reportLeaseName(node: string): string {
   return `edgegate-node-${node}`.slice(0, 253);
 }
 
-/** What the reporter needs of the xDS snapshot cache (src/xds/cache/cache.ts). */
-export interface AckSource {
-  onEvent(fn: (ev: { type: string }) => void): () => void;
-  ackState(nodeId: string): { current: boolean; reason?: string };
-  snapshot(): { version: string };
-}
-
-/** Gateways translate programmed in one compile, as "namespace/name@generation". */
-export function programmedGateways(statuses: readonly ObjectStatus[]): string[] {
-  const out: string[] = [];
-  for (const s of statuses) {
-    if (s.kind !== "Gateway") continue;
-    const p = s.status.conditions.find((c) => c.type === "Programmed");
-    if (p?.status === "True") out.push(`${s.namespace}/${s.name}@${p.observedGeneration ?? 1}`);
-  }
-  return out.sort();
-}
+// The ACK tracking itself is shared with file mode (src/status/acked-gateways.ts).
+export { programmedGateways, type AckSource } from "../status/acked-gateways.ts";
 
 /** A node's report from its Lease; undefined for a Lease that is not one. */
 export function parseReport(lease: Obj): { node: string; report: NodeReport } | undefined {
@@ -69,10 +55,10 @@ export interface NodeReporterOptions {
 }
 
 export class NodeReporter {
-  /** Snapshot version -> the Gateways that compile programmed (the last few versions). */
-  private readonly byVersion = new Map<string, string[]>();
-  private acked: string[] = [];
-  private reason: string | undefined = "Envoy has not connected to xDS yet";
+  private readonly tracker = new AckedGateways();
+  /** What the report says: the tracker's view, or why there is none. */
+  private acked: readonly string[] = [];
+  private reason: string | undefined = this.tracker.reason;
   private written = "";
   private timer: ReturnType<typeof setTimeout> | undefined;
   private writing: Promise<void> | undefined;
@@ -98,11 +84,7 @@ export class NodeReporter {
   published(statuses: readonly ObjectStatus[]): void {
     this.last = statuses;
     if (!this.source) return this.schedule();
-    const version = this.source.snapshot().version;
-    this.byVersion.delete(version);
-    this.byVersion.set(version, programmedGateways(statuses));
-    // Envoy may be several versions behind while it warms; older ones than that are of no use.
-    while (this.byVersion.size > 32) this.byVersion.delete(this.byVersion.keys().next().value!);
+    this.tracker.published(this.source.snapshot().version, statuses);
     this.schedule();
   }
 
@@ -117,21 +99,9 @@ export class NodeReporter {
       this.reason = "edgegate has no xDS server running";
       return;
     }
-    const st = this.source.ackState(this.o.node);
-    const have = this.byVersion.get(this.source.snapshot().version);
-    if (st.current && have) {
-      this.acked = have;
-      this.reason = undefined;
-    } else if (!st.current && /not connected/.test(st.reason ?? "")) {
-      // No Envoy stream: no Envoy we know of serves anything (not installed, crashed, starting).
-      this.acked = [];
-      this.reason = `Envoy is not connected to xDS (${st.reason})`;
-    } else if (!st.current && /NACK/.test(st.reason ?? "")) {
-      // Rejected: Envoy still serves what it ACKed last; say why the newest is not served.
-      this.reason = st.reason;
-    }
-    // Otherwise a new version is on its way (Envoy is warming it): nothing to report yet. Writing
-    // "waiting" would cost every node two Lease writes per configuration change.
+    this.tracker.update(this.source, this.o.node);
+    this.acked = this.tracker.acked;
+    this.reason = this.tracker.reason;
   }
 
   private schedule(): void {
