@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as grpc from "@grpc/grpc-js";
-import { defaultConfig } from "../../src/config/types.ts";
+import { testApplianceConfig } from "../helpers/appliance-config.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { startAppliance, type ApplianceHandle } from "../../src/run/appliance.ts";
 import { call, startBackend, xdsClient, type Backend } from "../xds/grpc.ts";
@@ -47,12 +47,7 @@ beforeAll(async () => {
     `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: edgegate}\nspec: {controllerName: edgegate.io/gateway-controller}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: default}\nspec:\n  gatewayClassName: edgegate\n  listeners: [{name: grpc, protocol: HTTP, port: 18080}]\n---\n${svc("backend-a", a.port)}---\n${svc("backend-b", b.port)}---\n${svc("backend-c", c.port)}`,
   );
   writeFileSync(join(dir, "routes.yaml"), routes("backend-b"));
-  const config = defaultConfig("grpcroute-test");
-  config.source.paths = [dir];
-  config.xds = { socket: join(dir, "xds.sock"), tcpAddress: `127.0.0.1:${await freePort()}` };
-  config.health.address = "127.0.0.1:0";
-  config.admin.address = "127.0.0.1:0";
-  config.envoy = { ...config.envoy, path: "/nonexistent/envoy", drainSeconds: 0 };
+  const config = testApplianceConfig("grpcroute-test", dir, `127.0.0.1:${await freePort()}`);
   app = await startAppliance(config, silentLogger);
 });
 

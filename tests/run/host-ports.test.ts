@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultConfig } from "../../src/config/types.ts";
+import { testApplianceConfig } from "../helpers/appliance-config.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { startAppliance, type ApplianceHandle } from "../../src/run/appliance.ts";
 import type { CompileResult } from "../../src/pipeline/compile.ts";
@@ -26,12 +26,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => holder.listen(taken, "0.0.0.0", r));
   dir = mkdtempSync(join(tmpdir(), "edgegate-hostports-"));
   writeFileSync(join(dir, "gw.yaml"), `${edgegateClass}---\n${gateway({ name: "gw", namespace: "web", listeners: `[{name: taken, protocol: HTTP, port: ${taken}}, {name: free, protocol: HTTP, port: ${free}}]` })}`);
-  const config = defaultConfig("hostports-test");
-  config.source.paths = [dir];
-  config.xds = { socket: join(dir, "xds.sock"), tcpAddress: "" };
-  config.health.address = "127.0.0.1:0";
-  config.admin.address = "127.0.0.1:0";
-  config.envoy = { ...config.envoy, path: "/nonexistent/envoy", drainSeconds: 0 };
+  const config = testApplianceConfig("hostports-test", dir);
   app = await startAppliance(config, silentLogger, undefined, { onCompiled: (r) => results.push(r) });
 });
 

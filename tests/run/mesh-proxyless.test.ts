@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as grpc from "@grpc/grpc-js";
-import { defaultConfig } from "../../src/config/types.ts";
+import { testApplianceConfig } from "../helpers/appliance-config.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { startAppliance, type ApplianceHandle } from "../../src/run/appliance.ts";
 import { call, startBackend, xdsClient, type Backend } from "../xds/grpc.ts";
@@ -37,12 +37,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "edgegate-mesh-grpc-"));
   writeFileSync(join(dir, "services.yaml"), `${svc("echo", v1.port)}---\n${svc("echo-v2", v2.port)}`);
   writeFileSync(join(dir, "route.yaml"), route("echo-v2"));
-  const config = defaultConfig("mesh-grpc-test");
-  config.source.paths = [dir];
-  config.xds = { socket: join(dir, "xds.sock"), tcpAddress: `127.0.0.1:${await freePort()}` };
-  config.health.address = "127.0.0.1:0";
-  config.admin.address = "127.0.0.1:0";
-  config.envoy = { ...config.envoy, path: "/nonexistent/envoy", drainSeconds: 0 };
+  const config = testApplianceConfig("mesh-grpc-test", dir, `127.0.0.1:${await freePort()}`);
   app = await startAppliance(config, silentLogger);
 });
 
