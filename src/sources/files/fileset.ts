@@ -13,7 +13,7 @@
 // problem and everything read from below it stays in force until it can be seen again.
 import type { Problem } from "../../validate/problems.ts";
 import type { StoredObject } from "../../store/types.ts";
-import { parseFileOffThread, type FileLoad } from "./parse.ts";
+import { parseFileOffThread, unreadableLoad, type FileLoad } from "./parse.ts";
 import { yamlFiles, type WalkedFile } from "./walk.ts";
 import { mergeLoads } from "./load.ts";
 import { defaultMaxFileBytes, readInputFile } from "./read.ts";
@@ -77,7 +77,8 @@ export class FileSet {
     const changed: string[] = [];
     let waiting = false;
     const present = new Map(walk.files.map((f) => [f.path, f]));
-    const unseen = (f: string): boolean => walk.unseen.some((u) => f === u || f.startsWith(u.endsWith("/") ? u : `${u}/`));
+    const unseenDirs = walk.unseen.map((u) => (u.endsWith("/") ? u : `${u}/`));
+    const unseen = (f: string): boolean => walk.unseen.includes(f) || unseenDirs.some((d) => f.startsWith(d));
     for (const [f, entry] of this.files) {
       if (present.has(f) || unseen(f)) {
         entry.goneSince = undefined;
@@ -126,7 +127,7 @@ export class FileSet {
   private async load(w: WalkedFile, prev: FileEntry | undefined): Promise<FileEntry> {
     const read = readInputFile(w.path, this.maxFileBytes);
     if (!read.ok) {
-      const load: FileLoad = { file: w.path, objects: [], problems: [{ file: w.path, line: 0, message: read.message }], warnings: [], syntaxOk: false, invalidKeys: [], readable: false };
+      const load: FileLoad = unreadableLoad(w.path, read.message);
       return { stamp: w.stamp, load, good: prev?.good ?? new Map() };
     }
     const load = await parseFileOffThread(w.path, read.text);

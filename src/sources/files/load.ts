@@ -2,7 +2,7 @@
 // and the first load of `run`).
 import type { Problem } from "../../validate/problems.ts";
 import type { StoredObject } from "../../store/types.ts";
-import { parseFileParallel, type FileLoad } from "./parse.ts";
+import { parseFileParallel, unreadableLoad, type FileLoad } from "./parse.ts";
 import { yamlFiles } from "./walk.ts";
 import { defaultMaxFileBytes, readInputFile } from "./read.ts";
 
@@ -20,7 +20,7 @@ export async function loadPaths(paths: readonly string[], maxFileBytes = default
   for (const { path: f } of walk.files) {
     const read = readInputFile(f, maxFileBytes);
     if (!read.ok) {
-      files.push({ file: f, objects: [], problems: [{ file: f, line: 0, message: read.message }], warnings: [], syntaxOk: false, invalidKeys: [], readable: false });
+      files.push(unreadableLoad(f, read.message));
       continue;
     }
     files.push(await parseFileParallel(f, read.text));

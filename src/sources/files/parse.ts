@@ -27,6 +27,11 @@ function refOf(value: unknown): ObjectRef | undefined {
   return { kind: value.kind, name: value.metadata.name, namespace: typeof ns === "string" ? ns : undefined };
 }
 
+/** A file that could not be read: its problem, no objects (the caller keeps its last good ones). */
+export function unreadableLoad(file: string, message: string): FileLoad {
+  return { file, objects: [], problems: [{ file, line: 0, message }], warnings: [], syntaxOk: false, invalidKeys: [], readable: false };
+}
+
 export function parseFile(file: string, text: string): FileLoad {
   return loadParsed(file, parseYamlFile(file, text));
 }
