@@ -8,7 +8,7 @@ import { createLogger } from "../log/logger.ts";
 import { formatPath, formatProblem } from "../validate/problems.ts";
 import { startAppliance, type ApplianceHandle } from "../run/appliance.ts";
 import { EDGEGATE_PID_FILE, readEdgegatePid, removeFile, writeEdgegatePid } from "../envoy/pid-file.ts";
-import { procFacts } from "../envoy/proc.ts";
+import { procStat } from "../envoy/proc.ts";
 import { prepare, printProblems } from "./inputs.ts";
 import { dirname, join, resolve } from "node:path";
 import { version } from "../version.ts";
@@ -164,7 +164,7 @@ export async function runCommand(args: string[]): Promise<number> {
     return exitSoon(1);
   }
   try {
-    writeEdgegatePid(runtimeDir, process.pid, procFacts(process.pid)?.startTime ?? "");
+    writeEdgegatePid(runtimeDir, process.pid, procStat(process.pid)?.startTime ?? "");
   } catch (e) {
     log.warn("cannot write edgegate's pid file; `edgegate stop` will not find this process", { error: (e as Error).message });
   }

@@ -8,7 +8,7 @@ import { closeSync, openSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { findExecutable } from "./binary.ts";
 import { fileIdentity } from "./pid-file.ts";
-import { procFacts } from "./proc.ts";
+import { procStat } from "./proc.ts";
 import type { Fields } from "../log/logger.ts";
 
 export interface LaunchRequest {
@@ -70,7 +70,7 @@ export class LocalLauncher implements EnvoyLauncher {
     const err = openSync(req.stderr, "a", 0o600);
     try {
       const child = Bun.spawn([loc.binary, ...req.args], { stdin: "ignore", stdout: out, stderr: err, env: this.env, detached: true });
-      return { ...loc, pid: child.pid, startTime: procFacts(child.pid)?.startTime ?? "", child };
+      return { ...loc, pid: child.pid, startTime: procStat(child.pid)?.startTime ?? "", child };
     } finally {
       closeSync(out);
       closeSync(err);

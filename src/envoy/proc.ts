@@ -11,14 +11,26 @@ export interface ProcFacts {
   argv: string[];
 }
 
-export function procFacts(pid: number): ProcFacts | undefined {
+/** State and start time only (/proc/PID/stat): what a liveness check or a signal needs, polled often. */
+export function procStat(pid: number): Omit<ProcFacts, "argv"> | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name (field 2) is in parentheses and may itself hold spaces or ")".
     const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: rest[0] ?? "?", startTime: rest[19] ?? "" };
+  } catch {
+    return undefined;
+  }
+}
+
+/** procStat plus the command line, to tell which program the process is. */
+export function procFacts(pid: number): ProcFacts | undefined {
+  const st = procStat(pid);
+  if (!st) return undefined;
+  try {
     const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
     if (argv.at(-1) === "") argv.pop();
-    return { state: rest[0] ?? "?", startTime: rest[19] ?? "", argv };
+    return { ...st, argv };
   } catch {
     return undefined;
   }
@@ -26,7 +38,7 @@ export function procFacts(pid: number): ProcFacts | undefined {
 
 /** True while the process that started at `startTime` still runs under `pid`. */
 export function sameProcessAlive(pid: number, startTime: string): boolean {
-  const f = procFacts(pid);
+  const f = procStat(pid);
   return f !== undefined && f.startTime === startTime && f.state !== "Z" && f.state !== "X";
 }
 
