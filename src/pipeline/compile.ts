@@ -61,8 +61,7 @@ export function emitOptions(c: ApplianceConfig): EmitOptions {
 
 /** translate only, for callers that emit differently (render streams its output). */
 export function translateOnly({ objects, config, memo, hostPorts }: CompileInput): ReturnType<typeof translate> {
-  const raw = translate(objects, { ...translateOptions(config), memo: memo?.translate, ...(hostPorts ? { hostPorts } : {}) });
-  const t = raw;
+  const t = translate(objects, { ...translateOptions(config), memo: memo?.translate, ...(hostPorts ? { hostPorts } : {}) });
   // The edgegate.io policy kind reports its ancestors like any Gateway API policy.
   const policies = objects.filter((o) => o.object.kind === POLICY_KIND).map((o) => o.object as unknown as GatewayNetworkPolicy);
   if (policies.length > 0) t.status.push(...policyStatus(policies, t.status, config.controllerName));
