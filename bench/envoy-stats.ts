@@ -24,7 +24,7 @@ import { emitOptions } from "../src/pipeline/compile.ts";
 import { emitXds } from "../src/xds/emit/index.ts";
 import { ENVOY_STATS_DETAILS, statsMatcherPatterns, type EnvoyStatsDetail } from "../src/envoy/stats-config.ts";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
-import { HttpConnectionManagerSchema } from "../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+import { HttpConnectionManagerSchema } from "../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.ts";
 
 const HISTOGRAM_SERIES = 19 + 1 + 2;
 /** Worker threads (envoy.concurrency 0 = one per core; this machine has 2): per-worker listener stats. */
@@ -35,12 +35,18 @@ const CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
 type Kind = "c" | "g" | "h";
 type Stat = [name: string, kind: Kind];
-const list = (kind: Kind, names: string): Stat[] => names.trim().split(/\s+/).map((n) => [n, kind]);
+const list = (kind: Kind, names: string): Stat[] =>
+  names
+    .trim()
+    .split(/\s+/)
+    .map((n) => [n, kind]);
 
 // Envoy's documented stats per scope (docs: configuration/upstream/cluster_manager/cluster_stats,
 // http/http_conn_man/stats, listeners/stats, observability/statistics), names only.
 const perCluster: Stat[] = [
-  ...list("c", `upstream_cx_total upstream_cx_http1_total upstream_cx_http2_total upstream_cx_http3_total upstream_cx_connect_fail
+  ...list(
+    "c",
+    `upstream_cx_total upstream_cx_http1_total upstream_cx_http2_total upstream_cx_http3_total upstream_cx_connect_fail
     upstream_cx_connect_timeout upstream_cx_connect_with_0_rtt upstream_cx_idle_timeout upstream_cx_max_duration_reached
     upstream_cx_connect_attempts_exceeded upstream_cx_overflow upstream_cx_destroy upstream_cx_destroy_local upstream_cx_destroy_remote
     upstream_cx_destroy_with_active_rq upstream_cx_destroy_local_with_active_rq upstream_cx_destroy_remote_with_active_rq
@@ -56,20 +62,34 @@ const perCluster: Stat[] = [
     update_failure update_empty update_no_rebuild bind_errors assignment_timeout_received assignment_stale
     lb_recalculate_zone_structures lb_healthy_panic lb_zone_cluster_too_small lb_zone_routing_all_directly lb_zone_routing_sampled
     lb_zone_routing_cross_zone lb_local_cluster_not_ok lb_zone_no_capacity_left original_dst_host_invalid
-    upstream_rq_completed external.upstream_rq_completed`),
-  ...list("g", `upstream_cx_active upstream_cx_rx_bytes_buffered upstream_cx_tx_bytes_buffered upstream_rq_active upstream_rq_pending_active
-    membership_healthy membership_degraded membership_excluded membership_total version warming_state max_host_weight`),
+    upstream_rq_completed external.upstream_rq_completed`,
+  ),
+  ...list(
+    "g",
+    `upstream_cx_active upstream_cx_rx_bytes_buffered upstream_cx_tx_bytes_buffered upstream_rq_active upstream_rq_pending_active
+    membership_healthy membership_degraded membership_excluded membership_total version warming_state max_host_weight`,
+  ),
   ...list("h", "upstream_cx_connect_ms upstream_cx_length_ms upstream_rq_per_cx update_duration upstream_rq_time external.upstream_rq_time"),
   // Circuit breakers per priority (the remaining_* gauges only with track_remaining, which edgegate does not set).
-  ...["default", "high"].flatMap((p) => list("g", "cx_open cx_pool_open rq_pending_open rq_open rq_retry_open").map(([n, k]): Stat => [`circuit_breakers.${p}.${n}`, k])),
+  ...["default", "high"].flatMap((p) =>
+    list("g", "cx_open cx_pool_open rq_pending_open rq_open rq_retry_open").map(([n, k]): Stat => [`circuit_breakers.${p}.${n}`, k]),
+  ),
   // Upstream HTTP/1 codec (the generated Services are HTTP/1).
-  ...list("c", "http1.dropped_headers_with_underscores http1.metadata_not_supported_error http1.response_flood http1.requests_rejected_with_underscores_in_headers"),
+  ...list(
+    "c",
+    "http1.dropped_headers_with_underscores http1.metadata_not_supported_error http1.response_flood http1.requests_rejected_with_underscores_in_headers",
+  ),
   // Dynamic HTTP stats: classes and the assumed codes, final and external-origin.
-  ...[...CLASSES, ...CODES].flatMap((x): Stat[] => [[`upstream_rq_${x}`, "c"], [`external.upstream_rq_${x}`, "c"]]),
+  ...[...CLASSES, ...CODES].flatMap((x): Stat[] => [
+    [`upstream_rq_${x}`, "c"],
+    [`external.upstream_rq_${x}`, "c"],
+  ]),
 ];
 
 const perHcm: Stat[] = [
-  ...list("c", `downstream_cx_total downstream_cx_ssl_total downstream_cx_http1_total downstream_cx_upgrades_total downstream_cx_http2_total
+  ...list(
+    "c",
+    `downstream_cx_total downstream_cx_ssl_total downstream_cx_http1_total downstream_cx_upgrades_total downstream_cx_http2_total
     downstream_cx_http3_total downstream_cx_destroy downstream_cx_destroy_remote downstream_cx_destroy_local downstream_cx_destroy_active_rq
     downstream_cx_destroy_local_active_rq downstream_cx_destroy_remote_active_rq downstream_cx_protocol_error downstream_cx_rx_bytes_total
     downstream_cx_tx_bytes_total downstream_cx_drain_close downstream_cx_idle_timeout downstream_cx_max_duration_reached
@@ -80,33 +100,51 @@ const perHcm: Stat[] = [
     downstream_rq_failed_path_normalization downstream_rq_1xx downstream_rq_2xx downstream_rq_3xx downstream_rq_4xx downstream_rq_5xx
     downstream_rq_ws_on_non_ws_route downstream_rq_idle_timeout downstream_rq_max_duration_reached downstream_rq_timeout
     downstream_rq_overload_close downstream_rq_redirected_with_normalized_path rs_too_large no_route no_cluster rq_redirect
-    rq_direct_response rq_total rq_reset_after_downstream_response_started`),
-  ...list("g", `downstream_cx_active downstream_cx_ssl_active downstream_cx_http1_active downstream_cx_upgrades_active downstream_cx_http2_active
-    downstream_cx_http3_active downstream_cx_rx_bytes_buffered downstream_cx_tx_bytes_buffered downstream_rq_active`),
+    rq_direct_response rq_total rq_reset_after_downstream_response_started`,
+  ),
+  ...list(
+    "g",
+    `downstream_cx_active downstream_cx_ssl_active downstream_cx_http1_active downstream_cx_upgrades_active downstream_cx_http2_active
+    downstream_cx_http3_active downstream_cx_rx_bytes_buffered downstream_cx_tx_bytes_buffered downstream_rq_active`,
+  ),
   ...list("h", "downstream_cx_length_ms downstream_rq_time"),
 ];
 /** RDS subscription stats of an HCM: http.<prefix>.rds.<route_config>.* */
-const perRds: Stat[] = [...list("c", "config_reload update_attempt update_success update_failure update_rejected update_empty"), ...list("g", "version config_reload_time_ms")];
+const perRds: Stat[] = [
+  ...list("c", "config_reload update_attempt update_success update_failure update_rejected update_empty"),
+  ...list("g", "version config_reload_time_ms"),
+];
 const perListener: Stat[] = [
-  ...list("c", `downstream_cx_total downstream_cx_destroy downstream_cx_transport_socket_connect_timeout downstream_cx_overflow
+  ...list(
+    "c",
+    `downstream_cx_total downstream_cx_destroy downstream_cx_transport_socket_connect_timeout downstream_cx_overflow
     downstream_cx_overload_reject downstream_global_cx_overflow downstream_pre_cx_timeout extension_config_missing
-    network_extension_config_missing no_filter_chain_match`),
+    network_extension_config_missing no_filter_chain_match`,
+  ),
   ...list("g", "downstream_cx_active downstream_pre_cx_active"),
   ...list("h", "downstream_cx_length_ms connections_accepted_per_socket_event"),
   ...Array.from({ length: WORKERS }, (_, w) => list("c", `worker_${w}.downstream_cx_total`).concat(list("g", `worker_${w}.downstream_cx_active`))).flat(),
   // Per-listener HTTP stats: listener.<address>.http.<prefix>.*
-  ...list("c", "http.p.downstream_rq_completed http.p.downstream_rq_1xx http.p.downstream_rq_2xx http.p.downstream_rq_3xx http.p.downstream_rq_4xx http.p.downstream_rq_5xx"),
+  ...list(
+    "c",
+    "http.p.downstream_rq_completed http.p.downstream_rq_1xx http.p.downstream_rq_2xx http.p.downstream_rq_3xx http.p.downstream_rq_4xx http.p.downstream_rq_5xx",
+  ),
 ];
 /** Process-wide scopes, approximately as documented (a fixed number whatever the configuration). */
 const global: Stat[] = [
-  ...list("g", `server.uptime server.concurrency server.memory_allocated server.memory_heap_size server.memory_physical_size server.live
+  ...list(
+    "g",
+    `server.uptime server.concurrency server.memory_allocated server.memory_heap_size server.memory_physical_size server.live
     server.state server.parent_connections server.total_connections server.version server.days_until_first_cert_expiring
     server.seconds_until_first_ocsp_response_expiring server.hot_restart_epoch server.hot_restart_generation server.stats_recent_lookups
     server.compilation_settings.fips_mode cluster_manager.active_clusters cluster_manager.warming_clusters listener_manager.total_listeners_warming
     listener_manager.total_listeners_active listener_manager.total_listeners_draining listener_manager.total_filter_chains_draining
     listener_manager.workers_started runtime.num_keys runtime.num_layers runtime.admin_overrides_active control_plane.connected_state
-    control_plane.pending_requests cluster_manager.cds.version listener_manager.lds.version`),
-  ...list("c", `server.debug_assertion_failures server.envoy_bug_failures server.envoy_notifications server.dynamic_unknown_fields
+    control_plane.pending_requests cluster_manager.cds.version listener_manager.lds.version`,
+  ),
+  ...list(
+    "c",
+    `server.debug_assertion_failures server.envoy_bug_failures server.envoy_notifications server.dynamic_unknown_fields
     server.static_unknown_fields server.wip_protos server.dropped_stat_flushes server.watchdog_miss server.watchdog_mega_miss
     cluster_manager.cluster_added cluster_manager.cluster_modified cluster_manager.cluster_removed cluster_manager.cluster_updated
     cluster_manager.cluster_updated_via_merge cluster_manager.update_merge_cancelled cluster_manager.update_out_of_merge_window
@@ -123,8 +161,12 @@ const global: Stat[] = [
     http2.outbound_control_flood http2.requests_rejected_with_underscores_in_headers http2.rx_messaging_error http2.rx_reset
     http2.stream_refused_errors http2.trailers http2.tx_flush_timeout http2.tx_reset http2.keepalive_timeout
     overload.envoy.resource_monitors.global_downstream_max_connections.failed_updates
-    overload.envoy.resource_monitors.global_downstream_max_connections.skipped_updates`),
-  ...list("g", "http2.streams_active http2.pending_send_bytes http2.deferred_stream_close overload.envoy.resource_monitors.global_downstream_max_connections.pressure"),
+    overload.envoy.resource_monitors.global_downstream_max_connections.skipped_updates`,
+  ),
+  ...list(
+    "g",
+    "http2.streams_active http2.pending_send_bytes http2.deferred_stream_close overload.envoy.resource_monitors.global_downstream_max_connections.pressure",
+  ),
   ...list("h", "server.initialization_time_ms cluster_manager.cds.update_duration listener_manager.lds.update_duration"),
   // The admin listener's own HCM and listener (http.admin.*, listener.admin.*), modelled like any other.
   ...perHcm.map(([n, k]): Stat => [`http.admin.${n}`, k]),
@@ -164,7 +206,9 @@ function statNames(r: Resources): Stat[] {
       for (const [n, k] of perHcm) out.push([`http.${h.statPrefix}.${n}`, k]);
       if (h.rds) for (const [n, k] of perRds) out.push([`http.${h.statPrefix}.rds.${h.rds}.${n}`, k]);
     }
-    for (const t of l.tcp) for (const n of ["downstream_cx_total", "downstream_cx_no_route", "downstream_cx_tx_bytes_total", "downstream_cx_rx_bytes_total", "upstream_flush_total"]) out.push([`tcp.${t}.${n}`, "c"]);
+    for (const t of l.tcp)
+      for (const n of ["downstream_cx_total", "downstream_cx_no_route", "downstream_cx_tx_bytes_total", "downstream_cx_rx_bytes_total", "upstream_flush_total"])
+        out.push([`tcp.${t}.${n}`, "c"]);
   }
   return out;
 }
@@ -187,7 +231,10 @@ function series(stats: Stat[], detail: EnvoyStatsDetail): number {
   return total;
 }
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const ns = sizes.length > 0 ? sizes : [100, 1000, 5000];
 const dir = mkdtempSync(join(tmpdir(), "edgegate-stats-"));
 const rows: Array<{ n: number; clusters: number; listeners: number; hcms: number; counts: Record<EnvoyStatsDetail, number> }> = [];
@@ -197,7 +244,13 @@ try {
     writeFileSync(file, generate({ routes: n, hostnames: Math.min(n, 1000), services: n }));
     const config = defaultConfig("bench");
     const prep = await prepare([file], config);
-    if (!prep.result || prep.problems.length > 0) throw new Error(`N=${n}: the generated input has problems: ${prep.problems.slice(0, 3).map((p) => p.message).join("; ")}`);
+    if (!prep.result || prep.problems.length > 0)
+      throw new Error(
+        `N=${n}: the generated input has problems: ${prep.problems
+          .slice(0, 3)
+          .map((p) => p.message)
+          .join("; ")}`,
+      );
     const r = resourcesFor(emitXds(prep.result.ir, emitOptions(config)));
     const stats = statNames(r);
     const counts = Object.fromEntries(ENVOY_STATS_DETAILS.map((d) => [d, series(stats, d)])) as Record<EnvoyStatsDetail, number>;
@@ -208,11 +261,14 @@ try {
 }
 
 console.log("MODEL, not a measurement: series Envoy would export for the resources edgegate emits, from Envoy's documented stat names");
-console.log(`(assumes ${WORKERS} workers, HTTP/1 upstreams, ${CODES.length} distinct response codes per cluster; see the comment at the top of bench/envoy-stats.ts)\n`);
+console.log(
+  `(assumes ${WORKERS} workers, HTTP/1 upstreams, ${CODES.length} distinct response codes per cluster; see the comment at the top of bench/envoy-stats.ts)\n`,
+);
 console.log("| HTTPRoutes | clusters | listeners | HTTP conn. managers | series, basic (default) | series, cluster | series, all |");
 console.log("| --- | --- | --- | --- | --- | --- | --- |");
 const f = (x: number): string => x.toLocaleString("en");
-for (const r of rows) console.log(`| ${f(r.n)} | ${f(r.clusters)} | ${r.listeners} | ${r.hcms} | ${f(r.counts.basic)} | ${f(r.counts.cluster)} | ${f(r.counts.all)} |`);
+for (const r of rows)
+  console.log(`| ${f(r.n)} | ${f(r.clusters)} | ${r.listeners} | ${r.hcms} | ${f(r.counts.basic)} | ${f(r.counts.cluster)} | ${f(r.counts.all)} |`);
 // What grows at basic detail is listeners, not routes: the cost of one more HTTP listener.
 const oneListener = statNames({ clusters: [], listeners: [{ address: "x", hcms: [{ statPrefix: "x", rds: "x" }], tcp: [] }] }).slice(global.length);
 console.log(`\neach further HTTP listener (one connection manager on RDS) adds ${series(oneListener, "basic")} series at basic detail`);

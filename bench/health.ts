@@ -41,7 +41,10 @@ try {
   const hp = await freePort();
   const ap = await freePort();
   const cfg = join(dir, "edgegate.yaml");
-  writeFileSync(cfg, `source: {paths: [${join(dir, "routes.yaml")}]}\nxds: {socket: ${join(dir, "run/xds.sock")}}\nhealth: {address: "127.0.0.1:${hp}"}\nadmin: {address: "127.0.0.1:${ap}"}\nenvoy: {path: /nonexistent/envoy, drainSeconds: 0}\nexposure: {bindAddress: 127.0.0.1}\nlog: {level: warn}\n`);
+  writeFileSync(
+    cfg,
+    `source: {paths: [${join(dir, "routes.yaml")}]}\nxds: {socket: ${join(dir, "run/xds.sock")}}\nhealth: {address: "127.0.0.1:${hp}"}\nadmin: {address: "127.0.0.1:${ap}"}\nenvoy: {path: /nonexistent/envoy, drainSeconds: 0}\nexposure: {bindAddress: 127.0.0.1}\nlog: {level: warn}\n`,
+  );
   const p = Bun.spawn([bin, "run", "--config", cfg], { stdout: "ignore", stderr: "inherit" });
   const t0 = performance.now();
   for (;;) {
@@ -53,7 +56,9 @@ try {
     if (performance.now() - t0 > 180_000) throw new Error("not ready after 180 s");
     await Bun.sleep(100);
   }
-  console.log(`${routes} HTTPRoutes loaded and published in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${concurrency} concurrent clients, ${seconds} s each`);
+  console.log(
+    `${routes} HTTPRoutes loaded and published in ${((performance.now() - t0) / 1000).toFixed(1)} s; ${concurrency} concurrent clients, ${seconds} s each`,
+  );
   await load(`http://127.0.0.1:${hp}/healthz`, 1); // warm-up
   const h = await load(`http://127.0.0.1:${hp}/healthz`, seconds);
   console.log(`/healthz: ${Math.round(h.rate)} req/s, p50 ${h.p50.toFixed(2)} ms, p99 ${h.p99.toFixed(2)} ms, statuses ${JSON.stringify(h.statuses)}`);

@@ -33,7 +33,6 @@ spec:
     backendRefs: [{name: grpc-echo, port: 50051}]
 `;
 
-
 writeFileSync(join(dir, "routes.yaml"), generate({ routes: n, hostnames: 1000, services: 500 }));
 writeFileSync(grpcFile, grpcYaml(0));
 const port = await freePort();
@@ -48,7 +47,9 @@ const app = await startAppliance(config, createLogger({ level: "warn" }));
 console.error(`start + first snapshot: ${(performance.now() - t0).toFixed(0)} ms for ${n} HTTPRoutes`);
 
 const node = "prop-0";
-const child = spawn(process.execPath, [join(import.meta.dir, "xds/grpc-clients.ts"), String(port), "http.bench.default", "prop", "1"], { stdio: ["pipe", "ignore", "inherit"] });
+const child = spawn(process.execPath, [join(import.meta.dir, "xds/grpc-clients.ts"), String(port), "http.bench.default", "prop", "1"], {
+  stdio: ["pipe", "ignore", "inherit"],
+});
 const acks: Array<{ at: number; version: string }> = [];
 app.cache.onEvent((e) => {
   if (e.type === "ack" && e.nodeId === node && e.typeUrl === TypeUrl.route) acks.push({ at: performance.now(), version: e.version });
@@ -71,7 +72,9 @@ for (let i = 1; i <= changes; i++) {
 }
 samples.sort((a, b) => a - b);
 const pct = (p: number): number => samples[Math.min(samples.length - 1, Math.ceil((p / 100) * samples.length) - 1)]!;
-console.log(`propagation, ${n} HTTPRoutes loaded, ${changes} GRPCRoute changes on disk -> grpc-js-xds ACK: p50 ${pct(50).toFixed(0)} ms, p99 ${pct(99).toFixed(0)} ms, max ${samples[samples.length - 1]!.toFixed(0)} ms`);
+console.log(
+  `propagation, ${n} HTTPRoutes loaded, ${changes} GRPCRoute changes on disk -> grpc-js-xds ACK: p50 ${pct(50).toFixed(0)} ms, p99 ${pct(99).toFixed(0)} ms, max ${samples[samples.length - 1]!.toFixed(0)} ms`,
+);
 console.log(`edgegate RSS ${(process.memoryUsage().rss / 1e6).toFixed(0)} MB`);
 child.kill("SIGTERM");
 await app.stop({ drain: false });

@@ -8,7 +8,10 @@ import { generate } from "./generate.ts";
 
 const root = join(import.meta.dir, "..");
 const bin = join(root, "dist/edgegate");
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const ns = sizes.length > 0 ? sizes : [1000, 10000, 50000];
 const runs = Number(process.env.RUNS ?? 3);
 const dir = mkdtempSync(join(tmpdir(), "edgegate-bench-"));
@@ -44,7 +47,8 @@ try {
 }
 console.log("| HTTPRoutes | input | render wall time (median of %d) | peak RSS | output |", runs);
 console.log("| --- | --- | --- | --- | --- |");
-for (const r of rows) console.log(`| ${r.n.toLocaleString("en")} | ${r.mb.toFixed(1)} MB | ${(r.ms / 1000).toFixed(2)} s | ${r.rssMb.toFixed(0)} MB | ${r.outMb.toFixed(0)} MB |`);
+for (const r of rows)
+  console.log(`| ${r.n.toLocaleString("en")} | ${r.mb.toFixed(1)} MB | ${(r.ms / 1000).toFixed(2)} s | ${r.rssMb.toFixed(0)} MB | ${r.outMb.toFixed(0)} MB |`);
 if (rows.length > 1) {
   const a = rows[0]!;
   const b = rows[rows.length - 1]!;

@@ -12,12 +12,14 @@ const bin = join(root, "dist/edgegate");
 const runs = Number(process.argv[2] ?? 10);
 const big = Number(process.argv[3] ?? 10000);
 
-
 async function once(inputs: string, dir: string): Promise<{ livez: number; snapshot: number; rss: number }> {
   const hp = await freePort();
   const ap = await freePort();
   const cfg = join(dir, "edgegate.yaml");
-  writeFileSync(cfg, `source: {paths: [${inputs}]}\nxds: {socket: ${join(dir, "xds.sock")}}\nhealth: {address: "127.0.0.1:${hp}"}\nadmin: {address: "127.0.0.1:${ap}"}\nenvoy: {path: /nonexistent/envoy, drainSeconds: 0}\nexposure: {bindAddress: 127.0.0.1}\n`);
+  writeFileSync(
+    cfg,
+    `source: {paths: [${inputs}]}\nxds: {socket: ${join(dir, "xds.sock")}}\nhealth: {address: "127.0.0.1:${hp}"}\nadmin: {address: "127.0.0.1:${ap}"}\nenvoy: {path: /nonexistent/envoy, drainSeconds: 0}\nexposure: {bindAddress: 127.0.0.1}\n`,
+  );
   const t0 = performance.now();
   const p = Bun.spawn([bin, "run", "--config", cfg], { stdout: "ignore", stderr: "pipe" });
   let snapshot = 0;
@@ -46,11 +48,16 @@ const dir = mkdtempSync(join(tmpdir(), "edgegate-startup-"));
 try {
   cpSync(join(root, "config/examples/lab"), join(dir, "lab"), { recursive: true });
   writeFileSync(join(dir, "big.yaml"), generate({ routes: big, hostnames: 1000, services: 500 }));
-  for (const [label, inputs, count] of [["example config", join(dir, "lab"), runs], [`${big} HTTPRoutes`, join(dir, "big.yaml"), 3]] as const) {
+  for (const [label, inputs, count] of [
+    ["example config", join(dir, "lab"), runs],
+    [`${big} HTTPRoutes`, join(dir, "big.yaml"), 3],
+  ] as const) {
     const rs: Array<{ livez: number; snapshot: number; rss: number }> = [];
     for (let i = 0; i < count; i++) rs.push(await once(inputs, dir));
     const med = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    console.log(`${label}: run -> /livez 200 median ${med(rs.map((r) => r.livez)).toFixed(0)} ms (max ${Math.max(...rs.map((r) => r.livez)).toFixed(0)}), -> first snapshot published ${med(rs.map((r) => r.snapshot)).toFixed(0)} ms, RSS after it ${med(rs.map((r) => r.rss)).toFixed(0)} MiB (${count} runs)`);
+    console.log(
+      `${label}: run -> /livez 200 median ${med(rs.map((r) => r.livez)).toFixed(0)} ms (max ${Math.max(...rs.map((r) => r.livez)).toFixed(0)}), -> first snapshot published ${med(rs.map((r) => r.snapshot)).toFixed(0)} ms, RSS after it ${med(rs.map((r) => r.rss)).toFixed(0)} MiB (${count} runs)`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -43,7 +43,10 @@ try {
   const hp = await freePort();
   const ap = await freePort();
   const cfg = join(dir, "edgegate.yaml");
-  writeFileSync(cfg, `source: {paths: [${inputs}], maxFileBytes: 1073741824}\nxds: {socket: ${join(dir, "xds.sock")}}\nhealth: {address: "127.0.0.1:${hp}"}\nadmin: {address: "127.0.0.1:${ap}"}\nenvoy: {path: /nonexistent/envoy, drainSeconds: 0}\nexposure: {bindAddress: 127.0.0.1}\n`);
+  writeFileSync(
+    cfg,
+    `source: {paths: [${inputs}], maxFileBytes: 1073741824}\nxds: {socket: ${join(dir, "xds.sock")}}\nhealth: {address: "127.0.0.1:${hp}"}\nadmin: {address: "127.0.0.1:${ap}"}\nenvoy: {path: /nonexistent/envoy, drainSeconds: 0}\nexposure: {bindAddress: 127.0.0.1}\n`,
+  );
   const t0 = performance.now();
   const proc = Bun.spawn([bin, "run", "--config", cfg], { stdout: "ignore", stderr: "pipe" });
   let published = 0;
@@ -71,7 +74,9 @@ try {
   }
   proc.kill("SIGTERM");
   await proc.exited;
-  console.log(`run, ${routes} HTTPRoutes: /livez up after ${Math.round(up)} ms, first snapshot after ${Math.round(published)} ms; worst /livez latency meanwhile ${Math.round(worst)} ms over ${polls} answers`);
+  console.log(
+    `run, ${routes} HTTPRoutes: /livez up after ${Math.round(up)} ms, first snapshot after ${Math.round(published)} ms; worst /livez latency meanwhile ${Math.round(worst)} ms over ${polls} answers`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

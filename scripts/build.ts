@@ -41,7 +41,12 @@ const version = JSON.parse(await Bun.file(join(root, "package.json")).text()).ve
 const started = performance.now();
 const result = await Bun.build({
   // Workers are entry points of their own in the compiled binary.
-  entrypoints: [join(root, "src/main.ts"), join(root, "src/yaml/parse-worker.ts"), join(root, "src/sources/files/load-worker.ts"), join(root, "src/server/health-worker.ts")],
+  entrypoints: [
+    join(root, "src/main.ts"),
+    join(root, "src/yaml/parse-worker.ts"),
+    join(root, "src/sources/files/load-worker.ts"),
+    join(root, "src/server/health-worker.ts"),
+  ],
   // An installed daemon must not pick up a .env or bunfig.toml from whatever directory it starts in.
   compile: { outfile, ...(target ? { target } : {}), ...(executablePath ? { executablePath } : {}), autoloadDotenv: false, autoloadBunfig: false },
   minify: true,
@@ -54,4 +59,6 @@ if (!result.success) {
   process.exit(1);
 }
 const bpfObjects = existsSync(join(root, "bpf")) ? readdirSync(join(root, "bpf")).filter((f) => f.endsWith(".o")).length : 0;
-console.error(`build: ${relative(root, outfile)} (${target ?? "host"}, ${bpfObjects} BPF objects embedded) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.error(
+  `build: ${relative(root, outfile)} (${target ?? "host"}, ${bpfObjects} BPF objects embedded) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);

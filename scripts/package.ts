@@ -61,7 +61,19 @@ function arm64Libraries(): string {
   const apt = join(root, "build/apt-arm64");
   rmSync(apt, { recursive: true, force: true });
   for (const d of ["lists/partial", "cache/archives/partial", "debs", "root"]) mkdirSync(join(apt, d), { recursive: true });
-  const o = ["-qq", "-o", `Dir::State::Lists=${apt}/lists`, "-o", `Dir::Cache=${apt}/cache`, "-o", "APT::Architectures::=arm64", "-o", "APT::Architecture=arm64", "-o", "APT::Sandbox::User=root"];
+  const o = [
+    "-qq",
+    "-o",
+    `Dir::State::Lists=${apt}/lists`,
+    "-o",
+    `Dir::Cache=${apt}/cache`,
+    "-o",
+    "APT::Architectures::=arm64",
+    "-o",
+    "APT::Architecture=arm64",
+    "-o",
+    "APT::Sandbox::User=root",
+  ];
   run("apt-get", [...o, "update"]);
   run("apt-get", [...o, "download", "libre2-9:arm64", "libstdc++6:arm64", "libgcc-s1:arm64"], { cwd: join(apt, "debs") });
   // The shim is compiled with the host's RE2 headers: they must be the same RE2 release.
@@ -87,7 +99,22 @@ function re2ShimArm64(): string {
   // Only RE2's own headers: -I/usr/include would put the host's libc headers before the cross ones.
   cpSync("/usr/include/re2", join(dir, "include/re2"), { recursive: true });
   const cxx = "aarch64-linux-gnu-g++";
-  run(cxx, ["-O2", "-Wall", "-Wextra", "-std=c++17", "-fPIC", "-shared", "-I", join(dir, "include"), "-o", out, "native/re2/re2shim.cc", "-L", lib, "-l:libre2.so.9"]);
+  run(cxx, [
+    "-O2",
+    "-Wall",
+    "-Wextra",
+    "-std=c++17",
+    "-fPIC",
+    "-shared",
+    "-I",
+    join(dir, "include"),
+    "-o",
+    out,
+    "native/re2/re2shim.cc",
+    "-L",
+    lib,
+    "-l:libre2.so.9",
+  ]);
   return out;
 }
 
@@ -120,7 +147,10 @@ function releaseFromChangelog(version: string): { date: Date; notes: string[] } 
   const head = new RegExp(`^## \\[?${version.replaceAll(".", "\\.")}\\]? - (\\d{4}-\\d{2}-\\d{2})$`, "m").exec(text);
   if (!head?.[1]) throw new Error(`package: CHANGELOG.md has no "## ${version} - YYYY-MM-DD" section (add one for this release)`);
   const body = text.slice(head.index + head[0].length).split(/^## /m)[0] ?? "";
-  const notes = body.split("\n").filter((l) => l.startsWith("- ")).map((l) => l.slice(2));
+  const notes = body
+    .split("\n")
+    .filter((l) => l.startsWith("- "))
+    .map((l) => l.slice(2));
   return { date: new Date(`${head[1]}T00:00:00Z`), notes };
 }
 
@@ -130,7 +160,7 @@ function debianChangelog(version: string, maintainer: string): string {
     const lines: string[] = [];
     let line = "";
     for (const word of s.split(/\s+/)) {
-      if (line && line.length + word.length + 1 > 72) (lines.push(line), (line = word));
+      if (line && line.length + word.length + 1 > 72) lines.push(line), (line = word);
       else line = line ? `${line} ${word}` : word;
     }
     return line ? [...lines, line] : lines;

@@ -37,8 +37,8 @@ fi
 
 echo "==> typecheck" >&2
 tsc --noEmit -p . || exit 1
-echo "==> lint (biome)" >&2
-biome lint || exit 1
+echo "==> format and lint (biome check)" >&2
+biome check || exit 1
 
 log=$(mktemp)
 bun test "$@" 2>&1 | tee "$log"

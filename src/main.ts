@@ -8,11 +8,17 @@ const commands: Record<string, { run: Command; help: string }> = {
   run: { run: async (a) => (await import("./cli/run.ts")).runCommand(a), help: "run the appliance (--config FILE)" },
   validate: { run: async (a) => (await import("./cli/validate.ts")).validateCommand(a), help: "check input YAML (files or folders); exit 1 on any problem" },
   render: { run: async (a) => (await import("./cli/render.ts")).renderCommand(a), help: "print the Envoy xDS resources (and --status) for input YAML" },
-  launcher: { run: async (a) => (await import("./cli/launcher.ts")).launcherCommand(a), help: "start Envoy when edgegate asks (Envoy's own container of a pod)" },
+  launcher: {
+    run: async (a) => (await import("./cli/launcher.ts")).launcherCommand(a),
+    help: "start Envoy when edgegate asks (Envoy's own container of a pod)",
+  },
   stop: { run: async (a) => (await import("./cli/stop.ts")).stopCommand(a), help: "stop the running edgegate and the Envoy it started (for an uninstall)" },
   status: { run: async (a) => (await import("./cli/status.ts")).statusCommand(a), help: "show the running appliance's status as tables" },
   dump: { run: async (a) => (await import("./cli/dump.ts")).dumpCommand(a), help: "print the configuration in force (last published xDS, ACKs and NACKs)" },
-  datapath: { run: async (a) => (await import("./cli/datapath.ts")).datapathCommand(a), help: "datapath status | cleanup: what edgegate attached to this node" },
+  datapath: {
+    run: async (a) => (await import("./cli/datapath.ts")).datapathCommand(a),
+    help: "datapath status | cleanup: what edgegate attached to this node",
+  },
   version: { run: async () => (await import("./cli/version.ts")).versionCommand(), help: "print the version" },
 };
 

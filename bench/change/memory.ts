@@ -61,15 +61,23 @@ export function cpuPerChange(routes: number, changes = 20): CpuFigures {
   for (let i = 0; i < changes; i++) {
     const r = objects.findIndex((o) => o.key === `HTTPRoute/default/route-${i}`);
     const text = `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: route-${i}, namespace: default}\nspec:\n  parentRefs: [{name: bench}]\n  hostnames: [host-${i}.example.com]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /edited/${i}}}]\n    backendRefs: [{name: svc-1, port: 8080}]\n`;
-    edit.push(cpu(() => {
-      objects = objects.map((o, k) => (k === r ? parseFile("edit.yaml", text).objects[0]! : o));
-      cache.publish(compile({ objects, config, memo }).xds);
-    }));
+    edit.push(
+      cpu(() => {
+        objects = objects.map((o, k) => (k === r ? parseFile("edit.yaml", text).objects[0]! : o));
+        cache.publish(compile({ objects, config, memo }).xds);
+      }),
+    );
     const s = objects.findIndex((o) => o.key === `Service/default/svc-${i}`);
-    endpoint.push(cpu(() => {
-      objects = objects.map((o, k) => (k === s ? { ...o, object: { ...o.object, metadata: { ...o.object.metadata, annotations: { "edgegate.io/endpoints": `192.0.2.${i + 1}:8080` } } } } : o));
-      cache.publish(compile({ objects, config, memo }).xds);
-    }));
+    endpoint.push(
+      cpu(() => {
+        objects = objects.map((o, k) =>
+          k === s
+            ? { ...o, object: { ...o.object, metadata: { ...o.object.metadata, annotations: { "edgegate.io/endpoints": `192.0.2.${i + 1}:8080` } } } }
+            : o,
+        );
+        cache.publish(compile({ objects, config, memo }).xds);
+      }),
+    );
   }
   const avg = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
   return { routes, routeEditMs: avg(edit), endpointChangeMs: avg(endpoint) };

@@ -30,10 +30,17 @@ export interface NewRouteFigures {
 export async function newRoutes(others: number, count: number): Promise<NewRouteFigures> {
   const backend = await startBackend("N");
   const dir = mkdtempSync(join(tmpdir(), "edgegate-newroutes-"));
-  if (others > 0) writeFileSync(join(dir, "others.yaml"), generate({ routes: others, hostnames: 1000, services: 500 }).replace(/^apiVersion: gateway.networking.k8s.io\/v1\nkind: GatewayClass[\s\S]*?---\n/, ""));
+  if (others > 0)
+    writeFileSync(
+      join(dir, "others.yaml"),
+      generate({ routes: others, hostnames: 1000, services: 500 }).replace(/^apiVersion: gateway.networking.k8s.io\/v1\nkind: GatewayClass[\s\S]*?---\n/, ""),
+    );
   writeFileSync(join(dir, "base.yaml"), [gatewayClass, gatewayYaml({ grpc: 18080 }), serviceYaml("svc-n", [backend.port])].join("---\n"));
   // The hostname exists from the start (one route), so the figures are about routes, not listeners.
-  writeFileSync(join(dir, "new-0.yaml"), grpcRouteYaml("new-0", { hostnames: ["new.example.com"], rules: [{ method: "test.Echo/Echo", headers: { "x-route": "0" }, to: { "svc-n": 1 } }] }));
+  writeFileSync(
+    join(dir, "new-0.yaml"),
+    grpcRouteYaml("new-0", { hostnames: ["new.example.com"], rules: [{ method: "test.Echo/Echo", headers: { "x-route": "0" }, to: { "svc-n": 1 } }] }),
+  );
   const port = await freePort();
   const config = defaultConfig("bench-new-routes");
   config.source.paths = [dir];
@@ -50,7 +57,13 @@ export async function newRoutes(others: number, count: number): Promise<NewRoute
   let firstOtherError: string | undefined;
   for (let i = 1; i <= count; i++) {
     const t0 = performance.now();
-    writeFileSync(join(dir, `new-${i}.yaml`), grpcRouteYaml(`new-${i}`, { hostnames: ["new.example.com"], rules: [{ method: "test.Echo/Echo", headers: { "x-route": String(i) }, to: { "svc-n": 1 } }] }));
+    writeFileSync(
+      join(dir, `new-${i}.yaml`),
+      grpcRouteYaml(`new-${i}`, {
+        hostnames: ["new.example.com"],
+        rules: [{ method: "test.Echo/Echo", headers: { "x-route": String(i) }, to: { "svc-n": 1 } }],
+      }),
+    );
     for (;;) {
       try {
         await call(ch, "/test.Echo/Echo", { "x-route": String(i) }, 10000);

@@ -35,36 +35,60 @@ const ms = (n: number): string => `${n.toFixed(0)} ms`;
 if (only.has("traffic")) {
   console.error(`route edits under traffic, ${others} other routes...`);
   const t = await routeEditsUnderTraffic(others);
-  row(`route edits under traffic (${t.edits} edits, 4 clients x 1 RPC/5 ms, ${t.others} other routes)`, `${t.failed} failed of ${t.rpcs} RPCs${t.firstError ? ` (first: ${t.firstError})` : ""}; converged p50 ${ms(t.convergenceP50)}, max ${ms(t.convergenceMax)}; compile+publish p50 ${ms(t.compileP50)}`, "0 failed, converged <= 1 s");
+  row(
+    `route edits under traffic (${t.edits} edits, 4 clients x 1 RPC/5 ms, ${t.others} other routes)`,
+    `${t.failed} failed of ${t.rpcs} RPCs${t.firstError ? ` (first: ${t.firstError})` : ""}; converged p50 ${ms(t.convergenceP50)}, max ${ms(t.convergenceMax)}; compile+publish p50 ${ms(t.compileP50)}`,
+    "0 failed, converged <= 1 s",
+  );
 }
 if (only.has("new")) {
   console.error(`new routes, ${newCount} after ${others} others...`);
   const n = await newRoutes(others, newCount);
-  row(`new routes one after another (${n.count}, ${n.others} other routes), file write -> first OK`, `p50 ${ms(n.p50)}, p99 ${ms(n.p99)}, max ${ms(n.max)}; ${n.otherErrors} errors besides ${n.expectedNotFound} expected no-route${n.firstOtherError ? ` (first: ${n.firstOtherError})` : ""}`, "p99 <= 250 ms, 0 errors");
+  row(
+    `new routes one after another (${n.count}, ${n.others} other routes), file write -> first OK`,
+    `p50 ${ms(n.p50)}, p99 ${ms(n.p99)}, max ${ms(n.max)}; ${n.otherErrors} errors besides ${n.expectedNotFound} expected no-route${n.firstOtherError ? ` (first: ${n.firstOtherError})` : ""}`,
+    "p99 <= 250 ms, 0 errors",
+  );
 }
 if (only.has("size")) {
   for (const n of sizes) {
     console.error(`size ${n}...`);
     const s = await sizeRun(n);
-    row(`${n} routes, RouteConfigurations of 1,000 (${s.rdsMb} MB in all)`, `initial ACK ${ms(s.initialAckMs)}, one-route change ACK ${ms(s.changeAckMs)}; ${s.defaultLimit}`, "updates apply; never silently stale");
+    row(
+      `${n} routes, RouteConfigurations of 1,000 (${s.rdsMb} MB in all)`,
+      `initial ACK ${ms(s.initialAckMs)}, one-route change ACK ${ms(s.changeAckMs)}; ${s.defaultLimit}`,
+      "updates apply; never silently stale",
+    );
   }
 }
 if (only.has("memory")) {
   console.error(`memory, ${memoryRoutes} routes...`);
   const m = memoryAfterRemoval(memoryRoutes);
-  row(`RSS / JS heap: before, ${m.routes} routes loaded, all routes removed`, `${m.before.rss}/${m.before.heap} MB, ${m.loaded.rss}/${m.loaded.heap} MB, ${m.removed.rss}/${m.removed.heap} MB`, "goes back down");
+  row(
+    `RSS / JS heap: before, ${m.routes} routes loaded, all routes removed`,
+    `${m.before.rss}/${m.before.heap} MB, ${m.loaded.rss}/${m.loaded.heap} MB, ${m.removed.rss}/${m.removed.heap} MB`,
+    "goes back down",
+  );
 }
 if (only.has("cpu")) {
   for (const n of cpuSizes) {
     console.error(`cpu, ${n} routes...`);
     const c = cpuPerChange(n);
-    row(`CPU per change at ${n} routes (compile + publish)`, `route edit ${ms(c.routeEditMs)}, endpoint change ${ms(c.endpointChangeMs)}`, "endpoint change: an EDS update");
+    row(
+      `CPU per change at ${n} routes (compile + publish)`,
+      `route edit ${ms(c.routeEditMs)}, endpoint change ${ms(c.endpointChangeMs)}`,
+      "endpoint change: an EDS update",
+    );
   }
 }
 if (only.has("soak") && soakMinutes > 0) {
   console.error(`soak, ${soakMinutes} min...`);
   const s = await soak(soakMinutes);
-  row(`soak ${s.minutes} min, ${s.routes} routes in 50 namespaces, 1 change/s (${s.changes} changes)`, `RSS ${s.rssStartMb} -> ${s.rssEndMb} MB, slope after warm-up ${s.slopeMbPerHour} MB/hour`, "about 0 MB/hour");
+  row(
+    `soak ${s.minutes} min, ${s.routes} routes in 50 namespaces, 1 change/s (${s.changes} changes)`,
+    `RSS ${s.rssStartMb} -> ${s.rssEndMb} MB, slope after warm-up ${s.slopeMbPerHour} MB/hour`,
+    "about 0 MB/hour",
+  );
 }
 
 const w0 = Math.max(7, ...rows.map((r) => r[0].length));

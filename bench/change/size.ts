@@ -39,8 +39,14 @@ export async function sizeRun(routes: number): Promise<SizeFigures> {
   cache.publish(synthetic({ routes, perListener: 1000 }));
   const rdsBytes = [...cache.snapshot().types.get(TypeUrl.route)!.entries.values()].reduce((n, e) => n + e.any.value.length, 0);
   const spawnClient = (node: string, maxReceive: string) =>
-    spawn(process.execPath, [join(import.meta.dir, "../xds/grpc-clients.ts"), String(server.tcp!.port), "bench", node, "1"], { stdio: ["pipe", "ignore", "inherit"], env: { ...process.env, MAX_RECEIVE: maxReceive } });
-  const acked = (node: string, from = 0) => () => events.slice(from).some((e) => e.type === "ack" && e.nodeId === node && e.typeUrl === TypeUrl.route);
+    spawn(process.execPath, [join(import.meta.dir, "../xds/grpc-clients.ts"), String(server.tcp!.port), "bench", node, "1"], {
+      stdio: ["pipe", "ignore", "inherit"],
+      env: { ...process.env, MAX_RECEIVE: maxReceive },
+    });
+  const acked =
+    (node: string, from = 0) =>
+    () =>
+      events.slice(from).some((e) => e.type === "ack" && e.nodeId === node && e.typeUrl === TypeUrl.route);
   const t0 = performance.now();
   const big = spawnClient("size", String(256 << 20));
   if (!(await waitFor(acked("size-0"), 600000))) throw new Error(`${routes} routes: no ACK within 600 s`);

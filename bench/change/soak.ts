@@ -23,7 +23,11 @@ function spread(text: string, namespaces: number): string {
   let i = 0;
   return text
     .replace(/from: Same/, "from: All")
-    .replace(/kind: HTTPRoute\nmetadata:\n {2}name: (route-\d+)\n {2}namespace: default\nspec:\n {2}parentRefs:\n {2}- name: bench/g, (_m, name: string) => `kind: HTTPRoute\nmetadata:\n  name: ${name}\n  namespace: ns-${i++ % namespaces}\nspec:\n  parentRefs:\n  - name: bench\n    namespace: default`);
+    .replace(
+      /kind: HTTPRoute\nmetadata:\n {2}name: (route-\d+)\n {2}namespace: default\nspec:\n {2}parentRefs:\n {2}- name: bench/g,
+      (_m, name: string) =>
+        `kind: HTTPRoute\nmetadata:\n  name: ${name}\n  namespace: ns-${i++ % namespaces}\nspec:\n  parentRefs:\n  - name: bench\n    namespace: default`,
+    );
 }
 
 export async function soak(minutes: number, routes = 5000, namespaces = 50): Promise<SoakFigures> {
@@ -48,7 +52,11 @@ export async function soak(minutes: number, routes = 5000, namespaces = 50): Pro
       objects = objects.map((o) => (o === pick ? { ...o, object: structuredClone(o.object) } : o));
     } else if (k === 1) {
       const s = objects.findIndex((o) => o.key === `Service/default/svc-${n % 500}`);
-      objects = objects.map((o, i) => (i === s ? { ...o, object: { ...o.object, metadata: { ...o.object.metadata, annotations: { "edgegate.io/endpoints": `192.0.2.${(n % 250) + 1}:8080` } } } } : o));
+      objects = objects.map((o, i) =>
+        i === s
+          ? { ...o, object: { ...o.object, metadata: { ...o.object.metadata, annotations: { "edgegate.io/endpoints": `192.0.2.${(n % 250) + 1}:8080` } } } }
+          : o,
+      );
     } else if (removed.size > 0 && n % 2 === 0) {
       const [key, o] = removed.entries().next().value!;
       removed.delete(key);
@@ -69,6 +77,18 @@ export async function soak(minutes: number, routes = 5000, namespaces = 50): Pro
   const warm = samples.slice(Math.floor(samples.length / 5));
   const mx = warm.reduce((a, [x]) => a + x, 0) / warm.length;
   const my = warm.reduce((a, [, y]) => a + y, 0) / warm.length;
-  const slope = warm.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / Math.max(1e-12, warm.reduce((a, [x]) => a + (x - mx) ** 2, 0));
-  return { minutes, routes, changes: n, rssStartMb: Math.round(samples[0]?.[1] ?? 0), rssEndMb: Math.round(samples.at(-1)?.[1] ?? 0), slopeMbPerHour: Math.round(slope * 10) / 10 };
+  const slope =
+    warm.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) /
+    Math.max(
+      1e-12,
+      warm.reduce((a, [x]) => a + (x - mx) ** 2, 0),
+    );
+  return {
+    minutes,
+    routes,
+    changes: n,
+    rssStartMb: Math.round(samples[0]?.[1] ?? 0),
+    rssEndMb: Math.round(samples.at(-1)?.[1] ?? 0),
+    slopeMbPerHour: Math.round(slope * 10) / 10,
+  };
 }

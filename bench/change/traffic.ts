@@ -44,7 +44,10 @@ export async function routeEditsUnderTraffic(others: number): Promise<TrafficFig
   const p = await startBenchPlane();
   const sc = routeEditScenario(ports);
   // The generated routes go to the generated Gateway "bench"; the scenario has its own "gw".
-  const bulk = others > 0 ? generate({ routes: others, hostnames: 1000, services: 500 }).replace(/^apiVersion: gateway.networking.k8s.io\/v1\nkind: GatewayClass[\s\S]*?---\n/, "") : "";
+  const bulk =
+    others > 0
+      ? generate({ routes: others, hostnames: 1000, services: 500 }).replace(/^apiVersion: gateway.networking.k8s.io\/v1\nkind: GatewayClass[\s\S]*?---\n/, "")
+      : "";
   const files = (): Record<string, string> => ({ ...sc.files(), ...(bulk ? { "others.yaml": bulk } : {}) });
   p.apply(files());
   send({ start: { adsPort: p.port, host: sc.host } });

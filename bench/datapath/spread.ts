@@ -20,7 +20,17 @@ const done = async (): Promise<void> => {
 };
 process.on("SIGINT", () => void done().then(() => process.exit(130)));
 try {
-  lab.writeInputs([edgegateClass, gateway({ name: "gw", namespace: "bench", listeners: "[{name: http, protocol: HTTP, port: 80}]", extra: "  addresses: [{type: IPAddress, value: 10.210.9.7}]\n" })].join("---\n"));
+  lab.writeInputs(
+    [
+      edgegateClass,
+      gateway({
+        name: "gw",
+        namespace: "bench",
+        listeners: "[{name: http, protocol: HTTP, port: 80}]",
+        extra: "  addresses: [{type: IPAddress, value: 10.210.9.7}]\n",
+      }),
+    ].join("---\n"),
+  );
   console.log(`${conns} connections from one client to 10.210.9.7:80 (a Gateway address), per run`);
   console.log("mode       workers  per-socket accepted                  max/min  errors");
   for (const mode of ["tc", "sklookup"] as const) {
@@ -29,9 +39,13 @@ try {
       await lab.start({ mode, concurrency: workers, nodeAddresses: ["10.210.0.1"], exposure: "  mode: hostNetwork\n  addressPool: [10.210.9.7]" });
       await lab.standin((s) => s.sockets.length === workers);
       const r = lab.clientPy<{ per: Record<string, number>; errors: Record<string, number> }>(["many", "10.210.9.7", "80", String(conns), "10.210.0.2"]);
-      const counts = Object.entries(r.per).sort().map(([, n]) => n);
+      const counts = Object.entries(r.per)
+        .sort()
+        .map(([, n]) => n);
       const ratio = counts.length === workers ? Math.max(...counts) / Math.min(...counts) : Infinity;
-      console.log(`${mode.padEnd(10)} ${String(workers).padStart(7)}  ${counts.join(" / ").padEnd(36)} ${ratio.toFixed(3).padStart(7)}  ${JSON.stringify(r.errors)}`);
+      console.log(
+        `${mode.padEnd(10)} ${String(workers).padStart(7)}  ${counts.join(" / ").padEnd(36)} ${ratio.toFixed(3).padStart(7)}  ${JSON.stringify(r.errors)}`,
+      );
     }
   }
 } finally {

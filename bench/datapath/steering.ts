@@ -54,13 +54,20 @@ try {
     if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
   };
   // servers: direct, the steering target, the TPROXY target (IP_TRANSPARENT)
-  for (const args of [["10.200.0.1", "7000"], ["127.0.0.1", "15001"], ["127.0.0.1", "15003", "transparent"]]) {
+  for (const args of [
+    ["10.200.0.1", "7000"],
+    ["127.0.0.1", "15001"],
+    ["127.0.0.1", "15003", "transparent"],
+  ]) {
     const l = new Lines(pair.exec(pair.gw, [tool, "serve", ...args]));
     procs.push(l);
     if ((await l.next()) !== "ready") throw new Error("server did not start");
   }
-  sh(pair.gw, "nft -f -; ip rule add fwmark 1 lookup 100; ip route add local 0.0.0.0/0 dev lo table 100",
-    "table ip egbench {\n chain pre {\n  type filter hook prerouting priority mangle; policy accept;\n  ip daddr 10.200.0.10 tcp dport 7070 tproxy to 127.0.0.1:15003 meta mark set 1 accept\n }\n}\n");
+  sh(
+    pair.gw,
+    "nft -f -; ip rule add fwmark 1 lookup 100; ip route add local 0.0.0.0/0 dev lo table 100",
+    "table ip egbench {\n chain pre {\n  type filter hook prerouting priority mangle; policy accept;\n  ip daddr 10.200.0.10 tcp dport 7070 tproxy to 127.0.0.1:15003 meta mark set 1 accept\n }\n}\n",
+  );
 
   const agent = new Lines(pair.exec(pair.gw, [BUN, join(BIN, "agent.ts"), JSON.stringify({ mode: "tc", interfaces: [pair.gwIf], bpffs })]));
   procs.push(agent);
@@ -92,7 +99,13 @@ try {
   const without: DatapathIntent = { steering, policies: [], egress: [], mesh: [] };
   await apply(without);
 
-  interface Run { rate: number; p50_us: number; p99_us: number; errors: number; conns: number }
+  interface Run {
+    rate: number;
+    p50_us: number;
+    p99_us: number;
+    errors: number;
+    conns: number;
+  }
   const run = (host: string, port: number): Run => {
     const r = pair.run(pair.client, [tool, "run", host, String(port), String(seconds), String(threads)]);
     if (r.status !== 0) throw new Error(r.stderr);
@@ -120,10 +133,14 @@ try {
   }));
   const direct = summary[0]!.rate;
   const steer = summary[1]!.rate;
-  console.log(`\n${rounds} rounds x ${seconds} s, ${threads} client threads, medians; kernel ${spawnSync("uname", ["-r"], { encoding: "utf8" }).stdout.trim()}`);
+  console.log(
+    `\n${rounds} rounds x ${seconds} s, ${threads} client threads, medians; kernel ${spawnSync("uname", ["-r"], { encoding: "utf8" }).stdout.trim()}`,
+  );
   console.log("mode                    conn/s   vs direct   p50 µs   p99 µs   errors");
   for (const s of summary)
-    console.log(`${s.name.padEnd(22)} ${String(Math.round(s.rate)).padStart(7)}   ${(s.rate / direct).toFixed(2).padStart(8)}x ${s.p50.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)}   ${s.errors}`);
+    console.log(
+      `${s.name.padEnd(22)} ${String(Math.round(s.rate)).padStart(7)}   ${(s.rate / direct).toFixed(2).padStart(8)}x ${s.p50.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)}   ${s.errors}`,
+    );
   console.log(`10k CIDRs vs none (steering): ${(summary[3]!.rate / steer).toFixed(3)}x conn/s`);
   console.log(`apply(): add 10,000 CIDRs ${median(applyMs.add).toFixed(0)} ms, remove them ${median(applyMs.remove).toFixed(0)} ms (incremental, live maps)`);
 } finally {

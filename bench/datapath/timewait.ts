@@ -26,14 +26,25 @@ const done = async (): Promise<void> => {
   lab.destroy();
 };
 process.on("SIGINT", () => void done().then(() => process.exit(130)));
-interface Reuse { errors: Record<string, number>; slow: number; p50: number; p99: number; max: number; seconds: number }
+interface Reuse {
+  errors: Record<string, number>;
+  slow: number;
+  p50: number;
+  p99: number;
+  max: number;
+  seconds: number;
+}
 try {
   const http = "[{name: http, protocol: HTTP, port: 80}]";
-  lab.writeInputs([edgegateClass, gateway({ name: "gw", namespace: "bench", listeners: http, extra: "  addresses: [{type: IPAddress, value: 10.210.9.7}]\n" })].join("---\n"));
+  lab.writeInputs(
+    [edgegateClass, gateway({ name: "gw", namespace: "bench", listeners: http, extra: "  addresses: [{type: IPAddress, value: 10.210.9.7}]\n" })].join("---\n"),
+  );
   console.log(`${conns} connections over ${ports} reused source ports, the server closing first; kernel ${(await Bun.$`uname -r`.text()).trim()}`);
   console.log("target              mode      seconds   p50 ms   p99 ms   >500 ms  errors  counted");
   const row = (target: string, mode: string, r: Reuse, counted: string): void =>
-    console.log(`${target.padEnd(19)} ${mode.padEnd(9)} ${r.seconds.toFixed(2).padStart(7)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${String(r.slow).padStart(9)}  ${JSON.stringify(r.errors).padEnd(6)}  ${counted}`);
+    console.log(
+      `${target.padEnd(19)} ${mode.padEnd(9)} ${r.seconds.toFixed(2).padStart(7)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${String(r.slow).padStart(9)}  ${JSON.stringify(r.errors).padEnd(6)}  ${counted}`,
+    );
   const measure = async (mode: "tc" | "sklookup" | "off", exposure: string, host: string, port: number, label: string): Promise<void> => {
     await lab.stop();
     await lab.start({ mode, concurrency: 2, nodeAddresses: ["10.210.0.1"], exposure });
@@ -46,7 +57,7 @@ try {
   const pool = "  mode: hostNetwork\n  addressPool: [10.210.9.7]";
   for (const mode of ["off", "tc", "sklookup"] as const) await measure(mode, pool, "10.210.9.7", 80, "steer bench/gw/http 10.210.9.7:80 -> 10.210.9.7:80");
   lab.writeInputs([edgegateClass, gateway({ name: "gw", namespace: "bench", listeners: http })].join("---\n"));
-  const np = "  mode: nodePort\n  bindAddress: 0.0.0.0\n  nodePorts: {\"80\": 30080}";
+  const np = '  mode: nodePort\n  bindAddress: 0.0.0.0\n  nodePorts: {"80": 30080}';
   for (const mode of ["tc", "sklookup"] as const) await measure(mode, np, "10.210.0.1", 30080, "steer bench/gw/http 10.210.0.1:30080 -> 0.0.0.0:30080");
 } finally {
   await done();

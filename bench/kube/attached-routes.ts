@@ -24,7 +24,10 @@ await api.start();
 await api.applyCrds(["gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants"]);
 await api.create(f.node("bench-node", {}));
 for (const o of [f.gatewayClass(), f.gateway(), f.service(), f.endpointSlice()]) await api.create(o);
-const p = await startPipeline(api, { nodeName: "bench-node", kube: { source: {}, lease: {}, status: process.env.STATUS_CONCURRENCY ? { concurrency: Number(process.env.STATUS_CONCURRENCY) } : {} } });
+const p = await startPipeline(api, {
+  nodeName: "bench-node",
+  kube: { source: {}, lease: {}, status: process.env.STATUS_CONCURRENCY ? { concurrency: Number(process.env.STATUS_CONCURRENCY) } : {} },
+});
 await until("Gateway programmed", async () => JSON.stringify((await api.get(f.gateway())).status).includes('"Gateway programmed"'), 30_000);
 
 const results: AttachedResult[] = [];
@@ -55,7 +58,13 @@ console.log(
       gatewayWrites: med(results.map((r) => r.gatewayWrites.setup + r.gatewayWrites.teardown)),
       routeWrites: med(results.map((r) => r.routeWrites)),
     },
-    idle: { seconds: idleS, statusWrites: after.status.writes - before.status.writes, gatewayModified: sum(gws.modified), routeModified: sum(rts.modified), nodeReportWrites: after.dataPlane.reportWrites - before.dataPlane.reportWrites },
+    idle: {
+      seconds: idleS,
+      statusWrites: after.status.writes - before.status.writes,
+      gatewayModified: sum(gws.modified),
+      routeModified: sum(rts.modified),
+      nodeReportWrites: after.dataPlane.reportWrites - before.dataPlane.reportWrites,
+    },
   }),
 );
 await p.stop();

@@ -32,7 +32,8 @@ const api = new ApiServer();
 await api.start();
 await api.applyCrds(["gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants", "backendtlspolicies", "tlsroutes", "listenersets"]);
 await api.create(f.node("bench-node", {}));
-for (const o of [f.gatewayClass(), f.gateway(), f.service(), f.endpointSlice(), f.service("grpc"), f.endpointSlice("grpc", "default", ["10.0.1.1"])]) await api.create(o);
+for (const o of [f.gatewayClass(), f.gateway(), f.service(), f.endpointSlice(), f.service("grpc"), f.endpointSlice("grpc", "default", ["10.0.1.1"])])
+  await api.create(o);
 const grpcRoute = (method: string): Obj => ({
   apiVersion: "gateway.networking.k8s.io/v1",
   kind: "GRPCRoute",
@@ -91,7 +92,7 @@ for (let i = 1; i <= changes; i++) {
   const acked = b.until((e) => e.type === "ack" && e.nodeId === "kube-0" && e.typeUrl === TypeUrl.route && e.version !== before, 60_000);
   const t = performance.now();
   await api.update(grpcRoute(""), (o) => {
-    ((o.spec as { rules: Array<{ matches: Array<{ method: { method: string } }> }> }).rules[0]!.matches[0]!.method.method = `M${i}`);
+    (o.spec as { rules: Array<{ matches: Array<{ method: { method: string } }> }> }).rules[0]!.matches[0]!.method.method = `M${i}`;
   });
   toAck.push((await acked) - t);
   await Bun.sleep(50);
@@ -105,9 +106,13 @@ for (let i = 1; i <= changes; i++) {
   const path = `/changed-${i}`;
   const t = performance.now();
   await api.update(f.httpRoute(name), (o) => {
-    ((o.spec as { rules: Array<{ matches: Array<{ path: { value: string } }> }> }).rules[0]!.matches[0]!.path.value = path);
+    (o.spec as { rules: Array<{ matches: Array<{ path: { value: string } }> }> }).rules[0]!.matches[0]!.path.value = path;
   });
-  await waitFor(() => JSON.stringify(last?.ir.routeConfigs.map((rc) => rc.virtualHosts.length)) !== undefined && hasPath(last, path), 60_000, "the change in the snapshot");
+  await waitFor(
+    () => JSON.stringify(last?.ir.routeConfigs.map((rc) => rc.virtualHosts.length)) !== undefined && hasPath(last, path),
+    60_000,
+    "the change in the snapshot",
+  );
   toPublish.push(publishedAt - t);
   await Bun.sleep(50);
 }

@@ -45,12 +45,26 @@ try {
   steering.apply([{ address: "10.96.0.10", port: 80, envoyPort: PORT }]);
   const results: Array<Record<"direct" | "steered", { per_s: number; p50_us: number; p99_us: number }>> = [];
   for (let r = 0; r < rounds; r++) {
-    const p = spawnSync("sh", ["-c", `echo $$ > ${cgroup}/cgroup.procs && exec unshare -n sh -c 'ip link set lo up && exec /usr/bin/python3 -c "$0" "$@"' "$0" "$@"`, CLIENT, String(PORT), String(n)], { encoding: "utf8" });
+    const p = spawnSync(
+      "sh",
+      [
+        "-c",
+        `echo $$ > ${cgroup}/cgroup.procs && exec unshare -n sh -c 'ip link set lo up && exec /usr/bin/python3 -c "$0" "$@"' "$0" "$@"`,
+        CLIENT,
+        String(PORT),
+        String(n),
+      ],
+      { encoding: "utf8" },
+    );
     if (p.status !== 0) throw new Error(p.stderr);
     results.push(JSON.parse(p.stdout));
   }
   const med = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  const row = (k: "direct" | "steered") => ({ perS: med(results.map((x) => x[k].per_s)), p50: med(results.map((x) => x[k].p50_us)), p99: med(results.map((x) => x[k].p99_us)) });
+  const row = (k: "direct" | "steered") => ({
+    perS: med(results.map((x) => x[k].per_s)),
+    p50: med(results.map((x) => x[k].p50_us)),
+    p99: med(results.map((x) => x[k].p99_us)),
+  });
   const d = row("direct");
   const s = row("steered");
   console.log(`mesh connect (${rounds} rounds x ${n} connections, medians)`);

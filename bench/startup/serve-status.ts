@@ -9,10 +9,19 @@ const status: ApplianceStatus = {
   startedAt: new Date().toISOString(),
   node: { name: "bench", labels: {}, selector: {}, selected: true },
   envoy: { phase: "not-found", message: "bench", restarts: 0 },
-  xds: { snapshot: { seq: 0, version: "", publishedAt: 0, publishMs: 0 }, clients: [], counters: { publishes: 0, pushes: {}, acks: {}, nacks: {}, connectedClients: 0 } },
+  xds: {
+    snapshot: { seq: 0, version: "", publishedAt: 0, publishMs: 0 },
+    clients: [],
+    counters: { publishes: 0, pushes: {}, acks: {}, nacks: {}, connectedClients: 0 },
+  },
   inputs: { objects: [], problems: [] },
   listeners: [],
   datapath: {},
   source: { mode: "files", state: "starting", objects: 0 },
 };
-await startStatusServers({ health: process.argv[2] ?? "127.0.0.1:0", admin: process.argv[3] ?? "127.0.0.1:0", provider: { snapshot: () => status }, logger: silentLogger });
+await startStatusServers({
+  health: process.argv[2] ?? "127.0.0.1:0",
+  admin: process.argv[3] ?? "127.0.0.1:0",
+  provider: { snapshot: () => status },
+  logger: silentLogger,
+});

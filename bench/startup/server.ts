@@ -13,7 +13,6 @@ const out = join(mkdtempSync(join(tmpdir(), "eg-bench-")), "serve-status");
 const build = Bun.spawnSync([process.execPath, "build", "--compile", entry, "--outfile", out], { stdout: "ignore", stderr: "inherit" });
 if (build.exitCode !== 0) throw new Error("bun build --compile failed");
 
-
 async function once(cmd: string[]): Promise<number> {
   const port = await freePort();
   const t0 = performance.now();
@@ -36,8 +35,13 @@ async function once(cmd: string[]): Promise<number> {
 }
 
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
-for (const [name, cmd] of [["compiled", [out]], ["bun run", [process.execPath, entry]]] as const) {
+for (const [name, cmd] of [
+  ["compiled", [out]],
+  ["bun run", [process.execPath, entry]],
+] as const) {
   const xs: number[] = [];
   for (let i = 0; i < runs; i++) xs.push(await once([...cmd]));
-  console.log(`${name.padEnd(9)} spawn -> /livez 200: p50 ${pct(xs, 0.5).toFixed(1)} ms, p90 ${pct(xs, 0.9).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (${runs} runs)`);
+  console.log(
+    `${name.padEnd(9)} spawn -> /livez 200: p50 ${pct(xs, 0.5).toFixed(1)} ms, p90 ${pct(xs, 0.9).toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms (${runs} runs)`,
+  );
 }

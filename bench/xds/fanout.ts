@@ -3,9 +3,9 @@
 // JS heap) before and after they connect, and the time from publish() until every client has ACKed
 // a change: an endpoint change (EDS only) and a route change (RDS), ROUNDS rounds each.
 // Usage: bun bench/xds/fanout.ts             (env CLIENTS, ROUTES, ROUNDS)
-import { TypeUrl } from "../../src/xds/resources.js";
-import { fmt, pct, startBench, waitFor } from "./harness.js";
-import { synthetic } from "./synthetic.js";
+import { TypeUrl } from "../../src/xds/resources.ts";
+import { fmt, pct, startBench, waitFor } from "./harness.ts";
+import { synthetic } from "./synthetic.ts";
 
 const clients = Number(process.env.CLIENTS ?? 100);
 const routes = Number(process.env.ROUTES ?? 1000);
@@ -22,10 +22,14 @@ b.cache.publish(synthetic({ routes }));
 const before = memory();
 const t0 = performance.now();
 b.clients("bench", "fan", clients);
-await waitFor(() => {
-  const cs = b.cache.clients();
-  return cs.length === clients && cs.every((c) => c.types.length === 4 && c.current);
-}, 120000, `${clients} clients to ACK the initial snapshot`);
+await waitFor(
+  () => {
+    const cs = b.cache.clients();
+    return cs.length === clients && cs.every((c) => c.types.length === 4 && c.current);
+  },
+  120000,
+  `${clients} clients to ACK the initial snapshot`,
+);
 const connectMs = performance.now() - t0;
 const connected = memory();
 

@@ -2,9 +2,9 @@
 // process (so client CPU and memory are not counted as the server's), and waiting on ACKs.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { SnapshotCache } from "../../src/xds/cache/cache.js";
-import type { XdsEvent } from "../../src/xds/cache/stats.js";
-import { startXdsServer, type XdsServer } from "../../src/xds/server/server.js";
+import { SnapshotCache } from "../../src/xds/cache/cache.ts";
+import type { XdsEvent } from "../../src/xds/cache/stats.ts";
+import { startXdsServer, type XdsServer } from "../../src/xds/server/server.ts";
 
 export interface Bench {
   cache: SnapshotCache;

@@ -3,9 +3,9 @@
 // CHANGES changes (default 50). REUSE=1 publishes unchanged resources as the same objects with the
 // cache's reuseByIdentity on (what a memoizing emitter would do); default: fresh objects each time.
 // Usage: bun bench/xds/propagation.ts        (env ROUTES, CHANGES, REUSE, PER)
-import { TypeUrl } from "../../src/xds/resources.js";
-import { fmt, pct, startBench, waitFor } from "./harness.js";
-import { synthetic } from "./synthetic.js";
+import { TypeUrl } from "../../src/xds/resources.ts";
+import { fmt, pct, startBench, waitFor } from "./harness.ts";
+import { synthetic } from "./synthetic.ts";
 
 const routes = Number(process.env.ROUTES ?? 10000);
 const changes = Number(process.env.CHANGES ?? 50);
@@ -21,7 +21,9 @@ b.clients("bench", "prop", 1);
 const mine = () => b.cache.clients().find((c) => c.nodeId === "prop-0" && c.types.some((t) => t.type === "rds"));
 // All four types subscribed and ACKed (ackState alone is true between the LDS/RDS and CDS/EDS steps).
 await waitFor(() => mine()?.types.length === 4 && b.cache.ackState("prop-0").current, 60000, "the client to ACK the initial snapshot");
-const subscribed = mine()!.types.map((t) => `${t.type}:${t.resources}`).join(" ");
+const subscribed = mine()!
+  .types.map((t) => `${t.type}:${t.resources}`)
+  .join(" ");
 
 const total: number[] = [];
 const publish: number[] = [];

@@ -4,10 +4,10 @@
 // (optionally split into listeners of perListener routes each, one RouteConfiguration per listener)
 // ClusterLoadAssignment per route's backend. `variant` changes exactly one route (the k-th).
 import { create } from "@bufbuild/protobuf";
-import { RouteConfigurationSchema, type RouteConfiguration } from "../../src/gen/envoy/config/route/v3/route_pb.js";
-import { VirtualHostSchema, type Route, type VirtualHost } from "../../src/gen/envoy/config/route/v3/route_components_pb.js";
-import type { XdsResources } from "../../src/xds/resources.js";
-import { apiListener, edsCluster, endpoints, route } from "../../tests/xds/fixtures.js";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../src/gen/envoy/config/route/v3/route_pb.ts";
+import { VirtualHostSchema, type Route, type VirtualHost } from "../../src/gen/envoy/config/route/v3/route_components_pb.ts";
+import type { XdsResources } from "../../src/xds/resources.ts";
+import { apiListener, edsCluster, endpoints, route } from "../../tests/xds/fixtures.ts";
 
 export interface SyntheticOptions {
   routes: number;
@@ -36,7 +36,9 @@ export function synthetic(o: SyntheticOptions): XdsResources {
     const virtualHosts: RouteConfiguration["virtualHosts"] = [];
     for (let i = first; i < Math.min(o.routes, first + per); i++) {
       const rev = o.change && o.change.index === i ? o.change.revision : 0;
-      virtualHosts.push(vhost(`default/route-${i}`, [`r${i}.example.com`], route({ prefix: `/api/v${rev}/`, headers: { "x-tenant": `t${i}` }, to: cluster(i) })));
+      virtualHosts.push(
+        vhost(`default/route-${i}`, [`r${i}.example.com`], route({ prefix: `/api/v${rev}/`, headers: { "x-tenant": `t${i}` }, to: cluster(i) })),
+      );
     }
     // The clients' own host (the listener name is the authority grpc-js matches domains against).
     virtualHosts.push(vhost(name, [name], route({ prefix: "", to: cluster(first) })));

@@ -20,12 +20,31 @@ export type Mismatches<V, W, P extends string = ""> = MismatchesOf<NonNullable<V
 // whole rather than member by member; V is compared member by member (each must fit).
 type MismatchesOf<V, W, P extends string> =
   // A string index: google.protobuf.Struct (free-form JSON, nothing more to compare) or a map.
-  string extends keyof W ? (W extends { [k: string]: infer X } ? (JsonValue extends X ? (V extends object ? never : `${P}: not an object`) : MapMismatches<V, X, P>) : never)
-  : V extends Leaf ? ([W] extends [Leaf] ? ([V] extends [W] ? never : `${P}: a different scalar type`) : `${P}: a scalar in the view, not in the proto`)
-  : V extends ReadonlyArray<infer VI> ? ([W] extends [ReadonlyArray<infer WI>] ? Mismatches<VI, WI, `${P}[]`> : `${P}: a list in the view, not in the proto`)
-  : [W] extends [ReadonlyArray<unknown>] ? `${P}: a list in the proto, not in the view`
-  : V extends object ? ([W] extends [Leaf] ? `${P}: an object in the view, not in the proto` : ObjectMismatches<V, W, P>)
-  : `${P}: not JSON`;
+  string extends keyof W
+    ? W extends { [k: string]: infer X }
+      ? JsonValue extends X
+        ? V extends object
+          ? never
+          : `${P}: not an object`
+        : MapMismatches<V, X, P>
+      : never
+    : V extends Leaf
+      ? [W] extends [Leaf]
+        ? [V] extends [W]
+          ? never
+          : `${P}: a different scalar type`
+        : `${P}: a scalar in the view, not in the proto`
+      : V extends ReadonlyArray<infer VI>
+        ? [W] extends [ReadonlyArray<infer WI>]
+          ? Mismatches<VI, WI, `${P}[]`>
+          : `${P}: a list in the view, not in the proto`
+        : [W] extends [ReadonlyArray<unknown>]
+          ? `${P}: a list in the proto, not in the view`
+          : V extends object
+            ? [W] extends [Leaf]
+              ? `${P}: an object in the view, not in the proto`
+              : ObjectMismatches<V, W, P>
+            : `${P}: not JSON`;
 
 // A proto map<string, X>: the view must be a string-keyed record of the same values (a
 // Record<"lds" | "rds", X> counts: its keys are a subset of string).

@@ -42,7 +42,9 @@ export async function adminGet<T>(command: string, t: AdminTarget, path: string)
   try {
     res = await fetch(t.base + path, { signal: AbortSignal.timeout(5000), ...(t.unix ? { unix: t.unix } : {}) });
   } catch (e) {
-    throw new Error(`edgegate ${command}: cannot reach the appliance's admin server at ${t.address}: ${(e as Error).message}\nIs \`edgegate run\` running, and is this its admin.address (--admin ADDR or --config FILE)?`);
+    throw new Error(
+      `edgegate ${command}: cannot reach the appliance's admin server at ${t.address}: ${(e as Error).message}\nIs \`edgegate run\` running, and is this its admin.address (--admin ADDR or --config FILE)?`,
+    );
   }
   const text = await res.text();
   try {

@@ -21,22 +21,31 @@ Exit status: 0 printed, 1 not reachable, 2 usage error.
 `;
 
 export async function dumpCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse("dump", args, {
-    admin: { type: "string" },
-    config: { type: "string", short: "c" },
-    type: { type: "string", multiple: true },
-    name: { type: "string", multiple: true },
-    format: { type: "string", default: "json" },
-    help: { type: "boolean", short: "h" },
-  }, help);
+  const { values, positionals } = parse(
+    "dump",
+    args,
+    {
+      admin: { type: "string" },
+      config: { type: "string", short: "c" },
+      type: { type: "string", multiple: true },
+      name: { type: "string", multiple: true },
+      format: { type: "string", default: "json" },
+      help: { type: "boolean", short: "h" },
+    },
+    help,
+  );
   if (values.help) {
     process.stdout.write(help);
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`edgegate dump: unexpected argument "${positionals[0]}"\n\n${help}`);
-  if (values.format !== "json" && values.format !== "yaml") throw new UsageError(`edgegate dump: --format must be json or yaml (got ${JSON.stringify(values.format)})\n\n${help}`);
+  if (values.format !== "json" && values.format !== "yaml")
+    throw new UsageError(`edgegate dump: --format must be json or yaml (got ${JSON.stringify(values.format)})\n\n${help}`);
   const target = adminTarget("dump", values.admin, values.config);
-  const query = new URLSearchParams([...(values.type ?? []).map((t): [string, string] => ["type", t]), ...(values.name ?? []).map((n): [string, string] => ["name", n])]).toString();
+  const query = new URLSearchParams([
+    ...(values.type ?? []).map((t): [string, string] => ["type", t]),
+    ...(values.name ?? []).map((n): [string, string] => ["name", n]),
+  ]).toString();
   let res;
   try {
     res = await adminGet<ConfigDump | { error: string }>("dump", target, `/config_dump${query ? `?${query}` : ""}`);

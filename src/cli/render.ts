@@ -20,19 +20,25 @@ What a running appliance serves: edgegate dump.
 `;
 
 export async function renderCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse("render", args, {
-    config: { type: "string" },
-    "controller-name": { type: "string" },
-    format: { type: "string", default: "json" },
-    status: { type: "boolean" },
-    "show-secrets": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  }, help);
+  const { values, positionals } = parse(
+    "render",
+    args,
+    {
+      config: { type: "string" },
+      "controller-name": { type: "string" },
+      format: { type: "string", default: "json" },
+      status: { type: "boolean" },
+      "show-secrets": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    help,
+  );
   if (values.help) {
     process.stdout.write(help);
     return 0;
   }
-  if (values.format !== "json" && values.format !== "yaml") throw new UsageError(`edgegate render: --format must be json or yaml (got ${JSON.stringify(values.format)})`);
+  if (values.format !== "json" && values.format !== "yaml")
+    throw new UsageError(`edgegate render: --format must be json or yaml (got ${JSON.stringify(values.format)})`);
   if (positionals.length === 0 && !values.config) throw new UsageError(`edgegate render: give input PATHs or --config FILE\n\n${help}`);
   const config = commandConfigOrReport(values.config, values["controller-name"]);
   if (!config) return 1;

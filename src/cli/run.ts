@@ -49,20 +49,25 @@ function applyFlags(c: ApplianceConfig, v: Record<string, string | boolean | und
 }
 
 export async function runCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse("run", args, {
-    config: { type: "string", short: "c" },
-    "node-name": { type: "string" },
-    "health-address": { type: "string" },
-    "admin-address": { type: "string" },
-    "xds-socket": { type: "string" },
-    "xds-address": { type: "string" },
-    envoy: { type: "string" },
-    datapath: { type: "string" },
-    "log-level": { type: "string" },
-    "log-format": { type: "string" },
-    once: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  }, help);
+  const { values, positionals } = parse(
+    "run",
+    args,
+    {
+      config: { type: "string", short: "c" },
+      "node-name": { type: "string" },
+      "health-address": { type: "string" },
+      "admin-address": { type: "string" },
+      "xds-socket": { type: "string" },
+      "xds-address": { type: "string" },
+      envoy: { type: "string" },
+      datapath: { type: "string" },
+      "log-level": { type: "string" },
+      "log-format": { type: "string" },
+      once: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    help,
+  );
   if (values.help) {
     process.stdout.write(help);
     return 0;
@@ -96,7 +101,9 @@ export async function runCommand(args: string[]): Promise<number> {
     process.stdout.write(
       [
         `edgegate ${version}: ${prep.load.objects.length} objects from ${prep.load.files.length} files, ${prep.problems.length} problems`,
-        ...ir.listeners.map((l) => `  listener ${l.name} ${l.address}:${l.port} ${l.http ? "HTTP" : `TLS (${l.tls.length} chains)`} <- ${l.origins.join(", ")}`),
+        ...ir.listeners.map(
+          (l) => `  listener ${l.name} ${l.address}:${l.port} ${l.http ? "HTTP" : `TLS (${l.tls.length} chains)`} <- ${l.origins.join(", ")}`,
+        ),
         `  ${ir.routeConfigs.length} route configs, ${routes} routes, ${ir.clusters.length} clusters, ${ir.secrets.length} secrets, ${ir.apiListeners.length} gRPC api listeners`,
       ].join("\n") + "\n",
     );

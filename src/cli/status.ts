@@ -31,7 +31,12 @@ const stdio: StatusIo = { out: (s) => process.stdout.write(s), err: (s) => proce
 export async function statusCommand(args: string[], io: StatusIo = stdio): Promise<number> {
   let values, positionals, target;
   try {
-    ({ values, positionals } = parse("status", args, { admin: { type: "string" }, config: { type: "string", short: "c" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, usage));
+    ({ values, positionals } = parse(
+      "status",
+      args,
+      { admin: { type: "string" }, config: { type: "string", short: "c" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      usage,
+    ));
     if (positionals.length > 0) throw new UsageError(`edgegate status: unexpected argument "${positionals[0]}"\n\n${usage}`);
     if (values.help) {
       io.out(usage);
@@ -50,7 +55,9 @@ export async function statusCommand(args: string[], io: StatusIo = stdio): Promi
     try {
       doc = parseStatusDocument(res.body);
     } catch (e) {
-      throw new Error(`edgegate status: ${target.address}/status is not an edgegate status document (edgegate.status.v1.StatusDocument): ${(e as Error).message}`);
+      throw new Error(
+        `edgegate status: ${target.address}/status is not an edgegate status document (edgegate.status.v1.StatusDocument): ${(e as Error).message}`,
+      );
     }
   } catch (err) {
     io.err(`${(err as Error).message}\n`);

@@ -10,12 +10,17 @@ With --config and no PATH, checks the configuration file and the inputs it names
 `;
 
 export async function validateCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse("validate", args, {
-    config: { type: "string" },
-    "controller-name": { type: "string" },
-    quiet: { type: "boolean", short: "q" },
-    help: { type: "boolean", short: "h" },
-  }, help);
+  const { values, positionals } = parse(
+    "validate",
+    args,
+    {
+      config: { type: "string" },
+      "controller-name": { type: "string" },
+      quiet: { type: "boolean", short: "q" },
+      help: { type: "boolean", short: "h" },
+    },
+    help,
+  );
   if (values.help) {
     process.stdout.write(help);
     return 0;

@@ -19,12 +19,14 @@ export const minimumEnvoy = "1.31.0";
 
 /** What `edgegate version` prints; the first line is stable for scripts (`edgegate VERSION (...)`). */
 export function versionText(): string {
-  return [
-    `edgegate ${version} (bun ${Bun.version}, ${process.platform}/${process.arch})`,
-    `commit: ${commit}`,
-    `envoy api: v3, Envoy ${envoyApi.release} protos (${envoyApi.protoSource})`,
-    `envoy minimum: ${minimumEnvoy}`,
-  ].join("\n") + "\n";
+  return (
+    [
+      `edgegate ${version} (bun ${Bun.version}, ${process.platform}/${process.arch})`,
+      `commit: ${commit}`,
+      `envoy api: v3, Envoy ${envoyApi.release} protos (${envoyApi.protoSource})`,
+      `envoy minimum: ${minimumEnvoy}`,
+    ].join("\n") + "\n"
+  );
 }
 
 export function versionCommand(): number {

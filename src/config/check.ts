@@ -27,13 +27,18 @@ export function checkConfig(c: ApplianceConfig): ConfigProblem[] {
     }
   };
   listen(["envoy", "adminAddress"], c.envoy.adminAddress, "local", "use 127.0.0.1:PORT, [::1]:PORT or unix:///PATH");
-  if (/:0$/.test(c.envoy.adminAddress)) out.push({ path: ["envoy", "adminAddress"], message: "port 0 is not allowed: the supervisor must know where Envoy's admin API is" });
+  if (/:0$/.test(c.envoy.adminAddress))
+    out.push({ path: ["envoy", "adminAddress"], message: "port 0 is not allowed: the supervisor must know where Envoy's admin API is" });
   listen(["health", "address"], c.health.address, "any", "");
   listen(["admin", "address"], c.admin.address, c.admin.allowNonLoopback ? "any" : "local", "set admin.allowNonLoopback: true to expose /status and /metrics");
   // Plaintext, unauthenticated xDS: never on a network address. Remote xDS clients need a proxy with mTLS.
-  if (c.xds.tcpAddress !== "") listen(["xds", "tcpAddress"], c.xds.tcpAddress, "loopback-tcp", "xDS on TCP is plaintext and unauthenticated; use 127.0.0.1:PORT or [::1]:PORT");
+  if (c.xds.tcpAddress !== "")
+    listen(["xds", "tcpAddress"], c.xds.tcpAddress, "loopback-tcp", "xDS on TCP is plaintext and unauthenticated; use 127.0.0.1:PORT or [::1]:PORT");
   if (c.envoy.launcher !== "" && !/^unix:\/\/\/./.test(c.envoy.launcher)) {
-    out.push({ path: ["envoy", "launcher"], message: `${JSON.stringify(c.envoy.launcher)}: must be "" (edgegate starts Envoy) or unix:///PATH of \`edgegate launcher\`` });
+    out.push({
+      path: ["envoy", "launcher"],
+      message: `${JSON.stringify(c.envoy.launcher)}: must be "" (edgegate starts Envoy) or unix:///PATH of \`edgegate launcher\``,
+    });
   }
   const enums: Array<[string[], string, readonly string[]]> = [
     [["exposure", "mode"], c.exposure.mode, ["hostNetwork", "nodePort"]],
@@ -44,7 +49,8 @@ export function checkConfig(c: ApplianceConfig): ConfigProblem[] {
     [["log", "level"], c.log.level, ["debug", "info", "warn", "error"]],
     [["log", "format"], c.log.format, ["json", "text"]],
   ];
-  for (const [path, v, allowed] of enums) if (!allowed.includes(v)) out.push({ path, message: `must be one of ${allowed.join(", ")} (got ${JSON.stringify(v)})` });
+  for (const [path, v, allowed] of enums)
+    if (!allowed.includes(v)) out.push({ path, message: `must be one of ${allowed.join(", ")} (got ${JSON.stringify(v)})` });
   if (!isIP(c.exposure.bindAddress)) out.push({ path: ["exposure", "bindAddress"], message: `${JSON.stringify(c.exposure.bindAddress)} is not an IP address` });
   c.node.addresses.forEach((a, i) => {
     if (!isIP(a)) out.push({ path: ["node", "addresses", i], message: `${JSON.stringify(a)} is not an IP address` });
@@ -54,18 +60,27 @@ export function checkConfig(c: ApplianceConfig): ConfigProblem[] {
     if (range && isIP(range[1]!) && isIP(range[2]!)) return;
     const [ip, bits] = a.split("/");
     if (!isIP(ip ?? "") || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) >= 16 && Number(bits) <= 32))) {
-      out.push({ path: ["exposure", "addressPool", i], message: `${JSON.stringify(a)} is not an IP address, an IPv4 range (A-B) or an IPv4 CIDR of /16 to /32` });
+      out.push({
+        path: ["exposure", "addressPool", i],
+        message: `${JSON.stringify(a)} is not an IP address, an IPv4 range (A-B) or an IPv4 CIDR of /16 to /32`,
+      });
     }
   });
   for (const [k, v] of Object.entries(c.exposure.nodePorts)) {
-    if (!/^\d+$/.test(k) || Number(k) < 1 || Number(k) > 65535) out.push({ path: ["exposure", "nodePorts", k], message: "keys must be listener ports (1-65535)" });
+    if (!/^\d+$/.test(k) || Number(k) < 1 || Number(k) > 65535)
+      out.push({ path: ["exposure", "nodePorts", k], message: "keys must be listener ports (1-65535)" });
     if (!Number.isInteger(v) || v < 1 || v > 65535) out.push({ path: ["exposure", "nodePorts", k], message: "must be a port number (1-65535)" });
   }
-  if (!Number.isInteger(c.http.xffNumTrustedHops) || c.http.xffNumTrustedHops < 0) out.push({ path: ["http", "xffNumTrustedHops"], message: "must be a non-negative integer" });
+  if (!Number.isInteger(c.http.xffNumTrustedHops) || c.http.xffNumTrustedHops < 0)
+    out.push({ path: ["http", "xffNumTrustedHops"], message: "must be a non-negative integer" });
   if (c.envoy.drainSeconds < 0) out.push({ path: ["envoy", "drainSeconds"], message: "must not be negative" });
-  if (!Number.isInteger(c.envoy.maxDownstreamConnections) || c.envoy.maxDownstreamConnections < 1) out.push({ path: ["envoy", "maxDownstreamConnections"], message: "must be a positive integer" });
-  if (!Number.isInteger(c.source.maxFileBytes) || c.source.maxFileBytes < 1) out.push({ path: ["source", "maxFileBytes"], message: "must be a positive integer" });
-  if (!Number.isInteger(c.source.settleMs) || c.source.settleMs < 0 || c.source.settleMs > 60_000) out.push({ path: ["source", "settleMs"], message: "must be an integer from 0 to 60000" });
-  if (c.source.paths.length === 0 && !c.source.kubernetes) out.push({ path: ["source"], message: "set source.paths (file mode) or source.kubernetes (Kubernetes mode)" });
+  if (!Number.isInteger(c.envoy.maxDownstreamConnections) || c.envoy.maxDownstreamConnections < 1)
+    out.push({ path: ["envoy", "maxDownstreamConnections"], message: "must be a positive integer" });
+  if (!Number.isInteger(c.source.maxFileBytes) || c.source.maxFileBytes < 1)
+    out.push({ path: ["source", "maxFileBytes"], message: "must be a positive integer" });
+  if (!Number.isInteger(c.source.settleMs) || c.source.settleMs < 0 || c.source.settleMs > 60_000)
+    out.push({ path: ["source", "settleMs"], message: "must be an integer from 0 to 60000" });
+  if (c.source.paths.length === 0 && !c.source.kubernetes)
+    out.push({ path: ["source"], message: "set source.paths (file mode) or source.kubernetes (Kubernetes mode)" });
   return out;
 }

@@ -18,7 +18,15 @@ const maps: Record<string, "string" | "number"> = {
 };
 /** Optional sections that have no default. */
 const optional: Record<string, Record<string, unknown>> = {
-  "source.kubernetes": { kubeconfig: "", inCluster: false, context: "", leaseNamespace: "", leaseName: "edgegate-status", leaseDurationSeconds: 15, statusQps: 200 },
+  "source.kubernetes": {
+    kubeconfig: "",
+    inCluster: false,
+    context: "",
+    leaseNamespace: "",
+    leaseName: "edgegate-status",
+    leaseDurationSeconds: 15,
+    statusQps: 200,
+  },
 };
 
 export interface ConfigLoad {
@@ -28,7 +36,13 @@ export interface ConfigLoad {
 
 type Path = Array<string | number>;
 
-function merge(into: Record<string, unknown>, from: Record<string, unknown>, schema: Record<string, unknown>, path: Path, report: (p: Path, m: string) => void): void {
+function merge(
+  into: Record<string, unknown>,
+  from: Record<string, unknown>,
+  schema: Record<string, unknown>,
+  path: Path,
+  report: (p: Path, m: string) => void,
+): void {
   for (const [k, v] of Object.entries(from)) {
     const p = [...path, k];
     const key = p.join(".");

@@ -178,7 +178,11 @@ export class Datapath {
     }
     const missing = missingCapabilities(dp.mode);
     if (missing.length > 0)
-      return Datapath.failed(cfg, log, `missing capabilities ${missing.join(", ")}: run edgegate as root or grant them (the datapath is off, Envoy binds the listener ports itself)`);
+      return Datapath.failed(
+        cfg,
+        log,
+        `missing capabilities ${missing.join(", ")}: run edgegate as root or grant them (the datapath is off, Envoy binds the listener ports itself)`,
+      );
     let objects = opts.objects;
     if (!objects) {
       try {
@@ -203,7 +207,14 @@ export class Datapath {
       const upgraded = Datapath.loadObject(ing, dp.bpffs, log);
       const m = (o: BpfObject, name: MapName): BpfMap => new BpfMap(name, o.mapFd(name), MAPS[name].key, MAPS[name].value);
       const shared: SharedMaps = { counters: m(ing, "eg_counters"), labels: m(ing, "eg_labels") };
-      const ingress = { steer: m(ing, "eg_steer"), policy: m(ing, "eg_policy"), cidr4: m(ing, "eg_cidr4"), cidr6: m(ing, "eg_cidr6"), ranges: m(ing, "eg_ranges"), listeners: m(ing, "eg_listeners") };
+      const ingress = {
+        steer: m(ing, "eg_steer"),
+        policy: m(ing, "eg_policy"),
+        cidr4: m(ing, "eg_cidr4"),
+        cidr6: m(ing, "eg_cidr6"),
+        ranges: m(ing, "eg_ranges"),
+        listeners: m(ing, "eg_listeners"),
+      };
 
       // the new mode's program is attached before the other mode's goes: steering never pauses
       if (dp.mode === "tc") {
@@ -430,7 +441,9 @@ export class Datapath {
     if (this.mode === "tc")
       for (const t of intent.steering)
         if (t.portEnd !== undefined && t.portEnd !== t.port)
-          r.problems.push(`steering ${t.gateway}/${t.listener}: port range ${t.address}:${t.port}-${t.portEnd} is steered in sklookup mode only (datapath.mode is tc)`);
+          r.problems.push(
+            `steering ${t.gateway}/${t.listener}: port range ${t.address}:${t.port}-${t.portEnd} is steered in sklookup mode only (datapath.mode is tc)`,
+          );
     // steered addresses the node does not have get a local route (local-routes.ts)
     const routes = reconcileLocalRoutes(intent.steering);
     r.problems.push(...routes.problems);
@@ -438,8 +451,7 @@ export class Datapath {
     this.lastApply = { at: new Date().toISOString(), changes: r.maps, problems: r.problems };
     for (const p of r.problems) this.log.warn("datapath intent entry skipped", { problem: p });
     const changed = Object.entries(r.maps).filter(([, c]) => c.added + c.updated + c.removed > 0);
-    if (changed.length > 0)
-      this.log.info("datapath maps updated", Object.fromEntries(changed.map(([n, c]) => [n, `+${c.added} ~${c.updated} -${c.removed}`])));
+    if (changed.length > 0) this.log.info("datapath maps updated", Object.fromEntries(changed.map(([n, c]) => [n, `+${c.added} ~${c.updated} -${c.removed}`])));
   }
 
   /**
@@ -495,13 +507,20 @@ export class Datapath {
       maps: {},
       counters: [],
       ...(this.lastApply ? { lastApply: this.lastApply } : {}),
-      ...(this.listenerNotes.size > 0 ? { listeners: [...this.listenerNotes.values()].sort((a, b) => a.family - b.family || a.port - b.port || a.address.localeCompare(b.address)) } : {}),
+      ...(this.listenerNotes.size > 0
+        ? { listeners: [...this.listenerNotes.values()].sort((a, b) => a.family - b.family || a.port - b.port || a.address.localeCompare(b.address)) }
+        : {}),
       ...(this.upgraded.length > 0 ? { upgraded: this.upgraded } : {}),
     };
     if (!this.enabled) return base;
     try {
       const s = inspectPins(this.bpffs);
-      const mesh = this.mesh instanceof MeshSteering ? { cgroup: this.mesh.cgroup, services: this.mesh.counters() } : this.mesh !== undefined ? { off: this.mesh } : undefined;
+      const mesh =
+        this.mesh instanceof MeshSteering
+          ? { cgroup: this.mesh.cgroup, services: this.mesh.counters() }
+          : this.mesh !== undefined
+            ? { off: this.mesh }
+            : undefined;
       return { ...base, attachments: s.attachments, maps: s.maps, counters: s.counters, localRoutes: s.localRoutes, ...(mesh ? { mesh } : {}) };
     } catch (e) {
       return { ...base, reason: `status: ${(e as Error).message}` };

@@ -101,7 +101,11 @@ export function rangeVal(steer: Uint8Array, firstPort: number, lastPort: number)
 
 export function decodeRangeVal(b: Uint8Array): SteerVal & { firstPort: number; lastPort: number } {
   const L = LAYOUT.eg_range_val;
-  return { ...decodeSteerVal(b.subarray(L.steer, L.steer + LAYOUT.eg_steer_val.size)), firstPort: dv(b).getUint16(L.first_port, false), lastPort: dv(b).getUint16(L.last_port, false) };
+  return {
+    ...decodeSteerVal(b.subarray(L.steer, L.steer + LAYOUT.eg_steer_val.size)),
+    firstPort: dv(b).getUint16(L.first_port, false),
+    lastPort: dv(b).getUint16(L.last_port, false),
+  };
 }
 
 /**

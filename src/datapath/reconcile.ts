@@ -5,9 +5,28 @@
 import type { DatapathIntent, SteeringTarget } from "../ir/datapath.ts";
 import { formatCidr, formatIp, parseCidr, parseIp, type Cidr, type Family } from "./ip.ts";
 import {
-  ACTION_ALLOW, ACTION_DENY, FAMILY_ANY, SLOT, LAYOUT,
-  addrPortKey, cidrKey, decodeCidrKey, decodePolicyVal, decodeRuleVal, decodeSlot32, decodeSteerVal, decodeLabel,
-  egressKey, egressVal, hex, labelVal, policyVal, ruleVal, sameBytes, steerVal, u32Key,
+  ACTION_ALLOW,
+  ACTION_DENY,
+  FAMILY_ANY,
+  SLOT,
+  LAYOUT,
+  addrPortKey,
+  cidrKey,
+  decodeCidrKey,
+  decodePolicyVal,
+  decodeRuleVal,
+  decodeSlot32,
+  decodeSteerVal,
+  decodeLabel,
+  egressKey,
+  egressVal,
+  hex,
+  labelVal,
+  policyVal,
+  ruleVal,
+  sameBytes,
+  steerVal,
+  u32Key,
 } from "./layout.ts";
 import { desiredRange, reconcileRanges, rangeSlot, type DesiredRange } from "./ranges.ts";
 
@@ -296,7 +315,13 @@ export function reconcile(
 
   // 1. read everything the kernel holds and reserve the slots and policy ids in use
   const actual = ingress
-    ? { steer: readAll(ingress.steer), ranges: ingress.ranges ? readAll(ingress.ranges) : new Map<string, { key: Uint8Array; value: Uint8Array }>(), policy: readAll(ingress.policy), cidr4: readAll(ingress.cidr4), cidr6: readAll(ingress.cidr6) }
+    ? {
+        steer: readAll(ingress.steer),
+        ranges: ingress.ranges ? readAll(ingress.ranges) : new Map<string, { key: Uint8Array; value: Uint8Array }>(),
+        policy: readAll(ingress.policy),
+        cidr4: readAll(ingress.cidr4),
+        cidr6: readAll(ingress.cidr6),
+      }
     : undefined;
   const actualEgress = egress ? { egress4: readAll(egress.egress4), egress6: readAll(egress.egress6) } : undefined;
   const usedIds = new Set<number>();
@@ -342,7 +367,10 @@ export function reconcile(
         (r.cidr.family === 4 ? rules4 : rules6).set(hex(key), { key, label: r.label, value: (slot) => ruleVal(r.action, slot) });
       }
     }
-    const c4 = empty(), c6 = empty(), cp = empty(), cs = empty();
+    const c4 = empty(),
+      c6 = empty(),
+      cp = empty(),
+      cs = empty();
     upsert(ingress.cidr4, actual.cidr4, rules4, ruleSlot, slots, c4);
     upsert(ingress.cidr6, actual.cidr6, rules6, ruleSlot, slots, c6);
     const policyEntries = new Map<string, Entry>();
@@ -365,7 +393,8 @@ export function reconcile(
     Object.assign(result.maps, { eg_steer: cs, eg_policy: cp, eg_cidr4: c4, eg_cidr6: c6 });
   }
   if (egress && actualEgress) {
-    const e4 = empty(), e6 = empty();
+    const e4 = empty(),
+      e6 = empty();
     upsert(egress.egress4, actualEgress.egress4, want.egress4, egressSlot, slots, e4);
     upsert(egress.egress6, actualEgress.egress6, want.egress6, egressSlot, slots, e6);
     prune(egress.egress4, actualEgress.egress4, want.egress4, egressSlot, slots, e4);
@@ -393,4 +422,3 @@ export function reconcile(
   result.maps["eg_labels"] = labelsChange;
   return result;
 }
-

@@ -5,18 +5,18 @@
 import { create, createRegistry, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { anyPack, DurationSchema } from "@bufbuild/protobuf/wkt";
 import type { ApplianceConfig } from "../config/types.ts";
-import { BootstrapSchema, file_envoy_config_bootstrap_v3_bootstrap, type Bootstrap } from "../gen/envoy/config/bootstrap/v3/bootstrap_pb.js";
-import { AddressSchema, type Address } from "../gen/envoy/config/core/v3/address_pb.js";
-import { ApiConfigSource_ApiType, ApiVersion, ConfigSourceSchema } from "../gen/envoy/config/core/v3/config_source_pb.js";
-import { Cluster_DiscoveryType } from "../gen/envoy/config/cluster/v3/cluster_pb.js";
+import { BootstrapSchema, file_envoy_config_bootstrap_v3_bootstrap, type Bootstrap } from "../gen/envoy/config/bootstrap/v3/bootstrap_pb.ts";
+import { AddressSchema, type Address } from "../gen/envoy/config/core/v3/address_pb.ts";
+import { ApiConfigSource_ApiType, ApiVersion, ConfigSourceSchema } from "../gen/envoy/config/core/v3/config_source_pb.ts";
+import { Cluster_DiscoveryType } from "../gen/envoy/config/cluster/v3/cluster_pb.ts";
 import {
   HttpProtocolOptionsSchema,
   file_envoy_extensions_upstreams_http_v3_http_protocol_options,
-} from "../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.js";
+} from "../gen/envoy/extensions/upstreams/http/v3/http_protocol_options_pb.ts";
 import {
   DownstreamConnectionsConfigSchema,
   file_envoy_extensions_resource_monitors_downstream_connections_v3_downstream_connections,
-} from "../gen/envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections_pb.js";
+} from "../gen/envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections_pb.ts";
 import { parseAdminAddress, type AdminAddress } from "./admin-address.ts";
 import { re2RuntimeLayer } from "../validate/regex-limit.ts";
 import { statsConfig } from "./stats-config.ts";
@@ -73,7 +73,9 @@ export function buildBootstrap(config: ApplianceConfig): Bootstrap {
             endpoints: [
               {
                 lbEndpoints: [
-                  { hostIdentifier: { case: "endpoint", value: { address: create(AddressSchema, { address: { case: "pipe", value: { path: xds.socket } } }) } } },
+                  {
+                    hostIdentifier: { case: "endpoint", value: { address: create(AddressSchema, { address: { case: "pipe", value: { path: xds.socket } } }) } },
+                  },
                 ],
               },
             ],

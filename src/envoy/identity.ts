@@ -26,9 +26,12 @@ const flagValue = (argv: string[], flag: string): string | undefined => {
 export function checkProcess(r: EnvoyRecord): Identity {
   const f = procFacts(r.pid);
   if (!f || f.state === "Z" || f.state === "X") return { verdict: "gone", reason: `pid ${r.pid} is not running` };
-  if (f.startTime !== r.startTime) return { verdict: "gone", reason: `pid ${r.pid} is a different process now (started at tick ${f.startTime}, not ${r.startTime})` };
-  if (flagValue(f.argv, "--config-path") !== r.bootstrapPath) return { verdict: "gone", reason: `pid ${r.pid} does not run with --config-path ${r.bootstrapPath}` };
-  if (Number(flagValue(f.argv, "--restart-epoch") ?? "0") !== r.restartEpoch) return { verdict: "gone", reason: `pid ${r.pid} is not hot-restart epoch ${r.restartEpoch}` };
+  if (f.startTime !== r.startTime)
+    return { verdict: "gone", reason: `pid ${r.pid} is a different process now (started at tick ${f.startTime}, not ${r.startTime})` };
+  if (flagValue(f.argv, "--config-path") !== r.bootstrapPath)
+    return { verdict: "gone", reason: `pid ${r.pid} does not run with --config-path ${r.bootstrapPath}` };
+  if (Number(flagValue(f.argv, "--restart-epoch") ?? "0") !== r.restartEpoch)
+    return { verdict: "gone", reason: `pid ${r.pid} is not hot-restart epoch ${r.restartEpoch}` };
   let onDisk: string;
   try {
     onDisk = readFileSync(r.bootstrapPath, "utf8");

@@ -30,7 +30,9 @@ export function parseEnvoyLogLine(line: string, stream: "stdout" | "stderr"): En
         if (typeof r.thread === "string" || typeof r.thread === "number") fields.thread = String(r.thread);
         if (typeof r.src === "string" && r.src !== ":" && r.src !== "") fields.src = r.src;
         // Access log records (src/xds/emit/access-log.ts): every request fact becomes a field.
-        if (r.logger === "access_log") for (const [k, v] of Object.entries(r)) if (!(k in fields) && k !== "level" && k !== "msg" && k !== "logger" && (typeof v === "string" || typeof v === "number")) fields[k] = v;
+        if (r.logger === "access_log")
+          for (const [k, v] of Object.entries(r))
+            if (!(k in fields) && k !== "level" && k !== "msg" && k !== "logger" && (typeof v === "string" || typeof v === "number")) fields[k] = v;
         return { level: levels[String(r.level)] ?? "info", msg: typeof r.msg === "string" ? r.msg : text, fields };
       }
     } catch {

@@ -18,7 +18,11 @@ export class LogTail {
   private readonly maxBytes: number;
 
   /** Starts at the current end of the file: what was written before is not forwarded again. */
-  constructor(path: string, private readonly onLine: (line: string) => void, private readonly opts: LogTailOptions = {}) {
+  constructor(
+    path: string,
+    private readonly onLine: (line: string) => void,
+    private readonly opts: LogTailOptions = {},
+  ) {
     this.fd = openSync(path, "a+");
     this.offset = fstatSync(this.fd).size;
     this.maxBytes = opts.maxBytes ?? 16 << 20;

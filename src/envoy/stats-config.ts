@@ -12,8 +12,8 @@
 //   all      no matcher: every stat Envoy has, per cluster and per virtual host included.
 // bench/envoy-stats.ts models the series count each level gives for N routes.
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { StatsConfigSchema } from "../gen/envoy/config/metrics/v3/stats_pb.js";
-import type { StringMatcherSchema } from "../gen/envoy/type/matcher/v3/string_pb.js";
+import type { StatsConfigSchema } from "../gen/envoy/config/metrics/v3/stats_pb.ts";
+import type { StringMatcherSchema } from "../gen/envoy/type/matcher/v3/string_pb.ts";
 
 export type { EnvoyStatsDetail } from "../config/types.ts";
 import type { EnvoyStatsDetail } from "../config/types.ts";

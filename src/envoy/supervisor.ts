@@ -402,7 +402,10 @@ export class EnvoySupervisor {
     this.log.info("envoy started", { pid: l.pid, binary: l.binary, args, epoch: hot.epoch, launcher: this.launcher.where });
     const child = l.child;
     if (!child) return { ...this.adopt(record, false), adopted: false };
-    const exited = child.exited.then(() => ({ code: child.signalCode === null ? child.exitCode : null, signal: child.signalCode === null ? null : String(child.signalCode) }));
+    const exited = child.exited.then(() => ({
+      code: child.signalCode === null ? child.exitCode : null,
+      signal: child.signalCode === null ? null : String(child.signalCode),
+    }));
     return { record, child, exited, adopted: false };
   }
 
@@ -463,7 +466,12 @@ export class EnvoySupervisor {
     while (this.alive(t) && !this.detaching) {
       if (!ownAdmin && !this.draining()) {
         ownAdmin = (await getRestartEpoch(this.admin, this.timing.adminTimeoutMs)) === t.record.restartEpoch;
-        if (!ownAdmin) this.update({ phase: "starting", message: `hot restart: waiting for epoch ${t.record.restartEpoch} to take the admin API over`, readySince: undefined });
+        if (!ownAdmin)
+          this.update({
+            phase: "starting",
+            message: `hot restart: waiting for epoch ${t.record.restartEpoch} to take the admin API over`,
+            readySince: undefined,
+          });
       }
       if (ownAdmin && !this.draining()) {
         const r = await getReady(this.admin, this.timing.adminTimeoutMs);
@@ -532,7 +540,15 @@ export class EnvoySupervisor {
     await this.loop;
     removeFile(this.pidFile);
     const lastExit = this.current.lastExit;
-    this.update({ phase: "stopped", message: "stopped", pid: undefined, readySince: undefined, nextStartAt: undefined, adopted: undefined, ...(lastExit ? { lastExit } : {}) });
+    this.update({
+      phase: "stopped",
+      message: "stopped",
+      pid: undefined,
+      readySince: undefined,
+      nextStartAt: undefined,
+      adopted: undefined,
+      ...(lastExit ? { lastExit } : {}),
+    });
   }
 }
 

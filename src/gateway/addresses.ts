@@ -37,7 +37,9 @@ function requested(gw: Gateway): { addresses: Array<{ type?: string; value?: str
   const spec = gw.spec.addresses ?? [];
   if (!name) return { addresses: spec, notes: [] };
   if (spec.length > 0) return { addresses: spec, notes: [`spec.infrastructure.annotations ${name} is ignored because spec.addresses is set`] };
-  const values = ann[name]!.split(",").map((v) => v.trim()).filter((v) => v !== "");
+  const values = ann[name]!.split(",")
+    .map((v) => v.trim())
+    .filter((v) => v !== "");
   return { addresses: values.map((value) => ({ type: "IPAddress", value })), notes: [] };
 }
 

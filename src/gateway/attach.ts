@@ -88,7 +88,13 @@ export function attach(inp: Inputs, route: AnyRoute, routeKind: RouteKind, gatew
     const usable = candidates.filter((l) => l.attachable);
     const allowed = usable.filter((l) => l.supportedKinds.some((k) => k.kind === routeKind) && namespaceAllowed(inp, l, routeNs));
     if (allowed.length === 0) {
-      res.accepted = condition("Accepted", false, "NotAllowedByListeners", usable.length === 0 ? "no listener of the parent is valid" : `no listener of ${gw.key} allows ${routeKind} from namespace ${routeNs}`, g);
+      res.accepted = condition(
+        "Accepted",
+        false,
+        "NotAllowedByListeners",
+        usable.length === 0 ? "no listener of the parent is valid" : `no listener of ${gw.key} allows ${routeKind} from namespace ${routeNs}`,
+        g,
+      );
       continue;
     }
     const hosts = route.spec.hostnames ?? [];
@@ -98,7 +104,13 @@ export function attach(inp: Inputs, route: AnyRoute, routeKind: RouteKind, gatew
       res.attachments.push({ listener: l, hostnames: hn });
     }
     if (res.attachments.length === 0) {
-      res.accepted = condition("Accepted", false, "NoMatchingListenerHostname", `no listener hostname of ${kind} ${gw.key} intersects the route's hostnames`, g);
+      res.accepted = condition(
+        "Accepted",
+        false,
+        "NoMatchingListenerHostname",
+        `no listener hostname of ${kind} ${gw.key} intersects the route's hostnames`,
+        g,
+      );
     }
   }
   return out;

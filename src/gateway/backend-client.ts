@@ -21,8 +21,11 @@ export function backendClientCertificate(inp: Inputs, gw: Gateway, secrets: Map<
   if (!ref) return ok;
   const ns = gw.metadata.namespace ?? "default";
   const refNs = ref.namespace ?? ns;
-  const bad = (reason: string, msg: string): BackendClient => ({ resolvedRefs: condition("ResolvedRefs", false, reason, `spec.tls.backend.clientCertificateRef: ${msg}`, g) });
-  if ((ref.group ?? "") !== "" || (ref.kind ?? "Secret") !== "Secret") return bad("InvalidClientCertificateRef", `${ref.group ?? ""}/${ref.kind ?? ""} is not supported (only core Secret)`);
+  const bad = (reason: string, msg: string): BackendClient => ({
+    resolvedRefs: condition("ResolvedRefs", false, reason, `spec.tls.backend.clientCertificateRef: ${msg}`, g),
+  });
+  if ((ref.group ?? "") !== "" || (ref.kind ?? "Secret") !== "Secret")
+    return bad("InvalidClientCertificateRef", `${ref.group ?? ""}/${ref.kind ?? ""} is not supported (only core Secret)`);
   if (!refAllowed(inp, { group: GatewayGroup, kind: "Gateway", namespace: ns }, { group: "", kind: "Secret", namespace: refNs, name: ref.name })) {
     return bad("RefNotPermitted", `Secret ${refNs}/${ref.name} is in another namespace and no ReferenceGrant allows it`);
   }

@@ -43,7 +43,8 @@ export class RouteBackends {
       this.problems.push({ key: objectKey(this.kind, routeNs, this.route.metadata.name), path, message });
       return undefined;
     };
-    if (group !== "" || kind !== "Service") return fail("InvalidKind", `backendRef kind ${group ? `${group}/` : ""}${kind} is not supported (only core Service)`);
+    if (group !== "" || kind !== "Service")
+      return fail("InvalidKind", `backendRef kind ${group ? `${group}/` : ""}${kind} is not supported (only core Service)`);
     if (!refAllowed(this.inp, { group: GatewayGroup, kind: this.kind, namespace: routeNs }, { group: "", kind: "Service", namespace: ns, name: ref.name })) {
       return fail("RefNotPermitted", `Service ${ns}/${ref.name} is in another namespace and no ReferenceGrant in ${ns} allows ${this.kind}s from ${routeNs}`);
     }

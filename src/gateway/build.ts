@@ -42,7 +42,12 @@ const misdirected: IrRoute = {
 };
 
 /** Routes of the listeners on one port, merged into virtual hosts by hostname. */
-function virtualHosts(listeners: readonly ListenerState[], attached: readonly AttachedRoute[], kinds: ReadonlySet<string>, memo: TranslateMemo | undefined): IrVirtualHost[] {
+function virtualHosts(
+  listeners: readonly ListenerState[],
+  attached: readonly AttachedRoute[],
+  kinds: ReadonlySet<string>,
+  memo: TranslateMemo | undefined,
+): IrVirtualHost[] {
   // The most specific listener claims a hostname first: a request for foo.example.com must only
   // see routes of listener "foo.example.com", not those of "*.example.com" (listener isolation).
   const ordered = [...listeners].sort((a, b) => specificity(b.listener.hostname) - specificity(a.listener.hostname));
@@ -59,7 +64,11 @@ function virtualHosts(listeners: readonly ListenerState[], attached: readonly At
       let rules = cache.get(a.route);
       if (!rules) {
         const build = (): RouteWithKey[] =>
-          a.kind === "HTTPRoute" ? httpRouteRules(a.route, a.backends, lctx, a.order) : a.kind === "GRPCRoute" ? grpcRouteRules(a.route, a.backends, lctx, a.order) : [];
+          a.kind === "HTTPRoute"
+            ? httpRouteRules(a.route, a.backends, lctx, a.order)
+            : a.kind === "GRPCRoute"
+              ? grpcRouteRules(a.route, a.backends, lctx, a.order)
+              : [];
         rules = memo ? memo.rules(a.route, memoKey, build) : build();
         cache.set(a.route, rules);
       }
@@ -78,7 +87,14 @@ function virtualHosts(listeners: readonly ListenerState[], attached: readonly At
     .map(([domain, list]) => ({ name: domain, domains: [domain], routes: sortRoutes(list).map((r) => r.route) }));
 }
 
-export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[], attached: readonly AttachedRoute[], addrs: GatewayAddresses, clusters: ClusterSet, memo?: TranslateMemo): GatewayIr {
+export function buildGatewayIr(
+  gw: Gateway,
+  listeners: readonly ListenerState[],
+  attached: readonly AttachedRoute[],
+  addrs: GatewayAddresses,
+  clusters: ClusterSet,
+  memo?: TranslateMemo,
+): GatewayIr {
   const ns = gw.metadata.namespace ?? "default";
   const base = `${ns}/${gw.metadata.name}`;
   const out: GatewayIr = { listeners: [], routeConfigs: [], apiListeners: [], hostnameApiListeners: [], problems: [] };
@@ -86,7 +102,9 @@ export function buildGatewayIr(gw: Gateway, listeners: readonly ListenerState[],
   const usable = listeners.filter((l) => l.usable);
   // A UDP listener is a socket of its own, beside a TCP one on the same port number.
   const udp = (l: ListenerState): boolean => l.listener.protocol === "UDP";
-  const sockets = [...new Set(usable.map((l) => `${l.listener.port}/${udp(l) ? "udp" : "tcp"}`))].sort((a, b) => parseInt(a, 10) - parseInt(b, 10) || (a < b ? -1 : 1));
+  const sockets = [...new Set(usable.map((l) => `${l.listener.port}/${udp(l) ? "udp" : "tcp"}`))].sort(
+    (a, b) => parseInt(a, 10) - parseInt(b, 10) || (a < b ? -1 : 1),
+  );
   const infra = gw.spec.infrastructure ? { labels: gw.spec.infrastructure.labels ?? {}, annotations: gw.spec.infrastructure.annotations ?? {} } : undefined;
   const httpKinds = new Set(["HTTPRoute", "GRPCRoute"]);
   for (const socket of sockets) {
@@ -188,7 +206,14 @@ export function claimHostnames(candidates: readonly HostnameApiListener[], taken
   return [...won.values()].map(({ name, routeConfig }) => ({ name, routeConfig }));
 }
 
-function tlsChains(base: string, l: ListenerState, attached: readonly AttachedRoute[], out: GatewayIr, onPort: readonly ListenerState[], memo: TranslateMemo | undefined): IrTlsChain[] {
+function tlsChains(
+  base: string,
+  l: ListenerState,
+  attached: readonly AttachedRoute[],
+  out: GatewayIr,
+  onPort: readonly ListenerState[],
+  memo: TranslateMemo | undefined,
+): IrTlsChain[] {
   const serverNames = l.listener.hostname ? [l.listener.hostname] : [];
   const chainBase = `${base}/${l.section}`;
   if (l.listener.protocol === "HTTPS") {
@@ -220,7 +245,9 @@ function tlsChains(base: string, l: ListenerState, attached: readonly AttachedRo
     if (a.via.hostnames !== undefined && names.length === 0) continue;
     names.forEach((h) => claimed.add(h));
     const rule = a.route.spec.rules[0];
-    const backends = (rule?.backendRefs ?? []).map((ref, i) => ({ cluster: a.backends.resolve(ref, ["spec", "rules", 0, "backendRefs", i], "tcp"), weight: ref.weight ?? 1 })).filter((b) => b.weight > 0);
+    const backends = (rule?.backendRefs ?? [])
+      .map((ref, i) => ({ cluster: a.backends.resolve(ref, ["spec", "rules", 0, "backendRefs", i], "tcp"), weight: ref.weight ?? 1 }))
+      .filter((b) => b.weight > 0);
     chains.push({
       name: `${chainBase}/${a.route.metadata.namespace}/${a.route.metadata.name}`,
       serverNames: names,

@@ -64,12 +64,16 @@ export function classParams(inp: Inputs, gc: GatewayClass, nodeExposure: ClassEx
     return { ok: true, settings };
   }
   if (ref.group === "cilium.io" && ref.kind === CILIUM_CLASS_CONFIG_KIND) {
-    if (!ref.namespace) return { ok: false, message: `parametersRef to ${CILIUM_CLASS_CONFIG_KIND} ${ref.name}: namespace is required (the kind is namespaced)` };
+    if (!ref.namespace)
+      return { ok: false, message: `parametersRef to ${CILIUM_CLASS_CONFIG_KIND} ${ref.name}: namespace is required (the kind is namespaced)` };
     const o = find(inp, CILIUM_CLASS_CONFIG_KIND, ref.namespace, ref.name ?? "");
     if (!o) return { ok: false, message: `parametersRef: ${where} not found` };
     return { ok: true, settings: fromCilium((o.spec ?? {}) as CiliumClassConfigSpec, where, nodeExposure) };
   }
-  return { ok: false, message: `parametersRef: ${ref.group ?? ""}/${ref.kind ?? ""} is not a parameters kind edgegate reads (edgegate.io ${CLASS_CONFIG_KIND} or cilium.io ${CILIUM_CLASS_CONFIG_KIND})` };
+  return {
+    ok: false,
+    message: `parametersRef: ${ref.group ?? ""}/${ref.kind ?? ""} is not a parameters kind edgegate reads (edgegate.io ${CLASS_CONFIG_KIND} or cilium.io ${CILIUM_CLASS_CONFIG_KIND})`,
+  };
 }
 
 /**
@@ -83,7 +87,9 @@ function fromCilium(spec: CiliumClassConfigSpec, where: string, nodeExposure: Cl
   const type = service.type;
   // LoadBalancer and ClusterIP leave the node's exposure as edgegate.yaml sets it.
   if (type === "NodePort") settings.exposure = { mode: "nodePort", nodePorts: nodeExposure.nodePorts };
-  const ignored = Object.keys(service).filter((k) => k !== "type").sort();
+  const ignored = Object.keys(service)
+    .filter((k) => k !== "type")
+    .sort();
   if (type !== undefined && type !== "NodePort" && type !== "LoadBalancer" && type !== "ClusterIP") ignored.unshift("type");
   if (ignored.length > 0) settings.notes.push(`not applied on a node (no Service is created): service.${ignored.join(", service.")}`);
   return settings;

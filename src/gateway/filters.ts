@@ -42,7 +42,9 @@ export function applyFilters(
           scheme: r.scheme,
           hostname: r.hostname,
           port: redirectPort(r.scheme, r.port, listener),
-          path: r.path ? { type: r.path.type, value: (r.path.type === "ReplaceFullPath" ? r.path.replaceFullPath : r.path.replacePrefixMatch) ?? "/" } : undefined,
+          path: r.path
+            ? { type: r.path.type, value: (r.path.type === "ReplaceFullPath" ? r.path.replaceFullPath : r.path.replacePrefixMatch) ?? "/" }
+            : undefined,
           statusCode: r.statusCode ?? 302,
         };
         break;
@@ -51,7 +53,9 @@ export function applyFilters(
         const u = f.urlRewrite ?? {};
         out.rewrite = {
           hostname: u.hostname,
-          path: u.path ? { type: u.path.type, value: (u.path.type === "ReplaceFullPath" ? u.path.replaceFullPath : u.path.replacePrefixMatch) ?? "/" } : undefined,
+          path: u.path
+            ? { type: u.path.type, value: (u.path.type === "ReplaceFullPath" ? u.path.replaceFullPath : u.path.replacePrefixMatch) ?? "/" }
+            : undefined,
         };
         break;
       }
@@ -60,7 +64,9 @@ export function applyFilters(
         if (!m) break;
         const cluster = backends.resolve(m.backendRef, [...fp, "requestMirror", "backendRef"]);
         if (!cluster) break;
-        const frac = m.fraction ? { numerator: m.fraction.numerator, denominator: m.fraction.denominator ?? 100 } : { numerator: m.percent ?? 100, denominator: 100 };
+        const frac = m.fraction
+          ? { numerator: m.fraction.numerator, denominator: m.fraction.denominator ?? 100 }
+          : { numerator: m.percent ?? 100, denominator: 100 };
         out.mirrors.push({ cluster, ...frac });
         break;
       }

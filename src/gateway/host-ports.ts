@@ -29,7 +29,13 @@ function overlaps(a: string, b: string): boolean {
 }
 
 /** boundPort: the port Envoy binds for a listener port (the node port, in nodePort exposure). */
-export function markHostPorts(gateways: readonly Gateway[], ls: ReadonlyMap<Gateway, ListenerState[]>, addresses: ReadonlyMap<Gateway, GatewayAddresses>, host: HostPorts, boundPort: (gw: Gateway, port: number) => number = (_gw, p) => p): void {
+export function markHostPorts(
+  gateways: readonly Gateway[],
+  ls: ReadonlyMap<Gateway, ListenerState[]>,
+  addresses: ReadonlyMap<Gateway, GatewayAddresses>,
+  host: HostPorts,
+  boundPort: (gw: Gateway, port: number) => number = (_gw, p) => p,
+): void {
   for (const gw of gateways) {
     const bind = addresses.get(gw)!.bind;
     const g = gw.metadata.generation;

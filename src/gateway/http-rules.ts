@@ -27,7 +27,12 @@ export interface RankKey {
   match: number;
 }
 
-function forwardBackends(refs: readonly BackendRef[] | undefined, backends: RouteBackends, path: ReadonlyArray<string | number>, protocol?: Protocol): IrBackendRef[] {
+function forwardBackends(
+  refs: readonly BackendRef[] | undefined,
+  backends: RouteBackends,
+  path: ReadonlyArray<string | number>,
+  protocol?: Protocol,
+): IrBackendRef[] {
   const out: IrBackendRef[] = [];
   (refs ?? []).forEach((ref, i) => {
     const weight = ref.weight ?? 1;
@@ -134,7 +139,12 @@ export function grpcRouteRules(route: GRPCRoute, backends: RouteBackends, listen
       out.push({
         route: {
           name: `${base}/rule/${rule.name ?? ri}/match/${mi}`,
-          match: { path, headers: (m.headers ?? []).map((h) => ({ name: h.name.toLowerCase(), type: h.type ?? "Exact", value: h.value })), query: [], grpc: true },
+          match: {
+            path,
+            headers: (m.headers ?? []).map((h) => ({ name: h.name.toLowerCase(), type: h.type ?? "Exact", value: h.value })),
+            query: [],
+            grpc: true,
+          },
           action: act,
           requestHeaders: fr.requestHeaders,
           responseHeaders: fr.responseHeaders,

@@ -38,7 +38,13 @@ export interface GatewayResult {
   problems: TranslateProblem[];
 }
 
-export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: ClusterSet, secrets: Map<string, IrSecret>, backendTls?: BackendTlsIndex): GatewayResult {
+export function translateGateways(
+  inp: Inputs,
+  opts: GatewayOptions,
+  clusters: ClusterSet,
+  secrets: Map<string, IrSecret>,
+  backendTls?: BackendTlsIndex,
+): GatewayResult {
   const out: GatewayResult = { listeners: [], routeConfigs: [], apiListeners: [], steering: [], status: [], problems: [] };
   const ours = inp.gatewayClasses.filter((c) => c.spec.controllerName === opts.controllerName);
   // A class whose parameters cannot be read serves nothing (Accepted=False, InvalidParameters).
@@ -115,15 +121,16 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, clusters: C
       const backends = new RouteBackends(inp, clusters, route, kind, certs === 1 ? cert : undefined);
       const routeNs = route.metadata.namespace ?? "default";
       // Which Gateways use which Service: only needed for BackendTLSPolicy ancestors.
-      if (backendTls && backendTls.states.length > 0) for (const rule of route.spec.rules ?? []) {
-        for (const ref of rule.backendRefs ?? []) {
-          if ((ref.group ?? "") !== "" || (ref.kind ?? "Service") !== "Service") continue;
-          const key = `${ref.namespace ?? routeNs}/${ref.name}`;
-          const set = serviceGateways.get(key) ?? new Set<Gateway>();
-          parentGateways.forEach((gw) => set.add(gw));
-          serviceGateways.set(key, set);
+      if (backendTls && backendTls.states.length > 0)
+        for (const rule of route.spec.rules ?? []) {
+          for (const ref of rule.backendRefs ?? []) {
+            if ((ref.group ?? "") !== "" || (ref.kind ?? "Service") !== "Service") continue;
+            const key = `${ref.namespace ?? routeNs}/${ref.name}`;
+            const set = serviceGateways.get(key) ?? new Set<Gateway>();
+            parentGateways.forEach((gw) => set.add(gw));
+            serviceGateways.set(key, set);
+          }
         }
-      }
       resolveAllBackends(route, kind, backends);
       const parentStatus: RouteParentStatus[] = parents.map((p) => ({
         parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", ...p.parentRef, namespace: p.parentRef.namespace ?? route.metadata.namespace },
@@ -190,18 +197,25 @@ function resolveAllBackends(route: AnyRoute, kind: RouteKind, backends: RouteBac
     (rule.backendRefs ?? []).forEach((ref, bi) => {
       backends.resolve(ref, ["spec", "rules", ri, "backendRefs", bi], protocol);
       ("filters" in ref ? (ref.filters ?? []) : []).forEach((f, fi) => {
-        if (f.type === "RequestMirror" && f.requestMirror) backends.resolve(f.requestMirror.backendRef, ["spec", "rules", ri, "backendRefs", bi, "filters", fi, "requestMirror", "backendRef"]);
+        if (f.type === "RequestMirror" && f.requestMirror)
+          backends.resolve(f.requestMirror.backendRef, ["spec", "rules", ri, "backendRefs", bi, "filters", fi, "requestMirror", "backendRef"]);
       });
     });
     const filters: readonly HTTPRouteFilter[] = (rule as { filters?: HTTPRouteFilter[] }).filters ?? [];
     filters.forEach((f, fi) => {
-      if (f.type === "RequestMirror" && f.requestMirror) backends.resolve(f.requestMirror.backendRef, ["spec", "rules", ri, "filters", fi, "requestMirror", "backendRef"]);
+      if (f.type === "RequestMirror" && f.requestMirror)
+        backends.resolve(f.requestMirror.backendRef, ["spec", "rules", ri, "filters", fi, "requestMirror", "backendRef"]);
     });
   });
 }
 
 // Two Gateways cannot both bind the same address and port on this node.
-function markPortClashes(gateways: readonly Gateway[], ls: Map<Gateway, ListenerState[]>, addresses: ReturnType<typeof assignAddresses>, boundPort: (gw: Gateway, port: number) => number): void {
+function markPortClashes(
+  gateways: readonly Gateway[],
+  ls: Map<Gateway, ListenerState[]>,
+  addresses: ReturnType<typeof assignAddresses>,
+  boundPort: (gw: Gateway, port: number) => number,
+): void {
   const owner = new Map<string, string>();
   for (const gw of gateways) {
     const key = `${gw.metadata.namespace}/${gw.metadata.name}`;
@@ -245,7 +259,13 @@ function gatewayAccepted(gw: Gateway): boolean {
   return gw.spec.infrastructure?.parametersRef === undefined;
 }
 
-function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], addrs: GatewayAddresses, resolvedRefs: Condition, attachedListenerSets: number): ObjectStatus {
+function gatewayStatus(
+  gw: Gateway,
+  ls: readonly ListenerState[],
+  addrs: GatewayAddresses,
+  resolvedRefs: Condition,
+  attachedListenerSets: number,
+): ObjectStatus {
   const g = gw.metadata.generation;
   const usable = ls.filter((l) => l.usable).length;
   const reported = addrs.reported;
@@ -255,19 +275,32 @@ function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], addrs: Gateway
   // edgegate defines no parameters kind for Gateways, so any infrastructure.parametersRef is
   // one it cannot honour: not accepted, nothing served (a half-configured Gateway is worse).
   const badParams = gw.spec.infrastructure?.parametersRef !== undefined;
-  if (badParams) conditions.push(condition("Accepted", false, "InvalidParameters", "spec.infrastructure.parametersRef: edgegate has no Gateway parameters kind", g));
+  if (badParams)
+    conditions.push(condition("Accepted", false, "InvalidParameters", "spec.infrastructure.parametersRef: edgegate has no Gateway parameters kind", g));
   else if (addrs.unsupported.length > 0) conditions.push(condition("Accepted", false, "UnsupportedAddress", addrs.unsupported.join("; "), g));
   else if (usable === ls.length) conditions.push(condition("Accepted", true, "Accepted", ["Gateway accepted", ...addrs.notes].join("; "), g));
   else conditions.push(condition("Accepted", usable > 0, "ListenersNotValid", `${ls.length - usable} of ${ls.length} listeners are not valid`, g));
   if (badParams) conditions.push(condition("Programmed", false, "Invalid", "the Gateway is not accepted", g));
   else if (addrs.unsupported.length > 0) conditions.push(condition("Programmed", false, "Invalid", addrs.unsupported.join("; "), g));
   else if (addrs.unusable.length > 0) conditions.push(condition("Programmed", false, "AddressNotUsable", addrs.unusable.join("; "), g));
-  else conditions.push(usable > 0 ? condition("Programmed", true, "Programmed", "Gateway programmed", g) : condition("Programmed", false, "Invalid", "no valid listeners", g));
+  else
+    conditions.push(
+      usable > 0 ? condition("Programmed", true, "Programmed", "Gateway programmed", g) : condition("Programmed", false, "Invalid", "no valid listeners", g),
+    );
   conditions.push(resolvedRefs);
   // The Gateway API asks for a visible warning when some listener accepts unverified clients.
   const fv = gw.spec.tls?.frontend;
   const insecure = [fv?.default, ...(fv?.perPort ?? []).map((p) => p.tls)].some((v) => v?.validation?.mode === "AllowInsecureFallback");
-  if (insecure) conditions.push(condition("InsecureFrontendValidationMode", true, "ConfigurationChanged", "frontend client certificate validation allows clients without a valid certificate (AllowInsecureFallback)", g));
+  if (insecure)
+    conditions.push(
+      condition(
+        "InsecureFrontendValidationMode",
+        true,
+        "ConfigurationChanged",
+        "frontend client certificate validation allows clients without a valid certificate (AllowInsecureFallback)",
+        g,
+      ),
+    );
   return {
     kind: "Gateway",
     namespace: gw.metadata.namespace ?? "default",
@@ -275,7 +308,12 @@ function gatewayStatus(gw: Gateway, ls: readonly ListenerState[], addrs: Gateway
     status: {
       addresses: reported.map((value) => ({ type: "IPAddress", value })),
       conditions,
-      listeners: ls.map((l) => ({ name: l.listener.name, supportedKinds: l.supportedKinds, attachedRoutes: l.attachedRoutes, conditions: listenerConditions(l) })),
+      listeners: ls.map((l) => ({
+        name: l.listener.name,
+        supportedKinds: l.supportedKinds,
+        attachedRoutes: l.attachedRoutes,
+        conditions: listenerConditions(l),
+      })),
       attachedListenerSets,
     },
   };

@@ -47,7 +47,13 @@ export interface ListenerState {
   attachedRoutes: number;
 }
 
-const defaultKinds: Record<string, string[]> = { HTTP: ["HTTPRoute", "GRPCRoute"], HTTPS: ["HTTPRoute", "GRPCRoute"], TLS: ["TLSRoute"], TCP: ["TCPRoute"], UDP: ["UDPRoute"] };
+const defaultKinds: Record<string, string[]> = {
+  HTTP: ["HTTPRoute", "GRPCRoute"],
+  HTTPS: ["HTTPRoute", "GRPCRoute"],
+  TLS: ["TLSRoute"],
+  TCP: ["TCPRoute"],
+  UDP: ["UDPRoute"],
+};
 const family = (p: string): string => (p === "HTTPS" || p === "TLS" ? "tls" : p.toLowerCase());
 
 export function gatewayOwner(gw: Gateway): ListenerOwner {
@@ -59,7 +65,13 @@ export function gatewayOwner(gw: Gateway): ListenerOwner {
  * listeners are marked afterwards over every listener of the Gateway, in precedence order
  * (markConflicts).
  */
-export function buildListeners(inp: Inputs, gw: Gateway, secrets: Map<string, IrSecret>, owner: ListenerOwner = gatewayOwner(gw), listeners: readonly Listener[] = gw.spec.listeners): ListenerState[] {
+export function buildListeners(
+  inp: Inputs,
+  gw: Gateway,
+  secrets: Map<string, IrSecret>,
+  owner: ListenerOwner = gatewayOwner(gw),
+  listeners: readonly Listener[] = gw.spec.listeners,
+): ListenerState[] {
   const g = owner.generation;
   const ns = owner.namespace;
   return listeners.map((l): ListenerState => {
@@ -103,7 +115,13 @@ export function buildListeners(inp: Inputs, gw: Gateway, secrets: Map<string, Ir
         else bad.push(`${group}/${k.kind}`);
       }
       if (bad.length > 0) {
-        st.conditions.resolvedRefs = condition("ResolvedRefs", false, "InvalidRouteKinds", `route kinds not supported by a ${l.protocol} listener: ${bad.join(", ")}`, g);
+        st.conditions.resolvedRefs = condition(
+          "ResolvedRefs",
+          false,
+          "InvalidRouteKinds",
+          `route kinds not supported by a ${l.protocol} listener: ${bad.join(", ")}`,
+          g,
+        );
         if (st.supportedKinds.length === 0) {
           st.conditions.programmed = condition("Programmed", false, "Invalid", "no supported route kinds", g);
           st.usable = false;

@@ -38,7 +38,12 @@ export function listenerSetsOf(inp: Inputs, gw: Gateway, secrets: Map<string, Ir
     if (ref.name !== gw.metadata.name || (ref.namespace ?? ns) !== gwNs) continue;
     if (!admits(inp, gw, ns)) {
       const from = gw.spec.allowedListeners?.namespaces?.from ?? "None";
-      out.push({ set, gateway: gw, listeners: [], notAllowed: `Gateway ${gwNs}/${gw.metadata.name} does not allow ListenerSets from namespace ${ns} (allowedListeners.namespaces.from: ${from})` });
+      out.push({
+        set,
+        gateway: gw,
+        listeners: [],
+        notAllowed: `Gateway ${gwNs}/${gw.metadata.name} does not allow ListenerSets from namespace ${ns} (allowedListeners.namespaces.from: ${from})`,
+      });
       continue;
     }
     const owner = { kind: "ListenerSet" as const, namespace: ns, name: set.metadata.name, generation: set.metadata.generation };
@@ -67,7 +72,9 @@ export function listenerSetStatus(st: ListenerSetState, gatewayAccepted: boolean
     conditions.push(condition("Accepted", false, "ListenersNotValid", msg, g), condition("Programmed", false, "ListenersNotValid", msg, g));
   } else {
     conditions.push(
-      usable === total ? condition("Accepted", true, "Accepted", "ListenerSet accepted", g) : condition("Accepted", true, "ListenersNotValid", `${total - usable} of ${total} listeners are not valid`, g),
+      usable === total
+        ? condition("Accepted", true, "Accepted", "ListenerSet accepted", g)
+        : condition("Accepted", true, "ListenersNotValid", `${total - usable} of ${total} listeners are not valid`, g),
       condition("Programmed", true, "Programmed", "ListenerSet programmed", g),
     );
   }
@@ -77,7 +84,12 @@ export function listenerSetStatus(st: ListenerSetState, gatewayAccepted: boolean
     name: st.set.metadata.name,
     status: {
       conditions,
-      listeners: st.listeners.map((l) => ({ name: l.listener.name, supportedKinds: l.supportedKinds, attachedRoutes: l.attachedRoutes, conditions: listenerConditions(l) })),
+      listeners: st.listeners.map((l) => ({
+        name: l.listener.name,
+        supportedKinds: l.supportedKinds,
+        attachedRoutes: l.attachedRoutes,
+        conditions: listenerConditions(l),
+      })),
       parents: [],
     },
   };

@@ -46,7 +46,11 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
     const clash = [ports.http, ports.https].map((p) => usedPorts.get(p)).find((owner) => owner !== undefined && owner !== ports.name);
     if (ports !== SHARED && clash !== undefined) {
       const ns = ing.metadata.namespace ?? "default";
-      out.problems.push({ key: objectKey("Ingress", ns, ing.metadata.name), path: ["metadata", "annotations"], message: `port ${ports.http === ports.https ? ports.http : `${ports.http}/${ports.https}`} is already used by ${clash === "ingress" ? "the shared Ingress listeners" : clash}; served on the shared listeners (80/443)` });
+      out.problems.push({
+        key: objectKey("Ingress", ns, ing.metadata.name),
+        path: ["metadata", "annotations"],
+        message: `port ${ports.http === ports.https ? ports.http : `${ports.http}/${ports.https}`} is already used by ${clash === "ingress" ? "the shared Ingress listeners" : clash}; served on the shared listeners (80/443)`,
+      });
       ports = SHARED;
     }
     for (const p of [ports.http, ports.https]) usedPorts.set(p, ports.name);
@@ -68,7 +72,15 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
 }
 
 /** The listeners and route configurations of Ingresses served together on the same ports. */
-function translateGroup(served: readonly Ingress[], ports: IngressPorts, opts: IngressTranslateOptions, clusters: ClusterSet, secrets: Map<string, IrSecret>, inp: Inputs, out: IngressResult): void {
+function translateGroup(
+  served: readonly Ingress[],
+  ports: IngressPorts,
+  opts: IngressTranslateOptions,
+  clusters: ClusterSet,
+  secrets: Map<string, IrSecret>,
+  inp: Inputs,
+  out: IngressResult,
+): void {
   const hosts = new Map<string, HostRoutes>();
   const chains: IrTlsChain[] = [];
   let defaultRoute: { http: IrRoute; https: IrRoute } | undefined;
@@ -117,7 +129,13 @@ function translateGroup(served: readonly Ingress[], ports: IngressPorts, opts: I
         return;
       }
       secrets.set(cert.secret.name, cert.secret);
-      chains.push({ name: `${ports.name}/${ports.https}/${ns}/${ing.metadata.name}/${ti}`, serverNames: t.hosts ?? [], mode: "terminate", certificates: [cert.secret.name], http: { routeConfig: httpsRc } });
+      chains.push({
+        name: `${ports.name}/${ports.https}/${ns}/${ing.metadata.name}/${ti}`,
+        serverNames: t.hosts ?? [],
+        mode: "terminate",
+        certificates: [cert.secret.name],
+        http: { routeConfig: httpsRc },
+      });
     });
   }
 
@@ -158,7 +176,14 @@ function translateGroup(served: readonly Ingress[], ports: IngressPorts, opts: I
     return list;
   };
   const origins = served.map((i) => `${i.metadata.namespace}/${i.metadata.name}`);
-  const listener = (port: number, parts: Pick<IrListener, "http" | "tls">): IrListener => ({ name: `${ports.name}/${port}`, address: opts.bindAddress, extraAddresses: [], port, ...parts, origins });
+  const listener = (port: number, parts: Pick<IrListener, "http" | "tls">): IrListener => ({
+    name: `${ports.name}/${port}`,
+    address: opts.bindAddress,
+    extraAddresses: [],
+    port,
+    ...parts,
+    origins,
+  });
   out.routeConfigs.push({ name: httpRc, virtualHosts: vhosts("http") });
   if (chains.some((c) => c.http)) out.routeConfigs.push({ name: httpsRc, virtualHosts: vhosts("https") });
   if (onePort) {
@@ -179,11 +204,18 @@ function passthroughChains(ing: Ingress, clusters: ClusterSet, out: IngressResul
   const chains: IrTlsChain[] = [];
   (ing.spec.rules ?? []).forEach((rule, ri) => {
     const paths = rule.http?.paths ?? [];
-    const pi = Math.max(0, paths.findIndex((p) => p.path === undefined || p.path === "/"));
+    const pi = Math.max(
+      0,
+      paths.findIndex((p) => p.path === undefined || p.path === "/"),
+    );
     const b = paths[pi]?.backend.service;
     const where = ["spec", "rules", ri, "http", "paths", pi, "backend"];
     if (!rule.host) {
-      out.problems.push({ key: objectKey("Ingress", ns, ing.metadata.name), path: ["spec", "rules", ri, "host"], message: "tls-passthrough needs a host: TLS connections are routed by SNI" });
+      out.problems.push({
+        key: objectKey("Ingress", ns, ing.metadata.name),
+        path: ["spec", "rules", ri, "host"],
+        message: "tls-passthrough needs a host: TLS connections are routed by SNI",
+      });
       return;
     }
     if (!b) return;

@@ -26,9 +26,16 @@ export function planIngress(ing: Ingress, o: IngressOptions, problems: Translate
     problems.push({ key: objectKey("Ingress", ns, ing.metadata.name), path: ["metadata", "annotations", annotation], message });
   };
   if (o.loadbalancerMode !== "dedicated") {
-    if (o.hostListenerPort !== undefined) note("ingress.cilium.io/host-listener-port", "has effect only with loadbalancer-mode: dedicated; this Ingress is served on the shared listeners (80/443)");
+    if (o.hostListenerPort !== undefined)
+      note(
+        "ingress.cilium.io/host-listener-port",
+        "has effect only with loadbalancer-mode: dedicated; this Ingress is served on the shared listeners (80/443)",
+      );
     if (o.serviceType !== undefined || o.insecureNodePort !== undefined || o.secureNodePort !== undefined)
-      note("ingress.cilium.io/service-type", "service-type and node ports have effect only with loadbalancer-mode: dedicated; this Ingress is served on the shared listeners (80/443)");
+      note(
+        "ingress.cilium.io/service-type",
+        "service-type and node ports have effect only with loadbalancer-mode: dedicated; this Ingress is served on the shared listeners (80/443)",
+      );
     return SHARED;
   }
   const name = `ingress/${ns}/${ing.metadata.name}`;
@@ -39,6 +46,9 @@ export function planIngress(ing: Ingress, o: IngressOptions, problems: Translate
     const http = o.insecureNodePort ?? o.secureNodePort!;
     return { name, http, https: o.secureNodePort ?? http };
   }
-  note("ingress.cilium.io/loadbalancer-mode", "dedicated needs ingress.cilium.io/host-listener-port (or service-type: NodePort with node ports) on a node-local gateway: no per-Ingress load balancer is created; served on the shared listeners (80/443)");
+  note(
+    "ingress.cilium.io/loadbalancer-mode",
+    "dedicated needs ingress.cilium.io/host-listener-port (or service-type: NodePort with node ports) on a node-local gateway: no per-Ingress load balancer is created; served on the shared listeners (80/443)",
+  );
   return SHARED;
 }

@@ -191,9 +191,7 @@ export interface IrUpstreamTls {
   clientCertificate?: string;
 }
 
-export type IrSecret =
-  | { name: string; type: "certificate"; certChain: string; privateKey: string }
-  | { name: string; type: "ca"; caBundle: string };
+export type IrSecret = { name: string; type: "certificate"; certChain: string; privateKey: string } | { name: string; type: "ca"; caBundle: string };
 
 export interface IrApiListener {
   /** The name a client uses: xds:///NAME, "<listener>.<gateway>.<namespace>". */

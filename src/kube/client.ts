@@ -40,7 +40,9 @@ export class KubeClient {
     const token = this.conn.token?.();
     if (token) headers.authorization = `Bearer ${token}`;
     if (opts.body !== undefined) headers["content-type"] = opts.contentType ?? "application/json";
-    const signals = [opts.signal, opts.timeoutMs !== 0 ? AbortSignal.timeout(opts.timeoutMs ?? 30_000) : undefined].filter((x): x is AbortSignal => x !== undefined);
+    const signals = [opts.signal, opts.timeoutMs !== 0 ? AbortSignal.timeout(opts.timeoutMs ?? 30_000) : undefined].filter(
+      (x): x is AbortSignal => x !== undefined,
+    );
     return {
       method,
       headers,

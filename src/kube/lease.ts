@@ -83,7 +83,11 @@ export class LeaderElector {
     if (this.leader === v) return;
     this.leader = v;
     this.state.leader = v;
-    this.o.log.info(v ? "status writer: became leader" : "status writer: stopped leading", { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity, reason: why });
+    this.o.log.info(v ? "status writer: became leader" : "status writer: stopped leading", {
+      lease: `${this.o.namespace}/${this.o.name}`,
+      identity: this.o.identity,
+      reason: why,
+    });
     for (const l of this.listeners) l(v);
   }
 
@@ -122,7 +126,12 @@ export class LeaderElector {
       lease = await this.client.request("GET", this.path(this.o.name), { signal, timeoutMs: this.period * 2 });
     } catch (e) {
       if (!(e instanceof KubeApiError && e.status === 404)) throw e;
-      const body = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: this.o.name, namespace: this.o.namespace }, spec: this.spec(undefined, now, true) };
+      const body = {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name: this.o.name, namespace: this.o.namespace },
+        spec: this.spec(undefined, now, true),
+      };
       await this.client.request("POST", this.path(), { body, signal, timeoutMs: this.period * 2 });
       this.renewed(0);
       this.setLeader(true, "created the lease");

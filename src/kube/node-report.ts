@@ -149,7 +149,12 @@ export class NodeReporter {
     }
   }
 
-  private body(): { apiVersion: string; kind: string; metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> }; spec: Obj } {
+  private body(): {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> };
+    spec: Obj;
+  } {
     return {
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",

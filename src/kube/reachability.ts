@@ -95,7 +95,10 @@ export class ApiReachability {
       // Once a minute while it lasts, so an operator reading the log knows it still does.
       if (Date.now() - lastLog >= 60_000) {
         lastLog = Date.now();
-        this.log.warn("Kubernetes API still unreachable; serving the last known configuration", { downForMs: Date.now() - this.downSince!, error: this.lastError });
+        this.log.warn("Kubernetes API still unreachable; serving the last known configuration", {
+          downForMs: Date.now() - this.downSince!,
+          error: this.lastError,
+        });
       }
     }
   }

@@ -117,7 +117,10 @@ export class Reflector {
           const listed = await this.list(signal);
           if (listed === undefined) {
             // Not installed: say so once, then look again now and then.
-            if (this.status.phase !== "missing") log.warn("resource type not served by the API server (CRD not installed?); skipped until it appears", { versions: this.type.versions.map((v) => apiVersionOf(this.type, v)) });
+            if (this.status.phase !== "missing")
+              log.warn("resource type not served by the API server (CRD not installed?); skipped until it appears", {
+                versions: this.type.versions.map((v) => apiVersionOf(this.type, v)),
+              });
             this.set("missing", `${this.type.kind} is not served by the API server (CRD not installed?)`);
             await sleep(this.opts.missingRetryMs ?? 10_000, signal);
             continue;
@@ -157,7 +160,12 @@ export class Reflector {
         gate?.failed(err);
         if (gate?.down) log.debug("API unreachable; waiting for it", { error: err.message });
         else if (Date.now() - this.lastWarnAt >= warnEveryMs) {
-          log.warn("API error; retrying", { error: err.message, retryInMs: Math.round(delay), attempt: this.retry.attempts, ...(this.suppressed ? { suppressed: this.suppressed } : {}) });
+          log.warn("API error; retrying", {
+            error: err.message,
+            retryInMs: Math.round(delay),
+            attempt: this.retry.attempts,
+            ...(this.suppressed ? { suppressed: this.suppressed } : {}),
+          });
           this.lastWarnAt = Date.now();
           this.suppressed = 0;
         } else this.suppressed++;
@@ -177,7 +185,10 @@ export class Reflector {
         do {
           const q: Record<string, string> = { limit: String(this.opts.pageSize ?? 500) };
           if (cont) q.continue = cont;
-          const page = await this.client.request("GET", `${resourcePath(this.type, version, this.opts.namespace)}?${this.query(q)}`, { signal, timeoutMs: 60_000 });
+          const page = await this.client.request("GET", `${resourcePath(this.type, version, this.opts.namespace)}?${this.query(q)}`, {
+            signal,
+            timeoutMs: 60_000,
+          });
           const meta = isObj(page.metadata) ? page.metadata : {};
           rv = typeof meta.resourceVersion === "string" ? meta.resourceVersion : "";
           cont = typeof meta.continue === "string" && meta.continue !== "" ? meta.continue : undefined;

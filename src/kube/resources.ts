@@ -28,8 +28,24 @@ export const watchedTypes: readonly ResourceType[] = [
   { group: gw, versions: ["v1", "v1alpha3"], plural: "backendtlspolicies", kind: "BackendTLSPolicy", namespaced: true, optional: true, status: true },
   // GatewayClass parameters (src/gateway/class-params.ts): edgegate's own and Cilium's.
   { group: "edgegate.io", versions: ["v1alpha1"], plural: "gatewayclassconfigs", kind: "GatewayClassConfig", namespaced: true, optional: true, status: false },
-  { group: "cilium.io", versions: ["v2alpha1"], plural: "ciliumgatewayclassconfigs", kind: "CiliumGatewayClassConfig", namespaced: true, optional: true, status: false },
-  { group: "edgegate.io", versions: ["v1alpha1"], plural: "gatewaynetworkpolicies", kind: "GatewayNetworkPolicy", namespaced: true, optional: true, status: true },
+  {
+    group: "cilium.io",
+    versions: ["v2alpha1"],
+    plural: "ciliumgatewayclassconfigs",
+    kind: "CiliumGatewayClassConfig",
+    namespaced: true,
+    optional: true,
+    status: false,
+  },
+  {
+    group: "edgegate.io",
+    versions: ["v1alpha1"],
+    plural: "gatewaynetworkpolicies",
+    kind: "GatewayNetworkPolicy",
+    namespaced: true,
+    optional: true,
+    status: true,
+  },
   { group: "networking.k8s.io", versions: ["v1"], plural: "ingresses", kind: "Ingress", namespaced: true, optional: false, status: true },
   { group: "networking.k8s.io", versions: ["v1"], plural: "ingressclasses", kind: "IngressClass", namespaced: false, optional: false, status: false },
   { group: "", versions: ["v1"], plural: "services", kind: "Service", namespaced: true, optional: false, status: false },
@@ -40,7 +56,15 @@ export const watchedTypes: readonly ResourceType[] = [
 ];
 
 export const nodeType: ResourceType = { group: "", versions: ["v1"], plural: "nodes", kind: "Node", namespaced: false, optional: false, status: false };
-export const leaseType: ResourceType = { group: "coordination.k8s.io", versions: ["v1"], plural: "leases", kind: "Lease", namespaced: true, optional: false, status: false };
+export const leaseType: ResourceType = {
+  group: "coordination.k8s.io",
+  versions: ["v1"],
+  plural: "leases",
+  kind: "Lease",
+  namespaced: true,
+  optional: false,
+  status: false,
+};
 
 export function typeByKind(kind: string): ResourceType | undefined {
   return watchedTypes.find((t) => t.kind === kind);

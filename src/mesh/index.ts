@@ -39,14 +39,22 @@ interface PortRoutes {
 export function translateMesh(inp: Inputs, controllerName: string, clusters: ClusterSet): MeshResult {
   const out: MeshResult = { listeners: [], routeConfigs: [], apiListeners: [], services: [], status: [], problems: [] };
   const byPort = new Map<string, PortRoutes>();
-  const routes: MeshRoute[] = [...inp.httpRoutes.map((route) => ({ kind: "HTTPRoute" as const, route })), ...inp.grpcRoutes.map((route) => ({ kind: "GRPCRoute" as const, route }))];
+  const routes: MeshRoute[] = [
+    ...inp.httpRoutes.map((route) => ({ kind: "HTTPRoute" as const, route })),
+    ...inp.grpcRoutes.map((route) => ({ kind: "GRPCRoute" as const, route })),
+  ];
   for (const r of routes) {
     const parents = meshParents(inp, r.route);
     if (parents.length === 0) continue;
     const backends = new RouteBackends(inp, clusters, r.route, r.kind as RouteKind);
     resolveBackends(r, backends);
     const ns = r.route.metadata.namespace ?? "default";
-    out.status.push({ kind: r.kind, namespace: ns, name: r.route.metadata.name, status: { parents: parents.map((p) => parentStatus(p, backends, controllerName)) } });
+    out.status.push({
+      kind: r.kind,
+      namespace: ns,
+      name: r.route.metadata.name,
+      status: { parents: parents.map((p) => parentStatus(p, backends, controllerName)) },
+    });
     out.problems.push(...backends.problems);
     const order = `${r.route.metadata.creationTimestamp ?? ""}\u0000${ns}/${r.route.metadata.name}`;
     for (const p of parents) {
@@ -67,7 +75,11 @@ export function translateMesh(inp: Inputs, controllerName: string, clusters: Clu
     const envoyPort = ports.get(key);
     const svcKey = objectKey("Service", pr.namespace, pr.service);
     if (envoyPort === undefined) {
-      out.problems.push({ key: svcKey, path: ["spec", "ports"], message: `no free mesh listener port for port ${pr.port} (every port of the mesh range is in use); its routes are not served` });
+      out.problems.push({
+        key: svcKey,
+        path: ["spec", "ports"],
+        message: `no free mesh listener port for port ${pr.port} (every port of the mesh range is in use); its routes are not served`,
+      });
       continue;
     }
     const lctx = { port: pr.port, protocol: "HTTP" };
@@ -80,7 +92,15 @@ export function translateMesh(inp: Inputs, controllerName: string, clusters: Clu
       return sortRoutes(list).map((x) => x.route);
     };
     out.routeConfigs.push({ name, virtualHosts: [{ name: "*", domains: ["*"], routes: rules() }] });
-    out.listeners.push({ name, address: "127.0.0.1", extraAddresses: [], port: envoyPort, http: { routeConfig: name }, tls: [], origins: pr.routes.map((r) => `${r.kind}/${r.route.metadata.namespace}/${r.route.metadata.name}`) });
+    out.listeners.push({
+      name,
+      address: "127.0.0.1",
+      extraAddresses: [],
+      port: envoyPort,
+      http: { routeConfig: name },
+      tls: [],
+      origins: pr.routes.map((r) => `${r.kind}/${r.route.metadata.namespace}/${r.route.metadata.name}`),
+    });
     out.services.push({ listener: name, namespace: pr.namespace, service: pr.service, port: pr.port, clusterIPs: pr.clusterIPs, envoyPort });
     // Proxyless gRPC clients dial the Service by its DNS name and port (xds:///svc.ns.svc.cluster.local:PORT);
     // they get the GRPCRoutes only, the form gRPC accepts.
@@ -90,7 +110,11 @@ export function translateMesh(inp: Inputs, controllerName: string, clusters: Clu
       out.apiListeners.push({ name: `${pr.service}.${pr.namespace}.svc.cluster.local:${pr.port}`, routeConfig: rc });
     }
     if (pr.clusterIPs.length === 0)
-      out.problems.push({ key: svcKey, path: ["spec", "clusterIP"], message: `has mesh routes but no spec.clusterIP: node-local clients cannot be steered to them (the mesh listener for port ${pr.port} is 127.0.0.1:${envoyPort})` });
+      out.problems.push({
+        key: svcKey,
+        path: ["spec", "clusterIP"],
+        message: `has mesh routes but no spec.clusterIP: node-local clients cannot be steered to them (the mesh listener for port ${pr.port} is 127.0.0.1:${envoyPort})`,
+      });
   }
   return out;
 }
@@ -103,7 +127,9 @@ function clusterIPs(p: MeshParent): string[] {
 
 function resolveBackends(r: MeshRoute, backends: RouteBackends): void {
   const protocol = r.kind === "GRPCRoute" ? "h2c" : undefined;
-  (r.route.spec.rules ?? []).forEach((rule, ri) => (rule.backendRefs ?? []).forEach((ref, bi) => backends.resolve(ref, ["spec", "rules", ri, "backendRefs", bi], protocol)));
+  (r.route.spec.rules ?? []).forEach((rule, ri) =>
+    (rule.backendRefs ?? []).forEach((ref, bi) => backends.resolve(ref, ["spec", "rules", ri, "backendRefs", bi], protocol)),
+  );
 }
 
 function parentStatus(p: MeshParent, backends: RouteBackends, controllerName: string): RouteParentStatus {

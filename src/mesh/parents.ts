@@ -28,15 +28,26 @@ export function meshParents(inp: Inputs, route: AnyRoute): MeshParent[] {
   for (const ref of route.spec.parentRefs ?? []) {
     if (!isServiceParent(ref)) continue;
     const ns = ref.namespace ?? routeNs;
-    const parentRef: MeshParent["parentRef"] = { group: "", kind: "Service", name: ref.name, namespace: ns, ...(ref.port !== undefined ? { port: ref.port } : {}), ...(ref.sectionName ? { sectionName: ref.sectionName } : {}) };
-    const reject = (reason: string, message: string): void => void out.push({ parentRef, accepted: condition("Accepted", false, reason, message, g), ports: [] });
+    const parentRef: MeshParent["parentRef"] = {
+      group: "",
+      kind: "Service",
+      name: ref.name,
+      namespace: ns,
+      ...(ref.port !== undefined ? { port: ref.port } : {}),
+      ...(ref.sectionName ? { sectionName: ref.sectionName } : {}),
+    };
+    const reject = (reason: string, message: string): void =>
+      void out.push({ parentRef, accepted: condition("Accepted", false, reason, message, g), ports: [] });
     const svc = inp.services.get(`${ns}/${ref.name}`);
     if (!svc) {
       reject("NoMatchingParent", `Service ${ns}/${ref.name} not found`);
       continue;
     }
     if (ns !== routeNs) {
-      reject("UnsupportedValue", `consumer routes are not supported: this route (namespace ${routeNs}) would apply only to clients in ${routeNs}, and this node cannot tell a client's namespace; put the route in ${ns} (a producer route) to govern every client`);
+      reject(
+        "UnsupportedValue",
+        `consumer routes are not supported: this route (namespace ${routeNs}) would apply only to clients in ${routeNs}, and this node cannot tell a client's namespace; put the route in ${ns} (a producer route) to govern every client`,
+      );
       continue;
     }
     if (svc.spec.type === "ExternalName") {
@@ -50,7 +61,8 @@ export function meshParents(inp: Inputs, route: AnyRoute): MeshParent[] {
     const all = (svc.spec.ports ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP");
     const ports = all.filter((p) => (ref.port === undefined || p.port === ref.port) && (ref.sectionName === undefined || p.name === ref.sectionName));
     if (ports.length === 0) {
-      const what = [ref.port !== undefined ? `port ${ref.port}` : "", ref.sectionName ? `port named ${ref.sectionName}` : ""].filter((x) => x).join(" and ") || "TCP port";
+      const what =
+        [ref.port !== undefined ? `port ${ref.port}` : "", ref.sectionName ? `port named ${ref.sectionName}` : ""].filter((x) => x).join(" and ") || "TCP port";
       reject("NoMatchingParent", `Service ${ns}/${ref.name} has no ${what}`);
       continue;
     }

@@ -84,7 +84,10 @@ function markHeldBack(t: { status: ObjectStatus[]; problems: TranslateProblem[] 
     const reason = heldBack.get(`${st.kind}/${st.namespace}/${st.name}`);
     if (reason === undefined) continue;
     for (const p of st.status.parents) {
-      p.conditions = [...p.conditions.filter((c) => c.type !== XdsAcceptedCondition), { type: XdsAcceptedCondition, status: "False", reason: "Rejected", message: `held back: ${reason}` }];
+      p.conditions = [
+        ...p.conditions.filter((c) => c.type !== XdsAcceptedCondition),
+        { type: XdsAcceptedCondition, status: "False", reason: "Rejected", message: `held back: ${reason}` },
+      ];
     }
   }
 }

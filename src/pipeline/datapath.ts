@@ -25,7 +25,10 @@ function portRanges(targets: readonly SteeringTarget[], objects: readonly Stored
     const spec = o.object.metadata.annotations?.[PortRangeAnnotation];
     if (o.object.kind !== "Gateway" || spec === undefined) continue;
     const gw = `${o.object.metadata.namespace ?? "default"}/${o.object.metadata.name}`;
-    for (const part of spec.split(",").map((x) => x.trim()).filter((x) => x !== "")) {
+    for (const part of spec
+      .split(",")
+      .map((x) => x.trim())
+      .filter((x) => x !== "")) {
       const m = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)=(\d{1,5})-(\d{1,5})$/.exec(part);
       const [start, end] = m ? [Number(m[3]), Number(m[4])] : [0, 0];
       if (!m || start < 1 || end > 65535 || start > end) {
@@ -53,6 +56,11 @@ export function datapathIntent(ir: Ir, objects: readonly StoredObject[]): { inte
   }
   return {
     intent: { steering, policies: compiled.policies, egress: [...backends, ...compiled.egress], mesh: ir.datapath.mesh },
-    unresolved: [...problems, ...compiled.unresolved.map((u) => `${u.policy}: targetRef ${u.ref.kind} ${u.ref.name}${u.ref.sectionName ? `/${u.ref.sectionName}` : ""} matches no exposed listener`)],
+    unresolved: [
+      ...problems,
+      ...compiled.unresolved.map(
+        (u) => `${u.policy}: targetRef ${u.ref.kind} ${u.ref.name}${u.ref.sectionName ? `/${u.ref.sectionName}` : ""} matches no exposed listener`,
+      ),
+    ],
   };
 }

@@ -24,11 +24,13 @@ const sourceShim = join(import.meta.dir, "../../native/re2/libedgegate-re2.so");
 function fromSource(): string {
   if (existsSync(sourceShim)) return sourceShim;
   const r = spawnSync("make", ["-s", "-C", join(import.meta.dir, "../../native/re2")], { encoding: "utf8" });
-  if (r.status !== 0 || !existsSync(sourceShim)) throw new Error(`native/re2 is not built and \`make -C native/re2\` failed: ${(r.stderr || r.error?.message || "").trim().slice(0, 300)}`);
+  if (r.status !== 0 || !existsSync(sourceShim))
+    throw new Error(`native/re2 is not built and \`make -C native/re2\` failed: ${(r.stderr || r.error?.message || "").trim().slice(0, 300)}`);
   return sourceShim;
 }
 
-const libc = (): { memfd_create: (name: Buffer, flags: number) => number } => dlopen("libc.so.6", { memfd_create: { args: ["ptr", "u32"], returns: "i32" } }).symbols;
+const libc = (): { memfd_create: (name: Buffer, flags: number) => number } =>
+  dlopen("libc.so.6", { memfd_create: { args: ["ptr", "u32"], returns: "i32" } }).symbols;
 const MFD_CLOEXEC = 1;
 
 /** Opens the embedded shim through a memfd, else through a private temporary file. */

@@ -26,7 +26,8 @@ function entry(raw: string): Entry {
   let port: string | undefined;
   if (raw.startsWith("[")) {
     const close = raw.indexOf("]");
-    if (close < 0 || (close + 1 < raw.length && raw[close + 1] !== ":")) return { ok: false, message: `endpoint ${q}: an IPv6 address with a port is written [ADDRESS]:PORT` };
+    if (close < 0 || (close + 1 < raw.length && raw[close + 1] !== ":"))
+      return { ok: false, message: `endpoint ${q}: an IPv6 address with a port is written [ADDRESS]:PORT` };
     host = raw.slice(1, close);
     port = close + 1 < raw.length ? raw.slice(close + 2) : undefined;
     if (!isIPv6(host)) return { ok: false, message: `endpoint ${q}: ${JSON.stringify(clip(host, 60))} is not an IPv6 address` };
@@ -41,7 +42,8 @@ function entry(raw: string): Entry {
   if (!hostOk && !digitsAndDots.test(host)) return { ok: false, message: `endpoint ${q} is not an IP address, IP:port, [IPv6]:port, or a DNS name` };
   let portNumber: number | undefined;
   if (port !== undefined) {
-    if (!portText.test(port) || Number(port) < 1 || Number(port) > 65535) return { ok: false, message: `endpoint ${q}: the port must be a number from 1 to 65535` };
+    if (!portText.test(port) || Number(port) < 1 || Number(port) > 65535)
+      return { ok: false, message: `endpoint ${q}: the port must be a number from 1 to 65535` };
     portNumber = Number(port);
   }
   if (isIP(host)) return { ok: true, endpoint: { host, port: portNumber, dns: false } };
@@ -70,7 +72,9 @@ export function parseEndpointList(text: string): { endpoints: StaticEndpoint[]; 
   });
   const names = endpoints.filter((e) => e.dns);
   if (names.length > 0 && endpoints.length > 1) {
-    errors.push(`a DNS name (${JSON.stringify(clip(names[0]!.host, 60))}) must be the only entry: Envoy resolves one name per cluster and cannot mix it with other endpoints`);
+    errors.push(
+      `a DNS name (${JSON.stringify(clip(names[0]!.host, 60))}) must be the only entry: Envoy resolves one name per cluster and cannot mix it with other endpoints`,
+    );
   }
   return { endpoints: errors.length > 0 ? [] : endpoints, errors };
 }

@@ -112,21 +112,42 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     {
       config,
       envoy: () => supervisor?.state() ?? { phase: "stopped", message: "not started yet", restarts: 0 },
-      xds: () => cacheRef?.stats() ?? { snapshot: { seq: 0, version: "", publishedAt: 0, publishMs: 0 }, clients: [], counters: { publishes: 0, pushes: {}, acks: {}, nacks: {}, connectedClients: 0 } },
+      xds: () =>
+        cacheRef?.stats() ?? {
+          snapshot: { seq: 0, version: "", publishedAt: 0, publishMs: 0 },
+          clients: [],
+          counters: { publishes: 0, pushes: {}, acks: {}, nacks: {}, connectedClients: 0 },
+        },
       datapath: () => (datapath ? { ...datapath.status() } : { mode: config.datapath.mode, enabled: false, reason: "starting" }),
     },
     "files",
   );
   // startStatusServers logs where it listens.
-  const statusServers = await startStatusServers({ health: config.health.address, admin: config.admin.address, adminAllowNonLoopback: config.admin.allowNonLoopback, provider: board, logger: log, envoyAdmin: config.envoy.adminAddress });
+  const statusServers = await startStatusServers({
+    health: config.health.address,
+    admin: config.admin.address,
+    adminAllowNonLoopback: config.admin.allowNonLoopback,
+    provider: board,
+    logger: log,
+    envoyAdmin: config.envoy.adminAddress,
+  });
   const started = new StartedParts();
   started.add("status servers", () => statusServers.stop());
   try {
-
     // The health port is up: now load the heavy parts (Envoy's protobuf descriptors alone take
     // ~150 ms to build), so probes can connect while edgegate is still starting.
     await Bun.sleep(0);
-    const [{ SnapshotCache }, { startXdsServer }, { EnvoySupervisor }, { renderBootstrap }, { Datapath }, { FileSource }, { compile, CompileMemo }, { datapathIntent }, { locate }] = await Promise.all([
+    const [
+      { SnapshotCache },
+      { startXdsServer },
+      { EnvoySupervisor },
+      { renderBootstrap },
+      { Datapath },
+      { FileSource },
+      { compile, CompileMemo },
+      { datapathIntent },
+      { locate },
+    ] = await Promise.all([
       import("../xds/cache/cache.ts"),
       import("../xds/server/server.ts"),
       import("../envoy/supervisor.ts"),
@@ -154,7 +175,8 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     if (log.enabled("debug"))
       cache.onEvent((ev) => {
         const type = "typeUrl" in ev ? ev.typeUrl.slice(ev.typeUrl.lastIndexOf(".") + 1) : undefined;
-        if (ev.type === "push") log.debug("xds push", { node: ev.nodeId, stream: ev.stream, type, version: ev.version, resources: ev.resources, removed: ev.removed });
+        if (ev.type === "push")
+          log.debug("xds push", { node: ev.nodeId, stream: ev.stream, type, version: ev.version, resources: ev.resources, removed: ev.removed });
         else if (ev.type === "ack") log.debug("xds ACK", { node: ev.nodeId, stream: ev.stream, type, version: ev.version });
       });
 
@@ -207,20 +229,42 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       const byKey = new Map(objects.map((o) => [o.key, o]));
       const inputProblems = source.problems();
       // Valid objects that will not serve count too, as in validate (src/validate/serving.ts).
-      const referenceProblems = withServingProblems(result.problems, result.status, objects, { unclaimed: source instanceof FileSource }).map((p) => locate(p, byKey));
+      const referenceProblems = withServingProblems(result.problems, result.status, objects, { unclaimed: source instanceof FileSource }).map((p) =>
+        locate(p, byKey),
+      );
       const problems: Problem[] = [...inputProblems, ...referenceProblems];
-      problemLog.report([...inputProblems.map((problem) => ({ problem, phase: "input" as const })), ...referenceProblems.map((problem) => ({ problem, phase: "reference" as const }))], objects);
+      problemLog.report(
+        [
+          ...inputProblems.map((problem) => ({ problem, phase: "input" as const })),
+          ...referenceProblems.map((problem) => ({ problem, phase: "reference" as const })),
+        ],
+        objects,
+      );
       const compiledMs = performance.now() - started;
       try {
         const pub = cache.publish(result.xds);
         localProgrammed?.published(result.status);
         guard.onPublished(selected);
-        const fields = { version: pub.version, changed: pub.changed, objects: objects.length, listeners: result.ir.listeners.length, clusters: result.ir.clusters.length, problems: problems.length, ms: Math.round(performance.now() - started) };
+        const fields = {
+          version: pub.version,
+          changed: pub.changed,
+          objects: objects.length,
+          listeners: result.ir.listeners.length,
+          clusters: result.ir.clusters.length,
+          problems: problems.length,
+          ms: Math.round(performance.now() - started),
+        };
         // Unchanged output (an edit that changes nothing served) is only worth a debug line.
         if (pub.changed.length > 0 || !publishedOnce) log.info("configuration published", fields);
         else log.debug("inputs changed; the configuration served is the same", fields);
         publishedOnce = true;
-        log.debug("compile timings", { translate_ms: Math.round(compiledMs), publish_ms: Math.round(pub.ms), routes: result.ir.routeConfigs.length, secrets: result.ir.secrets.length, seq: pub.seq });
+        log.debug("compile timings", {
+          translate_ms: Math.round(compiledMs),
+          publish_ms: Math.round(pub.ms),
+          routes: result.ir.routeConfigs.length,
+          secrets: result.ir.secrets.length,
+          seq: pub.seq,
+        });
       } catch (e) {
         log.error("snapshot rejected; keeping the last good configuration", { error: (e as Error).message });
         return;
@@ -271,14 +315,20 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       }
     });
     // sklookup mode: each Envoy's listening sockets go into the datapath's SOCKMAP (envoy-sockets.ts)
-    const envoySockets = datapath.enabled && config.datapath.mode === "sklookup" ? followEnvoySockets({ datapath, supervisor, cache, steering: () => intent()?.steering ?? [], log }) : undefined;
+    const envoySockets =
+      datapath.enabled && config.datapath.mode === "sklookup"
+        ? followEnvoySockets({ datapath, supervisor, cache, steering: () => intent()?.steering ?? [], log })
+        : undefined;
     supervisor.start();
     // Re-read every HOST_PORTS_MS: a port another process holds (or gives up) changes the listeners.
     const checkHostPorts = (): void => {
       const pid = supervisor?.state().pid;
       const ports = new Set((latest?.ir.listeners ?? []).map((l) => l.port));
       // An Envoy in its own container (envoy.launcher) has that container's capabilities, not ours.
-      const next: HostPorts = { unprivilegedPortStart: config.envoy.launcher ? 0 : unprivilegedPortStart(), inUse: listeningSockets(new Set(pid ? [pid] : []), ports) };
+      const next: HostPorts = {
+        unprivilegedPortStart: config.envoy.launcher ? 0 : unprivilegedPortStart(),
+        inUse: listeningSockets(new Set(pid ? [pid] : []), ports),
+      };
       if (JSON.stringify(next) === JSON.stringify(hostPorts)) return;
       if (next.inUse.length > 0) log.info("ports in use by other processes", { sockets: next.inUse.map((s) => `${s.address}:${s.port} ${s.process}`) });
       hostPorts = next;
@@ -342,6 +392,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
 /** A published change that stops serving a listener, filter chain or route is logged, with why. */
 function warnRemovals(before: ReadonlyMap<string, Removal>, after: ReadonlyMap<string, Removal>, problems: readonly Problem[], log: Logger): void {
   const gone = removedServing(before, after);
-  for (const r of gone.slice(0, 50)) log.warn(`${r.what} no longer served`, { [r.what === "filter chain" ? "filterChain" : r.what]: r.name, why: removalReason(r, problems) });
+  for (const r of gone.slice(0, 50))
+    log.warn(`${r.what} no longer served`, { [r.what === "filter chain" ? "filterChain" : r.what]: r.name, why: removalReason(r, problems) });
   if (gone.length > 50) log.warn("more no longer served", { count: gone.length - 50 });
 }

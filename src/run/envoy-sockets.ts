@@ -104,7 +104,10 @@ export function pickListener(l: ProcListing, slot: SlotRef): ListenerCandidate |
 /** Reads a live process's listening sockets and fds; throws when the process is gone. */
 export function readProcListing(pid: number, procRoot = "/proc"): ProcListing {
   const sockets: ProcTcpSocket[] = [];
-  for (const [file, family] of [["tcp", 4], ["tcp6", 6]] as const) {
+  for (const [file, family] of [
+    ["tcp", 4],
+    ["tcp6", 6],
+  ] as const) {
     let text = "";
     try {
       text = readFileSync(`${procRoot}/${pid}/net/${file}`, "utf8");
@@ -232,11 +235,17 @@ export class EnvoySocketRegistrar {
       if (this.targets.has(k)) continue;
       this.sink.unregisterListener(r.slot.family, r.slot.address, r.slot.port);
       this.registered.delete(k);
-      this.log.info("envoy listener socket unregistered: slot no longer steered", { family: r.slot.family, address: r.slot.address, port: r.slot.port, pid: r.pid });
+      this.log.info("envoy listener socket unregistered: slot no longer steered", {
+        family: r.slot.family,
+        address: r.slot.address,
+        port: r.slot.port,
+        pid: r.pid,
+      });
     }
     const pid = this.pid;
     if (pid === undefined) {
-      for (const t of this.targets.values()) this.sink.noteListener({ family: t.family, address: t.address, port: t.port, state: "waiting", at, error: "Envoy is not running" });
+      for (const t of this.targets.values())
+        this.sink.noteListener({ family: t.family, address: t.address, port: t.port, state: "waiting", at, error: "Envoy is not running" });
       return;
     }
     let listing: ProcListing | undefined;
@@ -250,7 +259,12 @@ export class EnvoySocketRegistrar {
     for (const [k, t] of this.targets) {
       const c = listing ? pickListener(listing, t) : undefined;
       if (!c) {
-        missing.push({ t, error: readError || `Envoy (pid ${pid}) has no listening socket for ${t.family === 6 ? `[${t.address}]` : t.address}:${t.port} (that address or the wildcard${t.implicit ? ", or loopback" : ""})` });
+        missing.push({
+          t,
+          error:
+            readError ||
+            `Envoy (pid ${pid}) has no listening socket for ${t.family === 6 ? `[${t.address}]` : t.address}:${t.port} (that address or the wildcard${t.implicit ? ", or loopback" : ""})`,
+        });
         continue;
       }
       const had = this.registered.get(k);
@@ -271,7 +285,14 @@ export class EnvoySocketRegistrar {
       this.registered.delete(keyOf(t));
       this.sink.noteListener({ family: t.family, address: t.address, port: t.port, state: giveUp ? "failed" : "waiting", pid, at, error });
       if (giveUp)
-        this.log.warn("envoy listener socket not registered: connections steered to this slot are reset", { family: t.family, address: t.address, port: t.port, pid, for: t.for, error });
+        this.log.warn("envoy listener socket not registered: connections steered to this slot are reset", {
+          family: t.family,
+          address: t.address,
+          port: t.port,
+          pid,
+          for: t.for,
+          error,
+        });
     }
     if (giveUp) return;
     // not yet bound (Envoy is starting or applying LDS): look again soon; never keeps the process alive

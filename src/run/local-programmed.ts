@@ -27,7 +27,13 @@ export class LocalProgrammed {
       if (c.type !== "Programmed" || c.status !== "True") return c;
       const generation = c.observedGeneration ?? 1;
       if (this.tracker.acked.includes(`${namespace}/${name}@${generation}`)) return c;
-      return condition("Programmed", false, "Pending", `waiting for the local Envoy to ACK a configuration with this Gateway (generation ${generation}): ${this.tracker.reason ?? "not ACKed yet"}`, c.observedGeneration);
+      return condition(
+        "Programmed",
+        false,
+        "Pending",
+        `waiting for the local Envoy to ACK a configuration with this Gateway (generation ${generation}): ${this.tracker.reason ?? "not ACKed yet"}`,
+        c.observedGeneration,
+      );
     });
   }
 }

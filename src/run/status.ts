@@ -24,7 +24,11 @@ const listenerParts = (ls: readonly ListenerStatus[]): Array<{ name: string; con
   ls.map((l) => ({ name: `listener ${l.name} (${l.attachedRoutes} routes)`, conditions: l.conditions }));
 
 // Route parents and policy ancestors: one part per referenced object.
-const refParts = (label: string, ns: string, refs: Array<{ ref: { namespace?: string; name: string; sectionName?: string }; conditions: Condition[] }>): Array<{ name: string; conditions: Condition[] }> =>
+const refParts = (
+  label: string,
+  ns: string,
+  refs: Array<{ ref: { namespace?: string; name: string; sectionName?: string }; conditions: Condition[] }>,
+): Array<{ name: string; conditions: Condition[] }> =>
   refs.map(({ ref, conditions }) => ({ name: `${label} ${ref.namespace ?? ns}/${ref.name}${ref.sectionName ? `/${ref.sectionName}` : ""}`, conditions }));
 
 function objectStatus(s: ObjectStatus, generation: number | undefined): InputObjectStatus {
@@ -39,9 +43,31 @@ function objectStatus(s: ObjectStatus, generation: number | undefined): InputObj
       return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: s.status.conditions, parts: listenerParts(s.status.listeners) };
     case "BackendTLSPolicy":
     case "GatewayNetworkPolicy":
-      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: [], parts: refParts("ancestor", s.namespace, s.status.ancestors.map((a) => ({ ref: a.ancestorRef, conditions: a.conditions }))) };
+      return {
+        kind: s.kind,
+        namespace: s.namespace,
+        name: s.name,
+        generation,
+        conditions: [],
+        parts: refParts(
+          "ancestor",
+          s.namespace,
+          s.status.ancestors.map((a) => ({ ref: a.ancestorRef, conditions: a.conditions })),
+        ),
+      };
     default:
-      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: [], parts: refParts("parent", s.namespace, s.status.parents.map((p) => ({ ref: p.parentRef, conditions: p.conditions }))) };
+      return {
+        kind: s.kind,
+        namespace: s.namespace,
+        name: s.name,
+        generation,
+        conditions: [],
+        parts: refParts(
+          "parent",
+          s.namespace,
+          s.status.parents.map((p) => ({ ref: p.parentRef, conditions: p.conditions })),
+        ),
+      };
   }
 }
 
@@ -62,7 +88,10 @@ export class ApplianceStatusBoard implements StatusProvider {
   // state change without an invalidate(); their cost does not grow with the configuration.
   private readonly verdictCache = new VerdictCache(() => this.healthInputs(), 250);
 
-  constructor(private readonly parts: StatusParts, mode: SourceStatus["mode"]) {
+  constructor(
+    private readonly parts: StatusParts,
+    mode: SourceStatus["mode"],
+  ) {
     this.startingSource = { mode, state: "starting", objects: 0 };
     this.liveSource = undefined;
     this.failure = undefined;
@@ -145,7 +174,13 @@ export class ApplianceStatusBoard implements StatusProvider {
       hostnames: l.tls.flatMap((t) => t.serverNames),
     }));
     const h = this.healthInputs();
-    const problems: InputProblem[] = this.problems.map((p) => ({ file: p.file, line: p.line, object: p.object ? formatObject(p.object) : undefined, path: p.path, message: p.message }));
+    const problems: InputProblem[] = this.problems.map((p) => ({
+      file: p.file,
+      line: p.line,
+      object: p.object ? formatObject(p.object) : undefined,
+      path: p.path,
+      message: p.message,
+    }));
     return {
       version,
       startedAt: this.startedAt,

@@ -52,7 +52,15 @@ export function unknownDumpTypes(types: readonly string[]): string[] {
 
 function nameMatcher(names: readonly string[] | undefined): (name: string) => boolean {
   if (!names || names.length === 0) return () => true;
-  const res = names.map((n) => new RegExp(`^${n.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`));
+  const res = names.map(
+    (n) =>
+      new RegExp(
+        `^${n
+          .split("*")
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+          .join(".*")}$`,
+      ),
+  );
   return (name) => res.some((r) => r.test(name));
 }
 

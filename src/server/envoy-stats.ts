@@ -12,9 +12,7 @@ export const ENVOY_STATS_TIMEOUT_MS = 2000;
 /** More than this is not a bounded configuration; refuse it rather than buffer it. */
 export const ENVOY_STATS_MAX_BYTES = 32 * 1024 * 1024;
 
-export type EnvoyStatsScrape =
-  | { up: true; seconds: number; text: string }
-  | { up: false; seconds: number; reason: string };
+export type EnvoyStatsScrape = { up: true; seconds: number; text: string } | { up: false; seconds: number; reason: string };
 
 export interface ScrapeOptions {
   timeoutMs?: number;

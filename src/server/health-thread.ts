@@ -29,9 +29,14 @@ export interface HealthThread {
  * Serves the health routes on `address` from a worker thread. Resolves once it listens; rejects
  * with the bind error (its errno code kept) so the caller can word it.
  */
-export async function startHealthThread(address: ListenAddress, verdicts: () => { health: Verdict; readiness: Verdict }, livenessStallMs: number): Promise<HealthThread> {
+export async function startHealthThread(
+  address: ListenAddress,
+  verdicts: () => { health: Verdict; readiness: Verdict },
+  livenessStallMs: number,
+): Promise<HealthThread> {
   const worker = new Worker(workerPath());
-  const next = (): Promise<HealthWorkerReply> => new Promise((resolve) => worker.addEventListener("message", (e: MessageEvent<HealthWorkerReply>) => resolve(e.data), { once: true }));
+  const next = (): Promise<HealthWorkerReply> =>
+    new Promise((resolve) => worker.addEventListener("message", (e: MessageEvent<HealthWorkerReply>) => resolve(e.data), { once: true }));
   const send = (m: HealthWorkerRequest): void => worker.postMessage(m);
   const post = (): void => send({ type: "state", ...verdicts() });
   post();

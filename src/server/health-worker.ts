@@ -34,7 +34,10 @@ self.onmessage = (e: MessageEvent<HealthWorkerRequest>) => {
     const app = new Hono();
     addHealthRoutes(app, { verdicts: () => ({ health, readiness }), liveness });
     try {
-      server = m.address.kind === "unix" ? Bun.serve({ unix: m.address.path, fetch: app.fetch }) : Bun.serve({ hostname: m.address.host, port: m.address.port, fetch: app.fetch });
+      server =
+        m.address.kind === "unix"
+          ? Bun.serve({ unix: m.address.path, fetch: app.fetch })
+          : Bun.serve({ hostname: m.address.host, port: m.address.port, fetch: app.fetch });
       reply({ type: "listening", port: server.port });
     } catch (err) {
       reply({ type: "error", code: (err as NodeJS.ErrnoException).code, message: String(err) });

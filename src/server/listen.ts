@@ -82,7 +82,10 @@ export async function startStatusServers(opts: StatusServerOptions): Promise<Sta
   const adminAddr = parseListenAddress(opts.admin, "admin.address");
   if (!isLocalOnly(adminAddr)) {
     // /status shows the whole configuration: only with the operator's explicit opt-in.
-    if (!opts.adminAllowNonLoopback) throw new Error(`admin.address "${opts.admin}" is not loopback or a Unix socket; set admin.allowNonLoopback: true to expose /status and /metrics to the network`);
+    if (!opts.adminAllowNonLoopback)
+      throw new Error(
+        `admin.address "${opts.admin}" is not loopback or a Unix socket; set admin.allowNonLoopback: true to expose /status and /metrics to the network`,
+      );
     log.warn("admin.address is not loopback (admin.allowNonLoopback): /status and /metrics are reachable from other machines", { address: opts.admin });
   }
   const envoyStats = opts.envoyAdmin ? envoyStatsSource(opts.envoyAdmin) : undefined;

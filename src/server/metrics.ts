@@ -42,7 +42,12 @@ export function renderMetrics(s: ApplianceStatus, proc: ProcessFacts, envoy?: En
   m.add("edgegate_xds_snapshots_published_total", "counter", "Snapshot publishes (including unchanged ones that sent nothing).", x.counters.publishes);
   m.add("edgegate_xds_clients", "gauge", "Connected xDS streams.", x.counters.connectedClients);
   m.add("edgegate_xds_clients_current", "gauge", "Connected xDS streams that ACKed the current snapshot.", x.clients.filter((c) => c.current).length);
-  m.add("edgegate_xds_clients_rejecting", "gauge", "Connected xDS streams whose latest response of some type was NACKed.", x.clients.filter((c) => c.types.some((t) => t.rejecting)).length);
+  m.add(
+    "edgegate_xds_clients_rejecting",
+    "gauge",
+    "Connected xDS streams whose latest response of some type was NACKed.",
+    x.clients.filter((c) => c.types.some((t) => t.rejecting)).length,
+  );
   const types = [...new Set([...xdsTypes, ...Object.keys(x.counters.pushes), ...Object.keys(x.counters.nacks)])];
   for (const t of types) m.add("edgegate_xds_pushes_total", "counter", "xDS responses sent, by resource type.", x.counters.pushes[t] ?? 0, { type: t });
   for (const t of types) m.add("edgegate_xds_acks_total", "counter", "xDS ACKs received, by resource type.", x.counters.acks[t] ?? 0, { type: t });
@@ -52,9 +57,12 @@ export function renderMetrics(s: ApplianceStatus, proc: ProcessFacts, envoy?: En
   if (s.inputs.counts) for (const [kind, n] of Object.entries(s.inputs.counts)) byKind.set(kind, n);
   else for (const o of s.inputs.objects) byKind.set(o.kind, (byKind.get(o.kind) ?? 0) + 1);
   m.declare("edgegate_objects", "gauge", "Input objects in the store, by kind.");
-  for (const [kind, n] of [...byKind].sort(([a], [b]) => a.localeCompare(b))) m.add("edgegate_objects", "gauge", "Input objects in the store, by kind.", n, { kind });
+  for (const [kind, n] of [...byKind].sort(([a], [b]) => a.localeCompare(b)))
+    m.add("edgegate_objects", "gauge", "Input objects in the store, by kind.", n, { kind });
   for (const w of s.source.watches ?? []) {
-    m.add("edgegate_kube_watch_synced", "gauge", "1 when this kind's watch is current (0: error or CRD missing).", w.phase === "synced" ? 1 : 0, { kind: w.kind });
+    m.add("edgegate_kube_watch_synced", "gauge", "1 when this kind's watch is current (0: error or CRD missing).", w.phase === "synced" ? 1 : 0, {
+      kind: w.kind,
+    });
     m.add("edgegate_kube_relists_total", "counter", "Relists after 410 Expired.", w.expired, { kind: w.kind });
     m.add("edgegate_kube_watch_errors_total", "counter", "API errors while listing or watching.", w.errors, { kind: w.kind });
   }
@@ -63,7 +71,12 @@ export function renderMetrics(s: ApplianceStatus, proc: ProcessFacts, envoy?: En
   m.add("edgegate_source_synced", "gauge", "1 when the input source holds a complete view.", b(s.source.state === "synced"));
   if (!envoy) return m.render();
 
-  m.add("edgegate_envoy_stats_up", "gauge", "1 when Envoy's admin API answered /stats/prometheus for this scrape; its families follow as envoy_*.", b(envoy.up));
+  m.add(
+    "edgegate_envoy_stats_up",
+    "gauge",
+    "1 when Envoy's admin API answered /stats/prometheus for this scrape; its families follow as envoy_*.",
+    b(envoy.up),
+  );
   m.add("edgegate_envoy_stats_scrape_duration_seconds", "gauge", "Time fetching Envoy's statistics took for this scrape, in seconds.", envoy.seconds);
   if (!envoy.up) {
     m.add("edgegate_envoy_stats_series", "gauge", "Envoy series merged into this scrape.", 0);

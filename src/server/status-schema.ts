@@ -4,7 +4,7 @@
 // defaults); the proto fixes the names and types, checked both at compile time (below) and on
 // every `edgegate status` (parseStatusDocument).
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
-import { StatusDocumentSchema, type SourceStatusJson, type StatusDocumentJson } from "../gen/edgegate/status/v1/status_pb.js";
+import { StatusDocumentSchema, type SourceStatusJson, type StatusDocumentJson } from "../gen/edgegate/status/v1/status_pb.ts";
 import type { Conforms, Mismatches } from "../api/conforms.ts";
 import type { XdsStats } from "../xds/cache/stats.ts";
 import type { KubeModeStatus } from "../sources/kube/mode.ts";

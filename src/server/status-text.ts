@@ -21,7 +21,11 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 /** Columns separated by three spaces, as kubectl prints them; the last column is not padded. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("   ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join("   ")
+      .trimEnd();
   return [line(headers), ...rows.map(line)];
 }
 
@@ -66,21 +70,60 @@ function problemsByFile(problems: readonly InputProblem[]): string[] {
 }
 
 function listenerRows(owner: string, ls: readonly ListenerStatus[]): string[][] {
-  return ls.map((l) => [owner, l.name, String(l.attachedRoutes), cond(l.conditions, "Accepted"), cond(l.conditions, "Programmed"), cond(l.conditions, "ResolvedRefs")]);
+  return ls.map((l) => [
+    owner,
+    l.name,
+    String(l.attachedRoutes),
+    cond(l.conditions, "Accepted"),
+    cond(l.conditions, "Programmed"),
+    cond(l.conditions, "ResolvedRefs"),
+  ]);
 }
 
 function datapathLines(dp: { [key: string]: unknown }): string[] {
   const out: string[] = [];
   const mode = String(dp.mode ?? "?");
-  out.push(dp.enabled ? `mode ${mode}, enabled${dp.start ? ` (${String(dp.start)})` : ""}, bpffs ${String(dp.bpffs ?? "")}` : `mode ${mode}, disabled: ${String(dp.reason ?? "")}`);
+  out.push(
+    dp.enabled
+      ? `mode ${mode}, enabled${dp.start ? ` (${String(dp.start)})` : ""}, bpffs ${String(dp.bpffs ?? "")}`
+      : `mode ${mode}, disabled: ${String(dp.reason ?? "")}`,
+  );
   const attachments = Array.isArray(dp.attachments) ? (dp.attachments as Array<Record<string, unknown>>) : [];
-  if (attachments.length > 0) out.push("", ...table(["PROGRAM", "TARGET", "PROG ID", "LINK ID", "PIN"], attachments.map((a) => [String(a.kind ?? ""), String(a.target ?? ""), String(a.progId ?? "-"), String(a.linkId ?? "-"), String(a.pin ?? "")])));
+  if (attachments.length > 0)
+    out.push(
+      "",
+      ...table(
+        ["PROGRAM", "TARGET", "PROG ID", "LINK ID", "PIN"],
+        attachments.map((a) => [String(a.kind ?? ""), String(a.target ?? ""), String(a.progId ?? "-"), String(a.linkId ?? "-"), String(a.pin ?? "")]),
+      ),
+    );
   const maps = dp.maps && typeof dp.maps === "object" ? Object.entries(dp.maps as Record<string, { entries?: number; max?: number }>) : [];
-  if (maps.length > 0) out.push("", ...table(["MAP", "ENTRIES", "MAX"], maps.map(([n, m]) => [n, String(m.entries ?? ""), String(m.max ?? "")])));
+  if (maps.length > 0)
+    out.push(
+      "",
+      ...table(
+        ["MAP", "ENTRIES", "MAX"],
+        maps.map(([n, m]) => [n, String(m.entries ?? ""), String(m.max ?? "")]),
+      ),
+    );
   const counters = Array.isArray(dp.counters) ? (dp.counters as Array<Record<string, unknown>>) : [];
-  if (counters.length > 0) out.push("", ...table(["POLICY RULE", "CONNECTIONS", "PACKETS"], counters.map((c) => [String(c.label ?? ""), String(c.conns ?? 0), String(c.packets ?? 0)])));
+  if (counters.length > 0)
+    out.push(
+      "",
+      ...table(
+        ["POLICY RULE", "CONNECTIONS", "PACKETS"],
+        counters.map((c) => [String(c.label ?? ""), String(c.conns ?? 0), String(c.packets ?? 0)]),
+      ),
+    );
   const listeners = Array.isArray(dp.listeners) ? (dp.listeners as Array<Record<string, unknown>>) : [];
-  if (listeners.length > 0) out.push("", ...table(["STEERING SLOT", "STATE"], listeners.map((l) => [`${String(l.address ?? "")}:${String(l.port ?? "")}`, String(l.state ?? "")])));
+  if (listeners.length > 0)
+    out.push(
+      "",
+      ...table(
+        ["STEERING SLOT", "STATE"],
+        listeners.map((l) => [`${String(l.address ?? "")}:${String(l.port ?? "")}`, String(l.state ?? "")]),
+      ),
+    );
   return out;
 }
 
@@ -90,17 +133,34 @@ export function formatStatus(d: StatusDocument, now = Date.now()): string {
   const of = (pred: (o: InputObjectStatus) => boolean) => objs.filter(pred).sort((a, b) => nsName(a).localeCompare(nsName(b)));
 
   const classes = of((o) => o.kind === "GatewayClass");
-  if (classes.length > 0) section(out, "GATEWAYCLASSES", table(["NAME", "ACCEPTED"], classes.map((o) => [o.name, cond(o.conditions, "Accepted")])));
+  if (classes.length > 0)
+    section(
+      out,
+      "GATEWAYCLASSES",
+      table(
+        ["NAME", "ACCEPTED"],
+        classes.map((o) => [o.name, cond(o.conditions, "Accepted")]),
+      ),
+    );
 
   const gateways = of((o) => o.kind === "Gateway");
   if (gateways.length > 0) {
     const rows = gateways.map((o) => {
       const s = statusOf(o, "Gateway");
       const ls = s?.listeners ?? [];
-      return [o.namespace ?? "", o.name, (s?.addresses ?? []).map((a) => a.value).join(",") || "-", cond(o.conditions, "Programmed"), String(ls.length), String(ls.reduce((n, l) => n + l.attachedRoutes, 0))];
+      return [
+        o.namespace ?? "",
+        o.name,
+        (s?.addresses ?? []).map((a) => a.value).join(",") || "-",
+        cond(o.conditions, "Programmed"),
+        String(ls.length),
+        String(ls.reduce((n, l) => n + l.attachedRoutes, 0)),
+      ];
     });
     section(out, "GATEWAYS", table(["NAMESPACE", "NAME", "ADDRESSES", "PROGRAMMED", "LISTENERS", "ATTACHED ROUTES"], rows));
-    const lrows = [...gateways, ...of((o) => o.kind === "ListenerSet")].flatMap((o) => listenerRows(`${o.kind === "ListenerSet" ? "ListenerSet " : ""}${nsName(o)}`, statusOf(o, "Gateway")?.listeners ?? []));
+    const lrows = [...gateways, ...of((o) => o.kind === "ListenerSet")].flatMap((o) =>
+      listenerRows(`${o.kind === "ListenerSet" ? "ListenerSet " : ""}${nsName(o)}`, statusOf(o, "Gateway")?.listeners ?? []),
+    );
     if (lrows.length > 0) out.push("", ...table(["GATEWAY", "LISTENER", "ROUTES", "ACCEPTED", "PROGRAMMED", "RESOLVEDREFS"], lrows).map((l) => `  ${l}`));
   }
 
@@ -109,14 +169,25 @@ export function formatStatus(d: StatusDocument, now = Date.now()): string {
     const rows = routes.flatMap((o) => {
       const parents = statusOf(o, "HTTPRoute")?.parents ?? [];
       if (parents.length === 0) return [[o.kind, o.namespace ?? "", o.name, "(none)", "-", "-"]];
-      return parents.map((p) => [o.kind, o.namespace ?? "", o.name, `${p.parentRef.namespace ?? o.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ""}`, cond(p.conditions, "Accepted"), cond(p.conditions, "ResolvedRefs")]);
+      return parents.map((p) => [
+        o.kind,
+        o.namespace ?? "",
+        o.name,
+        `${p.parentRef.namespace ?? o.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ""}`,
+        cond(p.conditions, "Accepted"),
+        cond(p.conditions, "ResolvedRefs"),
+      ]);
     });
     section(out, "ROUTES", table(["KIND", "NAMESPACE", "NAME", "PARENT", "ACCEPTED", "RESOLVEDREFS"], rows));
   }
 
   const ingresses = of((o) => o.kind === "Ingress");
   if (ingresses.length > 0) {
-    const rows = ingresses.map((o) => [o.namespace ?? "", o.name, (statusOf(o, "Ingress")?.loadBalancer.ingress ?? []).map((a) => a.ip ?? a.hostname ?? "").join(",") || "-"]);
+    const rows = ingresses.map((o) => [
+      o.namespace ?? "",
+      o.name,
+      (statusOf(o, "Ingress")?.loadBalancer.ingress ?? []).map((a) => a.ip ?? a.hostname ?? "").join(",") || "-",
+    ]);
     section(out, "INGRESSES", table(["NAMESPACE", "NAME", "ADDRESS"], rows));
   }
 
@@ -125,13 +196,25 @@ export function formatStatus(d: StatusDocument, now = Date.now()): string {
     const rows = policies.flatMap((o) => {
       const ancestors = statusOf(o, "BackendTLSPolicy")?.ancestors ?? [];
       if (ancestors.length === 0) return [[o.kind, o.namespace ?? "", o.name, "(none)", "-"]];
-      return ancestors.map((a) => [o.kind, o.namespace ?? "", o.name, `${a.ancestorRef.kind} ${a.ancestorRef.namespace}/${a.ancestorRef.name}${a.ancestorRef.sectionName ? `/${a.ancestorRef.sectionName}` : ""}`, cond(a.conditions, "Accepted")]);
+      return ancestors.map((a) => [
+        o.kind,
+        o.namespace ?? "",
+        o.name,
+        `${a.ancestorRef.kind} ${a.ancestorRef.namespace}/${a.ancestorRef.name}${a.ancestorRef.sectionName ? `/${a.ancestorRef.sectionName}` : ""}`,
+        cond(a.conditions, "Accepted"),
+      ]);
     });
     section(out, "POLICIES", table(["KIND", "NAMESPACE", "NAME", "ANCESTOR", "ACCEPTED"], rows));
   }
 
   if (d.listeners.length > 0) {
-    const rows = d.listeners.map((l) => [l.name, l.address.includes(":") ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`, l.protocol, l.from ?? "", l.hostnames?.join(",") || "-"]);
+    const rows = d.listeners.map((l) => [
+      l.name,
+      l.address.includes(":") ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`,
+      l.protocol,
+      l.from ?? "",
+      l.hostnames?.join(",") || "-",
+    ]);
     section(out, "ENVOY LISTENERS", table(["NAME", "ADDRESS", "PROTOCOL", "FROM", "SNI"], rows));
   }
 
@@ -148,9 +231,20 @@ export function formatStatus(d: StatusDocument, now = Date.now()): string {
   // Envoy: the long not-found advice is printed once, here; health names only its first clause.
   const e = d.envoy;
   const envoy = [
-    ...table(["PHASE", "PID", "RESTARTS", "UP", "LAST EXIT"], [
-      [e.phase, e.pid ? String(e.pid) : "-", String(e.restarts), e.readySince ? ago(e.readySince, now) : e.startedAt ? ago(e.startedAt, now) : "-", e.lastExit ? `${e.lastExit.signal ? `signal ${e.lastExit.signal}` : `code ${e.lastExit.code}`} ${ago(e.lastExit.at, now)} ago after ${e.lastExit.ranForMs} ms` : "-"],
-    ]),
+    ...table(
+      ["PHASE", "PID", "RESTARTS", "UP", "LAST EXIT"],
+      [
+        [
+          e.phase,
+          e.pid ? String(e.pid) : "-",
+          String(e.restarts),
+          e.readySince ? ago(e.readySince, now) : e.startedAt ? ago(e.startedAt, now) : "-",
+          e.lastExit
+            ? `${e.lastExit.signal ? `signal ${e.lastExit.signal}` : `code ${e.lastExit.code}`} ${ago(e.lastExit.at, now)} ago after ${e.lastExit.ranForMs} ms`
+            : "-",
+        ],
+      ],
+    ),
     e.message,
   ];
   if (e.lastExit?.lastLines?.length) envoy.push("last output before it exited:", ...e.lastExit.lastLines.map((l) => `  | ${l}`));
@@ -160,7 +254,11 @@ export function formatStatus(d: StatusDocument, now = Date.now()): string {
 
   const x = d.xds;
   const shorts = ["lds", "rds", "cds", "eds", "sds"];
-  const xds = [x.snapshot.seq > 0 ? `snapshot #${x.snapshot.seq} version ${x.snapshot.version}, published ${ago(new Date(x.snapshot.publishedAt).toISOString(), now)} ago in ${x.snapshot.publishMs.toFixed(1)} ms; ${plural(x.clients.length, "client")}` : `no snapshot published yet; ${plural(x.clients.length, "client")}`];
+  const xds = [
+    x.snapshot.seq > 0
+      ? `snapshot #${x.snapshot.seq} version ${x.snapshot.version}, published ${ago(new Date(x.snapshot.publishedAt).toISOString(), now)} ago in ${x.snapshot.publishMs.toFixed(1)} ms; ${plural(x.clients.length, "client")}`
+      : `no snapshot published yet; ${plural(x.clients.length, "client")}`,
+  ];
   if (x.clients.length > 0) {
     const rows = x.clients.map((c) => [
       c.nodeId + (c.nodeId === d.node.name ? " (local Envoy)" : ""),
@@ -181,7 +279,13 @@ export function formatStatus(d: StatusDocument, now = Date.now()): string {
 
   // The verdict last, where the eye lands: one line, then its reasons.
   const reasons = d.health.reasons.map((r) => (r.startsWith("envoy: ") ? firstClause(r) : r));
-  section(out, `HEALTH   ${d.health.healthy ? "OK (/healthz 200)" : `NOT OK (/healthz 503): ${plural(reasons.length, "reason")}`}`, reasons.map((r) => `- ${r}`));
-  out.push(`node ${d.node.name} ${d.node.selected ? "selected" : "NOT selected"} (labels ${formatLabels(d.node.labels)}; selector ${formatLabels(d.node.selector)}); edgegate ${d.version}, up ${ago(d.startedAt, now)}`);
+  section(
+    out,
+    `HEALTH   ${d.health.healthy ? "OK (/healthz 200)" : `NOT OK (/healthz 503): ${plural(reasons.length, "reason")}`}`,
+    reasons.map((r) => `- ${r}`),
+  );
+  out.push(
+    `node ${d.node.name} ${d.node.selected ? "selected" : "NOT selected"} (labels ${formatLabels(d.node.labels)}; selector ${formatLabels(d.node.selector)}); edgegate ${d.version}, up ${ago(d.startedAt, now)}`,
+  );
   return out.join("\n") + "\n";
 }

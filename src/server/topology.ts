@@ -88,7 +88,9 @@ export function topology(ir: Ir): Topology {
   });
   const services: TopologyService[] = ir.clusters.map((c) => ({
     name: c.name,
-    endpoints: c.dns ? [`${c.dns.hostname}:${c.dns.port} (DNS)`] : c.endpoints.map((e) => (e.address.includes(":") ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`)),
+    endpoints: c.dns
+      ? [`${c.dns.hostname}:${c.dns.port} (DNS)`]
+      : c.endpoints.map((e) => (e.address.includes(":") ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`)),
   }));
   return { listeners, routes: [...routes.values()].sort((a, b) => a.key.localeCompare(b.key)), services };
 }

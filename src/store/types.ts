@@ -22,7 +22,7 @@ export interface KubeObject {
 
 /** Where an object came from, so problems can point at it. */
 export type Origin =
-  | { source: "file"; file: string; line: number; /** the document's text, to locate fields on error */ text: string }
+  | { source: "file"; file: string; line: number /** the document's text, to locate fields on error */; text: string }
   | { source: "kubernetes"; resourceVersion: string };
 
 export interface StoredObject {

@@ -18,7 +18,10 @@ export interface PolicyState {
 }
 
 /** The answer for one Service port: no policy, a usable one, or one that cannot be honoured. */
-export type PortTls = { kind: "none" } | { kind: "tls"; tls: Omit<IrUpstreamTls, "clientCertificate">; policy: PolicyState } | { kind: "invalid"; policy: PolicyState };
+export type PortTls =
+  | { kind: "none" }
+  | { kind: "tls"; tls: Omit<IrUpstreamTls, "clientCertificate">; policy: PolicyState }
+  | { kind: "invalid"; policy: PolicyState };
 
 export class BackendTlsIndex {
   readonly states: PolicyState[] = [];
@@ -37,7 +40,13 @@ export class BackendTlsIndex {
         else this.byTarget.set(key, st);
       }
       if (conflicted) {
-        st.accepted = condition("Accepted", false, "Conflicted", "an older BackendTLSPolicy already targets the same Service (and sectionName)", policy.metadata.generation);
+        st.accepted = condition(
+          "Accepted",
+          false,
+          "Conflicted",
+          "an older BackendTLSPolicy already targets the same Service (and sectionName)",
+          policy.metadata.generation,
+        );
       }
     }
   }
@@ -56,17 +65,21 @@ export class BackendTlsIndex {
       return st;
     };
     const v = policy.spec.validation;
-    if (v.wellKnownCACertificates !== undefined) return bad("InvalidCACertificateRef", `wellKnownCACertificates ${v.wellKnownCACertificates} is not supported; reference a CA ConfigMap`);
+    if (v.wellKnownCACertificates !== undefined)
+      return bad("InvalidCACertificateRef", `wellKnownCACertificates ${v.wellKnownCACertificates} is not supported; reference a CA ConfigMap`);
     const ref = v.caCertificateRefs?.[0];
     if (!ref) return bad("InvalidCACertificateRef", "no caCertificateRefs");
-    if ((ref.group ?? "") !== "" || ref.kind !== "ConfigMap") return bad("InvalidKind", `caCertificateRef ${ref.group ? `${ref.group}/` : ""}${ref.kind} is not supported (only core ConfigMap)`);
+    if ((ref.group ?? "") !== "" || ref.kind !== "ConfigMap")
+      return bad("InvalidKind", `caCertificateRef ${ref.group ? `${ref.group}/` : ""}${ref.kind} is not supported (only core ConfigMap)`);
     const cm = inp.configMaps.get(nsName(ns, ref.name));
     if (!cm) return bad("InvalidCACertificateRef", `CA ConfigMap ${ns}/${ref.name} not found`);
     const ca = caSecretFromConfigMap(cm);
     if (!ca.ok) return bad("InvalidCACertificateRef", ca.message);
     secrets.set(ca.secret.name, ca.secret);
     // Without subjectAltNames the certificate must carry the hostname (the Gateway API's rule).
-    const sans = (v.subjectAltNames ?? []).map((s) => (s.type === "URI" ? { type: "URI" as const, value: s.uri ?? "" } : { type: "DNS" as const, value: s.hostname ?? "" }));
+    const sans = (v.subjectAltNames ?? []).map((s) =>
+      s.type === "URI" ? { type: "URI" as const, value: s.uri ?? "" } : { type: "DNS" as const, value: s.hostname ?? "" },
+    );
     st.tls = { sni: v.hostname, caSecret: ca.secret.name, sans: sans.length > 0 ? sans : [{ type: "DNS", value: v.hostname }] };
     return st;
   }
@@ -80,6 +93,10 @@ export class BackendTlsIndex {
 
   /** Policies that target a Service (any sectionName), for ancestor status. */
   targeting(ns: string, service: string): PolicyState[] {
-    return this.states.filter((s) => (s.policy.metadata.namespace ?? "default") === ns && s.policy.spec.targetRefs.some((t) => (t.group ?? "") === "" && t.kind === "Service" && t.name === service));
+    return this.states.filter(
+      (s) =>
+        (s.policy.metadata.namespace ?? "default") === ns &&
+        s.policy.spec.targetRefs.some((t) => (t.group ?? "") === "" && t.kind === "Service" && t.name === service),
+    );
   }
 }

@@ -57,8 +57,27 @@ export function translate(objects: readonly StoredObject[], opts: TranslateOptio
   const secrets = new Map<string, IrSecret>();
   const backendTls = new BackendTlsIndex(inp, secrets);
   const clusters = new ClusterSet(inp, backendTls);
-  const gw = translateGateways(inp, { controllerName: opts.controllerName, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses, pool: opts.addressPool, memo: opts.memo, hostPorts: opts.hostPorts, exposure: opts.exposure ?? HOST_NETWORK }, clusters, secrets, backendTls);
-  const ing = translateIngresses(inp, { controller: opts.ingressController, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses }, clusters, secrets);
+  const gw = translateGateways(
+    inp,
+    {
+      controllerName: opts.controllerName,
+      bindAddress: opts.bindAddress,
+      nodeAddresses: opts.nodeAddresses,
+      pool: opts.addressPool,
+      memo: opts.memo,
+      hostPorts: opts.hostPorts,
+      exposure: opts.exposure ?? HOST_NETWORK,
+    },
+    clusters,
+    secrets,
+    backendTls,
+  );
+  const ing = translateIngresses(
+    inp,
+    { controller: opts.ingressController, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses },
+    clusters,
+    secrets,
+  );
   const mesh = translateMesh(inp, opts.controllerName, clusters);
   const problems = dedupe([...gw.problems, ...ing.problems, ...mesh.problems]);
 
@@ -66,14 +85,20 @@ export function translate(objects: readonly StoredObject[], opts: TranslateOptio
   const taken = new Set(gw.listeners.map((l) => `${l.address}:${l.port}`));
   // Ingress listeners follow the node's exposure (a node port per listener port, in nodePort mode).
   const exposure = opts.exposure ?? HOST_NETWORK;
-  const ingressListeners = ing.listeners.map((l) => ({ ...l, port: onNodePort(exposure, l.port) ?? l.port })).filter((l) => {
-    if (!taken.has(`${l.address}:${l.port}`)) return true;
-    for (const o of l.origins) {
-      const [ns, name] = o.split("/");
-      problems.push({ key: `Ingress/${ns}/${name}`, path: [], message: `port ${l.port} on ${l.address} is already used by a Gateway; this Ingress is not served there` });
-    }
-    return false;
-  });
+  const ingressListeners = ing.listeners
+    .map((l) => ({ ...l, port: onNodePort(exposure, l.port) ?? l.port }))
+    .filter((l) => {
+      if (!taken.has(`${l.address}:${l.port}`)) return true;
+      for (const o of l.origins) {
+        const [ns, name] = o.split("/");
+        problems.push({
+          key: `Ingress/${ns}/${name}`,
+          path: [],
+          message: `port ${l.port} on ${l.address} is already used by a Gateway; this Ingress is not served there`,
+        });
+      }
+      return false;
+    });
 
   return {
     ir: {
@@ -83,7 +108,12 @@ export function translate(objects: readonly StoredObject[], opts: TranslateOptio
       secrets: [...secrets.values()].sort(byName),
       apiListeners: [...gw.apiListeners, ...mesh.apiListeners].sort(byName),
       mesh: mesh.services,
-      datapath: { steering: gw.steering, policies: [], egress: [], mesh: mesh.services.flatMap((m) => m.clusterIPs.map((address) => ({ address, port: m.port, envoyPort: m.envoyPort }))) },
+      datapath: {
+        steering: gw.steering,
+        policies: [],
+        egress: [],
+        mesh: mesh.services.flatMap((m) => m.clusterIPs.map((address) => ({ address, port: m.port, envoyPort: m.envoyPort }))),
+      },
     },
     // A route with Gateway and Service parents has one status: its parents from both.
     status: mergeRouteStatus([...gw.status, ...ing.status, ...mesh.status]),

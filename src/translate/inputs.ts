@@ -1,6 +1,17 @@
 // Indexes the store's objects by kind for translation. Pure.
 import type { StoredObject } from "../store/types.ts";
-import type { BackendTLSPolicy, GRPCRoute, Gateway, GatewayClass, HTTPRoute, ListenerSet, ReferenceGrant, TCPRoute, TLSRoute, UDPRoute } from "../resources/gateway-api.ts";
+import type {
+  BackendTLSPolicy,
+  GRPCRoute,
+  Gateway,
+  GatewayClass,
+  HTTPRoute,
+  ListenerSet,
+  ReferenceGrant,
+  TCPRoute,
+  TLSRoute,
+  UDPRoute,
+} from "../resources/gateway-api.ts";
 import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Secret, Service } from "../resources/core.ts";
 
 export interface Inputs {
@@ -141,7 +152,19 @@ export function indexInputs(objects: readonly StoredObject[]): Inputs {
       }
     }
   }
-  for (const list of [inp.gatewayClasses, inp.gateways, inp.listenerSets, inp.httpRoutes, inp.grpcRoutes, inp.tlsRoutes, inp.tcpRoutes, inp.udpRoutes, inp.backendTLSPolicies, inp.ingresses, inp.ingressClasses]) {
+  for (const list of [
+    inp.gatewayClasses,
+    inp.gateways,
+    inp.listenerSets,
+    inp.httpRoutes,
+    inp.grpcRoutes,
+    inp.tlsRoutes,
+    inp.tcpRoutes,
+    inp.udpRoutes,
+    inp.backendTLSPolicies,
+    inp.ingresses,
+    inp.ingressClasses,
+  ]) {
     sortByAge(list as Array<{ metadata: { creationTimestamp?: string; namespace?: string; name: string } }>);
   }
   return inp;

@@ -6,9 +6,7 @@ import { parseEndpointList } from "../resources/endpoints.ts";
 import { nsName, type Inputs } from "./inputs.ts";
 import type { BackendTlsIndex } from "./backend-tls.ts";
 
-export type Resolution =
-  | { ok: true; cluster: string }
-  | { ok: false; reason: "BackendNotFound" | "UnsupportedProtocol"; message: string };
+export type Resolution = { ok: true; cluster: string } | { ok: false; reason: "BackendNotFound" | "UnsupportedProtocol"; message: string };
 
 export type Protocol = IrCluster["protocol"];
 
@@ -61,7 +59,9 @@ export class ClusterSet {
     }
     // The common case (a numbered port, no forced protocol, no client certificate) keys by number.
     const portKey: string | number =
-      want === undefined && clientCertificate === undefined && port.number !== undefined ? port.number : `${port.number ?? ""}|${port.name ?? ""}|${want ?? ""}|${clientCertificate ?? ""}`;
+      want === undefined && clientCertificate === undefined && port.number !== undefined
+        ? port.number
+        : `${port.number ?? ""}|${port.name ?? ""}|${want ?? ""}|${clientCertificate ?? ""}`;
     let r = perService.get(portKey);
     if (!r) {
       r = this.resolve(ns, name, port, want, clientCertificate);
@@ -83,7 +83,8 @@ export class ClusterSet {
     if ("error" in proto) return { ok: false, reason: "UnsupportedProtocol", message: `Service ${ns}/${name} port ${servicePort.port}: ${proto.error}` };
     const protocol = want ?? proto.protocol;
     // BackendTLSPolicy applies to HTTP and gRPC traffic; TLSRoute backends carry their own TLS.
-    const pt = protocol === "http1" || protocol === "h2c" ? (this.backendTls?.forPort(ns, name, servicePort) ?? { kind: "none" as const }) : { kind: "none" as const };
+    const pt =
+      protocol === "http1" || protocol === "h2c" ? (this.backendTls?.forPort(ns, name, servicePort) ?? { kind: "none" as const }) : { kind: "none" as const };
     const client = pt.kind === "tls" ? clientCertificate : undefined;
     let cname = clusterName(ns, name, servicePort.port, protocol === proto.protocol ? undefined : protocol);
     // A Gateway's backend client certificate makes its own cluster: the same Service reached
@@ -117,7 +118,7 @@ export class ClusterSet {
       if (!c) return { ok: false, message: `cluster ${p.cluster} is not known` };
       if (c.dns) return { ok: false, message: `${p.cluster} is resolved by DNS and cannot share a weighted UDP split` };
       // Integer weights Envoy accepts (1..2^32-1): the backend's weight spread over its endpoints.
-      for (const e of c.endpoints) endpoints.push({ ...e, weight: Math.max(1, Math.round((p.weight / total) * 1_000_000 / c.endpoints.length)) });
+      for (const e of c.endpoints) endpoints.push({ ...e, weight: Math.max(1, Math.round(((p.weight / total) * 1_000_000) / c.endpoints.length)) });
     }
     this.clusters.set(name, { name, protocol: "udp", endpoints });
     return { ok: true, cluster: name };
@@ -146,7 +147,8 @@ export class ClusterSet {
     for (const slice of this.inp.endpointSlices.get(nsName(ns, svc.metadata.name)) ?? []) {
       if (slice.addressType === "FQDN") continue;
       // EndpointSlice ports carry the Service port's name; a named targetPort is resolved here.
-      const slicePort = (slice.ports ?? []).find((p) => (p.name ?? "") === (sp.name ?? "")) ?? (slice.ports?.length === 1 && !sp.name ? slice.ports[0] : undefined);
+      const slicePort =
+        (slice.ports ?? []).find((p) => (p.name ?? "") === (sp.name ?? "")) ?? (slice.ports?.length === 1 && !sp.name ? slice.ports[0] : undefined);
       const port = slicePort?.port ?? target;
       if (port === undefined) continue;
       for (const ep of slice.endpoints ?? []) {

@@ -31,7 +31,9 @@ export function checkHeaderValue(r: Reporter, value: string, p: FieldPath): void
 export function headerNameProblem(name: string, op: "set" | "add" | "remove"): string | undefined {
   if (name.startsWith(":")) return `Envoy does not allow a route to ${op === "remove" ? "remove" : "modify"} pseudo-headers`;
   if (name.toLowerCase() !== "host") return undefined;
-  return op === "remove" ? "Envoy does not allow a route to remove the Host header" : "Envoy does not allow a route to modify the Host header (use a URLRewrite filter's hostname to rewrite it)";
+  return op === "remove"
+    ? "Envoy does not allow a route to remove the Host header"
+    : "Envoy does not allow a route to modify the Host header (use a URLRewrite filter's hostname to rewrite it)";
 }
 
 export function checkModifiableHeaderName(r: Reporter, name: string, op: "set" | "add" | "remove", p: FieldPath): void {
@@ -45,5 +47,6 @@ const TOKEN = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
 /** CORS lists end up in Access-Control-* response headers: names and methods are tokens. */
 export function checkCorsItem(r: Reporter, field: string, v: string, p: FieldPath): void {
   if (field === "allowOrigins") checkHeaderValue(r, v, p);
-  else if (v !== "*" && !TOKEN.test(v)) r.error(p, `${JSON.stringify(v.slice(0, 100))} is not a valid ${field === "allowMethods" ? "HTTP method" : "HTTP header name"}`);
+  else if (v !== "*" && !TOKEN.test(v))
+    r.error(p, `${JSON.stringify(v.slice(0, 100))} is not a valid ${field === "allowMethods" ? "HTTP method" : "HTTP header name"}`);
 }

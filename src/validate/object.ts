@@ -103,9 +103,16 @@ export function validateObject(value: unknown, r: Reporter): ObjectVerdict {
   if (!info) {
     if (ignored.has(`${group}/${kind}`)) return { result: "ignored", object, reason: `edgegate does not serve ${kind} (${apiVersion}); ignored` };
     const sameKind = kinds.find((k) => k.kind === kind);
-    if (sameKind) r.error(["apiVersion"], `${kind} is served as ${sameKind.versions.map((v) => (sameKind.group ? `${sameKind.group}/${v}` : v)).join(" or ")}, not ${apiVersion}`);
+    if (sameKind)
+      r.error(
+        ["apiVersion"],
+        `${kind} is served as ${sameKind.versions.map((v) => (sameKind.group ? `${sameKind.group}/${v}` : v)).join(" or ")}, not ${apiVersion}`,
+      );
     else {
-      const hint = closest(kind, kinds.map((k) => k.kind));
+      const hint = closest(
+        kind,
+        kinds.map((k) => k.kind),
+      );
       r.error(["kind"], `unknown kind ${quoted(kind)} in ${clip(apiVersion)}${hint ? ` (did you mean ${hint}?)` : ""}`);
     }
     return { result: "invalid", object };
@@ -119,7 +126,12 @@ export function validateObject(value: unknown, r: Reporter): ObjectVerdict {
 }
 
 function validateMeta(r: Reporter, meta: Record<string, unknown>, namespaced: boolean): void {
-  str(r, meta, "name", ["metadata"], { required: true, max: 253, pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, patternName: "a valid object name (lower case RFC 1123 subdomain)" });
+  str(r, meta, "name", ["metadata"], {
+    required: true,
+    max: 253,
+    pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+    patternName: "a valid object name (lower case RFC 1123 subdomain)",
+  });
   if (namespaced) str(r, meta, "namespace", ["metadata"], n.namespace);
   for (const k of ["labels", "annotations"]) {
     const m = obj(r, meta, k, ["metadata"]);

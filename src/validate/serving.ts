@@ -29,7 +29,11 @@ export interface ServingOptions {
   unclaimed: boolean;
 }
 
-export function servingProblems(status: readonly ObjectStatus[], objects: readonly StoredObject[], opts: ServingOptions = { unclaimed: true }): TranslateProblem[] {
+export function servingProblems(
+  status: readonly ObjectStatus[],
+  objects: readonly StoredObject[],
+  opts: ServingOptions = { unclaimed: true },
+): TranslateProblem[] {
   const out: TranslateProblem[] = [];
   const byKey = new Map(objects.map((o) => [o.key, o]));
   const seenRoutes = new Set<string>();
@@ -42,7 +46,8 @@ export function servingProblems(status: readonly ObjectStatus[], objects: readon
       const before = out.length;
       for (const l of s.status.listeners) {
         const i = listeners.findIndex((x) => isObj(x) && x.name === l.name);
-        for (const c of failed(l.conditions)) out.push({ key, path: i >= 0 ? ["spec", "listeners", i] : [], message: `listener ${JSON.stringify(l.name)} ${explain(c)}` });
+        for (const c of failed(l.conditions))
+          out.push({ key, path: i >= 0 ? ["spec", "listeners", i] : [], message: `listener ${JSON.stringify(l.name)} ${explain(c)}` });
       }
       // The Gateway's own condition only when no listener already says why.
       if (out.length === before) for (const c of failed(s.status.conditions)) out.push({ key, path: [], message: explain(c) });
@@ -53,10 +58,14 @@ export function servingProblems(status: readonly ObjectStatus[], objects: readon
       const refs = isObj(spec) && Array.isArray(spec.parentRefs) ? spec.parentRefs : [];
       if (s.status.parents.length === 0 && opts.unclaimed) out.push(attachedNowhere(key));
       for (const p of s.status.parents) {
-        const i = refs.findIndex((r) => isObj(r) && r.name === p.parentRef.name && (r.sectionName ?? undefined) === p.parentRef.sectionName && (r.port ?? undefined) === p.parentRef.port);
+        const i = refs.findIndex(
+          (r) =>
+            isObj(r) && r.name === p.parentRef.name && (r.sectionName ?? undefined) === p.parentRef.sectionName && (r.port ?? undefined) === p.parentRef.port,
+        );
         const parent = `${p.parentRef.kind ?? "Gateway"} ${p.parentRef.namespace ?? key.split("/")[1]}/${p.parentRef.name}${p.parentRef.sectionName ? ` (${p.parentRef.sectionName})` : ""}`;
         // A route's ResolvedRefs=False comes from its backendRefs, which translation already reports.
-        for (const c of failed(p.conditions, ["Accepted"])) out.push({ key, path: i >= 0 ? ["spec", "parentRefs", i] : [], message: `${explain(c)} [parent ${parent}]` });
+        for (const c of failed(p.conditions, ["Accepted"]))
+          out.push({ key, path: i >= 0 ? ["spec", "parentRefs", i] : [], message: `${explain(c)} [parent ${parent}]` });
       }
     }
   }
@@ -69,18 +78,31 @@ export function servingProblems(status: readonly ObjectStatus[], objects: readon
     if (o.object.kind === "Gateway" && !gateways.has(o.key)) {
       const spec = o.object.spec;
       const cls = isObj(spec) && typeof spec.gatewayClassName === "string" ? spec.gatewayClassName : "";
-      out.push({ key: o.key, path: ["spec", "gatewayClassName"], message: `GatewayClass ${JSON.stringify(cls)} is not one edgegate serves (missing, or of another controller); not served` });
+      out.push({
+        key: o.key,
+        path: ["spec", "gatewayClassName"],
+        message: `GatewayClass ${JSON.stringify(cls)} is not one edgegate serves (missing, or of another controller); not served`,
+      });
     }
   }
   return out;
 }
 
 function attachedNowhere(key: string): TranslateProblem {
-  return { key, path: ["spec", "parentRefs"], message: "attached to no Gateway or ListenerSet that edgegate serves (missing, or of another GatewayClass); not served" };
+  return {
+    key,
+    path: ["spec", "parentRefs"],
+    message: "attached to no Gateway or ListenerSet that edgegate serves (missing, or of another GatewayClass); not served",
+  };
 }
 
 /** Translation's problems and the not-serving ones, without saying the same thing twice. */
-export function withServingProblems(problems: readonly TranslateProblem[], status: readonly ObjectStatus[], objects: readonly StoredObject[], opts?: ServingOptions): TranslateProblem[] {
+export function withServingProblems(
+  problems: readonly TranslateProblem[],
+  status: readonly ObjectStatus[],
+  objects: readonly StoredObject[],
+  opts?: ServingOptions,
+): TranslateProblem[] {
   const id = (p: TranslateProblem): string => `${p.key} ${p.path.join(".")} ${p.message}`;
   const seen = new Set(problems.map(id));
   return [...problems, ...servingProblems(status, objects, opts).filter((p) => !seen.has(id(p)))];

@@ -1,10 +1,10 @@
 // The xDS resources edgegate serves, as protobuf-es messages. emit/ builds them (pure), the ADS
 // server serves them, `render` prints them as Envoy's canonical proto3 JSON.
-import type { Listener } from "../gen/envoy/config/listener/v3/listener_pb.js";
-import type { RouteConfiguration } from "../gen/envoy/config/route/v3/route_pb.js";
-import type { Cluster } from "../gen/envoy/config/cluster/v3/cluster_pb.js";
-import type { ClusterLoadAssignment } from "../gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import type { Secret } from "../gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js";
+import type { Listener } from "../gen/envoy/config/listener/v3/listener_pb.ts";
+import type { RouteConfiguration } from "../gen/envoy/config/route/v3/route_pb.ts";
+import type { Cluster } from "../gen/envoy/config/cluster/v3/cluster_pb.ts";
+import type { ClusterLoadAssignment } from "../gen/envoy/config/endpoint/v3/endpoint_pb.ts";
+import type { Secret } from "../gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.ts";
 
 export interface XdsResources {
   listeners: Listener[];

@@ -21,7 +21,8 @@ const sameKey = (a: unknown, b: unknown): boolean => isScalar(a) && isScalar(b) 
 
 export function parseChunk(text: string): ChunkResult {
   const screen = screenDocument(text);
-  if (screen.verdict === "too-deep") return { ok: false, error: { line: screen.line, column: screen.column, message: `nested deeper than ${maxNesting} levels` } };
+  if (screen.verdict === "too-deep")
+    return { ok: false, error: { line: screen.line, column: screen.column, message: `nested deeper than ${maxNesting} levels` } };
   if (screen.verdict === "careful") {
     const refused = carefulCheck(text);
     if (refused) return { ok: false, error: refused };
@@ -59,7 +60,10 @@ function errorOf(text: string, doc: Document, lc: LineCounter): ChunkError {
   const first = doc.errors[0]!;
   const pos = lc.linePos(first.pos[0]);
   if (first.code === "DUPLICATE_KEY") {
-    const key = /^[^:\n]*/.exec(text.slice(first.pos[0], first.pos[0] + 200))![0].trim().replace(/^["']|["']$/g, "");
+    const key = /^[^:\n]*/
+      .exec(text.slice(first.pos[0], first.pos[0] + 200))![0]
+      .trim()
+      .replace(/^["']|["']$/g, "");
     return { line: pos.line, column: pos.col, message: `duplicate key ${clip(JSON.stringify(key))}: the keys of a mapping must be unique` };
   }
   // The `yaml` package's messages end with " at line L, column C:" and a code excerpt.

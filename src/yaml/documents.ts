@@ -110,14 +110,21 @@ function binaryError(file: string, text: string): ParsedFile | undefined {
   let line = 1;
   for (let i = text.indexOf("\n"); i >= 0 && i < nul; i = text.indexOf("\n", i + 1)) line++;
   const utf16 = text.startsWith("\uFFFD\uFFFD") || (text.charCodeAt(1) === 0 && text.charCodeAt(3) === 0);
-  return { documents: [], errors: [{ file, line, message: `yaml: contains a NUL character (${utf16 ? "UTF-16 text?" : "a binary file?"}); input must be UTF-8 YAML` }] };
+  return {
+    documents: [],
+    errors: [{ file, line, message: `yaml: contains a NUL character (${utf16 ? "UTF-16 text?" : "a binary file?"}); input must be UTF-8 YAML` }],
+  };
 }
 
 export function parseYamlFile(file: string, text: string): ParsedFile {
   const binary = binaryError(file, text);
   if (binary) return binary;
   const chunks = contentChunks(text);
-  return assemble(file, chunks, chunks.map((c) => parseChunk(c.text)));
+  return assemble(
+    file,
+    chunks,
+    chunks.map((c) => parseChunk(c.text)),
+  );
 }
 
 const parallelThreshold = 2 * 1024 * 1024;

@@ -150,7 +150,7 @@ function scanRest(text: string, i: number, eol: number, depth: number): { carefu
         continue; // the next character starts a token too
       } else if (c === 38 || c === 42 || c === 33 || c === 63) careful = true; // & * ! ?
     }
-    if ((c === 93 /* ] */ || c === 125 /* } */) && depth > 0) depth--;
+    if ((c === 93 /* ] */ || c === 125) /* } */ && depth > 0) depth--;
     tokenStart = c === 44 /* , */ || c === 58 /* : */ || c === 91 || c === 123;
   }
   // Multi-line quoted scalars are rare in manifests; their lines are not worth tracking.

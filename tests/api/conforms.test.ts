@@ -4,9 +4,9 @@
 import { expect, test } from "bun:test";
 import type { Conforms, Mismatches } from "../../src/api/conforms.ts";
 import type { EnvoyState } from "../../src/envoy/state.ts";
-import type { EnvoyStateJson } from "../../src/gen/edgegate/status/v1/envoy_pb.js";
-import type { XdsViewJson } from "../../src/gen/edgegate/status/v1/xds_pb.js";
-import type { InputObjectStatusJson } from "../../src/gen/edgegate/status/v1/inputs_pb.js";
+import type { EnvoyStateJson } from "../../src/gen/edgegate/status/v1/envoy_pb.ts";
+import type { XdsViewJson } from "../../src/gen/edgegate/status/v1/xds_pb.ts";
+import type { InputObjectStatusJson } from "../../src/gen/edgegate/status/v1/inputs_pb.ts";
 import type { XdsStats } from "../../src/xds/cache/stats.ts";
 import type { InputObjectStatus } from "../../src/server/status-types.ts";
 
@@ -25,13 +25,16 @@ export type Missing = Conforms<Mismatches<Omit<EnvoyState, "pid">, EnvoyStateJso
 export type Wrong = Conforms<Mismatches<Omit<EnvoyState, "restarts"> & { restarts: string }, EnvoyStateJson>>;
 // @ts-expect-error nested: a list in the proto, a string in the view
 export type Nested = Conforms<Mismatches<Omit<EnvoyState, "lastExit"> & { lastExit: Omit<Exit, "lastLines"> & { lastLines: string } }, EnvoyStateJson>>;
+type StringCounts = Omit<XdsStats, "counters"> & { counters: Omit<XdsStats["counters"], "acks"> & { acks: Record<string, string> } };
 // @ts-expect-error a map's values: counts as strings
-export type MapValue = Conforms<Mismatches<Omit<XdsStats, "counters"> & { counters: Omit<XdsStats["counters"], "acks"> & { acks: Record<string, string> } }, XdsViewJson>>;
+export type MapValue = Conforms<Mismatches<StringCounts, XdsViewJson>>;
 
 test("the mismatches are named by path", () => {
   const extra: Mismatches<EnvoyState & { uptime: number }, EnvoyStateJson> = ".uptime: not in the proto";
   const missing: Mismatches<Omit<EnvoyState, "pid">, EnvoyStateJson> = ".pid: not in the view";
-  const nested: Mismatches<Omit<EnvoyState, "lastExit"> & { lastExit: Exit & { signalName: string } }, EnvoyStateJson> = ".lastExit.signalName: not in the proto";
-  const list: Mismatches<Omit<XdsStats, "clients"> & { clients: Array<XdsStats["clients"][number] & { rtt: number }> }, XdsViewJson> = ".clients[].rtt: not in the proto";
+  const nested: Mismatches<Omit<EnvoyState, "lastExit"> & { lastExit: Exit & { signalName: string } }, EnvoyStateJson> =
+    ".lastExit.signalName: not in the proto";
+  const list: Mismatches<Omit<XdsStats, "clients"> & { clients: Array<XdsStats["clients"][number] & { rtt: number }> }, XdsViewJson> =
+    ".clients[].rtt: not in the proto";
   expect([extra, missing, nested, list]).toHaveLength(4);
 });

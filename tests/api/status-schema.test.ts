@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromJson, type JsonObject } from "@bufbuild/protobuf";
-import { StatusDocumentSchema } from "../../src/gen/edgegate/status/v1/status_pb.js";
+import { StatusDocumentSchema } from "../../src/gen/edgegate/status/v1/status_pb.ts";
 import { statusDocument } from "../../src/server/apps.ts";
 import { parseStatusDocument } from "../../src/server/status-schema.ts";
 import { statusCommand } from "../../src/cli/status.ts";
@@ -63,7 +63,15 @@ describe("a running appliance's /status", () => {
     cpSync(join(root, "tests/golden/testdata/network-policy/input.yaml"), join(dir, "policy/input.yaml"));
     writeFileSync(
       join(dir, "edgegate.yaml"),
-      ["source: {paths: [inputs, policy]}", "node: {name: schema-test}", `xds: {socket: ${join(dir, "xds.sock")}}`, "health: {address: 127.0.0.1:0}", "admin: {address: 127.0.0.1:0}", "envoy: {path: /nonexistent/envoy, drainSeconds: 0}", ""].join("\n"),
+      [
+        "source: {paths: [inputs, policy]}",
+        "node: {name: schema-test}",
+        `xds: {socket: ${join(dir, "xds.sock")}}`,
+        "health: {address: 127.0.0.1:0}",
+        "admin: {address: 127.0.0.1:0}",
+        "envoy: {path: /nonexistent/envoy, drainSeconds: 0}",
+        "",
+      ].join("\n"),
     );
     app = Bun.spawn([bin, "run", "--config", join(dir, "edgegate.yaml")], { stdout: "ignore", stderr: "pipe" });
     log = collectLogLines(app.stderr as ReadableStream<Uint8Array>);

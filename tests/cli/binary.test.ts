@@ -41,10 +41,15 @@ describe("dist/edgegate", () => {
   test("validate reports FILE:LINE: Kind namespace/name: field.path: message and exits 1", () => {
     const dir = mkdtempSync(join(tmpdir(), "edgegate-bin-"));
     try {
-      writeFileSync(join(dir, "bad.yaml"), "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: r\nspec:\n  rules:\n  - matches:\n    - path: {type: PathPrefix, value: api}\n");
+      writeFileSync(
+        join(dir, "bad.yaml"),
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: r\nspec:\n  rules:\n  - matches:\n    - path: {type: PathPrefix, value: api}\n",
+      );
       const r = run(["validate", dir]);
       expect(r.code).toBe(1);
-      expect(r.stderr.split("\n")[0]).toBe(`${dir}/bad.yaml:8: HTTPRoute default/r: spec.rules[0].matches[0].path.value: must be an absolute path starting with '/' when type is PathPrefix (got "api")`);
+      expect(r.stderr.split("\n")[0]).toBe(
+        `${dir}/bad.yaml:8: HTTPRoute default/r: spec.rules[0].matches[0].path.value: must be an absolute path starting with '/' when type is PathPrefix (got "api")`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -67,7 +72,25 @@ describe("dist/edgegate", () => {
   test("render never prints a private key unless --show-secrets", () => {
     const dir = mkdtempSync(join(tmpdir(), "edgegate-bin-tls-"));
     try {
-      const gen = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem"), "-days", "1", "-subj", "/CN=a.example.com"], { stderr: "pipe" });
+      const gen = Bun.spawnSync(
+        [
+          "openssl",
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          join(dir, "k.pem"),
+          "-out",
+          join(dir, "c.pem"),
+          "-days",
+          "1",
+          "-subj",
+          "/CN=a.example.com",
+        ],
+        { stderr: "pipe" },
+      );
       expect(gen.exitCode).toBe(0);
       const indent = (f: string): string => readFileSync(join(dir, f), "utf8").trimEnd().replace(/^/gm, "    ");
       writeFileSync(
@@ -89,7 +112,12 @@ describe("dist/edgegate", () => {
 
   test("every conformance manifest either renders or fails validation with a clear message; none crashes", async () => {
     if (!existsSync(conformance)) throw new Error(`${conformance} is missing (the shared conformance data must sit beside the repository)`);
-    const files = [join(conformance, "base/manifests.yaml"), ...readdirSync(join(conformance, "tests")).filter((f) => f.endsWith(".yaml")).map((f) => join(conformance, "tests", f))];
+    const files = [
+      join(conformance, "base/manifests.yaml"),
+      ...readdirSync(join(conformance, "tests"))
+        .filter((f) => f.endsWith(".yaml"))
+        .map((f) => join(conformance, "tests", f)),
+    ];
     const crashes: string[] = [];
     let rendered = 0;
     let problems = 0;
@@ -108,7 +136,8 @@ describe("dist/edgegate", () => {
           doc = undefined;
         }
         if (code === 0 && doc) rendered++;
-        else if (code !== 1 || !Array.isArray(doc?.listeners) || lines.length === 0 || lines.some((l) => !l.startsWith(f + ":"))) crashes.push(`${f}: exit ${code}\n${err.slice(0, 400)}`);
+        else if (code !== 1 || !Array.isArray(doc?.listeners) || lines.length === 0 || lines.some((l) => !l.startsWith(f + ":")))
+          crashes.push(`${f}: exit ${code}\n${err.slice(0, 400)}`);
         else problems++;
       }
     };
@@ -161,11 +190,23 @@ describe("dist/edgegate run", () => {
       expect(hz.status).toBe(503);
       expect(JSON.stringify(await hz.json())).toContain("envoy: not found");
       // A broken edit is reported and the last good route stays in force.
-      writeFileSync(join(dir, "inputs/routes.yaml"), "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web, namespace: default}\nspec:\n  hostnames: [BAD]\n");
+      writeFileSync(
+        join(dir, "inputs/routes.yaml"),
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web, namespace: default}\nspec:\n  hostnames: [BAD]\n",
+      );
       const problem = await waitFor((l) => l.field === "spec.hostnames[0]");
-      expect(problem).toMatchObject({ level: "warn", msg: "invalid input; the last good version stays in force", kind: "HTTPRoute", namespace: "default", name: "web", line: 5 });
+      expect(problem).toMatchObject({
+        level: "warn",
+        msg: "invalid input; the last good version stays in force",
+        kind: "HTTPRoute",
+        namespace: "default",
+        name: "web",
+        line: 5,
+      });
       expect(problem.file).toEndWith("inputs/routes.yaml");
-      const status = (await (await fetch(`${admin}/status`)).json()) as { inputs: { objects: Array<{ kind: string; name: string }>; problems: Array<{ path?: string }> } };
+      const status = (await (await fetch(`${admin}/status`)).json()) as {
+        inputs: { objects: Array<{ kind: string; name: string }>; problems: Array<{ path?: string }> };
+      };
       expect(status.inputs.objects.some((o) => o.kind === "HTTPRoute" && o.name === "web")).toBe(true);
       expect(status.inputs.problems.some((x) => x.path === "spec.hostnames[0]")).toBe(true);
       p.kill("SIGTERM");

@@ -84,7 +84,9 @@ describe("against a running appliance", () => {
     expect(t).toContain(": 8 objects (1 Gateway, 1 GatewayClass, 2 HTTPRoute, 1 Ingress, 1 IngressClass, 2 Service), 0 problems\n");
     expect(t).toMatch(/ENVOY\n {2}PHASE +PID +RESTARTS +UP +LAST EXIT\n {2}not-found /);
     expect(t).toContain("DATAPATH\n  mode off, disabled: ");
-    expect(t).toMatch(/HEALTH {3}NOT OK \(\/healthz 503\): 2 reasons\n {2}- envoy: not found: envoy binary "\/nonexistent\/envoy" not found\n {2}- xds: Envoy \(node "op-test"\) is not connected/);
+    expect(t).toMatch(
+      /HEALTH {3}NOT OK \(\/healthz 503\): 2 reasons\n {2}- envoy: not found: envoy binary "\/nonexistent\/envoy" not found\n {2}- xds: Envoy \(node "op-test"\) is not connected/,
+    );
     // The not-found advice appears once, not in every section.
     expect(t.split("apt.envoyproxy.io").length - 1).toBe(1);
     // --json is the same facts for machines.
@@ -122,16 +124,22 @@ describe("against a running appliance", () => {
       const deadline = Date.now() + 10_000;
       let acked = false;
       while (!acked && Date.now() < deadline) {
-        const j = JSON.parse(run(["status", "--json", "--config", config]).stdout) as { xds: { clients: Array<{ nodeId: string; types: Array<{ type: string; current: boolean }> }> } };
+        const j = JSON.parse(run(["status", "--json", "--config", config]).stdout) as {
+          xds: { clients: Array<{ nodeId: string; types: Array<{ type: string; current: boolean }> }> };
+        };
         acked = j.xds.clients.some((c) => c.nodeId === "op-client" && c.types.some((t) => t.type === "lds" && t.current));
         if (!acked) await Bun.sleep(100);
       }
       expect(acked).toBe(true);
-      const dump = JSON.parse(run(["dump", "--config", config, "--type", "lds"]).stdout) as { xds: { types: { lds: { version: string; clients: Array<{ node: string; state: string; acked?: string }> } } } };
+      const dump = JSON.parse(run(["dump", "--config", config, "--type", "lds"]).stdout) as {
+        xds: { types: { lds: { version: string; clients: Array<{ node: string; state: string; acked?: string }> } } };
+      };
       const lds = dump.xds.types.lds;
       expect(lds.clients).toEqual([expect.objectContaining({ node: "op-client", state: "ACKed", acked: expect.any(String) })]);
       const text = run(["status", "--config", config]).stdout;
-      expect(text).toMatch(/XDS\n {2}snapshot #\d+ version \w+, published .*; 1 client\n {2}NODE +PROTOCOL +ADDRESS +LDS +RDS +CDS +EDS +SDS\n {2}op-client +sotw +127\.0\.0\.1:\d+ +\w{8} ACK +- +- +- +-\n/);
+      expect(text).toMatch(
+        /XDS\n {2}snapshot #\d+ version \w+, published .*; 1 client\n {2}NODE +PROTOCOL +ADDRESS +LDS +RDS +CDS +EDS +SDS\n {2}op-client +sotw +127\.0\.0\.1:\d+ +\w{8} ACK +- +- +- +-\n/,
+      );
     } finally {
       client.close();
     }
@@ -173,7 +181,17 @@ describe("against a running appliance", () => {
 describe("commands as written", () => {
   test("a config whose input path does not exist: /readyz says which path", async () => {
     const cfg = join(dir, "missing.yaml");
-    writeFileSync(cfg, ["source: {paths: [nowhere]}", `xds: {socket: ${join(dir, "xds2.sock")}}`, "health: {address: 127.0.0.1:0}", "admin: {address: 127.0.0.1:0}", "envoy: {path: /nonexistent/envoy, drainSeconds: 0}", ""].join("\n"));
+    writeFileSync(
+      cfg,
+      [
+        "source: {paths: [nowhere]}",
+        `xds: {socket: ${join(dir, "xds2.sock")}}`,
+        "health: {address: 127.0.0.1:0}",
+        "admin: {address: 127.0.0.1:0}",
+        "envoy: {path: /nonexistent/envoy, drainSeconds: 0}",
+        "",
+      ].join("\n"),
+    );
     const p = Bun.spawn([bin, "run", "--config", cfg, "--log-level", "debug"], { stdout: "ignore", stderr: "pipe" });
     const l = collectLogLines(p.stderr);
     try {
@@ -221,11 +239,16 @@ describe("commands as written", () => {
     // Far more output than a pipe buffers (64 KiB), so the writer meets the closed pipe.
     const input = join(dir, "many");
     cpSync(join(root, "config/examples/lab"), input, { recursive: true });
-    const route = (i: number) => `---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r${i}, namespace: default}\nspec:\n  parentRefs: [{name: lab}]\n  hostnames: [h${i}.example]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n`;
+    const route = (i: number) =>
+      `---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r${i}, namespace: default}\nspec:\n  parentRefs: [{name: lab}]\n  hostnames: [h${i}.example]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n`;
     writeFileSync(join(input, "many.yaml"), Array.from({ length: 400 }, (_, i) => route(i)).join(""));
     expect(run(["render", input]).stdout.length).toBeGreaterThan(150_000);
     for (const format of ["json", "yaml"]) {
-      const r = Bun.spawnSync(["bash", "-c", `'${bin}' render --format ${format} '${input}' | head -c 10 >/dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`], { cwd: root, stdout: "pipe", stderr: "pipe" });
+      const r = Bun.spawnSync(["bash", "-c", `'${bin}' render --format ${format} '${input}' | head -c 10 >/dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`], {
+        cwd: root,
+        stdout: "pipe",
+        stderr: "pipe",
+      });
       expect(r.stderr.toString()).toBe("exit=0\n");
     }
   });

@@ -45,7 +45,8 @@ describe("README commands", () => {
     for (const row of table.split("\n").filter((l) => l.startsWith("| `edgegate "))) {
       const cmd = /^\| `edgegate (\w+)/.exec(row)![1]!;
       const usage = run([cmd, "--help"]).stdout;
-      for (const flag of new Set(row.match(/--[a-z][a-z-]+/g) ?? [])) expect({ cmd, flag, inUsage: usage.includes(flag) }).toEqual({ cmd, flag, inUsage: true });
+      for (const flag of new Set(row.match(/--[a-z][a-z-]+/g) ?? []))
+        expect({ cmd, flag, inUsage: usage.includes(flag) }).toEqual({ cmd, flag, inUsage: true });
     }
   });
 

@@ -62,8 +62,10 @@ describe("config/edgegate.yaml", () => {
     expect(lines("e.yaml", "source: {paths: [a]}\nenvoy:\n  adminAddress: 127.0.0.999:9901\n")).toEqual([
       'e.yaml:3: envoy.adminAddress: "127.0.0.999:9901": "127.0.0.999" is not an IPv4 address (write IPv6 as [ADDRESS]:PORT)',
     ]);
-    expect(lines("e.yaml", "source: {paths: [a]}\nenvoy:\n  adminAddress: \"[0:0:0:0:0:0:0:1]:9902\"\n")).toEqual([]);
-    expect(lines("e.yaml", "source: {paths: [a]}\nhealth:\n  address: 0.0.0.0:70000\n")).toEqual(['e.yaml:3: health.address: "0.0.0.0:70000": port 70000 is out of range (0-65535)']);
+    expect(lines("e.yaml", 'source: {paths: [a]}\nenvoy:\n  adminAddress: "[0:0:0:0:0:0:0:1]:9902"\n')).toEqual([]);
+    expect(lines("e.yaml", "source: {paths: [a]}\nhealth:\n  address: 0.0.0.0:70000\n")).toEqual([
+      'e.yaml:3: health.address: "0.0.0.0:70000": port 70000 is out of range (0-65535)',
+    ]);
   });
 
   test("the default health address is not kube-proxy's 10256", () => {

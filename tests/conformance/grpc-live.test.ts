@@ -15,7 +15,8 @@ test("GRPCRoute conformance through proxyless gRPC (live): no regression against
     for (const c of t.cases) if (c.result === "failed") console.log(`  ${c.name} via ${c.target}\n    ${c.detail}`);
   }
   const { regressions, improvements } = liveRegressions(r, readLiveBaseline());
-  if (improvements.length > 0) console.log(`newly passing (raise the baseline with bun tests/conformance/grpc-live/run.ts --update-baseline): ${improvements.join(", ")}`);
+  if (improvements.length > 0)
+    console.log(`newly passing (raise the baseline with bun tests/conformance/grpc-live/run.ts --update-baseline): ${improvements.join(", ")}`);
   expect(regressions).toEqual([]);
   // Every GRPCRoute test of cases.json ran: an empty run must not pass silently.
   expect(r.tests.length).toBe(5);

@@ -43,7 +43,10 @@ function load(manifest: string, extra = ""): StoredObject[] {
   }
   // As the API server would: generation 1 and creation times in apply order.
   let t = Date.UTC(2026, 0, 1);
-  return out.map((o) => ({ ...o, object: { ...o.object, metadata: { generation: 1, creationTimestamp: new Date((t += 1000)).toISOString().replace(/\.\d+Z$/, "Z"), ...o.object.metadata } } }));
+  return out.map((o) => ({
+    ...o,
+    object: { ...o.object, metadata: { generation: 1, creationTimestamp: new Date((t += 1000)).toISOString().replace(/\.\d+Z$/, "Z"), ...o.object.metadata } },
+  }));
 }
 
 function run(objects: StoredObject[]): Compiled {
@@ -53,7 +56,12 @@ function run(objects: StoredObject[]): Compiled {
   return { objects, status: r.status, listeners: r.ir.listeners, clusters: new Map(r.ir.clusters.map((c) => [c.name, c])) };
 }
 
-function routeParents(c: Compiled, kind: string, name: string, ns = NS): Array<{ parentRef: { name: string; kind?: string; group?: string; namespace?: string }; controllerName: string; conditions: Cond[] }> {
+function routeParents(
+  c: Compiled,
+  kind: string,
+  name: string,
+  ns = NS,
+): Array<{ parentRef: { name: string; kind?: string; group?: string; namespace?: string }; controllerName: string; conditions: Cond[] }> {
   const s = c.status.find((x) => x.kind === kind && x.name === name && "namespace" in x && x.namespace === ns);
   return s && "parents" in s.status ? (s.status.parents as never) : [];
 }
@@ -62,7 +70,10 @@ function routeCondition(c: Compiled, kind: string, name: string, gw: string, typ
   const cond = p?.conditions.find((x) => x.type === type);
   return cond ? { status: cond.status, reason: cond.reason } : undefined;
 }
-function gatewayListeners(c: Compiled, gw: string): Array<{ name: string; attachedRoutes: number; supportedKinds: Array<{ group: string; kind: string }>; conditions: Cond[] }> {
+function gatewayListeners(
+  c: Compiled,
+  gw: string,
+): Array<{ name: string; attachedRoutes: number; supportedKinds: Array<{ group: string; kind: string }>; conditions: Cond[] }> {
   const s = c.status.find((x) => x.kind === "Gateway" && x.name === gw);
   return s && "listeners" in s.status ? (s.status.listeners as never) : [];
 }
@@ -91,18 +102,26 @@ const accepted = { status: "True", reason: "Accepted" };
 describe("GATEWAY-TCP (TCPRoute)", () => {
   test("TCPRouteInvalidBackendRefNonexistent: ResolvedRefs=False BackendNotFound", () => {
     const c = run(load("tcproute-invalid-backendref-nonexistent.yaml"));
-    expect(routeCondition(c, "TCPRoute", "tcp-route-invalid-backend-ref-nonexistent", "tcp-gateway-invalid-backend", "ResolvedRefs")).toEqual({ status: "False", reason: "BackendNotFound" });
+    expect(routeCondition(c, "TCPRoute", "tcp-route-invalid-backend-ref-nonexistent", "tcp-gateway-invalid-backend", "ResolvedRefs")).toEqual({
+      status: "False",
+      reason: "BackendNotFound",
+    });
   });
   test("TCPRouteInvalidCrossNamespaceBackendRef: Accepted, ResolvedRefs=False RefNotPermitted", () => {
     const c = run(load("tcproute-invalid-cross-namespace-backend-ref.yaml"));
     const r = "tcp-invalid-cross-namespace-backend-ref";
     expect(routeCondition(c, "TCPRoute", r, "tcp-invalid-cross-namespace-backend-ref-gateway", "Accepted")).toEqual(accepted);
-    expect(routeCondition(c, "TCPRoute", r, "tcp-invalid-cross-namespace-backend-ref-gateway", "ResolvedRefs")).toEqual({ status: "False", reason: "RefNotPermitted" });
+    expect(routeCondition(c, "TCPRoute", r, "tcp-invalid-cross-namespace-backend-ref-gateway", "ResolvedRefs")).toEqual({
+      status: "False",
+      reason: "RefNotPermitted",
+    });
   });
   test("TCPRouteInvalidNonTCPListener: Accepted=False NotAllowedByListeners, 0 attached routes", () => {
     const c = run(load("tcproute-invalid-non-tcp-listener.yaml"));
     expect(routeCondition(c, "TCPRoute", "tcp-route", "tcp-mixed-protocol-gateway", "Accepted")).toEqual({ status: "False", reason: "NotAllowedByListeners" });
-    expect(gatewayListeners(c, "tcp-mixed-protocol-gateway").map((l) => l.attachedRoutes)).toEqual(gatewayListeners(c, "tcp-mixed-protocol-gateway").map(() => 0));
+    expect(gatewayListeners(c, "tcp-mixed-protocol-gateway").map((l) => l.attachedRoutes)).toEqual(
+      gatewayListeners(c, "tcp-mixed-protocol-gateway").map(() => 0),
+    );
   });
   test("TCPRouteMultipleRoutesAttachment: both Accepted, attachedRoutes 2, only the oldest serves", () => {
     const newer = `apiVersion: gateway.networking.k8s.io/v1
@@ -122,14 +141,18 @@ spec:
   });
   test("TCPRouteParentRefAttachAll: one parent Accepted; every listener reaches tcp-echo-attach-all", () => {
     const c = run(load("tcproute-parentref-attach-all.yaml"));
-    expect(routeParents(c, "TCPRoute", "tcp-route-attach-all").map((p) => [p.parentRef, p.controllerName, p.conditions.find((x) => x.type === "Accepted")?.status])).toEqual([
-      [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "tcp-attach-all-gateway", namespace: NS }, CONTROLLER, "True"],
-    ]);
+    expect(
+      routeParents(c, "TCPRoute", "tcp-route-attach-all").map((p) => [p.parentRef, p.controllerName, p.conditions.find((x) => x.type === "Accepted")?.status]),
+    ).toEqual([[{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "tcp-attach-all-gateway", namespace: NS }, CONTROLLER, "True"]]);
     for (const l of ["one", "two", "three", "four"]) expect(reaches(c, "tcp-attach-all-gateway", l)).toEqual({ "tcp-echo-attach-all": 1 });
   });
   test("TCPRouteParentRefPortAndSectionName: by port, by sectionName, by both", () => {
     const c = run(load("tcproute-parentref-port-and-section-name.yaml"));
-    for (const [route, listener, backend] of [["tcp-route-by-port", "one", "tcp-echo-one"], ["tcp-route-by-section", "two", "tcp-echo-two"], ["tcp-route-by-section-and-port", "three", "tcp-echo-three"]] as const) {
+    for (const [route, listener, backend] of [
+      ["tcp-route-by-port", "one", "tcp-echo-one"],
+      ["tcp-route-by-section", "two", "tcp-echo-two"],
+      ["tcp-route-by-section-and-port", "three", "tcp-echo-three"],
+    ] as const) {
       expect(routeCondition(c, "TCPRoute", route, "tcp-multi-listener-gateway", "Accepted")).toEqual(accepted);
       expect(reaches(c, "tcp-multi-listener-gateway", listener)).toEqual({ [backend]: 1 });
     }
@@ -140,7 +163,10 @@ spec:
     expect(routeCondition(c, "TCPRoute", "tcp-reference-grant", "tcp-reference-grant-gateway", "Accepted")).toEqual(accepted);
     expect(reaches(c, "tcp-reference-grant-gateway", "tcp")).toEqual({ "tcp-reference-grant-backend": 1 });
     const without = run(objects.filter((o) => !(o.object.kind === "ReferenceGrant" && o.object.metadata.name === "tcp-reference-grant")));
-    expect(routeCondition(without, "TCPRoute", "tcp-reference-grant", "tcp-reference-grant-gateway", "ResolvedRefs")).toEqual({ status: "False", reason: "RefNotPermitted" });
+    expect(routeCondition(without, "TCPRoute", "tcp-reference-grant", "tcp-reference-grant-gateway", "ResolvedRefs")).toEqual({
+      status: "False",
+      reason: "RefNotPermitted",
+    });
   });
   test("TCPRouteWeightedRouting: 0.7 / 0.3 / 0", () => {
     const c = run(load("tcproute-weighted-routing.yaml"));
@@ -152,13 +178,19 @@ spec:
 describe("GATEWAY-UDP (UDPRoute)", () => {
   test("UDPRouteInvalidBackendRefNonexistent: ResolvedRefs=False BackendNotFound", () => {
     const c = run(load("udproute-invalid-backendref-nonexistent.yaml"));
-    expect(routeCondition(c, "UDPRoute", "udp-route-invalid-backend-ref-nonexistent", "udp-gateway-invalid-backend", "ResolvedRefs")).toEqual({ status: "False", reason: "BackendNotFound" });
+    expect(routeCondition(c, "UDPRoute", "udp-route-invalid-backend-ref-nonexistent", "udp-gateway-invalid-backend", "ResolvedRefs")).toEqual({
+      status: "False",
+      reason: "BackendNotFound",
+    });
   });
   test("UDPRouteInvalidCrossNamespaceBackendRef: Accepted, ResolvedRefs=False RefNotPermitted", () => {
     const c = run(load("udproute-invalid-cross-namespace-backend-ref.yaml"));
     const r = "udp-route-invalid-cross-namespace-backend-ref";
     expect(routeCondition(c, "UDPRoute", r, "udp-gateway-invalid-cross-namespace-backend-ref", "Accepted")).toEqual(accepted);
-    expect(routeCondition(c, "UDPRoute", r, "udp-gateway-invalid-cross-namespace-backend-ref", "ResolvedRefs")).toEqual({ status: "False", reason: "RefNotPermitted" });
+    expect(routeCondition(c, "UDPRoute", r, "udp-gateway-invalid-cross-namespace-backend-ref", "ResolvedRefs")).toEqual({
+      status: "False",
+      reason: "RefNotPermitted",
+    });
   });
   test("UDPRouteMultipleRoutesAttachment: both Accepted, attachedRoutes 2, only the oldest serves", () => {
     const newer = `apiVersion: gateway.networking.k8s.io/v1alpha2
@@ -176,21 +208,28 @@ spec:
   });
   test("UDPRouteNotAllowedByListeners: Accepted=False NotAllowedByListeners, 0 attached routes", () => {
     const c = run(load("udproute-not-allowed-by-listeners.yaml"));
-    expect(routeCondition(c, "UDPRoute", "udproute-not-allowed-by-listeners", "udproute-tls-only-gateway", "Accepted")).toEqual({ status: "False", reason: "NotAllowedByListeners" });
+    expect(routeCondition(c, "UDPRoute", "udproute-not-allowed-by-listeners", "udproute-tls-only-gateway", "Accepted")).toEqual({
+      status: "False",
+      reason: "NotAllowedByListeners",
+    });
     expect(gatewayListeners(c, "udproute-tls-only-gateway").every((l) => l.attachedRoutes === 0)).toBe(true);
   });
   test("UDPRouteParentRefAttachAllListeners: three listeners, 1 attached route each, all reach udp-echo-attach-all", () => {
     const c = run(load("udproute-parentref-attach-all-listeners.yaml"));
     expect(routeParents(c, "UDPRoute", "udp-route-attach-all").map((p) => p.conditions.find((x) => x.type === "Accepted")?.status)).toEqual(["True"]);
     const ls = gatewayListeners(c, "udp-attach-all-listeners-gateway");
-    expect(ls.map((l) => [l.name, l.attachedRoutes, l.supportedKinds, ["Accepted", "ResolvedRefs"].map((t) => l.conditions.find((x) => x.type === t)?.status)])).toEqual(
-      ["udp-1", "udp-2", "udp-3"].map((n) => [n, 1, [{ group: "gateway.networking.k8s.io", kind: "UDPRoute" }], ["True", "True"]]),
-    );
+    expect(
+      ls.map((l) => [l.name, l.attachedRoutes, l.supportedKinds, ["Accepted", "ResolvedRefs"].map((t) => l.conditions.find((x) => x.type === t)?.status)]),
+    ).toEqual(["udp-1", "udp-2", "udp-3"].map((n) => [n, 1, [{ group: "gateway.networking.k8s.io", kind: "UDPRoute" }], ["True", "True"]]));
     for (const l of ["udp-1", "udp-2", "udp-3"]) expect(reaches(c, "udp-attach-all-listeners-gateway", l)).toEqual({ "udp-echo-attach-all": 1 });
   });
   test("UDPRouteParentRefPortAndSectionName: by port, by sectionName, by both", () => {
     const c = run(load("udproute-parentref-port-and-section-name.yaml"));
-    for (const [route, listener, backend] of [["udp-route-by-port", "by-port", "udp-echo-by-port"], ["udp-route-by-section", "by-section", "udp-echo-by-section"], ["udp-route-by-section-and-port", "by-section-and-port", "udp-echo-by-section-and-port"]] as const) {
+    for (const [route, listener, backend] of [
+      ["udp-route-by-port", "by-port", "udp-echo-by-port"],
+      ["udp-route-by-section", "by-section", "udp-echo-by-section"],
+      ["udp-route-by-section-and-port", "by-section-and-port", "udp-echo-by-section-and-port"],
+    ] as const) {
       expect(routeCondition(c, "UDPRoute", route, "udp-multi-listener-gateway", "Accepted")).toEqual(accepted);
       expect(reaches(c, "udp-multi-listener-gateway", listener)).toEqual({ [backend]: 1 });
     }
@@ -198,9 +237,15 @@ spec:
   test("UDPRouteReferenceGrant: ResolvedRefs with the grant, RefNotPermitted without", () => {
     const objects = load("udproute-reference-grant.yaml");
     const c = run(objects);
-    expect(routeCondition(c, "UDPRoute", "udp-route-reference-grant", "udp-gateway-reference-grant", "ResolvedRefs")).toEqual({ status: "True", reason: "ResolvedRefs" });
+    expect(routeCondition(c, "UDPRoute", "udp-route-reference-grant", "udp-gateway-reference-grant", "ResolvedRefs")).toEqual({
+      status: "True",
+      reason: "ResolvedRefs",
+    });
     const without = run(objects.filter((o) => !(o.object.kind === "ReferenceGrant" && o.object.metadata.name === "udp-reference-grant")));
-    expect(routeCondition(without, "UDPRoute", "udp-route-reference-grant", "udp-gateway-reference-grant", "ResolvedRefs")).toEqual({ status: "False", reason: "RefNotPermitted" });
+    expect(routeCondition(without, "UDPRoute", "udp-route-reference-grant", "udp-gateway-reference-grant", "ResolvedRefs")).toEqual({
+      status: "False",
+      reason: "RefNotPermitted",
+    });
   });
   test("UDPRoute: the simple route to coredns is Accepted and served", () => {
     const c = run(load("udproute-simple.yaml"));

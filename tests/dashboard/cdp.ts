@@ -30,7 +30,19 @@ export class Browser {
     if (!chromiumPath) throw new Error("no chromium");
     const profile = mkdtempSync(join(tmpdir(), "edgegate-chromium-"));
     const proc = Bun.spawn(
-      [chromiumPath, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars", `--window-size=${size.width},${size.height}`, "--remote-debugging-port=0", `--user-data-dir=${profile}`, url],
+      [
+        chromiumPath,
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--hide-scrollbars",
+        `--window-size=${size.width},${size.height}`,
+        "--remote-debugging-port=0",
+        `--user-data-dir=${profile}`,
+        url,
+      ],
       { stdout: "ignore", stderr: "ignore" },
     );
     // Chromium writes the port it picked into DevToolsActivePort.
@@ -66,7 +78,11 @@ export class Browser {
 
   /** The value of a JavaScript expression in the page (JSON-serializable). */
   async evaluate<T>(expression: string): Promise<T> {
-    const r = await this.send<{ result: { value?: T }; exceptionDetails?: { text: string } }>("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true });
+    const r = await this.send<{ result: { value?: T }; exceptionDetails?: { text: string } }>("Runtime.evaluate", {
+      expression,
+      returnByValue: true,
+      awaitPromise: true,
+    });
     if (r.exceptionDetails) throw new Error(`page: ${r.exceptionDetails.text}`);
     return r.result.value as T;
   }

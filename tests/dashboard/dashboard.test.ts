@@ -27,7 +27,15 @@ describe.skipIf(!chromiumPath)("dashboard in headless Chromium", () => {
     cpSync(join(root, "config/examples/lab"), join(dir, "inputs"), { recursive: true });
     writeFileSync(
       join(dir, "edgegate.yaml"),
-      ["source: {paths: [inputs]}", "node: {name: dash-test}", `xds: {socket: ${join(dir, "xds.sock")}}`, "health: {address: 127.0.0.1:0}", "admin: {address: 127.0.0.1:0}", "envoy: {path: /nonexistent/envoy, drainSeconds: 0}", ""].join("\n"),
+      [
+        "source: {paths: [inputs]}",
+        "node: {name: dash-test}",
+        `xds: {socket: ${join(dir, "xds.sock")}}`,
+        "health: {address: 127.0.0.1:0}",
+        "admin: {address: 127.0.0.1:0}",
+        "envoy: {path: /nonexistent/envoy, drainSeconds: 0}",
+        "",
+      ].join("\n"),
     );
     app = Bun.spawn([bin, "run", "--config", join(dir, "edgegate.yaml")], { stdout: "ignore", stderr: "pipe" });
     log = collectLogLines(app.stderr as ReadableStream<Uint8Array>);
@@ -71,7 +79,9 @@ describe.skipIf(!chromiumPath)("dashboard in headless Chromium", () => {
       "service:default/web/80 -> endpoint:default/web/80|127.0.0.1:9080",
       "service:default/web/80 -> endpoint:default/web/80|127.0.0.1:9081",
     ]);
-    const routeBadges = await browser.evaluate<string[]>(`[...document.querySelectorAll('[data-node="route:HTTPRoute/default/web"] .badge')].map((b) => b.textContent)`);
+    const routeBadges = await browser.evaluate<string[]>(
+      `[...document.querySelectorAll('[data-node="route:HTTPRoute/default/web"] .badge')].map((b) => b.textContent)`,
+    );
     expect(routeBadges).toEqual(["Accepted", "ResolvedRefs"]);
     expect(await browser.evaluate<string>(`document.querySelector('[data-node="listener:default/lab/8080"] .badge').textContent`)).toBe("Programmed");
     // The health verdict and its reasons (no Envoy on this machine's test config).
@@ -91,7 +101,9 @@ describe.skipIf(!chromiumPath)("dashboard in headless Chromium", () => {
     console.error(`dashboard: edit on disk to the new route drawn in ${ms.toFixed(0)} ms`);
     expect(ms).toBeLessThan(2_000);
     expect(await browser.evaluate<string>("document.body.dataset.version")).not.toBe(before);
-    const badges = await browser.evaluate<string[]>(`[...document.querySelectorAll('[data-node="route:HTTPRoute/default/api"] .badge')].map((b) => b.textContent)`);
+    const badges = await browser.evaluate<string[]>(
+      `[...document.querySelectorAll('[data-node="route:HTTPRoute/default/api"] .badge')].map((b) => b.textContent)`,
+    );
     expect(badges).toEqual(["Accepted", "ResolvedRefs: BackendNotFound", "unresolved backend: 500"]);
     expect(await browser.evaluate<boolean>(`document.querySelector('[data-node="route:HTTPRoute/default/api"]').classList.contains("bad")`)).toBe(true);
     expect(await browser.evaluate<string>(`document.getElementById("problems").textContent`)).toContain("api.yaml");

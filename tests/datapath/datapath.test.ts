@@ -62,9 +62,7 @@ describe.skipIf(why !== undefined)("eBPF datapath in network namespaces", () => 
   /** Bun's client by default; with cgroupDir, Python's plain connect() inside that cgroup (Bun reports EPERM as ECONNREFUSED). */
   function connect(ns: string, attempts: Array<{ host: string; port: number; src?: string; timeoutMs?: number }>, cgroupDir?: string): ConnResult[] {
     const cmd = cgroupDir ? [PYTHON, join(BIN, "connect.py"), JSON.stringify(attempts)] : [BUN, join(BIN, "client.ts"), JSON.stringify(attempts)];
-    const r = cgroupDir
-      ? pair.run(ns, ["sh", "-c", `echo $$ > ${cgroupDir}/cgroup.procs && exec "$@"`, "sh", ...cmd])
-      : pair.run(ns, cmd);
+    const r = cgroupDir ? pair.run(ns, ["sh", "-c", `echo $$ > ${cgroupDir}/cgroup.procs && exec "$@"`, "sh", ...cmd]) : pair.run(ns, cmd);
     if (r.status !== 0) throw new Error(`client failed: ${r.stderr}`);
     return JSON.parse(r.stdout) as ConnResult[];
   }
@@ -86,7 +84,17 @@ describe.skipIf(why !== undefined)("eBPF datapath in network namespaces", () => 
     process.on("SIGTERM", onSignal);
     pair = createPair("dp");
     listener = new Lines(
-      pair.exec(pair.gw, [BUN, join(BIN, "listener.ts"), "127.0.0.1:15001", "[::1]:15001", "10.200.0.1:8081", "10.200.0.1:9001", "10.200.0.1:9002", "[fd00:200::1]:9001", "[fd00:200::1]:9002"]),
+      pair.exec(pair.gw, [
+        BUN,
+        join(BIN, "listener.ts"),
+        "127.0.0.1:15001",
+        "[::1]:15001",
+        "10.200.0.1:8081",
+        "10.200.0.1:9001",
+        "10.200.0.1:9002",
+        "[fd00:200::1]:9001",
+        "[fd00:200::1]:9002",
+      ]),
     );
     expect(await listener.next()).toBe("ready");
     const open = await startAgent();
@@ -164,7 +172,9 @@ describe.skipIf(why !== undefined)("eBPF datapath in network namespaces", () => 
   });
 
   test("a config change updates maps without dropping established connections", async () => {
-    const hold = new Lines(pair.exec(pair.client, [BUN, join(BIN, "client.ts"), "--hold", JSON.stringify({ host: "10.200.0.10", port: 80, src: "10.200.0.2" })]));
+    const hold = new Lines(
+      pair.exec(pair.client, [BUN, join(BIN, "client.ts"), "--hold", JSON.stringify({ host: "10.200.0.10", port: 80, src: "10.200.0.2" })]),
+    );
     try {
       expect(JSON.parse(await hold.next())).toMatchObject({ ok: true, server: { remote: "10.200.0.2" } });
       // now deny that very client and change steering and policies around it
@@ -230,7 +240,16 @@ describe.skipIf(why !== undefined)("eBPF datapath in network namespaces", () => 
     expect(open.status?.start).toBe("adopted");
     // counters kept across the restart, and the earlier connection was counted while nobody ran
     expect(counter(open.status, "steer web/public/http 10.200.0.10:80").conns).toBe(before.conns + 1);
-    const r = await ask({ op: "apply", intent: { ...base, egress: [{ cidr: "10.200.0.1/32", port: 9001, reason: "backend web/app" }, { cidr: "fd00:200::1/128", port: 9001, reason: "backend web/app6" }] } });
+    const r = await ask({
+      op: "apply",
+      intent: {
+        ...base,
+        egress: [
+          { cidr: "10.200.0.1/32", port: 9001, reason: "backend web/app" },
+          { cidr: "fd00:200::1/128", port: 9001, reason: "backend web/app6" },
+        ],
+      },
+    });
     for (const [name, c] of Object.entries(r.status?.lastApply?.changes ?? {})) expect({ name, ...c }).toEqual({ name, added: 0, updated: 0, removed: 0 });
     expect(connect(pair.client, [{ host: "fd00:200::10", port: 80 }])[0]).toMatchObject({ ok: true });
   });

@@ -61,12 +61,23 @@ describe("picking the socket for a slot", () => {
 
   test("only listening sockets the process owns; the lowest fd of a reuseport group", () => {
     // 5003 is an established connection on port 80; 5002 belongs to another process
-    expect(pickListener(listing([[5003, 3], [5001, 9]]), slot4("127.0.0.1", 80))).toEqual({ fd: 9, inode: 5001, socket: "127.0.0.1:80" });
+    expect(
+      pickListener(
+        listing([
+          [5003, 3],
+          [5001, 9],
+        ]),
+        slot4("127.0.0.1", 80),
+      ),
+    ).toEqual({ fd: 9, inode: 5001, socket: "127.0.0.1:80" });
     expect(pickListener(listing([[5003, 3]]), slot4("127.0.0.1", 80, true))).toBeUndefined();
   });
 
   test("Gateways sharing a port on different addresses get their own Envoy socket", () => {
-    const both = listing([[5001, 12], [5002, 7]]);
+    const both = listing([
+      [5001, 12],
+      [5002, 7],
+    ]);
     expect(pickListener(both, slot4("10.200.0.10", 80))).toMatchObject({ fd: 7, inode: 5002, socket: "10.200.0.10:80" });
     expect(pickListener(both, slot4("127.0.0.1", 80))).toMatchObject({ fd: 12, inode: 5001, socket: "127.0.0.1:80" });
     // an address Envoy does not bind: only a slot without an explicit Envoy address takes loopback
@@ -76,9 +87,25 @@ describe("picking the socket for a slot", () => {
 
   test("else the wildcard: IPv4 slots take 0.0.0.0, then a dual-stack [::] socket; IPv6 slots only IPv6", () => {
     expect(pickListener(listing([[6001, 5]]), slot4("10.0.0.10", 443))).toEqual({ fd: 5, inode: 6001, socket: "[::]:443" });
-    expect(pickListener(listing([[6001, 5], [5004, 6]]), slot4("10.0.0.10", 443))?.inode).toBe(5004);
+    expect(
+      pickListener(
+        listing([
+          [6001, 5],
+          [5004, 6],
+        ]),
+        slot4("10.0.0.10", 443),
+      )?.inode,
+    ).toBe(5004);
     expect(pickListener(listing([[6003, 5]]), slot4("127.0.0.1", 81, true))).toBeUndefined(); // [::1] is not dual-stack
-    expect(pickListener(listing([[6002, 8], [5001, 4]]), { family: 6, address: "fd00:200::10", port: 80, implicit: false })).toEqual({ fd: 8, inode: 6002, socket: "[fd00:200::10]:80" });
+    expect(
+      pickListener(
+        listing([
+          [6002, 8],
+          [5001, 4],
+        ]),
+        { family: 6, address: "fd00:200::10", port: 80, implicit: false },
+      ),
+    ).toEqual({ fd: 8, inode: 6002, socket: "[fd00:200::10]:80" });
   });
 
   test("slots from steering: (family of Envoy's socket, Envoy's address or else the steered one, Envoy port)", () => {
@@ -144,7 +171,10 @@ describe("registrar", () => {
     r.setEnvoy(100);
     expect(sink.calls).toEqual(["reg 4/127.0.0.1/80 pid=100 fd=20"]);
     expect(sink.notes.get("4/443")).toMatchObject({ state: "waiting", pid: 100 });
-    listen(100, [[80, 1, 20], [443, 2, 21]]); // Envoy binds 443 a little later
+    listen(100, [
+      [80, 1, 20],
+      [443, 2, 21],
+    ]); // Envoy binds 443 a little later
     await Bun.sleep(60);
     expect(sink.calls).toEqual(["reg 4/127.0.0.1/80 pid=100 fd=20", "reg 4/127.0.0.1/443 pid=100 fd=21"]);
     expect(sink.notes.get("4/443")).toMatchObject({ state: "registered", fd: 21, socket: "127.0.0.1:443" });
@@ -152,14 +182,20 @@ describe("registrar", () => {
     expect(sink.calls.length).toBe(2);
 
     sink.calls = [];
-    listen(200, [[80, 7, 30], [443, 8, 31]]);
+    listen(200, [
+      [80, 7, 30],
+      [443, 8, 31],
+    ]);
     sink.failNext = true; // the first pidfd_getfd fails (e.g. Envoy still starting): retried
     r.setEnvoy(200);
     await Bun.sleep(60);
     expect(sink.calls.sort()).toEqual(["reg 4/127.0.0.1/443 pid=200 fd=31", "reg 4/127.0.0.1/80 pid=200 fd=30"]);
 
     sink.calls = [];
-    listen(200, [[80, 9, 33], [443, 8, 31]]); // Envoy replaced its port-80 socket (listener update)
+    listen(200, [
+      [80, 9, 33],
+      [443, 8, 31],
+    ]); // Envoy replaced its port-80 socket (listener update)
     r.trigger();
     r.setTargets([slot(80)]);
     expect(sink.calls).toEqual(["reg 4/127.0.0.1/80 pid=200 fd=33", "unreg 4/127.0.0.1/443"]);
@@ -175,7 +211,11 @@ describe("registrar", () => {
     r.setTargets([slot(8080)]);
     r.setEnvoy(300);
     await Bun.sleep(100);
-    expect(sink.notes.get("4/8080")).toMatchObject({ state: "failed", pid: 300, error: "Envoy (pid 300) has no listening socket for 127.0.0.1:8080 (that address or the wildcard)" });
+    expect(sink.notes.get("4/8080")).toMatchObject({
+      state: "failed",
+      pid: 300,
+      error: "Envoy (pid 300) has no listening socket for 127.0.0.1:8080 (that address or the wildcard)",
+    });
     expect(lines.length).toBe(1);
     expect(lines[0]).toContain('"port":8080');
     r.stop();

@@ -48,7 +48,8 @@ describe.skipIf(why !== undefined)("sk_lookup mode through the appliance", () =>
       if (s.envoy.pid) envoyPids.add(s.envoy.pid);
       const l = s.datapath.listeners?.find((x) => x.family === 4 && x.port === 80);
       if (l?.state === "registered" && l.pid === s.envoy.pid && l.pid !== not) return s;
-      if (Date.now() > until) throw new Error(`not registered: ${JSON.stringify({ envoy: s.envoy, listeners: s.datapath.listeners })}\n${app!.stderr.join("")}`);
+      if (Date.now() > until)
+        throw new Error(`not registered: ${JSON.stringify({ envoy: s.envoy, listeners: s.datapath.listeners })}\n${app!.stderr.join("")}`);
       await Bun.sleep(100);
     }
   };
@@ -67,7 +68,9 @@ describe.skipIf(why !== undefined)("sk_lookup mode through the appliance", () =>
     const envoy = join(dir, "envoy");
     writeFileSync(envoy, `#!/bin/sh\nexec ${BUN} ${join(BIN, "standin-envoy.ts")} 10.200.0.10:80 -- "$@"\n`);
     chmodSync(envoy, 0o755);
-    app = new Lines(pair.exec(pair.gw, [BUN, join(BIN, "appliance.ts"), JSON.stringify({ dir, bpffs, envoy, mode: "sklookup", nodeAddresses: ["10.200.0.10"] })]));
+    app = new Lines(
+      pair.exec(pair.gw, [BUN, join(BIN, "appliance.ts"), JSON.stringify({ dir, bpffs, envoy, mode: "sklookup", nodeAddresses: ["10.200.0.10"] })]),
+    );
     const ready = JSON.parse(await app.next(20_000)) as { op: string };
     expect(ready.op).toBe("ready");
   }, 30_000);
@@ -92,7 +95,9 @@ describe.skipIf(why !== undefined)("sk_lookup mode through the appliance", () =>
   test("Envoy's socket is registered and shown in /status; a client lands on it with its own address", async () => {
     const s = await registered();
     expect(s.datapath).toMatchObject({ mode: "sklookup", enabled: true });
-    expect(s.datapath.listeners).toEqual([expect.objectContaining({ family: 4, address: "10.200.0.10", port: 80, state: "registered", pid: s.envoy.pid, socket: "10.200.0.10:80" })]);
+    expect(s.datapath.listeners).toEqual([
+      expect.objectContaining({ family: 4, address: "10.200.0.10", port: 80, state: "registered", pid: s.envoy.pid, socket: "10.200.0.10:80" }),
+    ]);
     const label = "steer web/public/http 10.200.0.10:80 -> 10.200.0.10:80";
     const conns = (st: Status): number | undefined => st.datapath.counters.find((c) => c.label === label)?.conns;
     const before = conns(s);

@@ -16,7 +16,11 @@ const bpffs = `/sys/fs/bpf/edgegate-sktest-${process.pid}`;
 function listenerFd(pid: number, port: number, address = "127.0.0.1"): number {
   const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
   // /proc prints the address as one little-endian word: 127.0.0.1 is 0100007F
-  const hexAddr = address.split(".").reverse().map((b) => Number(b).toString(16).toUpperCase().padStart(2, "0")).join("");
+  const hexAddr = address
+    .split(".")
+    .reverse()
+    .map((b) => Number(b).toString(16).toUpperCase().padStart(2, "0"))
+    .join("");
   const line = readFileSync(`/proc/${pid}/net/tcp`, "utf8")
     .split("\n")
     .find((l) => l.includes(`${hexAddr}:${hexPort}`) && l.split(/\s+/)[4] === "0A");
@@ -114,7 +118,11 @@ describe.skipIf(why !== undefined)("sk_lookup mode", () => {
       { host: "10.200.0.10", port: 8999, src: "10.200.0.2", timeoutMs: 400 },
       { host: "10.200.0.10", port: 9011, src: "10.200.0.2", timeoutMs: 400 },
     ]);
-    for (const [r, port] of [[first, 9000], [mid, 9005], [last, 9010]] as const)
+    for (const [r, port] of [
+      [first, 9000],
+      [mid, 9005],
+      [last, 9010],
+    ] as const)
       expect(r).toMatchObject({ ok: true, server: { listener: "127.0.0.1:15001", remote: "10.200.0.2", local: "10.200.0.10", localPort: port } });
     expect(below).toMatchObject({ ok: false, error: "ECONNREFUSED" });
     expect(above).toMatchObject({ ok: false, error: "ECONNREFUSED" });
@@ -127,7 +135,15 @@ describe.skipIf(why !== undefined)("without privileges", () => {
   test("the datapath stays off and says exactly what is missing", () => {
     const r = spawnSync(
       "setpriv",
-      ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", BUN, join(BIN, "agent.ts"), JSON.stringify({ mode: "tc", interfaces: ["lo"], bpffs: `${bpffs}-nopriv` })],
+      [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--inh-caps=-all",
+        BUN,
+        join(BIN, "agent.ts"),
+        JSON.stringify({ mode: "tc", interfaces: ["lo"], bpffs: `${bpffs}-nopriv` }),
+      ],
       { encoding: "utf8", input: '{"op":"close"}\n', timeout: 20_000 },
     );
     const open = JSON.parse(r.stdout.split("\n")[0] ?? "{}") as { status: DatapathStatus };

@@ -2,7 +2,17 @@
 // adoption of existing entries, ordering), the GatewayNetworkPolicy validator and compiler.
 import { describe, expect, test } from "bun:test";
 import { formatIp, parseCidr, parseIp } from "../../src/datapath/ip.ts";
-import { decodeCidrKey, decodeLabel, decodePolicyVal, decodeRangeVal, decodeRuleVal, decodeSteerVal, hex, portPrefixes, u32Key } from "../../src/datapath/layout.ts";
+import {
+  decodeCidrKey,
+  decodeLabel,
+  decodePolicyVal,
+  decodeRangeVal,
+  decodeRuleVal,
+  decodeSteerVal,
+  hex,
+  portPrefixes,
+  u32Key,
+} from "../../src/datapath/layout.ts";
 import { reconcile, type MapIo } from "../../src/datapath/reconcile.ts";
 import { validateGatewayNetworkPolicy } from "../../src/datapath/policy/validate.ts";
 import { compilePolicies } from "../../src/datapath/policy/compile.ts";
@@ -106,7 +116,9 @@ describe("reconcile", () => {
     m.log.length = 0;
     const next: DatapathIntent = {
       ...intent,
-      policies: [{ ...intent.policies[0]!, rules: [...intent.policies[0]!.rules.filter((r) => r.cidr !== "10.66.0.0/16"), { cidr: "192.168.0.0/24", action: "allow" }] }],
+      policies: [
+        { ...intent.policies[0]!, rules: [...intent.policies[0]!.rules.filter((r) => r.cidr !== "10.66.0.0/16"), { cidr: "192.168.0.0/24", action: "allow" }] },
+      ],
     };
     reconcile(m.shared, m.ingress, m.egress, next);
     expect(m.log.filter((o) => !o.includes("labels") && !o.includes("counters")).sort()).toEqual(["add cidr4", "delete cidr4"]);
@@ -122,7 +134,17 @@ describe("reconcile", () => {
         { ...target("10.0.0.10", 80), listener: "http-alt" },
         { ...target("10.0.0.10", 80), gateway: "ns/other", envoyPort: 15002 },
       ],
-      policies: [{ port: 80, rules: [{ cidr: "10.0.0.0/8", action: "deny" }, { cidr: "10.0.0.0/8", action: "allow" }], defaultAction: "deny", policy: "ns/p" }],
+      policies: [
+        {
+          port: 80,
+          rules: [
+            { cidr: "10.0.0.0/8", action: "deny" },
+            { cidr: "10.0.0.0/8", action: "allow" },
+          ],
+          defaultAction: "deny",
+          policy: "ns/p",
+        },
+      ],
       egress: [],
     });
     expect(r.problems.length).toBe(1);
@@ -176,7 +198,11 @@ describe("sk_lookup listener slots and port ranges", () => {
 
   test("port prefixes cover a range exactly", () => {
     const covered = (lo: number, hi: number): number[] => portPrefixes(lo, hi).flatMap((p) => Array.from({ length: 2 ** (16 - p.bits) }, (_, i) => p.port + i));
-    expect(portPrefixes(9000, 9010)).toEqual([{ port: 9000, bits: 13 }, { port: 9008, bits: 15 }, { port: 9010, bits: 16 }]);
+    expect(portPrefixes(9000, 9010)).toEqual([
+      { port: 9000, bits: 13 },
+      { port: 9008, bits: 15 },
+      { port: 9010, bits: 16 },
+    ]);
     expect(covered(9000, 9010)).toEqual(Array.from({ length: 11 }, (_, i) => 9000 + i));
     expect(portPrefixes(1, 65535).length).toBe(16);
     expect(covered(30000, 32767).length).toBe(2768);
@@ -185,7 +211,12 @@ describe("sk_lookup listener slots and port ranges", () => {
   test("a range is one slot over its prefixes; resizing keeps the slot, removal frees it; overlaps are refused", () => {
     const m = maps();
     const range = (end: number) => ({ ...target("10.0.0.10", 9000), portEnd: end, listener: "range" });
-    const r = reconcile(m.shared, m.ingress, m.egress, { steering: [range(9010), { ...range(9005), gateway: "ns/other" }], policies: [], egress: [], mesh: [] });
+    const r = reconcile(m.shared, m.ingress, m.egress, {
+      steering: [range(9010), { ...range(9005), gateway: "ns/other" }],
+      policies: [],
+      egress: [],
+      mesh: [],
+    });
     expect(r.problems).toEqual([expect.stringContaining("port range 10.0.0.10:9000-9005 overlaps steer ns/gw/range 10.0.0.10:9000-9010")]);
     const vals = [...m.ingress.ranges.m.values()].map((e) => decodeRangeVal(e.v));
     expect(vals.length).toBe(3);
@@ -256,17 +287,19 @@ describe("GatewayNetworkPolicy", () => {
   });
 
   test("compiles onto the targeted listener's addresses and ports", () => {
-    const c = compilePolicies([valid as GatewayNetworkPolicy], [
-      target("10.0.0.10", 80),
-      target("fd00::10", 80),
-      { ...target("10.0.0.10", 443), listener: "https" },
-    ]);
+    const c = compilePolicies(
+      [valid as GatewayNetworkPolicy],
+      [target("10.0.0.10", 80), target("fd00::10", 80), { ...target("10.0.0.10", 443), listener: "https" }],
+    );
     expect(c.policies.map((p) => `${p.address}:${p.port} ${p.defaultAction} ${p.rules.length}`)).toEqual(["10.0.0.10:80 deny 3", "fd00::10:80 deny 3"]);
     expect(c.egress).toEqual([
       { cidr: "10.20.0.0/16", port: 443, reason: "ns/p" },
       { cidr: "fd00:20::/64", reason: "ns/p" },
     ]);
-    const none = compilePolicies([{ ...valid, spec: { ...valid.spec, targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "missing" }] } } as GatewayNetworkPolicy], []);
+    const none = compilePolicies(
+      [{ ...valid, spec: { ...valid.spec, targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "missing" }] } } as GatewayNetworkPolicy],
+      [],
+    );
     expect(none.unresolved.length).toBe(1);
   });
 });

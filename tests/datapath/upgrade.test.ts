@@ -20,9 +20,12 @@ const bpffs = `/sys/fs/bpf/edgegate-upgrade-${process.pid}`;
 
 function loopbackListenerFd(pid: number, port: number): number {
   const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
-  const line = readFileSync(`/proc/${pid}/net/tcp`, "utf8").split("\n").find((l) => l.includes(`0100007F:${hexPort}`) && l.split(/\s+/)[4] === "0A");
+  const line = readFileSync(`/proc/${pid}/net/tcp`, "utf8")
+    .split("\n")
+    .find((l) => l.includes(`0100007F:${hexPort}`) && l.split(/\s+/)[4] === "0A");
   const inode = line?.trim().split(/\s+/)[9];
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) if (inode && readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: "utf8" }) === `socket:[${inode}]`) return Number(fd);
+  for (const fd of readdirSync(`/proc/${pid}/fd`))
+    if (inode && readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: "utf8" }) === `socket:[${inode}]`) return Number(fd);
   throw new Error(`no listener on 127.0.0.1:${port}`);
 }
 
@@ -70,7 +73,9 @@ describe.skipIf(why !== undefined)("upgrade over pinned maps of an older layout"
     return r;
   };
   const connect = (): { ok: boolean; error?: string; server?: Record<string, unknown> } =>
-    JSON.parse(pair.run(pair.client, [BUN, join(BIN, "client.ts"), JSON.stringify([{ host: "10.200.0.10", port: 80, src: "10.200.0.2", timeoutMs: 400 }])]).stdout)[0];
+    JSON.parse(
+      pair.run(pair.client, [BUN, join(BIN, "client.ts"), JSON.stringify([{ host: "10.200.0.10", port: 80, src: "10.200.0.2", timeoutMs: 400 }])]).stdout,
+    )[0];
 
   beforeAll(async () => {
     pair = createPair("up");
@@ -102,7 +107,12 @@ describe.skipIf(why !== undefined)("upgrade over pinned maps of an older layout"
     // the converted entry is exactly what the intent produces: the first apply changes nothing
     const applied = await ask({
       op: "apply",
-      intent: { steering: [{ address: "10.200.0.10", port: 80, envoyPort: 15001, gateway: "web/public", listener: "http" }], policies: [], egress: [], mesh: [] },
+      intent: {
+        steering: [{ address: "10.200.0.10", port: 80, envoyPort: 15001, gateway: "web/public", listener: "http" }],
+        policies: [],
+        egress: [],
+        mesh: [],
+      },
     });
     expect(applied.status?.lastApply?.changes["eg_steer"]).toEqual({ added: 0, updated: 0, removed: 0 });
     const c = applied.status?.counters.find((x) => x.label.startsWith("steer web/public/http"));

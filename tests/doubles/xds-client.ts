@@ -6,7 +6,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { connect as netConnect } from "node:net";
-import { AggregatedDiscoveryService } from "../../src/gen/envoy/service/discovery/v3/ads_pb.js";
+import { AggregatedDiscoveryService } from "../../src/gen/envoy/service/discovery/v3/ads_pb.ts";
 import {
   DeltaDiscoveryRequestSchema,
   DiscoveryRequestSchema,
@@ -14,8 +14,8 @@ import {
   type DeltaDiscoveryResponse,
   type DiscoveryRequest,
   type DiscoveryResponse,
-} from "../../src/gen/envoy/service/discovery/v3/discovery_pb.js";
-import { AsyncQueue } from "../../src/xds/server/queue.js";
+} from "../../src/gen/envoy/service/discovery/v3/discovery_pb.ts";
+import { AsyncQueue } from "../../src/xds/server/queue.ts";
 
 export type Target = { tcp: string } | { unix: string };
 

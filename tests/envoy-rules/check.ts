@@ -1,12 +1,12 @@
 // One call: every emitted resource against the protos' PGV rules (every message, every Any) plus
 // Envoy's load-time checks. Returns the violations as "path: message" lines.
 import type { Registry } from "@bufbuild/protobuf";
-import { ListenerSchema } from "../../src/gen/envoy/config/listener/v3/listener_pb.js";
-import { RouteConfigurationSchema } from "../../src/gen/envoy/config/route/v3/route_pb.js";
-import { ClusterSchema } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ClusterLoadAssignmentSchema } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { SecretSchema } from "../../src/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js";
-import { BootstrapSchema, type Bootstrap } from "../../src/gen/envoy/config/bootstrap/v3/bootstrap_pb.js";
+import { ListenerSchema } from "../../src/gen/envoy/config/listener/v3/listener_pb.ts";
+import { RouteConfigurationSchema } from "../../src/gen/envoy/config/route/v3/route_pb.ts";
+import { ClusterSchema } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.ts";
+import { ClusterLoadAssignmentSchema } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.ts";
+import { SecretSchema } from "../../src/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.ts";
+import { BootstrapSchema, type Bootstrap } from "../../src/gen/envoy/config/bootstrap/v3/bootstrap_pb.ts";
 import type { XdsResources } from "../../src/xds/resources.ts";
 import type { Re2 } from "../../src/re2/re2.ts";
 import { PgvChecker } from "./pgv.ts";

@@ -51,7 +51,9 @@ export function conformanceSets(controller: string): InputSet[] {
   const backends = loadBackends();
   const pods = allPods(backends);
   const certs = certificates();
-  const files = readdirSync(join(SUITE_DIR, "tests")).filter((f) => f.endsWith(".yaml")).sort();
+  const files = readdirSync(join(SUITE_DIR, "tests"))
+    .filter((f) => f.endsWith(".yaml"))
+    .sort();
   return files.map((f) => fromTexts(`conformance/tests/${f}`, testInputs([`conformance/tests/${f}`], controller, backends, pods, certs)));
 }
 
@@ -90,5 +92,9 @@ function yamlFiles(dir: string): string[] {
 /** Each folder under config/examples is one set; the appliance's own files are not inputs. */
 export async function exampleSets(): Promise<InputSet[]> {
   const dirs = readdirSync(join(CONFIG, "examples")).map((d) => join(CONFIG, "examples", d));
-  return Promise.all(dirs.map(async (d) => fromTexts(`config/examples/${d.split("/").pop()}`, await Promise.all(yamlFiles(d).map(async (f) => ({ file: f, text: await Bun.file(f).text() }))))));
+  return Promise.all(
+    dirs.map(async (d) =>
+      fromTexts(`config/examples/${d.split("/").pop()}`, await Promise.all(yamlFiles(d).map(async (f) => ({ file: f, text: await Bun.file(f).text() })))),
+    ),
+  );
 }

@@ -3,19 +3,19 @@
 import type { Registry } from "@bufbuild/protobuf";
 import type { ReflectMessage } from "@bufbuild/protobuf/reflect";
 import { anyUnpack, type Any } from "@bufbuild/protobuf/wkt";
-import type { Bootstrap } from "../../src/gen/envoy/config/bootstrap/v3/bootstrap_pb.js";
-import type { Cluster } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
-import type { Listener } from "../../src/gen/envoy/config/listener/v3/listener_pb.js";
-import type { FilterChainMatch } from "../../src/gen/envoy/config/listener/v3/listener_components_pb.js";
-import type { RouteConfiguration } from "../../src/gen/envoy/config/route/v3/route_pb.js";
-import type { CommonTlsContext } from "../../src/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
-import type { HttpConnectionManager } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
-import type { TcpProxy } from "../../src/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
+import type { Bootstrap } from "../../src/gen/envoy/config/bootstrap/v3/bootstrap_pb.ts";
+import type { Cluster } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.ts";
+import type { Listener } from "../../src/gen/envoy/config/listener/v3/listener_pb.ts";
+import type { FilterChainMatch } from "../../src/gen/envoy/config/listener/v3/listener_components_pb.ts";
+import type { RouteConfiguration } from "../../src/gen/envoy/config/route/v3/route_pb.ts";
+import type { CommonTlsContext } from "../../src/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.ts";
+import type { HttpConnectionManager } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.ts";
+import type { TcpProxy } from "../../src/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.ts";
 import type { XdsResources } from "../../src/xds/resources.ts";
-import { Cluster_DiscoveryType } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
-import type { ClusterLoadAssignment } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { Cluster_DiscoveryType } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.ts";
+import type { ClusterLoadAssignment } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.ts";
 import { isIP } from "node:net";
-import { SocketAddress_Protocol } from "../../src/gen/envoy/config/core/v3/address_pb.js";
+import { SocketAddress_Protocol } from "../../src/gen/envoy/config/core/v3/address_pb.ts";
 import { InvalidBackendCluster } from "../../src/xds/emit/routes.ts";
 import { RE2_MAX_PROGRAM_SIZE } from "../../src/validate/regex-limit.ts";
 import type { Re2 } from "../../src/re2/re2.ts";
@@ -58,7 +58,8 @@ export function envoyHooks(re2: Re2): Map<string, MessageHook> {
         // Envoy's CompiledGoogleReMatcher: RE2 must compile it, program size within the runtime limit.
         const c = re2.compile(str(m, "regex"));
         if (!c.ok) report(`${path}.regex`, `RE2 refuses it: ${c.error}`);
-        else if (c.programSize > RE2_MAX_PROGRAM_SIZE) report(`${path}.regex`, `RE2 program size ${c.programSize} > re2.max_program_size.error_level ${RE2_MAX_PROGRAM_SIZE}`);
+        else if (c.programSize > RE2_MAX_PROGRAM_SIZE)
+          report(`${path}.regex`, `RE2 program size ${c.programSize} > re2.max_program_size.error_level ${RE2_MAX_PROGRAM_SIZE}`);
       },
     ],
     [
@@ -77,7 +78,8 @@ export function envoyHooks(re2: Re2): Map<string, MessageHook> {
         if (!modifiable(key)) report(`${path}.key`, `Envoy refuses to add ${JSON.stringify(key)} (:-prefixed or host headers may not be modified)`);
         // Header values are substitution-format strings: a lone % is a parse error in Envoy;
         // edgegate emits no %COMMAND%, so every % must be the escaped %%.
-        if (str(m, "value").replaceAll("%%", "").includes("%")) report(`${path}.value`, `${JSON.stringify(str(m, "value"))} has an unescaped % (Envoy parses header values as format strings)`);
+        if (str(m, "value").replaceAll("%%", "").includes("%"))
+          report(`${path}.value`, `${JSON.stringify(str(m, "value"))} has an unescaped % (Envoy parses header values as format strings)`);
       },
     ],
     ["envoy.config.route.v3.Route", removeLists],
@@ -96,7 +98,7 @@ function duplicates(names: readonly string[]): string[] {
 
 /** Every leaf of Envoy's filter-chain match tree one FilterChainMatch claims. */
 function matchKeys(m: FilterChainMatch | undefined): string[] {
-  const or = <T,>(xs: readonly T[]): Array<T | ""> => (xs.length > 0 ? [...xs] : [""]);
+  const or = <T>(xs: readonly T[]): Array<T | ""> => (xs.length > 0 ? [...xs] : [""]);
   const cidr = (c: { addressPrefix: string; prefixLen?: number }): string => `${c.addressPrefix}/${c.prefixLen ?? ""}`;
   if (!m) return [JSON.stringify([])];
   const keys: string[] = [];
@@ -105,7 +107,8 @@ function matchKeys(m: FilterChainMatch | undefined): string[] {
       for (const alpn of or(m.applicationProtocols))
         for (const dsp of or(m.directSourcePrefixRanges.map(cidr)))
           for (const sp of or(m.sourcePrefixRanges.map(cidr)))
-            for (const sport of or(m.sourcePorts)) keys.push(JSON.stringify([m.destinationPort ?? "", dip, sn.toLowerCase(), m.transportProtocol, alpn, dsp, m.sourceType, sp, sport]));
+            for (const sport of or(m.sourcePorts))
+              keys.push(JSON.stringify([m.destinationPort ?? "", dip, sn.toLowerCase(), m.transportProtocol, alpn, dsp, m.sourceType, sp, sport]));
   return keys;
 }
 
@@ -121,7 +124,7 @@ function sdsNames(c: CommonTlsContext | undefined): string[] {
 export function envoyLoadChecks(x: XdsResources, registry: Registry): Violation[] {
   const out: Violation[] = [];
   const report = (path: string, message: string): void => void out.push({ path, message });
-  const unpack = <M,>(a: Any | undefined): M | undefined => (a ? (anyUnpack(a, registry) as M | undefined) : undefined);
+  const unpack = <M>(a: Any | undefined): M | undefined => (a ? (anyUnpack(a, registry) as M | undefined) : undefined);
 
   // Resource names are the keys of xDS: one name, one resource.
   for (const [type, names] of [
@@ -143,11 +146,14 @@ export function envoyLoadChecks(x: XdsResources, registry: Registry): Violation[
 
   const checkHcm = (hcm: HttpConnectionManager, p: string): void => {
     // Envoy: the router must be the terminal HTTP filter, and there is one.
-    const routers = hcm.httpFilters.map((f, i) => [f, i] as const).filter(([f]) => f.configType.case === "typedConfig" && typeOf(f.configType.value) === T.router);
+    const routers = hcm.httpFilters
+      .map((f, i) => [f, i] as const)
+      .filter(([f]) => f.configType.case === "typedConfig" && typeOf(f.configType.value) === T.router);
     if (routers.length !== 1) report(`${p}.http_filters`, `the router filter must appear exactly once (found ${routers.length})`);
     else if (routers[0]![1] !== hcm.httpFilters.length - 1) report(`${p}.http_filters`, "the router filter must be the last HTTP filter");
     for (const d of duplicates(hcm.httpFilters.map((f) => f.name))) report(`${p}.http_filters`, `filter name ${JSON.stringify(d)} appears more than once`);
-    if (hcm.routeSpecifier.case === "rds" && !routeNames.has(hcm.routeSpecifier.value.routeConfigName)) report(`${p}.rds.route_config_name`, `RouteConfiguration ${JSON.stringify(hcm.routeSpecifier.value.routeConfigName)} does not exist`);
+    if (hcm.routeSpecifier.case === "rds" && !routeNames.has(hcm.routeSpecifier.value.routeConfigName))
+      report(`${p}.rds.route_config_name`, `RouteConfiguration ${JSON.stringify(hcm.routeSpecifier.value.routeConfigName)} does not exist`);
   };
 
   const addresses = new Map<string, string>();
@@ -197,14 +203,16 @@ export function envoyLoadChecks(x: XdsResources, registry: Registry): Violation[
         if (t === T.tcpProxy && f.configType.case === "typedConfig") {
           const tp = unpack<TcpProxy>(f.configType.value);
           if (tp?.clusterSpecifier.case === "cluster") clusterRef(tp.clusterSpecifier.value, `${fp}.cluster`);
-          if (tp?.clusterSpecifier.case === "weightedClusters") tp.clusterSpecifier.value.clusters.forEach((c, i) => clusterRef(c.name, `${fp}.weighted_clusters.clusters[${i}]`));
+          if (tp?.clusterSpecifier.case === "weightedClusters")
+            tp.clusterSpecifier.value.clusters.forEach((c, i) => clusterRef(c.name, `${fp}.weighted_clusters.clusters[${i}]`));
         }
       });
       if (fc.filters.length === 0) report(cp, "has no network filters");
       const ts = fc.transportSocket?.configType;
       if (ts?.case === "typedConfig" && typeOf(ts.value) === T.downstreamTls) {
         const tls = unpack<{ commonTlsContext?: CommonTlsContext }>(ts.value);
-        for (const n of sdsNames(tls?.commonTlsContext)) if (!secretNames.has(n)) report(`${cp}.transport_socket`, `SDS secret ${JSON.stringify(n)} does not exist`);
+        for (const n of sdsNames(tls?.commonTlsContext))
+          if (!secretNames.has(n)) report(`${cp}.transport_socket`, `SDS secret ${JSON.stringify(n)} does not exist`);
       }
     });
     // Envoy matches server_names / transport_protocol "tls" only with the TLS inspector's data.
@@ -247,7 +255,8 @@ export function envoyLoadChecks(x: XdsResources, registry: Registry): Violation[
     cla?.endpoints.forEach((l, li) =>
       l.lbEndpoints.forEach((e, ei) => {
         const a = e.hostIdentifier.case === "endpoint" ? e.hostIdentifier.value.address?.address : undefined;
-        if (a?.case === "socketAddress" && isIP(a.value.address) === 0) report(`${p}.endpoints[${li}].lb_endpoints[${ei}]`, `${JSON.stringify(a.value.address)} is not an IP address`);
+        if (a?.case === "socketAddress" && isIP(a.value.address) === 0)
+          report(`${p}.endpoints[${li}].lb_endpoints[${ei}]`, `${JSON.stringify(a.value.address)} is not an IP address`);
       }),
     );
   };
@@ -258,7 +267,8 @@ export function envoyLoadChecks(x: XdsResources, registry: Registry): Violation[
     const type = c.clusterDiscoveryType.case === "type" ? c.clusterDiscoveryType.value : undefined;
     const lbEndpoints = (c.loadAssignment?.endpoints ?? []).flatMap((l) => l.lbEndpoints);
     // Envoy: "LOGICAL_DNS clusters must have a single locality_lb_endpoint and a single lb_endpoint".
-    if (type === Cluster_DiscoveryType.LOGICAL_DNS && ((c.loadAssignment?.endpoints.length ?? 0) !== 1 || lbEndpoints.length !== 1)) report(cp, "a LOGICAL_DNS cluster must have exactly one endpoint");
+    if (type === Cluster_DiscoveryType.LOGICAL_DNS && ((c.loadAssignment?.endpoints.length ?? 0) !== 1 || lbEndpoints.length !== 1))
+      report(cp, "a LOGICAL_DNS cluster must have exactly one endpoint");
     // A STATIC cluster's addresses are parsed as IPs ("malformed IP address").
     if (type === Cluster_DiscoveryType.STATIC) checkIps(c.loadAssignment, `${cp}.load_assignment`);
     if (type === Cluster_DiscoveryType.EDS) {
@@ -269,7 +279,8 @@ export function envoyLoadChecks(x: XdsResources, registry: Registry): Violation[
     const ts = c.transportSocket?.configType;
     if (ts?.case === "typedConfig" && typeOf(ts.value) === T.upstreamTls) {
       const tls = unpack<{ commonTlsContext?: CommonTlsContext }>(ts.value);
-      for (const n of sdsNames(tls?.commonTlsContext)) if (!secretNames.has(n)) report(`${cp}.transport_socket`, `SDS secret ${JSON.stringify(n)} does not exist`);
+      for (const n of sdsNames(tls?.commonTlsContext))
+        if (!secretNames.has(n)) report(`${cp}.transport_socket`, `SDS secret ${JSON.stringify(n)} does not exist`);
     }
   });
   return out;
@@ -282,7 +293,10 @@ export function bootstrapLoadChecks(b: Bootstrap): Violation[] {
   for (const d of duplicates(names)) out.push({ path: "static_resources.clusters", message: `cluster ${JSON.stringify(d)} is defined more than once` });
   for (const [i, g] of (b.dynamicResources?.adsConfig?.grpcServices ?? []).entries()) {
     if (g.targetSpecifier.case === "envoyGrpc" && !names.includes(g.targetSpecifier.value.clusterName)) {
-      out.push({ path: `dynamic_resources.ads_config.grpc_services[${i}]`, message: `cluster ${JSON.stringify(g.targetSpecifier.value.clusterName)} is not a static cluster` });
+      out.push({
+        path: `dynamic_resources.ads_config.grpc_services[${i}]`,
+        message: `cluster ${JSON.stringify(g.targetSpecifier.value.clusterName)} is not a static cluster`,
+      });
     }
   }
   return out;

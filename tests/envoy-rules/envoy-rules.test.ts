@@ -6,13 +6,13 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { create, type Registry } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import { ListenerSchema } from "../../src/gen/envoy/config/listener/v3/listener_pb.js";
-import { RouteConfigurationSchema } from "../../src/gen/envoy/config/route/v3/route_pb.js";
-import { ClusterSchema } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ClusterLoadAssignmentSchema } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { HttpConnectionManagerSchema } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
-import { RouterSchema } from "../../src/gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { CorsSchema } from "../../src/gen/envoy/extensions/filters/http/cors/v3/cors_pb.js";
+import { ListenerSchema } from "../../src/gen/envoy/config/listener/v3/listener_pb.ts";
+import { RouteConfigurationSchema } from "../../src/gen/envoy/config/route/v3/route_pb.ts";
+import { ClusterSchema } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.ts";
+import { ClusterLoadAssignmentSchema } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.ts";
+import { HttpConnectionManagerSchema } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.ts";
+import { RouterSchema } from "../../src/gen/envoy/extensions/filters/http/router/v3/router_pb.ts";
+import { CorsSchema } from "../../src/gen/envoy/extensions/filters/http/cors/v3/cors_pb.ts";
 import { buildBootstrap } from "../../src/envoy/bootstrap.ts";
 import { compile } from "../../src/pipeline/compile.ts";
 import { defaultConfig } from "../../src/config/types.ts";
@@ -61,10 +61,17 @@ const listener = (name: string, port: number, chains: unknown[], listenerFilters
     filterChains: chains as never,
     listenerFilters: listenerFilters as never,
   });
-const chain = (typed = hcm(), match: Record<string, unknown> | undefined = undefined) => ({ filterChainMatch: match, filters: [{ name: "hcm", configType: { case: "typedConfig", value: typed } }] });
+const chain = (typed = hcm(), match: Record<string, unknown> | undefined = undefined) => ({
+  filterChainMatch: match,
+  filters: [{ name: "hcm", configType: { case: "typedConfig", value: typed } }],
+});
 const rc = (vhosts: unknown[]) => create(RouteConfigurationSchema, { name: "rc", virtualHosts: vhosts as never });
 const vh = (name: string, domains: string[], routes: unknown[] = []) => ({ name, domains, routes });
-const fwd = (cluster: string, extra: Record<string, unknown> = {}) => ({ match: { pathSpecifier: { case: "prefix", value: "/" } }, action: { case: "route", value: { clusterSpecifier: { case: "cluster", value: cluster } } }, ...extra });
+const fwd = (cluster: string, extra: Record<string, unknown> = {}) => ({
+  match: { pathSpecifier: { case: "prefix", value: "/" } },
+  action: { case: "route", value: { clusterSpecifier: { case: "cluster", value: cluster } } },
+  ...extra,
+});
 const cluster = (name: string) => create(ClusterSchema, { name, clusterDiscoveryType: { case: "type", value: 0 }, connectTimeout: { seconds: 1n } });
 
 function run(x: Partial<XdsResources>): string[] {
@@ -82,25 +89,46 @@ describe("the checker finds what Envoy would refuse", () => {
   });
   test("PGV repeated min_items, well-known header value regex, numeric and duration ranges, oneof required", () => {
     const v = run({
-      routes: [rc([vh("v", [], [fwd("c", { requestHeadersToAdd: [{ header: { key: "x-a", value: "a\r\nb" } }] }), { match: {}, action: { case: "route", value: {} } }])])],
+      routes: [
+        rc([
+          vh("v", [], [fwd("c", { requestHeadersToAdd: [{ header: { key: "x-a", value: "a\r\nb" } }] }), { match: {}, action: { case: "route", value: {} } }]),
+        ]),
+      ],
       clusters: [create(ClusterSchema, { name: "c", connectTimeout: { seconds: 0n }, perConnectionBufferLimitBytes: 5 })],
     });
     expect(v).toContain("routes[0](rc).virtual_hosts[0].domains: must have at least 1 items (has 0)");
-    expect(v).toContain('routes[0](rc).virtual_hosts[0].routes[0].request_headers_to_add[0].header.value: "a\\r\\nb" is not a valid HTTP header value (PGV well_known_regex)');
+    expect(v).toContain(
+      'routes[0](rc).virtual_hosts[0].routes[0].request_headers_to_add[0].header.value: "a\\r\\nb" is not a valid HTTP header value (PGV well_known_regex)',
+    );
     expect(v).toContain("routes[0](rc).virtual_hosts[0].routes[1].match.path_specifier: exactly one field of this oneof is required (validate.required)");
     expect(v).toContain("routes[0](rc).virtual_hosts[0].routes[1].route.cluster_specifier: exactly one field of this oneof is required (validate.required)");
     expect(v).toContain("clusters[0](c).connect_timeout: must be > 0ns (got 0ns)");
   });
   test("RE2: syntax, program size above the bootstrap's limit, rewrite strings", () => {
     const big = "/[a-z]{600}/[0-9]{600}"; // RE2 program size 1,206
-    const re = (regex: string) => ({ match: { pathSpecifier: { case: "safeRegex", value: { regex } } }, action: { case: "route", value: { clusterSpecifier: { case: "cluster", value: "c" }, regexRewrite: { pattern: { regex: "^/.*$" }, substitution: "/x\\1" } } } });
+    const re = (regex: string) => ({
+      match: { pathSpecifier: { case: "safeRegex", value: { regex } } },
+      action: {
+        case: "route",
+        value: { clusterSpecifier: { case: "cluster", value: "c" }, regexRewrite: { pattern: { regex: "^/.*$" }, substitution: "/x\\1" } },
+      },
+    });
     const v = run({ routes: [rc([vh("v", ["a"], [re("\\Z"), re(big)])])], clusters: [cluster("c")] });
     expect(v[0]).toBe("routes[0](rc).virtual_hosts[0].routes[0].match.safe_regex.regex: RE2 refuses it: invalid escape sequence: \\Z");
-    expect(v).toContainEqual(expect.stringMatching(new RegExp(`^routes\\[0\\]\\(rc\\)\\.virtual_hosts\\[0\\]\\.routes\\[1\\]\\.match\\.safe_regex\\.regex: RE2 program size \\d+ > re2\\.max_program_size\\.error_level ${RE2_MAX_PROGRAM_SIZE}$`)));
+    expect(v).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^routes\\[0\\]\\(rc\\)\\.virtual_hosts\\[0\\]\\.routes\\[1\\]\\.match\\.safe_regex\\.regex: RE2 program size \\d+ > re2\\.max_program_size\\.error_level ${RE2_MAX_PROGRAM_SIZE}$`,
+        ),
+      ),
+    );
     expect(v.filter((l) => l.includes("regex_rewrite.substitution: not a valid RE2 rewrite string")).length).toBe(2);
   });
   test("Envoy's HeaderParser: Host and pseudo-headers, unescaped %", () => {
-    const v = run({ routes: [rc([vh("v", ["a"], [fwd("c", { requestHeadersToAdd: [{ header: { key: "Host", value: "50%" } }], requestHeadersToRemove: [":path"] })])])], clusters: [cluster("c")] });
+    const v = run({
+      routes: [rc([vh("v", ["a"], [fwd("c", { requestHeadersToAdd: [{ header: { key: "Host", value: "50%" } }], requestHeadersToRemove: [":path"] })])])],
+      clusters: [cluster("c")],
+    });
     expect(v).toEqual([
       'routes[0](rc).virtual_hosts[0].routes[0].request_headers_to_add[0].header.key: Envoy refuses to add "Host" (:-prefixed or host headers may not be modified)',
       'routes[0](rc).virtual_hosts[0].routes[0].request_headers_to_add[0].header.value: "50%" has an unescaped % (Envoy parses header values as format strings)',
@@ -109,7 +137,9 @@ describe("the checker finds what Envoy would refuse", () => {
   });
   test("Any that the descriptors cannot unpack", () => {
     const bad = { typeUrl: "type.googleapis.com/no.such.Type", value: new Uint8Array() };
-    expect(run({ listeners: [listener("l", 80, [chain(bad as never)])] })).toContain("listeners[0](l).filter_chains[0].filters[0].typed_config: Any of type type.googleapis.com/no.such.Type cannot be unpacked with the generated descriptors");
+    expect(run({ listeners: [listener("l", 80, [chain(bad as never)])] })).toContain(
+      "listeners[0](l).filter_chains[0].filters[0].typed_config: Any of type type.googleapis.com/no.such.Type cannot be unpacked with the generated descriptors",
+    );
   });
   test("load-time: router last and once, unique domains and filter-chain matches, references, TLS inspector, names", () => {
     const cors = { name: "envoy.filters.http.cors", configType: { case: "typedConfig", value: anyPack(CorsSchema, create(CorsSchema)) } };
@@ -117,7 +147,15 @@ describe("the checker finds what Envoy would refuse", () => {
     const v = run({
       listeners: [
         listener("l", 80, [chain(hcm({ httpFilters: [router, cors] }))]),
-        listener("m", 80, [chain(hcm({ routeSpecifier: { case: "rds", value: { routeConfigName: "missing", configSource: { configSourceSpecifier: { case: "ads", value: {} } } } } }), { serverNames: ["a.example", "b.example"] }), chain(hcm(), { serverNames: ["b.example"] })]),
+        listener("m", 80, [
+          chain(
+            hcm({
+              routeSpecifier: { case: "rds", value: { routeConfigName: "missing", configSource: { configSourceSpecifier: { case: "ads", value: {} } } } },
+            }),
+            { serverNames: ["a.example", "b.example"] },
+          ),
+          chain(hcm(), { serverNames: ["b.example"] }),
+        ]),
         listener("l", 81, [chain(hcm({ httpFilters: [] }))]),
       ],
       routes: [rc([vh("v", ["a.example", "*"], [fwd("nope")]), vh("w", ["A.example"])])],
@@ -125,7 +163,7 @@ describe("the checker finds what Envoy would refuse", () => {
     expect(v).toEqual([
       'listeners: resource name "l" is used more than once',
       "listeners[0](l).filter_chains[0].filters[0].http_filters: the router filter must be the last HTTP filter",
-      'listeners[1](m): duplicate address 0:0.0.0.0:80 (also listener l)',
+      "listeners[1](m): duplicate address 0:0.0.0.0:80 (also listener l)",
       'listeners[1](m).filter_chains[0].filters[0].rds.route_config_name: RouteConfiguration "missing" does not exist',
       'listeners[1](m).filter_chains[1]: has the same matching rules as filter_chains[0] (["","","b.example","","","",0,"",""])',
       "listeners[1](m).listener_filters: filter chains match on SNI/TLS but the TLS inspector is missing",
@@ -176,9 +214,24 @@ spec:
 
 describe("the checker: clusters and endpoints", () => {
   test("a LOGICAL_DNS cluster with two endpoints, a hostname in EDS, an EDS cluster without endpoints, no filter chains", () => {
-    const ep = (address: string) => ({ hostIdentifier: { case: "endpoint", value: { address: { address: { case: "socketAddress", value: { address, portSpecifier: { case: "portValue", value: 80 } } } } } } });
-    const dns = create(ClusterSchema, { name: "dns", clusterDiscoveryType: { case: "type", value: 2 }, connectTimeout: { seconds: 1n }, loadAssignment: { clusterName: "dns", endpoints: [{ lbEndpoints: [ep("a.example"), ep("b.example")] as never }] } });
-    const eds = create(ClusterSchema, { name: "eds", clusterDiscoveryType: { case: "type", value: 3 }, connectTimeout: { seconds: 1n }, edsClusterConfig: { edsConfig: { configSourceSpecifier: { case: "ads", value: {} } } } });
+    const ep = (address: string) => ({
+      hostIdentifier: {
+        case: "endpoint",
+        value: { address: { address: { case: "socketAddress", value: { address, portSpecifier: { case: "portValue", value: 80 } } } } },
+      },
+    });
+    const dns = create(ClusterSchema, {
+      name: "dns",
+      clusterDiscoveryType: { case: "type", value: 2 },
+      connectTimeout: { seconds: 1n },
+      loadAssignment: { clusterName: "dns", endpoints: [{ lbEndpoints: [ep("a.example"), ep("b.example")] as never }] },
+    });
+    const eds = create(ClusterSchema, {
+      name: "eds",
+      clusterDiscoveryType: { case: "type", value: 3 },
+      connectTimeout: { seconds: 1n },
+      edsClusterConfig: { edsConfig: { configSourceSpecifier: { case: "ads", value: {} } } },
+    });
     const cla = create(ClusterLoadAssignmentSchema, { clusterName: "other", endpoints: [{ lbEndpoints: [ep("web.local")] as never }] });
     expect(run({ clusters: [dns, eds], endpoints: [cla], listeners: [listener("l", 80, [])] })).toEqual([
       "listeners[0](l): no filter chains specified",
@@ -201,7 +254,9 @@ function assertClean(sets: readonly InputSet[], known: Map<RegExp, number>): { m
     // The emitter leaves out only listeners with nothing to serve (Envoy refuses them); never one
     // that carries HTTP, TLS, TCP or UDP.
     const emitted = new Set(res.xds.listeners.map((l) => l.name));
-    for (const l of res.ir.listeners) if (!emitted.has(l.name) && (l.http || l.tls.length > 0 || l.tcp || l.udp)) unexpected.push(`${s.name}: listener ${l.name} serves something but was not emitted`);
+    for (const l of res.ir.listeners)
+      if (!emitted.has(l.name) && (l.http || l.tls.length > 0 || l.tcp || l.udp))
+        unexpected.push(`${s.name}: listener ${l.name} serves something but was not emitted`);
     messages += c.checker.messages;
     anys += c.checker.anys;
     objects += s.objects.length;
@@ -248,7 +303,8 @@ describe("every resource edgegate emits passes", () => {
     expect(problems).toBeGreaterThan(GENERATED_SETS);
     expect(r.objects).toBeGreaterThan(GENERATED_SETS * 5);
     // The checker really applied the kinds of rules Envoy's protos declare on what edgegate emits.
-    for (const rule of ["string", "string.pattern", "string.well_known_regex", "number", "enum", "repeated", "map", "duration", "oneof.required"]) expect(r.applied.get(rule) ?? 0).toBeGreaterThan(0);
+    for (const rule of ["string", "string.pattern", "string.well_known_regex", "number", "enum", "repeated", "map", "duration", "oneof.required"])
+      expect(r.applied.get(rule) ?? 0).toBeGreaterThan(0);
   }, 60_000);
   test("known findings still occur (remove an entry from KNOWN when its fix lands)", () => {
     for (const k of KNOWN) {
@@ -276,6 +332,9 @@ describe("the bootstrap", () => {
   });
   test("its static runtime layer sets RE2's program-size limits to the limit validation enforces", () => {
     const layer = buildBootstrap(defaultConfig("node-1")).layeredRuntime?.layers.find((l) => l.name === "edgegate-static");
-    expect(layer?.layerSpecifier).toEqual({ case: "staticLayer", value: { "re2.max_program_size.error_level": RE2_MAX_PROGRAM_SIZE, "re2.max_program_size.warn_level": RE2_MAX_PROGRAM_SIZE } });
+    expect(layer?.layerSpecifier).toEqual({
+      case: "staticLayer",
+      value: { "re2.max_program_size.error_level": RE2_MAX_PROGRAM_SIZE, "re2.max_program_size.warn_level": RE2_MAX_PROGRAM_SIZE },
+    });
   });
 });

@@ -57,14 +57,29 @@ export interface TlsPem {
 
 export function generateSet(seed: number, pem?: TlsPem): Array<{ file: string; text: string }> {
   const r = rng(seed);
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-  const some = <T,>(xs: readonly T[], max: number): T[] => Array.from({ length: Math.floor(r() * (max + 1)) }, () => pick(xs));
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const some = <T>(xs: readonly T[], max: number): T[] => Array.from({ length: Math.floor(r() * (max + 1)) }, () => pick(xs));
   const ns = "gen";
   const docs: Json[] = [];
-  docs.push({ apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: "edgegate" }, spec: { controllerName: "edgegate.io/gateway-controller" } });
-  docs.push({ apiVersion: "networking.k8s.io/v1", kind: "IngressClass", metadata: { name: "edgegate" }, spec: { controller: "edgegate.io/ingress-controller" } });
+  docs.push({
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "GatewayClass",
+    metadata: { name: "edgegate" },
+    spec: { controllerName: "edgegate.io/gateway-controller" },
+  });
+  docs.push({
+    apiVersion: "networking.k8s.io/v1",
+    kind: "IngressClass",
+    metadata: { name: "edgegate" },
+    spec: { controller: "edgegate.io/ingress-controller" },
+  });
   for (const s of ["a", "b", "c"]) {
-    docs.push({ apiVersion: "v1", kind: "Service", metadata: { name: s, namespace: ns, annotations: { "edgegate.io/endpoints": `192.0.2.${s.charCodeAt(0) - 96}:8080` } }, spec: { ports: [{ name: "http", port: 80 }] } });
+    docs.push({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: s, namespace: ns, annotations: { "edgegate.io/endpoints": `192.0.2.${s.charCodeAt(0) - 96}:8080` } },
+      spec: { ports: [{ name: "http", port: 80 }] },
+    });
   }
   const listeners: Json[] = [
     { name: "http", port: 8080, protocol: "HTTP" },
@@ -74,7 +89,13 @@ export function generateSet(seed: number, pem?: TlsPem): Array<{ file: string; t
   if (pem) {
     // SNI filter chains (TLS inspector), SDS secrets, passthrough with a TLSRoute.
     const b64 = (s: string): string => Buffer.from(s).toString("base64");
-    docs.push({ apiVersion: "v1", kind: "Secret", metadata: { name: "tls", namespace: ns }, type: "kubernetes.io/tls", data: { "tls.crt": b64(pem.cert), "tls.key": b64(pem.key) } });
+    docs.push({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "tls", namespace: ns },
+      type: "kubernetes.io/tls",
+      data: { "tls.crt": b64(pem.cert), "tls.key": b64(pem.key) },
+    });
     listeners.push({ name: "https", port: 8443, protocol: "HTTPS", hostname: pick(HOSTS), tls: { mode: "Terminate", certificateRefs: [{ name: "tls" }] } });
     listeners.push({ name: "https-any", port: 8443, protocol: "HTTPS", tls: { mode: "Terminate", certificateRefs: [{ name: pick(["tls", "missing"]) }] } });
     listeners.push({ name: "passthrough", port: 9443, protocol: "TLS", hostname: pick(HOSTS), tls: { mode: "Passthrough" } });
@@ -82,10 +103,19 @@ export function generateSet(seed: number, pem?: TlsPem): Array<{ file: string; t
       apiVersion: "gateway.networking.k8s.io/v1alpha2",
       kind: "TLSRoute",
       metadata: { name: "t", namespace: ns },
-      spec: { parentRefs: [{ name: "gw", sectionName: "passthrough" }], hostnames: some(HOSTS, 2), rules: [{ backendRefs: [{ name: pick(["a", "b"]), port: 80 }] }] },
+      spec: {
+        parentRefs: [{ name: "gw", sectionName: "passthrough" }],
+        hostnames: some(HOSTS, 2),
+        rules: [{ backendRefs: [{ name: pick(["a", "b"]), port: 80 }] }],
+      },
     });
   }
-  docs.push({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "gw", namespace: ns }, spec: { gatewayClassName: "edgegate", listeners } });
+  docs.push({
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "Gateway",
+    metadata: { name: "gw", namespace: ns },
+    spec: { gatewayClassName: "edgegate", listeners },
+  });
   const backend = (): Json => ({ name: pick(["a", "b", "c"]), port: 80, weight: pick([0, 1, 50]) });
   const headerMod = (): Json => ({
     set: some(HEADER_NAMES, 2).map((n, i) => ({ name: `${n}${i === 0 ? "" : i}`, value: pick(HEADER_VALUES) })),
@@ -99,11 +129,27 @@ export function generateSet(seed: number, pem?: TlsPem): Array<{ file: string; t
       case "res":
         return { type: "ResponseHeaderModifier", responseHeaderModifier: headerMod() };
       case "redirect":
-        return { type: "RequestRedirect", requestRedirect: { hostname: pick(HOSTS).replace("*.", "w."), statusCode: 302, path: r() < 0.5 ? { type: "ReplaceFullPath", replaceFullPath: pick(REWRITES) } : { type: "ReplacePrefixMatch", replacePrefixMatch: pick(REWRITES) } } };
+        return {
+          type: "RequestRedirect",
+          requestRedirect: {
+            hostname: pick(HOSTS).replace("*.", "w."),
+            statusCode: 302,
+            path: r() < 0.5 ? { type: "ReplaceFullPath", replaceFullPath: pick(REWRITES) } : { type: "ReplacePrefixMatch", replacePrefixMatch: pick(REWRITES) },
+          },
+        };
       case "rewrite":
-        return { type: "URLRewrite", urlRewrite: { hostname: "rewritten.example.com", path: r() < 0.5 ? { type: "ReplaceFullPath", replaceFullPath: pick(REWRITES) } : { type: "ReplacePrefixMatch", replacePrefixMatch: pick(REWRITES) } } };
+        return {
+          type: "URLRewrite",
+          urlRewrite: {
+            hostname: "rewritten.example.com",
+            path: r() < 0.5 ? { type: "ReplaceFullPath", replaceFullPath: pick(REWRITES) } : { type: "ReplacePrefixMatch", replacePrefixMatch: pick(REWRITES) },
+          },
+        };
       case "cors":
-        return { type: "CORS", cors: { allowOrigins: some(ORIGINS, 2), allowMethods: some(["GET", "POST", "*"], 1), allowHeaders: some(["x-a", "bad header", "*"], 1), maxAge: 10 } };
+        return {
+          type: "CORS",
+          cors: { allowOrigins: some(ORIGINS, 2), allowMethods: some(["GET", "POST", "*"], 1), allowHeaders: some(["x-a", "bad header", "*"], 1), maxAge: 10 },
+        };
       default:
         return { type: "RequestMirror", requestMirror: { backendRef: { name: pick(["a", "b"]), port: 80 }, percent: 50 } };
     }
@@ -123,7 +169,11 @@ export function generateSet(seed: number, pem?: TlsPem): Array<{ file: string; t
       apiVersion: "gateway.networking.k8s.io/v1",
       kind: "HTTPRoute",
       metadata: { name: `r${i}`, namespace: ns },
-      spec: { parentRefs: [{ name: "gw", sectionName: pick(pem ? ["http", "http-host", "https", "https-any"] : ["http", "http-host"]) }], hostnames: some(HOSTS, 2), rules },
+      spec: {
+        parentRefs: [{ name: "gw", sectionName: pick(pem ? ["http", "http-host", "https", "https-any"] : ["http", "http-host"]) }],
+        hostnames: some(HOSTS, 2),
+        rules,
+      },
     });
   }
   docs.push({
@@ -134,7 +184,14 @@ export function generateSet(seed: number, pem?: TlsPem): Array<{ file: string; t
       parentRefs: [{ name: "gw", sectionName: "grpc" }],
       rules: [
         {
-          matches: [{ method: r() < 0.5 ? { type: "RegularExpression", service: pick(REGEXES) || "svc", method: pick(["Get.*", "[A-Z]\\w+", "(x"]) } : { service: "pkg.Echo", method: "Say" } }],
+          matches: [
+            {
+              method:
+                r() < 0.5
+                  ? { type: "RegularExpression", service: pick(REGEXES) || "svc", method: pick(["Get.*", "[A-Z]\\w+", "(x"]) }
+                  : { service: "pkg.Echo", method: "Say" },
+            },
+          ],
           filters: some([0], 1).map(() => ({ type: "RequestHeaderModifier", requestHeaderModifier: headerMod() })),
           backendRefs: [backend()],
         },
@@ -153,7 +210,11 @@ export function generateSet(seed: number, pem?: TlsPem): Array<{ file: string; t
           http: {
             paths: Array.from({ length: 1 + Math.floor(r() * 3) }, () => {
               const t = pick(["Exact", "Prefix", "ImplementationSpecific"]);
-              return { path: t === "ImplementationSpecific" ? pick(REGEXES) : pick(PATHS), pathType: t, backend: { service: { name: pick(["a", "b"]), port: { number: 80 } } } };
+              return {
+                path: t === "ImplementationSpecific" ? pick(REGEXES) : pick(PATHS),
+                pathType: t,
+                backend: { service: { name: pick(["a", "b"]), port: { number: 80 } } },
+              };
             }),
           },
         },

@@ -7,7 +7,7 @@ import { getOption, hasOption, isMessage, type DescField, type DescMessage, type
 import { reflect, type ReflectList, type ReflectMap, type ReflectMessage } from "@bufbuild/protobuf/reflect";
 import { anyUnpack, isWrapperDesc, AnySchema, DurationSchema, type Any, type Duration } from "@bufbuild/protobuf/wkt";
 import { isIP } from "node:net";
-import { disabled, required, rules as rulesExt, KnownRegex, type FieldRules } from "../../src/gen/validate/validate_pb.js";
+import { disabled, required, rules as rulesExt, KnownRegex, type FieldRules } from "../../src/gen/validate/validate_pb.ts";
 import type { Re2 } from "../../src/re2/re2.ts";
 
 export interface Violation {
@@ -137,7 +137,8 @@ export class PgvChecker {
         if (fr && fr.type.case !== undefined && fr.type.case !== "repeated") this.report(p, `checker: ${fr.type.case} rules on a repeated field`);
         if (rr) {
           const r = setRules(rr, this.schemaOf);
-          for (const k of r.keys()) if (!["min_items", "max_items", "unique", "items"].includes(k)) this.report(p, `checker: repeated rule ${k} not implemented`);
+          for (const k of r.keys())
+            if (!["min_items", "max_items", "unique", "items"].includes(k)) this.report(p, `checker: repeated rule ${k} not implemented`);
           this.count("repeated");
           if (r.has("min_items") && list.size < Number(r.get("min_items"))) this.report(p, `must have at least ${r.get("min_items")} items (has ${list.size})`);
           if (r.has("max_items") && list.size > Number(r.get("max_items"))) this.report(p, `must have at most ${r.get("max_items")} items (has ${list.size})`);
@@ -166,7 +167,8 @@ export class PgvChecker {
         const mr = fr?.type.case === "map" ? fr.type.value : undefined;
         if (mr) {
           const r = setRules(mr, this.schemaOf);
-          for (const k of r.keys()) if (!["min_pairs", "max_pairs", "keys", "values", "no_sparse"].includes(k)) this.report(p, `checker: map rule ${k} not implemented`);
+          for (const k of r.keys())
+            if (!["min_pairs", "max_pairs", "keys", "values", "no_sparse"].includes(k)) this.report(p, `checker: map rule ${k} not implemented`);
           this.count("map");
           if (r.has("min_pairs") && map.size < Number(r.get("min_pairs"))) this.report(p, `must have at least ${r.get("min_pairs")} entries`);
           if (r.has("max_pairs") && map.size > Number(r.get("max_pairs"))) this.report(p, `must have at most ${r.get("max_pairs")} entries`);
@@ -209,7 +211,8 @@ export class PgvChecker {
       this.count("duration");
       const v = durNanos(child.message as Duration);
       const r = setRules(t.value, this.schemaOf);
-      for (const k of r.keys()) if (!["required", "const", "lt", "lte", "gt", "gte", "in", "not_in"].includes(k)) this.report(p, `checker: duration rule ${k} not implemented`);
+      for (const k of r.keys())
+        if (!["required", "const", "lt", "lte", "gt", "gte", "in", "not_in"].includes(k)) this.report(p, `checker: duration rule ${k} not implemented`);
       const d = (k: string): bigint | undefined => (r.has(k) ? durNanos(r.get(k) as Duration) : undefined);
       this.range(v, d("const"), d("lt"), d("lte"), d("gt"), d("gte"), p, "ns");
       const ins = ((r.get("in") as Duration[] | undefined) ?? []).map(durNanos);
@@ -244,7 +247,16 @@ export class PgvChecker {
     this.walk(child, p);
   }
 
-  private range(v: Num, cnst: Num | undefined, lt: Num | undefined, lte: Num | undefined, gt: Num | undefined, gte: Num | undefined, p: string, unit = ""): void {
+  private range(
+    v: Num,
+    cnst: Num | undefined,
+    lt: Num | undefined,
+    lte: Num | undefined,
+    gt: Num | undefined,
+    gte: Num | undefined,
+    p: string,
+    unit = "",
+  ): void {
     const s = (x: Num): string => `${x}${unit}`;
     if (cnst !== undefined && cmp(v, cnst) !== 0) this.report(p, `must equal ${s(cnst)} (got ${s(v)})`);
     const hi = lt ?? lte;
@@ -284,7 +296,8 @@ export class PgvChecker {
       case "enum": {
         this.count("enum");
         const n = typeof v === "number" ? v : 0;
-        if (r.get("defined_only") === true && f?.enum && !f.enum.values.some((e) => e.number === n)) this.report(p, `${n} is not a defined value of ${f.enum.typeName}`);
+        if (r.get("defined_only") === true && f?.enum && !f.enum.values.some((e) => e.number === n))
+          this.report(p, `${n} is not a defined value of ${f.enum.typeName}`);
         if (r.has("const") && n !== r.get("const")) this.report(p, `must be ${r.get("const")}`);
         const ins = (r.get("in") as number[] | undefined) ?? [];
         if (ins.length > 0 && !ins.includes(n)) this.report(p, `must be one of ${ins.join(", ")}`);
@@ -301,7 +314,8 @@ export class PgvChecker {
       default: {
         // Every numeric kind: const, lt, lte, gt, gte, in, not_in.
         this.count("number");
-        for (const k of r.keys()) if (!["const", "lt", "lte", "gt", "gte", "in", "not_in"].includes(k)) this.report(p, `checker: ${t.case} rule ${k} not implemented`);
+        for (const k of r.keys())
+          if (!["const", "lt", "lte", "gt", "gte", "in", "not_in"].includes(k)) this.report(p, `checker: ${t.case} rule ${k} not implemented`);
         const n = typeof v === "number" || typeof v === "bigint" ? v : 0;
         const g = (k: string): Num | undefined => r.get(k) as Num | undefined;
         this.range(n, g("const"), g("lt"), g("lte"), g("gt"), g("gte"), p);
@@ -391,9 +405,22 @@ export class PgvChecker {
           this.count("string.well_known_regex");
           const strict = r.has("strict") ? r.get("strict") === true : true;
           const kind = r.get(k) as KnownRegex;
-          const re = kind === KnownRegex.HTTP_HEADER_NAME ? (strict ? HEADER_NAME_STRICT : HEADER_LOOSE) : kind === KnownRegex.HTTP_HEADER_VALUE ? (strict ? HEADER_VALUE_STRICT : HEADER_LOOSE) : undefined;
+          const re =
+            kind === KnownRegex.HTTP_HEADER_NAME
+              ? strict
+                ? HEADER_NAME_STRICT
+                : HEADER_LOOSE
+              : kind === KnownRegex.HTTP_HEADER_VALUE
+                ? strict
+                  ? HEADER_VALUE_STRICT
+                  : HEADER_LOOSE
+                : undefined;
           if (!re) this.report(p, `checker: well_known_regex ${kind} not implemented`);
-          else if (!re.test(s)) this.report(p, `${show} is not a valid HTTP header ${kind === KnownRegex.HTTP_HEADER_NAME ? "name" : "value"} (PGV well_known_regex${strict ? ", strict" : ""})`);
+          else if (!re.test(s))
+            this.report(
+              p,
+              `${show} is not a valid HTTP header ${kind === KnownRegex.HTTP_HEADER_NAME ? "name" : "value"} (PGV well_known_regex${strict ? ", strict" : ""})`,
+            );
           break;
         }
         case "strict":

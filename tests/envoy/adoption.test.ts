@@ -29,7 +29,10 @@ function host(s: Scratch, env: Record<string, string> = {}): Host {
     runtimeDir: join(s.dir, "run"),
     env: { PATH: process.env.PATH ?? "", FAKE_ENVOY_EVENTS: s.eventsFile, ...env },
   };
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "../doubles/supervisor-host.ts"), JSON.stringify(spec)], { stdout: "pipe", stderr: "inherit" });
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "../doubles/supervisor-host.ts"), JSON.stringify(spec)], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   leftovers.push(proc.pid);
   const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
   let text = "";

@@ -13,8 +13,21 @@ describe("envoy argv", () => {
   test("defaults", () => {
     const e = defaultConfig("n").envoy;
     expect(envoyArgs(e, "/run/b.json", { epoch: 0, baseIdPath: "/run/id" })).toEqual([
-      "--config-path", "/run/b.json", "--drain-time-s", "15", "--parent-shutdown-time-s", "17", "--log-level", "info",
-      "--log-format", ENVOY_LOG_FORMAT, "--use-dynamic-base-id", "--base-id-path", "/run/id", "--restart-epoch", "0",
+      "--config-path",
+      "/run/b.json",
+      "--drain-time-s",
+      "15",
+      "--parent-shutdown-time-s",
+      "17",
+      "--log-level",
+      "info",
+      "--log-format",
+      ENVOY_LOG_FORMAT,
+      "--use-dynamic-base-id",
+      "--base-id-path",
+      "/run/id",
+      "--restart-epoch",
+      "0",
     ]);
   });
   test("a hot restart passes the base id and the next epoch; without a base id it refuses", () => {
@@ -34,7 +47,10 @@ describe("envoy argv", () => {
 
 describe("envoy log lines", () => {
   test("our JSON format, with levels mapped", () => {
-    const r = parseEnvoyLogLine('{"level":"warning","logger":"config","thread":"12","src":"grpc_stream.h:193","msg":"StreamAggregatedResources gRPC config stream closed: 14, \\"no healthy upstream\\""}', "stderr");
+    const r = parseEnvoyLogLine(
+      '{"level":"warning","logger":"config","thread":"12","src":"grpc_stream.h:193","msg":"StreamAggregatedResources gRPC config stream closed: 14, \\"no healthy upstream\\""}',
+      "stderr",
+    );
     expect(r).toEqual({
       level: "warn",
       msg: 'StreamAggregatedResources gRPC config stream closed: 14, "no healthy upstream"',

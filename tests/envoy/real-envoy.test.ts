@@ -15,9 +15,13 @@ if (!envoy) {
     ? `EDGEGATE_ENVOY=${process.env.EDGEGATE_ENVOY} is not an executable file`
     : "no `envoy` on PATH and EDGEGATE_ENVOY is not set";
   process.stderr.write(
-    "\n" + "=".repeat(78) + `\nSKIPPED tests/envoy/real-envoy.test.ts: ${why}.\n` +
+    "\n" +
+      "=".repeat(78) +
+      `\nSKIPPED tests/envoy/real-envoy.test.ts: ${why}.\n` +
       "The bootstrap was NOT validated by a real Envoy and supervision ran only against the test double.\n" +
-      "Install Envoy (apt.envoyproxy.io, func-e, or the envoyproxy/envoy image) and rerun.\n" + "=".repeat(78) + "\n\n",
+      "Install Envoy (apt.envoyproxy.io, func-e, or the envoyproxy/envoy image) and rerun.\n" +
+      "=".repeat(78) +
+      "\n\n",
   );
 }
 

@@ -23,7 +23,9 @@ type Pattern = { prefix?: string; safe_regex?: { regex: string } };
 const patternsOf = (detail: (typeof ENVOY_STATS_DETAILS)[number]): Pattern[] | undefined => {
   const c = defaultConfig("node-1");
   c.envoy.stats.detail = detail;
-  const j = bootstrapJson(buildBootstrap(c)) as { stats_config: { use_all_default_tags: boolean; stats_matcher?: { inclusion_list: { patterns: Pattern[] } } } };
+  const j = bootstrapJson(buildBootstrap(c)) as {
+    stats_config: { use_all_default_tags: boolean; stats_matcher?: { inclusion_list: { patterns: Pattern[] } } };
+  };
   expect(j.stats_config.use_all_default_tags).toBe(true);
   return j.stats_config.stats_matcher?.inclusion_list.patterns;
 };
@@ -46,17 +48,37 @@ describe("stats_config", () => {
 
   test("basic keeps process, xDS, listener and connection-manager stats and no per-cluster or per-virtual-host ones", () => {
     const p = patternsOf("basic");
-    for (const n of ["server.live", "cluster_manager.cds.update_success", "listener.0.0.0.0_80.downstream_cx_total", "http.0.0.0.0_80.downstream_rq_2xx", "cluster.xds_cluster.upstream_cx_active"])
+    for (const n of [
+      "server.live",
+      "cluster_manager.cds.update_success",
+      "listener.0.0.0.0_80.downstream_cx_total",
+      "http.0.0.0.0_80.downstream_rq_2xx",
+      "cluster.xds_cluster.upstream_cx_active",
+    ])
       expect({ n, kept: kept(p, n) }).toEqual({ n, kept: true });
-    for (const n of ["cluster.default/shop/8080.upstream_rq_total", "vhost.shop.vcluster.other.upstream_rq_total", "cluster.default/shop/8080.upstream_rq_time"])
+    for (const n of [
+      "cluster.default/shop/8080.upstream_rq_total",
+      "vhost.shop.vcluster.other.upstream_rq_total",
+      "cluster.default/shop/8080.upstream_rq_time",
+    ])
       expect({ n, kept: kept(p, n) }).toEqual({ n, kept: false });
   });
 
   test("cluster adds a fixed set per cluster: response classes yes, per-code counters and the rest no", () => {
     const p = patternsOf("cluster");
-    for (const n of ["cluster.default/shop/8080.upstream_rq_total", "cluster.default/shop/8080.upstream_rq_5xx", "cluster.default/shop/8080.upstream_rq_time", "cluster.default/shop/8080.membership_healthy"])
+    for (const n of [
+      "cluster.default/shop/8080.upstream_rq_total",
+      "cluster.default/shop/8080.upstream_rq_5xx",
+      "cluster.default/shop/8080.upstream_rq_time",
+      "cluster.default/shop/8080.membership_healthy",
+    ])
       expect({ n, kept: kept(p, n) }).toEqual({ n, kept: true });
-    for (const n of ["cluster.default/shop/8080.upstream_rq_503", "cluster.default/shop/8080.upstream_cx_total", "cluster.default/shop/8080.external.upstream_rq_5xx", "vhost.shop.vcluster.other.upstream_rq_total"])
+    for (const n of [
+      "cluster.default/shop/8080.upstream_rq_503",
+      "cluster.default/shop/8080.upstream_cx_total",
+      "cluster.default/shop/8080.external.upstream_rq_5xx",
+      "vhost.shop.vcluster.other.upstream_rq_total",
+    ])
       expect({ n, kept: kept(p, n) }).toEqual({ n, kept: false });
   });
 

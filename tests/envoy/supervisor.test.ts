@@ -188,9 +188,13 @@ describe("EnvoySupervisor with the Envoy double", () => {
 
   test("an Envoy that ignores SIGTERM is SIGKILLed after the grace period", async () => {
     const s = scratch();
-    const { sup, logs } = supervise(s, { FAKE_ENVOY_IGNORE_SIGTERM: "1" }, {
-      timing: { readyPollMs: 25, killGraceMs: 300, backoff: { initialMs: 100, maxMs: 1000, resetAfterMs: 60_000 } },
-    });
+    const { sup, logs } = supervise(
+      s,
+      { FAKE_ENVOY_IGNORE_SIGTERM: "1" },
+      {
+        timing: { readyPollMs: 25, killGraceMs: 300, backoff: { initialMs: 100, maxMs: 1000, resetAfterMs: 60_000 } },
+      },
+    );
     sup.start();
     await waitFor("ready", () => sup.state().phase === "ready");
     const t0 = Date.now();
@@ -203,9 +207,13 @@ describe("EnvoySupervisor with the Envoy double", () => {
 
   test("stop during backoff returns promptly and does not restart", async () => {
     const s = scratch();
-    const { sup } = supervise(s, { FAKE_ENVOY_CRASH_TIMES: "100", FAKE_ENVOY_COUNTER: join(s.dir, "count") }, {
-      timing: { readyPollMs: 25, backoff: { initialMs: 10_000, maxMs: 10_000, resetAfterMs: 60_000 } },
-    });
+    const { sup } = supervise(
+      s,
+      { FAKE_ENVOY_CRASH_TIMES: "100", FAKE_ENVOY_COUNTER: join(s.dir, "count") },
+      {
+        timing: { readyPollMs: 25, backoff: { initialMs: 10_000, maxMs: 10_000, resetAfterMs: 60_000 } },
+      },
+    );
     sup.start();
     await waitFor("backoff", () => sup.state().phase === "backoff");
     const t0 = Date.now();

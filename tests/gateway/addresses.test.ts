@@ -21,7 +21,13 @@ const ann = (a: Record<string, string>): Partial<Gateway["spec"]> => ({ infrastr
 describe("lb-ipam-ips annotation", () => {
   test("io.cilium/lb-ipam-ips asks for addresses when spec.addresses is empty (IPv4 and IPv6, comma-separated)", () => {
     const g = gw("a", ann({ "io.cilium/lb-ipam-ips": "192.0.2.61, 2001:db8::60" }));
-    expect(assignAddresses([g], opts).get(g)).toEqual({ bind: ["192.0.2.61", "2001:db8::60"], reported: ["192.0.2.61", "2001:db8::60"], unsupported: [], unusable: [], notes: [] });
+    expect(assignAddresses([g], opts).get(g)).toEqual({
+      bind: ["192.0.2.61", "2001:db8::60"],
+      reported: ["192.0.2.61", "2001:db8::60"],
+      unsupported: [],
+      unusable: [],
+      notes: [],
+    });
   });
   test("edgegate.io/lb-ipam-ips wins over the Cilium name", () => {
     const g = gw("a", ann({ "io.cilium/lb-ipam-ips": "192.0.2.61", "edgegate.io/lb-ipam-ips": "192.0.2.60" }));
@@ -51,12 +57,27 @@ describe("lb-ipam-ips annotation", () => {
 
 describe("Gateway status follows", () => {
   const objects = (g: Gateway): StoredObject[] =>
-    [{ apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: "edgegate" }, spec: { controllerName: "edgegate.io/gateway-controller" } }, g].map((o) => ({
+    [
+      {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "GatewayClass",
+        metadata: { name: "edgegate" },
+        spec: { controllerName: "edgegate.io/gateway-controller" },
+      },
+      g,
+    ].map((o) => ({
       key: `${o.kind}/${(o.metadata as { namespace?: string }).namespace ?? ""}/${o.metadata.name}`,
       object: o as unknown as StoredObject["object"],
       origin: { source: "kubernetes", resourceVersion: "1" },
     }));
-  const run = (g: Gateway) => translate(objects(g), { controllerName: "edgegate.io/gateway-controller", ingressController: "x", bindAddress: "0.0.0.0", nodeAddresses: ["192.0.2.10"], addressPool: ["192.0.2.60"] });
+  const run = (g: Gateway) =>
+    translate(objects(g), {
+      controllerName: "edgegate.io/gateway-controller",
+      ingressController: "x",
+      bindAddress: "0.0.0.0",
+      nodeAddresses: ["192.0.2.10"],
+      addressPool: ["192.0.2.60"],
+    });
 
   test("the annotated address is the listener's address and the reported one", () => {
     const t = run(gw("a", ann({ "io.cilium/lb-ipam-ips": "192.0.2.60" })));
@@ -67,6 +88,9 @@ describe("Gateway status follows", () => {
   test("an ignored annotation shows in the Accepted condition's message", () => {
     const t = run(gw("a", { ...ann({ "io.cilium/lb-ipam-ips": "192.0.2.61" }), addresses: [{ type: "IPAddress", value: "192.0.2.60" }] }));
     const st = t.status.find((s) => s.kind === "Gateway")?.status as { conditions: Array<{ type: string; status: string; message: string }> };
-    expect(st.conditions.find((c) => c.type === "Accepted")).toMatchObject({ status: "True", message: "Gateway accepted; spec.infrastructure.annotations io.cilium/lb-ipam-ips is ignored because spec.addresses is set" });
+    expect(st.conditions.find((c) => c.type === "Accepted")).toMatchObject({
+      status: "True",
+      message: "Gateway accepted; spec.infrastructure.annotations io.cilium/lb-ipam-ips is ignored because spec.addresses is set",
+    });
   });
 });

@@ -12,7 +12,8 @@ const klass = (name: string, ref?: string): string =>
   `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: ${name}}\nspec:\n  controllerName: edgegate.io/gateway-controller\n${ref ? `  parametersRef: ${ref}\n` : ""}`;
 const gw = (name: string, className: string): string =>
   `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: ${name}, namespace: web}\nspec:\n  gatewayClassName: ${className}\n  listeners: [{name: http, protocol: HTTP, port: 80}]\n`;
-const classConfig = (spec: string): string => `apiVersion: edgegate.io/v1alpha1\nkind: GatewayClassConfig\nmetadata: {name: edge, namespace: infra}\nspec:\n${spec}`;
+const classConfig = (spec: string): string =>
+  `apiVersion: edgegate.io/v1alpha1\nkind: GatewayClassConfig\nmetadata: {name: edge, namespace: infra}\nspec:\n${spec}`;
 
 function run(docs: string[]) {
   const parsed = parseFile("c.yaml", docs.join("---\n"));
@@ -23,7 +24,9 @@ function run(docs: string[]) {
   config.exposure = { ...config.exposure, nodePorts: { "80": 30080 } };
   const c = compile({ objects: parsed.objects, config });
   const accepted = (name: string) => {
-    const s = c.status.find((x) => x.kind === "GatewayClass" && x.name === name)!.status as { conditions: Array<{ type: string; status: string; reason: string; message: string }> };
+    const s = c.status.find((x) => x.kind === "GatewayClass" && x.name === name)!.status as {
+      conditions: Array<{ type: string; status: string; reason: string; message: string }>;
+    };
     const a = s.conditions.find((x) => x.type === "Accepted")!;
     return `${a.status} ${a.reason}: ${a.message}`;
   };
@@ -31,7 +34,8 @@ function run(docs: string[]) {
   const steered = datapathIntent(c.ir, parsed.objects).intent.steering.map((t) => `${t.gateway} ${t.address}:${t.port}`);
   const hops = Object.fromEntries(
     xdsToJson(c.xds).listeners.map((l) => {
-      const hcm = (l as { filterChains?: Array<{ filters?: Array<{ typedConfig?: { xffNumTrustedHops?: number } }> }> }).filterChains?.[0]?.filters?.[0]?.typedConfig;
+      const hcm = (l as { filterChains?: Array<{ filters?: Array<{ typedConfig?: { xffNumTrustedHops?: number } }> }> }).filterChains?.[0]?.filters?.[0]
+        ?.typedConfig;
       return [(l as { name: string }).name, hcm?.xffNumTrustedHops ?? 0];
     }),
   );
@@ -41,7 +45,13 @@ function run(docs: string[]) {
 describe("GatewayClassConfig (edgegate.io/v1alpha1)", () => {
   const ref = "{group: edgegate.io, kind: GatewayClassConfig, name: edge, namespace: infra}";
   test("exposure and xffNumTrustedHops apply to the class's Gateways only; the class says where they come from", () => {
-    const r = run([klass("edge", ref), klass("plain"), classConfig("  exposure: {mode: nodePort, nodePorts: {\"80\": 31080}}\n  http: {xffNumTrustedHops: 2}\n"), gw("a", "edge"), gw("b", "plain")]);
+    const r = run([
+      klass("edge", ref),
+      klass("plain"),
+      classConfig('  exposure: {mode: nodePort, nodePorts: {"80": 31080}}\n  http: {xffNumTrustedHops: 2}\n'),
+      gw("a", "edge"),
+      gw("b", "plain"),
+    ]);
     expect(r.accepted("edge")).toBe("True Accepted: edgegate serves this GatewayClass; settings from GatewayClassConfig infra/edge");
     expect(r.ports).toEqual({ "web/a/80": 31080, "web/b/80": 80 });
     expect(r.steered).toEqual(["web/a 192.0.2.10:31080", "web/b 192.0.2.10:80"]);
@@ -65,7 +75,9 @@ describe("GatewayClassConfig (edgegate.io/v1alpha1)", () => {
     );
   });
   test("a malformed GatewayClassConfig is a validation problem naming the field", () => {
-    const p = parseFile("c.yaml", classConfig("  exposure: {mode: nodeport, nodePorts: {\"80\": 99999}}\n  http: {xffNumTrustedHops: -1}\n")).problems.map((x) => `${x.path}: ${x.message}`);
+    const p = parseFile("c.yaml", classConfig('  exposure: {mode: nodeport, nodePorts: {"80": 99999}}\n  http: {xffNumTrustedHops: -1}\n')).problems.map(
+      (x) => `${x.path}: ${x.message}`,
+    );
     expect(p).toEqual([
       expect.stringContaining("spec.exposure.mode"),
       expect.stringContaining("spec.exposure.nodePorts.80: must be a port number 1-65535 (got 99999)"),
@@ -76,7 +88,8 @@ describe("GatewayClassConfig (edgegate.io/v1alpha1)", () => {
 
 describe("CiliumGatewayClassConfig (cilium.io/v2alpha1)", () => {
   const ref = "{group: cilium.io, kind: CiliumGatewayClassConfig, name: cilium, namespace: kube-system}";
-  const cilium = (service: string): string => `apiVersion: cilium.io/v2alpha1\nkind: CiliumGatewayClassConfig\nmetadata: {name: cilium, namespace: kube-system}\nspec:\n  service: ${service}\n`;
+  const cilium = (service: string): string =>
+    `apiVersion: cilium.io/v2alpha1\nkind: CiliumGatewayClassConfig\nmetadata: {name: cilium, namespace: kube-system}\nspec:\n  service: ${service}\n`;
   test("service.type NodePort -> the class's Gateways on edgegate.yaml's node ports; the rest is named as not applied", () => {
     const r = run([klass("cilium", ref), cilium("{type: NodePort, externalTrafficPolicy: Local, loadBalancerSourceRanges: [10.0.0.0/8]}"), gw("a", "cilium")]);
     expect(r.accepted("cilium")).toBe(

@@ -9,22 +9,48 @@ import type { HostPorts } from "../../src/gateway/host-ports.ts";
 
 function objects(spec: Record<string, unknown>): StoredObject[] {
   return [
-    { apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: "edgegate" }, spec: { controllerName: "edgegate.io/gateway-controller" } },
-    { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "gw", namespace: "default", generation: 3 }, spec: { gatewayClassName: "edgegate", ...spec } },
-  ].map((o) => ({ key: `${o.kind}/${(o.metadata as { namespace?: string }).namespace ?? ""}/${o.metadata.name}`, object: o as unknown as StoredObject["object"], origin: { source: "kubernetes", resourceVersion: "1" } }));
+    {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "GatewayClass",
+      metadata: { name: "edgegate" },
+      spec: { controllerName: "edgegate.io/gateway-controller" },
+    },
+    {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "Gateway",
+      metadata: { name: "gw", namespace: "default", generation: 3 },
+      spec: { gatewayClassName: "edgegate", ...spec },
+    },
+  ].map((o) => ({
+    key: `${o.kind}/${(o.metadata as { namespace?: string }).namespace ?? ""}/${o.metadata.name}`,
+    object: o as unknown as StoredObject["object"],
+    origin: { source: "kubernetes", resourceVersion: "1" },
+  }));
 }
 const listeners = [
   { name: "http", protocol: "HTTP", port: 80 },
   { name: "alt", protocol: "HTTP", port: 8080 },
 ];
-const opts = (hostPorts: HostPorts, extra: Partial<TranslateOptions> = {}): TranslateOptions => ({ controllerName: "edgegate.io/gateway-controller", ingressController: "x", bindAddress: "0.0.0.0", nodeAddresses: [], addressPool: [], hostPorts, ...extra });
+const opts = (hostPorts: HostPorts, extra: Partial<TranslateOptions> = {}): TranslateOptions => ({
+  controllerName: "edgegate.io/gateway-controller",
+  ingressController: "x",
+  bindAddress: "0.0.0.0",
+  nodeAddresses: [],
+  addressPool: [],
+  hostPorts,
+  ...extra,
+});
 
 function listenerConditions(t: ReturnType<typeof translate>): Record<string, string> {
-  const gw = t.status.find((s) => s.kind === "Gateway")!.status as { listeners: Array<{ name: string; conditions: Array<{ type: string; status: string; reason: string; message: string }> }> };
-  return Object.fromEntries(gw.listeners.map((l) => {
-    const p = l.conditions.find((c) => c.type === "Programmed")!;
-    return [l.name, `${p.status} ${p.reason}: ${p.message}`];
-  }));
+  const gw = t.status.find((s) => s.kind === "Gateway")!.status as {
+    listeners: Array<{ name: string; conditions: Array<{ type: string; status: string; reason: string; message: string }> }>;
+  };
+  return Object.fromEntries(
+    gw.listeners.map((l) => {
+      const p = l.conditions.find((c) => c.type === "Programmed")!;
+      return [l.name, `${p.status} ${p.reason}: ${p.message}`];
+    }),
+  );
 }
 
 describe("host ports", () => {
@@ -42,11 +68,17 @@ describe("host ports", () => {
     expect(t.ir.listeners.map((l) => l.port)).toEqual([80]);
   });
   test("a process on another specific address does not collide with a Gateway on its own address", () => {
-    const t = translate(objects({ listeners }), opts({ unprivilegedPortStart: 0, inUse: [{ address: "127.0.0.1", port: 8080, process: "dev (pid 1)" }] }, { addressPool: ["192.0.2.50"] }));
+    const t = translate(
+      objects({ listeners }),
+      opts({ unprivilegedPortStart: 0, inUse: [{ address: "127.0.0.1", port: 8080, process: "dev (pid 1)" }] }, { addressPool: ["192.0.2.50"] }),
+    );
     expect(t.ir.listeners.map((l) => `${l.address}:${l.port}`)).toEqual(["192.0.2.50:80", "192.0.2.50:8080"]);
   });
   test("a process on :: collides with every address (Linux's dual-stack default)", () => {
-    const t = translate(objects({ listeners }), opts({ unprivilegedPortStart: 0, inUse: [{ address: "::", port: 80, process: "httpd (pid 9)" }] }, { addressPool: ["192.0.2.50"] }));
+    const t = translate(
+      objects({ listeners }),
+      opts({ unprivilegedPortStart: 0, inUse: [{ address: "::", port: 80, process: "httpd (pid 9)" }] }, { addressPool: ["192.0.2.50"] }),
+    );
     expect(listenerConditions(t).http).toBe("False PortUnavailable: :::80 is already in use on this node by httpd (pid 9)");
   });
   test("unknown host ports (validate without a node): nothing is marked", () => {

@@ -14,7 +14,8 @@ export interface HostileInput {
 const gw = "apiVersion: gateway.networking.k8s.io/v1";
 const svcHead = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n";
 const svc = (spec: string): string => `${svcHead}spec:\n${spec}`;
-const withEndpoints = (v: string): string => `apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    edgegate.io/endpoints: ${JSON.stringify(v)}\nspec:\n  ports: [{port: 80}]\n`;
+const withEndpoints = (v: string): string =>
+  `apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations:\n    edgegate.io/endpoints: ${JSON.stringify(v)}\nspec:\n  ports: [{port: 80}]\n`;
 const route = (spec: string): string => `${gw}\nkind: HTTPRoute\nmetadata:\n  name: web\nspec:\n${spec}`;
 const gateway = (listeners: string): string => `${gw}\nkind: Gateway\nmetadata:\n  name: gw\nspec:\n  gatewayClassName: edgegate\n  listeners:\n${listeners}`;
 const cls = `${gw}\nkind: GatewayClass\nmetadata: {name: edgegate}\nspec: {controllerName: edgegate.io/gateway-controller}\n---\n`;
@@ -25,7 +26,27 @@ export function pem(): { crt: string; key: string; otherKey: string } {
   const dir = mkdtempSync(join(tmpdir(), "edgegate-pem-"));
   try {
     const gen = (n: string): void =>
-      void execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, `${n}.key`), "-out", join(dir, `${n}.crt`), "-days", "2", "-subj", `/CN=${n}.example`], { stdio: "ignore" });
+      void execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:P-256",
+          "-nodes",
+          "-keyout",
+          join(dir, `${n}.key`),
+          "-out",
+          join(dir, `${n}.crt`),
+          "-days",
+          "2",
+          "-subj",
+          `/CN=${n}.example`,
+        ],
+        { stdio: "ignore" },
+      );
     gen("a");
     gen("b");
     return { crt: readFileSync(join(dir, "a.crt"), "utf8"), key: readFileSync(join(dir, "a.key"), "utf8"), otherKey: readFileSync(join(dir, "b.key"), "utf8") };
@@ -34,20 +55,30 @@ export function pem(): { crt: string; key: string; otherKey: string } {
   }
 }
 
-const indent = (s: string, n: number): string => s.trimEnd().split("\n").map((l) => " ".repeat(n) + l).join("\n");
-const tlsSecret = (crt: string, key: string): string => `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: cert\nstringData:\n  tls.key: |\n${indent(key, 4)}\n  tls.crt: |\n${indent(crt, 4)}\n`;
-const b64Secret = (crt: string, key: string): string => `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: cert\ndata:\n  tls.crt: ${Buffer.from(crt).toString("base64")}\n  tls.key: ${Buffer.from(key).toString("base64")}\n`;
+const indent = (s: string, n: number): string =>
+  s
+    .trimEnd()
+    .split("\n")
+    .map((l) => " ".repeat(n) + l)
+    .join("\n");
+const tlsSecret = (crt: string, key: string): string =>
+  `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: cert\nstringData:\n  tls.key: |\n${indent(key, 4)}\n  tls.crt: |\n${indent(crt, 4)}\n`;
+const b64Secret = (crt: string, key: string): string =>
+  `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: cert\ndata:\n  tls.crt: ${Buffer.from(crt).toString("base64")}\n  tls.key: ${Buffer.from(key).toString("base64")}\n`;
 
 export function hostileInputs(): HostileInput[] {
   const { crt, key, otherKey } = pem();
-  const deepBlock = (n: number): string => svcHead + "spec:\n  ports: [{port: 80}]\n  x:\n" + Array.from({ length: n }, (_, i) => " ".repeat(4 + i * 2) + "a:").join("\n") + " 1\n";
-  const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"].concat(["b", "c", "d", "e", "f", "g", "h", "i"].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(", ")}]`)).join("\n");
+  const deepBlock = (n: number): string =>
+    svcHead + "spec:\n  ports: [{port: 80}]\n  x:\n" + Array.from({ length: n }, (_, i) => " ".repeat(4 + i * 2) + "a:").join("\n") + " 1\n";
+  const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    .concat(["b", "c", "d", "e", "f", "g", "h", "i"].map((k, i) => `${k}: &${k} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(", ")}]`))
+    .join("\n");
   const cases: HostileInput[] = [
     // YAML: duplicate keys, nesting, aliases, syntax, encodings
     { name: "dup-top-key", text: svc("  ports: [{port: 80}]\n") + "kind: Service\n" },
     { name: "dup-metadata-name", text: "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  name: evil\nspec:\n  ports: [{port: 80}]\n" },
     { name: "dup-in-list-item", text: svc("  ports:\n  - port: 80\n    port: 81\n") },
-    { name: "dup-quoted-and-plain", text: svc("  ports: [{port: 80}]\n  type: ClusterIP\n  \"type\": NodePort\n") },
+    { name: "dup-quoted-and-plain", text: svc('  ports: [{port: 80}]\n  type: ClusterIP\n  "type": NodePort\n') },
     { name: "dup-flow-mapping", text: svc("  ports: [{port: 80, port: 81}]\n") },
     { name: "dup-after-list", text: svc("  ports:\n  - port: 80\n  ports:\n  - port: 81\n") },
     { name: "nesting-65-block", text: deepBlock(65) },
@@ -78,7 +109,10 @@ export function hostileInputs(): HostileInput[] {
     { name: "long-name-value", text: `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${"x".repeat(10_000)}\nspec:\n  ports: [{port: 80}]\n` },
     { name: "long-kind-value", text: `apiVersion: v1\nkind: ${"K".repeat(10_000)}\nmetadata:\n  name: web\n` },
     { name: "huge-string-type", text: svc(`  ports: [{port: 80}]\n  type: ${"N".repeat(50_000)}\n`) },
-    { name: "many-keys-one-map", text: svc("  ports: [{port: 80}]\n") + "metadata2:\n" + Array.from({ length: 5000 }, (_, i) => `  k${i}: v`).join("\n") + "\n" },
+    {
+      name: "many-keys-one-map",
+      text: svc("  ports: [{port: 80}]\n") + "metadata2:\n" + Array.from({ length: 5000 }, (_, i) => `  k${i}: v`).join("\n") + "\n",
+    },
     // Envelope and metadata
     { name: "kind-missing", text: "apiVersion: v1\nmetadata:\n  name: web\n" },
     { name: "kind-lowercase", text: "apiVersion: v1\nkind: service\nmetadata:\n  name: web\n" },
@@ -114,7 +148,10 @@ export function hostileInputs(): HostileInput[] {
     { name: "tls-key-garbage-pem", text: tlsSecret(crt, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n") },
     { name: "tls-key-encrypted", text: tlsSecret(crt, "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n") },
     { name: "tls-key-missing", text: "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: cert\nstringData:\n  tls.crt: x\n" },
-    { name: "tls-data-not-base64", text: "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: cert\ndata:\n  tls.crt: '!!!'\n  tls.key: '???'\n" },
+    {
+      name: "tls-data-not-base64",
+      text: "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: cert\ndata:\n  tls.crt: '!!!'\n  tls.key: '???'\n",
+    },
     { name: "tls-base64-mismatch", text: b64Secret(crt, otherKey) },
     // edgegate.io/endpoints
     { name: "endpoints-bad-octet", text: withEndpoints("300.1.1.1:80") },
@@ -129,19 +166,52 @@ export function hostileInputs(): HostileInput[] {
     { name: "endpoints-junk", text: withEndpoints("http://10.0.0.1/") },
     { name: "endpoints-long", text: withEndpoints("x".repeat(5000)) },
     // References and objects that will not serve
-    { name: "route-parent-missing", text: cls + okGateway + okService + route("  parentRefs: [{name: nogw}]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n") },
-    { name: "route-section-missing", text: cls + okGateway + okService + route("  parentRefs: [{name: gw, sectionName: nosuch}]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n") },
-    { name: "route-port-missing", text: cls + okGateway + okService + route("  parentRefs: [{name: gw, port: 8443}]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n") },
+    {
+      name: "route-parent-missing",
+      text: cls + okGateway + okService + route("  parentRefs: [{name: nogw}]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n"),
+    },
+    {
+      name: "route-section-missing",
+      text: cls + okGateway + okService + route("  parentRefs: [{name: gw, sectionName: nosuch}]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n"),
+    },
+    {
+      name: "route-port-missing",
+      text: cls + okGateway + okService + route("  parentRefs: [{name: gw, port: 8443}]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n"),
+    },
     { name: "listener-cert-missing", text: cls + gateway("  - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: missing}]}}\n") },
     { name: "gateway-port-unavailable", text: cls + okGateway + gateway("  - {name: http, port: 80, protocol: HTTP}\n").replace("name: gw\n", "name: gw2\n") },
     { name: "gateway-class-missing", text: gateway("  - {name: http, port: 80, protocol: HTTP}\n") },
     { name: "backend-service-missing", text: cls + okGateway + route("  parentRefs: [{name: gw}]\n  rules: [{backendRefs: [{name: nothere, port: 80}]}]\n") },
     { name: "backend-port-missing", text: cls + okGateway + okService + route("  parentRefs: [{name: gw}]\n  rules: [{backendRefs: [{name: web}]}]\n") },
-    { name: "backend-weight-negative", text: cls + okGateway + okService + route("  parentRefs: [{name: gw}]\n  rules: [{backendRefs: [{name: web, port: 80, weight: -1}]}]\n") },
-    { name: "route-path-no-slash", text: cls + okGateway + okService + route("  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: nope}}]\n    backendRefs: [{name: web, port: 80}]\n") },
-    { name: "route-hostname-invalid", text: cls + okGateway + okService + route("  parentRefs: [{name: gw}]\n  hostnames: ['-bad-.example']\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n") },
-    { name: "route-2000-bad-rules", text: route("  parentRefs: [{name: gw}]\n  rules:\n" + Array.from({ length: 2000 }, (_, i) => `  - matches: [{path: {type: PathPrefix, value: bad${i}}}]\n`).join("")) },
-    { name: "route-timeout-junk", text: cls + okGateway + okService + route("  parentRefs: [{name: gw}]\n  rules: [{timeouts: {request: forever}, backendRefs: [{name: web, port: 80}]}]\n") },
+    {
+      name: "backend-weight-negative",
+      text: cls + okGateway + okService + route("  parentRefs: [{name: gw}]\n  rules: [{backendRefs: [{name: web, port: 80, weight: -1}]}]\n"),
+    },
+    {
+      name: "route-path-no-slash",
+      text:
+        cls +
+        okGateway +
+        okService +
+        route("  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: nope}}]\n    backendRefs: [{name: web, port: 80}]\n"),
+    },
+    {
+      name: "route-hostname-invalid",
+      text:
+        cls + okGateway + okService + route("  parentRefs: [{name: gw}]\n  hostnames: ['-bad-.example']\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n"),
+    },
+    {
+      name: "route-2000-bad-rules",
+      text: route(
+        "  parentRefs: [{name: gw}]\n  rules:\n" +
+          Array.from({ length: 2000 }, (_, i) => `  - matches: [{path: {type: PathPrefix, value: bad${i}}}]\n`).join(""),
+      ),
+    },
+    {
+      name: "route-timeout-junk",
+      text:
+        cls + okGateway + okService + route("  parentRefs: [{name: gw}]\n  rules: [{timeouts: {request: forever}, backendRefs: [{name: web, port: 80}]}]\n"),
+    },
     { name: "object-defined-twice", text: okService + okService },
   ];
   return cases;

@@ -3,20 +3,53 @@ import { describe, expect, test } from "bun:test";
 import { removalReason, removedServing, served } from "../../src/pipeline/removed.ts";
 import type { Ir } from "../../src/ir/types.ts";
 
-const ir = (routes: string[], chains: string[]): Ir => ({
-  listeners: [{ name: "default/gw/443", address: "0.0.0.0", extraAddresses: [], port: 443, tls: chains.map((c) => ({ name: c, serverNames: [c], mode: "terminate", certificates: [] })), origins: ["default/gw/https"] }],
-  routeConfigs: [{ name: "rc", virtualHosts: [{ name: "a.example", domains: ["a.example"], routes: routes.map((r) => ({ name: `HTTPRoute/default/${r}/rule/0/match/0`, match: { path: { type: "Prefix", value: "/" } }, action: { kind: "direct", status: 200 } })) }] }],
-  clusters: [],
-  secrets: [],
-  apiListeners: [],
-  datapath: { steering: [], policies: [], egress: [] },
-}) as unknown as Ir;
+const ir = (routes: string[], chains: string[]): Ir =>
+  ({
+    listeners: [
+      {
+        name: "default/gw/443",
+        address: "0.0.0.0",
+        extraAddresses: [],
+        port: 443,
+        tls: chains.map((c) => ({ name: c, serverNames: [c], mode: "terminate", certificates: [] })),
+        origins: ["default/gw/https"],
+      },
+    ],
+    routeConfigs: [
+      {
+        name: "rc",
+        virtualHosts: [
+          {
+            name: "a.example",
+            domains: ["a.example"],
+            routes: routes.map((r) => ({
+              name: `HTTPRoute/default/${r}/rule/0/match/0`,
+              match: { path: { type: "Prefix", value: "/" } },
+              action: { kind: "direct", status: 200 },
+            })),
+          },
+        ],
+      },
+    ],
+    clusters: [],
+    secrets: [],
+    apiListeners: [],
+    datapath: { steering: [], policies: [], egress: [] },
+  }) as unknown as Ir;
 
 describe("removedServing", () => {
   test("names the route and the filter chain that went, and why", () => {
     const gone = removedServing(served(ir(["a", "b"], ["a.example", "b.example"])), served(ir(["a"], ["a.example"])));
     expect(gone.map((g) => `${g.what} ${g.name}`)).toEqual(["filter chain default/gw/443 b.example", "route HTTPRoute/default/b on a.example"]);
-    const why = removalReason(gone[1]!, [{ file: "r.yaml", line: 3, object: { kind: "HTTPRoute", namespace: "default", name: "b" }, path: "spec.parentRefs[0]", message: "not Accepted (NoMatchingParent): no listener" }]);
+    const why = removalReason(gone[1]!, [
+      {
+        file: "r.yaml",
+        line: 3,
+        object: { kind: "HTTPRoute", namespace: "default", name: "b" },
+        path: "spec.parentRefs[0]",
+        message: "not Accepted (NoMatchingParent): no listener",
+      },
+    ]);
     expect(why).toBe("r.yaml:3: HTTPRoute default/b: spec.parentRefs[0]: not Accepted (NoMatchingParent): no listener");
     expect(removalReason(gone[0]!, [])).toBe("its objects were changed or removed in the inputs (no problem reported)");
   });

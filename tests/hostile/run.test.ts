@@ -19,8 +19,14 @@ let dir: string;
 let app: ApplianceHandle;
 const logLines: string[] = [];
 const { crt, key, otherKey } = pem();
-const indent = (s: string): string => s.trimEnd().split("\n").map((l) => `    ${l}`).join("\n");
-const secret = (k: string): string => `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: cert\nstringData:\n  tls.key: |\n${indent(k)}\n  tls.crt: |\n${indent(crt)}\n`;
+const indent = (s: string): string =>
+  s
+    .trimEnd()
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
+const secret = (k: string): string =>
+  `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: cert\nstringData:\n  tls.key: |\n${indent(k)}\n  tls.crt: |\n${indent(crt)}\n`;
 const web = `apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  annotations: {edgegate.io/endpoints: "127.0.0.1:8080"}\nspec:\n  ports: [{port: 80}]\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web}\nspec:\n  parentRefs: [{name: gw}]\n  hostnames: [a.example]\n  rules: [{backendRefs: [{name: web, port: 80}]}]\n`;
 const version = (): string => app.cache.snapshot().version;
 let source: FileSource;

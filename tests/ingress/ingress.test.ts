@@ -17,7 +17,11 @@ type Obj = { apiVersion: string; kind: string; metadata: Record<string, unknown>
 function stored(objects: Obj[]): StoredObject[] {
   return objects.map((o) => {
     const m = o.metadata as { name: string; namespace?: string };
-    return { key: `${o.kind}/${m.namespace ?? ""}/${m.name}`, object: o as unknown as StoredObject["object"], origin: { source: "kubernetes", resourceVersion: "1" } };
+    return {
+      key: `${o.kind}/${m.namespace ?? ""}/${m.name}`,
+      object: o as unknown as StoredObject["object"],
+      origin: { source: "kubernetes", resourceVersion: "1" },
+    };
   });
 }
 
@@ -28,10 +32,20 @@ const ingressClass = (name: string, isDefault = false, controller = CONTROLLER):
   spec: { controller },
 });
 
-const service = (name: string): Obj => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "default" }, spec: { ports: [{ port: 80, targetPort: 8080 }] } });
+const service = (name: string): Obj => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name, namespace: "default" },
+  spec: { ports: [{ port: 80, targetPort: 8080 }] },
+});
 
 function ingress(name: string, spec: Record<string, unknown>, annotations: Record<string, string> = {}): Obj {
-  return { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name, namespace: "default", annotations }, spec: { ingressClassName: "edgegate", ...spec } };
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    metadata: { name, namespace: "default", annotations },
+    spec: { ingressClassName: "edgegate", ...spec },
+  };
 }
 
 const backend = (svc: string) => ({ service: { name: svc, port: { number: 80 } } });
@@ -41,21 +55,48 @@ const rule = (host: string | undefined, paths: Array<{ path?: string; pathType: 
 });
 
 function run(objects: Obj[]): TranslateResult {
-  const base = [ingressClass("edgegate"), service("a"), service("b"), service("c"), { apiVersion: "v1", kind: "Secret", metadata: { name: "tls", namespace: "default" }, type: "kubernetes.io/tls", stringData: { "tls.crt": PEM_CERT, "tls.key": PEM_KEY } }];
-  return translate(stored([...base, ...objects]), { controllerName: "edgegate.io/gateway-controller", ingressController: CONTROLLER, bindAddress: "0.0.0.0", nodeAddresses: ["192.0.2.10"], addressPool: [] });
+  const base = [
+    ingressClass("edgegate"),
+    service("a"),
+    service("b"),
+    service("c"),
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "tls", namespace: "default" },
+      type: "kubernetes.io/tls",
+      stringData: { "tls.crt": PEM_CERT, "tls.key": PEM_KEY },
+    },
+  ];
+  return translate(stored([...base, ...objects]), {
+    controllerName: "edgegate.io/gateway-controller",
+    ingressController: CONTROLLER,
+    bindAddress: "0.0.0.0",
+    nodeAddresses: ["192.0.2.10"],
+    addressPool: [],
+  });
 }
 
 function routesOf(r: TranslateResult, rc: string, domain: string): IrRoute[] {
   return r.ir.routeConfigs.find((c) => c.name === rc)?.virtualHosts.find((v) => v.domains.includes(domain))?.routes ?? [];
 }
 
-const describeRoute = (x: IrRoute): string => `${x.match.path.type} ${x.match.path.value} -> ${x.action.type === "forward" ? x.action.backends.map((b) => b.cluster).join(",") : x.action.type}`;
+const describeRoute = (x: IrRoute): string =>
+  `${x.match.path.type} ${x.match.path.value} -> ${x.action.type === "forward" ? x.action.backends.map((b) => b.cluster).join(",") : x.action.type}`;
 
 describe("paths", () => {
   const cases: Array<{ name: string; paths: Array<{ path?: string; pathType: string; svc: string }>; want: string[] }> = [
     { name: "Exact", paths: [{ path: "/foo", pathType: "Exact", svc: "a" }], want: ["Exact /foo -> default/a/80"] },
-    { name: "Prefix drops a trailing slash (element-wise match)", paths: [{ path: "/foo/", pathType: "Prefix", svc: "a" }], want: ["PathPrefix /foo -> default/a/80"] },
-    { name: "ImplementationSpecific is a regular expression", paths: [{ path: "/v[0-9]+/.*", pathType: "ImplementationSpecific", svc: "a" }], want: ["RegularExpression /v[0-9]+/.* -> default/a/80"] },
+    {
+      name: "Prefix drops a trailing slash (element-wise match)",
+      paths: [{ path: "/foo/", pathType: "Prefix", svc: "a" }],
+      want: ["PathPrefix /foo -> default/a/80"],
+    },
+    {
+      name: "ImplementationSpecific is a regular expression",
+      paths: [{ path: "/v[0-9]+/.*", pathType: "ImplementationSpecific", svc: "a" }],
+      want: ["RegularExpression /v[0-9]+/.* -> default/a/80"],
+    },
     {
       name: "order: Exact > regex > Prefix, longer first",
       paths: [
@@ -65,7 +106,13 @@ describe("paths", () => {
         { path: "/r.*", pathType: "ImplementationSpecific", svc: "b" },
         { path: "/api", pathType: "Exact", svc: "c" },
       ],
-      want: ["Exact /api -> default/c/80", "RegularExpression /r.* -> default/b/80", "PathPrefix /api/v1 -> default/c/80", "PathPrefix /api -> default/b/80", "PathPrefix / -> default/a/80"],
+      want: [
+        "Exact /api -> default/c/80",
+        "RegularExpression /r.* -> default/b/80",
+        "PathPrefix /api/v1 -> default/c/80",
+        "PathPrefix /api -> default/b/80",
+        "PathPrefix / -> default/a/80",
+      ],
     },
   ];
   for (const c of cases) {
@@ -78,7 +125,11 @@ describe("paths", () => {
 
 describe("hosts, default backend, TLS", () => {
   test("a wildcard host is a virtual host of its own (one label deep, then the host-less rules); no host means any", () => {
-    const r = run([ingress("i", { rules: [rule("*.example.com", [{ path: "/", pathType: "Prefix", svc: "a" }]), rule(undefined, [{ path: "/", pathType: "Prefix", svc: "b" }])] })]);
+    const r = run([
+      ingress("i", {
+        rules: [rule("*.example.com", [{ path: "/", pathType: "Prefix", svc: "a" }]), rule(undefined, [{ path: "/", pathType: "Prefix", svc: "b" }])],
+      }),
+    ]);
     const wild = routesOf(r, "ingress/80", "*.example.com");
     expect(wild.map(describeRoute)).toEqual(["PathPrefix / -> default/a/80", "PathPrefix / -> default/b/80"]);
     expect(wild.map((x) => x.match.headers)).toEqual([
@@ -95,9 +146,16 @@ describe("hosts, default backend, TLS", () => {
   });
 
   test("TLS: one SNI filter chain per tls entry, terminated with the Secret", () => {
-    const r = run([ingress("i", { tls: [{ hosts: ["foo.example.com"], secretName: "tls" }], rules: [rule("foo.example.com", [{ path: "/", pathType: "Prefix", svc: "a" }])] })]);
+    const r = run([
+      ingress("i", {
+        tls: [{ hosts: ["foo.example.com"], secretName: "tls" }],
+        rules: [rule("foo.example.com", [{ path: "/", pathType: "Prefix", svc: "a" }])],
+      }),
+    ]);
     const l443 = r.ir.listeners.find((l) => l.name === "ingress/443");
-    expect(l443?.tls.map((c) => ({ sni: c.serverNames, mode: c.mode, certs: c.certificates }))).toEqual([{ sni: ["foo.example.com"], mode: "terminate", certs: ["default/tls"] }]);
+    expect(l443?.tls.map((c) => ({ sni: c.serverNames, mode: c.mode, certs: c.certificates }))).toEqual([
+      { sni: ["foo.example.com"], mode: "terminate", certs: ["default/tls"] },
+    ]);
     expect(routesOf(r, "ingress/443", "foo.example.com").map(describeRoute)).toEqual(["PathPrefix / -> default/a/80"]);
   });
 });
@@ -111,7 +169,11 @@ describe("IngressClass", () => {
   const cases: Array<{ name: string; objects: Obj[]; served: boolean }> = [
     { name: "no class, edgegate's class is the default: served", objects: [ingressClass("dflt", true), noClass()], served: true },
     { name: "no class, no default class: not served", objects: [noClass()], served: false },
-    { name: "another controller's class: not served", objects: [ingressClass("other", false, "example.com/other"), ingress("i", { ingressClassName: "other", rules: [] })], served: false },
+    {
+      name: "another controller's class: not served",
+      objects: [ingressClass("other", false, "example.com/other"), ingress("i", { ingressClassName: "other", rules: [] })],
+      served: false,
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -148,14 +210,26 @@ describe("annotations (Cilium names and edgegate.io names)", () => {
   });
 
   test("malformed values are ignored, not half-applied", () => {
-    const o = ingressOptions(ingress("i", {}, { "ingress.cilium.io/host-listener-port": "99999", "ingress.cilium.io/loadbalancer-mode": "both", "ingress.cilium.io/request-timeout": "soon" }) as unknown as Ingress);
+    const o = ingressOptions(
+      ingress(
+        "i",
+        {},
+        { "ingress.cilium.io/host-listener-port": "99999", "ingress.cilium.io/loadbalancer-mode": "both", "ingress.cilium.io/request-timeout": "soon" },
+      ) as unknown as Ingress,
+    );
     expect(o.hostListenerPort).toBeUndefined();
     expect(o.loadbalancerMode).toBeUndefined();
     expect(o.requestTimeoutMs).toBeUndefined();
   });
 
   test("force-https redirects plain HTTP with 301 while HTTPS forwards", () => {
-    const r = run([ingress("i", { tls: [{ hosts: ["foo.example.com"], secretName: "tls" }], rules: [rule("foo.example.com", [{ path: "/", pathType: "Prefix", svc: "a" }])] }, { "ingress.cilium.io/force-https": "enabled" })]);
+    const r = run([
+      ingress(
+        "i",
+        { tls: [{ hosts: ["foo.example.com"], secretName: "tls" }], rules: [rule("foo.example.com", [{ path: "/", pathType: "Prefix", svc: "a" }])] },
+        { "ingress.cilium.io/force-https": "enabled" },
+      ),
+    ]);
     const http = routesOf(r, "ingress/80", "foo.example.com")[0]!.action;
     expect(http).toMatchObject({ type: "redirect", scheme: "https", statusCode: 301 });
     expect(routesOf(r, "ingress/443", "foo.example.com")[0]!.action.type).toBe("forward");
@@ -164,7 +238,10 @@ describe("annotations (Cilium names and edgegate.io names)", () => {
   test("tls-passthrough: an SNI chain per host proxies TLS to the backend (no certificate, no termination)", () => {
     const r = run([
       ingress("pt", { rules: [rule("pt.example.com", [{ path: "/", pathType: "Prefix", svc: "b" }])] }, { "ingress.cilium.io/tls-passthrough": "enabled" }),
-      ingress("term", { tls: [{ hosts: ["foo.example.com"], secretName: "tls" }], rules: [rule("foo.example.com", [{ path: "/", pathType: "Prefix", svc: "a" }])] }),
+      ingress("term", {
+        tls: [{ hosts: ["foo.example.com"], secretName: "tls" }],
+        rules: [rule("foo.example.com", [{ path: "/", pathType: "Prefix", svc: "a" }])],
+      }),
     ]);
     const chains = r.ir.listeners.find((l) => l.name === "ingress/443")?.tls ?? [];
     const pt = chains.find((c) => c.serverNames.includes("pt.example.com"));

@@ -13,8 +13,18 @@ import { asRenderJson, type RenderJson } from "../conformance/envoy-eval/types.t
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec: unknown };
 type PathRule = { path: string; pathType: "Exact" | "Prefix" | "ImplementationSpecific"; svc: string };
 
-const svc = (name: string): Obj => ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "default", annotations: { "edgegate.io/endpoints": "10.0.0.1:80" } }, spec: { ports: [{ port: 80 }] } });
-const klass: Obj = { apiVersion: "networking.k8s.io/v1", kind: "IngressClass", metadata: { name: "edgegate" }, spec: { controller: "edgegate.io/ingress-controller" } };
+const svc = (name: string): Obj => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name, namespace: "default", annotations: { "edgegate.io/endpoints": "10.0.0.1:80" } },
+  spec: { ports: [{ port: 80 }] },
+});
+const klass: Obj = {
+  apiVersion: "networking.k8s.io/v1",
+  kind: "IngressClass",
+  metadata: { name: "edgegate" },
+  spec: { controller: "edgegate.io/ingress-controller" },
+};
 
 function render(rules: Array<{ host?: string; paths: PathRule[] }>, defaultSvc?: string): RenderJson {
   const ing: Obj = {
@@ -24,7 +34,10 @@ function render(rules: Array<{ host?: string; paths: PathRule[] }>, defaultSvc?:
     spec: {
       ingressClassName: "edgegate",
       ...(defaultSvc ? { defaultBackend: { service: { name: defaultSvc, port: { number: 80 } } } } : {}),
-      rules: rules.map((r) => ({ ...(r.host ? { host: r.host } : {}), http: { paths: r.paths.map((p) => ({ path: p.path, pathType: p.pathType, backend: { service: { name: p.svc, port: { number: 80 } } } })) } })),
+      rules: rules.map((r) => ({
+        ...(r.host ? { host: r.host } : {}),
+        http: { paths: r.paths.map((p) => ({ path: p.path, pathType: p.pathType, backend: { service: { name: p.svc, port: { number: 80 } } } })) },
+      })),
     },
   };
   const objects: StoredObject[] = [klass, svc("a"), svc("b"), svc("c"), svc("dflt"), ing].map((o) => ({
@@ -32,7 +45,13 @@ function render(rules: Array<{ host?: string; paths: PathRule[] }>, defaultSvc?:
     object: o as unknown as StoredObject["object"],
     origin: { source: "kubernetes", resourceVersion: "1" },
   }));
-  const t = translate(objects, { controllerName: "edgegate.io/gateway-controller", ingressController: "edgegate.io/ingress-controller", bindAddress: "0.0.0.0", nodeAddresses: [], addressPool: [] });
+  const t = translate(objects, {
+    controllerName: "edgegate.io/gateway-controller",
+    ingressController: "edgegate.io/ingress-controller",
+    bindAddress: "0.0.0.0",
+    nodeAddresses: [],
+    addressPool: [],
+  });
   expect(t.problems).toEqual([]);
   return asRenderJson(xdsToJson(emitXds(t.ir, { xffNumTrustedHops: 0, transparent: false })));
 }
@@ -63,11 +82,41 @@ describe("Ingress path types: the documentation's Examples table", () => {
     { paths: [{ pathType: "Prefix", path: "/aaa/bbb" }], request: "/aaa/bbb/", want: 0 },
     { paths: [{ pathType: "Prefix", path: "/aaa/bbb" }], request: "/aaa/bbb/ccc", want: 0 },
     { paths: [{ pathType: "Prefix", path: "/aaa/bbb" }], request: "/aaa/bbbxyz", want: "none" },
-    { paths: [{ pathType: "Prefix", path: "/" }, { pathType: "Prefix", path: "/aaa" }], request: "/aaa/ccc", want: 1 },
-    { paths: [{ pathType: "Prefix", path: "/" }, { pathType: "Prefix", path: "/aaa" }, { pathType: "Prefix", path: "/aaa/bbb" }], request: "/aaa/bbb", want: 2 },
-    { paths: [{ pathType: "Prefix", path: "/" }, { pathType: "Prefix", path: "/aaa" }, { pathType: "Prefix", path: "/aaa/bbb" }], request: "/ccc", want: 0 },
+    {
+      paths: [
+        { pathType: "Prefix", path: "/" },
+        { pathType: "Prefix", path: "/aaa" },
+      ],
+      request: "/aaa/ccc",
+      want: 1,
+    },
+    {
+      paths: [
+        { pathType: "Prefix", path: "/" },
+        { pathType: "Prefix", path: "/aaa" },
+        { pathType: "Prefix", path: "/aaa/bbb" },
+      ],
+      request: "/aaa/bbb",
+      want: 2,
+    },
+    {
+      paths: [
+        { pathType: "Prefix", path: "/" },
+        { pathType: "Prefix", path: "/aaa" },
+        { pathType: "Prefix", path: "/aaa/bbb" },
+      ],
+      request: "/ccc",
+      want: 0,
+    },
     { paths: [{ pathType: "Prefix", path: "/aaa" }], request: "/ccc", want: "none" },
-    { paths: [{ pathType: "Prefix", path: "/foo" }, { pathType: "Exact", path: "/foo" }], request: "/foo", want: 1 },
+    {
+      paths: [
+        { pathType: "Prefix", path: "/foo" },
+        { pathType: "Exact", path: "/foo" },
+      ],
+      request: "/foo",
+      want: 1,
+    },
   ];
   const services = ["a", "b", "c"];
   for (const row of rows) {
@@ -119,21 +168,60 @@ describe("Ingress hosts: the documentation's Hostname wildcards table", () => {
 describe("loadbalancer-mode: dedicated Ingresses get listeners of their own", () => {
   const PEM = { crt: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", key: "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n" };
   function run(ingresses: Array<{ name: string; annotations: Record<string, string>; host: string; tls?: boolean }>) {
-    const objs: Obj[] = [klass, svc("a"), svc("b"), { apiVersion: "v1", kind: "Secret", metadata: { name: "tls", namespace: "default" }, spec: undefined, ...{ type: "kubernetes.io/tls", stringData: { "tls.crt": PEM.crt, "tls.key": PEM.key } } } as Obj];
+    const objs: Obj[] = [
+      klass,
+      svc("a"),
+      svc("b"),
+      {
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "tls", namespace: "default" },
+        spec: undefined,
+        ...{ type: "kubernetes.io/tls", stringData: { "tls.crt": PEM.crt, "tls.key": PEM.key } },
+      } as Obj,
+    ];
     for (const i of ingresses)
       objs.push({
         apiVersion: "networking.k8s.io/v1",
         kind: "Ingress",
         metadata: { name: i.name, namespace: "default", annotations: i.annotations },
-        spec: { ingressClassName: "edgegate", ...(i.tls ? { tls: [{ hosts: [i.host], secretName: "tls" }] } : {}), rules: [{ host: i.host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: i.name === "d" ? "a" : "b", port: { number: 80 } } } }] } }] },
+        spec: {
+          ingressClassName: "edgegate",
+          ...(i.tls ? { tls: [{ hosts: [i.host], secretName: "tls" }] } : {}),
+          rules: [
+            {
+              host: i.host,
+              http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: i.name === "d" ? "a" : "b", port: { number: 80 } } } }] },
+            },
+          ],
+        },
       });
-    const objects: StoredObject[] = objs.map((o) => ({ key: `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, object: o as unknown as StoredObject["object"], origin: { source: "kubernetes", resourceVersion: "1" } }));
-    const t = translate(objects, { controllerName: "edgegate.io/gateway-controller", ingressController: "edgegate.io/ingress-controller", bindAddress: "0.0.0.0", nodeAddresses: [], addressPool: [] });
+    const objects: StoredObject[] = objs.map((o) => ({
+      key: `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`,
+      object: o as unknown as StoredObject["object"],
+      origin: { source: "kubernetes", resourceVersion: "1" },
+    }));
+    const t = translate(objects, {
+      controllerName: "edgegate.io/gateway-controller",
+      ingressController: "edgegate.io/ingress-controller",
+      bindAddress: "0.0.0.0",
+      nodeAddresses: [],
+      addressPool: [],
+    });
     return { t, r: asRenderJson(xdsToJson(emitXds(t.ir, { xffNumTrustedHops: 0, transparent: false }))) };
   }
   const dedicated = { "ingress.cilium.io/loadbalancer-mode": "dedicated" };
   const reach = (r: RenderJson, port: number, host: string, scheme: "http" | "https" = "http"): string => {
-    const o = evaluateHttp(r, { scheme, address: "192.0.2.1", port, authority: host, method: "GET", path: "/", headers: {}, ...(scheme === "https" ? { sni: host } : {}) });
+    const o = evaluateHttp(r, {
+      scheme,
+      address: "192.0.2.1",
+      port,
+      authority: host,
+      method: "GET",
+      path: "/",
+      headers: {},
+      ...(scheme === "https" ? { sni: host } : {}),
+    });
     return o.kind === "upstream" ? o.choices.map((c) => c.cluster.split("/")[1]).join(",") : o.kind === "local" ? String(o.status) : o.kind;
   };
 
@@ -143,7 +231,10 @@ describe("loadbalancer-mode: dedicated Ingresses get listeners of their own", ()
       { name: "s", annotations: {}, host: "s.example.com" },
     ]);
     expect(t.problems).toEqual([]);
-    expect(t.ir.listeners.map((l) => `${l.name} ${l.port} http=${l.http?.routeConfig ?? "-"} tls=${l.tls.length}`)).toEqual(["ingress/80 80 http=ingress/80 tls=0", "ingress/default/d/8443 8443 http=ingress/default/d/8443 tls=1"]);
+    expect(t.ir.listeners.map((l) => `${l.name} ${l.port} http=${l.http?.routeConfig ?? "-"} tls=${l.tls.length}`)).toEqual([
+      "ingress/80 80 http=ingress/80 tls=0",
+      "ingress/default/d/8443 8443 http=ingress/default/d/8443 tls=1",
+    ]);
     expect(reach(r, 8443, "d.example.com")).toBe("a");
     expect(reach(r, 8443, "d.example.com", "https")).toBe("a");
     expect(reach(r, 80, "d.example.com")).toBe("404");
@@ -151,7 +242,19 @@ describe("loadbalancer-mode: dedicated Ingresses get listeners of their own", ()
     expect(reach(r, 8443, "s.example.com")).toBe("404");
   });
   test("service-type NodePort: HTTP on insecure-node-port, TLS on secure-node-port", () => {
-    const { t, r } = run([{ name: "d", annotations: { ...dedicated, "ingress.cilium.io/service-type": "NodePort", "ingress.cilium.io/insecure-node-port": "30080", "ingress.cilium.io/secure-node-port": "30443" }, host: "d.example.com", tls: true }]);
+    const { t, r } = run([
+      {
+        name: "d",
+        annotations: {
+          ...dedicated,
+          "ingress.cilium.io/service-type": "NodePort",
+          "ingress.cilium.io/insecure-node-port": "30080",
+          "ingress.cilium.io/secure-node-port": "30443",
+        },
+        host: "d.example.com",
+        tls: true,
+      },
+    ]);
     expect(t.problems).toEqual([]);
     expect(t.ir.listeners.map((l) => `${l.name} ${l.port}`)).toEqual(["ingress/default/d/30080 30080", "ingress/default/d/30443 30443"]);
     expect(reach(r, 30080, "d.example.com")).toBe("a");
@@ -166,7 +269,9 @@ describe("loadbalancer-mode: dedicated Ingresses get listeners of their own", ()
   });
   test("host-listener-port without dedicated has no effect, and a problem says so", () => {
     const { t } = run([{ name: "d", annotations: { "ingress.cilium.io/host-listener-port": "8080" }, host: "d.example.com" }]);
-    expect(t.problems.map((p) => p.message)).toEqual(["has effect only with loadbalancer-mode: dedicated; this Ingress is served on the shared listeners (80/443)"]);
+    expect(t.problems.map((p) => p.message)).toEqual([
+      "has effect only with loadbalancer-mode: dedicated; this Ingress is served on the shared listeners (80/443)",
+    ]);
     expect(t.ir.listeners.map((l) => l.port)).toEqual([80]);
   });
   test("two dedicated Ingresses on one port: the first keeps it, the second is served on the shared listeners", () => {
@@ -175,7 +280,9 @@ describe("loadbalancer-mode: dedicated Ingresses get listeners of their own", ()
       { name: "d", annotations: port, host: "d.example.com" },
       { name: "e", annotations: port, host: "e.example.com" },
     ]);
-    expect(t.problems.map((p) => `${p.key}: ${p.message}`)).toEqual(["Ingress/default/e: port 8080 is already used by ingress/default/d; served on the shared listeners (80/443)"]);
+    expect(t.problems.map((p) => `${p.key}: ${p.message}`)).toEqual([
+      "Ingress/default/e: port 8080 is already used by ingress/default/d; served on the shared listeners (80/443)",
+    ]);
     expect(reach(r, 8080, "d.example.com")).toBe("a");
     expect(reach(r, 80, "e.example.com")).toBe("b");
   });

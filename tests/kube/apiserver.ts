@@ -19,7 +19,6 @@ export function apiServerAvailable(): boolean {
   return existsSync(join(kubeTools, "bin/minikas")) && existsSync(join(kubeTools, "bin/etcd"));
 }
 
-
 export class ApiServer {
   readonly dir = mkdtempSync(join(tmpdir(), "edgegate-kube-"));
   port = 0;
@@ -49,12 +48,27 @@ export class ApiServer {
     }
     const ep = this.etcdPort;
     const etcdLog = Bun.file(join(this.dir, "etcd.log")).writer();
-    this.etcd = spawn(join(kubeTools, "bin/etcd"), [
-      "--name", "t", "--data-dir", join(this.dir, "etcd"),
-      "--listen-client-urls", `http://127.0.0.1:${ep}`, "--advertise-client-urls", `http://127.0.0.1:${ep}`,
-      "--listen-peer-urls", `http://127.0.0.1:${ep + 10}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${ep + 10}`,
-      "--initial-cluster", `t=http://127.0.0.1:${ep + 10}`, "--quota-backend-bytes=268435456",
-    ], { stdio: ["ignore", "ignore", "pipe"] });
+    this.etcd = spawn(
+      join(kubeTools, "bin/etcd"),
+      [
+        "--name",
+        "t",
+        "--data-dir",
+        join(this.dir, "etcd"),
+        "--listen-client-urls",
+        `http://127.0.0.1:${ep}`,
+        "--advertise-client-urls",
+        `http://127.0.0.1:${ep}`,
+        "--listen-peer-urls",
+        `http://127.0.0.1:${ep + 10}`,
+        "--initial-advertise-peer-urls",
+        `http://127.0.0.1:${ep + 10}`,
+        "--initial-cluster",
+        `t=http://127.0.0.1:${ep + 10}`,
+        "--quota-backend-bytes=268435456",
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
     this.etcd.stderr?.on("data", (d: Buffer) => etcdLog.write(d));
     await this.startApiServer();
     writeFileSync(
@@ -74,9 +88,13 @@ export class ApiServer {
   /** Starts (or restarts) only minikas, on the same port, etcd and certificate folder. */
   async startApiServer(): Promise<void> {
     const log = Bun.file(join(this.dir, `minikas-${Date.now()}.log`)).writer();
-    this.minikas = spawn(join(kubeTools, "bin/minikas"), ["--etcd", `http://127.0.0.1:${this.etcdPort}`, "--cert-dir", join(this.dir, "certs"), "--bind-address", "127.0.0.1", "--port", String(this.port)], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    this.minikas = spawn(
+      join(kubeTools, "bin/minikas"),
+      ["--etcd", `http://127.0.0.1:${this.etcdPort}`, "--cert-dir", join(this.dir, "certs"), "--bind-address", "127.0.0.1", "--port", String(this.port)],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     this.minikas.stderr?.on("data", (d: Buffer) => log.write(d));
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -110,7 +128,11 @@ export class ApiServer {
   async secondary(): Promise<{ client: KubeClient; stop(): Promise<void> }> {
     const port = await freePort();
     const certs = join(this.dir, "certs-2");
-    const p = spawn(join(kubeTools, "bin/minikas"), ["--etcd", `http://127.0.0.1:${this.etcdPort}`, "--cert-dir", certs, "--bind-address", "127.0.0.1", "--port", String(port)], { stdio: "ignore" });
+    const p = spawn(
+      join(kubeTools, "bin/minikas"),
+      ["--etcd", `http://127.0.0.1:${this.etcdPort}`, "--cert-dir", certs, "--bind-address", "127.0.0.1", "--port", String(port)],
+      { stdio: "ignore" },
+    );
     const stop = async (): Promise<void> => {
       if (p.exitCode !== null) return;
       const gone = new Promise((r) => p.once("exit", r));
@@ -119,7 +141,13 @@ export class ApiServer {
     };
     for (let i = 0; i < 300; i++) {
       if (existsSync(join(certs, "apiserver.crt"))) {
-        const client = new KubeClient({ server: `https://127.0.0.1:${port}`, ca: readFileSync(join(certs, "apiserver.crt"), "utf8"), token: () => "any", insecure: false, describe: "secondary" });
+        const client = new KubeClient({
+          server: `https://127.0.0.1:${port}`,
+          ca: readFileSync(join(certs, "apiserver.crt"), "utf8"),
+          token: () => "any",
+          insecure: false,
+          describe: "secondary",
+        });
         try {
           await client.request("GET", "/api/v1/namespaces/default", { timeoutMs: 1000 });
           // CRD-backed resources are served once its CRD informer has caught up.
@@ -147,7 +175,9 @@ export class ApiServer {
   /** Compacts etcd at its current revision, so watches from older resourceVersions get 410. */
   async compact(): Promise<void> {
     const ep = `http://127.0.0.1:${this.etcdPort}`;
-    const st = (await (await fetch(`${ep}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: Buffer.from("/").toString("base64") }) })).json()) as { header?: { revision?: string } };
+    const st = (await (await fetch(`${ep}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: Buffer.from("/").toString("base64") }) })).json()) as {
+      header?: { revision?: string };
+    };
     const rev = st.header?.revision;
     if (!rev) throw new Error("etcd: no revision");
     await fetch(`${ep}/v3/kv/compaction`, { method: "POST", body: JSON.stringify({ revision: rev, physical: true }) });

@@ -16,7 +16,14 @@ const main = join(import.meta.dir, "../../src/main.ts");
 
 interface StatusJson {
   node: { labels: Record<string, string>; selected: boolean };
-  source: { mode: string; state: string; message?: string; watches?: Array<{ kind: string; phase: string }>; lease?: { leader: boolean; holder?: string }; statusWriter?: { writes: number } };
+  source: {
+    mode: string;
+    state: string;
+    message?: string;
+    watches?: Array<{ kind: string; phase: string }>;
+    lease?: { leader: boolean; holder?: string };
+    statusWriter?: { writes: number };
+  };
   listeners: Array<{ name: string }>;
 }
 
@@ -29,13 +36,21 @@ describe.skipIf(!available)("edgegate run in Kubernetes mode", () => {
   beforeAll(async () => {
     await api.start();
     await api.applyCrds(["gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants"]);
-    for (const o of [f.node("edge-1", { "edgegate.io/gateway": "true" }, "192.0.2.21"), f.gatewayClass(), f.gateway(), f.service(), f.endpointSlice(), f.httpRoute("a")]) await api.create(o);
+    for (const o of [
+      f.node("edge-1", { "edgegate.io/gateway": "true" }, "192.0.2.21"),
+      f.gatewayClass(),
+      f.gateway(),
+      f.service(),
+      f.endpointSlice(),
+      f.httpRoute("a"),
+    ])
+      await api.create(o);
     writeFileSync(
       join(dir, "edgegate.yaml"),
       [
         `source: {kubernetes: {kubeconfig: ${api.kubeconfig}, leaseNamespace: default, leaseDurationSeconds: 4}}`,
         "node: {name: edge-1}",
-        "nodes: {matchLabels: {edgegate.io/gateway: \"true\"}}",
+        'nodes: {matchLabels: {edgegate.io/gateway: "true"}}',
         `xds: {socket: ${join(dir, "xds.sock")}}`,
         "health: {address: 127.0.0.1:0}",
         "admin: {address: 127.0.0.1:0}",
@@ -61,16 +76,24 @@ describe.skipIf(!available)("edgegate run in Kubernetes mode", () => {
     const admin = String(listening.admin);
     const health = String(listening.health);
     const status = async (): Promise<StatusJson> => (await (await fetch(`${admin}/status`)).json()) as StatusJson;
-    await until("synced with the route's listener", async () => {
-      const s = await status();
-      return s.source.mode === "kubernetes" && s.source.state === "synced" && s.listeners.some((l) => l.name === "default/web/8080");
-    }, 20_000);
+    await until(
+      "synced with the route's listener",
+      async () => {
+        const s = await status();
+        return s.source.mode === "kubernetes" && s.source.state === "synced" && s.listeners.some((l) => l.name === "default/web/8080");
+      },
+      20_000,
+    );
     expect((await fetch(`${health}/readyz`)).status).toBe(200);
     // Status written back by this (only) instance, with the Node's address.
-    await until("gateway status", async () => {
-      const st = (await api.get(f.gateway())).status as { addresses?: Array<{ value: string }> } | undefined;
-      return st?.addresses?.[0]?.value === "192.0.2.21";
-    }, 20_000);
+    await until(
+      "gateway status",
+      async () => {
+        const st = (await api.get(f.gateway())).status as { addresses?: Array<{ value: string }> } | undefined;
+        return st?.addresses?.[0]?.value === "192.0.2.21";
+      },
+      20_000,
+    );
     const s = await status();
     expect(s.node.selected).toBe(true);
     // Watch, Lease and status-writer state in /status.
@@ -87,7 +110,10 @@ describe.skipIf(!available)("edgegate run in Kubernetes mode", () => {
     await api.update(f.node("edge-1", {}), (o) => {
       (o.metadata as { labels: Record<string, string> }).labels = { "edgegate.io/gateway": "false" };
     });
-    await until("node deselected in /status and /healthz", async () => !(await status()).node.selected && (await reasons()).includes("does not match the node selector"));
+    await until(
+      "node deselected in /status and /healthz",
+      async () => !(await status()).node.selected && (await reasons()).includes("does not match the node selector"),
+    );
     await api.update(f.node("edge-1", {}), (o) => {
       (o.metadata as { labels: Record<string, string> }).labels = { "edgegate.io/gateway": "true" };
     });

@@ -77,7 +77,13 @@ export function attachedRoutes(gw: Obj): number | undefined {
 export function acceptedByUs(route: Obj): boolean {
   const st = isObj(route.status) ? route.status : {};
   const parents = Array.isArray(st.parents) ? st.parents : [];
-  return parents.some((p) => isObj(p) && p.controllerName === f.controllerName && Array.isArray(p.conditions) && p.conditions.some((c) => isObj(c) && c.type === "Accepted" && c.status === "True"));
+  return parents.some(
+    (p) =>
+      isObj(p) &&
+      p.controllerName === f.controllerName &&
+      Array.isArray(p.conditions) &&
+      p.conditions.some((c) => isObj(c) && c.type === "Accepted" && c.status === "True"),
+  );
 }
 
 export interface AttachedResult {

@@ -4,7 +4,7 @@
 // The cache's own ACK bookkeeping decides what the node reports; this only plays Envoy's part of
 // the protocol so Kubernetes-mode tests can see Programmed follow the data plane.
 import { create } from "@bufbuild/protobuf";
-import { DiscoveryRequestSchema, type DiscoveryRequest, type DiscoveryResponse } from "../../src/gen/envoy/service/discovery/v3/discovery_pb.js";
+import { DiscoveryRequestSchema, type DiscoveryRequest, type DiscoveryResponse } from "../../src/gen/envoy/service/discovery/v3/discovery_pb.ts";
 import type { SnapshotCache } from "../../src/xds/cache/cache.ts";
 import type { SotwStream } from "../../src/xds/cache/sotw.ts";
 import { TypeUrl } from "../../src/xds/resources.ts";
@@ -23,7 +23,8 @@ export class EnvoyAcker {
     if (this.stream) return;
     const stream = this.cache.openSotw({ address: "test:envoy-acker" }, (r) => queueMicrotask(() => this.answer(r)));
     this.stream = stream;
-    const req = (init: Parameters<typeof create<typeof DiscoveryRequestSchema>>[1]): void => stream.onRequest(create(DiscoveryRequestSchema, init) as DiscoveryRequest);
+    const req = (init: Parameters<typeof create<typeof DiscoveryRequestSchema>>[1]): void =>
+      stream.onRequest(create(DiscoveryRequestSchema, init) as DiscoveryRequest);
     req({ node: { id: this.nodeId }, typeUrl: TypeUrl.cluster });
     req({ typeUrl: TypeUrl.listener });
   }

@@ -33,7 +33,12 @@ export function httpRoute(name: string, ns = "default", opts: { path?: string; h
 }
 
 export function service(name = "app", ns = "default"): Obj {
-  return { apiVersion: "v1", kind: "Service", metadata: { name, namespace: ns }, spec: { ports: [{ name: "http", port: 80, targetPort: 8080, protocol: "TCP" }] } };
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name, namespace: ns },
+    spec: { ports: [{ name: "http", port: 80, targetPort: 8080, protocol: "TCP" }] },
+  };
 }
 
 export function endpointSlice(service = "app", ns = "default", ips = ["10.0.0.1"]): Obj {

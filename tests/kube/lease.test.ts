@@ -19,7 +19,11 @@ interface Instance {
 }
 
 function launch(api: ApiServer, name: string): Instance {
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "bin/instance.ts"), api.kubeconfig, name, String(leaseMs)], { stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "bin/instance.ts"), api.kubeconfig, name, String(leaseMs)], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const inst: Instance = { name, proc, leader: false, changes: [] };
   void (async () => {
     let buf = "";
@@ -51,7 +55,17 @@ describe.skipIf(!available)("status writer leader election", () => {
   beforeAll(async () => {
     await api.start();
     await api.applyCrds(["gatewayclasses", "gateways", "httproutes"]);
-    for (const o of [f.node("node-a", {}), f.node("node-b", {}), f.node("node-c", {}), f.gatewayClass(), f.gateway(), f.service(), f.endpointSlice(), f.httpRoute("a")]) await api.create(o);
+    for (const o of [
+      f.node("node-a", {}),
+      f.node("node-b", {}),
+      f.node("node-c", {}),
+      f.gatewayClass(),
+      f.gateway(),
+      f.service(),
+      f.endpointSlice(),
+      f.httpRoute("a"),
+    ])
+      await api.create(o);
   }, 60_000);
 
   afterAll(async () => {

@@ -43,7 +43,11 @@ describe.skipIf(!available)("API server outages", () => {
     const back = Date.now();
     await api.startApiServer();
     const ready = Date.now();
-    await until("every watch synced again", () => !p.kube.source.reachability.down && p.kube.details().watches.every((w) => w.phase === "synced" || w.phase === "missing"), 30_000);
+    await until(
+      "every watch synced again",
+      () => !p.kube.source.reachability.down && p.kube.details().watches.every((w) => w.phase === "synced" || w.phase === "missing"),
+      30_000,
+    );
     const resyncMs = Date.now() - ready;
     console.error(`resync after the API server answered: ${resyncMs} ms (its start took ${ready - back} ms)`);
     expect(resyncMs).toBeLessThan(5000);
@@ -73,7 +77,11 @@ describe.skipIf(!available)("API server outages", () => {
     // Still the old configuration: nothing is dropped while the API is unreachable.
     expect(routePaths(p.result())).toEqual(["/a", "/b"]);
     await api.startApiServer();
-    await until("caught up: a gone, b changed, c added", () => routePaths(p.result()).join() === "/b,/c" && JSON.stringify(p.result()?.ir.routeConfigs).includes("b.example"), 30_000);
+    await until(
+      "caught up: a gone, b changed, c added",
+      () => routePaths(p.result()).join() === "/b,/c" && JSON.stringify(p.result()?.ir.routeConfigs).includes("b.example"),
+      30_000,
+    );
     const expired = p.kube.details().watches.reduce((n, w) => n + w.expired, 0);
     expect(expired).toBeGreaterThan(expiredBefore);
     await until("every watch synced", () => p.kube.details().watches.every((w) => w.phase === "synced" || w.phase === "missing"));

@@ -33,7 +33,10 @@ export const fast: KubeModeOptions = {
   status: { batchMs: 50, qps: 200, burst: 200 },
 };
 
-export async function startPipeline(api: ApiServer, opts: { nodeName?: string; matchLabels?: Record<string, string>; kube?: KubeModeOptions; envoy?: boolean } = {}): Promise<Running> {
+export async function startPipeline(
+  api: ApiServer,
+  opts: { nodeName?: string; matchLabels?: Record<string, string>; kube?: KubeModeOptions; envoy?: boolean } = {},
+): Promise<Running> {
   const config = defaultConfig(opts.nodeName ?? "node-a");
   config.source.kubernetes = { inCluster: false, leaseNamespace: "default" };
   config.nodes.matchLabels = opts.matchLabels ?? {};

@@ -45,7 +45,7 @@ describe.skipIf(!available)("Kubernetes source", () => {
     await api.create(f.httpRoute("b"));
     await until("route b in the snapshot", () => routePaths(p.result()).includes("/b"));
     await api.update(f.httpRoute("b"), (o) => {
-      ((o.spec as { rules: Array<{ matches: Array<{ path: { value: string } }> }> }).rules[0]!.matches[0]!.path.value = "/b2");
+      (o.spec as { rules: Array<{ matches: Array<{ path: { value: string } }> }> }).rules[0]!.matches[0]!.path.value = "/b2";
     });
     await until("route b changed to /b2", () => routePaths(p.result()).join() === "/a,/b2");
     await api.remove(f.httpRoute("b"));
@@ -57,21 +57,35 @@ describe.skipIf(!available)("Kubernetes source", () => {
     await until("route c", () => routePaths(p.result()).includes("/c"));
     // The CRD's schema allows this; edgegate's validator does not (a path value must start with /).
     await api.update(f.httpRoute("c"), (o) => {
-      ((o.spec as { rules: Array<{ matches: Array<{ path: { type: string; value: string } }> }> }).rules[0]!.matches[0]!.path = { type: "RegularExpression", value: "([" });
+      (o.spec as { rules: Array<{ matches: Array<{ path: { type: string; value: string } }> }> }).rules[0]!.matches[0]!.path = {
+        type: "RegularExpression",
+        value: "([",
+      };
     });
     await until("a problem for route c", () => p.kube.source.problems().some((x) => x.object?.name === "c"));
     expect(routePaths(p.result())).toContain("/c");
     await api.remove(f.httpRoute("c"));
-    await until("route c gone and its problem too", () => !routePaths(p.result()).includes("/c") && !p.kube.source.problems().some((x) => x.object?.name === "c"));
+    await until(
+      "route c gone and its problem too",
+      () => !routePaths(p.result()).includes("/c") && !p.kube.source.problems().some((x) => x.object?.name === "c"),
+    );
   });
 
   test("status is written through /status with observedGeneration, and follows generation", async () => {
     const parentsOf = async (name: string): Promise<Array<{ conditions: Array<{ type: string; status: string; observedGeneration?: number }> }>> =>
-      (((await api.get(f.httpRoute(name))).status as { parents?: [] } | undefined)?.parents ?? []);
-    await until("route a Accepted with observedGeneration 1", async () => (await parentsOf("a"))[0]?.conditions.some((c) => c.type === "Accepted" && c.status === "True" && c.observedGeneration === 1));
+      ((await api.get(f.httpRoute(name))).status as { parents?: [] } | undefined)?.parents ?? [];
+    await until("route a Accepted with observedGeneration 1", async () =>
+      (await parentsOf("a"))[0]?.conditions.some((c) => c.type === "Accepted" && c.status === "True" && c.observedGeneration === 1),
+    );
     const gw = await until("gateway Programmed", async () => {
       const g = await api.get(f.gateway());
-      const st = g.status as { conditions?: Array<{ type: string; status: string; observedGeneration?: number }>; listeners?: Array<{ attachedRoutes: number }>; addresses?: Array<{ value: string }> } | undefined;
+      const st = g.status as
+        | {
+            conditions?: Array<{ type: string; status: string; observedGeneration?: number }>;
+            listeners?: Array<{ attachedRoutes: number }>;
+            addresses?: Array<{ value: string }>;
+          }
+        | undefined;
       // Route a only (route c of the previous test is gone; its removal may still be on its way).
       return st?.conditions?.some((c) => c.type === "Programmed" && c.observedGeneration === 1) && st.listeners?.[0]?.attachedRoutes === 1 ? st : undefined;
     });
@@ -79,7 +93,8 @@ describe.skipIf(!available)("Kubernetes source", () => {
     expect(gw.addresses?.map((a) => a.value)).toEqual(["192.0.2.10", "192.0.2.11"]);
     const gc = (await api.get(f.gatewayClass())).status as { conditions: Array<{ type: string; status: string }> };
     expect(gc.conditions.find((c) => c.type === "Accepted")?.status).toBe("True");
-    const managers = ((await api.get(f.httpRoute("a"))).metadata as { managedFields: Array<{ manager: string; operation: string; subresource?: string }> }).managedFields;
+    const managers = ((await api.get(f.httpRoute("a"))).metadata as { managedFields: Array<{ manager: string; operation: string; subresource?: string }> })
+      .managedFields;
     expect(managers.some((m) => m.manager === "edgegate" && m.operation === "Apply" && m.subresource === "status")).toBe(true);
 
     await api.update(f.httpRoute("a"), (o) => {
@@ -89,15 +104,28 @@ describe.skipIf(!available)("Kubernetes source", () => {
   });
 
   test("Ingress status: the selected nodes' addresses", async () => {
-    await api.create({ apiVersion: "networking.k8s.io/v1", kind: "IngressClass", metadata: { name: "edgegate" }, spec: { controller: "edgegate.io/ingress-controller" } });
+    await api.create({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "IngressClass",
+      metadata: { name: "edgegate" },
+      spec: { controller: "edgegate.io/ingress-controller" },
+    });
     const ing = {
       apiVersion: "networking.k8s.io/v1",
       kind: "Ingress",
       metadata: { name: "shop", namespace: "default" },
-      spec: { ingressClassName: "edgegate", rules: [{ host: "shop.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "app", port: { number: 80 } } } }] } }] },
+      spec: {
+        ingressClassName: "edgegate",
+        rules: [{ host: "shop.example", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "app", port: { number: 80 } } } }] } }],
+      },
     };
     await api.create(ing);
-    await until("ingress status", async () => JSON.stringify(((await api.get(ing)).status as { loadBalancer?: unknown } | undefined)?.loadBalancer) === JSON.stringify({ ingress: [{ ip: "192.0.2.10" }, { ip: "192.0.2.11" }] }));
+    await until(
+      "ingress status",
+      async () =>
+        JSON.stringify(((await api.get(ing)).status as { loadBalancer?: unknown } | undefined)?.loadBalancer) ===
+        JSON.stringify({ ingress: [{ ip: "192.0.2.10" }, { ip: "192.0.2.11" }] }),
+    );
   });
 
   test("nothing is written when nothing changed", async () => {
@@ -121,7 +149,12 @@ describe.skipIf(!available)("Kubernetes source", () => {
     });
     await until("node deselected", () => !p.selected());
     // node-a no longer selected: only node-b's address is reported.
-    await until("gateway addresses follow", async () => JSON.stringify(((await api.get(f.gateway())).status as { addresses: unknown }).addresses) === JSON.stringify([{ type: "IPAddress", value: "192.0.2.11" }]));
+    await until(
+      "gateway addresses follow",
+      async () =>
+        JSON.stringify(((await api.get(f.gateway())).status as { addresses: unknown }).addresses) ===
+        JSON.stringify([{ type: "IPAddress", value: "192.0.2.11" }]),
+    );
     await api.update(f.node("node-a", {}), (o) => {
       (o.metadata as { labels: Record<string, string> }).labels = { "edgegate.io/gateway": "true" };
     });
@@ -148,8 +181,14 @@ describe.skipIf(!available)("Kubernetes source", () => {
   test("GatewayClassConfig: the shipped CRD installs, its objects reach the store validated, and TCPRoute/UDPRoute are watched", async () => {
     await api.applyCrdText(readFileSync(join(import.meta.dir, "../../config/kubernetes/crd-gatewayclassconfig.yaml"), "utf8"));
     await api.applyCrds(["tcproutes", "udproutes"]);
-    for (const kind of ["GatewayClassConfig", "TCPRoute", "UDPRoute"]) await until(`${kind} watched`, () => p.kube.details().watches.find((w) => w.kind === kind)?.phase === "synced");
-    await api.create({ apiVersion: "edgegate.io/v1alpha1", kind: "GatewayClassConfig", metadata: { name: "edge", namespace: "default" }, spec: { exposure: { mode: "nodePort", nodePorts: { "80": 30080 } }, http: { xffNumTrustedHops: 1 } } });
+    for (const kind of ["GatewayClassConfig", "TCPRoute", "UDPRoute"])
+      await until(`${kind} watched`, () => p.kube.details().watches.find((w) => w.kind === kind)?.phase === "synced");
+    await api.create({
+      apiVersion: "edgegate.io/v1alpha1",
+      kind: "GatewayClassConfig",
+      metadata: { name: "edge", namespace: "default" },
+      spec: { exposure: { mode: "nodePort", nodePorts: { "80": 30080 } }, http: { xffNumTrustedHops: 1 } },
+    });
     await until("GatewayClassConfig in the store", () => p.kube.source.objects().some((o) => o.key === "GatewayClassConfig/default/edge"));
   });
 });

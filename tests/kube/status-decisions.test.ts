@@ -8,7 +8,12 @@ import type { KubeObject } from "../../src/store/types.ts";
 import type { ObjectStatus } from "../../src/status/types.ts";
 
 const gw = (addresses?: Array<{ value: string }>): KubeObject =>
-  ({ apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", metadata: { name: "web", namespace: "default" }, spec: { gatewayClassName: "edgegate", listeners: [], ...(addresses ? { addresses } : {}) } }) as KubeObject;
+  ({
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "Gateway",
+    metadata: { name: "web", namespace: "default" },
+    spec: { gatewayClassName: "edgegate", listeners: [], ...(addresses ? { addresses } : {}) },
+  }) as KubeObject;
 const view = (nodes: string[], addresses: string[], pool: string[] = []): NodeAddressView => ({ selectedNodes: nodes, addresses, pool: new Set(pool) });
 const ip = (value: string) => ({ type: "IPAddress", value });
 
@@ -32,7 +37,10 @@ describe("status addresses", () => {
 
   test("not host-network mode: translate's addresses as they are", () => {
     expect(gatewayAddresses([ip("192.0.2.1")], gw(), undefined)).toEqual([ip("192.0.2.1")]);
-    expect(ingressAddresses([{ ip: "192.0.2.1" }, { hostname: "lb.example" }], view(["a"], ["192.0.2.10"]))).toEqual([{ ip: "192.0.2.10" }, { hostname: "lb.example" }]);
+    expect(ingressAddresses([{ ip: "192.0.2.1" }, { hostname: "lb.example" }], view(["a"], ["192.0.2.10"]))).toEqual([
+      { ip: "192.0.2.10" },
+      { hostname: "lb.example" },
+    ]);
   });
 });
 
@@ -61,20 +69,47 @@ describe("Programmed by the data plane", () => {
 
   test("no selected node: NoResources, naming the selector", () => {
     const r = dataPlaneProgrammed("default/web", 1, { dataPlane: dp([], {}) }, 0);
-    expect(r).toEqual({ ok: false, reason: "NoResources", message: "no node matches the node selector (edgegate.io/gateway=true): no node serves this Gateway" });
+    expect(r).toEqual({
+      ok: false,
+      reason: "NoResources",
+      message: "no node matches the node selector (edgegate.io/gateway=true): no node serves this Gateway",
+    });
   });
 
   test("reports: what a compile programmed, and a Lease read back", () => {
     const statuses: ObjectStatus[] = [
-      { kind: "Gateway", namespace: "default", name: "web", status: { addresses: [], listeners: [], conditions: [{ type: "Programmed", status: "True", reason: "Programmed", message: "", observedGeneration: 4 }] } },
-      { kind: "Gateway", namespace: "default", name: "bad", status: { addresses: [], listeners: [], conditions: [{ type: "Programmed", status: "False", reason: "Invalid", message: "", observedGeneration: 1 }] } },
+      {
+        kind: "Gateway",
+        namespace: "default",
+        name: "web",
+        status: {
+          addresses: [],
+          listeners: [],
+          conditions: [{ type: "Programmed", status: "True", reason: "Programmed", message: "", observedGeneration: 4 }],
+        },
+      },
+      {
+        kind: "Gateway",
+        namespace: "default",
+        name: "bad",
+        status: { addresses: [], listeners: [], conditions: [{ type: "Programmed", status: "False", reason: "Invalid", message: "", observedGeneration: 1 }] },
+      },
     ];
     expect(programmedGateways(statuses)).toEqual(["default/web@4"]);
-    const lease = { metadata: { name: "edgegate-node-a", annotations: { "edgegate.io/node": "a", "edgegate.io/programmed-gateways": '["default/web@4"]', "edgegate.io/reason": "" } }, spec: { holderIdentity: "a" } };
+    const lease = {
+      metadata: {
+        name: "edgegate-node-a",
+        annotations: { "edgegate.io/node": "a", "edgegate.io/programmed-gateways": '["default/web@4"]', "edgegate.io/reason": "" },
+      },
+      spec: { holderIdentity: "a" },
+    };
     const r = parseReport(lease);
     expect(r?.node).toBe("a");
     expect([...(r?.report.gateways ?? [])]).toEqual(["default/web@4"]);
     // A hand-broken annotation: serving nothing, not a crash.
-    expect([...(parseReport({ ...lease, metadata: { ...lease.metadata, annotations: { "edgegate.io/node": "a", "edgegate.io/programmed-gateways": "{" } } })?.report.gateways ?? [])]).toEqual([]);
+    expect([
+      ...(parseReport({ ...lease, metadata: { ...lease.metadata, annotations: { "edgegate.io/node": "a", "edgegate.io/programmed-gateways": "{" } } })?.report
+        .gateways ?? []),
+    ]).toEqual([]);
   });
 });

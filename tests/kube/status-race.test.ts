@@ -61,7 +61,16 @@ describe.skipIf(!available)("another controller's status entries", () => {
       const mine = {
         parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "theirs" },
         controllerName: otherController,
-        conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: `write ${seq}`, observedGeneration: gen, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, "Z") }],
+        conditions: [
+          {
+            type: "Accepted",
+            status: "True",
+            reason: "Accepted",
+            message: `write ${seq}`,
+            observedGeneration: gen,
+            lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+          },
+        ],
       };
       cur.status = { parents: [...entries(cur).filter((e) => e.controllerName !== otherController), mine] };
       try {
@@ -81,7 +90,12 @@ describe.skipIf(!available)("another controller's status entries", () => {
     await api.start();
     await api.applyCrds(["gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants"]);
     await api.create(f.node("node-a", {}));
-    await api.create({ apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass", metadata: { name: "other" }, spec: { controllerName: otherController } });
+    await api.create({
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "GatewayClass",
+      metadata: { name: "other" },
+      spec: { controllerName: otherController },
+    });
     const theirs = f.gateway("theirs");
     (theirs.spec as { gatewayClassName: string }).gatewayClassName = "other";
     for (const o of [f.gatewayClass(), f.gateway(), theirs, f.service(), f.endpointSlice()]) await api.create(o);
@@ -141,18 +155,26 @@ describe.skipIf(!available)("another controller's status entries", () => {
     await flips;
     const resolved = (o: Obj): boolean =>
       entries(o).some((e) => e.controllerName === f.controllerName && e.conditions.some((c) => c.type === "ResolvedRefs" && c.status === "True"));
-    await until("edgegate's entries settled (ResolvedRefs=True everywhere)", async () => {
-      const list = await api.client.request("GET", "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes");
-      return (list.items as Obj[]).every(resolved) && p.kube.details().status.pending === 0;
-    }, 60_000).catch(async (e: unknown) => {
+    await until(
+      "edgegate's entries settled (ResolvedRefs=True everywhere)",
+      async () => {
+        const list = await api.client.request("GET", "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes");
+        return (list.items as Obj[]).every(resolved) && p.kube.details().status.pending === 0;
+      },
+      60_000,
+    ).catch(async (e: unknown) => {
       // Say where it stuck: the writer's and the Lease's state, and one route not settled.
       const list = await api.client.request("GET", "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes");
       const stuck = (list.items as Obj[]).filter((o) => !resolved(o));
       const d = p.kube.details();
-      throw new Error(`${(e as Error).message}; writer ${JSON.stringify(d.status)}; lease ${JSON.stringify(d.lease)}; ${stuck.length} not settled, first: ${JSON.stringify(stuck[0]?.status)} rv ${String((stuck[0]?.metadata as Obj | undefined)?.resourceVersion)}`);
+      throw new Error(
+        `${(e as Error).message}; writer ${JSON.stringify(d.status)}; lease ${JSON.stringify(d.lease)}; ${stuck.length} not settled, first: ${JSON.stringify(stuck[0]?.status)} rv ${String((stuck[0]?.metadata as Obj | undefined)?.resourceVersion)}`,
+      );
     });
     const st = p.kube.details().status;
-    console.error(`other controller: ${otherWrites} writes (${otherConflicts} 409s); edgegate: ${st.writes - writesBefore} writes during the race, ${st.conflicts} 409s re-read and rebuilt`);
+    console.error(
+      `other controller: ${otherWrites} writes (${otherConflicts} 409s); edgegate: ${st.writes - writesBefore} writes during the race, ${st.conflicts} 409s re-read and rebuilt`,
+    );
     expect(otherWrites).toBe(routes * (rounds + 1));
     expect(violations.slice(0, 5)).toEqual([]);
     // The race really happened: edgegate's copy was stale at least once.

@@ -32,14 +32,29 @@ class FakeApi extends KubeClient {
 
   copy(): { object: KubeObject; resourceVersion: string } {
     const rv = String(this.rv);
-    const object: KubeObject = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", metadata: { name: "r", namespace: "default", generation: 1, resourceVersion: rv }, spec: {}, status: structuredClone(this.status) };
+    const object: KubeObject = {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { name: "r", namespace: "default", generation: 1, resourceVersion: rv },
+      spec: {},
+      status: structuredClone(this.status),
+    };
     return { object, resourceVersion: rv };
   }
 
   /** Another controller's read-modify-write with the current version: the watch does not see it yet. */
   otherWrites(seq: number): void {
     const parents = Array.isArray(this.status.parents) ? (this.status.parents as Obj[]).filter((p) => p.controllerName !== other) : [];
-    this.status = { parents: [...parents, { parentRef: { name: "theirs" }, controllerName: other, conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: `write ${seq}` }] }] };
+    this.status = {
+      parents: [
+        ...parents,
+        {
+          parentRef: { name: "theirs" },
+          controllerName: other,
+          conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: `write ${seq}` }],
+        },
+      ],
+    };
     this.rv++;
   }
 
@@ -54,7 +69,8 @@ class FakeApi extends KubeClient {
     this.arrived?.();
     if (this.hold) await this.hold;
     const meta = isObj(body.metadata) ? body.metadata : {};
-    if (meta.resourceVersion !== String(this.rv)) throw new KubeApiError(409, "Conflict", `the object has been modified (${String(meta.resourceVersion)} != ${this.rv})`);
+    if (meta.resourceVersion !== String(this.rv))
+      throw new KubeApiError(409, "Conflict", `the object has been modified (${String(meta.resourceVersion)} != ${this.rv})`);
     this.status = structuredClone(body.status as Obj);
     this.rv++;
     return this.copy().object;

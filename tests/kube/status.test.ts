@@ -73,7 +73,7 @@ describe.skipIf(!available)("status follows the data plane and the selected node
   test("a new generation Envoy rejects stays Pending until one is ACKed", async () => {
     p.envoy.rejecting = true;
     await api.update(f.gateway(), (o) => {
-      ((o.spec as { listeners: Array<{ port: number }> }).listeners[0]!.port = 8081);
+      (o.spec as { listeners: Array<{ port: number }> }).listeners[0]!.port = 8081;
     });
     const c = await until("Pending at generation 2", async () => {
       const x = await programmed();
@@ -89,7 +89,7 @@ describe.skipIf(!available)("status follows the data plane and the selected node
     expect((await programmed())?.status).toBe("False");
     // The next listener change is ACKed.
     await api.update(f.gateway(), (o) => {
-      ((o.spec as { listeners: Array<{ port: number }> }).listeners[0]!.port = 8082);
+      (o.spec as { listeners: Array<{ port: number }> }).listeners[0]!.port = 8082;
     });
     await until("Programmed True at generation 3", async () => {
       const x = await programmed();

@@ -19,9 +19,16 @@ async function probe(kubeconfig: string, path = "/api/v1/namespaces"): Promise<{
 
 function kubeconfig(dir: string, name: string, server: string, user: Record<string, string>, cluster: Record<string, string>): string {
   const file = join(dir, name);
-  const c = Object.entries({ server, ...cluster }).map(([k, v]) => `${k}: "${v}"`).join(", ");
-  const u = Object.entries(user).map(([k, v]) => `${k}: "${v}"`).join(", ");
-  writeFileSync(file, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {${c}}}]\nusers: [{name: u, user: {${u}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`);
+  const c = Object.entries({ server, ...cluster })
+    .map(([k, v]) => `${k}: "${v}"`)
+    .join(", ");
+  const u = Object.entries(user)
+    .map(([k, v]) => `${k}: "${v}"`)
+    .join(", ");
+  writeFileSync(
+    file,
+    `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {${c}}}]\nusers: [{name: u, user: {${u}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+  );
   return file;
 }
 
@@ -42,15 +49,50 @@ describe.skipIf(!available)("API client TLS", () => {
     // server and client certificates it did sign.
     openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=untrusted-test-ca");
     for (const who of ["server", "client"]) {
-      openssl(dir, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${who}.key`, "-out", `${who}.csr`, "-subj", `/CN=${who === "client" ? "edgegate-node" : "127.0.0.1"}`);
+      openssl(
+        dir,
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        `${who}.key`,
+        "-out",
+        `${who}.csr`,
+        "-subj",
+        `/CN=${who === "client" ? "edgegate-node" : "127.0.0.1"}`,
+      );
       writeFileSync(join(dir, `${who}.ext`), who === "server" ? "subjectAltName=IP:127.0.0.1\n" : "extendedKeyUsage=clientAuth\n");
-      openssl(dir, "x509", "-req", "-in", `${who}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${who}.crt`, "-days", "1", "-extfile", `${who}.ext`);
+      openssl(
+        dir,
+        "x509",
+        "-req",
+        "-in",
+        `${who}.csr`,
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        `${who}.crt`,
+        "-days",
+        "1",
+        "-extfile",
+        `${who}.ext`,
+      );
     }
     // Only a client presenting a certificate signed by our CA completes the handshake.
     mtls = Bun.serve({
       hostname: "127.0.0.1",
       port: 0,
-      tls: { key: readFileSync(join(dir, "server.key"), "utf8"), cert: readFileSync(join(dir, "server.crt"), "utf8"), ca: readFileSync(join(dir, "ca.crt"), "utf8"), requestCert: true, rejectUnauthorized: true },
+      tls: {
+        key: readFileSync(join(dir, "server.key"), "utf8"),
+        cert: readFileSync(join(dir, "server.crt"), "utf8"),
+        ca: readFileSync(join(dir, "ca.crt"), "utf8"),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
       fetch: () => Response.json({ kind: "client-verified" }),
     });
     mtlsUrl = `https://127.0.0.1:${mtls.port}`;
@@ -79,16 +121,37 @@ describe.skipIf(!available)("API client TLS", () => {
 
   test("insecure-skip-tls-verify is honoured (and only then is an unknown CA accepted)", async () => {
     const file = join(dir, "insecure");
-    writeFileSync(file, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: any}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`);
+    writeFileSync(
+      file,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: any}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+    );
     expect((await probe(file)).ok).toBe(true);
   });
 
   test("the client certificate is presented (mTLS)", async () => {
     const ca = join(dir, "ca.crt");
-    const withCert = await probe(kubeconfig(dir, "mtls", mtlsUrl, { "client-certificate": join(dir, "client.crt"), "client-key": join(dir, "client.key") }, { "certificate-authority": ca }), "/");
+    const withCert = await probe(
+      kubeconfig(
+        dir,
+        "mtls",
+        mtlsUrl,
+        { "client-certificate": join(dir, "client.crt"), "client-key": join(dir, "client.key") },
+        { "certificate-authority": ca },
+      ),
+      "/",
+    );
     expect(withCert).toEqual({ ok: true, kind: "client-verified" });
     const data = await probe(
-      kubeconfig(dir, "mtls-data", mtlsUrl, { "client-certificate-data": readFileSync(join(dir, "client.crt")).toString("base64"), "client-key-data": readFileSync(join(dir, "client.key")).toString("base64") }, { "certificate-authority-data": readFileSync(ca).toString("base64") }),
+      kubeconfig(
+        dir,
+        "mtls-data",
+        mtlsUrl,
+        {
+          "client-certificate-data": readFileSync(join(dir, "client.crt")).toString("base64"),
+          "client-key-data": readFileSync(join(dir, "client.key")).toString("base64"),
+        },
+        { "certificate-authority-data": readFileSync(ca).toString("base64") },
+      ),
       "/",
     );
     expect(data).toEqual({ ok: true, kind: "client-verified" });

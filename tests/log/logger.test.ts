@@ -39,7 +39,12 @@ describe("logger", () => {
     for (let i = 0; i < 10; i++) (i % 2 ? child : log).error("envoy exited; restarting after backoff", { i });
     log.warn("another message");
     for (let i = 0; i < 5; i++) log.info("info is never limited");
-    expect(s.json().filter((r) => r.msg === "envoy exited; restarting after backoff").map((r) => r.i)).toEqual([0, 1, 2]);
+    expect(
+      s
+        .json()
+        .filter((r) => r.msg === "envoy exited; restarting after backoff")
+        .map((r) => r.i),
+    ).toEqual([0, 1, 2]);
     expect(s.json().filter((r) => r.msg === "info is never limited")).toHaveLength(5);
     expect(s.json().some((r) => r.msg === "another message")).toBe(true);
     t = 1000;
@@ -54,7 +59,13 @@ describe("input problems in the log", () => {
     object: { apiVersion: "v1", kind, metadata: { name, namespace } } as StoredObject["object"],
     origin: { source: "file", file, line: 1, text: "" },
   });
-  const bad: Problem = { file: "routes.yaml", line: 5, object: { kind: "HTTPRoute", namespace: "default", name: "web" }, path: "spec.hostnames[0]", message: "must be a valid hostname" };
+  const bad: Problem = {
+    file: "routes.yaml",
+    line: 5,
+    object: { kind: "HTTPRoute", namespace: "default", name: "web" },
+    path: "spec.hostnames[0]",
+    message: "must be a valid hostname",
+  };
 
   test("structured fields; wording for a kept previous version vs a new object; once per problem; a line when resolved", () => {
     const s = sink();
@@ -62,14 +73,60 @@ describe("input problems in the log", () => {
     pl.report([{ problem: bad, phase: "input" }], [stored("HTTPRoute", "default", "web", "routes.yaml")]);
     pl.report([{ problem: bad, phase: "input" }], [stored("HTTPRoute", "default", "web", "routes.yaml")]);
     const fresh: Problem = { ...bad, object: { kind: "HTTPRoute", namespace: "default", name: "new" } };
-    pl.report([{ problem: bad, phase: "input" }, { problem: fresh, phase: "input" }], [stored("HTTPRoute", "default", "web", "routes.yaml")]);
+    pl.report(
+      [
+        { problem: bad, phase: "input" },
+        { problem: fresh, phase: "input" },
+      ],
+      [stored("HTTPRoute", "default", "web", "routes.yaml")],
+    );
     pl.report([], []);
     const recs = s.json().map(({ ts: _ts, ...r }) => r as Fields);
     expect(recs).toEqual([
-      { level: "warn", msg: "invalid input; the last good version stays in force", file: "routes.yaml", line: 5, kind: "HTTPRoute", namespace: "default", name: "web", field: "spec.hostnames[0]", message: "must be a valid hostname" },
-      { level: "warn", msg: "invalid input; the object is not served (it has no earlier valid version)", file: "routes.yaml", line: 5, kind: "HTTPRoute", namespace: "default", name: "new", field: "spec.hostnames[0]", message: "must be a valid hostname" },
-      { level: "info", msg: "input problem resolved", file: "routes.yaml", line: 5, kind: "HTTPRoute", namespace: "default", name: "web", field: "spec.hostnames[0]", message: "must be a valid hostname" },
-      { level: "info", msg: "input problem resolved", file: "routes.yaml", line: 5, kind: "HTTPRoute", namespace: "default", name: "new", field: "spec.hostnames[0]", message: "must be a valid hostname" },
+      {
+        level: "warn",
+        msg: "invalid input; the last good version stays in force",
+        file: "routes.yaml",
+        line: 5,
+        kind: "HTTPRoute",
+        namespace: "default",
+        name: "web",
+        field: "spec.hostnames[0]",
+        message: "must be a valid hostname",
+      },
+      {
+        level: "warn",
+        msg: "invalid input; the object is not served (it has no earlier valid version)",
+        file: "routes.yaml",
+        line: 5,
+        kind: "HTTPRoute",
+        namespace: "default",
+        name: "new",
+        field: "spec.hostnames[0]",
+        message: "must be a valid hostname",
+      },
+      {
+        level: "info",
+        msg: "input problem resolved",
+        file: "routes.yaml",
+        line: 5,
+        kind: "HTTPRoute",
+        namespace: "default",
+        name: "web",
+        field: "spec.hostnames[0]",
+        message: "must be a valid hostname",
+      },
+      {
+        level: "info",
+        msg: "input problem resolved",
+        file: "routes.yaml",
+        line: 5,
+        kind: "HTTPRoute",
+        namespace: "default",
+        name: "new",
+        field: "spec.hostnames[0]",
+        message: "must be a valid hostname",
+      },
     ]);
     expect(pl.count).toBe(0);
   });
@@ -77,13 +134,24 @@ describe("input problems in the log", () => {
   test("a file that does not parse, and a reference problem", () => {
     const s = sink();
     const pl = new ProblemLog(createLogger({ sink: s.sink }));
-    pl.report([{ problem: { file: "routes.yaml", line: 3, message: "bad indentation" }, phase: "input" }, { problem: { ...bad, path: "spec.rules[0].backendRefs[0]", message: 'service "x" not found' }, phase: "reference" }], [stored("HTTPRoute", "default", "web", "routes.yaml")]);
-    expect(s.json().map((r) => r.msg)).toEqual(["invalid input; the file's last good objects stay in force", "input problem; served without the part that has the problem"]);
+    pl.report(
+      [
+        { problem: { file: "routes.yaml", line: 3, message: "bad indentation" }, phase: "input" },
+        { problem: { ...bad, path: "spec.rules[0].backendRefs[0]", message: 'service "x" not found' }, phase: "reference" },
+      ],
+      [stored("HTTPRoute", "default", "web", "routes.yaml")],
+    );
+    expect(s.json().map((r) => r.msg)).toEqual([
+      "invalid input; the file's last good objects stay in force",
+      "input problem; served without the part that has the problem",
+    ]);
   });
 });
 
 test("Envoy's critical and error lines are logged at ERROR, in its default and edgegate's JSON format", () => {
-  expect(parseEnvoyLogLine("[2026-01-01 00:00:00.000][7][critical][main] [source/server/server.cc:131] error initializing configuration", "stderr").level).toBe("error");
+  expect(parseEnvoyLogLine("[2026-01-01 00:00:00.000][7][critical][main] [source/server/server.cc:131] error initializing configuration", "stderr").level).toBe(
+    "error",
+  );
   expect(parseEnvoyLogLine('{"level":"critical","logger":"main","msg":"error initializing configuration"}', "stderr").level).toBe("error");
   expect(parseEnvoyLogLine('{"level":"error","logger":"config","msg":"gRPC config stream closed"}', "stderr").level).toBe("error");
 });

@@ -55,20 +55,30 @@ interface Seen {
 
 /** Runs the client in `cgroup`, in the test's network namespace (or, `pod`, in a fresh one of its own). */
 function connect(cgroup: string, envoyPort: number, targets: string[], pod = false): Seen[] {
-  const into = pod ? "unshare -n sh -c 'ip link set lo up && exec /usr/bin/python3 -c \"$0\" \"$@\"' \"$0\"" : `nsenter --net=/run/netns/${NETNS} /usr/bin/python3 -c "$0"`;
-  const r = spawnSync("sh", ["-c", `echo $$ > ${cgroup}/cgroup.procs && exec ${into} "$@"`, CLIENT, String(envoyPort), ...targets], { encoding: "utf8", timeout: 20_000 });
+  const into = pod
+    ? 'unshare -n sh -c \'ip link set lo up && exec /usr/bin/python3 -c "$0" "$@"\' "$0"'
+    : `nsenter --net=/run/netns/${NETNS} /usr/bin/python3 -c "$0"`;
+  const r = spawnSync("sh", ["-c", `echo $$ > ${cgroup}/cgroup.procs && exec ${into} "$@"`, CLIENT, String(envoyPort), ...targets], {
+    encoding: "utf8",
+    timeout: 20_000,
+  });
   if (r.status !== 0) throw new Error(`client failed: ${r.stderr}`);
-  return r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Seen);
+  return r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Seen);
 }
 
 /** The steering agent, in the test's network namespace. */
 function agent<T>(cmd: string, arg?: string): T {
-  const r = spawnSync("nsenter", [`--net=/run/netns/${NETNS}`, process.execPath, AGENT, BPFFS, CGROUP, cmd, ...(arg !== undefined ? [arg] : [])], { encoding: "utf8", timeout: 20_000 });
+  const r = spawnSync("nsenter", [`--net=/run/netns/${NETNS}`, process.execPath, AGENT, BPFFS, CGROUP, cmd, ...(arg !== undefined ? [arg] : [])], {
+    encoding: "utf8",
+    timeout: 20_000,
+  });
   if (r.status !== 0) throw new Error(`mesh agent ${cmd}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
 const apply = (entries: object[]) => agent<{ added: number; updated: number; removed: number; problems: string[] }>("apply", JSON.stringify(entries));
-
 
 describe.skipIf(!canRun)("mesh steering (cgroup connect4/connect6 + getpeername)", () => {
   beforeAll(() => {
@@ -87,7 +97,12 @@ describe.skipIf(!canRun)("mesh steering (cgroup connect4/connect6 + getpeername)
   });
 
   test("a connect() to a mesh Service's ClusterIP:port lands on the mesh listener, and the client still sees the Service as its peer", () => {
-    expect(apply([{ address: "10.96.0.10", port: 80, envoyPort: 15180 }, { address: "fd00::10", port: 80, envoyPort: 15180 }])).toEqual({ added: 2, updated: 0, removed: 0, problems: [] });
+    expect(
+      apply([
+        { address: "10.96.0.10", port: 80, envoyPort: 15180 },
+        { address: "fd00::10", port: 80, envoyPort: 15180 },
+      ]),
+    ).toEqual({ added: 2, updated: 0, removed: 0, problems: [] });
     const [v4, v6] = connect(CGROUP, 15180, ["10.96.0.10:80", "[fd00::10]:80"]);
     expect(v4).toEqual({ target: "10.96.0.10:80", ok: true, peer: ["10.96.0.10", 80], listener: ["127.0.0.1", 15180] });
     expect(v6).toEqual({ target: "[fd00::10]:80", ok: true, peer: ["fd00::10", 80], listener: ["::1", 15180] });
@@ -127,7 +142,12 @@ describe.skipIf(!canRun)("mesh steering (cgroup connect4/connect6 + getpeername)
   });
 
   test("a restarted edgegate adopts the pinned links and maps; an Envoy port change keeps the counters", () => {
-    expect(apply([{ address: "10.96.0.10", port: 80, envoyPort: 15181 }, { address: "fd00::10", port: 80, envoyPort: 15180 }])).toEqual({ added: 0, updated: 1, removed: 0, problems: [] });
+    expect(
+      apply([
+        { address: "10.96.0.10", port: 80, envoyPort: 15181 },
+        { address: "fd00::10", port: 80, envoyPort: 15180 },
+      ]),
+    ).toEqual({ added: 0, updated: 1, removed: 0, problems: [] });
     expect(connect(CGROUP, 15181, ["10.96.0.10:80"])[0]).toMatchObject({ ok: true, listener: ["127.0.0.1", 15181] });
     expect(agent<object[]>("counters")[0]).toEqual({ address: "10.96.0.10", port: 80, envoyPort: 15181, connections: 3 });
   });
@@ -139,7 +159,17 @@ describe.skipIf(!canRun)("mesh steering (cgroup connect4/connect6 + getpeername)
 
   test("uninstall: removing the pins detaches the programs", () => {
     apply([{ address: "10.96.0.10", port: 80, envoyPort: 15181 }]);
-    expect(agent<string[]>("remove").sort()).toEqual(["mesh eg_mesh4", "mesh eg_mesh6", "mesh eg_mesh_netns", "mesh eg_mesh_orig", "mesh eg_mesh_skip", "mesh link_connect4", "mesh link_connect6", "mesh link_getpeername4", "mesh link_getpeername6"]);
+    expect(agent<string[]>("remove").sort()).toEqual([
+      "mesh eg_mesh4",
+      "mesh eg_mesh6",
+      "mesh eg_mesh_netns",
+      "mesh eg_mesh_orig",
+      "mesh eg_mesh_skip",
+      "mesh link_connect4",
+      "mesh link_connect6",
+      "mesh link_getpeername4",
+      "mesh link_getpeername6",
+    ]);
     expect(connect(CGROUP, 15181, ["10.96.0.10:80"])[0]).toMatchObject({ ok: false, error: "Network is unreachable" });
   });
 });

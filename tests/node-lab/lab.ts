@@ -70,7 +70,11 @@ export class Lab {
     this.bpffs = `/sys/fs/bpf/edgegate-lab-${id}`;
     this.destroyNamespaces();
     const [c, n, b, nb] = ["c", "n", "b", "m"].map((x) => `egl${x}${process.pid}`.slice(0, 15));
-    const r = spawnSync("bash", ["-euc", `
+    const r = spawnSync(
+      "bash",
+      [
+        "-euc",
+        `
       ip netns add ${this.client}; ip netns add ${this.node}; ip netns add ${this.backend}
       ip link add ${c} type veth peer name ${n}; ip link set ${c} netns ${this.client}; ip link set ${n} netns ${this.node}
       ip link add ${b} type veth peer name ${nb}; ip link set ${b} netns ${this.backend}; ip link set ${nb} netns ${this.node}
@@ -83,7 +87,10 @@ export class Lab {
       ip -n ${this.client} link set ${c} up; ip -n ${this.node} link set lab0 up; ip -n ${this.node} link set lab1 up; ip -n ${this.backend} link set ${b} up
       ip -n ${this.client} route add 10.210.9.0/24 via 10.210.0.1; ip -n ${this.client} -6 route add fd00:219::/64 via fd00:210::1
       ip -n ${this.backend} route add default via 10.211.0.1
-    `], { encoding: "utf8" });
+    `,
+      ],
+      { encoding: "utf8" },
+    );
     if (r.status !== 0) {
       this.destroy();
       throw new Error(`node lab namespaces: ${r.stderr}`);
@@ -124,7 +131,9 @@ export class Lab {
    */
   async start(o: { mode: "tc" | "sklookup" | "off"; concurrency: number; nodeAddresses: string[]; exposure: string }): Promise<void> {
     rmSync(this.statePath, { force: true });
-    writeFileSync(join(this.dir, "edgegate.yaml"), `node:
+    writeFileSync(
+      join(this.dir, "edgegate.yaml"),
+      `node:
   name: lab-node
   addresses: [${o.nodeAddresses.map((a) => JSON.stringify(a)).join(", ")}]
 source:
@@ -148,7 +157,8 @@ datapath:
   bpffs: ${JSON.stringify(this.bpffs)}
 log:
   level: info
-`);
+`,
+    );
     this.spawnEdgegate();
   }
 
@@ -187,7 +197,12 @@ log:
 
   conns(label: string): number {
     const c = this.datapath().counters.find((x) => x.label === label);
-    if (!c) throw new Error(`no counter ${label}: ${this.datapath().counters.map((x) => x.label).join("; ")}`);
+    if (!c)
+      throw new Error(
+        `no counter ${label}: ${this.datapath()
+          .counters.map((x) => x.label)
+          .join("; ")}`,
+      );
     return c.conns;
   }
 
@@ -208,7 +223,9 @@ log:
     let err = "";
     p.stdout!.on("data", (d) => (out += String(d)));
     p.stderr!.on("data", (d) => (err += String(d)));
-    return new Promise((resolve, reject) => p.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`client.py ${args.join(" ")}: ${err}`)))));
+    return new Promise((resolve, reject) =>
+      p.once("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`client.py ${args.join(" ")}: ${err}`)))),
+    );
   }
 
   /** SIGKILLs edgegate (a crash or OOM kill) and waits until it is gone. */

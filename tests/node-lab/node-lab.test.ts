@@ -15,9 +15,19 @@ if (why) console.warn(`\n*** SKIPPED tests/node-lab/node-lab.test.ts: ${why} ***
 const http = "[{name: http, protocol: HTTP, port: 80}]";
 const INPUTS = [
   edgegateClass,
-  gateway({ name: "own", namespace: "web", listeners: http, extra: "  addresses: [{type: IPAddress, value: 10.210.9.7}, {type: IPAddress, value: \"fd00:219::7\"}]\n" }),
+  gateway({
+    name: "own",
+    namespace: "web",
+    listeners: http,
+    extra: '  addresses: [{type: IPAddress, value: 10.210.9.7}, {type: IPAddress, value: "fd00:219::7"}]\n',
+  }),
   gateway({ name: "pooled", namespace: "web", listeners: http }),
-  gateway({ name: "nodeaddr", namespace: "web", listeners: "[{name: alt, protocol: HTTP, port: 8080}]", extra: "  addresses: [{type: IPAddress, value: 10.210.0.1}]\n" }),
+  gateway({
+    name: "nodeaddr",
+    namespace: "web",
+    listeners: "[{name: alt, protocol: HTTP, port: 8080}]",
+    extra: "  addresses: [{type: IPAddress, value: 10.210.0.1}]\n",
+  }),
   `apiVersion: edgegate.io/v1alpha1
 kind: GatewayNetworkPolicy
 metadata: {name: only-dot-2, namespace: web}
@@ -28,10 +38,13 @@ spec:
     allow: [10.210.0.2/32]
 `,
 ].join("---\n");
-const POOL = "  mode: hostNetwork\n  bindAddress: 0.0.0.0\n  addressPool: [10.210.9.5, 10.210.9.7, \"fd00:219::7\"]";
+const POOL = '  mode: hostNetwork\n  bindAddress: 0.0.0.0\n  addressPool: [10.210.9.5, 10.210.9.7, "fd00:219::7"]';
 const WORKERS = 2;
 
-const bound = (sockets: string[]) => (s: StandinState): boolean => sockets.every((x) => s.sockets.includes(x));
+const bound =
+  (sockets: string[]) =>
+  (s: StandinState): boolean =>
+    sockets.every((x) => s.sockets.includes(x));
 
 describe.skipIf(why !== undefined)("node lab: every address kind, both modes", () => {
   let lab: Lab;
@@ -50,10 +63,14 @@ describe.skipIf(why !== undefined)("node lab: every address kind, both modes", (
         await lab.stop();
         await lab.start({ mode, concurrency: WORKERS, nodeAddresses: ["10.210.0.1", "fd00:210::1"], exposure: POOL });
         // the stand-in binds exactly what the Listener resources describe, per worker
-        await lab.standin(bound([
-          "web/own/80 10.210.9.7:80 transparent w0", "web/own/80 fd00:219::7:80 transparent w1",
-          "web/pooled/80 10.210.9.5:80 transparent w0", "web/nodeaddr/8080 10.210.0.1:8080 transparent w1",
-        ]));
+        await lab.standin(
+          bound([
+            "web/own/80 10.210.9.7:80 transparent w0",
+            "web/own/80 fd00:219::7:80 transparent w1",
+            "web/pooled/80 10.210.9.5:80 transparent w0",
+            "web/nodeaddr/8080 10.210.0.1:8080 transparent w1",
+          ]),
+        );
       }, 40_000);
 
       test("only this mode's program is attached (a switch removes the other mode's links)", () => {
@@ -82,15 +99,27 @@ describe.skipIf(why !== undefined)("node lab: every address kind, both modes", (
 
       test(`policy: the allowed client connects; a denied one ${mode === "tc" ? "times out (tc drops)" : "is refused (sk_lookup)"}`, () => {
         expect(lab.connect("10.210.9.5", 80, "10.210.0.2").ok).toBe(true);
-        const denied = lab.clientPy<Array<{ ok: boolean; error?: string }>>(["once", JSON.stringify([{ host: "10.210.9.5", port: 80, src: "10.210.0.3", timeoutMs: 1500 }])])[0]!;
+        const denied = lab.clientPy<Array<{ ok: boolean; error?: string }>>([
+          "once",
+          JSON.stringify([{ host: "10.210.9.5", port: 80, src: "10.210.0.3", timeoutMs: 1500 }]),
+        ])[0]!;
         expect(denied).toMatchObject({ ok: false, error: mode === "tc" ? "TIMEOUT" : "ECONNREFUSED" });
       });
 
       test("TIME_WAIT reuse: source ports reused after the node closed first connect at once; counters count connections", () => {
         const label = "steer web/own/http 10.210.9.7:80 -> 10.210.9.7:80";
         const before = lab.conns(label);
-        const r = lab.clientPy<{ n: number; errors: Record<string, number>; slow: number; p99: number; max: number; seconds: number }>(["reuse", "10.210.9.7", "80", "300", "10", "10.210.0.2"]);
-        console.log(`node lab ${mode}: TIME_WAIT reuse, 300 connections over 10 source ports: p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms, ${r.seconds.toFixed(2)} s`);
+        const r = lab.clientPy<{ n: number; errors: Record<string, number>; slow: number; p99: number; max: number; seconds: number }>([
+          "reuse",
+          "10.210.9.7",
+          "80",
+          "300",
+          "10",
+          "10.210.0.2",
+        ]);
+        console.log(
+          `node lab ${mode}: TIME_WAIT reuse, 300 connections over 10 source ports: p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms, ${r.seconds.toFixed(2)} s`,
+        );
         expect(r.errors).toEqual({});
         expect(r.slow).toBe(0);
         expect(lab.conns(label)).toBe(before + 300);
@@ -133,14 +162,28 @@ describe.skipIf(why !== undefined)("node lab: NodePort on the node's address", (
   for (const mode of ["tc", "sklookup"] as const) {
     test(`${mode}: the node port reaches Envoy's wildcard socket on that node port`, async () => {
       await lab.stop();
-      await lab.start({ mode, concurrency: 1, nodeAddresses: ["10.210.0.1"], exposure: "  mode: nodePort\n  bindAddress: 0.0.0.0\n  nodePorts: {\"80\": 30080}" });
+      await lab.start({
+        mode,
+        concurrency: 1,
+        nodeAddresses: ["10.210.0.1"],
+        exposure: '  mode: nodePort\n  bindAddress: 0.0.0.0\n  nodePorts: {"80": 30080}',
+      });
       await lab.standin(bound(["web/np/80 0.0.0.0:30080 transparent w0"]));
       const r = lab.connect("10.210.0.1", 30080);
       expect(r).toMatchObject({ ok: true, server: { socket: "0.0.0.0:30080", peer: ["10.210.0.2", expect.any(Number)], local: ["10.210.0.1", 30080] } });
       expect(lab.localRoutes()).toEqual([]);
       // TIME_WAIT reuse on the node port: Envoy listens there, so the kernel's TIME_WAIT path finds it
-      const reuse = lab.clientPy<{ errors: Record<string, number>; slow: number; p99: number; seconds: number }>(["reuse", "10.210.0.1", "30080", "200", "10", "10.210.0.2"]);
-      console.log(`node lab ${mode} NodePort: TIME_WAIT reuse, 200 connections over 10 source ports: p99 ${reuse.p99.toFixed(1)} ms, ${reuse.seconds.toFixed(2)} s`);
+      const reuse = lab.clientPy<{ errors: Record<string, number>; slow: number; p99: number; seconds: number }>([
+        "reuse",
+        "10.210.0.1",
+        "30080",
+        "200",
+        "10",
+        "10.210.0.2",
+      ]);
+      console.log(
+        `node lab ${mode} NodePort: TIME_WAIT reuse, 200 connections over 10 source ports: p99 ${reuse.p99.toFixed(1)} ms, ${reuse.seconds.toFixed(2)} s`,
+      );
       expect(reuse.errors).toEqual({});
       expect(reuse.slow).toBe(0);
       expect(reuse.seconds).toBeLessThan(1); // 200 connections; a 10 ms retransmission each would be 2 s
@@ -154,7 +197,11 @@ describe.skipIf(why !== undefined)("node lab: edgegate SIGKILL and restart", () 
   let lab: Lab;
   beforeAll(() => {
     lab = new Lab("k");
-    lab.writeInputs([edgegateClass, gateway({ name: "own", namespace: "web", listeners: http, extra: "  addresses: [{type: IPAddress, value: 10.210.9.7}]\n" })].join("---\n"));
+    lab.writeInputs(
+      [edgegateClass, gateway({ name: "own", namespace: "web", listeners: http, extra: "  addresses: [{type: IPAddress, value: 10.210.9.7}]\n" })].join(
+        "---\n",
+      ),
+    );
   });
   afterAll(async () => {
     await lab?.stop();
@@ -167,12 +214,21 @@ describe.skipIf(why !== undefined)("node lab: edgegate SIGKILL and restart", () 
       await lab.start({ mode, concurrency: 1, nodeAddresses: ["10.210.0.1"], exposure: "  mode: hostNetwork\n  addressPool: [10.210.9.7]" });
       await lab.standin(bound(["web/own/80 10.210.9.7:80 transparent w0"]));
       expect(lab.connect("10.210.9.7", 80).ok).toBe(true);
-      const ticker = lab.clientPyAsync<{ attempts: number; failed: number; errors: Record<string, number>; firstFailMs: number | null; lastFailMs: number | null; envoyPids: number[] }>(["ticker", "10.210.9.7", "80", "4", "10"]);
+      const ticker = lab.clientPyAsync<{
+        attempts: number;
+        failed: number;
+        errors: Record<string, number>;
+        firstFailMs: number | null;
+        lastFailMs: number | null;
+        envoyPids: number[];
+      }>(["ticker", "10.210.9.7", "80", "4", "10"]);
       await Bun.sleep(1000);
       await lab.crash();
       lab.restart();
       const r = await ticker;
-      console.log(`node lab ${mode}: edgegate SIGKILL at 1 s and restart: ${r.failed}/${r.attempts} connections failed ${JSON.stringify(r.errors)} between ${r.firstFailMs} and ${r.lastFailMs} ms; Envoy pids seen ${r.envoyPids.join(", ")}`);
+      console.log(
+        `node lab ${mode}: edgegate SIGKILL at 1 s and restart: ${r.failed}/${r.attempts} connections failed ${JSON.stringify(r.errors)} between ${r.firstFailMs} and ${r.lastFailMs} ms; Envoy pids seen ${r.envoyPids.join(", ")}`,
+      );
       expect(r.failed).toBe(0);
     }, 40_000);
   }
@@ -218,7 +274,10 @@ spec:
     lab?.destroy();
   }, 30_000);
 
-  const fromNode = (host: string, port: number): { ok: boolean; error?: string; server?: { listener: string; socket: string; peer: [string, number]; local: [string, number] } } => {
+  const fromNode = (
+    host: string,
+    port: number,
+  ): { ok: boolean; error?: string; server?: { listener: string; socket: string; peer: [string, number]; local: [string, number] } } => {
     const r = lab.run(lab.node, ["/usr/bin/python3", `${import.meta.dir}/client.py`, "once", JSON.stringify([{ host, port, timeoutMs: 1000 }])]);
     if (r.status !== 0) throw new Error(`client.py: ${r.stderr}`);
     return (JSON.parse(r.stdout) as Array<ReturnType<typeof fromNode>>)[0]!;

@@ -96,7 +96,9 @@ describe.skipIf(missing.length > 0)("arm64 binary under qemu = x64 binary", () =
     // be the arm64 build in the arm64 binary.
     mkdirSync(join(work, "regex"));
     writeFileSync(join(work, "regex/route.yaml"), regexRoute);
-    const all = readdirSync(join(conformance, "tests")).filter((f) => f.endsWith(".yaml")).sort();
+    const all = readdirSync(join(conformance, "tests"))
+      .filter((f) => f.endsWith(".yaml"))
+      .sort();
     // Every 12th case (a spread over the kinds, since the names sort by kind), or all of them.
     cases = process.env.EDGEGATE_ARM64_ALL === "1" ? all : all.filter((_, i) => i % 12 === 0);
   }, 620_000);
@@ -119,7 +121,10 @@ describe.skipIf(missing.length > 0)("arm64 binary under qemu = x64 binary", () =
     const [x, y] = await both(["validate", "regex"], work);
     expect(x.stderr).toBe("ok: 4 objects in 1 file(s)\n");
     expect(y).toEqual(x);
-    for (const args of [["validate", "examples"], ["validate", join(conformance, "base"), join(conformance, "tests")]]) {
+    for (const args of [
+      ["validate", "examples"],
+      ["validate", join(conformance, "base"), join(conformance, "tests")],
+    ]) {
       const [a, b] = await both(args, work);
       expect(b).toEqual(a);
     }

@@ -40,14 +40,40 @@ const byName = (name: string): Container => {
 };
 const container = byName("edgegate");
 const envoy = byName("envoy");
-const values = parse(read("config/kubernetes/values/edgegate.yaml")) as { health?: { address?: string }; xds?: { socket?: string }; envoy?: { path?: string; launcher?: string } };
+const values = parse(read("config/kubernetes/values/edgegate.yaml")) as {
+  health?: { address?: string };
+  xds?: { socket?: string };
+  envoy?: { path?: string; launcher?: string };
+};
 const version = (JSON.parse(read("package.json")) as { version: string }).version;
 const envoyVersion = /^ARG ENVOY_VERSION=(\S+)$/m.exec(containerfile)?.[1] ?? "";
 const portOf = (address: string): number => Number(address.slice(address.lastIndexOf(":") + 1));
 
 test("Containerfile syntax: known instructions, ARG/FROM first, every COPY --from names an earlier stage", () => {
-  const known = new Set(["FROM", "RUN", "CMD", "LABEL", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"]);
-  const lines = containerfile.replace(/\\\n/g, " ").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  const known = new Set([
+    "FROM",
+    "RUN",
+    "CMD",
+    "LABEL",
+    "EXPOSE",
+    "ENV",
+    "ADD",
+    "COPY",
+    "ENTRYPOINT",
+    "VOLUME",
+    "USER",
+    "WORKDIR",
+    "ARG",
+    "ONBUILD",
+    "STOPSIGNAL",
+    "HEALTHCHECK",
+    "SHELL",
+  ]);
+  const lines = containerfile
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
   const instructions = lines.map((l) => l.split(/\s+/)[0] ?? "");
   expect(instructions.filter((i) => !known.has(i))).toEqual([]);
   expect(instructions.slice(0, instructions.indexOf("FROM")).every((i) => i === "ARG")).toBe(true);
@@ -77,7 +103,11 @@ describe("Containerfile and config/kubernetes agree", () => {
 
   test("the same non-root user, in both containers", () => {
     expect(args("USER")).toEqual([`${container.securityContext.runAsUser}:${container.securityContext.runAsGroup}`]);
-    expect([envoy.securityContext.runAsUser, envoy.securityContext.runAsGroup, envoy.securityContext.runAsNonRoot]).toEqual([container.securityContext.runAsUser, container.securityContext.runAsGroup, true]);
+    expect([envoy.securityContext.runAsUser, envoy.securityContext.runAsGroup, envoy.securityContext.runAsNonRoot]).toEqual([
+      container.securityContext.runAsUser,
+      container.securityContext.runAsGroup,
+      true,
+    ]);
     expect(container.securityContext.runAsUser).toBeGreaterThan(0);
     expect(container.securityContext.runAsNonRoot).toBe(true);
     const user = /useradd .*--uid (\d+) --gid (\d+)/.exec(containerfile);
@@ -87,7 +117,10 @@ describe("Containerfile and config/kubernetes agree", () => {
   test("the capabilities the image's Envoy holds are exactly the ones the envoy container grants; edgegate's has none", () => {
     const setcap = [...containerfile.matchAll(/setcap (\S+)=\+ep (\S+)/g)];
     expect(setcap.map((m) => m[2])).toEqual([values.envoy?.path ?? ""]);
-    const fileCaps = (setcap[0]?.[1] ?? "").split(",").map((c) => c.replace(/^cap_/, "").toUpperCase()).sort();
+    const fileCaps = (setcap[0]?.[1] ?? "")
+      .split(",")
+      .map((c) => c.replace(/^cap_/, "").toUpperCase())
+      .sort();
     expect(envoy.securityContext.capabilities.drop).toEqual(["ALL"]);
     expect([...(envoy.securityContext.capabilities.add ?? [])].sort()).toEqual(fileCaps);
     // edgegate in its own container: nothing to gain, no way to gain it

@@ -32,14 +32,18 @@ if (missing.length > 0) console.warn(`!!! tests/packaging/deb.test.ts SKIPPED: n
 function leftovers(): string[] {
   const dirs = ["/etc", "/lib/systemd", "/usr/bin", "/usr/lib", "/usr/share/doc", "/usr/share/man", "/usr/share/lintian", "/var/lib", "/run"];
   const found = sh("find", [...dirs, "-xdev", "-name", "*edgegate*"], { timeout: 60_000 }).out;
-  return found.split("\n").filter((l) => l !== "").sort();
+  return found
+    .split("\n")
+    .filter((l) => l !== "")
+    .sort();
 }
 
 describe.skipIf(missing.length > 0)("Debian package (amd64)", () => {
   let before: string[] = [];
 
   beforeAll(() => {
-    if (installed()) throw new Error("an edgegate package is already installed on this machine; this test would purge it — remove it first (dpkg --purge edgegate)");
+    if (installed())
+      throw new Error("an edgegate package is already installed on this machine; this test would purge it — remove it first (dpkg --purge edgegate)");
     before = leftovers();
     // --fast: gzip -1 instead of xz; the same files as the release package.
     const r = sh(process.execPath, ["scripts/package.ts", "--arch", "amd64", "--fast"], { timeout: 300_000 });
@@ -59,12 +63,17 @@ describe.skipIf(missing.length > 0)("Debian package (amd64)", () => {
     expect(field("Architecture")).toBe("amd64");
     expect(field("Depends")).toMatch(/^adduser, libbpf1, libre2-9, libc6 \(>= 2\.\d+\)$/);
     expect(field("Recommends")).toBe("envoy");
-    const conffiles = sh("sh", ["-c", `dpkg-deb --ctrl-tarfile '${deb}' | tar -xO ./conffiles`]).out.trim().split("\n");
+    const conffiles = sh("sh", ["-c", `dpkg-deb --ctrl-tarfile '${deb}' | tar -xO ./conffiles`])
+      .out.trim()
+      .split("\n");
     expect(conffiles).toEqual(["/etc/edgegate/edgegate.yaml", "/etc/edgegate/inputs/README"]);
   });
 
   test("contents", () => {
-    const files = sh("dpkg-deb", ["-c", deb]).out.split("\n").map((l) => l.split(/\s+/).slice(5).join(" ")).filter((f) => f !== "" && !f.endsWith("/"));
+    const files = sh("dpkg-deb", ["-c", deb])
+      .out.split("\n")
+      .map((l) => l.split(/\s+/).slice(5).join(" "))
+      .filter((f) => f !== "" && !f.endsWith("/"));
     expect(files.sort()).toEqual(
       [
         "./etc/edgegate/edgegate.yaml",
@@ -83,11 +92,15 @@ describe.skipIf(missing.length > 0)("Debian package (amd64)", () => {
     );
   });
 
-  test.skipIf(!has("lintian"))("lintian: no errors, no warnings", () => {
-    const r = sh("lintian", ["--fail-on", "error,warning", deb], { timeout: 240_000 });
-    expect(`${r.out}${r.err}`.split("\n").filter((l) => /^[EW]: /.test(l))).toEqual([]);
-    expect(r.code).toBe(0);
-  }, 250_000);
+  test.skipIf(!has("lintian"))(
+    "lintian: no errors, no warnings",
+    () => {
+      const r = sh("lintian", ["--fail-on", "error,warning", deb], { timeout: 240_000 });
+      expect(`${r.out}${r.err}`.split("\n").filter((l) => /^[EW]: /.test(l))).toEqual([]);
+      expect(r.code).toBe(0);
+    },
+    250_000,
+  );
 
   test("dpkg -i; the installed binary and configuration; the units verify; purge leaves nothing", async () => {
     const i = sh("dpkg", ["-i", deb], { timeout: 120_000 });
@@ -145,9 +158,21 @@ async function runAsTheUnitWould(): Promise<void> {
   const exec = (setting(unit, "Service", "ExecStart") ?? "").split(" ");
   const child = Bun.spawn(
     [
-      "setpriv", `--reuid=${user}`, `--regid=${user}`, "--init-groups",
-      `--inh-caps=${capArg(caps)}`, `--ambient-caps=${capArg(caps)}`, `--bounding-set=${capArg(bounding)}`, "--no-new-privs",
-      ...exec, "--health-address", `127.0.0.1:${port}`, "--admin-address", "127.0.0.1:0", "--envoy", "/nonexistent/envoy",
+      "setpriv",
+      `--reuid=${user}`,
+      `--regid=${user}`,
+      "--init-groups",
+      `--inh-caps=${capArg(caps)}`,
+      `--ambient-caps=${capArg(caps)}`,
+      `--bounding-set=${capArg(bounding)}`,
+      "--no-new-privs",
+      ...exec,
+      "--health-address",
+      `127.0.0.1:${port}`,
+      "--admin-address",
+      "127.0.0.1:0",
+      "--envoy",
+      "/nonexistent/envoy",
     ],
     { cwd: "/var/lib/edgegate", stdout: "pipe", stderr: "pipe" },
   );
@@ -155,7 +180,10 @@ async function runAsTheUnitWould(): Promise<void> {
     let live = 0;
     for (let t = 0; t < 100 && live !== 200; t++) {
       await Bun.sleep(100);
-      live = await fetch(`http://127.0.0.1:${port}/livez`).then((r) => r.status, () => 0);
+      live = await fetch(`http://127.0.0.1:${port}/livez`).then(
+        (r) => r.status,
+        () => 0,
+      );
     }
     expect(live).toBe(200);
     const status = readFileSync(`/proc/${child.pid}/status`, "utf8");

@@ -45,7 +45,10 @@ export function listSetting(unit: Unit, section: string, key: string): string[] 
 /** Containerfile instructions of the final stage (after the last FROM), continuation lines joined. */
 export function finalStage(text: string): { instruction: string; args: string }[] {
   const joined = text.replace(/\\\n/g, " ");
-  const lines = joined.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  const lines = joined
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
   const steps = lines.map((l) => {
     const m = /^(\S+)\s+(.*)$/.exec(l);
     return { instruction: (m?.[1] ?? l).toUpperCase(), args: m?.[2] ?? "" };
@@ -56,5 +59,7 @@ export function finalStage(text: string): { instruction: string; args: string }[
 
 /** Every Kubernetes object of a multi-document YAML file. */
 export function objects(path: string): Record<string, unknown>[] {
-  return parseAllDocuments(read(path)).map((d) => d.toJS() as Record<string, unknown>).filter((o) => o !== null);
+  return parseAllDocuments(read(path))
+    .map((d) => d.toJS() as Record<string, unknown>)
+    .filter((o) => o !== null);
 }

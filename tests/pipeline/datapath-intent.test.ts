@@ -42,7 +42,9 @@ test("edgegate.io/port-ranges steers a port range to a listener; bad values are 
   const config = defaultConfig("n");
   config.node.addresses = ["192.0.2.10"];
   const r = datapathIntent(compile({ objects, config }).ir, objects);
-  expect(r.intent.steering.filter((t) => t.portEnd !== undefined).map((t) => [t.address, t.port, t.portEnd, t.envoyPort])).toEqual([["192.0.2.10", 9000, 9010, 8080]]);
+  expect(r.intent.steering.filter((t) => t.portEnd !== undefined).map((t) => [t.address, t.port, t.portEnd, t.envoyPort])).toEqual([
+    ["192.0.2.10", 9000, 9010, 8080],
+  ]);
   expect(r.unresolved).toEqual([
     "Gateway default/web: annotation edgegate.io/port-ranges: listener nope is not exposed",
     'Gateway default/web: annotation edgegate.io/port-ranges: "alt=5-3" is not LISTENER=FIRST-LAST with ports 1-65535',

@@ -7,7 +7,7 @@ import { defaultConfig } from "../../src/config/types.ts";
 import { xdsToJson } from "../../src/xds/json.ts";
 import { generate } from "../../bench/generate.ts";
 import { SnapshotCache } from "../../src/xds/cache/cache.ts";
-import { RouteConfigurationSchema } from "../../src/gen/envoy/config/route/v3/route_pb.js";
+import { RouteConfigurationSchema } from "../../src/gen/envoy/config/route/v3/route_pb.ts";
 import { TypeUrl } from "../../src/xds/resources.ts";
 import type { StoredObject } from "../../src/store/types.ts";
 

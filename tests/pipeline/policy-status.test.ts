@@ -23,7 +23,15 @@ spec:
   const st = r.status.find((s) => s.kind === "GatewayNetworkPolicy");
   expect(st).toBeDefined();
   if (st?.kind !== "GatewayNetworkPolicy") throw new Error("no policy status");
-  expect(st.status.ancestors.map((a) => [a.ancestorRef.name, a.ancestorRef.sectionName, a.conditions[0]!.status, a.conditions[0]!.reason, a.conditions[0]!.observedGeneration])).toEqual([
+  expect(
+    st.status.ancestors.map((a) => [
+      a.ancestorRef.name,
+      a.ancestorRef.sectionName,
+      a.conditions[0]!.status,
+      a.conditions[0]!.reason,
+      a.conditions[0]!.observedGeneration,
+    ]),
+  ).toEqual([
     ["web", "http", "True", "Accepted", 3],
     ["gone", undefined, "False", "TargetNotFound", 3],
   ]);

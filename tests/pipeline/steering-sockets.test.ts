@@ -13,7 +13,12 @@ import { edgegateClass, gateway } from "../helpers/manifests.ts";
 const http = "[{name: http, protocol: HTTP, port: 80}]";
 const yaml = [
   edgegateClass,
-  gateway({ name: "own", namespace: "web", listeners: http, extra: "  addresses: [{type: IPAddress, value: 198.51.100.7}, {type: IPAddress, value: 2001:db8::7}]\n" }),
+  gateway({
+    name: "own",
+    namespace: "web",
+    listeners: http,
+    extra: "  addresses: [{type: IPAddress, value: 198.51.100.7}, {type: IPAddress, value: 2001:db8::7}]\n",
+  }),
   gateway({ name: "pooled", namespace: "web", listeners: http }),
 ].join("---\n");
 

@@ -52,52 +52,60 @@ function startEdgegate(l: Lab, c: ReturnType<typeof container>) {
 }
 
 describe("Envoy in its own container survives a restart of edgegate's container", () => {
-  test.skipIf(!canRun)("control: Envoy started by edgegate itself dies when edgegate's container is killed", async () => {
-    const l = await lab();
-    const c = container("control");
-    const eg = startEdgegate(l, c);
-    const pid = (await l.waitStatus("envoy ready", (s) => s.envoy.phase === "ready")).envoy.pid!;
-    c.kill();
-    await eg.exited;
-    const deadline = Date.now() + 3000;
-    while (processAlive(pid) && Date.now() < deadline) await Bun.sleep(20);
-    expect(processAlive(pid)).toBe(false);
-  }, 30_000);
+  test.skipIf(!canRun)(
+    "control: Envoy started by edgegate itself dies when edgegate's container is killed",
+    async () => {
+      const l = await lab();
+      const c = container("control");
+      const eg = startEdgegate(l, c);
+      const pid = (await l.waitStatus("envoy ready", (s) => s.envoy.phase === "ready")).envoy.pid!;
+      c.kill();
+      await eg.exited;
+      const deadline = Date.now() + 3000;
+      while (processAlive(pid) && Date.now() < deadline) await Bun.sleep(20);
+      expect(processAlive(pid)).toBe(false);
+    },
+    30_000,
+  );
 
-  test.skipIf(!canRun)("with envoy.launcher: 0 failed connections across the container kill; the next edgegate adopts Envoy", async () => {
-    const l = await lab();
-    const sock = join(l.dir, "run/launcher.sock");
-    const launcher = Bun.spawn([bin, "launcher", "--socket", sock, "--grace", "2"], { stdin: "ignore", stdout: "ignore", stderr: "ignore", env: l.env });
-    procs.push(launcher);
-    for (let i = 0; i < 100 && !existsSync(sock); i++) await Bun.sleep(20);
-    l.setEnvoy({ launcher: `unix://${sock}` });
-    const c = container("launcher");
-    const eg1 = startEdgegate(l, c);
-    const pid = (await l.waitStatus("envoy ready", (s) => s.envoy.phase === "ready")).envoy.pid!;
-    expect(parentOf(pid)).toBe(launcher.pid);
+  test.skipIf(!canRun)(
+    "with envoy.launcher: 0 failed connections across the container kill; the next edgegate adopts Envoy",
+    async () => {
+      const l = await lab();
+      const sock = join(l.dir, "run/launcher.sock");
+      const launcher = Bun.spawn([bin, "launcher", "--socket", sock, "--grace", "2"], { stdin: "ignore", stdout: "ignore", stderr: "ignore", env: l.env });
+      procs.push(launcher);
+      for (let i = 0; i < 100 && !existsSync(sock); i++) await Bun.sleep(20);
+      l.setEnvoy({ launcher: `unix://${sock}` });
+      const c = container("launcher");
+      const eg1 = startEdgegate(l, c);
+      const pid = (await l.waitStatus("envoy ready", (s) => s.envoy.phase === "ready")).envoy.pid!;
+      expect(parentOf(pid)).toBe(launcher.pid);
 
-    const client = connectEvery10ms(l.listenPort);
-    await Bun.sleep(300);
-    c.kill(); // edgegate's container restarts: everything in it is killed at once
-    await eg1.exited;
-    await Bun.sleep(500);
-    expect(processAlive(pid)).toBe(true);
-    const eg2 = startEdgegate(l, c);
-    const s2 = await l.waitStatus("envoy adopted", (s) => s.envoy.phase === "ready" && s.envoy.adopted === true);
-    expect(s2.envoy.pid).toBe(pid);
-    await Bun.sleep(300);
-    const r = await client.stop();
-    console.info(`edgegate container killed and restarted, Envoy in the launcher's container: ${r.ok} connections answered, ${r.failed.length} failed`);
-    expect(r.failed).toEqual([]);
-    expect(r.ok).toBeGreaterThan(60);
+      const client = connectEvery10ms(l.listenPort);
+      await Bun.sleep(300);
+      c.kill(); // edgegate's container restarts: everything in it is killed at once
+      await eg1.exited;
+      await Bun.sleep(500);
+      expect(processAlive(pid)).toBe(true);
+      const eg2 = startEdgegate(l, c);
+      const s2 = await l.waitStatus("envoy adopted", (s) => s.envoy.phase === "ready" && s.envoy.adopted === true);
+      expect(s2.envoy.pid).toBe(pid);
+      await Bun.sleep(300);
+      const r = await client.stop();
+      console.info(`edgegate container killed and restarted, Envoy in the launcher's container: ${r.ok} connections answered, ${r.failed.length} failed`);
+      expect(r.failed).toEqual([]);
+      expect(r.ok).toBeGreaterThan(60);
 
-    // SIGTERM to edgegate still drains and stops Envoy; then the launcher exits.
-    eg2.kill("SIGTERM");
-    expect(await eg2.exited).toBe(0);
-    const deadline = Date.now() + 3000;
-    while (processAlive(pid) && Date.now() < deadline) await Bun.sleep(20);
-    expect(processAlive(pid)).toBe(false);
-    launcher.kill("SIGTERM");
-    expect(await launcher.exited).toBe(0);
-  }, 40_000);
+      // SIGTERM to edgegate still drains and stops Envoy; then the launcher exits.
+      eg2.kill("SIGTERM");
+      expect(await eg2.exited).toBe(0);
+      const deadline = Date.now() + 3000;
+      while (processAlive(pid) && Date.now() < deadline) await Bun.sleep(20);
+      expect(processAlive(pid)).toBe(false);
+      launcher.kill("SIGTERM");
+      expect(await launcher.exited).toBe(0);
+    },
+    40_000,
+  );
 });

@@ -122,7 +122,12 @@ describe("dist/edgegate: Envoy keeps serving while edgegate crashes, upgrades an
     eg1.kill("SIGKILL");
     await eg1.exited;
     l.setEnvoy({ maxDownstreamConnections: 40000 });
-    const eg2 = Bun.spawn([bin, "run", "--config", l.configPath], { stdin: "ignore", stdout: "ignore", stderr: "ignore", env: { ...l.env, FAKE_ENVOY_FAIL_HOT_RESTART: "1" } });
+    const eg2 = Bun.spawn([bin, "run", "--config", l.configPath], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "ignore",
+      env: { ...l.env, FAKE_ENVOY_FAIL_HOT_RESTART: "1" },
+    });
     started.push(eg2);
     const s = await l.waitStatus("the parent adopted again", (st) => st.envoy.phase === "ready" && st.envoy.pid === pid0 && st.envoy.restarts >= 1);
     expect(s.envoy.adopted).toBe(true);

@@ -53,12 +53,31 @@ describe("dist/edgegate: Envoy's metrics and access log", () => {
     expect(text).toContain("\nedgegate_envoy_ready 1\n");
 
     // Envoy's stdout is envoy.stdout.log in the runtime folder (beside xds.socket).
-    const record = { level: "info", logger: "access_log", msg: "access", client_address: "203.0.113.9", route_name: "HTTPRoute/default/lab/rule/0/match/0", upstream_cluster: "default/lab/8080", response_flags: "-", status: 200, duration_ms: 3 };
+    const record = {
+      level: "info",
+      logger: "access_log",
+      msg: "access",
+      client_address: "203.0.113.9",
+      route_name: "HTTPRoute/default/lab/rule/0/match/0",
+      upstream_cluster: "default/lab/8080",
+      response_flags: "-",
+      status: 200,
+      duration_ms: 3,
+    };
     appendFileSync(join(l.dir, "run", "envoy.stdout.log"), JSON.stringify(record) + "\n");
-    const line = await readUntil(eg.stderr, (s) => s.includes("\"msg\":\"access\""), 5000);
+    const line = await readUntil(eg.stderr, (s) => s.includes('"msg":"access"'), 5000);
     expect(line).toBeDefined();
     const rec = JSON.parse(line!) as Record<string, unknown>;
-    expect(rec).toMatchObject({ level: "info", msg: "access", component: "envoy", envoy_logger: "access_log", client_address: "203.0.113.9", upstream_cluster: "default/lab/8080", status: 200, duration_ms: 3 });
+    expect(rec).toMatchObject({
+      level: "info",
+      msg: "access",
+      component: "envoy",
+      envoy_logger: "access_log",
+      client_address: "203.0.113.9",
+      upstream_cluster: "default/lab/8080",
+      status: 200,
+      duration_ms: 3,
+    });
 
     eg.kill("SIGTERM");
     expect(await eg.exited).toBe(0);

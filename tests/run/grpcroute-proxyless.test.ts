@@ -18,7 +18,6 @@ let app: ApplianceHandle;
 let a: Backend, b: Backend, c: Backend;
 const clients: grpc.Client[] = [];
 
-
 const svc = (name: string, port: number): string =>
   `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: default, annotations: {edgegate.io/endpoints: "127.0.0.1:${port}"}}\nspec: {ports: [{port: 9000, appProtocol: kubernetes.io/h2c}]}\n`;
 

@@ -25,7 +25,10 @@ beforeAll(async () => {
   holder = createServer();
   await new Promise<void>((r) => holder.listen(taken, "0.0.0.0", r));
   dir = mkdtempSync(join(tmpdir(), "edgegate-hostports-"));
-  writeFileSync(join(dir, "gw.yaml"), `${edgegateClass}---\n${gateway({ name: "gw", namespace: "web", listeners: `[{name: taken, protocol: HTTP, port: ${taken}}, {name: free, protocol: HTTP, port: ${free}}]` })}`);
+  writeFileSync(
+    join(dir, "gw.yaml"),
+    `${edgegateClass}---\n${gateway({ name: "gw", namespace: "web", listeners: `[{name: taken, protocol: HTTP, port: ${taken}}, {name: free, protocol: HTTP, port: ${free}}]` })}`,
+  );
   const config = testApplianceConfig("hostports-test", dir);
   app = await startAppliance(config, silentLogger, undefined, { onCompiled: (r) => results.push(r) });
 });
@@ -39,7 +42,9 @@ afterAll(async () => {
 test("the listener on the taken port is withdrawn with PortUnavailable naming the process; the other stays", async () => {
   const until = Date.now() + 8_000;
   const programmed = (r: CompileResult, name: string) => {
-    const gw = r.status.find((s) => s.kind === "Gateway")!.status as { listeners: Array<{ name: string; conditions: Array<{ type: string; status: string; reason: string; message: string }> }> };
+    const gw = r.status.find((s) => s.kind === "Gateway")!.status as {
+      listeners: Array<{ name: string; conditions: Array<{ type: string; status: string; reason: string; message: string }> }>;
+    };
     return gw.listeners.find((l) => l.name === name)!.conditions.find((c) => c.type === "Programmed")!;
   };
   while (Date.now() < until && programmed(results.at(-1)!, "taken").status !== "False") await Bun.sleep(100);

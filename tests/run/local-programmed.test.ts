@@ -22,8 +22,15 @@ function fakeCache(): AckSource & { state: { current: boolean; reason?: string }
   return c;
 }
 
-const programmedTrue = (generation: number): Condition[] => [{ type: "Programmed", status: "True", reason: "Programmed", message: "Gateway programmed", observedGeneration: generation }];
-const gw = (generation: number): ObjectStatus => ({ kind: "Gateway", namespace: "web", name: "gw", status: { addresses: [], conditions: programmedTrue(generation), listeners: [] } });
+const programmedTrue = (generation: number): Condition[] => [
+  { type: "Programmed", status: "True", reason: "Programmed", message: "Gateway programmed", observedGeneration: generation },
+];
+const gw = (generation: number): ObjectStatus => ({
+  kind: "Gateway",
+  namespace: "web",
+  name: "gw",
+  status: { addresses: [], conditions: programmedTrue(generation), listeners: [] },
+});
 
 test("Pending without Envoy; True once it ACKs the version containing this generation; Pending again for a new generation until ACKed", () => {
   const cache = fakeCache();

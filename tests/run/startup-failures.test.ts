@@ -66,7 +66,14 @@ describe("a failed start-up exits", () => {
     const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     try {
       const dir = mkdtempSync(join(tmpdir(), "eg-fail-"));
-      const r = await runUntilExit(["--health-address", `127.0.0.1:${taken.port}`, "--admin-address", `127.0.0.1:${await freePort()}`, "--xds-socket", join(dir, "x.sock")]);
+      const r = await runUntilExit([
+        "--health-address",
+        `127.0.0.1:${taken.port}`,
+        "--admin-address",
+        `127.0.0.1:${await freePort()}`,
+        "--xds-socket",
+        join(dir, "x.sock"),
+      ]);
       expect(r.code).toBe(1);
       expect(r.ms).toBeLessThan(5000);
       expect(r.stderr).toContain(`health.address: cannot listen on 127.0.0.1:${taken.port}: the port is in use by another process`);
@@ -80,13 +87,25 @@ describe("a failed start-up exits", () => {
     const dir = mkdtempSync(join(tmpdir(), "eg-fail-"));
     const kubeconfig = join(dir, "kubeconfig");
     // Port 1 on loopback: connection refused, so the initial lists retry for ever.
-    writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`);
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+    );
     const hp = await freePort();
-    writeFileSync(join(dir, "edgegate.yaml"), `source: {kubernetes: {kubeconfig: ${kubeconfig}}}\nnode: {name: n1}\nxds: {socket: ${join(dir, "x.sock")}}\nhealth: {address: "127.0.0.1:${hp}"}\nadmin: {address: "127.0.0.1:${await freePort()}"}\nenvoy: {path: /nonexistent/envoy}\n`);
+    writeFileSync(
+      join(dir, "edgegate.yaml"),
+      `source: {kubernetes: {kubeconfig: ${kubeconfig}}}\nnode: {name: n1}\nxds: {socket: ${join(dir, "x.sock")}}\nhealth: {address: "127.0.0.1:${hp}"}\nadmin: {address: "127.0.0.1:${await freePort()}"}\nenvoy: {path: /nonexistent/envoy}\n`,
+    );
     const p = Bun.spawn([bin, "run", "--config", join(dir, "edgegate.yaml")], { stdout: "ignore", stderr: "pipe" });
     const killer = setTimeout(() => p.kill("SIGKILL"), 15_000);
     try {
-      while (!(await fetch(`http://127.0.0.1:${hp}/livez`).then((r) => r.status === 200, () => false))) await Bun.sleep(10);
+      while (
+        !(await fetch(`http://127.0.0.1:${hp}/livez`).then(
+          (r) => r.status === 200,
+          () => false,
+        ))
+      )
+        await Bun.sleep(10);
       await Bun.sleep(300);
       const t0 = Date.now();
       p.kill("SIGTERM");

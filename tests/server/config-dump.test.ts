@@ -31,7 +31,11 @@ describe("config dump", () => {
     expect(served).toEqual(json);
     expect(meta.seq).toBe(1);
     expect(meta.version).toBe(snap.version);
-    expect(meta.types.lds).toMatchObject({ version: snap.types.get("type.googleapis.com/envoy.config.listener.v3.Listener")!.version, resources: 2, clients: [] });
+    expect(meta.types.lds).toMatchObject({
+      version: snap.types.get("type.googleapis.com/envoy.config.listener.v3.Listener")!.version,
+      resources: 2,
+      clients: [],
+    });
   });
 
   test("filters by type (short or long name) and name glob", async () => {
@@ -52,7 +56,14 @@ describe("config dump", () => {
     const d = configDump(snap, view, { types: ["lds", "cds"] });
     expect(d.xds.types.lds!.clients).toEqual([
       { node: "edge-1", address: "unix:/run/edgegate/xds.sock", state: "ACKed", version: "l1", acked: "l1" },
-      { node: "grpc-client-a", address: "127.0.0.1:50000", state: "NACKed", version: "l1", acked: "l1", nack: { version: "l2", message: "Listener rejected: bad address" } },
+      {
+        node: "grpc-client-a",
+        address: "127.0.0.1:50000",
+        state: "NACKed",
+        version: "l1",
+        acked: "l1",
+        nack: { version: "l2", message: "Listener rejected: bad address" },
+      },
     ]);
     expect(d.xds.types.cds!.clients).toEqual([{ node: "edge-1", address: "unix:/run/edgegate/xds.sock", state: "pending", version: "c1" }]);
   });
@@ -73,7 +84,27 @@ describe("config dump", () => {
   test("private keys are redacted, as in Envoy's config_dump", async () => {
     const dir = mkdtempSync(join(tmpdir(), "edgegate-dump-tls-"));
     try {
-      const gen = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem"), "-days", "1", "-subj", "/CN=a.example.com"], { stderr: "pipe" });
+      const gen = Bun.spawnSync(
+        [
+          "openssl",
+          "req",
+          "-x509",
+          "-newkey",
+          "ec",
+          "-pkeyopt",
+          "ec_paramgen_curve:P-256",
+          "-nodes",
+          "-keyout",
+          join(dir, "k.pem"),
+          "-out",
+          join(dir, "c.pem"),
+          "-days",
+          "1",
+          "-subj",
+          "/CN=a.example.com",
+        ],
+        { stderr: "pipe" },
+      );
       expect(gen.exitCode).toBe(0);
       const indent = (f: string): string => readFileSync(join(dir, f), "utf8").trimEnd().replace(/^/gm, "    ");
       writeFileSync(

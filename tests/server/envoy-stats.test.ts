@@ -83,7 +83,16 @@ describe("Envoy's exposition renamed into envoy_*", () => {
   });
 
   test("a family edgegate already has is dropped whole, never merged; junk lines are counted, not passed on", () => {
-    const text = ["# TYPE envoy_x histogram", 'envoy_x_bucket{le="+Inf"} 1', "envoy_x_sum 1", "envoy_x_count 1", "# TYPE envoy_y gauge", "envoy_y 2", "this is not a sample line", ""].join("\n");
+    const text = [
+      "# TYPE envoy_x histogram",
+      'envoy_x_bucket{le="+Inf"} 1',
+      "envoy_x_sum 1",
+      "envoy_x_count 1",
+      "# TYPE envoy_y gauge",
+      "envoy_y 2",
+      "this is not a sample line",
+      "",
+    ].join("\n");
     const r = relabelEnvoyExposition(text, new Set(["envoy_x"]));
     expect(r.dropped).toEqual(["envoy_x"]);
     expect(r.malformed).toBe(1);
@@ -93,7 +102,7 @@ describe("Envoy's exposition renamed into envoy_*", () => {
   });
 
   test("a family Envoy repeats is declared once", () => {
-    const r = relabelEnvoyExposition("# TYPE envoy_a gauge\nenvoy_a{x=\"1\"} 1\n# TYPE envoy_a gauge\nenvoy_a{x=\"2\"} 2\n", new Set());
+    const r = relabelEnvoyExposition('# TYPE envoy_a gauge\nenvoy_a{x="1"} 1\n# TYPE envoy_a gauge\nenvoy_a{x="2"} 2\n', new Set());
     expect(r.text.match(/# TYPE envoy_a /g)?.length).toBe(1);
     expect(r.series).toBe(2);
   });

@@ -31,10 +31,33 @@ export function healthyStatus(): ApplianceStatus {
     xds: {
       snapshot: { seq: 3, version: "v3abc", publishedAt: 1_700_000_000_000, publishMs: 2.5 },
       clients: [
-        { stream: 1, nodeId: "edge-1", address: "unix:/run/edgegate/xds.sock", peerPid: 4242, kind: "delta", connectedAt: 1_700_000_000_000, types: [type("cds", "c1"), type("lds", "l1")], current: true },
-        { stream: 2, nodeId: "grpc-client-a", address: "127.0.0.1:50000", kind: "sotw", connectedAt: 1_700_000_000_000, types: [type("lds", "l1")], current: true },
+        {
+          stream: 1,
+          nodeId: "edge-1",
+          address: "unix:/run/edgegate/xds.sock",
+          peerPid: 4242,
+          kind: "delta",
+          connectedAt: 1_700_000_000_000,
+          types: [type("cds", "c1"), type("lds", "l1")],
+          current: true,
+        },
+        {
+          stream: 2,
+          nodeId: "grpc-client-a",
+          address: "127.0.0.1:50000",
+          kind: "sotw",
+          connectedAt: 1_700_000_000_000,
+          types: [type("lds", "l1")],
+          current: true,
+        },
       ],
-      counters: { publishes: 3, pushes: { lds: 4, rds: 4, cds: 3, eds: 3, sds: 0 }, acks: { lds: 4, rds: 4, cds: 3, eds: 3, sds: 0 }, nacks: { lds: 0, rds: 0, cds: 1, eds: 0, sds: 0 }, connectedClients: 2 },
+      counters: {
+        publishes: 3,
+        pushes: { lds: 4, rds: 4, cds: 3, eds: 3, sds: 0 },
+        acks: { lds: 4, rds: 4, cds: 3, eds: 3, sds: 0 },
+        nacks: { lds: 0, rds: 0, cds: 1, eds: 0, sds: 0 },
+        connectedClients: 2,
+      },
     },
     inputs: {
       objects: [
@@ -43,11 +66,24 @@ export function healthyStatus(): ApplianceStatus {
           namespace: "default",
           name: "gw",
           generation: 1,
-          conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "", observedGeneration: 1 }, { type: "Programmed", status: "True", reason: "Programmed", message: "" }],
+          conditions: [
+            { type: "Accepted", status: "True", reason: "Accepted", message: "", observedGeneration: 1 },
+            { type: "Programmed", status: "True", reason: "Programmed", message: "" },
+          ],
           status: {
             addresses: [{ type: "IPAddress", value: "192.0.2.1" }],
             conditions: [],
-            listeners: [{ name: "http", supportedKinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }], attachedRoutes: 2, conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "" }, { type: "Programmed", status: "True", reason: "Programmed", message: "" }] }],
+            listeners: [
+              {
+                name: "http",
+                supportedKinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }],
+                attachedRoutes: 2,
+                conditions: [
+                  { type: "Accepted", status: "True", reason: "Accepted", message: "" },
+                  { type: "Programmed", status: "True", reason: "Programmed", message: "" },
+                ],
+              },
+            ],
           },
         },
         {
@@ -55,8 +91,27 @@ export function healthyStatus(): ApplianceStatus {
           namespace: "default",
           name: "web",
           conditions: [],
-          parts: [{ name: "default/gw", conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "" }, { type: "ResolvedRefs", status: "False", reason: "BackendNotFound", message: 'service "web" not found' }] }],
-          status: { parents: [{ parentRef: { name: "gw" }, controllerName: "edgegate.io/gateway-controller", conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "" }, { type: "ResolvedRefs", status: "False", reason: "BackendNotFound", message: 'service "web" not found' }] }] },
+          parts: [
+            {
+              name: "default/gw",
+              conditions: [
+                { type: "Accepted", status: "True", reason: "Accepted", message: "" },
+                { type: "ResolvedRefs", status: "False", reason: "BackendNotFound", message: 'service "web" not found' },
+              ],
+            },
+          ],
+          status: {
+            parents: [
+              {
+                parentRef: { name: "gw" },
+                controllerName: "edgegate.io/gateway-controller",
+                conditions: [
+                  { type: "Accepted", status: "True", reason: "Accepted", message: "" },
+                  { type: "ResolvedRefs", status: "False", reason: "BackendNotFound", message: 'service "web" not found' },
+                ],
+              },
+            ],
+          },
         },
         { kind: "HTTPRoute", namespace: "default", name: "api", conditions: [] },
       ],

@@ -57,7 +57,13 @@ test("probes are answered within milliseconds while the main thread is busy", as
 }, 20_000);
 
 test("a main thread silent past livenessStallMs: /livez says stalled (503), and recovers when it beats again", async () => {
-  servers = await startStatusServers({ health: "127.0.0.1:0", admin: "127.0.0.1:0", provider: provide(healthyStatus()), logger: silentLogger, livenessStallMs: 400 });
+  servers = await startStatusServers({
+    health: "127.0.0.1:0",
+    admin: "127.0.0.1:0",
+    provider: provide(healthyStatus()),
+    logger: silentLogger,
+    livenessStallMs: 400,
+  });
   const seen = await probeDuringBusy("/livez", 10, 1600);
   expect(seen.map(([code]) => code)).toContain(503);
   await Bun.sleep(400);

@@ -44,10 +44,19 @@ describe("health verdict", () => {
     const s = healthyStatus();
     const envoy = s.xds.clients[0]!;
     envoy.current = false;
-    envoy.types[0] = { ...envoy.types[0]!, desiredVersion: "c2", current: false, rejecting: true, lastNack: { version: "c2", message: "duplicate cluster name", at: 1 } };
+    envoy.types[0] = {
+      ...envoy.types[0]!,
+      desiredVersion: "c2",
+      current: false,
+      rejecting: true,
+      lastNack: { version: "c2", message: "duplicate cluster name", at: 1 },
+    };
     envoy.types[1] = { ...envoy.types[1]!, desiredVersion: "l2", current: false };
     s.xds.clients[1]!.current = false;
-    expect(evaluateHealth(s).reasons).toEqual(["xds: Envoy NACKed cds version c2: duplicate cluster name", "xds: Envoy has not ACKed lds version l2 yet (ACKed: l1)"]);
+    expect(evaluateHealth(s).reasons).toEqual([
+      "xds: Envoy NACKed cds version c2: duplicate cluster name",
+      "xds: Envoy has not ACKed lds version l2 yet (ACKed: l1)",
+    ]);
   });
 
   test("an overlapping newer stream that is current is enough", () => {
@@ -90,7 +99,11 @@ describe("VerdictCache", () => {
     let reads = 0;
     let now = 0;
     const s = healthyStatus();
-    const cache = new VerdictCache(() => (reads++, s), 1000, () => now);
+    const cache = new VerdictCache(
+      () => (reads++, s),
+      1000,
+      () => now,
+    );
     for (let i = 0; i < 1000; i++) expect(cache.healthVerdict().ok).toBe(true);
     expect(cache.readinessVerdict().ok).toBe(true);
     expect(reads).toBe(1);

@@ -43,7 +43,9 @@ describe("status servers on real sockets", () => {
   test("a port in use is a clear error naming the setting", async () => {
     const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     try {
-      expect(startStatusServers({ health: `127.0.0.1:${taken.port}`, admin: "127.0.0.1:0", provider: provide(healthyStatus()), logger: silentLogger })).rejects.toThrow(/health.address: cannot listen on 127.0.0.1:.* in use by another process/);
+      expect(
+        startStatusServers({ health: `127.0.0.1:${taken.port}`, admin: "127.0.0.1:0", provider: provide(healthyStatus()), logger: silentLogger }),
+      ).rejects.toThrow(/health.address: cannot listen on 127.0.0.1:.* in use by another process/);
     } finally {
       taken.stop(true);
     }

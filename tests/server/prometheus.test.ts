@@ -37,12 +37,10 @@ function parse(text: string): Map<string, { type: string; help: string; samples:
 
 describe("prometheus writer", () => {
   test("escaping of help text and label values", () => {
-    const text = new Exposition()
-      .add("x_total", "counter", 'help with \\ and\nnewline and "quotes"', 3, { reason: 'a "b" \\ c\nd' })
-      .render();
+    const text = new Exposition().add("x_total", "counter", 'help with \\ and\nnewline and "quotes"', 3, { reason: 'a "b" \\ c\nd' }).render();
     expect(text).toBe('# HELP x_total help with \\\\ and\\nnewline and "quotes"\n# TYPE x_total counter\nx_total{reason="a \\"b\\" \\\\ c\\nd"} 3\n');
     parse(text);
-    expect(escapeLabelValue("\\\"\n")).toBe('\\\\\\"\\n');
+    expect(escapeLabelValue('\\"\n')).toBe('\\\\\\"\\n');
   });
 
   test("special values", () => {

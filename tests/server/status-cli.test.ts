@@ -26,16 +26,30 @@ const now = Date.parse("2024-01-01T00:01:00.000Z");
 
 describe("status tables", () => {
   test("table() aligns columns like kubectl and leaves the last one unpadded", () => {
-    expect(table(["NAME", "READY"], [["a-long-name", "True"], ["b", "False (Reason)"]])).toEqual(["NAME          READY", "a-long-name   True", "b             False (Reason)"]);
+    expect(
+      table(
+        ["NAME", "READY"],
+        [
+          ["a-long-name", "True"],
+          ["b", "False (Reason)"],
+        ],
+      ),
+    ).toEqual(["NAME          READY", "a-long-name   True", "b             False (Reason)"]);
   });
 
   test("Gateways, listeners, routes with parents, problems by file, one health line", () => {
     const text = formatStatus(statusDocument(healthyStatus()), now);
-    expect(text).toContain("GATEWAYS\n  NAMESPACE   NAME   ADDRESSES   PROGRAMMED   LISTENERS   ATTACHED ROUTES\n  default     gw     192.0.2.1   True         1           2\n");
-    expect(text).toContain("  GATEWAY      LISTENER   ROUTES   ACCEPTED   PROGRAMMED   RESOLVEDREFS\n  default/gw   http       2        True       True         -\n");
+    expect(text).toContain(
+      "GATEWAYS\n  NAMESPACE   NAME   ADDRESSES   PROGRAMMED   LISTENERS   ATTACHED ROUTES\n  default     gw     192.0.2.1   True         1           2\n",
+    );
+    expect(text).toContain(
+      "  GATEWAY      LISTENER   ROUTES   ACCEPTED   PROGRAMMED   RESOLVEDREFS\n  default/gw   http       2        True       True         -\n",
+    );
     expect(text).toContain("  HTTPRoute   default     web    default/gw   True       False (BackendNotFound)\n");
     expect(text).toContain("  HTTPRoute   default     api    (none)       -          -\n");
-    expect(text).toContain("PROBLEMS (1)\n  routes.yaml  (1 problem)\n    line 12  HTTPRoute default/web  spec.rules[0].backendRefs[0]: service \"web\" not found\n");
+    expect(text).toContain(
+      'PROBLEMS (1)\n  routes.yaml  (1 problem)\n    line 12  HTTPRoute default/web  spec.rules[0].backendRefs[0]: service "web" not found\n',
+    );
     // One count of objects, the source's, with the per-kind breakdown that adds up to it.
     expect(text).toContain("INPUTS\n  files, synced 60s ago: 3 objects (1 Gateway, 2 HTTPRoute), 1 problem\n");
     expect(text).toContain("HEALTH   OK (/healthz 200)\n");
@@ -49,7 +63,18 @@ describe("status tables", () => {
     let text = formatStatus(statusDocument(s), now);
     expect(text.split(hint).length - 1).toBe(1);
     expect(text).toContain('HEALTH   NOT OK (/healthz 503): 1 reason\n  - envoy: not found: envoy binary "envoy" not found on PATH\n');
-    s.envoy = { phase: "backoff", message: "envoy exited (code 1) after 5 ms; restarting in 500 ms", restarts: 3, lastExit: { code: 1, signal: null, at: "2024-01-01T00:00:59.000Z", ranForMs: 5, lastLines: ["[critical][main] error initializing configuration 'x': bad bootstrap"] } };
+    s.envoy = {
+      phase: "backoff",
+      message: "envoy exited (code 1) after 5 ms; restarting in 500 ms",
+      restarts: 3,
+      lastExit: {
+        code: 1,
+        signal: null,
+        at: "2024-01-01T00:00:59.000Z",
+        ranForMs: 5,
+        lastLines: ["[critical][main] error initializing configuration 'x': bad bootstrap"],
+      },
+    };
     text = formatStatus(statusDocument(s), now);
     expect(text).toContain("  backoff   -     3          -    code 1 1s ago after 5 ms\n");
     expect(text).toContain("  last output before it exited:\n    | [critical][main] error initializing configuration 'x': bad bootstrap\n");
@@ -57,9 +82,18 @@ describe("status tables", () => {
 
   test("the datapath is a table, not JSON", () => {
     const s = healthyStatus();
-    s.datapath = { mode: "tc", enabled: true, bpffs: "/sys/fs/bpf/edgegate", attachments: [{ kind: "tcx-ingress", target: "eth0", progId: 12, linkId: 3, pin: "/sys/fs/bpf/edgegate/link-eth0" }], maps: { steering: { entries: 2, max: 65536 } }, counters: [{ label: "default/gw/http allow 10.0.0.0/8", conns: 5, packets: 9 }] };
+    s.datapath = {
+      mode: "tc",
+      enabled: true,
+      bpffs: "/sys/fs/bpf/edgegate",
+      attachments: [{ kind: "tcx-ingress", target: "eth0", progId: 12, linkId: 3, pin: "/sys/fs/bpf/edgegate/link-eth0" }],
+      maps: { steering: { entries: 2, max: 65536 } },
+      counters: [{ label: "default/gw/http allow 10.0.0.0/8", conns: 5, packets: 9 }],
+    };
     const text = formatStatus(statusDocument(s), now);
-    expect(text).toContain("DATAPATH\n  mode tc, enabled, bpffs /sys/fs/bpf/edgegate\n\n  PROGRAM       TARGET   PROG ID   LINK ID   PIN\n  tcx-ingress   eth0     12        3         /sys/fs/bpf/edgegate/link-eth0\n");
+    expect(text).toContain(
+      "DATAPATH\n  mode tc, enabled, bpffs /sys/fs/bpf/edgegate\n\n  PROGRAM       TARGET   PROG ID   LINK ID   PIN\n  tcx-ingress   eth0     12        3         /sys/fs/bpf/edgegate/link-eth0\n",
+    );
     expect(text).toContain("  MAP        ENTRIES   MAX\n  steering   2         65536\n");
     expect(text).toContain("  POLICY RULE                        CONNECTIONS   PACKETS\n  default/gw/http allow 10.0.0.0/8   5             9\n");
     expect(text).not.toContain("{");

@@ -15,7 +15,10 @@ writeFileSync(join(dir, "sub", "b.yaml"), svc("b"));
 const fs = new FileSet([dir], { settleMs: 0 });
 const step = async (): Promise<void> => {
   const r = await fs.refresh();
-  const names = fs.objects().map((o) => o.object.metadata.name).sort();
+  const names = fs
+    .objects()
+    .map((o) => o.object.metadata.name)
+    .sort();
   console.log(JSON.stringify({ problems: r.problems.map((p) => formatProblem(p).replaceAll(dir, "D")), names }));
 };
 await step();

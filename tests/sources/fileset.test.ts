@@ -27,14 +27,14 @@ describe("FileSet", () => {
     write("a.yaml", svc("a", 80) + "---\n" + svc("b", 81));
     write("c.yml", svc("c", 82));
     write("notes.txt", "not yaml, not read");
-    const r = (await fs.refresh());
+    const r = await fs.refresh();
     expect(r.problems).toEqual([]);
     expect(ports(fs)).toEqual({ a: 80, b: 81, c: 82 });
   });
 
   test("a file that no longer parses keeps all of its previous objects, and says why", async () => {
     write("a.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: a\n");
-    const r = (await fs.refresh());
+    const r = await fs.refresh();
     expect(r.changed).toEqual([join(dir, "a.yaml")]);
     expect(r.problems.map((p) => p.file)).toEqual([join(dir, "a.yaml")]);
     expect(ports(fs)).toEqual({ a: 80, b: 81, c: 82 });
@@ -42,14 +42,14 @@ describe("FileSet", () => {
 
   test("an invalid object keeps its previous version while valid neighbours update", async () => {
     write("a.yaml", svc("a", "http") + "---\n" + svc("b", 91));
-    const r = (await fs.refresh());
+    const r = await fs.refresh();
     expect(r.problems.map((p) => p.path)).toEqual(["spec.ports[0].port"]);
     expect(ports(fs)).toEqual({ a: 80, b: 91, c: 82 });
   });
 
   test("unchanged files are not read again and keep their objects' identity", async () => {
     const before = fs.objects().find((o) => o.object.metadata.name === "c")!;
-    const r = (await fs.refresh());
+    const r = await fs.refresh();
     expect(r.changed).toEqual([]);
     expect(fs.objects().find((o) => o.object.metadata.name === "c")).toBe(before);
   });
@@ -59,7 +59,7 @@ describe("FileSet", () => {
     expect((await fs.refresh()).retryInMs).toBe(1000);
     expect(Object.keys(ports(fs)).sort()).toEqual(["a", "b", "c"]);
     clock += 1000;
-    (await fs.refresh());
+    await fs.refresh();
     expect(Object.keys(ports(fs)).sort()).toEqual(["a", "b"]);
   });
 });

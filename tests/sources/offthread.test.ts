@@ -6,7 +6,8 @@ import { generate } from "../../bench/generate.ts";
 
 describe("parseFileOffThread", () => {
   test("a 2 MB file gives the same objects and problems as parseFile", async () => {
-    const bad = "---\napiVersion: v1\nkind: Service\nmetadata: {name: odd}\nspec: {ports: [{port: 80}], extra: [.inf, .nan]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: broken}\nspec: {ports: [{port: 0}]}\n---\na: 1\na: 2\n";
+    const bad =
+      "---\napiVersion: v1\nkind: Service\nmetadata: {name: odd}\nspec: {ports: [{port: 80}], extra: [.inf, .nan]}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: broken}\nspec: {ports: [{port: 0}]}\n---\na: 1\na: 2\n";
     const text = generate({ routes: 1500, hostnames: 50, services: 40 }) + bad;
     expect(text.length).toBeGreaterThan(1024 * 1024);
     const here = parseFile("big.yaml", text);

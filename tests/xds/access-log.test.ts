@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { create, toJson } from "@bufbuild/protobuf";
 import { AnySchema, anyUnpack } from "@bufbuild/protobuf/wkt";
-import { StdoutAccessLogSchema } from "../../src/gen/envoy/extensions/access_loggers/stream/v3/stream_pb.js";
+import { StdoutAccessLogSchema } from "../../src/gen/envoy/extensions/access_loggers/stream/v3/stream_pb.ts";
 import { ACCESS_LOG_FIELDS, httpAccessLog } from "../../src/xds/emit/access-log.ts";
 import { parseEnvoyLogLine } from "../../src/envoy/log-lines.ts";
 
@@ -14,7 +14,9 @@ describe("HTTP access log", () => {
     expect(log!.name).toBe("envoy.access_loggers.stdout");
     const any = log!.configType!.value!;
     const cfg = anyUnpack(create(AnySchema, any), StdoutAccessLogSchema)!;
-    const json = toJson(StdoutAccessLogSchema, cfg, { useProtoFieldName: true }) as { log_format: { json_format: Record<string, string>; omit_empty_values: boolean } };
+    const json = toJson(StdoutAccessLogSchema, cfg, { useProtoFieldName: true }) as {
+      log_format: { json_format: Record<string, string>; omit_empty_values: boolean };
+    };
     expect(json.log_format.omit_empty_values).toBe(true);
     const f = json.log_format.json_format;
     expect(f.client_address).toBe("%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%");

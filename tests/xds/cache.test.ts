@@ -2,16 +2,12 @@
 // push order, NACK handling. The same logic is exercised end to end by the real-client tests.
 import { describe, expect, test } from "bun:test";
 import { create } from "@bufbuild/protobuf";
-import {
-  DiscoveryRequestSchema,
-  type DiscoveryResponse,
-  type DiscoveryRequest,
-} from "../../src/gen/envoy/service/discovery/v3/discovery_pb.js";
+import { DiscoveryRequestSchema, type DiscoveryResponse, type DiscoveryRequest } from "../../src/gen/envoy/service/discovery/v3/discovery_pb.ts";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { SnapshotCache } from "../../src/xds/cache/cache.js";
-import { SnapshotError } from "../../src/xds/cache/snapshot.js";
-import { TypeUrl } from "../../src/xds/resources.js";
-import * as f from "./fixtures.js";
+import { SnapshotCache } from "../../src/xds/cache/cache.ts";
+import { SnapshotError } from "../../src/xds/cache/snapshot.ts";
+import { TypeUrl } from "../../src/xds/resources.ts";
+import * as f from "./fixtures.ts";
 
 const config = (port = 1001, extra = 0) =>
   f.resources({
@@ -100,7 +96,15 @@ describe("snapshot cache", () => {
     c.ack(TypeUrl.cluster);
     c.ack(TypeUrl.listener);
     let before = c.sent.length;
-    cache.publish(envoy(["c-a", "c-two"], [["one", "c-a"], ["two", "c-two"]]));
+    cache.publish(
+      envoy(
+        ["c-a", "c-two"],
+        [
+          ["one", "c-a"],
+          ["two", "c-two"],
+        ],
+      ),
+    );
     // The new cluster first; the listener that uses it only once the client answered for it.
     expect(c.sent.slice(before).map((x) => x.typeUrl)).toEqual([TypeUrl.cluster]);
     c.ack(TypeUrl.cluster);
@@ -192,9 +196,7 @@ describe("snapshot cache", () => {
     expect(same.changed).toEqual([]);
     const moved = cache.publish({ ...base, endpoints: [f.endpoints("c-a", [1002])] });
     expect(moved.changed).toEqual(["eds"]);
-    expect(cache.snapshot().types.get(TypeUrl.listener)!.entries.get("echo")!.any).toBe(
-      cache.snapshot().types.get(TypeUrl.listener)!.entries.get("echo")!.any,
-    );
+    expect(cache.snapshot().types.get(TypeUrl.listener)!.entries.get("echo")!.any).toBe(cache.snapshot().types.get(TypeUrl.listener)!.entries.get("echo")!.any);
     expect(moved.version).not.toBe(first.version);
   });
 });
@@ -207,7 +209,9 @@ describe("responses over gRPC's 4 MiB default", () => {
     for (const agent of ["gRPC Node", "envoy"]) {
       const sent: DiscoveryResponse[] = [];
       const s = cache.openSotw({ address: "test" }, (r) => sent.push(r));
-      s.onRequest(create(DiscoveryRequestSchema, { node: { id: agent, userAgentName: agent }, typeUrl: TypeUrl.route, resourceNames: ["echo-rc"] }) as DiscoveryRequest);
+      s.onRequest(
+        create(DiscoveryRequestSchema, { node: { id: agent, userAgentName: agent }, typeUrl: TypeUrl.route, resourceNames: ["echo-rc"] }) as DiscoveryRequest,
+      );
       const rds = s.status().types.find((t) => t.type === "rds")!;
       if (agent === "envoy") expect(rds.oversizeBytes).toBeUndefined();
       else {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type * as grpc from "@grpc/grpc-js";
 import { create } from "@bufbuild/protobuf";
-import { RouteConfigurationSchema } from "../../src/gen/envoy/config/route/v3/route_pb.js";
+import { RouteConfigurationSchema } from "../../src/gen/envoy/config/route/v3/route_pb.ts";
 import { TypeUrl } from "../../src/xds/resources.ts";
 import type { XdsEvent } from "../../src/xds/cache/stats.ts";
 import { startControlPlane, type ControlPlane } from "./control-plane.ts";
@@ -83,7 +83,14 @@ describe("change safety with real grpc-js-xds clients", () => {
     await expect(call(cb, "/test.Echo/Other")).rejects.toThrow(/UNAVAILABLE/);
     expect(performance.now() - t0).toBeLessThan(1000);
     const current = await eventually(() => p.cache.ackState("unres-a").current && p.cache.ackState("unres-b").current);
-    if (!current) console.log(JSON.stringify(p.events.slice(from).filter((e) => e.type !== "publish"), null, 0));
+    if (!current)
+      console.log(
+        JSON.stringify(
+          p.events.slice(from).filter((e) => e.type !== "publish"),
+          null,
+          0,
+        ),
+      );
     expect(p.cache.ackState("unres-a")).toEqual({ current: true });
     expect(p.cache.ackState("unres-b")).toEqual({ current: true });
   }, 20000);
@@ -107,14 +114,31 @@ describe("change safety with real grpc-js-xds clients", () => {
     // A RouteConfiguration grpc-js rejects (a direct_response route: gRFC A28 "unsupported
     // action") that moves traffic to c-b, while c-a leaves the snapshot.
     const bad = good("c-b", { "c-b": backends.B!.port });
-    bad.routes = [create(RouteConfigurationSchema, { name: "echo-rc", virtualHosts: [{ name: "vh", domains: ["*"], routes: [{ match: { pathSpecifier: { case: "prefix", value: "/test.Admin/" } }, action: { case: "directResponse", value: { status: 500 } } }, f.route({ prefix: "", to: "c-b" })] }] })];
+    bad.routes = [
+      create(RouteConfigurationSchema, {
+        name: "echo-rc",
+        virtualHosts: [
+          {
+            name: "vh",
+            domains: ["*"],
+            routes: [
+              { match: { pathSpecifier: { case: "prefix", value: "/test.Admin/" } }, action: { case: "directResponse", value: { status: 500 } } },
+              f.route({ prefix: "", to: "c-b" }),
+            ],
+          },
+        ],
+      }),
+    ];
     cp.cache.publish(bad);
     const nack = await cp.waitEvent((e) => e.type === "nack" && e.nodeId === "keeps-1", 5000, from);
     expect(nack.type === "nack" && nack.typeUrl).toBe(TypeUrl.route);
     expect(nack.type === "nack" && nack.message).toContain("unsupported action");
     await Bun.sleep(300);
     // Still served by c-a, which this client still holds although the snapshot dropped it.
-    const cds = cp.cache.clients().find((c) => c.nodeId === "keeps-1")!.types.find((t) => t.type === "cds")!;
+    const cds = cp.cache
+      .clients()
+      .find((c) => c.nodeId === "keeps-1")!
+      .types.find((t) => t.type === "cds")!;
     expect(cds.resources).toBeGreaterThanOrEqual(1);
     expect(cp.cache.snapshot().types.get(TypeUrl.cluster)!.entries.has("c-a")).toBe(false);
     expect(traffic.failures()).toEqual([]);
@@ -127,7 +151,10 @@ describe("change safety with real grpc-js-xds clients", () => {
     await traffic.stop();
     expect(traffic.failures()).toEqual([]);
     expect(conv).toBeLessThan(1000);
-    const after = cp.events.slice(from2).filter((e) => (e.type === "push" || e.type === "ack") && e.nodeId === "keeps-1").map((e) => `${e.type} ${(e as { typeUrl: string }).typeUrl.split(".").at(-1)}`);
+    const after = cp.events
+      .slice(from2)
+      .filter((e) => (e.type === "push" || e.type === "ack") && e.nodeId === "keeps-1")
+      .map((e) => `${e.type} ${(e as { typeUrl: string }).typeUrl.split(".").at(-1)}`);
     // The route configuration is accepted before the old cluster is taken away.
     expect(after.indexOf("ack RouteConfiguration")).toBeGreaterThanOrEqual(0);
     expect(after.lastIndexOf("push Cluster")).toBeGreaterThan(after.indexOf("ack RouteConfiguration"));
@@ -196,7 +223,9 @@ describe("change safety with real grpc-js-xds clients", () => {
     await traffic.stop();
     const failures = traffic.failures();
     convergence.sort((x, y) => x - y);
-    console.log(`change-safety: ${sc.edits.length} edits, ${traffic.outcomes.length} RPCs, ${failures.length} failed; convergence p50 ${convergence[Math.floor(convergence.length / 2)]!.toFixed(1)} ms, max ${convergence.at(-1)!.toFixed(1)} ms`);
+    console.log(
+      `change-safety: ${sc.edits.length} edits, ${traffic.outcomes.length} RPCs, ${failures.length} failed; convergence p50 ${convergence[Math.floor(convergence.length / 2)]!.toFixed(1)} ms, max ${convergence.at(-1)!.toFixed(1)} ms`,
+    );
     expect(failures).toEqual([]);
     expect(nacks(p, from0)).toEqual([]);
     expect(convergence.at(-1)!).toBeLessThan(1000);

@@ -3,10 +3,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger } from "../../src/log/logger.js";
-import { SnapshotCache } from "../../src/xds/cache/cache.js";
-import type { XdsEvent } from "../../src/xds/cache/stats.js";
-import { startXdsServer, type XdsServer } from "../../src/xds/server/server.js";
+import { createLogger } from "../../src/log/logger.ts";
+import { SnapshotCache } from "../../src/xds/cache/cache.ts";
+import type { XdsEvent } from "../../src/xds/cache/stats.ts";
+import { startXdsServer, type XdsServer } from "../../src/xds/server/server.ts";
 
 export interface ControlPlane {
   cache: SnapshotCache;

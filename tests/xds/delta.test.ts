@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { statSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
 import { DurationSchema } from "@bufbuild/protobuf/wkt";
-import { TypeUrl } from "../../src/xds/resources.js";
-import { openDelta, type DeltaStream } from "../doubles/xds-client.js";
-import { startControlPlane, type ControlPlane } from "./control-plane.js";
-import * as f from "./fixtures.js";
+import { TypeUrl } from "../../src/xds/resources.ts";
+import { openDelta, type DeltaStream } from "../doubles/xds-client.ts";
+import { startControlPlane, type ControlPlane } from "./control-plane.ts";
+import * as f from "./fixtures.ts";
 
 let cp: ControlPlane;
 const config = (ports: Record<string, number>) =>

@@ -14,7 +14,11 @@ const config = defaultConfig("endpoint-change-test");
 const base = parseFile("routes.yaml", generate({ routes: 300, hostnames: 30, services: 20 })).objects;
 
 function withAnnotation(objects: StoredObject[], key: string, value: string): StoredObject[] {
-  return objects.map((o) => (o.key === key ? { ...o, object: { ...o.object, metadata: { ...o.object.metadata, annotations: { ...o.object.metadata.annotations, "edgegate.io/endpoints": value } } } } : o));
+  return objects.map((o) =>
+    o.key === key
+      ? { ...o, object: { ...o.object, metadata: { ...o.object.metadata, annotations: { ...o.object.metadata.annotations, "edgegate.io/endpoints": value } } } }
+      : o,
+  );
 }
 
 describe("endpoint changes", () => {
@@ -36,7 +40,9 @@ describe("endpoint changes", () => {
     const memo = new CompileMemo();
     compile({ objects: base, config, memo });
     const resets = memo.translate.resets;
-    const relabelled = base.map((o) => (o.key === "Service/default/svc-1" ? { ...o, object: { ...o.object, spec: { ports: [{ name: "http", port: 9090 }] } } } : o));
+    const relabelled = base.map((o) =>
+      o.key === "Service/default/svc-1" ? { ...o, object: { ...o.object, spec: { ports: [{ name: "http", port: 9090 }] } } } : o,
+    );
     const r = compile({ objects: relabelled, config, memo });
     expect(memo.translate.resets).toBe(resets + 1);
     expect(JSON.stringify(xdsToJson(r.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects: relabelled, config }).xds)));

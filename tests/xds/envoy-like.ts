@@ -18,12 +18,12 @@ import {
   DiscoveryRequestSchema,
   type DeltaDiscoveryResponse,
   type DiscoveryResponse,
-} from "../../src/gen/envoy/service/discovery/v3/discovery_pb.js";
-import { ListenerSchema } from "../../src/gen/envoy/config/listener/v3/listener_pb.js";
-import { RouteConfigurationSchema, type RouteConfiguration } from "../../src/gen/envoy/config/route/v3/route_pb.js";
-import { ClusterSchema, Cluster_DiscoveryType } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ClusterLoadAssignmentSchema } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { HttpConnectionManagerSchema } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
+} from "../../src/gen/envoy/service/discovery/v3/discovery_pb.ts";
+import { ListenerSchema } from "../../src/gen/envoy/config/listener/v3/listener_pb.ts";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../src/gen/envoy/config/route/v3/route_pb.ts";
+import { ClusterSchema, Cluster_DiscoveryType } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.ts";
+import { ClusterLoadAssignmentSchema } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.ts";
+import { HttpConnectionManagerSchema } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.ts";
 import type { SnapshotCache } from "../../src/xds/cache/cache.ts";
 import { TypeUrl } from "../../src/xds/resources.ts";
 import { listenerRefs, routeConfigRefs } from "../../src/xds/cache/refs.ts";
@@ -55,25 +55,65 @@ export class EnvoyLike {
   private readonly routes = new Map<string, readonly string[]>();
   private edsNames = new Set<string>();
   private rdsNames = new Set<string>();
-  private readonly request: (typeUrl: string, o: { names?: string[]; nonce?: string; version?: string; error?: string; subscribe?: string[]; unsubscribe?: string[] }) => void;
+  private readonly request: (
+    typeUrl: string,
+    o: { names?: string[]; nonce?: string; version?: string; error?: string; subscribe?: string[]; unsubscribe?: string[] },
+  ) => void;
 
-  constructor(cache: SnapshotCache, readonly mode: "sotw" | "delta", node: string, private readonly opts: EnvoyLikeOptions = {}) {
+  constructor(
+    cache: SnapshotCache,
+    readonly mode: "sotw" | "delta",
+    node: string,
+    private readonly opts: EnvoyLikeOptions = {},
+  ) {
     if (mode === "sotw") {
       const s = cache.openSotw({ address: "envoy-like" }, (r: DiscoveryResponse) =>
-        this.queue.push({ typeUrl: r.typeUrl, nonce: r.nonce, version: r.versionInfo, resources: r.resources.map((any) => ({ name: "", any })), removed: [], full: true }),
+        this.queue.push({
+          typeUrl: r.typeUrl,
+          nonce: r.nonce,
+          version: r.versionInfo,
+          resources: r.resources.map((any) => ({ name: "", any })),
+          removed: [],
+          full: true,
+        }),
       );
       let first = true;
       this.request = (typeUrl, o) => {
-        s.onRequest(create(DiscoveryRequestSchema, { node: first ? { id: node } : undefined, typeUrl, resourceNames: o.names ?? [], responseNonce: o.nonce ?? "", versionInfo: o.version ?? "", errorDetail: o.error ? { code: 3, message: o.error } : undefined }));
+        s.onRequest(
+          create(DiscoveryRequestSchema, {
+            node: first ? { id: node } : undefined,
+            typeUrl,
+            resourceNames: o.names ?? [],
+            responseNonce: o.nonce ?? "",
+            versionInfo: o.version ?? "",
+            errorDetail: o.error ? { code: 3, message: o.error } : undefined,
+          }),
+        );
         first = false;
       };
     } else {
       const s = cache.openDelta({ address: "envoy-like" }, (r: DeltaDiscoveryResponse) =>
-        this.queue.push({ typeUrl: r.typeUrl, nonce: r.nonce, version: r.systemVersionInfo, resources: r.resources.map((x) => ({ name: x.name, any: x.resource! })), removed: [...r.removedResources], full: false }),
+        this.queue.push({
+          typeUrl: r.typeUrl,
+          nonce: r.nonce,
+          version: r.systemVersionInfo,
+          resources: r.resources.map((x) => ({ name: x.name, any: x.resource! })),
+          removed: [...r.removedResources],
+          full: false,
+        }),
       );
       let first = true;
       this.request = (typeUrl, o) => {
-        s.onRequest(create(DeltaDiscoveryRequestSchema, { node: first ? { id: node } : undefined, typeUrl, responseNonce: o.nonce ?? "", resourceNamesSubscribe: o.subscribe ?? [], resourceNamesUnsubscribe: o.unsubscribe ?? [], errorDetail: o.error ? { code: 3, message: o.error } : undefined }));
+        s.onRequest(
+          create(DeltaDiscoveryRequestSchema, {
+            node: first ? { id: node } : undefined,
+            typeUrl,
+            responseNonce: o.nonce ?? "",
+            resourceNamesSubscribe: o.subscribe ?? [],
+            resourceNamesUnsubscribe: o.unsubscribe ?? [],
+            errorDetail: o.error ? { code: 3, message: o.error } : undefined,
+          }),
+        );
         first = false;
       };
     }
@@ -118,10 +158,15 @@ export class EnvoyLike {
   }
 
   private onClusters(r: Response): void {
-    const incoming = new Map(r.resources.map((x) => {
-      const c = fromBinary(ClusterSchema, x.any.value);
-      return [c.name, { eds: c.clusterDiscoveryType.case === "type" && c.clusterDiscoveryType.value === Cluster_DiscoveryType.EDS, version: hashOf(x.any) }] as const;
-    }));
+    const incoming = new Map(
+      r.resources.map((x) => {
+        const c = fromBinary(ClusterSchema, x.any.value);
+        return [
+          c.name,
+          { eds: c.clusterDiscoveryType.case === "type" && c.clusterDiscoveryType.value === Cluster_DiscoveryType.EDS, version: hashOf(x.any) },
+        ] as const;
+      }),
+    );
     const gone = r.full ? [...this.clusters.keys()].filter((n) => !incoming.has(n)) : r.removed;
     for (const n of gone) {
       this.clusters.delete(n);
@@ -166,12 +211,13 @@ export class EnvoyLike {
         return `Listener ${l.name}: api_listener is not supported by Envoy's LDS`;
       }
       let rc: string | undefined;
-      for (const fc of l.filterChains) for (const f of fc.filters) {
-        if (f.configType.case === "typedConfig" && f.configType.value.typeUrl.endsWith("HttpConnectionManager")) {
-          const hcm = fromBinary(HttpConnectionManagerSchema, f.configType.value.value);
-          if (hcm.routeSpecifier.case === "rds") rc = hcm.routeSpecifier.value.routeConfigName;
+      for (const fc of l.filterChains)
+        for (const f of fc.filters) {
+          if (f.configType.case === "typedConfig" && f.configType.value.typeUrl.endsWith("HttpConnectionManager")) {
+            const hcm = fromBinary(HttpConnectionManagerSchema, f.configType.value.value);
+            if (hcm.routeSpecifier.case === "rds") rc = hcm.routeSpecifier.value.routeConfigName;
+          }
         }
-      }
       incoming.set(l.name, { st: { rc, tcp: listenerRefs(l) }, version: hashOf(x.any) });
     }
     const gone = r.full ? [...this.listeners.keys()].filter((n) => !incoming.has(n)) : r.removed;
@@ -226,7 +272,8 @@ export class EnvoyLike {
   private check(when: string): void {
     for (const [name, l] of this.listeners) {
       if (!l.active) continue;
-      if (l.active.rc && !this.routes.has(l.active.rc)) this.violations.push(`${this.step} (${when}): listener ${name} serves without RouteConfiguration ${l.active.rc}`);
+      if (l.active.rc && !this.routes.has(l.active.rc))
+        this.violations.push(`${this.step} (${when}): listener ${name} serves without RouteConfiguration ${l.active.rc}`);
       for (const c of this.refsOf(l.active)) {
         if (c === InvalidBackendCluster) continue;
         const st = this.clusters.get(c);

@@ -3,24 +3,24 @@
 // routes over ADS (RDS), EDS clusters, and ClusterLoadAssignments on 127.0.0.1.
 import { create } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
-import { ListenerSchema, type Listener } from "../../src/gen/envoy/config/listener/v3/listener_pb.js";
-import { HttpConnectionManagerSchema } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
-import { TcpProxySchema } from "../../src/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
-import { RouterSchema } from "../../src/gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { ClusterSchema, Cluster_DiscoveryType, Cluster_LbPolicy, type Cluster } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import {
-  RouteConfigurationSchema,
-  type RouteConfiguration,
-} from "../../src/gen/envoy/config/route/v3/route_pb.js";
-import { RouteSchema, type Route } from "../../src/gen/envoy/config/route/v3/route_components_pb.js";
-import type { XdsResources } from "../../src/xds/resources.js";
+import { ListenerSchema, type Listener } from "../../src/gen/envoy/config/listener/v3/listener_pb.ts";
+import { HttpConnectionManagerSchema } from "../../src/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.ts";
+import { TcpProxySchema } from "../../src/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.ts";
+import { RouterSchema } from "../../src/gen/envoy/extensions/filters/http/router/v3/router_pb.ts";
+import { ClusterSchema, Cluster_DiscoveryType, Cluster_LbPolicy, type Cluster } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.ts";
+import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../src/gen/envoy/config/endpoint/v3/endpoint_pb.ts";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../src/gen/envoy/config/route/v3/route_pb.ts";
+import { RouteSchema, type Route } from "../../src/gen/envoy/config/route/v3/route_components_pb.ts";
+import type { XdsResources } from "../../src/xds/resources.ts";
 
 /** A Listener for `xds:///<name>` whose routes come over ADS from RouteConfiguration `routeConfig`. */
 export function apiListener(name: string, routeConfig: string): Listener {
   const hcm = create(HttpConnectionManagerSchema, {
     statPrefix: name,
-    routeSpecifier: { case: "rds", value: { routeConfigName: routeConfig, configSource: { resourceApiVersion: 2, configSourceSpecifier: { case: "ads", value: {} } } } },
+    routeSpecifier: {
+      case: "rds",
+      value: { routeConfigName: routeConfig, configSource: { resourceApiVersion: 2, configSourceSpecifier: { case: "ads", value: {} } } },
+    },
     httpFilters: [{ name: "envoy.filters.http.router", configType: { case: "typedConfig", value: anyPack(RouterSchema, create(RouterSchema)) } }],
   });
   return create(ListenerSchema, { name, apiListener: { apiListener: anyPack(HttpConnectionManagerSchema, hcm) } });
@@ -30,13 +30,22 @@ export function apiListener(name: string, routeConfig: string): Listener {
 export function envoyListener(name: string, routeConfig: string, port = 10080): Listener {
   const hcm = create(HttpConnectionManagerSchema, {
     statPrefix: name,
-    routeSpecifier: { case: "rds", value: { routeConfigName: routeConfig, configSource: { resourceApiVersion: 2, configSourceSpecifier: { case: "ads", value: {} } } } },
+    routeSpecifier: {
+      case: "rds",
+      value: { routeConfigName: routeConfig, configSource: { resourceApiVersion: 2, configSourceSpecifier: { case: "ads", value: {} } } },
+    },
     httpFilters: [{ name: "envoy.filters.http.router", configType: { case: "typedConfig", value: anyPack(RouterSchema, create(RouterSchema)) } }],
   });
   return create(ListenerSchema, {
     name,
     address: { address: { case: "socketAddress", value: { address: "127.0.0.1", portSpecifier: { case: "portValue", value: port } } } },
-    filterChains: [{ filters: [{ name: "envoy.filters.network.http_connection_manager", configType: { case: "typedConfig", value: anyPack(HttpConnectionManagerSchema, hcm) } }] }],
+    filterChains: [
+      {
+        filters: [
+          { name: "envoy.filters.network.http_connection_manager", configType: { case: "typedConfig", value: anyPack(HttpConnectionManagerSchema, hcm) } },
+        ],
+      },
+    ],
   });
 }
 
@@ -112,7 +121,11 @@ export function endpoints(cluster: string, ports: number[]): ClusterLoadAssignme
         lbEndpoints: ports.map((port) => ({
           hostIdentifier: {
             case: "endpoint" as const,
-            value: { address: { address: { case: "socketAddress" as const, value: { address: "127.0.0.1", portSpecifier: { case: "portValue" as const, value: port } } } } },
+            value: {
+              address: {
+                address: { case: "socketAddress" as const, value: { address: "127.0.0.1", portSpecifier: { case: "portValue" as const, value: port } } },
+              },
+            },
           },
         })),
       },

@@ -3,12 +3,12 @@
 // control plane and its own xDS client (per-channel bootstrap), so tests do not see each other.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type * as grpc from "@grpc/grpc-js";
-import { TypeUrl, type XdsResources } from "../../src/xds/resources.js";
-import type { XdsEvent } from "../../src/xds/cache/stats.js";
-import { startXdsServer } from "../../src/xds/server/server.js";
-import { startControlPlane, type ControlPlane } from "./control-plane.js";
-import * as f from "./fixtures.js";
-import { call, startBackend, xdsClient, type Backend } from "./grpc.js";
+import { TypeUrl, type XdsResources } from "../../src/xds/resources.ts";
+import type { XdsEvent } from "../../src/xds/cache/stats.ts";
+import { startXdsServer } from "../../src/xds/server/server.ts";
+import { startControlPlane, type ControlPlane } from "./control-plane.ts";
+import * as f from "./fixtures.ts";
+import { call, startBackend, xdsClient, type Backend } from "./grpc.ts";
 
 let a: Backend, b: Backend, c: Backend;
 const open: grpc.Client[] = [];
@@ -54,7 +54,14 @@ describe("grpc-js-xds against the ADS server", () => {
     const mine = cp.events.filter((e) => (e.type === "push" || e.type === "ack") && e.nodeId === "seq-1");
     const short = (u: string) => ({ [TypeUrl.listener]: "lds", [TypeUrl.route]: "rds", [TypeUrl.cluster]: "cds", [TypeUrl.endpoint]: "eds" })[u];
     expect(mine.map((e) => `${e.type} ${short((e as { typeUrl: string }).typeUrl)}`)).toEqual([
-      "push lds", "ack lds", "push rds", "ack rds", "push cds", "ack cds", "push eds", "ack eds",
+      "push lds",
+      "ack lds",
+      "push rds",
+      "ack rds",
+      "push cds",
+      "ack cds",
+      "push eds",
+      "ack eds",
     ]);
     expect(cp.cache.ackState("seq-1")).toEqual({ current: true });
     const st = cp.cache.clients().find((x) => x.nodeId === "seq-1")!;
@@ -144,7 +151,10 @@ describe("grpc-js-xds against the ADS server", () => {
     const reason = nack.type === "nack" ? nack.message : "";
     expect(reason.length).toBeGreaterThan(0);
     // In /status data, in the readiness answer and in the logs, with the client's own words.
-    const cds = cp.cache.clients().find((x) => x.nodeId === "nack-1")!.types.find((t) => t.type === "cds")!;
+    const cds = cp.cache
+      .clients()
+      .find((x) => x.nodeId === "nack-1")!
+      .types.find((t) => t.type === "cds")!;
     expect(cds.rejecting).toBe(true);
     expect(cds.lastNack?.message).toBe(reason);
     expect(cds.acked?.version).not.toBe(cds.lastNack?.version);

@@ -27,7 +27,16 @@ export async function startBackend(label: string): Promise<Backend> {
   const def: Record<string, grpc.MethodDefinition<Buffer, Buffer>> = {};
   const impl: grpc.UntypedServiceImplementation = {};
   for (const path of methods) {
-    def[path] = { path, requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw, originalName: path };
+    def[path] = {
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: raw,
+      requestDeserialize: raw,
+      responseSerialize: raw,
+      responseDeserialize: raw,
+      originalName: path,
+    };
     impl[path] = handler;
   }
   server.addService(def, impl);

@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type * as grpc from "@grpc/grpc-js";
 import { clone, create } from "@bufbuild/protobuf";
-import { DirectResponseActionSchema } from "../../src/gen/envoy/config/route/v3/route_components_pb.js";
-import { ClusterSchema, Cluster_DiscoveryType } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.js";
-import { RouteConfigurationSchema, type RouteConfiguration } from "../../src/gen/envoy/config/route/v3/route_pb.js";
+import { DirectResponseActionSchema } from "../../src/gen/envoy/config/route/v3/route_components_pb.ts";
+import { ClusterSchema, Cluster_DiscoveryType } from "../../src/gen/envoy/config/cluster/v3/cluster_pb.ts";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../src/gen/envoy/config/route/v3/route_pb.ts";
 import { SnapshotCache } from "../../src/xds/cache/cache.ts";
 import { EnvoyLike } from "./envoy-like.ts";
 import { parseFile } from "../../src/sources/files/parse.ts";
@@ -78,7 +78,9 @@ describe("a NACK stays local (real grpc-js-xds client)", () => {
       routes: x.routes.map((rc) => {
         if (!rc.virtualHosts.some((vh) => vh.routes.some((r) => r.name.startsWith("GRPCRoute/default/rbad/")))) return rc;
         const copy = clone(RouteConfigurationSchema, rc);
-        for (const vh of copy.virtualHosts) for (const r of vh.routes) if (r.name.startsWith("GRPCRoute/default/rbad/")) r.action = { case: "directResponse", value: create(DirectResponseActionSchema, { status: 500 }) };
+        for (const vh of copy.virtualHosts)
+          for (const r of vh.routes)
+            if (r.name.startsWith("GRPCRoute/default/rbad/")) r.action = { case: "directResponse", value: create(DirectResponseActionSchema, { status: 500 }) };
         return copy;
       }),
     }));
@@ -95,7 +97,11 @@ describe("a NACK stays local (real grpc-js-xds client)", () => {
     await Bun.sleep(50);
     const t0 = performance.now();
     // One edit: a new route the client will refuse, and ra moving to svc-c.
-    g.apply({ ...files, "ra.yaml": grpcRouteYaml("ra", { rules: [{ method: "test.Echo/Echo", to: { "svc-c": 1 } }] }), "rbad.yaml": grpcRouteYaml("rbad", { rules: [{ method: "test.Echo/Other", to: { "svc-b": 1 } }] }) });
+    g.apply({
+      ...files,
+      "ra.yaml": grpcRouteYaml("ra", { rules: [{ method: "test.Echo/Echo", to: { "svc-c": 1 } }] }),
+      "rbad.yaml": grpcRouteYaml("rbad", { rules: [{ method: "test.Echo/Other", to: { "svc-b": 1 } }] }),
+    });
     await g.cp.waitEvent((e) => e.type === "nack" && e.nodeId === "guard-detail");
     const conv = await traffic.converged(["C"], t0);
     await traffic.stop();
@@ -107,7 +113,11 @@ describe("a NACK stays local (real grpc-js-xds client)", () => {
     expect(problem?.message).toContain("held back: xDS client guard-detail rejected RouteConfiguration");
     expect(await eventually(() => g.cp.cache.ackState("guard-detail").current)).toBe(true);
     // Its next version gets its own chance: fixed (no injection applies to it under a new name), it serves.
-    g.apply({ ...files, "ra.yaml": grpcRouteYaml("ra", { rules: [{ method: "test.Echo/Echo", to: { "svc-c": 1 } }] }), "rbad.yaml": grpcRouteYaml("rgood", { rules: [{ method: "test.Echo/Other", to: { "svc-b": 1 } }] }) });
+    g.apply({
+      ...files,
+      "ra.yaml": grpcRouteYaml("ra", { rules: [{ method: "test.Echo/Echo", to: { "svc-c": 1 } }] }),
+      "rbad.yaml": grpcRouteYaml("rgood", { rules: [{ method: "test.Echo/Other", to: { "svc-b": 1 } }] }),
+    });
     expect(g.guard.heldBack().size).toBe(0);
     let got = "";
     for (let i = 0; i < 100 && got !== "B"; i++) got = await call(ch, "/test.Echo/Other").catch(async (e: Error) => (await Bun.sleep(10), e.message));
@@ -116,7 +126,12 @@ describe("a NACK stays local (real grpc-js-xds client)", () => {
 
   test("by bisection: a refusal that names no object is traced to the changed object behind it", async () => {
     // grpc-js refuses STATIC clusters and names the cluster only: the guard must bisect.
-    const g = await guarded((x) => ({ ...x, clusters: x.clusters.map((c) => (c.name.includes("svc-bad") ? create(ClusterSchema, { ...c, clusterDiscoveryType: { case: "type", value: Cluster_DiscoveryType.STATIC } }) : c)) }));
+    const g = await guarded((x) => ({
+      ...x,
+      clusters: x.clusters.map((c) =>
+        c.name.includes("svc-bad") ? create(ClusterSchema, { ...c, clusterDiscoveryType: { case: "type", value: Cluster_DiscoveryType.STATIC } }) : c,
+      ),
+    }));
     const files: Record<string, string> = {
       "base.yaml": `${base}---\n${svc("svc-a", "A")}---\n${svc("svc-c", "C")}`,
       "ra.yaml": grpcRouteYaml("ra", { rules: [{ method: "test.Echo/Echo", to: { "svc-a": 1 } }] }),
@@ -142,7 +157,12 @@ describe("a NACK stays local (real grpc-js-xds client)", () => {
     await g.cp.waitEvent((e) => e.type === "nack" && e.nodeId === "guard-bisect");
     const conv = await traffic.converged(["C"], t0);
     // Held, republished with the problem reported, and the client current again.
-    expect(await eventually(() => g.guard.heldBack().size > 0 && g.result().problems.some((p) => p.message.startsWith("held back:")) && g.cp.cache.ackState("guard-bisect").current, 3000)).toBe(true);
+    expect(
+      await eventually(
+        () => g.guard.heldBack().size > 0 && g.result().problems.some((p) => p.message.startsWith("held back:")) && g.cp.cache.ackState("guard-bisect").current,
+        3000,
+      ),
+    ).toBe(true);
     const settled = performance.now() - t0;
     await traffic.stop();
     expect(traffic.failures().map((f) => f.error)).toEqual([]);
@@ -183,11 +203,21 @@ describe("a NACK stays local (scripted Envoy-like client)", () => {
       };
       apply([serviceYaml("svc-a", [7001]), serviceYaml("svc-c", [7003]), httpRoute("r1", "a.example.com", "svc-a")]);
       const refuses = (rc: RouteConfiguration): string | undefined =>
-        rc.virtualHosts.some((vh) => vh.routes.some((r) => r.action.case === "route" && r.action.value.clusterSpecifier.case === "cluster" && r.action.value.clusterSpecifier.value.includes("svc-bad"))) ? "a route this Envoy refuses" : undefined;
+        rc.virtualHosts.some((vh) =>
+          vh.routes.some(
+            (r) => r.action.case === "route" && r.action.value.clusterSpecifier.case === "cluster" && r.action.value.clusterSpecifier.value.includes("svc-bad"),
+          ),
+        )
+          ? "a route this Envoy refuses"
+          : undefined;
       envoy = new EnvoyLike(cache, mode, `envoy-guard-${mode}`, { rejectRoute: refuses });
       envoy.drain("initial");
       apply([
-        serviceYaml("svc-a", [7001]), serviceYaml("svc-c", [7003]), serviceYaml("svc-bad", [7004]), serviceYaml("svc-x1", [7005]), serviceYaml("svc-x2", [7006]),
+        serviceYaml("svc-a", [7001]),
+        serviceYaml("svc-c", [7003]),
+        serviceYaml("svc-bad", [7004]),
+        serviceYaml("svc-x1", [7005]),
+        serviceYaml("svc-x2", [7006]),
         httpRoute("r1", "a.example.com", "svc-c"),
         httpRoute("rbad", "bad.example.com", "svc-bad"),
       ]);

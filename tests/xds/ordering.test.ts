@@ -31,12 +31,42 @@ function docs(s: Step): string {
 
 const steps: Step[] = [
   { what: "one route", services: { "svc-a": 7001 }, routes: [httpRoute("r1", "a.example.com", { "svc-a": 1 })] },
-  { what: "a second route to a new Service", services: { "svc-a": 7001, "svc-b": 7002 }, routes: [httpRoute("r1", "a.example.com", { "svc-a": 1 }), httpRoute("r2", "b.example.com", { "svc-b": 1 })] },
-  { what: "r1 moves to svc-b, svc-a deleted", services: { "svc-b": 7002 }, routes: [httpRoute("r1", "a.example.com", { "svc-b": 1 }), httpRoute("r2", "b.example.com", { "svc-b": 1 })] },
-  { what: "a weighted split onto a Service created with it", services: { "svc-b": 7002, "svc-c": 7003 }, routes: [httpRoute("r1", "a.example.com", { "svc-b": 1 }), httpRoute("r2", "b.example.com", { "svc-b": 50, "svc-c": 50 })] },
-  { what: "a listener added", listeners: { http: 8080, http2: 8081 }, services: { "svc-b": 7002, "svc-c": 7003 }, routes: [httpRoute("r1", "a.example.com", { "svc-b": 1 }), httpRoute("r2", "b.example.com", { "svc-b": 50, "svc-c": 50 })] },
-  { what: "a GRPCRoute (api listeners exist now)", listeners: { http: 8080, http2: 8081 }, services: { "svc-b": 7002, "svc-c": 7003 }, routes: [httpRoute("r1", "a.example.com", { "svc-b": 1 }), httpRoute("r2", "b.example.com", { "svc-b": 50, "svc-c": 50 }), grpcRouteYaml("g1", { hostnames: ["g.example.com"], rules: [{ to: { "svc-c": 1 } }] })] },
-  { what: "the listener removed", services: { "svc-b": 7002, "svc-c": 7003 }, routes: [httpRoute("r1", "a.example.com", { "svc-b": 1 }), httpRoute("r2", "b.example.com", { "svc-b": 50, "svc-c": 50 })] },
+  {
+    what: "a second route to a new Service",
+    services: { "svc-a": 7001, "svc-b": 7002 },
+    routes: [httpRoute("r1", "a.example.com", { "svc-a": 1 }), httpRoute("r2", "b.example.com", { "svc-b": 1 })],
+  },
+  {
+    what: "r1 moves to svc-b, svc-a deleted",
+    services: { "svc-b": 7002 },
+    routes: [httpRoute("r1", "a.example.com", { "svc-b": 1 }), httpRoute("r2", "b.example.com", { "svc-b": 1 })],
+  },
+  {
+    what: "a weighted split onto a Service created with it",
+    services: { "svc-b": 7002, "svc-c": 7003 },
+    routes: [httpRoute("r1", "a.example.com", { "svc-b": 1 }), httpRoute("r2", "b.example.com", { "svc-b": 50, "svc-c": 50 })],
+  },
+  {
+    what: "a listener added",
+    listeners: { http: 8080, http2: 8081 },
+    services: { "svc-b": 7002, "svc-c": 7003 },
+    routes: [httpRoute("r1", "a.example.com", { "svc-b": 1 }), httpRoute("r2", "b.example.com", { "svc-b": 50, "svc-c": 50 })],
+  },
+  {
+    what: "a GRPCRoute (api listeners exist now)",
+    listeners: { http: 8080, http2: 8081 },
+    services: { "svc-b": 7002, "svc-c": 7003 },
+    routes: [
+      httpRoute("r1", "a.example.com", { "svc-b": 1 }),
+      httpRoute("r2", "b.example.com", { "svc-b": 50, "svc-c": 50 }),
+      grpcRouteYaml("g1", { hostnames: ["g.example.com"], rules: [{ to: { "svc-c": 1 } }] }),
+    ],
+  },
+  {
+    what: "the listener removed",
+    services: { "svc-b": 7002, "svc-c": 7003 },
+    routes: [httpRoute("r1", "a.example.com", { "svc-b": 1 }), httpRoute("r2", "b.example.com", { "svc-b": 50, "svc-c": 50 })],
+  },
   { what: "r2 and svc-c deleted", services: { "svc-b": 7002 }, routes: [httpRoute("r1", "a.example.com", { "svc-b": 1 })] },
   { what: "r1 to a Service that does not exist", services: { "svc-b": 7002 }, routes: [httpRoute("r1", "a.example.com", { missing: 1 })] },
   { what: "endpoints change", services: { "svc-b": 7012 }, routes: [httpRoute("r1", "a.example.com", { "svc-b": 1 })] },
@@ -53,7 +83,16 @@ function run(mode: "sotw" | "delta", list: Step[], reject?: (name: string) => bo
   };
   publish(list[0]!);
   const envoy = new EnvoyLike(cache, mode, `envoy-${mode}`, {
-    rejectRoute: reject ? (rc) => (rc.virtualHosts.some((vh) => vh.routes.some((r) => r.action.case === "route" && r.action.value.clusterSpecifier.case === "cluster" && reject(r.action.value.clusterSpecifier.value))) ? "refused for the test" : undefined) : undefined,
+    rejectRoute: reject
+      ? (rc) =>
+          rc.virtualHosts.some((vh) =>
+            vh.routes.some(
+              (r) => r.action.case === "route" && r.action.value.clusterSpecifier.case === "cluster" && reject(r.action.value.clusterSpecifier.value),
+            ),
+          )
+            ? "refused for the test"
+            : undefined
+      : undefined,
   });
   envoy.drain(list[0]!.what);
   for (const s of list.slice(1)) {
@@ -79,8 +118,16 @@ describe("make-before-break with an Envoy-like client", () => {
     test(`${mode}: a client that NACKs keeps the clusters its accepted routes use, and loses them once it accepts`, () => {
       const nack: Step[] = [
         { what: "r1 to svc-a", services: { "svc-a": 7001, "svc-x": 7009 }, routes: [httpRoute("r1", "a.example.com", { "svc-a": 1 })] },
-        { what: "r1 to a refused backend, svc-a deleted", services: { "svc-bad": 7004, "svc-x": 7009 }, routes: [httpRoute("r1", "a.example.com", { "svc-bad": 1 })] },
-        { what: "an unrelated route added (still refused)", services: { "svc-bad": 7004, "svc-x": 7009 }, routes: [httpRoute("r1", "a.example.com", { "svc-bad": 1 }), httpRoute("r2", "x.example.com", { "svc-x": 1 })] },
+        {
+          what: "r1 to a refused backend, svc-a deleted",
+          services: { "svc-bad": 7004, "svc-x": 7009 },
+          routes: [httpRoute("r1", "a.example.com", { "svc-bad": 1 })],
+        },
+        {
+          what: "an unrelated route added (still refused)",
+          services: { "svc-bad": 7004, "svc-x": 7009 },
+          routes: [httpRoute("r1", "a.example.com", { "svc-bad": 1 }), httpRoute("r2", "x.example.com", { "svc-x": 1 })],
+        },
       ];
       const envoy = run(mode, nack, (cluster) => cluster.includes("svc-bad"));
       expect(envoy.violations).toEqual([]);
@@ -88,7 +135,18 @@ describe("make-before-break with an Envoy-like client", () => {
       expect(envoy.hasCluster("default/svc-a/9000")).toBe(true);
       expect(envoy.serving().get("default/gw/8080")).toEqual(["default/svc-a/9000"]);
       // Fixed: the client accepts, and only then svc-a leaves it.
-      const fixed = run(mode, [...nack, { what: "fixed", services: { "svc-x": 7009 }, routes: [httpRoute("r1", "a.example.com", { "svc-x": 1 }), httpRoute("r2", "x.example.com", { "svc-x": 1 })] }], (c) => c.includes("svc-bad"));
+      const fixed = run(
+        mode,
+        [
+          ...nack,
+          {
+            what: "fixed",
+            services: { "svc-x": 7009 },
+            routes: [httpRoute("r1", "a.example.com", { "svc-x": 1 }), httpRoute("r2", "x.example.com", { "svc-x": 1 })],
+          },
+        ],
+        (c) => c.includes("svc-bad"),
+      );
       expect(fixed.violations).toEqual([]);
       expect(fixed.hasCluster("default/svc-a/9000")).toBe(false);
       expect(fixed.serving().get("default/gw/8080")).toEqual(["default/svc-x/9000"]);

@@ -56,7 +56,12 @@ export function grpcRouteYaml(name: string, o: { hostnames?: string[]; section?:
       const [service, method] = r.method.split("/");
       m.push(`method: {service: ${service}${method ? `, method: ${method}` : ""}}`);
     }
-    if (r.headers) m.push(`headers: [${Object.entries(r.headers).map(([k, v]) => `{name: ${k}, value: "${v}"}`).join(", ")}]`);
+    if (r.headers)
+      m.push(
+        `headers: [${Object.entries(r.headers)
+          .map(([k, v]) => `{name: ${k}, value: "${v}"}`)
+          .join(", ")}]`,
+      );
     const matches = m.length > 0 ? `\n    matches: [{${m.join(", ")}}]` : "";
     const refs = Object.entries(r.to).map(([svc, w]) => `{name: ${svc}, port: 9000, weight: ${w}}`);
     return `  - backendRefs: [${refs.join(", ")}]${matches}`;

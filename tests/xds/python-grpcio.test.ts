@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
-import { TypeUrl } from "../../src/xds/resources.js";
-import { startControlPlane, type ControlPlane } from "./control-plane.js";
-import * as f from "./fixtures.js";
-import { bootstrap, startBackend, type Backend } from "./grpc.js";
+import { TypeUrl } from "../../src/xds/resources.ts";
+import { startControlPlane, type ControlPlane } from "./control-plane.ts";
+import * as f from "./fixtures.ts";
+import { bootstrap, startBackend, type Backend } from "./grpc.ts";
 
 const python = "/usr/bin/python3";
 const available = spawnSync(python, ["-c", "import grpc"]).status === 0;
@@ -97,15 +97,28 @@ describe.skipIf(!available)("python3-grpcio (gRPC C-core xDS) against the ADS se
   }, 20000);
 
   test("an endpoint change re-routes the live channel without a new stream", async () => {
-    const streams = cp.cache.clients().filter((x) => x.nodeId === "py-1").map((x) => x.stream);
+    const streams = cp.cache
+      .clients()
+      .filter((x) => x.nodeId === "py-1")
+      .map((x) => x.stream);
     const from = cp.events.length;
     cp.cache.publish(config(b.port));
     await cp.waitEvent((e) => e.type === "ack" && e.nodeId === "py-1" && e.typeUrl === TypeUrl.endpoint, 8000, from);
     let got = "";
     for (let i = 0; i < 20 && got !== "B"; i++) got = await py.call("/test.Echo/Echo");
     expect(got).toBe("B");
-    expect(cp.cache.clients().filter((x) => x.nodeId === "py-1").map((x) => x.stream)).toEqual(streams);
-    expect(cp.events.slice(from).filter((e) => e.type === "push").map((e) => (e as { typeUrl: string }).typeUrl)).toEqual([TypeUrl.endpoint]);
+    expect(
+      cp.cache
+        .clients()
+        .filter((x) => x.nodeId === "py-1")
+        .map((x) => x.stream),
+    ).toEqual(streams);
+    expect(
+      cp.events
+        .slice(from)
+        .filter((e) => e.type === "push")
+        .map((e) => (e as { typeUrl: string }).typeUrl),
+    ).toEqual([TypeUrl.endpoint]);
   }, 20000);
 
   test("a NACK from C-core is recorded with its reason and the channel keeps working", async () => {

@@ -18,7 +18,8 @@ const collect = (write: (out: (s: string) => void) => void): string => {
   return parts.join("");
 };
 const renderJsonText = (...a: Parameters<typeof writeJsonText> extends [unknown, ...infer R] ? R : never): string => collect((w) => writeJsonText(w, ...a));
-const renderIrJsonText = (...a: Parameters<typeof writeIrJsonText> extends [unknown, ...infer R] ? R : never): string => collect((w) => writeIrJsonText(w, ...a));
+const renderIrJsonText = (...a: Parameters<typeof writeIrJsonText> extends [unknown, ...infer R] ? R : never): string =>
+  collect((w) => writeIrJsonText(w, ...a));
 
 describe("renderJsonText", () => {
   test("equals JSON.stringify(xdsToJson(...), null, 2) on the examples, with status", async () => {
@@ -41,7 +42,10 @@ describe("renderJsonText", () => {
 
 describe("renderIrJsonText (render's streaming path from the IR)", () => {
   test("equals the text of the fully emitted configuration", async () => {
-    for (const objects of [(await loadPaths([join(import.meta.dir, "../../config/examples")])).objects, parseFile("g.yaml", generate({ routes: 300, hostnames: 40, services: 20 })).objects]) {
+    for (const objects of [
+      (await loadPaths([join(import.meta.dir, "../../config/examples")])).objects,
+      parseFile("g.yaml", generate({ routes: 300, hostnames: 40, services: 20 })).objects,
+    ]) {
       const r = compile({ objects, config });
       expect(renderIrJsonText(r.ir, emitOptions(config), { status: r.status })).toBe(JSON.stringify({ ...xdsToJson(r.xds), status: r.status }, null, 2) + "\n");
     }

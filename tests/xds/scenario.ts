@@ -30,13 +30,29 @@ export function routeEditScenario(ports: Record<string, number>, host = "app.exa
   const edits: Edit[] = [
     ...[80, 60, 40, 20].map((a) => ({ what: `weights ${a}/${100 - a}`, apply: () => void (rules = weights(a, 100 - a)), expect: ["A", "B"] })),
     { what: "weights 0/100", apply: () => void (rules = weights(0, 100)), expect: ["B"] },
-    { what: "swap to a Service created in the same edit", apply: () => void ((services = { ...services, "svc-c": "C" }), (rules = [{ to: { "svc-c": 1 } }])), expect: ["C"] },
-    { what: "swap back, that Service deleted in the same edit", apply: () => void ((services = { "svc-a": "A", "svc-b": "B" }), (rules = [{ to: { "svc-a": 1 } }])), expect: ["A"] },
-    { what: "a header match added", apply: () => void (rules = [{ method: "test.Echo/Echo", headers: { "x-canary": "yes" }, to: { "svc-b": 1 } }, { to: { "svc-a": 1 } }]), expect: ["A"] },
+    {
+      what: "swap to a Service created in the same edit",
+      apply: () => void ((services = { ...services, "svc-c": "C" }), (rules = [{ to: { "svc-c": 1 } }])),
+      expect: ["C"],
+    },
+    {
+      what: "swap back, that Service deleted in the same edit",
+      apply: () => void ((services = { "svc-a": "A", "svc-b": "B" }), (rules = [{ to: { "svc-a": 1 } }])),
+      expect: ["A"],
+    },
+    {
+      what: "a header match added",
+      apply: () => void (rules = [{ method: "test.Echo/Echo", headers: { "x-canary": "yes" }, to: { "svc-b": 1 } }, { to: { "svc-a": 1 } }]),
+      expect: ["A"],
+    },
     { what: "a method match added before it", apply: () => void (rules = [{ method: "test.Echo/Echo", to: { "svc-b": 1 } }, ...rules]), expect: ["B"] },
     { what: "the method match removed", apply: () => void (rules = rules.slice(1)), expect: ["A"] },
     { what: "the header match removed", apply: () => void (rules = [{ to: { "svc-a": 1 } }]), expect: ["A"] },
-    { what: "route deleted and recreated under another name, to svc-b", apply: () => void ((routeName = "app-v2"), (rules = [{ to: { "svc-b": 1 } }])), expect: ["B"] },
+    {
+      what: "route deleted and recreated under another name, to svc-b",
+      apply: () => void ((routeName = "app-v2"), (rules = [{ to: { "svc-b": 1 } }])),
+      expect: ["B"],
+    },
     { what: "svc-b's endpoints changed to D", apply: () => void (services = { ...services, "svc-b": "D" }), expect: ["D"] },
     { what: "svc-b's endpoints changed back", apply: () => void (services = { ...services, "svc-b": "B" }), expect: ["B"] },
     { what: "a listener added to the Gateway", apply: () => void (listeners = { grpc: 18080, grpc2: 18081 }), expect: ["B"] },

@@ -3,7 +3,7 @@
 // client; no real client here uses SDS).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { create } from "@bufbuild/protobuf";
-import { SecretSchema } from "../../src/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js";
+import { SecretSchema } from "../../src/gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.ts";
 import { TypeUrl } from "../../src/xds/resources.ts";
 import { openSotw } from "../doubles/xds-client.ts";
 import { startControlPlane, type ControlPlane } from "./control-plane.ts";
@@ -12,7 +12,10 @@ import * as f from "./fixtures.ts";
 let cp: ControlPlane;
 beforeAll(async () => {
   cp = await startControlPlane();
-  const secret = create(SecretSchema, { name: "default/cert", type: { case: "tlsCertificate", value: { privateKey: { specifier: { case: "inlineString", value: "KEY" } } } } });
+  const secret = create(SecretSchema, {
+    name: "default/cert",
+    type: { case: "tlsCertificate", value: { privateKey: { specifier: { case: "inlineString", value: "KEY" } } } },
+  });
   cp.cache.publish(f.resources({ secrets: [secret], clusters: [f.edsCluster("c")], endpoints: [f.endpoints("c", [1])] }));
 });
 afterAll(() => cp.close());

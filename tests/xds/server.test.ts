@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from "node:f
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SnapshotCache } from "../../src/xds/cache/cache.js";
-import { TypeUrl } from "../../src/xds/resources.js";
-import { startXdsServer } from "../../src/xds/server/server.js";
-import { openSotw } from "../doubles/xds-client.js";
-import * as f from "./fixtures.js";
+import { SnapshotCache } from "../../src/xds/cache/cache.ts";
+import { TypeUrl } from "../../src/xds/resources.ts";
+import { startXdsServer } from "../../src/xds/server/server.ts";
+import { openSotw } from "../doubles/xds-client.ts";
+import * as f from "./fixtures.ts";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "edgegate-xds-srv-"));
 

@@ -52,7 +52,13 @@ export class BpfObject {
   mapShape(name: string): MapShape {
     const { bpf } = lib();
     const m = this.map(name);
-    return { type: bpf.bpf_map__type(m), keySize: bpf.bpf_map__key_size(m), valueSize: bpf.bpf_map__value_size(m), maxEntries: bpf.bpf_map__max_entries(m), flags: bpf.bpf_map__map_flags(m) };
+    return {
+      type: bpf.bpf_map__type(m),
+      keySize: bpf.bpf_map__key_size(m),
+      valueSize: bpf.bpf_map__value_size(m),
+      maxEntries: bpf.bpf_map__max_entries(m),
+      flags: bpf.bpf_map__map_flags(m),
+    };
   }
 
   setAutoload(prog: string, on: boolean): void {
@@ -178,7 +184,13 @@ export function mapInfo(fd: number, what: string): MapShape {
   check(lib().bpf.bpf_obj_get_info_by_fd(fd, info, len), `bpf_obj_get_info_by_fd(${what})`);
   const v = new DataView(info.buffer);
   const u = (o: number): number => v.getUint32(o, true);
-  return { type: u(MAP_INFO.type), keySize: u(MAP_INFO.key_size), valueSize: u(MAP_INFO.value_size), maxEntries: u(MAP_INFO.max_entries), flags: u(MAP_INFO.map_flags) };
+  return {
+    type: u(MAP_INFO.type),
+    keySize: u(MAP_INFO.key_size),
+    valueSize: u(MAP_INFO.value_size),
+    maxEntries: u(MAP_INFO.max_entries),
+    flags: u(MAP_INFO.map_flags),
+  };
 }
 
 export interface LinkInfo {

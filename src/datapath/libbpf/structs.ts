@@ -21,8 +21,19 @@ export const ATTACH = {
 
 /** enum bpf_link_type */
 export const LINK_TYPE: Record<number, string> = {
-  1: "raw_tracepoint", 2: "tracing", 3: "cgroup", 4: "iter", 5: "netns", 6: "xdp", 7: "perf_event",
-  8: "kprobe_multi", 9: "struct_ops", 10: "netfilter", 11: "tcx", 12: "uprobe_multi", 13: "netkit",
+  1: "raw_tracepoint",
+  2: "tracing",
+  3: "cgroup",
+  4: "iter",
+  5: "netns",
+  6: "xdp",
+  7: "perf_event",
+  8: "kprobe_multi",
+  9: "struct_ops",
+  10: "netfilter",
+  11: "tcx",
+  12: "uprobe_multi",
+  13: "netkit",
 };
 
 export function tcHook(ifindex: number, attachPoint: number): Uint8Array {

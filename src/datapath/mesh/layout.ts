@@ -26,7 +26,9 @@ export function meshKey(address: string, port: number): { family: Family; key: U
 
 export function decodeMeshKey(family: Family, key: Uint8Array): { address: string; port: number } {
   const v = new DataView(key.buffer, key.byteOffset, key.byteLength);
-  return family === 4 ? { address: formatIp(4, key.subarray(0, 4)), port: v.getUint16(4, false) } : { address: formatIp(6, key.subarray(0, 16)), port: v.getUint16(16, false) };
+  return family === 4
+    ? { address: formatIp(4, key.subarray(0, 4)), port: v.getUint16(4, false) }
+    : { address: formatIp(6, key.subarray(0, 16)), port: v.getUint16(16, false) };
 }
 
 /** A value for a new entry: the Envoy port, connections counted from 0. */

@@ -86,7 +86,14 @@ export class MeshSteering {
       const cookie = new Uint8Array(8);
       new DataView(cookie.buffer).setBigUint64(0, netnsCookie(), true);
       map("eg_mesh_netns", 4, 8).update(new Uint8Array(4), cookie);
-      return new MeshSteering(obj, map("eg_mesh4", MESH_KEY4_SIZE, MESH_VAL_SIZE), map("eg_mesh6", MESH_KEY6_SIZE, MESH_VAL_SIZE), map("eg_mesh_skip", 8, 1), opts.cgroup, dir);
+      return new MeshSteering(
+        obj,
+        map("eg_mesh4", MESH_KEY4_SIZE, MESH_VAL_SIZE),
+        map("eg_mesh6", MESH_KEY6_SIZE, MESH_VAL_SIZE),
+        map("eg_mesh_skip", 8, 1),
+        opts.cgroup,
+        dir,
+      );
     } catch (e) {
       obj.close();
       throw e;
@@ -111,7 +118,10 @@ export class MeshSteering {
     let added = 0;
     let updated = 0;
     let removed = 0;
-    for (const [family, map] of [[4, this.m4], [6, this.m6]] as const) {
+    for (const [family, map] of [
+      [4, this.m4],
+      [6, this.m6],
+    ] as const) {
       for (const key of map.keys()) {
         const id = `${family}/${Buffer.from(key).toString("hex")}`;
         const w = want.get(id);
@@ -143,7 +153,10 @@ export class MeshSteering {
 
   counters(): MeshCounter[] {
     const out: MeshCounter[] = [];
-    for (const [family, map] of [[4, this.m4], [6, this.m6]] as const) {
+    for (const [family, map] of [
+      [4, this.m4],
+      [6, this.m6],
+    ] as const) {
       for (const [k, v] of map.entries()) {
         const val = decodeMeshValue(v);
         out.push({ ...decodeMeshKey(family, k), envoyPort: val.envoyPort, connections: Number(val.connections) });

@@ -15,9 +15,19 @@ export function policyStatus(policies: readonly GatewayNetworkPolicy[], status: 
       const found = listeners !== undefined && (ref.sectionName === undefined || listeners.has(ref.sectionName));
       const what = `Gateway ${ns}/${ref.name}${ref.sectionName ? ` listener ${ref.sectionName}` : ""}`;
       return {
-        ancestorRef: { group: "gateway.networking.k8s.io", kind: "Gateway", namespace: ns, name: ref.name, ...(ref.sectionName ? { sectionName: ref.sectionName } : {}) },
+        ancestorRef: {
+          group: "gateway.networking.k8s.io",
+          kind: "Gateway",
+          namespace: ns,
+          name: ref.name,
+          ...(ref.sectionName ? { sectionName: ref.sectionName } : {}),
+        },
         controllerName,
-        conditions: [found ? condition("Accepted", true, "Accepted", `applies to ${what}`, g) : condition("Accepted", false, "TargetNotFound", `${what} is not served by this controller`, g)],
+        conditions: [
+          found
+            ? condition("Accepted", true, "Accepted", `applies to ${what}`, g)
+            : condition("Accepted", false, "TargetNotFound", `${what} is not served by this controller`, g),
+        ],
       };
     });
     return { kind: "GatewayNetworkPolicy", namespace: ns, name: p.metadata.name, status: { ancestors, parents: [] } };

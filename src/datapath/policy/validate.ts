@@ -11,7 +11,7 @@ import {
   GatewayNetworkPolicySpec_IngressSchema,
   GatewayNetworkPolicySpecSchema,
   PolicyTargetRefSchema,
-} from "../../gen/edgegate/policy/v1alpha1/gateway_network_policy_pb.js";
+} from "../../gen/edgegate/policy/v1alpha1/gateway_network_policy_pb.ts";
 
 // The fields each object may have are the proto's (proto/edgegate/policy/v1alpha1), by their JSON
 // names: the validator cannot accept a field the schema does not define, or miss one it adds.
@@ -87,7 +87,8 @@ export function validateGatewayNetworkPolicy(o: Record<string, unknown>, r: Repo
         else if (c.hostBits) r.error([...ap, "cidr"], `${JSON.stringify(cidr)} has bits set past the /${c.bits} prefix (did you mean ${formatCidr(c)}?)`);
       }
       list(r, a, "ports", ap, { min: 1, max: 64 })?.forEach((p, i) => {
-        if (typeof p !== "number" || !Number.isInteger(p) || p < 1 || p > 65535) r.error([...ap, "ports", i], `must be a port number between 1 and 65535 (got ${JSON.stringify(p)})`);
+        if (typeof p !== "number" || !Number.isInteger(p) || p < 1 || p > 65535)
+          r.error([...ap, "ports", i], `must be a port number between 1 and 65535 (got ${JSON.stringify(p)})`);
       });
     }
   }

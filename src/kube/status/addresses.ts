@@ -36,7 +36,10 @@ export function gatewayAddresses(translated: readonly AddressEntry[], live: Kube
   return view.addresses.map((value) => ({ type: "IPAddress", value }));
 }
 
-export function ingressAddresses(translated: ReadonlyArray<{ ip?: string; hostname?: string }>, view: NodeAddressView | undefined): Array<{ ip?: string; hostname?: string }> {
+export function ingressAddresses(
+  translated: ReadonlyArray<{ ip?: string; hostname?: string }>,
+  view: NodeAddressView | undefined,
+): Array<{ ip?: string; hostname?: string }> {
   if (!view) return translated.map((i) => ({ ...i }));
   if (view.selectedNodes.length === 0) return [];
   const hostnames = translated.filter((i) => i.hostname !== undefined).map((i) => ({ hostname: i.hostname }));

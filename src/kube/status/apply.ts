@@ -70,7 +70,13 @@ export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: str
   const head = { apiVersion: live.apiVersion, kind: live.kind, metadata: meta };
   switch (s.kind) {
     case "GatewayClass":
-      return { ...head, status: { conditions: stamp(s.status.conditions, ls.conditions, now), ...(s.status.supportedFeatures ? { supportedFeatures: s.status.supportedFeatures } : {}) } };
+      return {
+        ...head,
+        status: {
+          conditions: stamp(s.status.conditions, ls.conditions, now),
+          ...(s.status.supportedFeatures ? { supportedFeatures: s.status.supportedFeatures } : {}),
+        },
+      };
     case "Gateway": {
       const addresses = gatewayAddresses(s.status.addresses, live, ctx.addresses);
       const gen = live.metadata.generation ?? 1;
@@ -86,16 +92,41 @@ export function applyBody(s: ObjectStatus, live: KubeObject, controllerName: str
       };
     }
     case "ListenerSet":
-      return { ...head, status: { conditions: stamp(s.status.conditions, ls.conditions, now), listeners: listeners(s.status.listeners, ls.listeners, now, { ok: true }, 0) } };
+      return {
+        ...head,
+        status: { conditions: stamp(s.status.conditions, ls.conditions, now), listeners: listeners(s.status.listeners, ls.listeners, now, { ok: true }, 0) },
+      };
     case "HTTPRoute":
     case "GRPCRoute":
     case "TLSRoute":
     case "TCPRoute":
     case "UDPRoute":
-      return { ...head, status: { parents: ownEntries(s.status.parents.map((p) => ({ ref: p.parentRef as Obj, ...p })), ls.parents, "parentRef", controllerName, now) } };
+      return {
+        ...head,
+        status: {
+          parents: ownEntries(
+            s.status.parents.map((p) => ({ ref: p.parentRef as Obj, ...p })),
+            ls.parents,
+            "parentRef",
+            controllerName,
+            now,
+          ),
+        },
+      };
     case "BackendTLSPolicy":
     case "GatewayNetworkPolicy":
-      return { ...head, status: { ancestors: ownEntries(s.status.ancestors.map((a) => ({ ref: a.ancestorRef as Obj, ...a })), ls.ancestors, "ancestorRef", controllerName, now) } };
+      return {
+        ...head,
+        status: {
+          ancestors: ownEntries(
+            s.status.ancestors.map((a) => ({ ref: a.ancestorRef as Obj, ...a })),
+            ls.ancestors,
+            "ancestorRef",
+            controllerName,
+            now,
+          ),
+        },
+      };
     case "Ingress":
       return { ...head, status: { loadBalancer: { ingress: ingressAddresses(s.status.loadBalancer.ingress, ctx.addresses) } } };
     default:
@@ -112,7 +143,11 @@ function ownEntries(
   controllerName: string,
   now: string,
 ): Obj[] {
-  const entries = ours.map((e) => ({ [field]: e.ref, controllerName: e.controllerName, conditions: stamp(e.conditions, findShared(live, e.ref, field, controllerName), now) }));
+  const entries = ours.map((e) => ({
+    [field]: e.ref,
+    controllerName: e.controllerName,
+    conditions: stamp(e.conditions, findShared(live, e.ref, field, controllerName), now),
+  }));
   return shared(live, entries, controllerName, field);
 }
 
@@ -131,7 +166,11 @@ type Verdict = ReturnType<typeof dataPlaneProgrammed>;
 /** Programmed=True from translate holds only when the data plane agrees; its False reasons stand. */
 function programmed(conds: readonly Condition[], verdict: Verdict, gen: number): Condition[] {
   if (verdict.ok) return [...conds];
-  return conds.map((c) => (c.type === "Programmed" && c.status === "True" ? { type: "Programmed", status: "False", reason: verdict.reason, message: verdict.message, observedGeneration: c.observedGeneration ?? gen } : c));
+  return conds.map((c) =>
+    c.type === "Programmed" && c.status === "True"
+      ? { type: "Programmed", status: "False", reason: verdict.reason, message: verdict.message, observedGeneration: c.observedGeneration ?? gen }
+      : c,
+  );
 }
 
 export function statusKey(s: ObjectStatus): string {

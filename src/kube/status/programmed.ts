@@ -24,13 +24,19 @@ export type ProgrammedVerdict = { ok: true } | { ok: false; reason: "Pending" | 
 /** Keeps messages short with many nodes: the first few, then a count. */
 const shown = 5;
 
-export function dataPlaneProgrammed(gateway: string, generation: number, ctx: { dataPlane?: DataPlaneView; addresses?: { selectedNodes: readonly string[] } }, addressCount: number): ProgrammedVerdict {
+export function dataPlaneProgrammed(
+  gateway: string,
+  generation: number,
+  ctx: { dataPlane?: DataPlaneView; addresses?: { selectedNodes: readonly string[] } },
+  addressCount: number,
+): ProgrammedVerdict {
   const nodes = ctx.dataPlane?.selectedNodes ?? ctx.addresses?.selectedNodes;
   if (nodes && nodes.length === 0) {
     const sel = ctx.dataPlane?.selector;
     return { ok: false, reason: "NoResources", message: `no node matches the node selector${sel ? ` (${sel})` : ""}: no node serves this Gateway` };
   }
-  if (ctx.addresses && addressCount === 0) return { ok: false, reason: "NoResources", message: "the selected nodes report no InternalIP or ExternalIP address" };
+  if (ctx.addresses && addressCount === 0)
+    return { ok: false, reason: "NoResources", message: "the selected nodes report no InternalIP or ExternalIP address" };
   const dp = ctx.dataPlane;
   if (!dp) return { ok: true };
   const want = `${gateway}@${generation}`;
@@ -41,5 +47,9 @@ export function dataPlaneProgrammed(gateway: string, generation: number, ctx: { 
     return `${n}: ${!r ? "no report yet (edgegate not running there?)" : (r.reason ?? "its Envoy has not ACKed this generation yet")}`;
   });
   if (dp.selectedNodes.length > shown) why.push(`and ${dp.selectedNodes.length - shown} more`);
-  return { ok: false, reason: "Pending", message: `waiting for a selected node's Envoy to ACK a configuration with this Gateway (generation ${generation}): ${why.join("; ")}` };
+  return {
+    ok: false,
+    reason: "Pending",
+    message: `waiting for a selected node's Envoy to ACK a configuration with this Gateway (generation ${generation}): ${why.join("; ")}`,
+  };
 }

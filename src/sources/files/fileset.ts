@@ -96,7 +96,8 @@ export class FileSet {
       if (prev && prev.stamp === w.stamp && prev.load.readable) continue;
       const next = await this.load(w, prev);
       // Still unreadable for the same reason: nothing changed, nothing to recompute.
-      if (prev && !prev.load.readable && !next.load.readable && prev.stamp === w.stamp && prev.load.problems[0]?.message === next.load.problems[0]?.message) continue;
+      if (prev && !prev.load.readable && !next.load.readable && prev.stamp === w.stamp && prev.load.problems[0]?.message === next.load.problems[0]?.message)
+        continue;
       if (!initial && prev && removes(prev.good, next.good)) {
         if (prev.pending?.stamp !== w.stamp) {
           prev.pending = { stamp: w.stamp, since: now, problems: next.load.problems };
@@ -115,8 +116,16 @@ export class FileSet {
       if (changed.length === 0) changed.push("(walk)");
     }
     // Merged once per change: objects() and current() are read after every refresh.
-    if (changed.length > 0 || !this.merged) this.merged = mergeLoads([...this.files.values()].map((e) => ({ ...e.load, problems: e.pending?.problems ?? e.load.problems, objects: [...e.good.values()] })));
-    return { changed, problems: [...this.walkProblems, ...this.merged.problems], warnings: this.merged.warnings, retryInMs: waiting ? this.settleMs : undefined };
+    if (changed.length > 0 || !this.merged)
+      this.merged = mergeLoads(
+        [...this.files.values()].map((e) => ({ ...e.load, problems: e.pending?.problems ?? e.load.problems, objects: [...e.good.values()] })),
+      );
+    return {
+      changed,
+      problems: [...this.walkProblems, ...this.merged.problems],
+      warnings: this.merged.warnings,
+      retryInMs: waiting ? this.settleMs : undefined,
+    };
   }
 
   /** The objects in force, one per key (the first file in path order wins a duplicate). */

@@ -101,7 +101,7 @@ function loadDocument(doc: YamlDocument, out: FileLoad): void {
     return;
   }
   if (verdict.result === "invalid") {
-    if (ref) out.invalidKeys.push(objectKey(ref.kind, ref.namespace ?? (verdict.object?.metadata.namespace), ref.name));
+    if (ref) out.invalidKeys.push(objectKey(ref.kind, ref.namespace ?? verdict.object?.metadata.namespace, ref.name));
     return;
   }
   const o = verdict.object;

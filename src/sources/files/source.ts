@@ -73,9 +73,16 @@ export class FileSource implements Source {
     this.issues = r.problems;
     // A configured path that does not exist is an error (/readyz says which), not an empty input.
     const missing = this.paths.filter((p) => !existsSync(p));
-    this.status = missing.length === 0
-      ? { mode: "files", state: "synced", lastSyncAt: new Date().toISOString(), objects: this.cached.length }
-      : { mode: "files", state: "error", message: `source.paths: no such file or directory: ${missing.join(", ")}`, lastSyncAt: new Date().toISOString(), objects: this.cached.length };
+    this.status =
+      missing.length === 0
+        ? { mode: "files", state: "synced", lastSyncAt: new Date().toISOString(), objects: this.cached.length }
+        : {
+            mode: "files",
+            state: "error",
+            message: `source.paths: no such file or directory: ${missing.join(", ")}`,
+            lastSyncAt: new Date().toISOString(),
+            objects: this.cached.length,
+          };
     this.onChange();
   }
 

@@ -67,11 +67,23 @@ export function createKubeMode(config: ApplianceConfig, log: Logger, opts: KubeM
   const conn = opts.connection ?? connectionFor(config);
   const klog = log.with({ component: "kubernetes" });
   if (conn.insecure) klog.warn("insecure-skip-tls-verify is set: the API server's certificate is NOT checked");
-  klog.info("Kubernetes API", { server: conn.server, credentials: conn.describe, ca: conn.ca ? "configured" : "system roots", clientCert: conn.cert ? "yes" : "no" });
+  klog.info("Kubernetes API", {
+    server: conn.server,
+    credentials: conn.describe,
+    ca: conn.ca ? "configured" : "system roots",
+    clientCert: conn.cert ? "yes" : "no",
+  });
   const client = new KubeClient(conn);
   const leaseName = k?.leaseName || "edgegate-status";
   const leaseNamespace = k?.leaseNamespace || conn.namespace || "edgegate-system";
-  const source = new KubeSource({ client, log: klog, nodeName: config.node.name, nodeSelector: config.nodes.matchLabels, reportNamespace: leaseNamespace, ...opts.source });
+  const source = new KubeSource({
+    client,
+    log: klog,
+    nodeName: config.node.name,
+    nodeSelector: config.nodes.matchLabels,
+    reportNamespace: leaseNamespace,
+    ...opts.source,
+  });
   const elector = new LeaderElector(client, {
     namespace: leaseNamespace,
     name: leaseName,

@@ -75,45 +75,65 @@ export class KubeSource implements Source {
     const ropts = { log: opts.log, reachability: this.reachability, ...opts.reflector };
     for (const t of opts.types ?? watchedTypes) {
       this.reflectors.push(
-        new Reflector(opts.client, t, {
-          replace: (items) => this.changed(this.store.replaceKind(t.kind, items)),
-          event: (type, o) => this.changed(type === "DELETED" ? this.store.remove(o) : this.store.upsert(o)),
-          state: () => this.stateChanged(),
-        }, ropts),
+        new Reflector(
+          opts.client,
+          t,
+          {
+            replace: (items) => this.changed(this.store.replaceKind(t.kind, items)),
+            event: (type, o) => this.changed(type === "DELETED" ? this.store.remove(o) : this.store.upsert(o)),
+            state: () => this.stateChanged(),
+          },
+          ropts,
+        ),
       );
     }
     this.reflectors.push(
-      new Reflector(opts.client, nodeType, {
-        replace: (items) => this.setOwnNode(items[0]),
-        event: (type, o) => this.setOwnNode(type === "DELETED" ? undefined : o),
-        state: () => this.stateChanged(),
-      }, { ...ropts, fieldSelector: `metadata.name=${opts.nodeName}` }),
+      new Reflector(
+        opts.client,
+        nodeType,
+        {
+          replace: (items) => this.setOwnNode(items[0]),
+          event: (type, o) => this.setOwnNode(type === "DELETED" ? undefined : o),
+          state: () => this.stateChanged(),
+        },
+        { ...ropts, fieldSelector: `metadata.name=${opts.nodeName}` },
+      ),
     );
     const sel = selectorString(opts.nodeSelector);
     this.reflectors.push(
-      new Reflector(opts.client, nodeType, {
-        replace: (items) => {
-          this.selected.clear();
-          for (const n of items) this.setSelected("ADDED", n);
-          this.changed(true);
+      new Reflector(
+        opts.client,
+        nodeType,
+        {
+          replace: (items) => {
+            this.selected.clear();
+            for (const n of items) this.setSelected("ADDED", n);
+            this.changed(true);
+          },
+          event: (type, o) => this.changed(this.setSelected(type, o)),
+          state: () => this.stateChanged(),
         },
-        event: (type, o) => this.changed(this.setSelected(type, o)),
-        state: () => this.stateChanged(),
-      }, { ...ropts, ...(sel ? { labelSelector: sel } : {}) }),
+        { ...ropts, ...(sel ? { labelSelector: sel } : {}) },
+      ),
     );
     this.reflectors.push(
-      new Reflector(opts.client, leaseType, {
-        replace: (items) => {
-          this.reports.clear();
-          for (const l of items) this.setReport("ADDED", l);
-          this.reportsChanged();
+      new Reflector(
+        opts.client,
+        leaseType,
+        {
+          replace: (items) => {
+            this.reports.clear();
+            for (const l of items) this.setReport("ADDED", l);
+            this.reportsChanged();
+          },
+          event: (type, o) => {
+            this.setReport(type, o);
+            this.reportsChanged();
+          },
+          state: () => this.stateChanged(),
         },
-        event: (type, o) => {
-          this.setReport(type, o);
-          this.reportsChanged();
-        },
-        state: () => this.stateChanged(),
-      }, { ...ropts, namespace: opts.reportNamespace, labelSelector: `${reportLabel}=true` }),
+        { ...ropts, namespace: opts.reportNamespace, labelSelector: `${reportLabel}=true` },
+      ),
     );
   }
 
@@ -146,7 +166,8 @@ export class KubeSource implements Source {
       });
       this.stateChanged();
     });
-    if (!this.initialDone) this.opts.log.warn("Kubernetes API: initial list not complete; starting without a configuration", { waitingFor: this.pending().join(",") });
+    if (!this.initialDone)
+      this.opts.log.warn("Kubernetes API: initial list not complete; starting without a configuration", { waitingFor: this.pending().join(",") });
   }
 
   private pending(): string[] {
@@ -232,7 +253,11 @@ export class KubeSource implements Source {
   }
 
   problems(): Problem[] {
-    const missing = this.missing().map((k) => ({ file: "(kubernetes)", line: 0, message: `${k}: not served by the API server (CRD not installed?); skipped until it appears` }));
+    const missing = this.missing().map((k) => ({
+      file: "(kubernetes)",
+      line: 0,
+      message: `${k}: not served by the API server (CRD not installed?); skipped until it appears`,
+    }));
     return [...missing, ...this.store.problems()];
   }
 

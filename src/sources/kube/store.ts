@@ -14,7 +14,8 @@ const dropAnnotations = ["kubectl.kubernetes.io/last-applied-configuration"];
 function trim(o: Obj): Obj {
   const m = isObj(o.metadata) ? o.metadata : {};
   const meta: Obj = {};
-  for (const k of ["name", "namespace", "generation", "resourceVersion", "uid", "creationTimestamp", "labels", "deletionTimestamp"]) if (m[k] !== undefined) meta[k] = m[k];
+  for (const k of ["name", "namespace", "generation", "resourceVersion", "uid", "creationTimestamp", "labels", "deletionTimestamp"])
+    if (m[k] !== undefined) meta[k] = m[k];
   if (isObj(m.annotations)) {
     const a = { ...m.annotations };
     for (const k of dropAnnotations) delete a[k];
@@ -69,7 +70,10 @@ export class KubeStore {
       const problems =
         verdict.result === "ignored"
           ? [{ file: "(kubernetes)", line: 0, object, message: verdict.reason }]
-          : [...r.found.map((f) => ({ file: "(kubernetes)", line: 0, object, path: formatPath(f.path) || undefined, message: f.message })), ...(r.omitted ? [{ file: "(kubernetes)", line: 0, object, message: r.omitted }] : [])];
+          : [
+              ...r.found.map((f) => ({ file: "(kubernetes)", line: 0, object, path: formatPath(f.path) || undefined, message: f.message })),
+              ...(r.omitted ? [{ file: "(kubernetes)", line: 0, object, message: r.omitted }] : []),
+            ];
       this.invalid.set(key, problems);
       return true;
     }

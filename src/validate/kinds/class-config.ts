@@ -22,8 +22,10 @@ export function validateGatewayClassConfig(o: KubeObject, r: Reporter): void {
       if (!isObj(np)) r.error([...ep, "nodePorts"], "must be a map of listener port to node port");
       else
         for (const [k, v] of Object.entries(np)) {
-          if (!/^[0-9]{1,5}$/.test(k) || Number(k) < 1 || Number(k) > 65535) r.error([...ep, "nodePorts", k], `${JSON.stringify(k)} is not a listener port (1-65535)`);
-          if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 65535) r.error([...ep, "nodePorts", k], `must be a port number 1-65535 (got ${JSON.stringify(v)})`);
+          if (!/^[0-9]{1,5}$/.test(k) || Number(k) < 1 || Number(k) > 65535)
+            r.error([...ep, "nodePorts", k], `${JSON.stringify(k)} is not a listener port (1-65535)`);
+          if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 65535)
+            r.error([...ep, "nodePorts", k], `must be a port number 1-65535 (got ${JSON.stringify(v)})`);
         }
     }
   }

@@ -39,10 +39,12 @@ export function validateService(o: KubeObject, r: Reporter): void {
 
 export function validateEndpointSlice(o: KubeObject, r: Reporter): void {
   const at = str(r, o, "addressType", [], { required: true, oneOf: ["IPv4", "IPv6", "FQDN"] });
-  if (!o.metadata.labels?.["kubernetes.io/service-name"]) r.error(["metadata", "labels"], 'must have the "kubernetes.io/service-name" label naming its Service');
+  if (!o.metadata.labels?.["kubernetes.io/service-name"])
+    r.error(["metadata", "labels"], 'must have the "kubernetes.io/service-name" label naming its Service');
   for (const [e, ep] of objItems(r, list(r, o, "endpoints", []), ["endpoints"])) {
     list(r, e, "addresses", ep, { required: true, min: 1 })?.forEach((a, i) => {
-      if (typeof a !== "string" || ((at === "IPv4" || at === "IPv6") && !isIP(a))) r.error([...ep, "addresses", i], `${quoted(a)} is not a valid ${at} address`);
+      if (typeof a !== "string" || ((at === "IPv4" || at === "IPv6") && !isIP(a)))
+        r.error([...ep, "addresses", i], `${quoted(a)} is not a valid ${at} address`);
     });
   }
   for (const [p, pp] of objItems(r, list(r, o, "ports", []), ["ports"])) {

@@ -36,7 +36,8 @@ export function validateGateway(o: KubeObject, r: Reporter): void {
     const type = str(r, a, "type", p, { max: 253 }) ?? "IPAddress";
     const value = str(r, a, "value", p, { min: 1, max: 253 });
     if (type === "IPAddress" && value !== undefined && !isIP(value)) r.error([...p, "value"], `${quoted(value)} is not a valid IP address`);
-    if (type === "Hostname" && value !== undefined && !n.preciseHostname.pattern!.test(value)) r.error([...p, "value"], `${quoted(value)} is not a valid hostname`);
+    if (type === "Hostname" && value !== undefined && !n.preciseHostname.pattern!.test(value))
+      r.error([...p, "value"], `${quoted(value)} is not a valid hostname`);
   }
   const infra = obj(r, spec, "infrastructure", sp);
   if (infra) {
@@ -60,7 +61,8 @@ function validateListenerTls(r: Reporter, tls: Obj, p: Array<string | number>, p
     str(r, ref, "namespace", rp, n.namespace);
     str(r, ref, "name", rp, { ...n.objectName, required: true });
   }
-  if (mode === "Terminate" && refs.length === 0 && protocol === "HTTPS") r.error([...p, "certificateRefs"], "must have at least one item when mode is Terminate");
+  if (mode === "Terminate" && refs.length === 0 && protocol === "HTTPS")
+    r.error([...p, "certificateRefs"], "must have at least one item when mode is Terminate");
   if (protocol === "HTTPS" && mode === "Passthrough") r.error([...p, "mode"], "must be Terminate when protocol is HTTPS");
 }
 
@@ -93,7 +95,8 @@ export function validateListeners(r: Reporter, spec: Obj, sp: Array<string | num
     });
     if (name !== undefined) {
       const prev = names.get(name);
-      if (prev !== undefined) r.error([...p, "name"], `listener name ${quoted(name)} is already used by spec.listeners[${prev}]; listener names must be unique within a ${owner}`);
+      if (prev !== undefined)
+        r.error([...p, "name"], `listener name ${quoted(name)} is already used by spec.listeners[${prev}]; listener names must be unique within a ${owner}`);
       else names.set(name, i);
     }
     if (port !== undefined && protocol !== undefined) {

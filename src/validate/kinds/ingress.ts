@@ -43,10 +43,12 @@ export function validateIngress(o: KubeObject, r: Reporter): void {
       known(r, path, pp, ["path", "pathType", "backend"]);
       const type = str(r, path, "pathType", pp, { required: true, oneOf: ["Exact", "Prefix", "ImplementationSpecific"] });
       const value = str(r, path, "path", pp);
-      if (value !== undefined && type !== "ImplementationSpecific" && !value.startsWith("/")) r.error([...pp, "path"], `must be an absolute path starting with '/' when pathType is ${type} (got ${quoted(value)})`);
+      if (value !== undefined && type !== "ImplementationSpecific" && !value.startsWith("/"))
+        r.error([...pp, "path"], `must be an absolute path starting with '/' when pathType is ${type} (got ${quoted(value)})`);
       if (value !== undefined && type === "ImplementationSpecific") checkRegex(r, value, [...pp, "path"]);
       else if (value !== undefined) checkHeaderValue(r, value, [...pp, "path"]);
-      if (value !== undefined && type === "Prefix" && /[?#]/.test(value)) r.error([...pp, "path"], "must not contain '?' or '#' when pathType is Prefix (Envoy matches the path without the query)");
+      if (value !== undefined && type === "Prefix" && /[?#]/.test(value))
+        r.error([...pp, "path"], "must not contain '?' or '#' when pathType is Prefix (Envoy matches the path without the query)");
       if ((type === "Exact" || type === "Prefix") && value === undefined) r.error([...pp, "path"], `is required when pathType is ${type}`);
       const b = obj(r, path, "backend", pp, true);
       if (b) validateIngressBackend(r, b, [...pp, "backend"]);

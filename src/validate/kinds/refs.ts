@@ -180,9 +180,12 @@ function validatePathModifier(r: Reporter, body: Obj, p: FieldPath): void {
   if (full !== undefined) checkHeaderValue(r, full, [...pp, "replaceFullPath"]);
   if (prefix !== undefined) checkHeaderValue(r, prefix, [...pp, "replacePrefixMatch"]);
   if (type === "ReplaceFullPath" && path.replaceFullPath === undefined) r.error([...pp, "replaceFullPath"], "is required when type is ReplaceFullPath");
-  if (type === "ReplacePrefixMatch" && path.replacePrefixMatch === undefined) r.error([...pp, "replacePrefixMatch"], "is required when type is ReplacePrefixMatch");
-  if (type === "ReplaceFullPath" && path.replacePrefixMatch !== undefined) r.error([...pp, "replacePrefixMatch"], "must not be set when type is ReplaceFullPath");
-  if (type === "ReplacePrefixMatch" && path.replaceFullPath !== undefined) r.error([...pp, "replaceFullPath"], "must not be set when type is ReplacePrefixMatch");
+  if (type === "ReplacePrefixMatch" && path.replacePrefixMatch === undefined)
+    r.error([...pp, "replacePrefixMatch"], "is required when type is ReplacePrefixMatch");
+  if (type === "ReplaceFullPath" && path.replacePrefixMatch !== undefined)
+    r.error([...pp, "replacePrefixMatch"], "must not be set when type is ReplaceFullPath");
+  if (type === "ReplacePrefixMatch" && path.replaceFullPath !== undefined)
+    r.error([...pp, "replaceFullPath"], "must not be set when type is ReplacePrefixMatch");
 }
 
 function validateCors(r: Reporter, body: Obj, p: FieldPath): void {

@@ -73,7 +73,8 @@ export function validateHTTPRoute(o: KubeObject, r: Reporter): void {
       validateBackendRef(r, b, bp, { weight: true, filters: (fs, fp) => validateFilters(r, fs, fp, { types: backendFilterTypes }) });
     }
     const hasRedirect = filters.some(([f]) => f.type === "RequestRedirect");
-    if (hasRedirect && Array.isArray(rule.backendRefs) && rule.backendRefs.length > 0) r.error([...p, "backendRefs"], "must be empty when a RequestRedirect filter is used");
+    if (hasRedirect && Array.isArray(rule.backendRefs) && rule.backendRefs.length > 0)
+      r.error([...p, "backendRefs"], "must be empty when a RequestRedirect filter is used");
     const timeouts = obj(r, rule, "timeouts", p);
     if (timeouts) {
       const tp = [...p, "timeouts"];
@@ -89,7 +90,8 @@ export function validateHTTPRoute(o: KubeObject, r: Reporter): void {
       const rp = [...p, "retry"];
       known(r, retry, rp, ["codes", "attempts", "backoff"]);
       list(r, retry, "codes", rp)?.forEach((c, ci) => {
-        if (typeof c !== "number" || !Number.isInteger(c) || c < 400 || c > 599) r.error([...rp, "codes", ci], `must be an HTTP status code between 400 and 599 (got ${quoted(c)})`);
+        if (typeof c !== "number" || !Number.isInteger(c) || c < 400 || c > 599)
+          r.error([...rp, "codes", ci], `must be an HTTP status code between 400 and 599 (got ${quoted(c)})`);
       });
       int(r, retry, "attempts", rp, { min: 0 });
       str(r, retry, "backoff", rp, n.duration);
@@ -141,7 +143,8 @@ export function validateGRPCRoute(o: KubeObject, r: Reporter): void {
         const meth = str(r, method, "method", xp, { max: 1024 });
         if (svc === undefined && meth === undefined) r.error(xp, "one or both of service and method must be specified");
         if (type === "Exact") {
-          if (svc !== undefined && !/^(?:[A-Za-z_][A-Za-z_0-9]*\.)*[A-Za-z_][A-Za-z_0-9]*$/.test(svc)) r.error([...xp, "service"], `${quoted(svc)} is not a valid gRPC service name`);
+          if (svc !== undefined && !/^(?:[A-Za-z_][A-Za-z_0-9]*\.)*[A-Za-z_][A-Za-z_0-9]*$/.test(svc))
+            r.error([...xp, "service"], `${quoted(svc)} is not a valid gRPC service name`);
           if (meth !== undefined && !/^[A-Za-z_][A-Za-z_0-9]*$/.test(meth)) r.error([...xp, "method"], `${quoted(meth)} is not a valid gRPC method name`);
         } else {
           checkGrpcMethodRegex(r, svc, meth, xp);

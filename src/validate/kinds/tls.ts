@@ -44,5 +44,6 @@ export function checkTlsPair(data: Obj | undefined, sdata: Obj | undefined, r: R
       }
     }
   }
-  if (cert && priv && !cert.checkPrivateKey(priv)) r.error([key!.field, "tls.key"], `does not match the certificate in ${crt!.field}.tls.crt (subject ${cert.subject.replace(/\n/g, ", ").slice(0, 100)})`);
+  if (cert && priv && !cert.checkPrivateKey(priv))
+    r.error([key!.field, "tls.key"], `does not match the certificate in ${crt!.field}.tls.crt (subject ${cert.subject.replace(/\n/g, ", ").slice(0, 100)})`);
 }

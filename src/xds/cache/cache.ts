@@ -1,15 +1,15 @@
 // The snapshot cache: publish() swaps in one consistent snapshot and fans the differences out to
 // every connected stream. Streams are opened by the ADS server (src/xds/server) and fed requests;
 // the cache never does I/O itself, so the protocol logic is testable without sockets.
-import type { DeltaDiscoveryResponse, DiscoveryResponse } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { silentLogger, type Logger } from "../../log/logger.js";
-import type { XdsResources } from "../resources.js";
-import { DeltaStream } from "./delta.js";
-import { buildSnapshot, emptySnapshot, type EncodingMemo, type Snapshot } from "./snapshot.js";
-import { SotwStream } from "./sotw.js";
-import { perType, type XdsClientStatus, type XdsCounters, type XdsEvent, type XdsStats } from "./stats.js";
-import type { PeerInfo, StreamHost, XdsStream } from "./stream.js";
-import { kinds, type TypeShort } from "./types.js";
+import type { DeltaDiscoveryResponse, DiscoveryResponse } from "../../gen/envoy/service/discovery/v3/discovery_pb.ts";
+import { silentLogger, type Logger } from "../../log/logger.ts";
+import type { XdsResources } from "../resources.ts";
+import { DeltaStream } from "./delta.ts";
+import { buildSnapshot, emptySnapshot, type EncodingMemo, type Snapshot } from "./snapshot.ts";
+import { SotwStream } from "./sotw.ts";
+import { perType, type XdsClientStatus, type XdsCounters, type XdsEvent, type XdsStats } from "./stats.ts";
+import type { PeerInfo, StreamHost, XdsStream } from "./stream.ts";
+import { kinds, type TypeShort } from "./types.ts";
 
 export interface SnapshotCacheOptions {
   logger?: Logger;
@@ -149,7 +149,11 @@ export class SnapshotCache {
         if (t.current) continue;
         const who = `${s.nodeId || "?"} (stream ${s.id}) ${t.type}`;
         if (t.rejecting && t.lastNack) return { current: false, reason: `${who}: NACK of ${t.lastNack.version}: ${t.lastNack.message}` };
-        if (t.oversizeBytes !== undefined) return { current: false, reason: `${who}: waiting for ACK of ${t.desiredVersion}, a ${(t.oversizeBytes / 2 ** 20).toFixed(1)} MiB response (over gRPC's default 4 MiB receive limit)` };
+        if (t.oversizeBytes !== undefined)
+          return {
+            current: false,
+            reason: `${who}: waiting for ACK of ${t.desiredVersion}, a ${(t.oversizeBytes / 2 ** 20).toFixed(1)} MiB response (over gRPC's default 4 MiB receive limit)`,
+          };
         return { current: false, reason: `${who}: waiting for ACK of ${t.desiredVersion}` };
       }
     }

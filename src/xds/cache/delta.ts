@@ -8,14 +8,14 @@ import {
   type DeltaDiscoveryRequest,
   type DeltaDiscoveryResponse,
   type Resource,
-} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { TypeUrl } from "../resources.js";
-import { dependencies, dependents, retained } from "./order.js";
-import { hashSet } from "./hash.js";
-import type { Snapshot, SnapshotEntry } from "./snapshot.js";
-import { XdsStream, type PeerInfo, type StreamHost } from "./stream.js";
-import type { Track } from "./track.js";
-import { removeOrder } from "./types.js";
+} from "../../gen/envoy/service/discovery/v3/discovery_pb.ts";
+import { TypeUrl } from "../resources.ts";
+import { dependencies, dependents, retained } from "./order.ts";
+import { hashSet } from "./hash.ts";
+import type { Snapshot, SnapshotEntry } from "./snapshot.ts";
+import { XdsStream, type PeerInfo, type StreamHost } from "./stream.ts";
+import type { Track } from "./track.ts";
+import { removeOrder } from "./types.ts";
 
 interface Diff {
   updated: SnapshotEntry[];
@@ -25,7 +25,11 @@ interface Diff {
 export class DeltaStream extends XdsStream {
   readonly kind = "delta" as const;
 
-  constructor(host: StreamHost, peer: PeerInfo, private readonly send: (r: DeltaDiscoveryResponse) => void) {
+  constructor(
+    host: StreamHost,
+    peer: PeerInfo,
+    private readonly send: (r: DeltaDiscoveryResponse) => void,
+  ) {
     super(host, peer);
   }
 
@@ -158,8 +162,6 @@ export class DeltaStream extends XdsStream {
     const version = hashSet(t.held);
     const nonce = this.nextNonce();
     this.recordSent(t, version, nonce, updated, removed, false);
-    this.send(
-      create(DeltaDiscoveryResponseSchema, { systemVersionInfo: version, typeUrl: t.kind.typeUrl, resources, removedResources: [...removed], nonce }),
-    );
+    this.send(create(DeltaDiscoveryResponseSchema, { systemVersionInfo: version, typeUrl: t.kind.typeUrl, resources, removedResources: [...removed], nonce }));
   }
 }

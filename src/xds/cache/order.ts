@@ -18,7 +18,7 @@
 //  5. A cluster (and its endpoints) leaves a client only when nothing that client accepted, or was
 //     sent and has not answered, still routes to it (XdsStream.referencedClusters): per client, so a
 //     client that NACKs keeps every cluster its accepted configuration uses.
-import { TypeUrl } from "../resources.js";
+import { TypeUrl } from "../resources.ts";
 
 export const dependencies: readonly TypeUrl[] = [TypeUrl.cluster, TypeUrl.endpoint, TypeUrl.secret];
 export const dependents: readonly TypeUrl[] = [TypeUrl.route, TypeUrl.listener];

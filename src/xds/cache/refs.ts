@@ -1,10 +1,10 @@
 // Which clusters a resource refers to: what make-before-break needs to know so that a cluster is
 // removed from a client only once nothing that client has accepted still routes to it.
 import { fromBinary, type Message } from "@bufbuild/protobuf";
-import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
-import type { VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.js";
-import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import { TcpProxySchema } from "../../gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
+import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.ts";
+import type { VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.ts";
+import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.ts";
+import { TcpProxySchema } from "../../gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.ts";
 
 const tcpProxyUrl = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy";
 const byVhost = new WeakMap<VirtualHost, readonly string[]>();

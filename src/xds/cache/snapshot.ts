@@ -3,13 +3,13 @@
 // cheap. Versions are content hashes of those bytes.
 import { toBinary, type Message } from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import type { TypeUrl, XdsResources } from "../resources.js";
-import { hashBytes, hashSet, mixOf, sumMixes } from "./hash.js";
-import { kinds } from "./types.js";
-import { RouteConfigurationSchema, type RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
-import { VirtualHostSchema } from "../../gen/envoy/config/route/v3/route_components_pb.js";
-import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import { refsOf } from "./refs.js";
+import type { TypeUrl, XdsResources } from "../resources.ts";
+import { hashBytes, hashSet, mixOf, sumMixes } from "./hash.ts";
+import { kinds } from "./types.ts";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.ts";
+import { VirtualHostSchema } from "../../gen/envoy/config/route/v3/route_components_pb.ts";
+import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.ts";
+import { refsOf } from "./refs.ts";
 
 export interface SnapshotEntry {
   readonly name: string;
@@ -111,7 +111,14 @@ export function buildSnapshot(resources: XdsResources, seq: number, now: number,
       const any: Any = { $typeName: "google.protobuf.Any", typeUrl: kind.typeUrl, value };
       const refs = refsOf(kind.short, msg);
       const apiListener = kind.short === "lds" && (msg as Listener).apiListener !== undefined;
-      const entry: SnapshotEntry = { name, version, mix: mixOf(name, version), any, ...(refs && refs.length > 0 ? { refs } : {}), ...(apiListener ? { apiListener } : {}) };
+      const entry: SnapshotEntry = {
+        name,
+        version,
+        mix: mixOf(name, version),
+        any,
+        ...(refs && refs.length > 0 ? { refs } : {}),
+        ...(apiListener ? { apiListener } : {}),
+      };
       entries.set(name, entry);
       memo?.set(msg, entry);
     }

@@ -3,18 +3,22 @@
 // of pushes follows order.ts.
 import { create } from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { DiscoveryResponseSchema, type DiscoveryRequest, type DiscoveryResponse } from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { TypeUrl } from "../resources.js";
-import type { Snapshot, SnapshotEntry } from "./snapshot.js";
-import { XdsStream, type PeerInfo, type StreamHost } from "./stream.js";
-import type { Track } from "./track.js";
-import { versionOf } from "./track.js";
-import { dependencies, dependents, retained } from "./order.js";
+import { DiscoveryResponseSchema, type DiscoveryRequest, type DiscoveryResponse } from "../../gen/envoy/service/discovery/v3/discovery_pb.ts";
+import { TypeUrl } from "../resources.ts";
+import type { Snapshot, SnapshotEntry } from "./snapshot.ts";
+import { XdsStream, type PeerInfo, type StreamHost } from "./stream.ts";
+import type { Track } from "./track.ts";
+import { versionOf } from "./track.ts";
+import { dependencies, dependents, retained } from "./order.ts";
 
 export class SotwStream extends XdsStream {
   readonly kind = "sotw" as const;
 
-  constructor(host: StreamHost, peer: PeerInfo, private readonly send: (r: DiscoveryResponse) => void) {
+  constructor(
+    host: StreamHost,
+    peer: PeerInfo,
+    private readonly send: (r: DiscoveryResponse) => void,
+  ) {
     super(host, peer);
   }
 

@@ -1,6 +1,6 @@
 // Plain typed data about the control plane for /status, /metrics and `edgegate status`. Rendering is
 // someone else's job; everything here is JSON-serializable and has no methods.
-import type { TypeShort } from "./types.js";
+import type { TypeShort } from "./types.ts";
 
 export type StreamKind = "sotw" | "delta";
 

@@ -1,14 +1,14 @@
 // What both ADS stream flavours share: client identity, per-type tracks, ACK/NACK bookkeeping,
 // counters, events and logs. The protocol specifics live in sotw.ts and delta.ts.
-import type { Node } from "../../gen/envoy/config/core/v3/base_pb.js";
-import type { Status } from "../../gen/google/rpc/status_pb.js";
-import type { Logger } from "../../log/logger.js";
-import { TypeUrl } from "../resources.js";
-import type { Snapshot, SnapshotEntry } from "./snapshot.js";
-import type { StreamKind, XdsClientStatus, XdsCounters, XdsEvent } from "./stats.js";
-import { Track } from "./track.js";
-import { kindOf } from "./types.js";
-import { dependencies, dependents, dependentsWaitMs } from "./order.js";
+import type { Node } from "../../gen/envoy/config/core/v3/base_pb.ts";
+import type { Status } from "../../gen/google/rpc/status_pb.ts";
+import type { Logger } from "../../log/logger.ts";
+import { TypeUrl } from "../resources.ts";
+import type { Snapshot, SnapshotEntry } from "./snapshot.ts";
+import type { StreamKind, XdsClientStatus, XdsCounters, XdsEvent } from "./stats.ts";
+import { Track } from "./track.ts";
+import { kindOf } from "./types.ts";
+import { dependencies, dependents, dependentsWaitMs } from "./order.ts";
 
 /** What a stream needs from the cache that owns it. */
 export interface StreamHost {
@@ -43,7 +43,10 @@ export abstract class XdsStream {
   private closed = false;
   private readonly unknownTypes = new Set<string>();
 
-  constructor(protected readonly host: StreamHost, readonly peer: PeerInfo) {
+  constructor(
+    protected readonly host: StreamHost,
+    readonly peer: PeerInfo,
+  ) {
     this.connectedAt = host.now();
     host.counters.connectedClients++;
     host.counters.streamsOpened++;
@@ -67,7 +70,11 @@ export abstract class XdsStream {
     this.holding ??= setTimeout(() => {
       this.holding = undefined;
       if (this.closed) return;
-      this.host.logger.warn("xds client did not answer new clusters in time; sending routes and listeners anyway", { stream: this.id, node: this.nodeId, waitedMs: dependentsWaitMs });
+      this.host.logger.warn("xds client did not answer new clusters in time; sending routes and listeners anyway", {
+        stream: this.id,
+        node: this.nodeId,
+        waitedMs: dependentsWaitMs,
+      });
       this.pushDependents(this.host.snapshot());
     }, dependentsWaitMs);
     this.holding.unref?.();
@@ -164,13 +171,30 @@ export abstract class XdsStream {
   }
 
   /** `full`: the response replaces everything the client holds of the type (SotW). */
-  protected recordSent(t: Track, version: string, nonce: string, updated: readonly SnapshotEntry[], removed: readonly string[], full: boolean, removedCount = removed.length): void {
+  protected recordSent(
+    t: Track,
+    version: string,
+    nonce: string,
+    updated: readonly SnapshotEntry[],
+    removed: readonly string[],
+    full: boolean,
+    removedCount = removed.length,
+  ): void {
     this.noteSize(t, updated);
     t.sent = { version, nonce, at: this.host.now() };
     t.started = true;
     t.addPending(nonce, version, updated, removed, full);
     this.host.counters.pushes[t.kind.short]++;
-    this.host.emit({ type: "push", stream: this.id, nodeId: this.nodeId, typeUrl: t.kind.typeUrl, version, nonce, resources: updated.length, removed: removedCount });
+    this.host.emit({
+      type: "push",
+      stream: this.id,
+      nodeId: this.nodeId,
+      typeUrl: t.kind.typeUrl,
+      version,
+      nonce,
+      resources: updated.length,
+      removed: removedCount,
+    });
   }
 
   /**
@@ -187,7 +211,10 @@ export abstract class XdsStream {
       return;
     }
     if (t.oversizeBytes === undefined) {
-      this.host.logger.warn("xds response exceeds gRPC's default 4 MiB receive limit; the client cannot receive it unless it raised grpc.max_receive_message_length", { stream: this.id, node: this.nodeId, type: t.kind.short, bytes, agent: this.userAgent });
+      this.host.logger.warn(
+        "xds response exceeds gRPC's default 4 MiB receive limit; the client cannot receive it unless it raised grpc.max_receive_message_length",
+        { stream: this.id, node: this.nodeId, type: t.kind.short, bytes, agent: this.userAgent },
+      );
     }
     t.oversizeBytes = bytes;
   }

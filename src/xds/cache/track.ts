@@ -1,9 +1,9 @@
 // Per stream, per resource type: what the client subscribed to, what it holds, and where its
 // ACK/NACK state stands. Shared by the state-of-the-world and the delta protocol.
-import type { ResourceKind } from "./types.js";
-import type { Snapshot, SnapshotEntry } from "./snapshot.js";
-import type { XdsNackMark, XdsTypeStatus, XdsVersionMark } from "./stats.js";
-import { sumMixes } from "./hash.js";
+import type { ResourceKind } from "./types.ts";
+import type { Snapshot, SnapshotEntry } from "./snapshot.ts";
+import type { XdsNackMark, XdsTypeStatus, XdsVersionMark } from "./stats.ts";
+import { sumMixes } from "./hash.ts";
 
 export class Track {
   wildcard = false;

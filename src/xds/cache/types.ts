@@ -2,12 +2,12 @@
 // name lives, and whether state-of-the-world omission means deletion. Kept in one table so adding a
 // type (e.g. runtime) is one entry, not edits spread over the protocol code.
 import type { DescMessage, Message } from "@bufbuild/protobuf";
-import { ListenerSchema, type Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import { RouteConfigurationSchema, type RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
-import { ClusterSchema, type Cluster } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
-import { SecretSchema, type Secret } from "../../gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.js";
-import { TypeUrl, type XdsResources } from "../resources.js";
+import { ListenerSchema, type Listener } from "../../gen/envoy/config/listener/v3/listener_pb.ts";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.ts";
+import { ClusterSchema, type Cluster } from "../../gen/envoy/config/cluster/v3/cluster_pb.ts";
+import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.ts";
+import { SecretSchema, type Secret } from "../../gen/envoy/extensions/transport_sockets/tls/v3/secret_pb.ts";
+import { TypeUrl, type XdsResources } from "../resources.ts";
 
 export interface ResourceKind<M extends Message = Message> {
   typeUrl: TypeUrl;
@@ -26,19 +26,44 @@ export interface ResourceKind<M extends Message = Message> {
 }
 
 const listener: ResourceKind<Listener> = {
-  typeUrl: TypeUrl.listener, short: "lds", field: "listeners", schema: ListenerSchema, name: (m) => m.name, fullStateInSotw: true,
+  typeUrl: TypeUrl.listener,
+  short: "lds",
+  field: "listeners",
+  schema: ListenerSchema,
+  name: (m) => m.name,
+  fullStateInSotw: true,
 };
 const route: ResourceKind<RouteConfiguration> = {
-  typeUrl: TypeUrl.route, short: "rds", field: "routes", schema: RouteConfigurationSchema, name: (m) => m.name, fullStateInSotw: false,
+  typeUrl: TypeUrl.route,
+  short: "rds",
+  field: "routes",
+  schema: RouteConfigurationSchema,
+  name: (m) => m.name,
+  fullStateInSotw: false,
 };
 const cluster: ResourceKind<Cluster> = {
-  typeUrl: TypeUrl.cluster, short: "cds", field: "clusters", schema: ClusterSchema, name: (m) => m.name, fullStateInSotw: true,
+  typeUrl: TypeUrl.cluster,
+  short: "cds",
+  field: "clusters",
+  schema: ClusterSchema,
+  name: (m) => m.name,
+  fullStateInSotw: true,
 };
 const endpoint: ResourceKind<ClusterLoadAssignment> = {
-  typeUrl: TypeUrl.endpoint, short: "eds", field: "endpoints", schema: ClusterLoadAssignmentSchema, name: (m) => m.clusterName, fullStateInSotw: false,
+  typeUrl: TypeUrl.endpoint,
+  short: "eds",
+  field: "endpoints",
+  schema: ClusterLoadAssignmentSchema,
+  name: (m) => m.clusterName,
+  fullStateInSotw: false,
 };
 const secret: ResourceKind<Secret> = {
-  typeUrl: TypeUrl.secret, short: "sds", field: "secrets", schema: SecretSchema, name: (m) => m.name, fullStateInSotw: false,
+  typeUrl: TypeUrl.secret,
+  short: "sds",
+  field: "secrets",
+  schema: SecretSchema,
+  name: (m) => m.name,
+  fullStateInSotw: false,
 };
 
 // The variance of ResourceKind<M> in M is not expressible without a cast: each entry is only ever

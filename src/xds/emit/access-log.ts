@@ -6,8 +6,8 @@
 // or the container runtime like the rest of edgegate's log; no log file of its own to rotate.
 // The cost: each request's line passes through edgegate's process (a file read and a JSON parse); the
 // destination is not configurable yet (README, "Envoy's metrics and access logs").
-import type { AccessLogSchema } from "../../gen/envoy/config/accesslog/v3/accesslog_pb.js";
-import { StdoutAccessLogSchema } from "../../gen/envoy/extensions/access_loggers/stream/v3/stream_pb.js";
+import type { AccessLogSchema } from "../../gen/envoy/config/accesslog/v3/accesslog_pb.ts";
+import { StdoutAccessLogSchema } from "../../gen/envoy/extensions/access_loggers/stream/v3/stream_pb.ts";
 import { typed, type Init } from "./common.ts";
 
 /** logger of every access record: how log-lines.ts tells them from Envoy's own log lines. */

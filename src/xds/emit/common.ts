@@ -2,9 +2,9 @@
 // They return protobuf-es init shapes, which create() of the enclosing message checks and fills.
 import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { anyPack, type Any } from "@bufbuild/protobuf/wkt";
-import { ApiVersion, type ConfigSourceSchema } from "../../gen/envoy/config/core/v3/config_source_pb.js";
-import type { AddressSchema } from "../../gen/envoy/config/core/v3/address_pb.js";
-import { HeaderValueOption_HeaderAppendAction, type HeaderValueOptionSchema } from "../../gen/envoy/config/core/v3/base_pb.js";
+import { ApiVersion, type ConfigSourceSchema } from "../../gen/envoy/config/core/v3/config_source_pb.ts";
+import type { AddressSchema } from "../../gen/envoy/config/core/v3/address_pb.ts";
+import { HeaderValueOption_HeaderAppendAction, type HeaderValueOptionSchema } from "../../gen/envoy/config/core/v3/base_pb.ts";
 import type { IrHeaderMutation } from "../../ir/types.ts";
 
 export type Init<D extends DescMessage> = MessageInitShape<D>;

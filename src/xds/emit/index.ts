@@ -1,8 +1,8 @@
 // The emit stage: IR -> Envoy xDS resources. Pure and deterministic (the IR is already sorted).
 import type { Ir, IrRouteConfig } from "../../ir/types.ts";
 import type { XdsResources } from "../resources.ts";
-import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import { SocketAddress_Protocol } from "../../gen/envoy/config/core/v3/address_pb.js";
+import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.ts";
+import { SocketAddress_Protocol } from "../../gen/envoy/config/core/v3/address_pb.ts";
 import { emitApiListener, emitListener } from "./listeners.ts";
 import { emitRouteConfig } from "./routes.ts";
 import { emitCluster, emitEndpoints } from "./clusters.ts";
@@ -40,7 +40,10 @@ export function emitXds(ir: Ir, o: EmitOptions, memo?: EmitMemo, withoutVirtualH
     ],
     clusters: [...ir.clusters.map((c) => (memo ? memo.byContent("cluster", c, () => emitCluster(c)) : emitCluster(c))), ...unavailable.map((u) => u.cluster)],
     // DNS clusters carry their endpoints inline and have no ClusterLoadAssignment.
-    endpoints: [...ir.clusters.filter((c) => !c.dns).map((c) => (memo ? memo.byContent("endpoints", c, () => emitEndpoints(c)!) : emitEndpoints(c)!)), ...unavailable.map((u) => u.endpoints)],
+    endpoints: [
+      ...ir.clusters.filter((c) => !c.dns).map((c) => (memo ? memo.byContent("endpoints", c, () => emitEndpoints(c)!) : emitEndpoints(c)!)),
+      ...unavailable.map((u) => u.endpoints),
+    ],
     secrets: ir.secrets.map(emitSecret),
   };
   memo?.end();

@@ -4,12 +4,12 @@
 // through the filter's matcher (on_no_match -> Route), the form that replaced its deprecated
 // `cluster` field.
 import { create } from "@bufbuild/protobuf";
-import { ListenerSchema, type Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import type { FilterChainSchema } from "../../gen/envoy/config/listener/v3/listener_components_pb.js";
-import { SocketAddress_Protocol } from "../../gen/envoy/config/core/v3/address_pb.js";
-import { TcpProxySchema } from "../../gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
-import { UdpProxyConfigSchema } from "../../gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy_pb.js";
-import { RouteSchema as UdpRouteSchema } from "../../gen/envoy/extensions/filters/udp/udp_proxy/v3/route_pb.js";
+import { ListenerSchema, type Listener } from "../../gen/envoy/config/listener/v3/listener_pb.ts";
+import type { FilterChainSchema } from "../../gen/envoy/config/listener/v3/listener_components_pb.ts";
+import { SocketAddress_Protocol } from "../../gen/envoy/config/core/v3/address_pb.ts";
+import { TcpProxySchema } from "../../gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.ts";
+import { UdpProxyConfigSchema } from "../../gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy_pb.ts";
+import { RouteSchema as UdpRouteSchema } from "../../gen/envoy/extensions/filters/udp/udp_proxy/v3/route_pb.ts";
 import type { IrListener } from "../../ir/types.ts";
 import { pack, typed, type Init } from "./common.ts";
 import type { EmitOptions } from "./options.ts";
@@ -21,14 +21,22 @@ export function tcpRouteChain(l: IrListener & { tcp: NonNullable<IrListener["tcp
     filters: [
       typed("envoy.filters.network.tcp_proxy", TcpProxySchema, {
         statPrefix: l.tcp.statPrefix,
-        clusterSpecifier: b.length === 1 ? { case: "cluster", value: b[0]!.cluster! } : { case: "weightedClusters", value: { clusters: b.map((x) => ({ name: x.cluster!, weight: x.weight })) } },
+        clusterSpecifier:
+          b.length === 1
+            ? { case: "cluster", value: b[0]!.cluster! }
+            : { case: "weightedClusters", value: { clusters: b.map((x) => ({ name: x.cluster!, weight: x.weight })) } },
       }),
     ],
   };
 }
 
 export function emitUdpListener(l: IrListener & { udp: NonNullable<IrListener["udp"]> }, o: EmitOptions): Listener {
-  const address = (a: string) => ({ address: { case: "socketAddress" as const, value: { protocol: SocketAddress_Protocol.UDP, address: a, portSpecifier: { case: "portValue" as const, value: l.port } } } });
+  const address = (a: string) => ({
+    address: {
+      case: "socketAddress" as const,
+      value: { protocol: SocketAddress_Protocol.UDP, address: a, portSpecifier: { case: "portValue" as const, value: l.port } },
+    },
+  });
   return create(ListenerSchema, {
     name: l.name,
     address: address(l.address),

@@ -1,19 +1,19 @@
 // IR listeners -> Envoy Listener resources: HTTP connection managers on RDS, TLS filter chains by
 // SNI with certificates over SDS, tcp_proxy for TLS passthrough, api_listeners for proxyless gRPC.
 import { create } from "@bufbuild/protobuf";
-import { ListenerSchema, type Listener } from "../../gen/envoy/config/listener/v3/listener_pb.js";
-import type { FilterChainSchema, FilterSchema } from "../../gen/envoy/config/listener/v3/listener_components_pb.js";
+import { ListenerSchema, type Listener } from "../../gen/envoy/config/listener/v3/listener_pb.ts";
+import type { FilterChainSchema, FilterSchema } from "../../gen/envoy/config/listener/v3/listener_components_pb.ts";
 import {
   HttpConnectionManagerSchema,
   HttpConnectionManager_CodecType,
   type HttpFilterSchema,
-} from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.js";
-import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.js";
-import { CorsSchema } from "../../gen/envoy/extensions/filters/http/cors/v3/cors_pb.js";
-import { TcpProxySchema } from "../../gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.js";
-import { TlsInspectorSchema } from "../../gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.js";
-import { CertificateValidationContext_TrustChainVerification } from "../../gen/envoy/extensions/transport_sockets/tls/v3/common_pb.js";
-import { DownstreamTlsContextSchema } from "../../gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.js";
+} from "../../gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager_pb.ts";
+import { RouterSchema } from "../../gen/envoy/extensions/filters/http/router/v3/router_pb.ts";
+import { CorsSchema } from "../../gen/envoy/extensions/filters/http/cors/v3/cors_pb.ts";
+import { TcpProxySchema } from "../../gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy_pb.ts";
+import { TlsInspectorSchema } from "../../gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.ts";
+import { CertificateValidationContext_TrustChainVerification } from "../../gen/envoy/extensions/transport_sockets/tls/v3/common_pb.ts";
+import { DownstreamTlsContextSchema } from "../../gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.ts";
 import { httpAccessLog } from "./access-log.ts";
 import type { IrApiListener, IrListener, IrRouteConfig, IrTlsChain } from "../../ir/types.ts";
 import { ads, duration, socketAddress, typed, type Init } from "./common.ts";

@@ -3,7 +3,7 @@
 // same order emits to the same message object; the snapshot cache then reuses its encoding
 // (reuseByIdentity) instead of encoding 40,000 routes again for a one-route change.
 import type { Message } from "@bufbuild/protobuf";
-import type { VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.js";
+import type { VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.ts";
 import type { IrRoute, IrVirtualHost } from "../../ir/types.ts";
 
 export class EmitMemo {

@@ -9,8 +9,8 @@
 //     the client waits for it (RPCs queue) instead of applying the listener to a cached
 //     RouteConfiguration that lacks the host and failing the RPCs already waiting (issue 17).
 import { create } from "@bufbuild/protobuf";
-import { ClusterSchema, Cluster_DiscoveryType, Cluster_LbPolicy, type Cluster } from "../../gen/envoy/config/cluster/v3/cluster_pb.js";
-import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.js";
+import { ClusterSchema, Cluster_DiscoveryType, Cluster_LbPolicy, type Cluster } from "../../gen/envoy/config/cluster/v3/cluster_pb.ts";
+import { ClusterLoadAssignmentSchema, type ClusterLoadAssignment } from "../../gen/envoy/config/endpoint/v3/endpoint_pb.ts";
 import type { IrApiListener, IrRouteConfig, IrVirtualHost } from "../../ir/types.ts";
 import { ads, duration } from "./common.ts";
 import { UnavailableCluster } from "./routes.ts";
@@ -72,7 +72,9 @@ export function planProxyless(apiListeners: readonly IrApiListener[], rcs: Reado
 
 /** Does a proxyless configuration route anything to UnavailableCluster (see routes.ts)? */
 export function needsUnavailable(rcs: readonly IrRouteConfig[]): boolean {
-  return rcs.some((rc) => rc.virtualHosts.some((vh) => vh.routes.some((r) => r.action.type !== "forward" || r.action.backends.some((b) => b.cluster === undefined))));
+  return rcs.some((rc) =>
+    rc.virtualHosts.some((vh) => vh.routes.some((r) => r.action.type !== "forward" || r.action.backends.some((b) => b.cluster === undefined))),
+  );
 }
 
 /** The endpoint-less EDS cluster proxyless routes to unresolved backends point at. */

@@ -1,7 +1,7 @@
 // IR route configs -> Envoy RouteConfiguration. Proxyless gRPC clients get the same routes minus
 // what only Envoy understands (the grpc matcher).
 import { create } from "@bufbuild/protobuf";
-import { RouteConfigurationSchema, type RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.js";
+import { RouteConfigurationSchema, type RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.ts";
 import {
   RedirectAction_RedirectResponseCode,
   RouteAction_ClusterNotFoundResponseCode,
@@ -13,11 +13,11 @@ import {
   VirtualHostSchema,
   type VirtualHost,
   type HeaderMatcherSchema,
-} from "../../gen/envoy/config/route/v3/route_components_pb.js";
-import { FractionalPercent_DenominatorType } from "../../gen/envoy/type/v3/percent_pb.js";
-import type { StringMatcherSchema } from "../../gen/envoy/type/matcher/v3/string_pb.js";
-import type { RegexMatchAndSubstituteSchema } from "../../gen/envoy/type/matcher/v3/regex_pb.js";
-import { CorsPolicySchema } from "../../gen/envoy/extensions/filters/http/cors/v3/cors_pb.js";
+} from "../../gen/envoy/config/route/v3/route_components_pb.ts";
+import { FractionalPercent_DenominatorType } from "../../gen/envoy/type/v3/percent_pb.ts";
+import type { StringMatcherSchema } from "../../gen/envoy/type/matcher/v3/string_pb.ts";
+import type { RegexMatchAndSubstituteSchema } from "../../gen/envoy/type/matcher/v3/regex_pb.ts";
+import { CorsPolicySchema } from "../../gen/envoy/extensions/filters/http/cors/v3/cors_pb.ts";
 import type { IrCors, IrPathRewrite, IrRoute, IrRouteAction, IrRouteConfig, IrRouteMatch, IrStringMatch, IrVirtualHost } from "../../ir/types.ts";
 import type { EmitMemo } from "./memo.ts";
 import { duration, headersToAdd, pack, type Init } from "./common.ts";
@@ -67,7 +67,13 @@ function routeMatch(m: IrRouteMatch, proxyless: boolean): Init<typeof RouteMatch
     headerMatchSpecifier: proxyless ? legacyHeaderMatch(h) : { case: "stringMatch", value: stringMatch(h) },
     invertMatch: h.invert ?? false,
   }));
-  if (m.method) headers.push({ name: ":method", headerMatchSpecifier: proxyless ? { case: "exactMatch", value: m.method } : { case: "stringMatch", value: { matchPattern: { case: "exact", value: m.method } } } });
+  if (m.method)
+    headers.push({
+      name: ":method",
+      headerMatchSpecifier: proxyless
+        ? { case: "exactMatch", value: m.method }
+        : { case: "stringMatch", value: { matchPattern: { case: "exact", value: m.method } } },
+    });
   return {
     pathSpecifier,
     headers,
@@ -163,12 +169,23 @@ function forward(a: Extract<IrRouteAction, { type: "forward" }>, match: IrRouteM
 
 function cors(c: IrCors): ReturnType<typeof pack> {
   return pack(CorsPolicySchema, {
-    allowOriginStringMatch: c.allowOrigins.map((o): Init<typeof StringMatcherSchema> =>
-      o === "*"
-        ? { matchPattern: { case: "safeRegex", value: { regex: ".*" } } }
-        : o.includes("*")
-          ? { matchPattern: { case: "safeRegex", value: { regex: o.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*") } } }
-          : { matchPattern: { case: "exact", value: o } },
+    allowOriginStringMatch: c.allowOrigins.map(
+      (o): Init<typeof StringMatcherSchema> =>
+        o === "*"
+          ? { matchPattern: { case: "safeRegex", value: { regex: ".*" } } }
+          : o.includes("*")
+            ? {
+                matchPattern: {
+                  case: "safeRegex",
+                  value: {
+                    regex: o
+                      .split("*")
+                      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+                      .join("[^/]*"),
+                  },
+                },
+              }
+            : { matchPattern: { case: "exact", value: o } },
     ),
     allowMethods: c.allowMethods.join(","),
     allowHeaders: c.allowHeaders.join(","),
@@ -197,7 +214,11 @@ function route(r: IrRoute, proxyless: boolean): Init<typeof RouteSchema> {
   if (proxyless && a.type !== "forward") out.action = { case: "route", value: { clusterSpecifier: { case: "cluster", value: UnavailableCluster } } };
   else if (a.type === "forward") out.action = { case: "route", value: forward(a, r.match.path, proxyless) };
   else if (a.type === "redirect") out.action = { case: "redirect", value: redirect(a, r.match.path) };
-  else out.action = { case: "directResponse", value: { status: a.status, body: a.body !== undefined ? { specifier: { case: "inlineString", value: a.body } } : undefined } };
+  else
+    out.action = {
+      case: "directResponse",
+      value: { status: a.status, body: a.body !== undefined ? { specifier: { case: "inlineString", value: a.body } } : undefined },
+    };
   if (r.cors && !proxyless) out.typedPerFilterConfig = { [CorsFilterName]: cors(r.cors) };
   return out;
 }

@@ -155,14 +155,32 @@ export class NackGuard {
     // serving less): new ones are left out, changed ones go back to their accepted version.
     // New routes come first: leaving one out moves no traffic, while taking a changed route back
     // to its accepted version switches its clients back and forth during the search.
-    const changed = [...this.current.values()].filter((o) => routeKinds.has(o.object.kind) && this.lastGood.get(o.key)?.object !== o.object && !this.held.has(o.key));
+    const changed = [...this.current.values()].filter(
+      (o) => routeKinds.has(o.object.kind) && this.lastGood.get(o.key)?.object !== o.object && !this.held.has(o.key),
+    );
     const candidates = [...changed.filter((o) => !this.lastGood.has(o.key)), ...changed.filter((o) => this.lastGood.has(o.key))].map((o) => o.key);
     if (candidates.length === 0) {
       this.log.warn("xds: a client rejected the configuration and no changed object is left to hold back", { node: ev.nodeId, type, error: detail });
       return;
     }
-    this.search = { node: ev.nodeId, stream: ev.stream, typeUrl: ev.typeUrl, detail, candidates, trial: [], waiting: false, steps: 0, confirming: false, lastPush: 0 };
-    this.log.warn("xds: a client rejected the configuration; looking for the objects responsible", { node: ev.nodeId, type, candidates: candidates.length, error: detail });
+    this.search = {
+      node: ev.nodeId,
+      stream: ev.stream,
+      typeUrl: ev.typeUrl,
+      detail,
+      candidates,
+      trial: [],
+      waiting: false,
+      steps: 0,
+      confirming: false,
+      lastPush: 0,
+    };
+    this.log.warn("xds: a client rejected the configuration; looking for the objects responsible", {
+      node: ev.nodeId,
+      type,
+      candidates: candidates.length,
+      error: detail,
+    });
     this.next();
   }
 
@@ -212,7 +230,11 @@ export class NackGuard {
     this.log.debug("xds: bisection step", { node: s.node, trial: s.trial, accepted, confirming: s.confirming });
     if (s.confirming) {
       this.search = undefined;
-      if (accepted) this.hold(s.candidates[0]!, `xDS client ${s.node || "?"} rejected ${s.typeUrl.split(".").at(-1)}: ${s.detail} (found by bisection in ${s.steps} steps)`);
+      if (accepted)
+        this.hold(
+          s.candidates[0]!,
+          `xDS client ${s.node || "?"} rejected ${s.typeUrl.split(".").at(-1)}: ${s.detail} (found by bisection in ${s.steps} steps)`,
+        );
       else this.giveUp(s);
       this.schedule();
       return;
@@ -224,7 +246,12 @@ export class NackGuard {
 
   private giveUp(s: Search): void {
     this.unexplained.add(`${s.stream}|${s.typeUrl}`);
-    this.log.warn("xds: no single changed object explains the rejection; nothing held back, the client keeps its last accepted configuration", { node: s.node, type: s.typeUrl.split(".").at(-1), steps: s.steps, error: s.detail });
+    this.log.warn("xds: no single changed object explains the rejection; nothing held back, the client keeps its last accepted configuration", {
+      node: s.node,
+      type: s.typeUrl.split(".").at(-1),
+      steps: s.steps,
+      error: s.detail,
+    });
   }
 
   private next(): void {

@@ -3,8 +3,8 @@
 // whole JSON tree. The text is byte-for-byte what JSON.stringify(xdsToJson(...), null, 2) prints;
 // tests/xds/render.test.ts checks that.
 import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
-import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.js";
-import { VirtualHostSchema, type VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.js";
+import { RouteConfigurationSchema } from "../../gen/envoy/config/route/v3/route_pb.ts";
+import { VirtualHostSchema, type VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.ts";
 import type { XdsResources } from "../resources.ts";
 import { xdsRegistry, xdsToJson } from "../json.ts";
 import type { Ir } from "../../ir/types.ts";
@@ -29,7 +29,10 @@ export function writeJsonText(
   write: (chunk: string) => void,
   xds: XdsResources,
   extra: Record<string, unknown> = {},
-  virtualHosts: (i: number) => { count: number; each: () => Iterable<VirtualHost> } = (i) => ({ count: xds.routes[i]!.virtualHosts.length, each: () => xds.routes[i]!.virtualHosts }),
+  virtualHosts: (i: number) => { count: number; each: () => Iterable<VirtualHost> } = (i) => ({
+    count: xds.routes[i]!.virtualHosts.length,
+    each: () => xds.routes[i]!.virtualHosts,
+  }),
   redact = false,
 ): void {
   // Route configs lose their virtual hosts for the skeleton; a token marks where they go.
@@ -70,17 +73,23 @@ export function writeJsonText(
 export function writeIrJsonText(write: (chunk: string) => void, ir: Ir, emit: EmitOptions, extra: Record<string, unknown> = {}, redact = false): void {
   const xds = emitXds(ir, emit, undefined, true);
   const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
-  writeJsonText(write, xds, extra, (i) => {
-    const rc = ir.routeConfigs[i];
-    // Past the IR's route configs come the single-host proxyless ones, emitted whole.
-    if (!rc) return { count: xds.routes[i]!.virtualHosts.length, each: () => xds.routes[i]!.virtualHosts };
-    return {
-      count: rc.virtualHosts.length,
-      *each() {
-        for (const vh of rc.virtualHosts) yield emitVirtualHost(vh, proxyless.has(rc.name));
-      },
-    };
-  }, redact);
+  writeJsonText(
+    write,
+    xds,
+    extra,
+    (i) => {
+      const rc = ir.routeConfigs[i];
+      // Past the IR's route configs come the single-host proxyless ones, emitted whole.
+      if (!rc) return { count: xds.routes[i]!.virtualHosts.length, each: () => xds.routes[i]!.virtualHosts };
+      return {
+        count: rc.virtualHosts.length,
+        *each() {
+          for (const vh of rc.virtualHosts) yield emitVirtualHost(vh, proxyless.has(rc.name));
+        },
+      };
+    },
+    redact,
+  );
 }
 
 // Envoy's config_dump prints "[redacted]" for private keys; render does the same unless asked.

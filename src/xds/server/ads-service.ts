@@ -3,18 +3,13 @@
 // produces them, since xDS responses are not one-per-request.
 import { createContextKey, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import type { Message } from "@bufbuild/protobuf";
-import { AggregatedDiscoveryService } from "../../gen/envoy/service/discovery/v3/ads_pb.js";
-import type {
-  DeltaDiscoveryRequest,
-  DeltaDiscoveryResponse,
-  DiscoveryRequest,
-  DiscoveryResponse,
-} from "../../gen/envoy/service/discovery/v3/discovery_pb.js";
-import { TypeUrl } from "../resources.js";
-import type { Logger } from "../../log/logger.js";
-import type { SnapshotCache } from "../cache/cache.js";
-import type { XdsStream } from "../cache/stream.js";
-import { AsyncQueue } from "./queue.js";
+import { AggregatedDiscoveryService } from "../../gen/envoy/service/discovery/v3/ads_pb.ts";
+import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DiscoveryRequest, DiscoveryResponse } from "../../gen/envoy/service/discovery/v3/discovery_pb.ts";
+import { TypeUrl } from "../resources.ts";
+import type { Logger } from "../../log/logger.ts";
+import type { SnapshotCache } from "../cache/cache.ts";
+import type { XdsStream } from "../cache/stream.ts";
+import { AsyncQueue } from "./queue.ts";
 
 /** Filled by the node adapter from the HTTP/2 request (see listen.ts). */
 export const peerAddressKey = createContextKey<string>("unknown");
@@ -63,7 +58,8 @@ export function adsRoutes(cache: SnapshotCache, open: OpenStreams, logger: Logge
           // Private keys only go to the local Envoy over the 0600 Unix socket: on TCP any local
           // process could ask for them. Proxyless gRPC clients never need SDS.
           if (req.typeUrl === TypeUrl.secret && !unix) {
-            if (!warned) logger.warn("xds: SDS (secrets) requested over TCP; refused, secrets are served on the Unix socket only", { stream: stream.id, address: peer });
+            if (!warned)
+              logger.warn("xds: SDS (secrets) requested over TCP; refused, secrets are served on the Unix socket only", { stream: stream.id, address: peer });
             warned = true;
             continue;
           }
@@ -86,8 +82,7 @@ export function adsRoutes(cache: SnapshotCache, open: OpenStreams, logger: Logge
 
   return (router) => {
     router.service(AggregatedDiscoveryService, {
-      streamAggregatedResources: (requests, ctx) =>
-        bridge<DiscoveryRequest, DiscoveryResponse>(requests, ctx, (send) => cache.openSotw(peerOf(ctx), send)),
+      streamAggregatedResources: (requests, ctx) => bridge<DiscoveryRequest, DiscoveryResponse>(requests, ctx, (send) => cache.openSotw(peerOf(ctx), send)),
       deltaAggregatedResources: (requests, ctx) =>
         bridge<DeltaDiscoveryRequest, DeltaDiscoveryResponse>(requests, ctx, (send) => cache.openDelta(peerOf(ctx), send)),
     });

@@ -3,11 +3,11 @@
 import { createContextValues } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { unlinkSync } from "node:fs";
-import { silentLogger, type Logger } from "../../log/logger.js";
-import type { SnapshotCache } from "../cache/cache.js";
-import { adsRoutes, OpenStreams, peerAddressKey, peerPidKey } from "./ads-service.js";
+import { silentLogger, type Logger } from "../../log/logger.ts";
+import type { SnapshotCache } from "../cache/cache.ts";
+import { adsRoutes, OpenStreams, peerAddressKey, peerPidKey } from "./ads-service.ts";
 import { peerCredentials, socketFd } from "../../net/peer-credentials.ts";
-import { listenTcp, listenUnix, type Bound, type H2Handler } from "./listen.js";
+import { listenTcp, listenUnix, type Bound, type H2Handler } from "./listen.ts";
 
 export interface XdsServerOptions {
   cache: SnapshotCache;
@@ -61,13 +61,22 @@ export async function startXdsServer(opts: XdsServerOptions): Promise<XdsServer>
   try {
     if (opts.unixSocket) {
       const path = opts.unixSocket;
-      bound.push(await listenUnix(path, adapter(() => `unix:${path}`, true)));
+      bound.push(
+        await listenUnix(
+          path,
+          adapter(() => `unix:${path}`, true),
+        ),
+      );
       unixSocket = path;
       logger.info("xds listening", { unix: path });
     }
     if (opts.tcp) {
       const host = opts.tcp.host ?? "127.0.0.1";
-      const b = await listenTcp(host, opts.tcp.port, adapter((ip, port) => `${ip ?? "?"}:${port ?? "?"}`));
+      const b = await listenTcp(
+        host,
+        opts.tcp.port,
+        adapter((ip, port) => `${ip ?? "?"}:${port ?? "?"}`),
+      );
       bound.push(b);
       tcp = { host, port: b.port };
       logger.info("xds listening", { tcp: `${host}:${b.port}` });

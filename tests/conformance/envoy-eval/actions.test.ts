@@ -44,7 +44,10 @@ describe("RouteAction", () => {
     expect(o.kind === "upstream" && o.choices[0]!.request.path).toBe("/one/two?x=1");
   });
   test("regex_rewrite: 'The pattern ^/service/([^/]+)(/.*)$ paired with a substitution string of \\2/instance/\\1 would transform /service/foo/v1/api into /v1/api/instance/foo'", () => {
-    const o = one({ match: { prefix: "/" }, route: { cluster: "a", regexRewrite: { pattern: { regex: "^/service/([^/]+)(/.*)$" }, substitution: "\\2/instance/\\1" } } }, "/service/foo/v1/api");
+    const o = one(
+      { match: { prefix: "/" }, route: { cluster: "a", regexRewrite: { pattern: { regex: "^/service/([^/]+)(/.*)$" }, substitution: "\\2/instance/\\1" } } },
+      "/service/foo/v1/api",
+    );
     expect(o.kind === "upstream" && o.choices[0]!.request.path).toBe("/v1/api/instance/foo");
   });
   test("host_rewrite_literal: 'during forwarding, the host header will be swapped with this value'", () => {
@@ -52,8 +55,22 @@ describe("RouteAction", () => {
     expect(o.kind === "upstream" && o.choices[0]!.request.authority).toBe("rewritten.example");
   });
   test("weighted_clusters: 'the choice of an upstream cluster is determined by its weight'; weight 0 is never chosen", () => {
-    const o = one({ match: { prefix: "/" }, route: { weightedClusters: { clusters: [{ name: "a", weight: 70 }, { name: "b", weight: 30 }, { name: "c", weight: 0 }] } } });
-    expect(o.kind === "upstream" && o.choices.map((c) => [c.cluster, c.weight])).toEqual([["a", 70], ["b", 30]]);
+    const o = one({
+      match: { prefix: "/" },
+      route: {
+        weightedClusters: {
+          clusters: [
+            { name: "a", weight: 70 },
+            { name: "b", weight: 30 },
+            { name: "c", weight: 0 },
+          ],
+        },
+      },
+    });
+    expect(o.kind === "upstream" && o.choices.map((c) => [c.cluster, c.weight])).toEqual([
+      ["a", 70],
+      ["b", 30],
+    ]);
   });
   test("cluster_not_found_response_code: 'The HTTP status code to use when configured cluster is not found. The default response code is 503'", () => {
     const o = one({ match: { prefix: "/" }, route: { cluster: "missing" } });
@@ -64,7 +81,11 @@ describe("RouteAction", () => {
   test("timeout: 'If not specified, the default is 15s'; retry_policy and request_mirror_policies (runtime_fraction) are reported", () => {
     const o = one({
       match: { prefix: "/" },
-      route: { cluster: "a", retryPolicy: { retryOn: "5xx", numRetries: 2 }, requestMirrorPolicies: [{ cluster: "b", runtimeFraction: { defaultValue: { numerator: 20 } } }] },
+      route: {
+        cluster: "a",
+        retryPolicy: { retryOn: "5xx", numRetries: 2 },
+        requestMirrorPolicies: [{ cluster: "b", runtimeFraction: { defaultValue: { numerator: 20 } } }],
+      },
     });
     if (o.kind !== "upstream") throw new Error(o.kind);
     expect(o.timeout).toBe("15s");
@@ -99,12 +120,35 @@ describe("HeaderValueOption", () => {
     expect(getAll(out, "x-rm")).toEqual(["re-added"]);
   });
   test("most_specific_header_mutations_wins unset: 'the order is from most specific (i.e. route entry level) to least specific ... Later header mutations may override earlier mutations'", () => {
-    const r = httpRender([{ name: "v", domains: ["*"], requestHeadersToAdd: [{ header: { key: "x", value: "vhost" }, appendAction: "OVERWRITE_IF_EXISTS_OR_ADD" }], routes: [{ match: { prefix: "/" }, route: { cluster: "a" }, requestHeadersToAdd: [{ header: { key: "x", value: "route" }, appendAction: "OVERWRITE_IF_EXISTS_OR_ADD" }] }] }]);
+    const r = httpRender([
+      {
+        name: "v",
+        domains: ["*"],
+        requestHeadersToAdd: [{ header: { key: "x", value: "vhost" }, appendAction: "OVERWRITE_IF_EXISTS_OR_ADD" }],
+        routes: [
+          {
+            match: { prefix: "/" },
+            route: { cluster: "a" },
+            requestHeadersToAdd: [{ header: { key: "x", value: "route" }, appendAction: "OVERWRITE_IF_EXISTS_OR_ADD" }],
+          },
+        ],
+      },
+    ]);
     const o = evaluateHttp(r, req("/"));
     expect(o.kind === "upstream" && getAll(o.choices[0]!.request.headers, "x")).toEqual(["vhost"]);
   });
   test("weighted cluster request_headers_to_add apply only when that cluster is chosen", () => {
-    const o = one({ match: { prefix: "/" }, route: { weightedClusters: { clusters: [{ name: "a", weight: 1, requestHeadersToAdd: [{ header: { key: "x-b", value: "a" } }] }, { name: "b", weight: 1 }] } } });
+    const o = one({
+      match: { prefix: "/" },
+      route: {
+        weightedClusters: {
+          clusters: [
+            { name: "a", weight: 1, requestHeadersToAdd: [{ header: { key: "x-b", value: "a" } }] },
+            { name: "b", weight: 1 },
+          ],
+        },
+      },
+    });
     if (o.kind !== "upstream") throw new Error(o.kind);
     expect(getAll(o.choices[0]!.request.headers, "x-b")).toEqual(["a"]);
     expect(getAll(o.choices[1]!.request.headers, "x-b")).toEqual([]);
@@ -140,6 +184,9 @@ describe("CORS filter (cors.proto CorsPolicy in typed_per_filter_config)", () =>
   });
   test("a simple CORS request from an allowed origin gets allow-origin and expose-headers on the response", () => {
     const o = one(route, "/", { origin: "https://a.bar.com" });
-    expect(o.kind === "upstream" && Object.fromEntries(o.corsResponseHeaders)).toMatchObject({ "access-control-allow-origin": "https://a.bar.com", "access-control-expose-headers": "x-header-3" });
+    expect(o.kind === "upstream" && Object.fromEntries(o.corsResponseHeaders)).toMatchObject({
+      "access-control-allow-origin": "https://a.bar.com",
+      "access-control-expose-headers": "x-header-3",
+    });
   });
 });

@@ -71,7 +71,11 @@ export interface RouteInfo {
 
 export type Outcome =
   /** The connection is refused or closed before any HTTP exchange. */
-  | { kind: "connection-error"; reason: "no-listener" | "no-filter-chain" | "no-terminal-filter" | "tls-mismatch" | "no-route-config" | "client-certificate"; detail: string }
+  | {
+      kind: "connection-error";
+      reason: "no-listener" | "no-filter-chain" | "no-terminal-filter" | "tls-mismatch" | "no-route-config" | "client-certificate";
+      detail: string;
+    }
   /** Envoy answers itself: no vhost/route, direct_response, redirect, CORS preflight, missing cluster... */
   | { kind: "local"; status: number; headers: HeaderList; body: string; reason: string; info?: Partial<RouteInfo> }
   | {
@@ -87,7 +91,12 @@ export type Outcome =
       corsResponseHeaders: HeaderList;
     }
   /** tcp_proxy: the connection is proxied as bytes. */
-  | { kind: "tcp"; info: { listener: string; filterChain: string }; clusters: { cluster: string; weight: number; clusterFound: boolean; endpoints: Endpoint[]; cluster_?: Cluster }[]; terminatesTls: boolean };
+  | {
+      kind: "tcp";
+      info: { listener: string; filterChain: string };
+      clusters: { cluster: string; weight: number; clusterFound: boolean; endpoints: Endpoint[]; cluster_?: Cluster }[];
+      terminatesTls: boolean;
+    };
 
 function terminal(fc: FilterChain): { hcm?: HttpConnectionManager; tcp?: TcpProxy } {
   for (const f of fc.filters ?? []) {
@@ -147,7 +156,17 @@ const NOT_FOUND_CODES = { SERVICE_UNAVAILABLE: 503, NOT_FOUND: 404, INTERNAL_SER
  * configuration level). Later header mutations may override earlier mutations.").
  */
 function mutationLevels(rc: RouteConfiguration, vh: VirtualHost, r: Route, wc: ClusterWeight | undefined, dir: "request" | "response"): HeaderMutation[] {
-  const lv = (level: string, o: { requestHeadersToAdd?: Route["requestHeadersToAdd"]; requestHeadersToRemove?: string[]; responseHeadersToAdd?: Route["responseHeadersToAdd"]; responseHeadersToRemove?: string[] } | undefined): HeaderMutation => ({
+  const lv = (
+    level: string,
+    o:
+      | {
+          requestHeadersToAdd?: Route["requestHeadersToAdd"];
+          requestHeadersToRemove?: string[];
+          responseHeadersToAdd?: Route["responseHeadersToAdd"];
+          responseHeadersToRemove?: string[];
+        }
+      | undefined,
+  ): HeaderMutation => ({
     level,
     add: (dir === "request" ? o?.requestHeadersToAdd : o?.responseHeadersToAdd) ?? [],
     remove: (dir === "request" ? o?.requestHeadersToRemove : o?.responseHeadersToRemove) ?? [],
@@ -219,7 +238,8 @@ export function evaluateHttp(render: RenderJson, req: HttpRequest): Outcome {
   if (tcp) return { kind: "connection-error", reason: "tls-mismatch", detail: `filter chain ${fc.name ?? ""} is tcp_proxy, not HTTP` };
   if (!hcm) return { kind: "connection-error", reason: "no-terminal-filter", detail: `filter chain ${fc.name ?? ""} has no http_connection_manager` };
   const rc = findRouteConfig(render, hcm);
-  if (!rc) return { kind: "connection-error", reason: "no-route-config", detail: `route configuration ${hcm.rds?.routeConfigName ?? "(inline missing)"} not in RDS` };
+  if (!rc)
+    return { kind: "connection-error", reason: "no-route-config", detail: `route configuration ${hcm.rds?.routeConfigName ?? "(inline missing)"} not in RDS` };
 
   // HCM strip_any_host_port / strip_matching_host_port remove the port before routing.
   let authority = req.authority;
@@ -302,7 +322,11 @@ export function evaluateHttp(render: RenderJson, req: HttpRequest): Outcome {
   // A missing cluster is answered by cluster_not_found_response_code (default 503) once picked.
   const missing = choices.filter((c) => !c.clusterFound);
   if (missing.length === choices.length) {
-    return local(NOT_FOUND_CODES[action.clusterNotFoundResponseCode ?? "SERVICE_UNAVAILABLE"], `cluster not found: ${missing.map((m) => m.cluster).join(",")}`, info);
+    return local(
+      NOT_FOUND_CODES[action.clusterNotFoundResponseCode ?? "SERVICE_UNAVAILABLE"],
+      `cluster not found: ${missing.map((m) => m.cluster).join(",")}`,
+      info,
+    );
   }
   const mirrors = (action.requestMirrorPolicies ?? vh.requestMirrorPolicies ?? []).map((m) => {
     const c = render.clusters.find((x) => x.name === m.cluster);
@@ -312,7 +336,13 @@ export function evaluateHttp(render: RenderJson, req: HttpRequest): Outcome {
   const websocket = upgrades.some((u) => u.upgradeType?.toLowerCase() === "websocket" && u.enabled !== false);
   return {
     kind: "upstream",
-    info: { listener: info.listener ?? "", filterChain: info.filterChain ?? "", routeConfig: info.routeConfig ?? "", virtualHost: info.virtualHost ?? "", route: info.route ?? "" },
+    info: {
+      listener: info.listener ?? "",
+      filterChain: info.filterChain ?? "",
+      routeConfig: info.routeConfig ?? "",
+      virtualHost: info.virtualHost ?? "",
+      route: info.route ?? "",
+    },
     choices,
     timeout: action.timeout ?? "15s",
     retryPolicy: action.retryPolicy ?? vh.retryPolicy,
@@ -330,7 +360,10 @@ export function evaluateTcp(render: RenderJson, c: Connection): Outcome {
   if (!fc) return { kind: "connection-error", reason: "no-filter-chain", detail: `listener ${listener.name} has no filter chain for sni=${c.sni ?? ""}` };
   const { tcp, hcm } = terminal(fc);
   if (!tcp) return { kind: "connection-error", reason: "no-terminal-filter", detail: hcm ? "filter chain is HTTP, not tcp_proxy" : "no tcp_proxy" };
-  const list = tcp.cluster !== undefined ? [{ name: tcp.cluster, weight: 1 }] : (tcp.weightedClusters?.clusters ?? []).map((w) => ({ name: w.name ?? "", weight: w.weight ?? 0 }));
+  const list =
+    tcp.cluster !== undefined
+      ? [{ name: tcp.cluster, weight: 1 }]
+      : (tcp.weightedClusters?.clusters ?? []).map((w) => ({ name: w.name ?? "", weight: w.weight ?? 0 }));
   return {
     kind: "tcp",
     info: { listener: listener.name ?? "", filterChain: fc.name ?? "" },

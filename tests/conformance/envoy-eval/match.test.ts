@@ -6,7 +6,8 @@ import { headerMatches, matchPath, queryParamMatches } from "./match.ts";
 import { headerList } from "./headers.ts";
 import { httpRender, req, to, vh } from "./fixtures.ts";
 
-const routed = (o: ReturnType<typeof evaluateHttp>) => (o.kind === "upstream" ? o.choices.map((c) => c.cluster).join(",") : `${o.kind}:${o.kind === "local" ? o.status : ""}`);
+const routed = (o: ReturnType<typeof evaluateHttp>) =>
+  o.kind === "upstream" ? o.choices.map((c) => c.cluster).join(",") : `${o.kind}:${o.kind === "local" ? o.status : ""}`;
 
 describe("RouteMatch path specifiers", () => {
   test("prefix: 'the prefix must match the beginning of the :path header'; case_sensitive defaults to true", () => {
@@ -34,7 +35,12 @@ describe("RouteMatch path specifiers", () => {
 });
 
 describe("HeaderMatcher", () => {
-  const h = headerList([["Version", "two"], ["Color", "blue"], ["Multi", "a"], ["multi", "b"]]);
+  const h = headerList([
+    ["Version", "two"],
+    ["Color", "blue"],
+    ["Multi", "a"],
+    ["multi", "b"],
+  ]);
   test("string_match exact / prefix / suffix / contains / safe_regex (full match) and ignore_case", () => {
     expect(headerMatches({ name: "version", stringMatch: { exact: "two" } }, h)).toBe(true);
     expect(headerMatches({ name: "version", stringMatch: { exact: "TWO", ignoreCase: true } }, h)).toBe(true);

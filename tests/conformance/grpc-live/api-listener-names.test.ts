@@ -35,7 +35,12 @@ test("a listener hostname stands for routes without hostnames", () => {
 test("a hostname two Gateways claim belongs to the oldest", () => {
   // The newer Gateway sorts first by name, so only the age can decide; distinct ports, as two
   // Gateways on one address and port conflict (the newer is not programmed at all).
-  const docs = [gateway("a-new", "2026-02-01T00:00:00Z", undefined, 8081), gateway("z-old", "2026-01-01T00:00:00Z"), route("r1", "a-new", ["x.example.com"]), route("r2", "z-old", ["x.example.com"])];
+  const docs = [
+    gateway("a-new", "2026-02-01T00:00:00Z", undefined, 8081),
+    gateway("z-old", "2026-01-01T00:00:00Z"),
+    route("r1", "a-new", ["x.example.com"]),
+    route("r2", "z-old", ["x.example.com"]),
+  ];
   const got = apiListeners(docs);
   expect(got["grpc.a-new.default"]).toBe("default/a-new/grpc/grpc");
   expect(got["x.example.com"]).toBe("default/z-old/grpc/grpc");

@@ -14,7 +14,10 @@ export function readLiveBaseline(): string[] {
 export function writeLiveBaseline(r: LiveGrpcReport): void {
   const b = {
     note: "GRPCRoute conformance tests (v1.6.1) that pass live through proxyless gRPC (grpc-js-xds, no Envoy). Regenerate with: bun tests/conformance/grpc-live/run.ts --update-baseline",
-    passed: r.tests.filter((t) => t.result === "passed").map((t) => t.name).sort(),
+    passed: r.tests
+      .filter((t) => t.result === "passed")
+      .map((t) => t.name)
+      .sort(),
   };
   writeFileSync(LIVE_BASELINE_FILE, JSON.stringify(b, null, 2) + "\n");
 }

@@ -63,9 +63,12 @@ export function sendRpc(ch: grpc.Client, method: string, metadata: Record<string
     ch.makeUnaryRequest(path, raw, raw, Buffer.alloc(0), md, { deadline: Date.now() + timeoutMs }, (err, res) => {
       if (err) {
         const details = err.details ?? err.message;
-        resolve({ code: err.code ?? grpc.status.UNKNOWN, details, ...(details.includes("waiting for name resolution") ? { resolution: resolutionError(ch) } : {}) });
-      }
-      else {
+        resolve({
+          code: err.code ?? grpc.status.UNKNOWN,
+          details,
+          ...(details.includes("waiting for name resolution") ? { resolution: resolutionError(ch) } : {}),
+        });
+      } else {
         try {
           resolve({ code: grpc.status.OK, details: "", response: decodeEchoResponse(res ?? Buffer.alloc(0)) });
         } catch (e) {

@@ -6,7 +6,10 @@ import { decodeEchoResponse, encodeEchoResponse, type EchoAssertions } from "./e
 
 const a: EchoAssertions = {
   fullyQualifiedMethod: "/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/Echo",
-  headers: [{ key: "version", value: "two" }, { key: ":authority", value: "x".repeat(200) }],
+  headers: [
+    { key: "version", value: "two" },
+    { key: ":authority", value: "x".repeat(200) },
+  ],
   authority: "x".repeat(200),
   context: { namespace: "gateway-conformance-infra", ingress: "", serviceName: "", pod: "grpc-infra-backend-v1-0123456789-abcde" },
 };

@@ -38,7 +38,12 @@ function field(field: number, value: Uint8Array | string, always = false): numbe
 }
 
 export function encodeEchoResponse(a: EchoAssertions): Buffer {
-  const ctx = new Uint8Array([...field(1, a.context.namespace), ...field(2, a.context.ingress), ...field(3, a.context.serviceName), ...field(4, a.context.pod)]);
+  const ctx = new Uint8Array([
+    ...field(1, a.context.namespace),
+    ...field(2, a.context.ingress),
+    ...field(3, a.context.serviceName),
+    ...field(4, a.context.pod),
+  ]);
   const headers = a.headers.flatMap((h) => field(2, new Uint8Array([...field(1, h.key), ...field(2, h.value)]), true));
   const assertions = new Uint8Array([...field(1, a.fullyQualifiedMethod), ...headers, ...field(3, a.authority), ...field(4, ctx, true)]);
   // request (2) is an empty EchoRequest, echoed back as the Go server does.

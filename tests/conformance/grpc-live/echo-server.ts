@@ -43,11 +43,22 @@ export async function startEchoBackend(pod: Pod, port: number): Promise<EchoBack
   const impl: grpc.UntypedServiceImplementation = {};
   for (const m of ["Echo", "EchoTwo"]) {
     const path = `/${ECHO_SERVICE}/${m}`;
-    def[m] = { path, requestStream: false, responseStream: false, requestSerialize: raw, requestDeserialize: raw, responseSerialize: raw, responseDeserialize: raw, originalName: m };
+    def[m] = {
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: raw,
+      requestDeserialize: raw,
+      responseSerialize: raw,
+      responseDeserialize: raw,
+      originalName: m,
+    };
     impl[m] = handler(b, m);
   }
   server.addService(def, impl);
-  b.port = await new Promise<number>((res, rej) => server.bindAsync(`${pod.ip}:${port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  b.port = await new Promise<number>((res, rej) =>
+    server.bindAsync(`${pod.ip}:${port}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))),
+  );
   return b;
 }
 

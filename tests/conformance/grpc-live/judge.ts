@@ -34,7 +34,8 @@ export function compare(c: GrpcCaseJson, rpc: Rpc): string | undefined {
   const want = CODES[c.expectedCode];
   if (want === undefined) return `harness: unknown expected code ${c.expectedCode}`;
   if (want === status.UNIMPLEMENTED && notRouted(rpc, c.authority)) return undefined;
-  if (rpc.code !== want) return `expected status code ${c.expectedCode}, got ${status[rpc.code]} (${rpc.details}${rpc.resolution ? `; resolver: ${rpc.resolution}` : ""})`;
+  if (rpc.code !== want)
+    return `expected status code ${c.expectedCode}, got ${status[rpc.code]} (${rpc.details}${rpc.resolution ? `; resolver: ${rpc.resolution}` : ""})`;
   if (rpc.code !== status.OK) return undefined;
   const a = rpc.response!;
   const fqm = `/${ECHO_SERVICE}/${methodName(c.method)}`;
@@ -84,7 +85,10 @@ export function backendOf(pod: string): string {
 }
 
 /** TestWeightedDistribution: 500 RPCs, 10 at a time, every share within 5 points of its weight. */
-export async function weightedDistribution(send: () => Promise<Rpc>, weights: Record<string, number>): Promise<{ failure?: string; shares: Record<string, number> }> {
+export async function weightedDistribution(
+  send: () => Promise<Rpc>,
+  weights: Record<string, number>,
+): Promise<{ failure?: string; shares: Record<string, number> }> {
   const total = 500;
   const seen = new Map<string, number>();
   let next = 0;

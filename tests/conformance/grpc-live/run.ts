@@ -38,7 +38,10 @@ const CONVERGENCE = { successes: 3, timeoutMs: 8000 };
 
 /** The suite's GetTestCaseName, so failures read like the suite's subtests. */
 export function caseName(c: GrpcCaseJson, i: number): string {
-  const md = Object.keys(c.metadata ?? {}).sort().map((k) => `${k}:${c.metadata![k]}`).join(",");
+  const md = Object.keys(c.metadata ?? {})
+    .sort()
+    .map((k) => `${k}:${c.metadata![k]}`)
+    .join(",");
   const req = `${i} request to '${c.authority ?? ""}${c.method}'${md ? ` with headers '{${md}}'` : ""}`;
   return c.backend ? `${req} should go to ${c.backend}` : `${req} should receive a ${c.expectedCode}`;
 }
@@ -48,7 +51,11 @@ function gatewaySpec(inputs: readonly InputText[], name: string, namespace: stri
     for (const doc of parseAllDocuments(input.text)) {
       const o: unknown = doc.toJS();
       if (typeof o !== "object" || o === null) continue;
-      const g = o as { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: { listeners?: { name: string; port: number; hostname?: string }[] } };
+      const g = o as {
+        kind?: string;
+        metadata?: { name?: string; namespace?: string };
+        spec?: { listeners?: { name: string; port: number; hostname?: string }[] };
+      };
       if (g.kind === "Gateway" && g.metadata?.name === name && (g.metadata.namespace ?? "default") === namespace) {
         return { name, namespace, listeners: (g.spec?.listeners ?? []).map((l) => ({ name: l.name, port: l.port, hostname: l.hostname })) };
       }
@@ -95,7 +102,10 @@ async function runTest(t: GrpcTestJson, inputs: InputText[]): Promise<LiveTest> 
           // The suite retries the statistical check up to 10 times; 3 keeps a broken run short.
           for (let attempt = 0; attempt < 3; attempt++) {
             // AddEntropy: a random x-jitter on about half the RPCs, as the suite sends.
-            const d = await weightedDistribution(() => sendRpc(ch, methodName(c.method), Math.random() < 0.5 ? { "x-jitter": String(Math.floor(Math.random() * 10000)) } : {}, 5000), weights);
+            const d = await weightedDistribution(
+              () => sendRpc(ch, methodName(c.method), Math.random() < 0.5 ? { "x-jitter": String(Math.floor(Math.random() * 10000)) } : {}, 5000),
+              weights,
+            );
             failure = d.failure;
             got = `500 RPCs, shares ${JSON.stringify(d.shares)} (want ${JSON.stringify(weights)}, +/-0.05)`;
             if (failure === undefined) break;

@@ -75,12 +75,17 @@ export function endpointSliceManifests(list: readonly ServiceEndpoints[]): strin
     const ports = s.def.ports
       .filter((p) => typeof p.targetPort === "number" || p.targetPort === undefined)
       .map((p) => {
-        const lines = [`  - name: "${p.name ?? ""}"`, `    port: ${typeof p.targetPort === "number" ? p.targetPort : p.port}`, `    protocol: ${p.protocol ?? "TCP"}`];
+        const lines = [
+          `  - name: "${p.name ?? ""}"`,
+          `    port: ${typeof p.targetPort === "number" ? p.targetPort : p.port}`,
+          `    protocol: ${p.protocol ?? "TCP"}`,
+        ];
         if (p.appProtocol) lines.push(`    appProtocol: ${p.appProtocol}`);
         return lines.join("\n");
       });
     const eps = s.pods.map(
-      (p) => `  - addresses: ["${p.ip}"]\n    conditions: {ready: true, serving: true, terminating: false}\n    targetRef: {kind: Pod, namespace: ${p.namespace}, name: ${p.name}}`,
+      (p) =>
+        `  - addresses: ["${p.ip}"]\n    conditions: {ready: true, serving: true, terminating: false}\n    targetRef: {kind: Pod, namespace: ${p.namespace}, name: ${p.name}}`,
     );
     docs.push(
       [

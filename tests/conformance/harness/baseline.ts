@@ -20,7 +20,10 @@ export function readBaseline(): Baseline {
 export function writeBaseline(results: readonly TestResult[]): void {
   const b: Baseline = {
     note: "Conformance tests (v1.6.1, offline mode) that pass; a test listed here that stops passing fails tests/conformance/conformance.test.ts. Regenerate with: bun tests/conformance/harness/run.ts --update-baseline",
-    passed: results.filter((r) => r.outcome.result === "passed").map((r) => r.row.name).sort(),
+    passed: results
+      .filter((r) => r.outcome.result === "passed")
+      .map((r) => r.row.name)
+      .sort(),
   };
   writeFileSync(BASELINE_FILE, JSON.stringify(b, null, 2) + "\n");
 }

@@ -52,7 +52,26 @@ function generate(): GeneratedCerts {
     const ext = [`basicConstraints=CA:FALSE`, `extendedKeyUsage=${client ? "clientAuth" : "serverAuth,clientAuth"}`];
     if (sans.length > 0) ext.push(`subjectAltName=${sanExt(sans)}`);
     writeFileSync(join(dir, `${n}.ext`), ext.join("\n") + "\n");
-    openssl(["x509", "-req", "-in", `${n}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-out", `${n}.crt`, "-days", "3650", "-extfile", `${n}.ext`], dir);
+    openssl(
+      [
+        "x509",
+        "-req",
+        "-in",
+        `${n}.csr`,
+        "-CA",
+        `${ca}.crt`,
+        "-CAkey",
+        `${ca}.key`,
+        "-CAcreateserial",
+        "-out",
+        `${n}.crt`,
+        "-days",
+        "3650",
+        "-extfile",
+        `${n}.ext`,
+      ],
+      dir,
+    );
   };
   const secret = (nn: string, n: string, sans: string[], caNN?: string) => {
     out.secrets[nn] = { cert: read(`${n}.crt`), key: read(`${n}.key`) };
@@ -125,7 +144,13 @@ export function certificateManifests(g: GeneratedCerts): string {
   }
   for (const [nn, pem] of Object.entries(g.configMaps)) {
     const [ns, name] = nn.split("/");
-    docs.push(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  ca.crt: |\n${pem.trimEnd().split("\n").map((l) => `    ${l}`).join("\n")}\n`);
+    docs.push(
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  ca.crt: |\n${pem
+        .trimEnd()
+        .split("\n")
+        .map((l) => `    ${l}`)
+        .join("\n")}\n`,
+    );
   }
   return docs.join("---\n");
 }

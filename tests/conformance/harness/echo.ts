@@ -40,7 +40,7 @@ export function goDurationMs(s: string): number | undefined {
   let total = 0;
   let rest = s.trim();
   if (rest === "") return undefined;
-  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
   while (rest !== "") {
     const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/.exec(rest);
     if (!m) return undefined;
@@ -74,7 +74,8 @@ function trustedCas(env: EchoEnv, tls: Record<string, unknown>): string[] | unde
   const vc = asRecord(common?.validationContext);
   const inline = asRecord(vc?.trustedCa)?.inlineString;
   if (typeof inline === "string") return [inline];
-  const sds = asRecord(common?.validationContextSdsSecretConfig)?.name ?? asRecord(asRecord(common?.combinedValidationContext)?.validationContextSdsSecretConfig)?.name;
+  const sds =
+    asRecord(common?.validationContextSdsSecretConfig)?.name ?? asRecord(asRecord(common?.combinedValidationContext)?.validationContextSdsSecretConfig)?.name;
   if (typeof sds === "string") {
     const s = env.render.secrets.find((x) => x.name === sds);
     const pem = s?.validationContext?.trustedCa?.inlineString;
@@ -110,16 +111,20 @@ export function echoAttempt(env: EchoEnv, choice: UpstreamChoice, ep: Endpoint, 
     const cas = trustedCas(env, choice.upstreamTls);
     if (cas !== undefined) {
       const signer = env.certs.configMaps[env.certs.signedBy[certNN] ?? ""];
-      if (!signer || !cas.some((c) => c.trim() === signer.trim())) return { ...base, status: 503, failure: `upstream TLS: ${pod.name}'s certificate is not signed by the trusted CA` };
+      if (!signer || !cas.some((c) => c.trim() === signer.trim()))
+        return { ...base, status: 503, failure: `upstream TLS: ${pod.name}'s certificate is not signed by the trusted CA` };
     }
     const sans = sanMatchers(choice.upstreamTls);
     if (sans.length > 0) {
       const certSans = env.certs.sans[certNN] ?? [];
-      if (!sans.some((m) => certSans.includes(m.exact))) return { ...base, status: 503, failure: `upstream TLS: no SAN of ${pod.name} matches ${sans.map((s) => s.exact).join(",")}` };
+      if (!sans.some((m) => certSans.includes(m.exact)))
+        return { ...base, status: 503, failure: `upstream TLS: no SAN of ${pod.name} matches ${sans.map((s) => s.exact).join(",")}` };
     }
   }
-  if (proto === "h2c" && !choice.http2) return { ...base, status: 400, failure: `HTTP/1.1 without h2c upgrade to the h2c port of ${pod.name} ("Expected h2c request")` };
-  if ((proto === "h1" || proto === "tls") && choice.http2 && proto === "h1") return { ...base, status: 503, failure: `HTTP/2 prior knowledge sent to the HTTP/1.1 port of ${pod.name}` };
+  if (proto === "h2c" && !choice.http2)
+    return { ...base, status: 400, failure: `HTTP/1.1 without h2c upgrade to the h2c port of ${pod.name} ("Expected h2c request")` };
+  if ((proto === "h1" || proto === "tls") && choice.http2 && proto === "h1")
+    return { ...base, status: 503, failure: `HTTP/2 prior knowledge sent to the HTTP/1.1 port of ${pod.name}` };
   if (proto === "grpc" && !choice.http2) return { ...base, status: 503, failure: `HTTP/1.1 sent to the gRPC (h2c) port of ${pod.name}` };
 
   const req = choice.request;
@@ -130,13 +135,24 @@ export function echoAttempt(env: EchoEnv, choice: UpstreamChoice, ep: Endpoint, 
     if (k.startsWith(":") || k === "host") continue;
     (echoHeaders[canonicalHeader(k)] ??= []).push(v);
   }
-  const respHeaders: HeaderList = [["content-type", "application/json"], ["x-content-type-options", "nosniff"]];
+  const respHeaders: HeaderList = [
+    ["content-type", "application/json"],
+    ["x-content-type-options", "nosniff"],
+  ];
   const setHeader = (echoHeaders["X-Echo-Set-Header"] ?? []).join(",");
   for (const item of setHeader.split(",")) {
     const i = item.indexOf(":");
     if (i > 0) respHeaders.push([item.slice(0, i).trim().toLowerCase(), item.slice(i + 1).trim()]);
   }
-  const body: EchoBody = { path: req.path, host: req.authority, method: req.method, headers: echoHeaders, namespace: pod.namespace, pod: pod.name, tls: serverName !== undefined ? { serverName } : undefined };
+  const body: EchoBody = {
+    path: req.path,
+    host: req.authority,
+    method: req.method,
+    headers: echoHeaders,
+    namespace: pod.namespace,
+    pod: pod.name,
+    tls: serverName !== undefined ? { serverName } : undefined,
+  };
 
   const bare = req.path.split("?")[0] ?? "";
   const statusPath = /^\/status\/(\d{3})$/.exec(bare);

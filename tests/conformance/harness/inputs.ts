@@ -35,7 +35,14 @@ export function gatewayClassManifest(controllerName: string): string {
  * remap: adjusts a Service's endpoints before they are written, for live modes whose backends
  * cannot listen where the suite's pods would (e.g. the gRPC echoes on a free port, not 3000).
  */
-export function testInputs(manifests: readonly string[], controllerName: string, backends: BackendsJson, pods: Map<string, Pod>, certs: GeneratedCerts, remap: (s: ServiceEndpoints) => ServiceEndpoints = (s) => s): InputText[] {
+export function testInputs(
+  manifests: readonly string[],
+  controllerName: string,
+  backends: BackendsJson,
+  pods: Map<string, Pod>,
+  certs: GeneratedCerts,
+  remap: (s: ServiceEndpoints) => ServiceEndpoints = (s) => s,
+): InputText[] {
   const files = ["conformance/base/manifests.yaml", ...manifests.filter((m) => m !== "conformance/base/manifests.yaml")];
   const out: InputText[] = [{ file: "(harness) gatewayclass.yaml", text: gatewayClassManifest(controllerName) }];
   for (const f of files) out.push({ file: f, text: substitute(readFileSync(manifestPath(f), "utf8"), controllerName) });

@@ -113,7 +113,10 @@ export const MUTATIONS: Record<string, { initial?: InitialMutation[]; steps?: Mu
         line: 76,
         apply: patch("Gateway", INFRA, "gateway-add-listener", (o) => {
           const s = spec(o);
-          s.listeners = [...(s.listeners as unknown[]), { name: "http", port: 80, protocol: "HTTP", hostname: "data.test.com", allowedRoutes: { namespaces: { from: "All" } } }];
+          s.listeners = [
+            ...(s.listeners as unknown[]),
+            { name: "http", port: 80, protocol: "HTTP", hostname: "data.test.com", allowedRoutes: { namespaces: { from: "All" } } },
+          ];
         }),
       },
       {
@@ -136,7 +139,10 @@ export const MUTATIONS: Record<string, { initial?: InitialMutation[]; steps?: Mu
         line: 76,
         apply: patch("Gateway", INFRA, "gateway-observed-generation-bump", (o) => {
           const s = spec(o);
-          s.listeners = [...(s.listeners as unknown[]), { name: "alternate", hostname: "foo.com", port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "All" } } }];
+          s.listeners = [
+            ...(s.listeners as unknown[]),
+            { name: "alternate", hostname: "foo.com", port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "All" } } },
+          ];
         }),
       },
     ],
@@ -203,7 +209,12 @@ export const MUTATIONS: Record<string, { initial?: InitialMutation[]; steps?: Mu
         apply: create((objects) => {
           const shared = objects.find((x) => x.object.kind === "ConfigMap" && x.object.metadata.namespace === INFRA && x.object.metadata.name === SHARED_CA_CM);
           if (!shared) throw new Error(`mutation: ConfigMap ${INFRA}/${SHARED_CA_CM} not loaded`);
-          const object = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: RECONCILE_CM, namespace: INFRA, generation: 1 }, data: { "ca.crt": caData(shared.object as unknown as Obj) } };
+          const object = {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: RECONCILE_CM, namespace: INFRA, generation: 1 },
+            data: { "ca.crt": caData(shared.object as unknown as Obj) },
+          };
           return { ...shared, key: `ConfigMap/${INFRA}/${RECONCILE_CM}`, object: object as unknown as StoredObjectLike["object"] };
         }),
       },

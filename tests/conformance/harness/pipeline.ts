@@ -46,16 +46,24 @@ export async function loadPipeline(): Promise<Pipeline | { missing: string }> {
     config: `${SRC}/config/types.ts`,
   };
   for (const [k, p] of Object.entries(paths)) if (!existsSync(p)) return { missing: `${k}: ${p} does not exist yet` };
-  const [parseMod, compileMod, jsonMod, configMod] = (await Promise.all([import(paths.parse), import(paths.compile), import(paths.json), import(paths.config)])) as Record<string, unknown>[];
+  const [parseMod, compileMod, jsonMod, configMod] = (await Promise.all([
+    import(paths.parse),
+    import(paths.compile),
+    import(paths.json),
+    import(paths.config),
+  ])) as Record<string, unknown>[];
   const parseFile = parseMod?.parseFile;
   const compile = compileMod?.compile;
   const xdsToJson = jsonMod?.xdsToJson;
   const defaultConfig = configMod?.defaultConfig;
-  if (!isFn(parseFile) || !isFn(compile) || !isFn(xdsToJson) || !isFn(defaultConfig)) return { missing: "parseFile / compile / xdsToJson / defaultConfig not exported under the expected names" };
+  if (!isFn(parseFile) || !isFn(compile) || !isFn(xdsToJson) || !isFn(defaultConfig))
+    return { missing: "parseFile / compile / xdsToJson / defaultConfig not exported under the expected names" };
   return {
     parse: (file, text) => (parseFile as unknown as (f: string, t: string) => { objects: StoredObjectLike[]; problems: ProblemLike[] })(file, text),
     compile: (objects, config) => {
-      const r = (compile as unknown as (a: { objects: StoredObjectLike[]; config: unknown }) => { problems?: ProblemLike[]; status?: StatusEntry[]; xds: unknown })({ objects, config });
+      const r = (
+        compile as unknown as (a: { objects: StoredObjectLike[]; config: unknown }) => { problems?: ProblemLike[]; status?: StatusEntry[]; xds: unknown }
+      )({ objects, config });
       return { problems: r.problems ?? [], status: r.status ?? [], renderJson: (xdsToJson as unknown as (x: unknown) => unknown)(r.xds) };
     },
     defaultConfig: (h) => (defaultConfig as unknown as (h: string) => Record<string, unknown>)(h),

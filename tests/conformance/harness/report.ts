@@ -17,7 +17,14 @@ export interface TestResult {
 export interface ProfileReport {
   name: Profile;
   core: { result: string; statistics: { Passed: number; Failed: number; Skipped: number }; failedTests: string[]; skippedTests: string[] };
-  extended: { result: string; statistics: { Passed: number; Failed: number; Skipped: number }; supportedFeatures: string[]; passingFeatures: string[]; failedTests: string[]; skippedTests: string[] };
+  extended: {
+    result: string;
+    statistics: { Passed: number; Failed: number; Skipped: number };
+    supportedFeatures: string[];
+    passingFeatures: string[];
+    failedTests: string[];
+    skippedTests: string[];
+  };
 }
 
 function level(results: TestResult[]) {
@@ -60,5 +67,7 @@ export function failureCauses(results: TestResult[]): { cause: string; tests: st
       by.set(f.cause, e);
     }
   }
-  return [...by.entries()].map(([cause, e]) => ({ cause, tests: [...e.tests].sort(), example: e.example.slice(0, 300) })).sort((a, b) => b.tests.length - a.tests.length);
+  return [...by.entries()]
+    .map(([cause, e]) => ({ cause, tests: [...e.tests].sort(), example: e.example.slice(0, 300) }))
+    .sort((a, b) => b.tests.length - a.tests.length);
 }

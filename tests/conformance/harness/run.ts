@@ -78,10 +78,19 @@ function emulateApiServer(objects: StoredObjectLike[]): void {
   }
 }
 
-function runOne(p: Pipeline, row: TestRow, http: HttpTestJson | undefined, grpc: GrpcTestJson | undefined, tls: TlsTestJson | undefined, env: Omit<EchoEnv, "render" | "retryCounts">, opts: RunOptions): TestOutcome {
+function runOne(
+  p: Pipeline,
+  row: TestRow,
+  http: HttpTestJson | undefined,
+  grpc: GrpcTestJson | undefined,
+  tls: TlsTestJson | undefined,
+  env: Omit<EchoEnv, "render" | "retryCounts">,
+  opts: RunOptions,
+): TestOutcome {
   const skipWhen = SKIPPED_WHEN_SUPPORTED[row.name];
   if (skipWhen && (opts.features?.has(skipWhen) ?? true)) return { result: "passed" };
-  if (opts.features && !row.features.every((f) => opts.features!.has(f) || ["Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "ReferenceGrant"].includes(f))) return { result: "skipped", reason: "feature not claimed" };
+  if (opts.features && !row.features.every((f) => opts.features!.has(f) || ["Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "ReferenceGrant"].includes(f)))
+    return { result: "skipped", reason: "feature not claimed" };
   const t = http ?? grpc ?? tls;
   if (!t) return { result: "skipped", reason: "not transcribed (neither in cases.json nor in tls-cases.ts)" };
 
@@ -108,7 +117,8 @@ function runOne(p: Pipeline, row: TestRow, http: HttpTestJson | undefined, grpc:
   const listed = assertions.filter((a) => isMutationCall(a.call)).map((a) => a.line);
   const emulatedAt = new Set([...(mut.initial ?? []).map((m) => m.listedAt), ...steps.map((s) => s.listedAt ?? s.line)]);
   const stray = [...emulatedAt].filter((l) => !listed.includes(l));
-  if (stray.length > 0) return { result: "failed", failures: [{ cause: "harness: emulated mutation not listed in cases.json", detail: `lines ${stray.join(", ")}` }] };
+  if (stray.length > 0)
+    return { result: "failed", failures: [{ cause: "harness: emulated mutation not listed in cases.json", detail: `lines ${stray.join(", ")}` }] };
   // The first listed mutation no emulated edit accounts for: nothing after it can be checked. One
   // listed past every assertion sits in a helper defined after the test body, called from a line
   // cases.json does not give: then no assertion can be placed before it.
@@ -127,7 +137,11 @@ function runOne(p: Pipeline, row: TestRow, http: HttpTestJson | undefined, grpc:
       if ("error" in prev) return prev;
     }
     try {
-      if (k > 0) objs = steps[k - 1]!.apply(phases[k - 1]!.objects.map((o) => ({ ...o, object: structuredClone(o.object) })), { pods: env.pods });
+      if (k > 0)
+        objs = steps[k - 1]!.apply(
+          phases[k - 1]!.objects.map((o) => ({ ...o, object: structuredClone(o.object) })),
+          { pods: env.pods },
+        );
       const c = p.compile(objs, harnessConfig(p));
       phases[k] = { objects: objs, status: c.status, render: asRenderJson(c.renderJson) };
       return phases[k];
@@ -150,7 +164,16 @@ function runOne(p: Pipeline, row: TestRow, http: HttpTestJson | undefined, grpc:
     const r = checkAssertion(ctx, a);
     if (r.ok) continue;
     if (r.untranscribed || r.mutation) notEmulated.push(r.message);
-    else failures.push({ cause: `status: ${a.call}: ${r.message.replace(/[a-z0-9-]+\/[a-z0-9.-]+/g, "NS/NAME").replace(/\{.*$/, "").replace(/got .*$/, "").replace(/has \[.*$/, "").slice(0, 110)}`, detail: r.message });
+    else
+      failures.push({
+        cause: `status: ${a.call}: ${r.message
+          .replace(/[a-z0-9-]+\/[a-z0-9.-]+/g, "NS/NAME")
+          .replace(/\{.*$/, "")
+          .replace(/got .*$/, "")
+          .replace(/has \[.*$/, "")
+          .slice(0, 110)}`,
+        detail: r.message,
+      });
   }
   const status = first.status;
   const render = first.render;
@@ -175,7 +198,20 @@ function runOne(p: Pipeline, row: TestRow, http: HttpTestJson | undefined, grpc:
       }
       if (g.client?.startsWith("websocket")) {
         // The websocket group has no request table: check the route upgrades and reaches infra-backend-v1.
-        const f = checkHttpCase(echoEnv.render, echoEnv, addr, { ...g, client: "http" }, { request: { method: "GET", path: "/ws" }, effectiveExpectedRequest: { method: "GET", path: "/ws" }, response: { statusCodes: [200] }, backend: "infra-backend-v1", namespace: "gateway-conformance-infra" }, i++);
+        const f = checkHttpCase(
+          echoEnv.render,
+          echoEnv,
+          addr,
+          { ...g, client: "http" },
+          {
+            request: { method: "GET", path: "/ws" },
+            effectiveExpectedRequest: { method: "GET", path: "/ws" },
+            response: { statusCodes: [200] },
+            backend: "infra-backend-v1",
+            namespace: "gateway-conformance-infra",
+          },
+          i++,
+        );
         if (f) failures.push(f);
         continue;
       }
@@ -212,7 +248,15 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunResult |
   const rows = loadTestTable().filter((r) => PROFILES.some((pr) => r.profiles[pr] !== undefined) && (!opts.only || r.name === opts.only));
   const results: TestResult[] = rows.map((row) => ({
     row,
-    outcome: runOne(p, row, cases.httpTests.find((t) => t.name === row.name), cases.grpcTests.find((t) => t.name === row.name), TLS_TESTS.find((t) => t.name === row.name), env, opts),
+    outcome: runOne(
+      p,
+      row,
+      cases.httpTests.find((t) => t.name === row.name),
+      cases.grpcTests.find((t) => t.name === row.name),
+      TLS_TESTS.find((t) => t.name === row.name),
+      env,
+      opts,
+    ),
   }));
   const liveGrpc = readLiveGrpc();
   const report = {
@@ -225,7 +269,9 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunResult |
     profiles: PROFILES.map((pr) => profileReport(pr, results)),
     succeededProvisionalTests: results.filter((r) => r.row.provisional && r.outcome.result === "passed").map((r) => r.row.name),
     failureCauses: failureCauses(results),
-    skippedReasons: Object.fromEntries(results.filter((r) => r.outcome.result === "skipped").map((r) => [r.row.name, r.outcome.result === "skipped" ? r.outcome.reason : ""])),
+    skippedReasons: Object.fromEntries(
+      results.filter((r) => r.outcome.result === "skipped").map((r) => [r.row.name, r.outcome.result === "skipped" ? r.outcome.reason : ""]),
+    ),
     live: {
       envoy: "skipped: no Envoy binary here (EDGEGATE_ENVOY / PATH); the live mode is a later step",
       // Written by tests/conformance/grpc-live (its own run and bun test); read back so the
@@ -241,7 +287,9 @@ export function summary(report: Record<string, unknown>): string {
   for (const p of report.profiles as ReturnType<typeof profileReport>[]) {
     const c = p.core.statistics;
     const e = p.extended.statistics;
-    lines.push(`${p.name}: core ${p.core.result} (${c.Passed} passed, ${c.Failed} failed, ${c.Skipped} skipped); extended ${p.extended.result} (${e.Passed} passed, ${e.Failed} failed, ${e.Skipped} skipped); features passing ${p.extended.passingFeatures.length}/${p.extended.supportedFeatures.length}`);
+    lines.push(
+      `${p.name}: core ${p.core.result} (${c.Passed} passed, ${c.Failed} failed, ${c.Skipped} skipped); extended ${p.extended.result} (${e.Passed} passed, ${e.Failed} failed, ${e.Skipped} skipped); features passing ${p.extended.passingFeatures.length}/${p.extended.supportedFeatures.length}`,
+    );
   }
   const live = report.live as { grpc?: unknown } | undefined;
   if (live && typeof live.grpc === "object" && live.grpc !== null) {
@@ -268,7 +316,9 @@ if (import.meta.main) {
   writeFileSync(REPORT_FILE, stringify(r.report));
   console.log(summary(r.report));
   console.log(`report: ${REPORT_FILE}`);
-  if (args.includes("--verbose")) for (const t of r.results) if (t.outcome.result === "failed") console.log(`FAIL ${t.row.name}\n  ${t.outcome.failures.map((f) => `${f.cause} -- ${f.detail}`).join("\n  ")}`);
+  if (args.includes("--verbose"))
+    for (const t of r.results)
+      if (t.outcome.result === "failed") console.log(`FAIL ${t.row.name}\n  ${t.outcome.failures.map((f) => `${f.cause} -- ${f.detail}`).join("\n  ")}`);
   if (args.includes("--update-baseline")) {
     const { writeBaseline } = await import("./baseline.ts");
     writeBaseline(r.results);

@@ -124,7 +124,9 @@ function generationOf(ctx: StatusContext, kind: string, nn: NN | undefined, name
 function latest(ctx: StatusContext, kind: string, nn: NN, conds: readonly ConditionJson[] | undefined): string | undefined {
   const gen = generationOf(ctx, kind, nn, nn.name);
   const stale = (conds ?? []).filter((c) => c.observedGeneration !== gen);
-  return stale.length === 0 ? undefined : `${kind} ${nn.namespace}/${nn.name}: observedGeneration of ${stale.map((c) => `${c.type}=${c.observedGeneration ?? "unset"}`).join(", ")} != generation ${gen}`;
+  return stale.length === 0
+    ? undefined
+    : `${kind} ${nn.namespace}/${nn.name}: observedGeneration of ${stale.map((c) => `${c.type}=${c.observedGeneration ?? "unset"}`).join(", ")} != generation ${gen}`;
 }
 
 const fail = (message: string): AssertionResult => ({ ok: false, message });
@@ -153,7 +155,10 @@ function routeParentsMatch(ctx: StatusContext, routeKind: string, route: NN, par
     if (p.parentRef.namespace !== parent.nn.namespace && (namespaceRequired || p.parentRef.namespace !== undefined)) return false;
     return conditionsMatch([{ type: "Accepted", status: "True", reason: "Accepted" }], p.conditions);
   });
-  if (!match) return fail(`${routeKind} ${route.namespace}/${route.name}: no parent ${parent.kind} ${parent.nn.namespace}/${parent.nn.name} with controllerName ${ctx.controllerName}, explicit group/kind and Accepted=True (reason Accepted); got ${JSON.stringify(parents)}`);
+  if (!match)
+    return fail(
+      `${routeKind} ${route.namespace}/${route.name}: no parent ${parent.kind} ${parent.nn.namespace}/${parent.nn.name} with controllerName ${ctx.controllerName}, explicit group/kind and Accepted=True (reason Accepted); got ${JSON.stringify(parents)}`,
+    );
   if (stale) return fail(stale);
   return OK;
 }
@@ -165,7 +170,10 @@ function routeParentsMatch(ctx: StatusContext, routeKind: string, route: NN, par
  * parentRefTo (line 372) sets group, kind Gateway, namespace and name.
  */
 const PARENT_REF_EXPRS: Record<string, { kind: string; nn: NN }> = {
-  "gateway-conformance-infra/no-intersecting-hosts@222": { kind: "Gateway", nn: { namespace: "gateway-conformance-infra", name: "httproute-hostname-intersection" } },
+  "gateway-conformance-infra/no-intersecting-hosts@222": {
+    kind: "Gateway",
+    nn: { namespace: "gateway-conformance-infra", name: "httproute-hostname-intersection" },
+  },
 };
 
 interface ExpectedParent {
@@ -208,7 +216,11 @@ function routeParentMatches(ctx: StatusContext, routeKind: string, route: NN, x:
       (p.parentRef.namespace === x.nn.namespace || (!namespaceRequired && p.parentRef.namespace === undefined)) &&
       conditionsMatch(x.conditions, p.conditions),
   );
-  return ok ? OK : fail(`${routeKind} ${route.namespace}/${route.name}: no parent ${x.kind} ${x.nn.namespace}/${x.nn.name} with ${JSON.stringify(x.conditions)}; got ${JSON.stringify(parents)}`);
+  return ok
+    ? OK
+    : fail(
+        `${routeKind} ${route.namespace}/${route.name}: no parent ${x.kind} ${x.nn.namespace}/${x.nn.name} with ${JSON.stringify(x.conditions)}; got ${JSON.stringify(parents)}`,
+      );
 }
 
 function listenersHaveConditions(ctx: StatusContext, kind: "Gateway" | "ListenerSet", nn: NN, conds: ExpectedCondition[], only: string[]): AssertionResult {
@@ -222,7 +234,10 @@ function listenersHaveConditions(ctx: StatusContext, kind: "Gateway" | "Listener
   for (const c of conds) {
     for (const l of e.status.listeners ?? []) {
       if (only.length > 0 && !only.includes(l.name)) continue;
-      if (!findConditionInList(l.conditions, c)) return fail(`${kind} ${nn.namespace}/${nn.name} listener ${l.name}: missing ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ""}; has ${JSON.stringify(l.conditions ?? [])}`);
+      if (!findConditionInList(l.conditions, c))
+        return fail(
+          `${kind} ${nn.namespace}/${nn.name} listener ${l.name}: missing ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ""}; has ${JSON.stringify(l.conditions ?? [])}`,
+        );
       pending.delete(l.name);
     }
   }
@@ -236,7 +251,8 @@ function gatewayAddress(ctx: StatusContext, nn: NN): AssertionResult {
   const st = latest(ctx, "Gateway", nn, e.status.conditions);
   if (st) return fail(st);
   // WaitForGatewayAddress takes the first address whose type is set.
-  if (!(e.status.addresses ?? []).some((a) => a.type !== undefined && a.value !== "")) return fail(`Gateway ${nn.namespace}/${nn.name}: status.addresses has no typed address`);
+  if (!(e.status.addresses ?? []).some((a) => a.type !== undefined && a.value !== ""))
+    return fail(`Gateway ${nn.namespace}/${nn.name}: status.addresses has no typed address`);
   return OK;
 }
 
@@ -273,7 +289,8 @@ function listenersMatch(ctx: StatusContext, kind: "Gateway" | "ListenerSet", nn:
     if (x.kinds.length === 0 && (a.supportedKinds ?? []).length !== 0) return fail(`listener ${x.name}: supportedKinds should be empty, got ${ak.join(",")}`);
     for (const k of x.kinds) if (!ak.includes(k)) return fail(`listener ${x.name}: supportedKinds lacks ${k} (got ${ak.join(",")})`);
     if (a.attachedRoutes !== x.attachedRoutes) return fail(`listener ${x.name}: attachedRoutes ${a.attachedRoutes}, expected ${x.attachedRoutes}`);
-    if (!conditionsMatch(x.conditions, a.conditions)) return fail(`listener ${x.name}: conditions ${JSON.stringify(a.conditions ?? [])} do not include ${JSON.stringify(x.conditions)}`);
+    if (!conditionsMatch(x.conditions, a.conditions))
+      return fail(`listener ${x.name}: conditions ${JSON.stringify(a.conditions ?? [])} do not include ${JSON.stringify(x.conditions)}`);
   }
   return OK;
 }
@@ -283,9 +300,14 @@ function routeHasCondition(ctx: StatusContext, routeKind: string, route: NN, gw:
   if (!e) return fail(`${routeKind} ${route.namespace}/${route.name}: no status`);
   let found = false;
   for (const p of e.status.parents ?? []) {
-    if (p.parentRef.name === gw.name && (p.parentRef.namespace === undefined || p.parentRef.namespace === gw.namespace) && findConditionInList(p.conditions, c)) found = true;
+    if (p.parentRef.name === gw.name && (p.parentRef.namespace === undefined || p.parentRef.namespace === gw.namespace) && findConditionInList(p.conditions, c))
+      found = true;
   }
-  return found ? OK : fail(`${routeKind} ${route.namespace}/${route.name}: no parent ${gw.name} with ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ""}; parents ${JSON.stringify(e.status.parents ?? [])}`);
+  return found
+    ? OK
+    : fail(
+        `${routeKind} ${route.namespace}/${route.name}: no parent ${gw.name} with ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ""}; parents ${JSON.stringify(e.status.parents ?? [])}`,
+      );
 }
 
 function objectHasCondition(ctx: StatusContext, kind: string, nn: NN, c: ExpectedCondition): AssertionResult {
@@ -293,7 +315,9 @@ function objectHasCondition(ctx: StatusContext, kind: string, nn: NN, c: Expecte
   if (!e) return fail(`${kind} ${nn.namespace}/${nn.name}: no status`);
   const st = latest(ctx, kind, nn, e.status.conditions);
   if (st) return fail(st);
-  return findConditionInList(e.status.conditions, c) ? OK : fail(`${kind} ${nn.namespace}/${nn.name}: no ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ""}; has ${JSON.stringify(e.status.conditions ?? [])}`);
+  return findConditionInList(e.status.conditions, c)
+    ? OK
+    : fail(`${kind} ${nn.namespace}/${nn.name}: no ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ""}; has ${JSON.stringify(e.status.conditions ?? [])}`);
 }
 
 /**
@@ -305,7 +329,14 @@ export function expandRangeVars(assertions: readonly StatusAssertionJson[]): Sta
   // call that took the same `routes`: expand with that call's routes, not every route of the test.
   let routes: string[] = [];
   return assertions.flatMap((a) => {
-    const first = a.call === "GatewayAndHTTPRoutesMustBeAccepted" ? 1 : a.call === "GatewayAndRoutesMustBeAccepted" ? 3 : a.call === "RoutesAndParentMustBeAccepted" ? 2 : -1;
+    const first =
+      a.call === "GatewayAndHTTPRoutesMustBeAccepted"
+        ? 1
+        : a.call === "GatewayAndRoutesMustBeAccepted"
+          ? 3
+          : a.call === "RoutesAndParentMustBeAccepted"
+            ? 2
+            : -1;
     if (first !== -1) {
       const rs: string[] = [];
       for (const x of a.args.slice(first)) for (const r of Array.isArray(x) ? x : [x]) if (typeof r === "string" && parseNN(r)) rs.push(r);
@@ -320,14 +351,19 @@ export function expandRangeVars(assertions: readonly StatusAssertionJson[]): Sta
 /** Evaluates one statusAssertions entry. */
 export function checkAssertion(ctx: StatusContext, a: StatusAssertionJson): AssertionResult {
   const [a0, a1, a2] = a.args;
-  const untranscribed = (why: string): AssertionResult => ({ ok: false, untranscribed: true, message: `${a.call}(${JSON.stringify(a.args).slice(0, 160)}): ${why}` });
+  const untranscribed = (why: string): AssertionResult => ({
+    ok: false,
+    untranscribed: true,
+    message: `${a.call}(${JSON.stringify(a.args).slice(0, 160)}): ${why}`,
+  });
   switch (a.call) {
     case "GatewayAndHTTPRoutesMustBeAccepted":
     case "GatewayAndRoutesMustBeAccepted":
     case "RoutesAndParentMustBeAccepted": {
       const parent = parseParent(a0);
       const routeKind = a.call === "GatewayAndHTTPRoutesMustBeAccepted" ? "HTTPRoute" : /routeType=(\w+)/.exec(String(a1))?.[1];
-      const rest = a.call === "GatewayAndHTTPRoutesMustBeAccepted" ? a.args.slice(1) : a.call === "RoutesAndParentMustBeAccepted" ? a.args.slice(2) : a.args.slice(3);
+      const rest =
+        a.call === "GatewayAndHTTPRoutesMustBeAccepted" ? a.args.slice(1) : a.call === "RoutesAndParentMustBeAccepted" ? a.args.slice(2) : a.args.slice(3);
       const parsedRoutes = rest.map((x) => parseNNList(x));
       if (!parent || !routeKind || parsedRoutes.some((r) => r === undefined)) return untranscribed("unparsed arguments");
       const allRoutes = parsedRoutes.flatMap((r) => r ?? []);
@@ -358,7 +394,9 @@ export function checkAssertion(ctx: StatusContext, a: StatusAssertionJson): Asse
       const parents = e?.status.parents ?? [];
       if (parents.length === 0) return OK;
       if (parents.length > 1) return fail(`${kind} ${route.name}: expected at most one parent status, got ${parents.length}`);
-      return conditionsMatch([{ type: "Accepted", status: "False", reason: "" }], parents[0]!.conditions) ? OK : fail(`${kind} ${route.name}: parent is Accepted`);
+      return conditionsMatch([{ type: "Accepted", status: "False", reason: "" }], parents[0]!.conditions)
+        ? OK
+        : fail(`${kind} ${route.name}: parent is Accepted`);
     }
     // tls-cases.ts (helpers.go GatewayAndTLSRoutesMustBeAccepted): the Gateway has an address; with
     // a bare GatewayRef the Go helper expects no particular parent, the harness still asks for one
@@ -421,7 +459,12 @@ export function checkAssertion(ctx: StatusContext, a: StatusAssertionJson): Asse
       for (const anc of e.status.ancestors ?? []) {
         const st = latest(ctx, "BackendTLSPolicy", nn, anc.conditions);
         if (st) return fail(st);
-        if (anc.ancestorRef.name === gw.name && (anc.ancestorRef.namespace === undefined || anc.ancestorRef.namespace === gw.namespace) && findConditionInList(anc.conditions, c)) return OK;
+        if (
+          anc.ancestorRef.name === gw.name &&
+          (anc.ancestorRef.namespace === undefined || anc.ancestorRef.namespace === gw.namespace) &&
+          findConditionInList(anc.conditions, c)
+        )
+          return OK;
       }
       return fail(`BackendTLSPolicy ${nn.name}: no ancestor ${gw.name} with ${c.type}=${c.status}`);
     }
@@ -449,7 +492,9 @@ export function checkAssertion(ctx: StatusContext, a: StatusAssertionJson): Asse
       if (!e) return fail(`GatewayClass ${name}: no status`);
       const st = latest(ctx, "GatewayClass", { namespace: "", name }, e.status.conditions);
       if (st) return fail(st);
-      return a.call === "GWCMustHaveAcceptedConditionAny" && !findConditionInList(e.status.conditions, { type: "Accepted", status: "", reason: "" }) ? fail(`GatewayClass ${name}: no Accepted condition`) : OK;
+      return a.call === "GWCMustHaveAcceptedConditionAny" && !findConditionInList(e.status.conditions, { type: "Accepted", status: "", reason: "" })
+        ? fail(`GatewayClass ${name}: no Accepted condition`)
+        : OK;
     }
     case "GatewayStatusMustHaveListeners":
     case "ListenerSetStatusMustHaveListeners": {
@@ -471,7 +516,9 @@ export function checkAssertion(ctx: StatusContext, a: StatusAssertionJson): Asse
       const nn = parseNN(a0);
       if (!nn) return untranscribed("unparsed arguments");
       const ls = entry(ctx, "Gateway", nn)?.status.listeners ?? [];
-      return ls.length === 0 || (ls.length === 1 && ls[0]!.attachedRoutes === 0) ? OK : fail(`Gateway ${nn.name}: routes attached: ${ls.map((l) => `${l.name}=${l.attachedRoutes}`).join(",")}`);
+      return ls.length === 0 || (ls.length === 1 && ls[0]!.attachedRoutes === 0)
+        ? OK
+        : fail(`Gateway ${nn.name}: routes attached: ${ls.map((l) => `${l.name}=${l.attachedRoutes}`).join(",")}`);
     }
     case "GatewayMustHaveAttachedListeners": {
       const nn = parseNN(a0);

@@ -41,7 +41,13 @@ export interface ExpectedRequestJson {
 export interface CaseJson {
   request: RequestJson;
   effectiveExpectedRequest: ExpectedRequestJson;
-  response: { statusCodes: number[]; headers?: Record<string, string>; validHeaderValues?: Record<string, string[]>; absentHeaders?: string[]; ignoreWhitespace?: boolean };
+  response: {
+    statusCodes: number[];
+    headers?: Record<string, string>;
+    validHeaderValues?: Record<string, string[]>;
+    absentHeaders?: string[];
+    ignoreWhitespace?: boolean;
+  };
   redirect?: { scheme?: string; host?: string; port?: string; path?: string };
   backendSetResponseHeaders?: Record<string, string>;
   mirroredTo?: { name: string; namespace: string; percent?: number }[];
@@ -169,7 +175,10 @@ export function loadTestTable(): TestRow[] {
       const m = /^\s*GW-(HTTP|GRPC|TLS):([CE])/.exec(p);
       if (m) profiles[`GATEWAY-${m[1]}` as Profile] = m[2] === "C" ? "core" : "extended";
     }
-    const extra = (cells[5] ?? "").split(",").map((f) => f.trim()).filter((f) => f !== "" && f !== "-");
+    const extra = (cells[5] ?? "")
+      .split(",")
+      .map((f) => f.trim())
+      .filter((f) => f !== "" && f !== "-");
     rows.push({ name: cells[2]!, file: cells[3]!, profiles, features: extra, provisional: cells[6] === "P" });
   }
   return rows;

@@ -12,13 +12,18 @@ export const TABLES: Record<string, { source: string; rows: Row[] }> = {
   // gateway-invalid-tls-configuration.go:58-78
   GatewayInvalidTLSConfiguration: {
     source: "gateway-invalid-tls-configuration.go:58",
-    rows: ["nonexistent-secret", "unsupported-group", "unsupported-kind", "malformed-secret"].map((x) => ({ "tc.gatewayNamespacedName": `${NS}/gateway-certificate-${x}` })),
+    rows: ["nonexistent-secret", "unsupported-group", "unsupported-kind", "malformed-secret"].map((x) => ({
+      "tc.gatewayNamespacedName": `${NS}/gateway-certificate-${x}`,
+    })),
   },
   // gateway-invalid-tls-backend-configuration.go:47-77
   GatewayInvalidTLSBackendConfiguration: {
     source: "gateway-invalid-tls-backend-configuration.go:47",
     rows: [
-      ...["nonexistent-secret", "unsupported-group", "unsupported-kind", "malformed-secret"].map((x) => ({ "tc.gatewayNamespacedName": `${NS}/gateway-client-certificate-${x}`, "tc.resolveRefsReason": "InvalidClientCertificateRef" })),
+      ...["nonexistent-secret", "unsupported-group", "unsupported-kind", "malformed-secret"].map((x) => ({
+        "tc.gatewayNamespacedName": `${NS}/gateway-client-certificate-${x}`,
+        "tc.resolveRefsReason": "InvalidClientCertificateRef",
+      })),
       { "tc.gatewayNamespacedName": `${NS}/gateway-client-certificate-missing-reference-grant`, "tc.resolveRefsReason": "RefNotPermitted" },
     ],
   },

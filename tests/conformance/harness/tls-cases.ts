@@ -41,13 +41,31 @@ export interface TlsTestJson {
 const a = (line: number, call: string, ...args: unknown[]): StatusAssertionJson => ({ line, call, args });
 const gw = (name: string, port: number) => ({ namespace: NS, name, port });
 const nn = (name: string) => `${NS}/${name}`;
-const listener = (Name: string, AttachedRoutes: number, SupportedKinds: string[], Conditions: string[]) => ({ Name, AttachedRoutes, SupportedKinds, Conditions });
+const listener = (Name: string, AttachedRoutes: number, SupportedKinds: string[], Conditions: string[]) => ({
+  Name,
+  AttachedRoutes,
+  SupportedKinds,
+  Conditions,
+});
 
 function intersectionCases(first: number, gateway: string, other: boolean, nonMatching: string): TlsConnectionCase[] {
   const g = gw(gateway, 443);
   const trustSecret = `${NS}/tls-checks-certificate`;
-  const out: TlsConnectionCase[] = [{ line: first, gateway: g, sni: "abc.example.com", expect: { kind: "https-echo", trustSecret, host: "abc.example.com", path: "/", backend: "tls-backend", namespace: NS } }];
-  if (other) out.push({ line: first + 10, gateway: g, sni: "other.example.com", expect: { kind: "https-echo", trustSecret, host: "other.example.com", path: "/", backend: "tls-backend-2", namespace: NS } });
+  const out: TlsConnectionCase[] = [
+    {
+      line: first,
+      gateway: g,
+      sni: "abc.example.com",
+      expect: { kind: "https-echo", trustSecret, host: "abc.example.com", path: "/", backend: "tls-backend", namespace: NS },
+    },
+  ];
+  if (other)
+    out.push({
+      line: first + 10,
+      gateway: g,
+      sni: "other.example.com",
+      expect: { kind: "https-echo", trustSecret, host: "other.example.com", path: "/", backend: "tls-backend-2", namespace: NS },
+    });
   out.push({ line: first + (other ? 20 : 10), gateway: g, sni: nonMatching, expect: { kind: "rejected" } });
   return out;
 }
@@ -58,14 +76,28 @@ export const TLS_TESTS: readonly TlsTestJson[] = [
     source: "conformance/tests/tlsroute-simple-same-namespace.go",
     manifests: ["conformance/tests/tlsroute-simple-same-namespace.yaml"],
     statusAssertions: [a(50, "GatewayAndTLSRoutesMustBeAccepted", `Gateway ${nn("gateway-tlsroute")}`, nn("gateway-conformance-infra-test"))],
-    connections: [{ line: 66, gateway: gw("gateway-tlsroute", 443), sni: "abc.example.com", expect: { kind: "tcp-echo", trustConfigMap: CA, backend: "tcp-backend", namespace: NS, backendIsTLS: true, serverName: "abc.example.com" } }],
+    connections: [
+      {
+        line: 66,
+        gateway: gw("gateway-tlsroute", 443),
+        sni: "abc.example.com",
+        expect: { kind: "tcp-echo", trustConfigMap: CA, backend: "tcp-backend", namespace: NS, backendIsTLS: true, serverName: "abc.example.com" },
+      },
+    ],
   },
   {
     name: "TLSRouteTerminateSimpleSameNamespace",
     source: "conformance/tests/tlsroute-terminate-simple-same-namespace.go",
     manifests: ["conformance/tests/tlsroute-terminate-simple-same-namespace.yaml"],
     statusAssertions: [a(52, "GatewayAndTLSRoutesMustBeAccepted", `Gateway ${nn("gateway-tlsroute-terminate")}`, nn("tlsroute-terminated-test"))],
-    connections: [{ line: 68, gateway: gw("gateway-tlsroute-terminate", 8443), sni: "tls.example.com", expect: { kind: "tcp-echo", trustConfigMap: CA, backend: "tcp-backend", namespace: NS, backendIsTLS: false } }],
+    connections: [
+      {
+        line: 68,
+        gateway: gw("gateway-tlsroute-terminate", 8443),
+        sni: "tls.example.com",
+        expect: { kind: "tcp-echo", trustConfigMap: CA, backend: "tcp-backend", namespace: NS, backendIsTLS: false },
+      },
+    ],
   },
   {
     name: "TLSRouteMixedTerminationSameNamespace",
@@ -80,8 +112,18 @@ export const TLS_TESTS: readonly TlsTestJson[] = [
       a(94, "GatewayAndTLSRoutesMustBeAccepted", `Gateway ${nn("gateway-tlsroute-mixed-termination")}`, nn("gateway-conformance-mixed-terminateroute")),
     ],
     connections: [
-      { line: 114, gateway: gw("gateway-tlsroute-mixed-termination", 8883), sni: "tls.example.com", expect: { kind: "tcp-echo", trustConfigMap: CA, backend: "tcp-backend", namespace: NS, backendIsTLS: false } },
-      { line: 125, gateway: gw("gateway-tlsroute-mixed-termination", 8883), sni: "abc.example.com", expect: { kind: "tcp-echo", trustConfigMap: CA, backend: "tcp-backend", namespace: NS, backendIsTLS: true, serverName: "abc.example.com" } },
+      {
+        line: 114,
+        gateway: gw("gateway-tlsroute-mixed-termination", 8883),
+        sni: "tls.example.com",
+        expect: { kind: "tcp-echo", trustConfigMap: CA, backend: "tcp-backend", namespace: NS, backendIsTLS: false },
+      },
+      {
+        line: 125,
+        gateway: gw("gateway-tlsroute-mixed-termination", 8883),
+        sni: "abc.example.com",
+        expect: { kind: "tcp-echo", trustConfigMap: CA, backend: "tcp-backend", namespace: NS, backendIsTLS: true, serverName: "abc.example.com" },
+      },
     ],
   },
   {
@@ -91,13 +133,31 @@ export const TLS_TESTS: readonly TlsTestJson[] = [
     statusAssertions: [
       a(62, "GatewayAndTLSRoutesMustBeAccepted", `Gateway ${nn("gw-tlsroute-exact-hostname-x-1")}`, nn("tlsroute-more-specific-wc-hostname-x-1")),
       a(64, "TLSRouteMustHaveResolvedRefsConditionsTrue", nn("tlsroute-more-specific-wc-hostname-x-1"), nn("gw-tlsroute-exact-hostname-x-1")),
-      a(88, "GatewayAndTLSRoutesMustBeAccepted", `Gateway ${nn("gw-tlsroute-more-specific-wc-hostname-x-2")}`, nn("tlsroute-exact-hostname-x-2"), nn("tlsroute-less-specific-wc-hostname-x-2")),
+      a(
+        88,
+        "GatewayAndTLSRoutesMustBeAccepted",
+        `Gateway ${nn("gw-tlsroute-more-specific-wc-hostname-x-2")}`,
+        nn("tlsroute-exact-hostname-x-2"),
+        nn("tlsroute-less-specific-wc-hostname-x-2"),
+      ),
       a(91, "TLSRouteMustHaveResolvedRefsConditionsTrue", nn("tlsroute-exact-hostname-x-2"), nn("gw-tlsroute-more-specific-wc-hostname-x-2")),
       a(91, "TLSRouteMustHaveResolvedRefsConditionsTrue", nn("tlsroute-less-specific-wc-hostname-x-2"), nn("gw-tlsroute-more-specific-wc-hostname-x-2")),
-      a(126, "GatewayAndTLSRoutesMustBeAccepted", `Gateway ${nn("gw-tlsroute-less-specific-wc-hostname-x-3")}`, nn("tlsroute-exact-hostname-x-3"), nn("tlsroute-more-specific-wc-hostname-x-3")),
+      a(
+        126,
+        "GatewayAndTLSRoutesMustBeAccepted",
+        `Gateway ${nn("gw-tlsroute-less-specific-wc-hostname-x-3")}`,
+        nn("tlsroute-exact-hostname-x-3"),
+        nn("tlsroute-more-specific-wc-hostname-x-3"),
+      ),
       a(129, "TLSRouteMustHaveResolvedRefsConditionsTrue", nn("tlsroute-exact-hostname-x-3"), nn("gw-tlsroute-less-specific-wc-hostname-x-3")),
       a(129, "TLSRouteMustHaveResolvedRefsConditionsTrue", nn("tlsroute-more-specific-wc-hostname-x-3"), nn("gw-tlsroute-less-specific-wc-hostname-x-3")),
-      a(164, "GatewayAndTLSRoutesMustBeAccepted", `Gateway ${nn("gw-tlsroute-empty-hostname-x-4")}`, nn("tlsroute-exact-hostname-x-4"), nn("tlsroute-less-specific-wc-hostname-x-4")),
+      a(
+        164,
+        "GatewayAndTLSRoutesMustBeAccepted",
+        `Gateway ${nn("gw-tlsroute-empty-hostname-x-4")}`,
+        nn("tlsroute-exact-hostname-x-4"),
+        nn("tlsroute-less-specific-wc-hostname-x-4"),
+      ),
       a(167, "TLSRouteMustHaveResolvedRefsConditionsTrue", nn("tlsroute-exact-hostname-x-4"), nn("gw-tlsroute-empty-hostname-x-4")),
       a(167, "TLSRouteMustHaveResolvedRefsConditionsTrue", nn("tlsroute-less-specific-wc-hostname-x-4"), nn("gw-tlsroute-empty-hostname-x-4")),
     ],
@@ -114,7 +174,13 @@ export const TLS_TESTS: readonly TlsTestJson[] = [
     manifests: ["conformance/tests/tlsroute-invalid-backendref-nonexistent.yaml"],
     statusAssertions: [
       a(54, "GatewayAndTLSRoutesMustBeAccepted", `Gateway ${nn("gateway-tlsroute-invalid-backend-ref-nonexistent")}`, nn("invalid-backend-ref-nonexistent")),
-      a(64, "TLSRouteMustHaveCondition", nn("invalid-backend-ref-nonexistent"), nn("gateway-tlsroute-invalid-backend-ref-nonexistent"), "ResolvedRefs=False (reason BackendNotFound)"),
+      a(
+        64,
+        "TLSRouteMustHaveCondition",
+        nn("invalid-backend-ref-nonexistent"),
+        nn("gateway-tlsroute-invalid-backend-ref-nonexistent"),
+        "ResolvedRefs=False (reason BackendNotFound)",
+      ),
     ],
     connections: [{ line: 69, gateway: gw("gateway-tlsroute-invalid-backend-ref-nonexistent", 443), sni: "example.com", expect: { kind: "rejected" } }],
   },
@@ -124,7 +190,13 @@ export const TLS_TESTS: readonly TlsTestJson[] = [
     manifests: ["conformance/tests/tlsroute-invalid-backendref-unknown-kind.yaml"],
     statusAssertions: [
       a(54, "GatewayAndTLSRoutesMustBeAccepted", `Gateway ${nn("gateway-tlsroute-invalid-backend-ref-unknown-kind")}`, nn("invalid-backend-ref-unknown-kind")),
-      a(64, "TLSRouteMustHaveCondition", nn("invalid-backend-ref-unknown-kind"), nn("gateway-tlsroute-invalid-backend-ref-unknown-kind"), "ResolvedRefs=False (reason InvalidKind)"),
+      a(
+        64,
+        "TLSRouteMustHaveCondition",
+        nn("invalid-backend-ref-unknown-kind"),
+        nn("gateway-tlsroute-invalid-backend-ref-unknown-kind"),
+        "ResolvedRefs=False (reason InvalidKind)",
+      ),
     ],
     connections: [{ line: 69, gateway: gw("gateway-tlsroute-invalid-backend-ref-unknown-kind", 443), sni: "example.com", expect: { kind: "rejected" } }],
   },
@@ -133,8 +205,20 @@ export const TLS_TESTS: readonly TlsTestJson[] = [
     source: "conformance/tests/tlsroute-invalid-no-matching-listener-hostname.go",
     manifests: ["conformance/tests/tlsroute-invalid-no-matching-listener-hostname.yaml"],
     statusAssertions: [
-      a(58, "TLSRouteMustHaveCondition", nn("tlsroute-hostname-mismatch-1"), nn("gateway-tls-exact-hostname"), "Accepted=False (reason NoMatchingListenerHostname)"),
-      a(62, "TLSRouteMustHaveCondition", nn("tlsroute-hostname-mismatch-2"), nn("gateway-tls-wildcard-hostname"), "Accepted=False (reason NoMatchingListenerHostname)"),
+      a(
+        58,
+        "TLSRouteMustHaveCondition",
+        nn("tlsroute-hostname-mismatch-1"),
+        nn("gateway-tls-exact-hostname"),
+        "Accepted=False (reason NoMatchingListenerHostname)",
+      ),
+      a(
+        62,
+        "TLSRouteMustHaveCondition",
+        nn("tlsroute-hostname-mismatch-2"),
+        nn("gateway-tls-wildcard-hostname"),
+        "Accepted=False (reason NoMatchingListenerHostname)",
+      ),
       a(66, "TLSRouteMustHaveNoAcceptedParents", nn("tlsroute-hostname-mismatch-1")),
       a(70, "TLSRouteMustHaveNoAcceptedParents", nn("tlsroute-hostname-mismatch-2")),
       a(74, "GatewayMustHaveZeroRoutes", nn("gateway-tls-exact-hostname")),
@@ -147,9 +231,27 @@ export const TLS_TESTS: readonly TlsTestJson[] = [
     source: "conformance/tests/tlsroute-invalid-no-matching-listener.go",
     manifests: ["conformance/tests/tlsroute-invalid-no-matching-listener.yaml"],
     statusAssertions: [
-      a(69, "TLSRouteMustHaveCondition", nn("tlsroute-not-allowed-protocol-http"), nn("gateway-tlsroute-http-only"), "Accepted=False (reason NotAllowedByListeners)"),
-      a(72, "TLSRouteMustHaveCondition", nn("tlsroute-not-allowed-protocol-https"), nn("gateway-tlsroute-https-only"), "Accepted=False (reason NotAllowedByListeners)"),
-      a(75, "TLSRouteMustHaveCondition", nn("tlsroute-no-matching-section-name"), nn("gateway-tlsroute-tls-passthrough-only"), "Accepted=False (reason NoMatchingParent)"),
+      a(
+        69,
+        "TLSRouteMustHaveCondition",
+        nn("tlsroute-not-allowed-protocol-http"),
+        nn("gateway-tlsroute-http-only"),
+        "Accepted=False (reason NotAllowedByListeners)",
+      ),
+      a(
+        72,
+        "TLSRouteMustHaveCondition",
+        nn("tlsroute-not-allowed-protocol-https"),
+        nn("gateway-tlsroute-https-only"),
+        "Accepted=False (reason NotAllowedByListeners)",
+      ),
+      a(
+        75,
+        "TLSRouteMustHaveCondition",
+        nn("tlsroute-no-matching-section-name"),
+        nn("gateway-tlsroute-tls-passthrough-only"),
+        "Accepted=False (reason NoMatchingParent)",
+      ),
       a(78, "TLSRouteMustHaveNoAcceptedParents", nn("tlsroute-not-allowed-protocol-http")),
       a(81, "TLSRouteMustHaveNoAcceptedParents", nn("tlsroute-not-allowed-protocol-https")),
       a(84, "TLSRouteMustHaveNoAcceptedParents", nn("tlsroute-no-matching-section-name")),
@@ -164,7 +266,13 @@ export const TLS_TESTS: readonly TlsTestJson[] = [
     manifests: ["conformance/tests/tlsroute-invalid-reference-grant.yaml"],
     statusAssertions: [
       a(48, "GatewayAndTLSRoutesMustBeAccepted", `Gateway ${nn("gateway-tlsroute-referencegrant")}`, nn("gateway-conformance-infra-test")),
-      a(57, "TLSRouteMustHaveCondition", nn("gateway-conformance-infra-test"), nn("gateway-tlsroute-referencegrant"), "ResolvedRefs=False (reason RefNotPermitted)"),
+      a(
+        57,
+        "TLSRouteMustHaveCondition",
+        nn("gateway-conformance-infra-test"),
+        nn("gateway-tlsroute-referencegrant"),
+        "ResolvedRefs=False (reason RefNotPermitted)",
+      ),
     ],
     connections: [],
   },
@@ -173,7 +281,9 @@ export const TLS_TESTS: readonly TlsTestJson[] = [
     source: "conformance/tests/tlsroute-listener-passthrough-supported-kinds.go",
     manifests: ["conformance/tests/tlsroute-listener-passthrough-supported-kinds.yaml"],
     statusAssertions: [
-      a(60, "GatewayStatusMustHaveListeners", nn("gateway-tlsroute-passthrough-supported-kind"), [listener("tls-passthrough", 0, ["TLSRoute"], ["ResolvedRefs=False (reason InvalidRouteKinds)"])]),
+      a(60, "GatewayStatusMustHaveListeners", nn("gateway-tlsroute-passthrough-supported-kind"), [
+        listener("tls-passthrough", 0, ["TLSRoute"], ["ResolvedRefs=False (reason InvalidRouteKinds)"]),
+      ]),
     ],
     connections: [],
   },
@@ -182,7 +292,9 @@ export const TLS_TESTS: readonly TlsTestJson[] = [
     source: "conformance/tests/tlsroute-listener-terminate-supported-kinds.go",
     manifests: ["conformance/tests/tlsroute-listener-terminate-supported-kinds.yaml"],
     statusAssertions: [
-      a(63, "GatewayStatusMustHaveListeners", nn("gateway-tlsroute-terminate-supported"), [listener("tls-terminate", 0, ["TLSRoute"], ["Accepted=True (reason Accepted)"])]),
+      a(63, "GatewayStatusMustHaveListeners", nn("gateway-tlsroute-terminate-supported"), [
+        listener("tls-terminate", 0, ["TLSRoute"], ["Accepted=True (reason Accepted)"]),
+      ]),
     ],
     connections: [],
   },
@@ -193,7 +305,13 @@ export const TLS_TESTS: readonly TlsTestJson[] = [
     manifests: ["conformance/tests/listenerset-allowed-routes-supported-kinds.yaml"],
     statusAssertions: [
       a(53, "GatewayMustHaveCondition", nn("gateway-with-listener-sets-test-supported-route-kinds"), "Accepted=True"),
-      a(60, "ListenerSetListenersMustHaveConditions", nn("listenerset-test-allowed-routes-supported-kinds"), ["ResolvedRefs=False (reason InvalidRouteKinds)"], '"listener-set-listener-allowed-routes-tls-only"'),
+      a(
+        60,
+        "ListenerSetListenersMustHaveConditions",
+        nn("listenerset-test-allowed-routes-supported-kinds"),
+        ["ResolvedRefs=False (reason InvalidRouteKinds)"],
+        '"listener-set-listener-allowed-routes-tls-only"',
+      ),
     ],
     connections: [],
   },
@@ -204,7 +322,9 @@ export const TLS_TESTS: readonly TlsTestJson[] = [
     source: "conformance/tests/tlsroute-listener-terminate-not-supported.go",
     manifests: ["conformance/tests/tlsroute-listener-terminate-not-supported.yaml"],
     statusAssertions: [
-      a(61, "GatewayStatusMustHaveListeners", nn("gateway-tlsroute-terminate-unsupported"), [listener("tls-terminate", 0, [], ["Accepted=False (reason UnsupportedValue)"])]),
+      a(61, "GatewayStatusMustHaveListeners", nn("gateway-tlsroute-terminate-unsupported"), [
+        listener("tls-terminate", 0, [], ["Accepted=False (reason UnsupportedValue)"]),
+      ]),
     ],
     connections: [],
   },

@@ -61,9 +61,16 @@ export function checkTlsConnection(render: RenderJson, env: EchoEnv, addr: Gatew
     if (o.kind !== "tcp") return { cause: "tls: connection accepted, expected rejection", detail: `${where}: ${o.kind}` };
     const live = o.clusters.some((x) => x.clusterFound && x.endpoints.length > 0);
     if (!o.terminatesTls && !live) return undefined;
-    return { cause: "tls: handshake completes, expected rejection", detail: `${where}: ${o.info.filterChain} -> ${o.clusters.map((x) => x.cluster).join(",")}` };
+    return {
+      cause: "tls: handshake completes, expected rejection",
+      detail: `${where}: ${o.info.filterChain} -> ${o.clusters.map((x) => x.cluster).join(",")}`,
+    };
   }
-  if (o.kind !== "tcp") return { cause: `tls: no tcp_proxy for the connection (${o.kind === "connection-error" ? o.reason : o.kind})`, detail: `${where}: ${o.kind === "connection-error" ? o.detail : ""}` };
+  if (o.kind !== "tcp")
+    return {
+      cause: `tls: no tcp_proxy for the connection (${o.kind === "connection-error" ? o.reason : o.kind})`,
+      detail: `${where}: ${o.kind === "connection-error" ? o.detail : ""}`,
+    };
   for (const ch of o.clusters) {
     if (!ch.clusterFound) return { cause: "tls: tcp_proxy cluster not found", detail: `${where}: ${ch.cluster}` };
     for (const ep of ch.endpoints) {
@@ -96,8 +103,10 @@ function judgeEndpoint(render: RenderJson, env: EchoEnv, c: TlsConnectionCase, t
   }
   if (exp.kind === "tcp-echo") {
     if (pod.mode !== "tcp-echo") return { cause: "tls: backend is not a tcp echo", detail: pod.name };
-    if ((ep.port === 8443) !== exp.backendIsTLS) return { cause: "tls: IS_TLS differs", detail: `${pod.name}:${ep.port} answers IS_TLS=${ep.port === 8443}, expected ${exp.backendIsTLS}` };
-    if (exp.serverName !== undefined && !terminates && c.sni !== exp.serverName) return { cause: "tls: backend saw a different SNI", detail: `${c.sni} != ${exp.serverName}` };
+    if ((ep.port === 8443) !== exp.backendIsTLS)
+      return { cause: "tls: IS_TLS differs", detail: `${pod.name}:${ep.port} answers IS_TLS=${ep.port === 8443}, expected ${exp.backendIsTLS}` };
+    if (exp.serverName !== undefined && !terminates && c.sni !== exp.serverName)
+      return { cause: "tls: backend saw a different SNI", detail: `${c.sni} != ${exp.serverName}` };
   } else if (pod.mode !== "http-echo") return { cause: "tls: backend is not an HTTPS echo", detail: pod.name };
   if (pod.namespace !== exp.namespace) return { cause: "tls: wrong backend namespace", detail: `${pod.namespace} != ${exp.namespace}` };
   if (!pod.name.startsWith(`${exp.backend}-`)) return { cause: "tls: wrong backend", detail: `pod ${pod.name}, expected ${exp.backend}` };

@@ -44,14 +44,24 @@ function simulateAttempts(env: EchoEnv, o: Extract<Outcome, { kind: "upstream" }
 }
 
 /** The answer the client gets for one choice: status, response headers, echo body. */
-function answer(env: EchoEnv, o: Outcome, choice: UpstreamChoice | undefined, retryKey: string): { status: number; headers: HeaderList; body?: EchoResponse["body"]; why: string } {
+function answer(
+  env: EchoEnv,
+  o: Outcome,
+  choice: UpstreamChoice | undefined,
+  retryKey: string,
+): { status: number; headers: HeaderList; body?: EchoResponse["body"]; why: string } {
   if (o.kind === "connection-error") return { status: 0, headers: [], why: `${o.reason}: ${o.detail}` };
   if (o.kind === "local") return { status: o.status, headers: o.headers, why: o.reason };
   if (o.kind === "tcp" || !choice) return { status: 0, headers: [], why: "tcp_proxy for an HTTP request" };
   const r = simulateAttempts(env, o, choice, retryKey);
   const headers = applyMutations(r.headers, choice.responseMutations);
   for (const [k, v] of o.corsResponseHeaders) headers.push([k, v]);
-  return { status: r.status, headers, body: r.body, why: r.failure ?? `routed via ${o.info.routeConfig} / ${o.info.virtualHost} / ${o.info.route} to ${choice.cluster}` };
+  return {
+    status: r.status,
+    headers,
+    body: r.body,
+    why: r.failure ?? `routed via ${o.info.routeConfig} / ${o.info.virtualHost} / ${o.info.route} to ${choice.cluster}`,
+  };
 }
 
 function joinedValues(h: HeaderList, name: string): string | undefined {
@@ -72,19 +82,30 @@ function compare(c: CaseJson, group: GroupJson, a: ReturnType<typeof answer>, re
     const exp = c.effectiveExpectedRequest;
     const body = a.body;
     const echoedPath = body?.path ?? "";
-    if ((exp.path ?? "") !== echoedPath) return { cause: "traffic: backend saw a different path", detail: `echoed path ${JSON.stringify(echoedPath)}, expected ${JSON.stringify(exp.path)} (${a.why})` };
+    if ((exp.path ?? "") !== echoedPath)
+      return {
+        cause: "traffic: backend saw a different path",
+        detail: `echoed path ${JSON.stringify(echoedPath)}, expected ${JSON.stringify(exp.path)} (${a.why})`,
+      };
     if ((exp.method ?? "GET") !== (body?.method ?? c.request.method)) return { cause: "traffic: backend saw a different method", detail: `${body?.method}` };
-    if (exp.host && exp.host !== body?.host) return { cause: "traffic: backend saw a different host", detail: `echoed host ${body?.host}, expected ${exp.host}` };
+    if (exp.host && exp.host !== body?.host)
+      return { cause: "traffic: backend saw a different host", detail: `echoed host ${body?.host}, expected ${exp.host}` };
     for (const [k, v] of Object.entries(exp.headers ?? {})) {
       const entry = Object.entries(body?.headers ?? {}).find(([n]) => n.toLowerCase() === k.toLowerCase());
       if (!entry) return { cause: "traffic: request header missing at backend", detail: `${k} (expected ${v})` };
       if (entry[1].join(",") !== v) return { cause: "traffic: request header value differs at backend", detail: `${k}: ${entry[1].join(",")} != ${v}` };
     }
     for (const k of exp.absentHeaders ?? []) {
-      if (Object.keys(body?.headers ?? {}).some((n) => n.toLowerCase() === k.toLowerCase())) return { cause: "traffic: request header should be absent at backend", detail: k };
+      if (Object.keys(body?.headers ?? {}).some((n) => n.toLowerCase() === k.toLowerCase()))
+        return { cause: "traffic: request header should be absent at backend", detail: k };
     }
-    if (c.namespace !== (body?.namespace ?? "")) return { cause: "traffic: wrong backend namespace", detail: `echoed ${JSON.stringify(body?.namespace ?? "")}, expected ${JSON.stringify(c.namespace)} (${a.why})` };
-    if (c.backend !== "" && !(body?.pod ?? "").startsWith(c.backend)) return { cause: "traffic: wrong backend", detail: `pod ${body?.pod}, expected ${c.backend} (${a.why})` };
+    if (c.namespace !== (body?.namespace ?? ""))
+      return {
+        cause: "traffic: wrong backend namespace",
+        detail: `echoed ${JSON.stringify(body?.namespace ?? "")}, expected ${JSON.stringify(c.namespace)} (${a.why})`,
+      };
+    if (c.backend !== "" && !(body?.pod ?? "").startsWith(c.backend))
+      return { cause: "traffic: wrong backend", detail: `pod ${body?.pod}, expected ${c.backend} (${a.why})` };
     if (exp.sni && exp.sni !== body?.tls?.serverName) return { cause: "traffic: backend TLS SNI differs", detail: `${body?.tls?.serverName} != ${exp.sni}` };
     const ws = (s: string) => (c.response.ignoreWhitespace ? s.replace(/\s/g, "") : s);
     for (const [k, v] of Object.entries(c.response.headers ?? {})) {
@@ -93,9 +114,11 @@ function compare(c: CaseJson, group: GroupJson, a: ReturnType<typeof answer>, re
     }
     for (const [k, vs] of Object.entries(c.response.validHeaderValues ?? {})) {
       const got = joinedValues(a.headers, k);
-      if (got === undefined || !vs.map(ws).includes(ws(got))) return { cause: "traffic: response header not among valid values", detail: `${k}: ${got} not in ${JSON.stringify(vs)}` };
+      if (got === undefined || !vs.map(ws).includes(ws(got)))
+        return { cause: "traffic: response header not among valid values", detail: `${k}: ${got} not in ${JSON.stringify(vs)}` };
     }
-    for (const k of c.response.absentHeaders ?? []) if (joinedValues(a.headers, k) !== undefined) return { cause: "traffic: response header should be absent", detail: k };
+    for (const k of c.response.absentHeaders ?? [])
+      if (joinedValues(a.headers, k) !== undefined) return { cause: "traffic: response header should be absent", detail: k };
   }
   if (a.status >= 300 && a.status < 400 && c.redirect) {
     const loc = joinedValues(a.headers, "location") ?? "";
@@ -113,7 +136,8 @@ function compare(c: CaseJson, group: GroupJson, a: ReturnType<typeof answer>, re
     if (r.host && r.host !== u.hostname) return { cause: "traffic: redirect host differs", detail: `${loc} (expected host ${r.host})` };
     const path = u.pathname + u.search;
     if (r.path && r.path !== u.pathname && r.path !== path) return { cause: "traffic: redirect path differs", detail: `${loc} (expected ${r.path})` };
-    if (!r.path && path !== c.request.path && u.pathname !== c.request.path) return { cause: "traffic: redirect path differs", detail: `${loc} (expected ${c.request.path})` };
+    if (!r.path && path !== c.request.path && u.pathname !== c.request.path)
+      return { cause: "traffic: redirect path differs", detail: `${loc} (expected ${c.request.path})` };
     if (r.port) {
       if (r.port !== port) return { cause: "traffic: redirect port differs", detail: `${loc} (expected ${r.port})` };
     } else if (!(port === "" || (scheme === "http" && port === "80") || (scheme === "https" && port === "443"))) {
@@ -139,7 +163,14 @@ function clientCertCa(env: EchoEnv, group: GroupJson): string | undefined {
   return env.certs.configMaps[env.certs.signedBy[m[1]!] ?? ""];
 }
 
-export function checkHttpCase(render: RenderJson, env: EchoEnv, addr: GatewayAddressing, group: GroupJson, raw: CaseJson, caseIndex: number): Failure | undefined {
+export function checkHttpCase(
+  render: RenderJson,
+  env: EchoEnv,
+  addr: GatewayAddressing,
+  group: GroupJson,
+  raw: CaseJson,
+  caseIndex: number,
+): Failure | undefined {
   // The retry cases carry a {uuid} placeholder in both the request and the expected path.
   const uuid = `uuid-${caseIndex}`;
   const exp = raw.effectiveExpectedRequest;
@@ -149,7 +180,9 @@ export function checkHttpCase(render: RenderJson, env: EchoEnv, addr: GatewayAdd
   const scheme = group.scheme === "https" ? "https" : "http";
   const defaultPort = scheme === "https" ? 443 : 80;
   const authority = c.request.host ?? (t.port === defaultPort ? t.address : `${t.address}:${t.port}`);
-  const setHeader = Object.entries(c.backendSetResponseHeaders ?? {}).map(([k, v]) => `${k}:${v}`).join(",");
+  const setHeader = Object.entries(c.backendSetResponseHeaders ?? {})
+    .map(([k, v]) => `${k}:${v}`)
+    .join(",");
   const headers: HeaderList = Object.entries(c.request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]);
   headers.push(["x-echo-set-header", setHeader], ["user-agent", "Go-http-client/1.1"]);
   const sni = c.serverName ?? group.serverName ?? (scheme === "https" ? authority.replace(/:\d+$/, "") : undefined);
@@ -176,9 +209,18 @@ export function checkHttpCase(render: RenderJson, env: EchoEnv, addr: GatewayAdd
   }
   for (const m of c.mirroredTo ?? []) {
     if (o.kind !== "upstream") return { cause: "traffic: mirror expected but request not routed upstream", detail: m.name };
-    const hit = o.mirrors.find((x) => x.endpoints.length > 0 && x.endpoints.every((ep) => env.pods.get(ep.address)?.deployment === m.name && env.pods.get(ep.address)?.namespace === m.namespace));
-    if (!hit) return { cause: "traffic: request not mirrored to the expected backend", detail: `${m.namespace}/${m.name}; mirrors ${JSON.stringify(o.mirrors.map((x) => x.cluster))}` };
-    if (m.percent !== undefined && Math.abs(hit.percent - m.percent) > 0.001) return { cause: "traffic: mirror percentage differs", detail: `${hit.percent} != ${m.percent}` };
+    const hit = o.mirrors.find(
+      (x) =>
+        x.endpoints.length > 0 &&
+        x.endpoints.every((ep) => env.pods.get(ep.address)?.deployment === m.name && env.pods.get(ep.address)?.namespace === m.namespace),
+    );
+    if (!hit)
+      return {
+        cause: "traffic: request not mirrored to the expected backend",
+        detail: `${m.namespace}/${m.name}; mirrors ${JSON.stringify(o.mirrors.map((x) => x.cluster))}`,
+      };
+    if (m.percent !== undefined && Math.abs(hit.percent - m.percent) > 0.001)
+      return { cause: "traffic: mirror percentage differs", detail: `${hit.percent} != ${m.percent}` };
   }
   if (group.weightedDistribution && o.kind === "upstream") {
     const total = o.choices.reduce((s, x) => s + x.weight, 0);
@@ -197,8 +239,20 @@ export function checkHttpCase(render: RenderJson, env: EchoEnv, addr: GatewayAdd
 export function checkGrpcCase(render: RenderJson, env: EchoEnv, addr: GatewayAddressing, t: GrpcTestJson, c: GrpcCaseJson): Failure | undefined {
   const address = addr.address(t.gateway.namespace, t.gateway.name);
   if (!address) return { cause: "traffic: Gateway has no status address", detail: `${t.gateway.namespace}/${t.gateway.name}` };
-  const headers: HeaderList = [["content-type", "application/grpc"], ["te", "trailers"], ...Object.entries(c.metadata ?? {}).map(([k, v]): [string, string] => [k.toLowerCase(), v])];
-  const o = evaluateHttp(render, { scheme: "http", address, port: t.gateway.port, authority: c.authority ?? `${address}:${t.gateway.port}`, method: "POST", path: c.method, headers });
+  const headers: HeaderList = [
+    ["content-type", "application/grpc"],
+    ["te", "trailers"],
+    ...Object.entries(c.metadata ?? {}).map(([k, v]): [string, string] => [k.toLowerCase(), v]),
+  ];
+  const o = evaluateHttp(render, {
+    scheme: "http",
+    address,
+    port: t.gateway.port,
+    authority: c.authority ?? `${address}:${t.gateway.port}`,
+    method: "POST",
+    path: c.method,
+    headers,
+  });
   const outcomes: { code: string; pod?: string; ns?: string; why: string }[] = [];
   if (o.kind === "connection-error") outcomes.push({ code: "Unavailable", why: o.detail });
   else if (o.kind === "local") outcomes.push({ code: grpcStatusForHttp(o.status), why: o.reason });

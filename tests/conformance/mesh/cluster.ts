@@ -47,7 +47,9 @@ const selects = (sel: Record<string, string>, labels: Record<string, string>): b
 
 export function meshCluster(): MeshCluster {
   const text = readFileSync(join(MESH_DIR, "manifests.yaml"), "utf8");
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as Doc).filter((d) => d?.kind);
+  const docs = parseAllDocuments(text)
+    .map((d) => d.toJS() as Doc)
+    .filter((d) => d?.kind);
   const pods: Pod[] = [];
   const services: ServiceDef[] = [];
   let d = 0;
@@ -56,7 +58,13 @@ export function meshCluster(): MeshCluster {
     d++;
     const spec = doc.spec as { replicas?: number; template: { metadata: { labels: Record<string, string> } } };
     for (let i = 0; i < (spec.replicas ?? 1); i++) {
-      pods.push({ namespace: doc.metadata!.namespace!, deployment: doc.metadata!.name!, name: podName(doc.metadata!.name!, i), ip: `10.244.${d}.${i + 10}`, labels: spec.template.metadata.labels });
+      pods.push({
+        namespace: doc.metadata!.namespace!,
+        deployment: doc.metadata!.name!,
+        name: podName(doc.metadata!.name!, i),
+        ip: `10.244.${d}.${i + 10}`,
+        labels: spec.template.metadata.labels,
+      });
     }
   }
   let s = 0;
@@ -66,7 +74,13 @@ export function meshCluster(): MeshCluster {
     if (doc.kind !== "Service") continue;
     s++;
     const spec = doc.spec as { selector: Record<string, string>; ports: ServiceDef["ports"] };
-    const def: ServiceDef = { namespace: doc.metadata!.namespace!, name: doc.metadata!.name!, clusterIP: `10.96.0.${s + 10}`, selector: spec.selector, ports: spec.ports };
+    const def: ServiceDef = {
+      namespace: doc.metadata!.namespace!,
+      name: doc.metadata!.name!,
+      clusterIP: `10.96.0.${s + 10}`,
+      selector: spec.selector,
+      ports: spec.ports,
+    };
     services.push(def);
     // The API server assigns the ClusterIP; the harness does it here.
     kept.push(JSON.stringify({ ...doc, spec: { ...doc.spec, clusterIP: def.clusterIP } }));

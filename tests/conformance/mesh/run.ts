@@ -75,8 +75,16 @@ function podsOf(cluster: MeshCluster, ns: string, sel: Record<string, string>): 
 /** Without a mesh listener the connection reaches the Service's pods unchanged (kube-proxy). */
 function direct(cluster: MeshCluster, c: MeshCase): Answer {
   const d = c.destination;
-  const pods = d.podOf ? podsOf(cluster, d.namespace, selector(d.podOf)).slice(0, 1) : podsOf(cluster, d.namespace, cluster.services.find((s) => s.namespace === d.namespace && s.name === d.service)?.selector ?? { none: "" });
-  return { status: pods.length > 0 ? 200 : 503, via: "direct to the Service's pods", request: Object.entries(c.request.headers ?? {}), responseHeaders: [], pods: pods.map((pod) => ({ pod, share: 1 / pods.length })) };
+  const pods = d.podOf
+    ? podsOf(cluster, d.namespace, selector(d.podOf)).slice(0, 1)
+    : podsOf(cluster, d.namespace, cluster.services.find((s) => s.namespace === d.namespace && s.name === d.service)?.selector ?? { none: "" });
+  return {
+    status: pods.length > 0 ? 200 : 503,
+    via: "direct to the Service's pods",
+    request: Object.entries(c.request.headers ?? {}),
+    responseHeaders: [],
+    pods: pods.map((pod) => ({ pod, share: 1 / pods.length })),
+  };
 }
 
 function viaMesh(render: RenderJson, cluster: MeshCluster, envoyPort: number, c: MeshCase): Answer {
@@ -103,7 +111,8 @@ function viaMesh(render: RenderJson, cluster: MeshCluster, envoyPort: number, c:
   let responseHeaders: HeaderList = [];
   for (const ch of o.choices) {
     const eps = ch.endpoints.map((e) => byIp.get(e.address)).filter((p): p is Pod => p !== undefined);
-    if (!ch.clusterFound || eps.length === 0) return { status: 503, via: `cluster ${ch.cluster}: ${ch.clusterFound ? "no endpoints" : "not found"}`, responseHeaders: [], pods: [] };
+    if (!ch.clusterFound || eps.length === 0)
+      return { status: 503, via: `cluster ${ch.cluster}: ${ch.clusterFound ? "no endpoints" : "not found"}`, responseHeaders: [], pods: [] };
     for (const pod of eps) pods.push({ pod, share: ch.weight / total / eps.length });
     request = ch.request.headers;
     responseHeaders = applyMutations([], ch.responseMutations);
@@ -124,7 +133,8 @@ function judge(c: MeshCase, a: Answer): string | undefined {
   }
   for (const k of c.effectiveExpectedRequest.absentHeaders ?? []) if (reqHeader(k) !== undefined) return `request header ${k} should be absent (${a.via})`;
   for (const k of c.response.absentHeaders ?? []) if (getAll(a.responseHeaders, k).length > 0) return `response header ${k} should be absent (${a.via})`;
-  for (const [k, v] of Object.entries(c.response.headers ?? {})) if (getAll(a.responseHeaders, k)[0] !== v) return `response header ${k}: ${getAll(a.responseHeaders, k)[0]} != ${v} (${a.via})`;
+  for (const [k, v] of Object.entries(c.response.headers ?? {}))
+    if (getAll(a.responseHeaders, k)[0] !== v) return `response header ${k}: ${getAll(a.responseHeaders, k)[0]} != ${v} (${a.via})`;
   // Eventually consistent: every pod that may answer must be the expected one.
   const wrong = a.pods.find((p) => !p.pod.name.startsWith(c.backend));
   if (c.backend !== "" && wrong) return `answered by ${wrong.pod.name}, expected ${c.backend}-* (${a.via})`;
@@ -211,8 +221,21 @@ if (import.meta.main) {
   writeMeshReport(results);
   console.log(meshSummary(results));
   if (process.argv.includes("--update-baseline")) {
-    const passed = results.filter((r) => r.passed).map((r) => r.name).sort();
-    writeFileSync(MESH_BASELINE_FILE, JSON.stringify({ note: "Mesh (GAMMA) conformance tests (v1.6.1, offline) that pass; one that stops passing fails tests/conformance/mesh.test.ts. Regenerate with: npm run conformance:mesh -- --update-baseline", passed }, null, 2) + "\n");
+    const passed = results
+      .filter((r) => r.passed)
+      .map((r) => r.name)
+      .sort();
+    writeFileSync(
+      MESH_BASELINE_FILE,
+      JSON.stringify(
+        {
+          note: "Mesh (GAMMA) conformance tests (v1.6.1, offline) that pass; one that stops passing fails tests/conformance/mesh.test.ts. Regenerate with: npm run conformance:mesh -- --update-baseline",
+          passed,
+        },
+        null,
+        2,
+      ) + "\n",
+    );
     console.log(`baseline: ${passed.length} tests`);
   }
 }
