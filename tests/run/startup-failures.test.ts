@@ -124,11 +124,15 @@ describe("a failed start-up exits", () => {
   // Needs root and setpriv to run the binary as an unprivileged user; a real skip otherwise.
   const asNobody = process.getuid?.() === 0 && existsSync("/usr/bin/setpriv");
   if (!asNobody) console.warn("!!! SKIPPED: not root with the default /run/edgegate (needs root and /usr/bin/setpriv) !!!");
-  test.skipIf(!asNobody)("not root with the default /run/edgegate: exit 1 with the --xds-socket hint", async () => {
-    const r = await runUntilExit(await ports(), ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
-    expect(r.code).toBe(1);
-    expect(r.ms).toBeLessThan(5000);
-    expect(r.stderr).toContain("xds.socket: cannot create /run/edgegate/xds.sock: permission denied (not root?)");
-    expect(r.stderr).toContain("--xds-socket $XDG_RUNTIME_DIR/edgegate/xds.sock");
-  }, 15_000);
+  test.skipIf(!asNobody)(
+    "not root with the default /run/edgegate: exit 1 with the --xds-socket hint",
+    async () => {
+      const r = await runUntilExit(await ports(), ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]);
+      expect(r.code).toBe(1);
+      expect(r.ms).toBeLessThan(5000);
+      expect(r.stderr).toContain("xds.socket: cannot create /run/edgegate/xds.sock: permission denied (not root?)");
+      expect(r.stderr).toContain("--xds-socket $XDG_RUNTIME_DIR/edgegate/xds.sock");
+    },
+    15_000,
+  );
 });
