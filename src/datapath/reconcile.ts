@@ -139,6 +139,13 @@ export function desiredState(intent: DatapathIntent, extraEgress: DatapathIntent
     const lsn = listenerSlot(t)!;
     const value = (slot: number): Uint8Array => steerVal(env.family, t.envoyPort, slot, env.bytes, lsn.bytes);
     const to = `${formatIp(env.family, env.bytes)}:${t.envoyPort}`;
+    if (t.portEnd !== undefined && t.portEnd !== t.port && t.protocol === "UDP") {
+      // a datagram's answer leaves from the socket's own port, not the one the client sent to
+      problems.push(
+        `steering ${t.gateway}/${t.listener}: UDP port range ${t.address}:${t.port}-${t.portEnd} is not steered: Envoy would answer from port ${t.envoyPort}`,
+      );
+      continue;
+    }
     if (t.portEnd !== undefined && t.portEnd !== t.port) {
       const r = desiredRange(t, ip, to, value, ranges);
       if (typeof r === "string") problems.push(r);
