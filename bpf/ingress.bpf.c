@@ -19,6 +19,14 @@
 #include <bpf/bpf_endian.h>
 #include "maps.h"
 
+/* IPv6 fragment header (RFC 8200 4.5); the kernel's struct frag_hdr is not in the UAPI headers. */
+struct frag_hdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off; /* offset in 8-byte units << 3, then 2 reserved bits and M */
+	__be32 identification;
+};
+
 #ifndef AF_INET
 #define AF_INET 2
 #define AF_INET6 10
@@ -152,9 +160,12 @@ static __always_inline int eg_policy_allows(__u8 family, __u8 proto, const __u32
 /* tc mode, UDP: every datagram for a steered (address, port) passes policy and is handed to
  * Envoy's socket for the steering target (bound to its address, else the wildcard one); a reply
  * leaves from that socket with the original destination as its source (Envoy's udp_proxy sends
- * with the address it received on). No socket: the kernel's own delivery (port unreachable). */
+ * with the address it received on). No socket: the kernel's own delivery (port unreachable).
+ * A fragmented datagram is seen here before reassembly: its first fragment (the only one with the
+ * UDP header) passes policy, a denied one is dropped (so the datagram never reassembles), and an
+ * allowed one is left to the kernel's own delivery after reassembly, unsteered. */
 static __always_inline int eg_tc_udp(struct __sk_buff *skb, __u8 family, const __u32 *saddr, const __u32 *daddr, struct bpf_sock_tuple *t,
-				     __u32 tuple_len, __be16 dport)
+				     __u32 tuple_len, __be16 dport, int fragment)
 {
 	struct eg_steer_key k = {};
 	k.family = family;
@@ -164,7 +175,7 @@ static __always_inline int eg_tc_udp(struct __sk_buff *skb, __u8 family, const _
 	if (!eg_policy_allows(family, EG_PROTO_UDP, saddr, daddr, dport, 0))
 		return TC_ACT_SHOT;
 	struct eg_steer_val *sv = bpf_map_lookup_elem(&eg_steer, &k);
-	if (!sv)
+	if (!sv || fragment)
 		return TC_ACT_UNSPEC;
 	if (sv->family == EG_FAMILY_V4) {
 		if (family != EG_FAMILY_V4)
@@ -203,6 +214,7 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 	__u32 saddr[4] = {}, daddr[4] = {};
 	__u8 family, l4;
 	void *l4h;
+	int fragment = 0; /* the first fragment of a fragmented datagram (later ones are not looked at) */
 
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = (void *)(eth + 1);
@@ -210,6 +222,9 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 			return TC_ACT_UNSPEC;
 		l4 = ip->protocol;
 		l4h = (void *)ip + ip->ihl * 4;
+		if (ip->frag_off & bpf_htons(0x1fff)) /* not the first fragment: no transport header */
+			return TC_ACT_UNSPEC;
+		fragment = (ip->frag_off & bpf_htons(0x2000)) != 0; /* more fragments follow */
 		family = EG_FAMILY_V4;
 		saddr[0] = ip->saddr;
 		daddr[0] = ip->daddr;
@@ -217,12 +232,22 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 		t.ipv4.daddr = ip->daddr;
 		tuple_len = sizeof(t.ipv4);
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-		/* No extension headers: TCP or UDP must follow the fixed header directly. */
+		/* No extension headers but a fragment header: TCP or UDP must follow the fixed header
+		 * directly, or a first fragment's fragment header (so a fragmented UDP datagram cannot
+		 * pass policy by being split). */
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
 		if ((void *)(ip6 + 1) > end)
 			return TC_ACT_UNSPEC;
 		l4 = ip6->nexthdr;
 		l4h = (void *)(ip6 + 1);
+		if (l4 == IPPROTO_FRAGMENT) {
+			struct frag_hdr *fh = l4h;
+			if ((void *)(fh + 1) > end || (fh->frag_off & bpf_htons(0xfff8))) /* a later fragment */
+				return TC_ACT_UNSPEC;
+			l4 = fh->nexthdr;
+			l4h = fh + 1;
+			fragment = 1;
+		}
 		family = EG_FAMILY_V6;
 		__builtin_memcpy(saddr, &ip6->saddr, 16);
 		__builtin_memcpy(daddr, &ip6->daddr, 16);
@@ -245,13 +270,17 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 			t.ipv6.sport = uh->source;
 			t.ipv6.dport = uh->dest;
 		}
-		return eg_tc_udp(skb, family, saddr, daddr, &t, tuple_len, uh->dest);
+		return eg_tc_udp(skb, family, saddr, daddr, &t, tuple_len, uh->dest, fragment);
 	}
 	if (l4 != IPPROTO_TCP)
 		return TC_ACT_UNSPEC;
 	struct tcphdr *th = l4h;
 	if ((void *)(th + 1) > end)
 		return TC_ACT_UNSPEC;
+	/* A fragmented SYN (never seen from a real stack) is not steered, but it is not a way around
+	 * policy either: its first fragment is judged like a SYN. */
+	if (fragment)
+		return th->syn && !th->ack && !eg_policy_allows(family, EG_PROTO_TCP, saddr, daddr, th->dest, 0) ? TC_ACT_SHOT : TC_ACT_UNSPEC;
 	if (family == EG_FAMILY_V4) {
 		t.ipv4.sport = th->source;
 		t.ipv4.dport = th->dest;

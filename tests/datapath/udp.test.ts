@@ -26,8 +26,15 @@ const INTENT: DatapathIntent = {
     { address: GW6, port: 5353, protocol: "UDP", envoyPort: 5353, gateway: "web/dns", listener: "dns" },
     // TCP on the same address and port goes to another socket: the protocol is part of the key
     { address: GW, port: 5353, envoyPort: 15001, gateway: "web/dns", listener: "dns-tcp" },
+    // as the product steers: to Envoy's socket bound on the Gateway address itself
+    { address: GW, port: 5354, protocol: "UDP", envoyPort: 5354, envoyAddress: GW, gateway: "web/big", listener: "big" },
+    { address: GW6, port: 5354, protocol: "UDP", envoyPort: 5354, envoyAddress: GW6, gateway: "web/big", listener: "big" },
   ],
-  policies: [{ port: 5353, protocol: "UDP", address: GW, rules: [{ cidr: "10.200.0.3/32", action: "deny" }], defaultAction: "allow", policy: "web/no-3" }],
+  policies: [
+    { port: 5353, protocol: "UDP", address: GW, rules: [{ cidr: "10.200.0.3/32", action: "deny" }], defaultAction: "allow", policy: "web/no-3" },
+    { port: 5354, protocol: "UDP", address: GW, rules: [{ cidr: "10.200.0.3/32", action: "deny" }], defaultAction: "allow", policy: "web/no-3" },
+    { port: 5354, protocol: "UDP", address: GW6, rules: [{ cidr: "fd00:200::3/128", action: "deny" }], defaultAction: "allow", policy: "web/no-3" },
+  ],
   egress: [],
   mesh: [],
 };
@@ -53,8 +60,27 @@ describe.skipIf(why !== undefined)("UDP steering", () => {
     if (r.error) throw new Error(r.error);
     return r;
   };
-  const udp = (o: { host: string; src: string; count: number; timeoutMs?: number }): UdpResult =>
+  const udp = (o: { host: string; src: string; count: number; timeoutMs?: number; port?: number; size?: number }): UdpResult =>
     JSON.parse(pair.run(pair.client, [PY, join(BIN, "udp-client.py"), JSON.stringify({ port: 5353, timeoutMs: 300, ...o })]).stdout) as UdpResult;
+  /**
+   * Datagrams of 4,000 bytes cross the veth (MTU 1500) as IP fragments: the allowed client's reach
+   * Envoy's socket on the Gateway address (tc leaves them to the kernel after reassembly), and a
+   * denied client cannot get around policy by fragmenting (IPv4 and IPv6's fragment header).
+   */
+  const fragments = (): void => {
+    for (const [host, ok, denied] of [
+      [GW, "10.200.0.2", "10.200.0.3"],
+      [GW6, "fd00:200::2", "fd00:200::3"],
+    ] as const) {
+      const r = udp({ host, port: 5354, src: ok, count: 10, size: 4000 });
+      expect(r).toMatchObject({ sent: 10, received: 10, lost: 0, wrongSource: 0 });
+      expect(r.server).toMatchObject({ peer: [ok, expect.any(Number)], local: [host, 5354] });
+      expect(udp({ host, port: 5354, src: denied, count: 3, size: 4000, timeoutMs: 200 })).toMatchObject({ sent: 3, received: 0, lost: 3 });
+      // the same client's small datagrams: dropped as well (the policy, not the size)
+      expect(udp({ host, port: 5354, src: denied, count: 1, timeoutMs: 200 })).toMatchObject({ received: 0 });
+      expect(udp({ host, port: 5354, src: ok, count: 1 })).toMatchObject({ received: 1 });
+    }
+  };
   const tcpConnect = (src: string): { ok: boolean; server?: Record<string, unknown> } =>
     JSON.parse(pair.run(pair.client, [BUN, join(BIN, "client.ts"), JSON.stringify([{ host: GW, port: 5353, src, timeoutMs: 400 }])]).stdout)[0];
   const start = async (cfg: object): Promise<void> => {
@@ -71,7 +97,7 @@ describe.skipIf(why !== undefined)("UDP steering", () => {
 
   beforeAll(async () => {
     pair = createPair("udp");
-    echo = new Lines(pair.exec(pair.gw, [PY, join(BIN, "udp-echo.py"), "127.0.0.1:5353", "[::1]:5353"]));
+    echo = new Lines(pair.exec(pair.gw, [PY, join(BIN, "udp-echo.py"), "127.0.0.1:5353", "[::1]:5353", `${GW}:5354`, `[${GW6}]:5354`]));
     expect(await echo.next()).toBe("ready");
     tcp = new Lines(pair.exec(pair.gw, [BUN, join(BIN, "listener.ts"), "127.0.0.1:15001"]));
     expect(await tcp.next()).toBe("ready");
@@ -116,6 +142,7 @@ describe.skipIf(why !== undefined)("UDP steering", () => {
     expect(steer).toMatchObject({ conns: 0, packets: 50 }); // datagrams are packets; UDP has no connections
     expect(st.counters.find((c) => c.label === `web/no-3 ${GW}:5353/udp deny 10.200.0.3/32`)).toMatchObject({ packets: 3 });
     expect(st.listeners).toBeUndefined(); // the agent does not note registrations; the registrar does
+    fragments();
     await stop();
   }, 30_000);
 
@@ -131,6 +158,7 @@ describe.skipIf(why !== undefined)("UDP steering", () => {
     const st = (await ask({ op: "status" })).status!;
     expect(st.counters.find((c) => c.label === `steer web/dns/dns ${GW}:5353/udp -> 127.0.0.1:5353`)).toMatchObject({ conns: 0, packets: 50 });
     expect(st.counters.find((c) => c.label === `web/no-3 ${GW}:5353/udp deny 10.200.0.3/32`)).toMatchObject({ packets: 3 });
+    fragments();
     await stop();
   }, 30_000);
 });

@@ -1,6 +1,7 @@
 # A UDP request/response client: sends `count` datagrams one at a time from an unconnected socket
 # and waits for each answer (no retries), so every datagram either comes back or counts as lost.
 # usage: python3 udp-client.py '{"host":"10.0.0.1","port":53,"src":"10.0.0.2","count":50,"timeoutMs":300}'
+#        "size": N pads each request to N bytes (over the MTU: the datagram travels as IP fragments)
 # -> {"sent","received","lost","from":[addr,port] of the first answer,"server":first answer (JSON)}
 import json, socket, sys, time
 
@@ -13,12 +14,12 @@ s.settimeout(a.get("timeoutMs", 500) / 1000)
 out = {"sent": 0, "received": 0, "lost": 0, "wrongSource": 0}
 t0 = time.monotonic()
 for i in range(a.get("count", 1)):
-    payload = f"req-{i}".encode()
+    payload = f"req-{i}".ljust(a.get("size", 0), "x").encode()
     s.sendto(payload, (a["host"], a["port"]))
     out["sent"] += 1
     try:
         while True:
-            data, frm = s.recvfrom(4096)
+            data, frm = s.recvfrom(65535)
             reply = json.loads(data)
             if reply.get("data") == payload.decode():
                 break  # an answer to an earlier, timed-out request is not this one's

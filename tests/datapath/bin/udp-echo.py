@@ -33,7 +33,7 @@ while True:
     for key, _ in sel.select():
         s = key.fileobj
         spec, v6 = key.data
-        data, anc, _flags, peer = s.recvmsg(2048, 256)
+        data, anc, _flags, peer = s.recvmsg(65535, 256)
         dst, dport, pktinfo = None, None, None
         for level, typ, d in anc:
             if not v6 and level == socket.IPPROTO_IP and typ == IP_PKTINFO:
