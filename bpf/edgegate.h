@@ -10,6 +10,12 @@
 #define EG_FAMILY_V4 4
 #define EG_FAMILY_V6 6
 
+/* Transport protocol byte of the steering, listener, range and policy keys. TCP is 0 because the
+ * layout before UDP steering had a zeroed pad byte there: pinned maps of that layout keep their
+ * shape and every entry they hold still means TCP (src/datapath/upgrade.ts). Not IPPROTO_*. */
+#define EG_PROTO_TCP 0
+#define EG_PROTO_UDP 1
+
 #define EG_ACTION_ALLOW 1
 #define EG_ACTION_DENY 2
 
@@ -28,10 +34,10 @@
 #define EG_MAX_EGRESS 16384
 #define EG_LABEL_LEN 96
 
-/* (family, port, address) -> Envoy listener. */
+/* (family, protocol, port, address) -> Envoy listener. */
 struct eg_steer_key {
 	__u8 family;
-	__u8 pad;
+	__u8 protocol; /* EG_PROTO_* */
 	__be16 port;
 	__u32 addr[4]; /* IPv4 in addr[0], rest zero */
 };
@@ -44,39 +50,41 @@ struct eg_steer_val {
 	__u32 listener_addr[4];  /* sk_lookup: address part of the eg_listeners key (see below) */
 };
 
-/* sk_lookup: (family, Envoy port, address) -> Envoy's listening socket. The address is Envoy's
+/* sk_lookup: (family, protocol, Envoy port, address) -> Envoy's listening (TCP) or bound (UDP) socket. The address is Envoy's
  * explicit listener address, else the steered address itself: two Gateways sharing a port on
  * different addresses have two Envoy sockets, and each steered address must find its own. The
  * appliance fills a slot with the socket bound to exactly that address, else the wildcard one. */
 struct eg_listener_key {
 	__u8 family;
-	__u8 pad;
+	__u8 protocol;
 	__be16 port;
 	__u32 addr[4];
 };
 
-/* sk_lookup port ranges: LPM key whose prefix is family + pad (32 bits), the address (128 bits,
+/* sk_lookup port ranges: LPM key whose prefix is family + protocol + pad (32 bits), the address (128 bits,
  * always exact) and then a prefix of the port; a range [lo, hi] is stored as its covering set of
  * port prefixes, all with the same value. */
 struct eg_range_key {
 	__u32 prefixlen;
 	__u8 family;
-	__u8 pad[3];
+	__u8 protocol;
+	__u8 pad[2];
 	__u32 addr[4];
 	__be16 port;
 	__u16 pad2;
 };
-#define EG_RANGE_PREFIX_BASE 160 /* family + pad + address bits before the port */
+#define EG_RANGE_PREFIX_BASE 160 /* family + protocol + pad + address bits before the port */
 struct eg_range_val {
 	struct eg_steer_val steer;
 	__be16 first_port; /* a range is one listener: its policy is looked up on its first port */
 	__be16 last_port;
 };
 
-/* (family, port, address) -> policy; family EG_FAMILY_ANY with a zero address is the port-wide policy. */
+/* (family, protocol, port, address) -> policy; family EG_FAMILY_ANY with a zero address is the
+ * port-wide policy of that protocol. */
 struct eg_policy_key {
 	__u8 family;
-	__u8 pad;
+	__u8 protocol;
 	__be16 port;
 	__u32 addr[4];
 };

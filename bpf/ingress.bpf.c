@@ -1,20 +1,31 @@
 // World -> gateway: CIDR policy per listener port and transparent steering of new TCP connections
-// to Envoy's listener socket. Two attach points share the maps:
+// and of UDP datagrams to Envoy's socket. Two attach points share the maps:
 //   edgegate_tc_ingress  tcx (or legacy tc clsact) ingress on the configured interfaces:
-//                        bpf_skc_lookup_tcp + bpf_sk_assign, IPv4 and IPv6.
-//   edgegate_sk_lookup   BPF_PROG_TYPE_SK_LOOKUP on the network namespace: also covers connections
-//                        from the host itself; the listener socket comes from eg_listeners, and
-//                        port ranges (eg_ranges) are steered here only.
+//                        bpf_skc_lookup_tcp / bpf_sk_lookup_udp + bpf_sk_assign, IPv4 and IPv6.
+//   edgegate_sk_lookup   BPF_PROG_TYPE_SK_LOOKUP on the network namespace: also covers traffic
+//                        from the host itself; the socket comes from eg_listeners, and port ranges
+//                        (eg_ranges) are steered here only.
+// UDP has no connection: policy and steering decide per datagram (sk_lookup runs for every
+// datagram no connected socket claims), and counters count datagrams as packets, not conns.
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "maps.h"
+
+/* IPv6 fragment header (RFC 8200 4.5); the kernel's struct frag_hdr is not in the UAPI headers. */
+struct frag_hdr {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off; /* offset in 8-byte units << 3, then 2 reserved bits and M */
+	__be32 identification;
+};
 
 #ifndef AF_INET
 #define AF_INET 2
@@ -107,10 +118,11 @@ static __always_inline int eg_syn_repeat(__u8 family, const __u32 *saddr, const 
 }
 
 /* 1 = let the connection through, 0 = drop it. Counted per matching rule (or the default). */
-static __always_inline int eg_policy_allows(__u8 family, const __u32 *saddr, const __u32 *daddr, __be16 port, int count)
+static __always_inline int eg_policy_allows(__u8 family, __u8 proto, const __u32 *saddr, const __u32 *daddr, __be16 port, int count)
 {
 	struct eg_policy_key pk = {};
 	pk.family = family;
+	pk.protocol = proto;
 	pk.port = port;
 	pk.addr[0] = daddr[0];
 	if (family == EG_FAMILY_V6) {
@@ -122,6 +134,7 @@ static __always_inline int eg_policy_allows(__u8 family, const __u32 *saddr, con
 	if (!pv) {
 		struct eg_policy_key any = {};
 		any.family = EG_FAMILY_ANY;
+		any.protocol = proto;
 		any.port = port;
 		pv = bpf_map_lookup_elem(&eg_policy, &any);
 		if (!pv)
@@ -144,6 +157,49 @@ static __always_inline int eg_policy_allows(__u8 family, const __u32 *saddr, con
 	return action != EG_ACTION_DENY;
 }
 
+/* tc mode, UDP: every datagram for a steered (address, port) passes policy and is handed to
+ * Envoy's socket for the steering target (bound to its address, else the wildcard one); a reply
+ * leaves from that socket with the original destination as its source (Envoy's udp_proxy sends
+ * with the address it received on). No socket: the kernel's own delivery (port unreachable).
+ * A fragmented datagram is seen here before reassembly: its first fragment (the only one with the
+ * UDP header) passes policy, a denied one is dropped (so the datagram never reassembles), and an
+ * allowed one is left to the kernel's own delivery after reassembly, unsteered. */
+static __always_inline int eg_tc_udp(struct __sk_buff *skb, __u8 family, const __u32 *saddr, const __u32 *daddr, struct bpf_sock_tuple *t,
+				     __u32 tuple_len, __be16 dport, int fragment)
+{
+	struct eg_steer_key k = {};
+	k.family = family;
+	k.protocol = EG_PROTO_UDP;
+	k.port = dport;
+	__builtin_memcpy(k.addr, daddr, 16);
+	if (!eg_policy_allows(family, EG_PROTO_UDP, saddr, daddr, dport, 0))
+		return TC_ACT_SHOT;
+	struct eg_steer_val *sv = bpf_map_lookup_elem(&eg_steer, &k);
+	if (!sv || fragment)
+		return TC_ACT_UNSPEC;
+	if (sv->family == EG_FAMILY_V4) {
+		if (family != EG_FAMILY_V4)
+			return TC_ACT_UNSPEC;
+		t->ipv4.daddr = sv->envoy_addr[0];
+		t->ipv4.dport = sv->envoy_port;
+	} else if (family == EG_FAMILY_V4) {
+		t->ipv4.daddr = 0;
+		t->ipv4.dport = sv->envoy_port;
+	} else {
+		__builtin_memcpy(t->ipv6.daddr, sv->envoy_addr, 16);
+		t->ipv6.dport = sv->envoy_port;
+	}
+	struct bpf_sock *sk = bpf_sk_lookup_udp(skb, t, tuple_len, BPF_F_CURRENT_NETNS, 0);
+	if (!sk) {
+		eg_count(EG_SLOT_NO_LISTENER, 0);
+		return TC_ACT_OK;
+	}
+	long err = bpf_sk_assign(skb, sk, 0);
+	bpf_sk_release(sk);
+	eg_count(err ? EG_SLOT_ASSIGN_ERROR : sv->slot, 0);
+	return TC_ACT_OK;
+}
+
 SEC("tc")
 int edgegate_tc_ingress(struct __sk_buff *skb)
 {
@@ -156,47 +212,87 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 	struct bpf_sock_tuple t = {};
 	__u32 tuple_len;
 	__u32 saddr[4] = {}, daddr[4] = {};
-	__u8 family;
-	struct tcphdr *th;
+	__u8 family, l4;
+	void *l4h;
+	int fragment = 0; /* the first fragment of a fragmented datagram (later ones are not looked at) */
 
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *ip = (void *)(eth + 1);
-		if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_TCP || ip->ihl < 5)
+		if ((void *)(ip + 1) > end || ip->ihl < 5)
 			return TC_ACT_UNSPEC;
-		th = (void *)ip + ip->ihl * 4;
-		if ((void *)(th + 1) > end)
+		l4 = ip->protocol;
+		l4h = (void *)ip + ip->ihl * 4;
+		if (ip->frag_off & bpf_htons(0x1fff)) /* not the first fragment: no transport header */
 			return TC_ACT_UNSPEC;
+		fragment = (ip->frag_off & bpf_htons(0x2000)) != 0; /* more fragments follow */
 		family = EG_FAMILY_V4;
 		saddr[0] = ip->saddr;
 		daddr[0] = ip->daddr;
 		t.ipv4.saddr = ip->saddr;
 		t.ipv4.daddr = ip->daddr;
-		t.ipv4.sport = th->source;
-		t.ipv4.dport = th->dest;
 		tuple_len = sizeof(t.ipv4);
 	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-		/* No extension headers: TCP must follow the fixed header directly. */
+		/* No extension headers but a fragment header: TCP or UDP must follow the fixed header
+		 * directly, or a first fragment's fragment header (so a fragmented UDP datagram cannot
+		 * pass policy by being split). */
 		struct ipv6hdr *ip6 = (void *)(eth + 1);
-		if ((void *)(ip6 + 1) > end || ip6->nexthdr != IPPROTO_TCP)
+		if ((void *)(ip6 + 1) > end)
 			return TC_ACT_UNSPEC;
-		th = (void *)(ip6 + 1);
-		if ((void *)(th + 1) > end)
-			return TC_ACT_UNSPEC;
+		l4 = ip6->nexthdr;
+		l4h = (void *)(ip6 + 1);
+		if (l4 == IPPROTO_FRAGMENT) {
+			struct frag_hdr *fh = l4h;
+			if ((void *)(fh + 1) > end || (fh->frag_off & bpf_htons(0xfff8))) /* a later fragment */
+				return TC_ACT_UNSPEC;
+			l4 = fh->nexthdr;
+			l4h = fh + 1;
+			fragment = 1;
+		}
 		family = EG_FAMILY_V6;
 		__builtin_memcpy(saddr, &ip6->saddr, 16);
 		__builtin_memcpy(daddr, &ip6->daddr, 16);
 		__builtin_memcpy(t.ipv6.saddr, saddr, 16);
 		__builtin_memcpy(t.ipv6.daddr, daddr, 16);
-		t.ipv6.sport = th->source;
-		t.ipv6.dport = th->dest;
 		tuple_len = sizeof(t.ipv6);
 	} else {
 		return TC_ACT_UNSPEC;
 	}
 
+	if (l4 == IPPROTO_UDP) {
+		struct udphdr *uh = l4h;
+		if ((void *)(uh + 1) > end)
+			return TC_ACT_UNSPEC;
+		/* sport sits at the same offset in both tuple variants */
+		if (family == EG_FAMILY_V4) {
+			t.ipv4.sport = uh->source;
+			t.ipv4.dport = uh->dest;
+		} else {
+			t.ipv6.sport = uh->source;
+			t.ipv6.dport = uh->dest;
+		}
+		return eg_tc_udp(skb, family, saddr, daddr, &t, tuple_len, uh->dest, fragment);
+	}
+	if (l4 != IPPROTO_TCP)
+		return TC_ACT_UNSPEC;
+	struct tcphdr *th = l4h;
+	if ((void *)(th + 1) > end)
+		return TC_ACT_UNSPEC;
+	/* A fragmented SYN (never seen from a real stack) is not steered, but it is not a way around
+	 * policy either: its first fragment is judged like a SYN. */
+	if (fragment)
+		return th->syn && !th->ack && !eg_policy_allows(family, EG_PROTO_TCP, saddr, daddr, th->dest, 0) ? TC_ACT_SHOT : TC_ACT_UNSPEC;
+	if (family == EG_FAMILY_V4) {
+		t.ipv4.sport = th->source;
+		t.ipv4.dport = th->dest;
+	} else {
+		t.ipv6.sport = th->source;
+		t.ipv6.dport = th->dest;
+	}
+
 	int syn = th->syn && !th->ack;
 	struct eg_steer_key sk_key = {};
 	sk_key.family = family;
+	sk_key.protocol = EG_PROTO_TCP;
 	sk_key.port = th->dest;
 	__builtin_memcpy(sk_key.addr, daddr, 16);
 
@@ -235,7 +331,7 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 
 	/* Policy decides on new connections only: established ones survive a policy change. A denied
 	 * SYN is dropped: the client sees a timeout. */
-	if (!eg_policy_allows(family, saddr, daddr, th->dest, fresh)) {
+	if (!eg_policy_allows(family, EG_PROTO_TCP, saddr, daddr, th->dest, fresh)) {
 		if (sk)
 			bpf_sk_release(sk);
 		return TC_ACT_SHOT;
@@ -302,8 +398,15 @@ assign:;
 SEC("sk_lookup")
 int edgegate_sk_lookup(struct bpf_sk_lookup *ctx)
 {
-	if (ctx->protocol != IPPROTO_TCP)
+	__u8 proto;
+	if (ctx->protocol == IPPROTO_TCP)
+		proto = EG_PROTO_TCP;
+	else if (ctx->protocol == IPPROTO_UDP)
+		proto = EG_PROTO_UDP;
+	else
 		return SK_PASS;
+	/* TCP: one run per new connection (counted as a conn); UDP: one per datagram (a packet). */
+	int conn = proto == EG_PROTO_TCP;
 	__u32 saddr[4] = {}, daddr[4] = {};
 	__u8 family;
 	/* Each context field is loaded inside its branch (the barrier stops clang from sinking the
@@ -329,12 +432,13 @@ int edgegate_sk_lookup(struct bpf_sk_lookup *ctx)
 
 	struct eg_steer_key k = {};
 	k.family = family;
+	k.protocol = proto;
 	k.port = port;
 	__builtin_memcpy(k.addr, daddr, 16);
 	struct eg_steer_val *sv = bpf_map_lookup_elem(&eg_steer, &k);
 	__be16 policy_port = port;
 	if (!sv) {
-		struct eg_range_key rk = { .prefixlen = EG_RANGE_PREFIX_BASE + 16, .family = family, .port = port };
+		struct eg_range_key rk = { .prefixlen = EG_RANGE_PREFIX_BASE + 16, .family = family, .protocol = proto, .port = port };
 		__builtin_memcpy(rk.addr, daddr, 16);
 		struct eg_range_val *rv = bpf_map_lookup_elem(&eg_ranges, &rk);
 		if (rv) {
@@ -342,24 +446,25 @@ int edgegate_sk_lookup(struct bpf_sk_lookup *ctx)
 			policy_port = rv->first_port;
 		}
 	}
-	/* sk_lookup runs only for packets no established socket claims: new connections. */
-	if (!eg_policy_allows(family, saddr, daddr, policy_port, 1))
+	/* sk_lookup runs only for packets no established (TCP) or connected (UDP) socket claims. */
+	if (!eg_policy_allows(family, proto, saddr, daddr, policy_port, conn))
 		return SK_DROP;
 	if (!sv)
 		return SK_PASS;
 
 	struct eg_listener_key lkey = {};
 	lkey.family = sv->family;
+	lkey.protocol = proto;
 	lkey.port = sv->envoy_port;
 	__builtin_memcpy(lkey.addr, sv->listener_addr, 16);
 	struct bpf_sock *sk = bpf_map_lookup_elem(&eg_listeners, &lkey);
 	if (!sk) {
-		eg_count(EG_SLOT_NO_LISTENER, 1);
+		eg_count(EG_SLOT_NO_LISTENER, conn);
 		return SK_PASS; /* regular lookup: nobody listens on the address, so a reset */
 	}
 	long err = bpf_sk_assign(ctx, sk, 0);
 	bpf_sk_release(sk);
-	eg_count(err ? EG_SLOT_ASSIGN_ERROR : sv->slot, 1);
+	eg_count(err ? EG_SLOT_ASSIGN_ERROR : sv->slot, conn);
 	return SK_PASS;
 }
 

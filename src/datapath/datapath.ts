@@ -12,7 +12,7 @@ import { BpfError } from "./libbpf/errors.ts";
 import { closeFd, ifNameToIndex, lib, mountBpffs, openFd, pidfdGetfd } from "./libbpf/ffi.ts";
 import { BpfMap, BpfObject, legacyTc, linkCreate, linkDetach, linkUpdate, objGetIfPinned, objPin } from "./libbpf/object.ts";
 import { ATTACH } from "./libbpf/structs.ts";
-import { listenerKey } from "./layout.ts";
+import { listenerKey, type Protocol } from "./layout.ts";
 import { parseIp, type Family } from "./ip.ts";
 import { cleanupPins, inspectPins, listInterfaces, LEGACY_TC, MAPS, pinPaths, type Attachment, type Counter, type MapName } from "./pins.ts";
 import { PinUpgrade } from "./upgrade.ts";
@@ -61,6 +61,8 @@ export interface DatapathStatus {
  */
 export interface ListenerRegistration {
   family: Family;
+  /** Set for a UDP slot (Envoy's bound UDP socket); absent means a TCP listening socket. */
+  protocol?: "UDP";
   /** Slot address: Envoy's listener address, or the steered address (reconcile.ts listenerSlot). */
   address: string;
   port: number;
@@ -458,35 +460,35 @@ export class Datapath {
    * sk_lookup mode: hands Envoy's listening socket (fd `fd` of process `pid`) to the program, in
    * the slot (family, address, envoyPort) that steering entries point at (reconcile.ts listenerSlot).
    */
-  registerListener(family: Family, address: string, envoyPort: number, pid: number, fd: number): void {
+  registerListener(family: Family, address: string, envoyPort: number, pid: number, fd: number, protocol: Protocol = "TCP"): void {
     if (!this.ingress) throw new Error(`datapath disabled: ${this.reason ?? ""}`);
     const dup = pidfdGetfd(pid, fd);
     try {
-      this.registerListenerFd(family, address, envoyPort, dup);
+      this.registerListenerFd(family, address, envoyPort, dup, protocol);
     } finally {
       closeFd(dup);
     }
   }
 
-  registerListenerFd(family: Family, address: string, envoyPort: number, fd: number): void {
+  registerListenerFd(family: Family, address: string, envoyPort: number, fd: number, protocol: Protocol = "TCP"): void {
     if (!this.ingress) throw new Error(`datapath disabled: ${this.reason ?? ""}`);
     const v = new Uint8Array(8);
     new DataView(v.buffer).setBigUint64(0, BigInt(fd), true);
-    this.ingress.listeners.update(slotKey(family, address, envoyPort), v);
+    this.ingress.listeners.update(slotKey(family, address, envoyPort, protocol), v);
   }
 
   /**
    * Forgets the socket of a slot: nothing steers there any more. (A closed socket leaves the
    * SOCKMAP by itself; this covers slots that stop being steered while Envoy lives.)
    */
-  unregisterListener(family: Family, address: string, envoyPort: number): void {
-    this.listenerNotes.delete(`${family}/${address}/${envoyPort}`);
-    this.ingress?.listeners.delete(slotKey(family, address, envoyPort));
+  unregisterListener(family: Family, address: string, envoyPort: number, protocol: Protocol = "TCP"): void {
+    this.listenerNotes.delete(noteKey({ family, address, port: envoyPort, ...(protocol === "UDP" ? { protocol } : {}) }));
+    this.ingress?.listeners.delete(slotKey(family, address, envoyPort, protocol));
   }
 
   /** Records what the appliance knows about a listener slot, for status(). */
   noteListener(r: ListenerRegistration): void {
-    this.listenerNotes.set(`${r.family}/${r.address}/${r.port}`, r);
+    this.listenerNotes.set(noteKey(r), r);
   }
 
   /** Puts a process (Envoy) into the egress cgroup. */
@@ -541,11 +543,14 @@ export class Datapath {
   }
 }
 
-function slotKey(family: Family, address: string, envoyPort: number): Uint8Array {
+function slotKey(family: Family, address: string, envoyPort: number, protocol: Protocol): Uint8Array {
   const ip = parseIp(address);
   if (!ip || ip.family !== family) throw new Error(`listener slot: ${address} is not an IPv${family} address`);
-  return listenerKey(family, envoyPort, ip.bytes);
+  return listenerKey(family, envoyPort, ip.bytes, protocol);
 }
+
+const noteKey = (r: Pick<ListenerRegistration, "family" | "address" | "port" | "protocol">): string =>
+  `${r.family}/${r.protocol ?? "TCP"}/${r.address}/${r.port}`;
 
 function cleanupLink(pin: string): void {
   const fd = objGetIfPinned(pin);

@@ -3,6 +3,14 @@
 import type { Cidr, Family } from "./ip.ts";
 
 export const FAMILY_ANY = 0;
+/**
+ * Protocol byte of the steering, listener, range and policy keys (EG_PROTO_* in edgegate.h). TCP
+ * is 0: the layout before UDP steering had a zeroed pad byte there, so its pinned entries mean TCP.
+ */
+export const PROTO = { TCP: 0, UDP: 1 } as const;
+export type Protocol = keyof typeof PROTO;
+/** ":53/udp" for UDP, ":80" for TCP: labels and problems name the protocol only when it is not TCP. */
+export const portText = (port: number | string, protocol: Protocol | undefined): string => `:${port}${protocol === "UDP" ? "/udp" : ""}`;
 export const ACTION_ALLOW = 1;
 export const ACTION_DENY = 2;
 export const SLOT = { noListener: 0, assignError: 1, egressDenied: 2, firstDynamic: 16, max: 131072 } as const;
@@ -11,12 +19,12 @@ export const LABEL_LEN = 96;
 export const RANGE_PREFIX_BASE = 160;
 
 export const LAYOUT = {
-  eg_steer_key: { size: 20, family: 0, port: 2, addr: 4 },
+  eg_steer_key: { size: 20, family: 0, protocol: 1, port: 2, addr: 4 },
   eg_steer_val: { size: 40, family: 0, envoy_port: 2, slot: 4, envoy_addr: 8, listener_addr: 24 },
-  eg_listener_key: { size: 20, family: 0, port: 2, addr: 4 },
-  eg_range_key: { size: 28, prefixlen: 0, family: 4, addr: 8, port: 24 },
+  eg_listener_key: { size: 20, family: 0, protocol: 1, port: 2, addr: 4 },
+  eg_range_key: { size: 28, prefixlen: 0, family: 4, protocol: 5, addr: 8, port: 24 },
   eg_range_val: { size: 44, steer: 0, first_port: 40, last_port: 42 },
-  eg_policy_key: { size: 20, family: 0, port: 2, addr: 4 },
+  eg_policy_key: { size: 20, family: 0, protocol: 1, port: 2, addr: 4 },
   eg_policy_val: { size: 12, policy_id: 0, default_action: 4, default_slot: 8 },
   eg_cidr4_key: { size: 12, prefixlen: 0, policy_id: 4, addr: 8 },
   eg_cidr6_key: { size: 24, prefixlen: 0, policy_id: 4, addr: 8 },
@@ -30,20 +38,22 @@ export const LAYOUT = {
 
 const dv = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
-/** (family, port, address) key of eg_steer and eg_policy. family 0 with no address = every address. */
-export function addrPortKey(family: Family | typeof FAMILY_ANY, port: number, addr?: Uint8Array): Uint8Array {
+/** (family, protocol, port, address) key of eg_steer and eg_policy. family 0 with no address = every address. */
+export function addrPortKey(family: Family | typeof FAMILY_ANY, port: number, addr?: Uint8Array, protocol: Protocol = "TCP"): Uint8Array {
   const L = LAYOUT.eg_steer_key;
   const b = new Uint8Array(L.size);
   b[L.family] = family;
+  b[L.protocol] = PROTO[protocol];
   dv(b).setUint16(L.port, port, false);
   if (addr) b.set(addr, L.addr);
   return b;
 }
 
-export function decodeAddrPortKey(b: Uint8Array): { family: number; port: number; addr: Uint8Array } {
+export function decodeAddrPortKey(b: Uint8Array): { family: number; protocol: Protocol; port: number; addr: Uint8Array } {
   const L = LAYOUT.eg_steer_key;
   const family = b[L.family] ?? 0;
-  return { family, port: dv(b).getUint16(L.port, false), addr: b.slice(L.addr, L.addr + (family === 4 ? 4 : 16)) };
+  const protocol = b[L.protocol] === PROTO.UDP ? "UDP" : "TCP";
+  return { family, protocol, port: dv(b).getUint16(L.port, false), addr: b.slice(L.addr, L.addr + (family === 4 ? 4 : 16)) };
 }
 
 export interface SteerVal {
@@ -80,11 +90,12 @@ export function decodeSteerVal(b: Uint8Array): SteerVal {
 }
 
 /** One port prefix of a range: `bits` leading bits of `port` (16 = exactly that port). */
-export function rangeKey(family: Family, addr: Uint8Array, port: number, bits: number): Uint8Array {
+export function rangeKey(family: Family, addr: Uint8Array, port: number, bits: number, protocol: Protocol = "TCP"): Uint8Array {
   const L = LAYOUT.eg_range_key;
   const b = new Uint8Array(L.size);
   dv(b).setUint32(L.prefixlen, RANGE_PREFIX_BASE + bits, true);
   b[L.family] = family;
+  b[L.protocol] = PROTO[protocol];
   b.set(addr, L.addr);
   dv(b).setUint16(L.port, port, false);
   return b;
@@ -217,11 +228,12 @@ export function decodeLabel(b: Uint8Array): string {
   return new TextDecoder().decode(end < 0 ? b : b.subarray(0, end));
 }
 
-/** Key of eg_listeners (sk_lookup mode): Envoy socket family, port and slot address. */
-export function listenerKey(family: Family, envoyPort: number, addr: Uint8Array): Uint8Array {
+/** Key of eg_listeners (sk_lookup mode): Envoy socket family, protocol, port and slot address. */
+export function listenerKey(family: Family, envoyPort: number, addr: Uint8Array, protocol: Protocol = "TCP"): Uint8Array {
   const L = LAYOUT.eg_listener_key;
   const b = new Uint8Array(L.size);
   b[L.family] = family;
+  b[L.protocol] = PROTO[protocol];
   dv(b).setUint16(L.port, envoyPort, false);
   b.set(addr, L.addr);
   return b;

@@ -4,12 +4,13 @@
 // range rather than per key: a range that grows or shrinks keeps its slot and its counters.
 import type { SteeringTarget } from "../ir/datapath.ts";
 import { formatIp, type Family } from "./ip.ts";
-import { decodeRangeVal, hex, portPrefixes, rangeKey, rangeVal, sameBytes } from "./layout.ts";
+import { decodeRangeVal, hex, portPrefixes, portText, rangeKey, rangeVal, sameBytes, type Protocol } from "./layout.ts";
 import type { Change, MapIo, Slots } from "./reconcile.ts";
 
 export interface DesiredRange {
   label: string;
   family: Family;
+  protocol: Protocol;
   addr: Uint8Array;
   first: number;
   last: number;
@@ -28,23 +29,25 @@ export function desiredRange(
   steer: (slot: number) => Uint8Array,
   ranges: Map<string, DesiredRange>,
 ): string | undefined {
-  const where = `${formatIp(ip.family, ip.bytes)}:${t.port}-${t.portEnd}`;
+  const protocol = t.protocol ?? "TCP";
+  const where = `${formatIp(ip.family, ip.bytes)}${portText(`${t.port}-${t.portEnd}`, protocol)}`;
   const name = `${t.gateway}/${t.listener}`;
   if (!valid(t.portEnd) || t.portEnd < t.port) return `steering ${name}: bad port range ${where}`;
   // the LPM trie answers with the most specific prefix, so overlapping ranges on one address
   // would each win part of the other: refused instead
   for (const r of ranges.values()) {
-    if (r.family !== ip.family || !sameBytes(r.addr, ip.bytes) || r.last < t.port || r.first > t.portEnd) continue;
+    if (r.family !== ip.family || r.protocol !== protocol || !sameBytes(r.addr, ip.bytes) || r.last < t.port || r.first > t.portEnd) continue;
     if (r.first === t.port && r.last === t.portEnd && r.label.endsWith(` -> ${to}`)) {
       if (!r.label.split(" ")[1]!.split(",").includes(name)) r.label = r.label.replace(/^steer (\S+)/, `steer $1,${name}`);
       return undefined;
     }
     return `steering ${name}: port range ${where} overlaps ${r.label}`;
   }
-  const keys = portPrefixes(t.port, t.portEnd).map((p) => rangeKey(ip.family, ip.bytes, p.port, p.bits));
-  ranges.set(`${ip.family}/${hex(ip.bytes)}/${t.port}-${t.portEnd}`, {
+  const keys = portPrefixes(t.port, t.portEnd).map((p) => rangeKey(ip.family, ip.bytes, p.port, p.bits, protocol));
+  ranges.set(`${ip.family}/${protocol}/${hex(ip.bytes)}/${t.port}-${t.portEnd}`, {
     label: `steer ${name} ${where} -> ${to}`,
     family: ip.family,
+    protocol,
     addr: ip.bytes,
     first: t.port,
     last: t.portEnd,

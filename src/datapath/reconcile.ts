@@ -10,7 +10,9 @@ import {
   FAMILY_ANY,
   SLOT,
   LAYOUT,
+  type Protocol,
   addrPortKey,
+  portText,
   cidrKey,
   decodeCidrKey,
   decodePolicyVal,
@@ -106,13 +108,15 @@ function defaultEnvoyAddr(t: SteeringTarget, family: Family): { family: Family; 
  * `implicit` says no envoyAddress was given: the registrar may then also take a loopback socket
  * (where tc mode looks by default). src/run/envoy-sockets.ts fills the slots; both use this.
  */
-export function listenerSlot(t: SteeringTarget): { family: Family; address: string; bytes: Uint8Array; port: number; implicit: boolean } | undefined {
+export function listenerSlot(
+  t: SteeringTarget,
+): { family: Family; protocol: Protocol; address: string; bytes: Uint8Array; port: number; implicit: boolean } | undefined {
   const ip = parseIp(t.address);
   if (!ip) return undefined;
   const implicit = t.envoyAddress === undefined || t.envoyAddress === "";
   const slot = implicit ? ip : parseIp(t.envoyAddress!);
   if (!slot) return undefined;
-  return { family: slot.family, address: formatIp(slot.family, slot.bytes), bytes: slot.bytes, port: t.envoyPort, implicit };
+  return { family: slot.family, protocol: t.protocol ?? "TCP", address: formatIp(slot.family, slot.bytes), bytes: slot.bytes, port: t.envoyPort, implicit };
 }
 
 const portOk = (p: number | undefined): p is number => typeof p === "number" && Number.isInteger(p) && p >= 1 && p <= 65535;
@@ -135,12 +139,19 @@ export function desiredState(intent: DatapathIntent, extraEgress: DatapathIntent
     const lsn = listenerSlot(t)!;
     const value = (slot: number): Uint8Array => steerVal(env.family, t.envoyPort, slot, env.bytes, lsn.bytes);
     const to = `${formatIp(env.family, env.bytes)}:${t.envoyPort}`;
+    if (t.portEnd !== undefined && t.portEnd !== t.port && t.protocol === "UDP") {
+      // a datagram's answer leaves from the socket's own port, not the one the client sent to
+      problems.push(
+        `steering ${t.gateway}/${t.listener}: UDP port range ${t.address}:${t.port}-${t.portEnd} is not steered: Envoy would answer from port ${t.envoyPort}`,
+      );
+      continue;
+    }
     if (t.portEnd !== undefined && t.portEnd !== t.port) {
       const r = desiredRange(t, ip, to, value, ranges);
       if (typeof r === "string") problems.push(r);
       continue;
     }
-    const key = addrPortKey(ip.family, t.port, ip.bytes);
+    const key = addrPortKey(ip.family, t.port, ip.bytes, t.protocol);
     const k = hex(key);
     const prev = steer.get(k);
     if (prev) {
@@ -148,10 +159,10 @@ export function desiredState(intent: DatapathIntent, extraEgress: DatapathIntent
       if (prev.label.endsWith(` -> ${to}`)) {
         const name = `${t.gateway}/${t.listener}`;
         if (!prev.label.split(" ")[1]!.split(",").includes(name)) prev.label = prev.label.replace(/^steer (\S+)/, `steer $1,${name}`);
-      } else problems.push(`steering ${t.gateway}/${t.listener}: ${t.address}:${t.port} is already steered elsewhere (${prev.label})`);
+      } else problems.push(`steering ${t.gateway}/${t.listener}: ${t.address}${portText(t.port, t.protocol)} is already steered elsewhere (${prev.label})`);
       continue;
     }
-    const label = `steer ${t.gateway}/${t.listener} ${formatIp(ip.family, ip.bytes)}:${t.port} -> ${to}`;
+    const label = `steer ${t.gateway}/${t.listener} ${formatIp(ip.family, ip.bytes)}${portText(t.port, t.protocol)} -> ${to}`;
     steer.set(k, { key, label, value });
   }
 
@@ -162,9 +173,9 @@ export function desiredState(intent: DatapathIntent, extraEgress: DatapathIntent
       problems.push(`policy ${p.policy}: bad address or port ${p.address ?? "*"}:${p.port}`);
       continue;
     }
-    const key = ip ? addrPortKey(ip.family, p.port, ip.bytes) : addrPortKey(FAMILY_ANY, p.port);
+    const key = ip ? addrPortKey(ip.family, p.port, ip.bytes, p.protocol) : addrPortKey(FAMILY_ANY, p.port, undefined, p.protocol);
     const k = hex(key);
-    const where = `${ip ? formatIp(ip.family, ip.bytes) : "*"}:${p.port}`;
+    const where = `${ip ? formatIp(ip.family, ip.bytes) : "*"}${portText(p.port, p.protocol)}`;
     let d = policies.get(k);
     const def = p.defaultAction === "deny" ? ACTION_DENY : ACTION_ALLOW;
     if (!d) {

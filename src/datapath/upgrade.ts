@@ -10,6 +10,10 @@
 // yields socket cookies, not sockets, to user space) is refilled by its owner (the socket
 // registrar) and by the next apply(), which also corrects anything a conversion had to guess.
 // If the load fails, the old maps are pinned back, leaving the node as it was.
+// A change that must not drop steering is made shape-preserving instead: the protocol byte of the
+// steering, listener, range and policy keys (UDP steering) took a pad byte that older layouts
+// zeroed, with TCP encoded as 0, so their pinned maps are adopted as they are and every entry keeps
+// meaning TCP, the SOCKHASH's sockets included (tests/datapath/upgrade.test.ts, v2).
 import { existsSync, unlinkSync } from "node:fs";
 import type { Logger } from "../log/logger.ts";
 import { BpfMap, type BpfObject, closeFd, mapInfo, objGetIfPinned, objPin, type MapShape } from "./libbpf/object.ts";

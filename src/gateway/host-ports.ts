@@ -28,6 +28,11 @@ function overlaps(a: string, b: string): boolean {
   return false;
 }
 
+/** Why Envoy cannot bind `port`: the listener's condition message, and `validate --config`'s warning. */
+export function privilegedPortMessage(port: number, unprivilegedPortStart: number): string {
+  return `port ${port} is below ${unprivilegedPortStart} and Envoy cannot bind it: it lacks CAP_NET_BIND_SERVICE (give edgegate the ambient capability, which Envoy inherits: AmbientCapabilities=CAP_NET_BIND_SERVICE in its systemd unit, NET_BIND_SERVICE in the Envoy container's capabilities; or use a port of ${unprivilegedPortStart} or more)`;
+}
+
 /** boundPort: the port Envoy binds for a listener port (the node port, in nodePort exposure). */
 export function markHostPorts(
   gateways: readonly Gateway[],
@@ -43,8 +48,7 @@ export function markHostPorts(
       if (!l.usable) continue;
       const port = boundPort(gw, l.listener.port);
       let message: string | undefined;
-      if (port < host.unprivilegedPortStart)
-        message = `port ${port} is below ${host.unprivilegedPortStart} and Envoy cannot bind it: it lacks CAP_NET_BIND_SERVICE (give edgegate the ambient capability, which Envoy inherits: AmbientCapabilities=CAP_NET_BIND_SERVICE in its systemd unit, NET_BIND_SERVICE in the Envoy container's capabilities; or use a port of ${host.unprivilegedPortStart} or more)`;
+      if (port < host.unprivilegedPortStart) message = privilegedPortMessage(port, host.unprivilegedPortStart);
       else {
         const taken = host.inUse.find((u) => u.port === port && bind.some((a) => overlaps(a, u.address)));
         if (taken) message = `${taken.address}:${port} is already in use on this node by ${taken.process}`;

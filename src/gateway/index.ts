@@ -174,8 +174,7 @@ export function translateGateways(
     out.problems.push(...ir.problems);
     hostnameApiListeners.push(...ir.hostnameApiListeners);
     for (const l of ir.listeners) {
-      // The steering programs handle TCP; Envoy binds a UDP listener's own socket, unsteered.
-      if (l.udp || !exposed.has(l)) continue;
+      if (!exposed.has(l)) continue;
       // steering points at the very sockets this listener binds (one decision: ir/datapath.ts)
       out.steering.push(...listenerSteering(l, opts.nodeAddresses, `${gw.metadata.namespace}/${gw.metadata.name}`, l.origins.join(",")));
     }

@@ -3,11 +3,13 @@
 // it into BPF map entries; nothing here knows about maps or file descriptors.
 import { isIPv6 } from "../net/ip.ts";
 
-/** Steer new TCP connections for address:port to Envoy's listener on envoyPort. */
+/** Steer new TCP connections (or UDP datagrams) for address:port to Envoy's socket on envoyPort. */
 export interface SteeringTarget {
   /** IPv4 or IPv6 address the listener is exposed on (Gateway spec.addresses or a node address). */
   address: string;
   port: number;
+  /** Transport of the listener (Gateway API ProtocolType spelling); absent means TCP. */
+  protocol?: "TCP" | "UDP";
   /**
    * Last port of a range [port, portEnd] steered to the one Envoy listener (which sees the
    * original destination port). sk_lookup mode only: tc mode steers exact ports and skips ranges.
@@ -35,6 +37,8 @@ export interface CidrRule {
 /** World -> gateway: per exposed port, who may connect. No entry means allow all. */
 export interface ListenerPolicy {
   port: number;
+  /** The listener's transport, as its steering target's; absent means TCP. */
+  protocol?: "TCP" | "UDP";
   /** Empty address means every steered address with that port. */
   address?: string;
   rules: CidrRule[];
@@ -71,6 +75,8 @@ export interface ListenerSockets {
   address: string;
   extraAddresses: readonly string[];
   port: number;
+  /** Set for a UDP listener (IrListener.udp): its socket is a UDP one. */
+  udp?: object;
 }
 
 const wildcard = (a: string): boolean => a === "0.0.0.0" || a === "::";
@@ -87,7 +93,8 @@ export function listenerSteering(l: ListenerSockets, nodeAddresses: readonly str
   const out: SteeringTarget[] = [];
   for (const bound of [l.address, ...l.extraAddresses]) {
     const targets = !wildcard(bound) ? [bound] : nodeAddresses.filter((a) => isIPv6(a) === (bound === "::"));
-    for (const address of targets) out.push({ address, port: l.port, envoyPort: l.port, envoyAddress: bound, gateway, listener });
+    for (const address of targets)
+      out.push({ address, port: l.port, ...(l.udp ? { protocol: "UDP" as const } : {}), envoyPort: l.port, envoyAddress: bound, gateway, listener });
   }
   return out;
 }

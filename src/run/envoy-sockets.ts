@@ -1,7 +1,8 @@
 // sk_lookup mode hands new connections to sockets it finds in a SOCKMAP, so the appliance must put
 // Envoy's listening sockets there: after every Envoy (re)start (new pid, new sockets) and whenever
 // its listeners change. Envoy does not tell us its fds, so they are found the way ss does it:
-// /proc/<pid>/net/tcp{,6} lists listening sockets (state 0A) with their inode, and
+// /proc/<pid>/net/tcp{,6} lists listening sockets (state 0A) with their inode (udp{,6}: Envoy's
+// UDP listener sockets are bound and unconnected, state 07), and
 // /proc/<pid>/fd/* links read `socket:[inode]`. The fd is then copied with pidfd_getfd.
 // The parsing is pure (unit-tested on sample text); the reads and the retrying are below it.
 import { endianness } from "node:os";
@@ -9,6 +10,7 @@ import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import type { Family } from "../datapath/ip.ts";
 import { formatIp } from "../datapath/ip.ts";
 import { listenerSlot } from "../datapath/reconcile.ts";
+import { portText, type Protocol } from "../datapath/layout.ts";
 import type { ListenerRegistration } from "../datapath/datapath.ts";
 import type { SteeringTarget } from "../ir/datapath.ts";
 import type { EnvoyState } from "../envoy/state.ts";
@@ -16,9 +18,13 @@ import type { XdsEvent } from "../xds/cache/stats.ts";
 import type { Logger } from "../log/logger.ts";
 
 const TCP_LISTEN = 0x0a;
+/** /proc/net/udp shows a bound, unconnected UDP socket (what a UDP listener is) as TCP_CLOSE. */
+const UDP_UNCONNECTED = 0x07;
 
 export interface ProcTcpSocket {
   family: Family;
+  /** Which table the line came from: /proc/net/tcp* or /proc/net/udp* (same format). */
+  protocol: Protocol;
   /** Local address as text ("127.0.0.1", "::"). */
   address: string;
   port: number;
@@ -27,10 +33,10 @@ export interface ProcTcpSocket {
 }
 
 /**
- * Parses /proc/net/tcp or tcp6. Addresses are printed as 32-bit words in host byte order, so on
+ * Parses /proc/net/tcp, tcp6, udp or udp6. Addresses are printed as 32-bit words in host byte order, so on
  * little-endian machines each word's bytes are reversed ("0100007F" is 127.0.0.1).
  */
-export function parseProcNetTcp(text: string, family: Family, littleEndian = endianness() === "LE"): ProcTcpSocket[] {
+export function parseProcNetTcp(text: string, family: Family, littleEndian = endianness() === "LE", protocol: Protocol = "TCP"): ProcTcpSocket[] {
   const out: ProcTcpSocket[] = [];
   for (const line of text.split("\n").slice(1)) {
     const f = line.trim().split(/\s+/);
@@ -45,7 +51,7 @@ export function parseProcNetTcp(text: string, family: Family, littleEndian = end
         bytes[w * 4 + b] = parseInt(addrHex.slice(w * 8 + src * 2, w * 8 + src * 2 + 2), 16);
       }
     }
-    out.push({ family, address: formatIp(family, bytes), port: parseInt(portHex, 16), state: parseInt(f[3], 16), inode });
+    out.push({ family, protocol, address: formatIp(family, bytes), port: parseInt(portHex, 16), state: parseInt(f[3], 16), inode });
   }
   return out;
 }
@@ -57,7 +63,7 @@ export function socketInode(link: string): number | undefined {
 }
 
 export interface ProcListing {
-  /** Listening TCP sockets of the process's network namespace (not only the process's). */
+  /** Listening TCP and unconnected UDP sockets of the process's network namespace (not only the process's). */
   sockets: ProcTcpSocket[];
   /** Socket inode -> the process's lowest fd holding it. */
   fds: Map<number, number>;
@@ -73,6 +79,8 @@ export interface ListenerCandidate {
 /** A slot as pickListener needs it (ListenerTarget without the names). */
 export interface SlotRef {
   family: Family;
+  /** Absent means TCP (a listening socket); UDP takes a bound, unconnected socket. */
+  protocol?: Protocol;
   address: string;
   port: number;
   /** No envoyAddress was given: a loopback socket (tc mode's default) is the last resort. */
@@ -90,13 +98,15 @@ export interface SlotRef {
  */
 export function pickListener(l: ProcListing, slot: SlotRef): ListenerCandidate | undefined {
   const { family, address, port } = slot;
-  const owned = l.sockets.filter((s) => s.state === TCP_LISTEN && s.port === port && l.fds.has(s.inode));
+  const protocol = slot.protocol ?? "TCP";
+  const state = protocol === "UDP" ? UDP_UNCONNECTED : TCP_LISTEN;
+  const owned = l.sockets.filter((s) => s.protocol === protocol && s.state === state && s.port === port && l.fds.has(s.inode));
   const at = (f: Family, a: string): ProcTcpSocket[] => owned.filter((s) => s.family === f && s.address === a);
   const tiers = [at(family, address), ...(family === 4 ? [at(4, "0.0.0.0"), at(6, "::")] : [at(6, "::")])];
   if (slot.implicit) tiers.push(family === 4 ? at(4, "127.0.0.1") : at(6, "::1"));
   for (const tier of tiers) {
     const best = tier.map((s) => ({ s, fd: l.fds.get(s.inode)! })).sort((a, b) => a.fd - b.fd)[0];
-    if (best) return { fd: best.fd, inode: best.s.inode, socket: best.s.family === 6 ? `[${best.s.address}]:${port}` : `${best.s.address}:${port}` };
+    if (best) return { fd: best.fd, inode: best.s.inode, socket: `${best.s.family === 6 ? `[${best.s.address}]` : best.s.address}${portText(port, protocol)}` };
   }
   return undefined;
 }
@@ -104,9 +114,11 @@ export function pickListener(l: ProcListing, slot: SlotRef): ListenerCandidate |
 /** Reads a live process's listening sockets and fds; throws when the process is gone. */
 export function readProcListing(pid: number, procRoot = "/proc"): ProcListing {
   const sockets: ProcTcpSocket[] = [];
-  for (const [file, family] of [
-    ["tcp", 4],
-    ["tcp6", 6],
+  for (const [file, family, protocol] of [
+    ["tcp", 4, "TCP"],
+    ["tcp6", 6, "TCP"],
+    ["udp", 4, "UDP"],
+    ["udp6", 6, "UDP"],
   ] as const) {
     let text = "";
     try {
@@ -115,7 +127,8 @@ export function readProcListing(pid: number, procRoot = "/proc"): ProcListing {
       // no IPv6 in the kernel: tcp6 is missing, which is fine; a vanished process is not
       if (file === "tcp") throw e;
     }
-    sockets.push(...parseProcNetTcp(text, family).filter((s) => s.state === TCP_LISTEN));
+    const want = protocol === "UDP" ? UDP_UNCONNECTED : TCP_LISTEN;
+    sockets.push(...parseProcNetTcp(text, family, undefined, protocol).filter((s) => s.state === want));
   }
   const fds = new Map<number, number>();
   for (const name of readdirSync(`${procRoot}/${pid}/fd`)) {
@@ -147,18 +160,26 @@ export function listenerTargets(steering: readonly SteeringTarget[]): ListenerTa
     const slot = listenerSlot(t);
     if (!slot) continue; // reconcile reports bad addresses
     const k = keyOf(slot);
-    const what = `${t.gateway}/${t.listener} ${t.address}:${t.portEnd !== undefined && t.portEnd !== t.port ? `${t.port}-${t.portEnd}` : t.port}`;
+    const what = `${t.gateway}/${t.listener} ${t.address}${portText(t.portEnd !== undefined && t.portEnd !== t.port ? `${t.port}-${t.portEnd}` : t.port, t.protocol)}`;
     const cur = out.get(k);
     if (cur) cur.for.push(what);
-    else out.set(k, { family: slot.family, address: slot.address, port: slot.port, implicit: slot.implicit, for: [what] });
+    else
+      out.set(k, {
+        family: slot.family,
+        ...(slot.protocol === "UDP" ? { protocol: slot.protocol } : {}),
+        address: slot.address,
+        port: slot.port,
+        implicit: slot.implicit,
+        for: [what],
+      });
   }
   return [...out.values()];
 }
 
 /** The part of Datapath this needs (a fake in unit tests). */
 export interface ListenerSink {
-  registerListener(family: Family, address: string, envoyPort: number, pid: number, fd: number): void;
-  unregisterListener(family: Family, address: string, envoyPort: number): void;
+  registerListener(family: Family, address: string, envoyPort: number, pid: number, fd: number, protocol: Protocol): void;
+  unregisterListener(family: Family, address: string, envoyPort: number, protocol: Protocol): void;
   noteListener(r: ListenerRegistration): void;
 }
 
@@ -172,7 +193,15 @@ export interface RegistrarOptions {
   read?: (pid: number) => ProcListing;
 }
 
-const keyOf = (s: { family: Family; address: string; port: number }): string => `${s.family}/${s.address}/${s.port}`;
+const keyOf = (s: { family: Family; protocol?: Protocol; address: string; port: number }): string =>
+  `${s.family}/${s.protocol ?? "TCP"}/${s.address}/${s.port}`;
+/** The slot fields of a status note (protocol only when UDP, as in ListenerRegistration). */
+const noteOf = (s: SlotRef): Pick<ListenerRegistration, "family" | "protocol" | "address" | "port"> => ({
+  family: s.family,
+  ...(s.protocol === "UDP" ? { protocol: "UDP" as const } : {}),
+  address: s.address,
+  port: s.port,
+});
 
 /**
  * Keeps eg_listeners pointing at the current Envoy's sockets. Every trigger (new pid, new targets,
@@ -233,19 +262,16 @@ export class EnvoySocketRegistrar {
     const at = new Date().toISOString();
     for (const [k, r] of this.registered) {
       if (this.targets.has(k)) continue;
-      this.sink.unregisterListener(r.slot.family, r.slot.address, r.slot.port);
+      this.sink.unregisterListener(r.slot.family, r.slot.address, r.slot.port, r.slot.protocol ?? "TCP");
       this.registered.delete(k);
       this.log.info("envoy listener socket unregistered: slot no longer steered", {
-        family: r.slot.family,
-        address: r.slot.address,
-        port: r.slot.port,
+        ...noteOf(r.slot),
         pid: r.pid,
       });
     }
     const pid = this.pid;
     if (pid === undefined) {
-      for (const t of this.targets.values())
-        this.sink.noteListener({ family: t.family, address: t.address, port: t.port, state: "waiting", at, error: "Envoy is not running" });
+      for (const t of this.targets.values()) this.sink.noteListener({ ...noteOf(t), state: "waiting", at, error: "Envoy is not running" });
       return;
     }
     let listing: ProcListing | undefined;
@@ -263,32 +289,30 @@ export class EnvoySocketRegistrar {
           t,
           error:
             readError ||
-            `Envoy (pid ${pid}) has no listening socket for ${t.family === 6 ? `[${t.address}]` : t.address}:${t.port} (that address or the wildcard${t.implicit ? ", or loopback" : ""})`,
+            `Envoy (pid ${pid}) has no ${t.protocol === "UDP" ? "bound UDP" : "listening"} socket for ${t.family === 6 ? `[${t.address}]` : t.address}${portText(t.port, t.protocol)} (that address or the wildcard${t.implicit ? ", or loopback" : ""})`,
         });
         continue;
       }
       const had = this.registered.get(k);
       if (had && had.pid === pid && had.inode === c.inode) continue;
       try {
-        this.sink.registerListener(t.family, t.address, t.port, pid, c.fd);
+        this.sink.registerListener(t.family, t.address, t.port, pid, c.fd, t.protocol ?? "TCP");
       } catch (e) {
         missing.push({ t, error: (e as Error).message });
         continue;
       }
       this.registered.set(k, { slot: t, pid, inode: c.inode });
-      this.sink.noteListener({ family: t.family, address: t.address, port: t.port, state: "registered", pid, fd: c.fd, socket: c.socket, at });
-      this.log.info("envoy listener socket registered", { family: t.family, address: t.address, port: t.port, pid, fd: c.fd, socket: c.socket });
+      this.sink.noteListener({ ...noteOf(t), state: "registered", pid, fd: c.fd, socket: c.socket, at });
+      this.log.info("envoy listener socket registered", { ...noteOf(t), pid, fd: c.fd, socket: c.socket });
     }
     if (missing.length === 0) return;
     const giveUp = Date.now() >= this.deadline;
     for (const { t, error } of missing) {
       this.registered.delete(keyOf(t));
-      this.sink.noteListener({ family: t.family, address: t.address, port: t.port, state: giveUp ? "failed" : "waiting", pid, at, error });
+      this.sink.noteListener({ ...noteOf(t), state: giveUp ? "failed" : "waiting", pid, at, error });
       if (giveUp)
         this.log.warn("envoy listener socket not registered: connections steered to this slot are reset", {
-          family: t.family,
-          address: t.address,
-          port: t.port,
+          ...noteOf(t),
           pid,
           for: t.for,
           error,

@@ -121,7 +121,7 @@ function datapathLines(dp: { [key: string]: unknown }): string[] {
       "",
       ...table(
         ["STEERING SLOT", "STATE"],
-        listeners.map((l) => [`${String(l.address ?? "")}:${String(l.port ?? "")}`, String(l.state ?? "")]),
+        listeners.map((l) => [`${String(l.address ?? "")}:${String(l.port ?? "")}${l.protocol === "UDP" ? "/udp" : ""}`, String(l.state ?? "")]),
       ),
     );
   return out;

@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import type { ListenerRegistration } from "../../src/datapath/datapath.ts";
 import type { Family } from "../../src/datapath/ip.ts";
+import type { Protocol } from "../../src/datapath/layout.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { EnvoySocketRegistrar, listenerTargets, parseProcNetTcp, pickListener, socketInode, type ProcListing } from "../../src/run/envoy-sockets.ts";
 
@@ -16,6 +17,13 @@ const TCP6 = `  sl  local_address                         remote_address        
    0: 00000000000000000000000000000000:01BB 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 6001 1 0000000000000000 100 0 0 10 0
    1: 000200FD000000000000000010000000:0050 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 6002 1 0000000000000000 100 0 0 10 0
    2: 00000000000000000000000001000000:0051 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 6003 1 0000000000000000 100 0 0 10 0
+`;
+
+// /proc/net/udp: a UDP listener is bound and unconnected (st 07); 7003 is a connected socket
+const UDP = `   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+  123: 00000000:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 7001 2 0000000000000000 0
+  124: 0100007F:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 7002 2 0000000000000000 0
+  125: 0100007F:0035 0200C80A:D431 01 00000000:00000000 00:00000000 00000000     0        0 7003 2 0000000000000000 0
 `;
 
 describe("/proc parsing", () => {
@@ -36,6 +44,14 @@ describe("/proc parsing", () => {
       ["::", 443, 6001],
       ["fd00:200::10", 80, 6002],
       ["::1", 81, 6003],
+    ]);
+  });
+
+  test("udp: same format, the protocol is recorded", () => {
+    expect(parseProcNetTcp(UDP, 4, true, "UDP").map((x) => [x.protocol, x.address, x.port, x.state, x.inode])).toEqual([
+      ["UDP", "0.0.0.0", 53, 0x07, 7001],
+      ["UDP", "127.0.0.1", 53, 0x07, 7002],
+      ["UDP", "127.0.0.1", 53, 0x01, 7003],
     ]);
   });
 
@@ -108,6 +124,30 @@ describe("picking the socket for a slot", () => {
     ).toEqual({ fd: 8, inode: 6002, socket: "[fd00:200::10]:80" });
   });
 
+  test("UDP slots take a bound, unconnected UDP socket, never a TCP listener on the same port", () => {
+    const l: ProcListing = {
+      sockets: [...parseProcNetTcp(UDP, 4, true, "UDP"), ...parseProcNetTcp(TCP, 4, true)],
+      fds: new Map([
+        [7001, 11],
+        [7002, 10],
+        [7003, 3],
+        [5001, 4],
+      ]),
+    };
+    expect(pickListener(l, { family: 4, protocol: "UDP", address: "10.0.0.10", port: 53, implicit: false })).toEqual({
+      fd: 11,
+      inode: 7001,
+      socket: "0.0.0.0:53/udp",
+    });
+    expect(pickListener(l, { family: 4, protocol: "UDP", address: "127.0.0.1", port: 53, implicit: false })).toMatchObject({ fd: 10, inode: 7002 });
+    // only the connected socket left: not a listener
+    const connected: ProcListing = { sockets: l.sockets, fds: new Map([[7003, 3]]) };
+    expect(pickListener(connected, { family: 4, protocol: "UDP", address: "127.0.0.1", port: 53, implicit: true })).toBeUndefined();
+    // a TCP slot on port 80 does not take UDP sockets, a UDP slot on port 80 does not take TCP ones
+    expect(pickListener(l, { family: 4, protocol: "UDP", address: "127.0.0.1", port: 80, implicit: true })).toBeUndefined();
+    expect(pickListener(l, slot4("127.0.0.1", 80))).toMatchObject({ inode: 5001 });
+  });
+
   test("slots from steering: (family of Envoy's socket, Envoy's address or else the steered one, Envoy port)", () => {
     const t = listenerTargets([
       { address: "10.0.0.10", port: 80, envoyPort: 80, gateway: "web/a", listener: "http" },
@@ -116,6 +156,7 @@ describe("picking the socket for a slot", () => {
       { address: "10.0.0.10", port: 443, envoyPort: 8443, envoyAddress: "::", gateway: "web/a", listener: "https" },
       { address: "10.0.0.11", port: 443, envoyPort: 8443, envoyAddress: "::", gateway: "web/b", listener: "https" },
       { address: "10.0.0.10", port: 9000, portEnd: 9010, envoyPort: 15001, gateway: "web/a", listener: "range" },
+      { address: "10.0.0.10", port: 80, protocol: "UDP", envoyPort: 80, gateway: "web/a", listener: "quic" },
       { address: "bad", port: 1, envoyPort: 1, gateway: "x/y", listener: "z" },
     ]);
     expect(t).toEqual([
@@ -124,6 +165,8 @@ describe("picking the socket for a slot", () => {
       { family: 6, address: "2001:db8::1", port: 80, implicit: true, for: ["web/a/http 2001:db8::1:80"] },
       { family: 6, address: "::", port: 8443, implicit: false, for: ["web/a/https 10.0.0.10:443", "web/b/https 10.0.0.11:443"] },
       { family: 4, address: "10.0.0.10", port: 15001, implicit: true, for: ["web/a/range 10.0.0.10:9000-9010"] },
+      // the UDP socket of the same address and port is a slot of its own
+      { family: 4, protocol: "UDP", address: "10.0.0.10", port: 80, implicit: true, for: ["web/a/quic 10.0.0.10:80/udp"] },
     ]);
   });
 });
@@ -133,18 +176,18 @@ describe("registrar", () => {
     calls: string[] = [];
     notes = new Map<string, ListenerRegistration>();
     failNext = false;
-    registerListener(family: Family, address: string, port: number, pid: number, fd: number): void {
+    registerListener(family: Family, address: string, port: number, pid: number, fd: number, protocol: Protocol): void {
       if (this.failNext) {
         this.failNext = false;
         throw new Error("pidfd_getfd: ESRCH");
       }
-      this.calls.push(`reg ${family}/${address}/${port} pid=${pid} fd=${fd}`);
+      this.calls.push(`reg ${family}/${address}/${port}${protocol === "UDP" ? "/udp" : ""} pid=${pid} fd=${fd}`);
     }
-    unregisterListener(family: Family, address: string, port: number): void {
-      this.calls.push(`unreg ${family}/${address}/${port}`);
+    unregisterListener(family: Family, address: string, port: number, protocol: Protocol): void {
+      this.calls.push(`unreg ${family}/${address}/${port}${protocol === "UDP" ? "/udp" : ""}`);
     }
     noteListener(r: ListenerRegistration): void {
-      this.notes.set(`${r.family}/${r.port}`, r);
+      this.notes.set(`${r.family}/${r.port}${r.protocol === "UDP" ? "/udp" : ""}`, r);
     }
   }
   const proc = new Map<number, ProcListing>();
@@ -156,7 +199,7 @@ describe("registrar", () => {
   const listen = (pid: number, entries: Array<[number, number, number]>): void => {
     // [port, inode, fd]
     proc.set(pid, {
-      sockets: entries.map(([port, inode]) => ({ family: 4, address: "127.0.0.1", port, state: 0x0a, inode })),
+      sockets: entries.map(([port, inode]) => ({ family: 4, protocol: "TCP", address: "127.0.0.1", port, state: 0x0a, inode })),
       fds: new Map(entries.map(([, inode, fd]) => [inode, fd])),
     });
   };

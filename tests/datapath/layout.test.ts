@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LABEL_LEN, LAYOUT, RANGE_PREFIX_BASE, SLOT } from "../../src/datapath/layout.ts";
+import { LABEL_LEN, LAYOUT, PROTO, RANGE_PREFIX_BASE, SLOT } from "../../src/datapath/layout.ts";
 import { BPF_TC_F_REPLACE, BPF_TC_INGRESS, MAP_INFO, TC_HOOK, TC_OPTS } from "../../src/datapath/libbpf/structs.ts";
 
 const root = join(import.meta.dir, "../..");
@@ -35,6 +35,8 @@ describe.skipIf(!clang)("struct layouts (clang vs TypeScript)", () => {
         EG_MAX_SLOTS: SLOT.max,
         EG_LABEL_LEN: LABEL_LEN,
         EG_RANGE_PREFIX_BASE: RANGE_PREFIX_BASE,
+        EG_PROTO_TCP: PROTO.TCP,
+        EG_PROTO_UDP: PROTO.UDP,
         BPF_TC_INGRESS,
         BPF_TC_F_REPLACE,
       });

@@ -180,6 +180,29 @@ describe("reconcile", () => {
 });
 
 describe("sk_lookup listener slots and port ranges", () => {
+  test("UDP and TCP on one address and port are separate entries, each with its own policy; UDP ranges are refused", () => {
+    const m = maps();
+    const udp = { ...target("10.0.0.10", 53), protocol: "UDP" as const, listener: "dns" };
+    const r = reconcile(m.shared, m.ingress, m.egress, {
+      steering: [target("10.0.0.10", 53), udp, { ...udp, port: 6000, portEnd: 6010, listener: "game" }],
+      policies: [{ port: 53, protocol: "UDP", address: "10.0.0.10", rules: [{ cidr: "10.9.0.0/16", action: "deny" }], defaultAction: "allow", policy: "ns/p" }],
+      egress: [],
+      mesh: [],
+    });
+    expect(r.problems).toEqual(["steering ns/gw/game: UDP port range 10.0.0.10:6000-6010 is not steered: Envoy would answer from port 15001"]);
+    const keys = [...m.ingress.steer.m.values()].map((e) => e.k);
+    expect(keys.map((k) => k[1]).sort()).toEqual([0, 1]); // EG_PROTO_TCP, EG_PROTO_UDP
+    expect([...m.shared.labels.m.values()].map((e) => decodeLabel(e.v)).sort()).toEqual([
+      "ns/p 10.0.0.10:53/udp default",
+      "ns/p 10.0.0.10:53/udp deny 10.9.0.0/16",
+      "steer ns/gw/dns 10.0.0.10:53/udp -> 127.0.0.1:15001",
+      "steer ns/gw/http 10.0.0.10:53 -> 127.0.0.1:15001",
+    ]);
+    const policyKey = [...m.ingress.policy.m.values()][0]!.k;
+    expect(policyKey[1]).toBe(1);
+    expect(m.ingress.ranges.m.size).toBe(0);
+  });
+
   test("a steering value names its listener slot: the steered address, or Envoy's explicit one", () => {
     const m = maps();
     reconcile(m.shared, m.ingress, m.egress, {
@@ -296,6 +319,9 @@ describe("GatewayNetworkPolicy", () => {
       { cidr: "10.20.0.0/16", port: 443, reason: "ns/p" },
       { cidr: "fd00:20::/64", reason: "ns/p" },
     ]);
+    // a UDP listener's policy entry carries its protocol; TCP's on the same port is separate
+    const udp = compilePolicies([valid as GatewayNetworkPolicy], [target("10.0.0.10", 80), { ...target("10.0.0.10", 80), protocol: "UDP" }]);
+    expect(udp.policies.map((p) => `${p.address}:${p.port}/${p.protocol ?? "TCP"}`)).toEqual(["10.0.0.10:80/TCP", "10.0.0.10:80/UDP"]);
     const none = compilePolicies(
       [{ ...valid, spec: { ...valid.spec, targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "missing" }] } } as GatewayNetworkPolicy],
       [],

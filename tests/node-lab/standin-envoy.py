@@ -8,15 +8,23 @@
 # ipv4_compat, one socket per worker (--concurrency, else one per CPU) with SO_REUSEPORT. Each
 # accepted connection gets one JSON line: which listener and worker socket accepted it, the pid,
 # and the peer and local addresses it saw; then the server closes first (so TIME_WAIT stays on the
-# node, as with an HTTP server closing). Protobuf is decoded by hand: the few fields read here.
+# node, as with an HTTP server closing). A UDP Listener (socket_address protocol UDP, as for
+# udp_proxy) gets UDP sockets: each datagram is answered with one JSON datagram, sent from the
+# address it was sent to (IP_PKTINFO, as Envoy's UDP listeners do). Protobuf is decoded by hand:
+# the few fields read here.
 # Needs Debian's python3-grpcio (/usr/bin/python3). State for tests: $NODE_LAB_STATE (JSON file).
-import http.server, json, os, queue, selectors, signal, socket, sys, threading, time
+import http.server, json, os, queue, selectors, signal, socket, struct, sys, threading, time
 import grpc
 
 LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener"
 CLUSTER = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
 IP_TRANSPARENT = 19
 IPV6_TRANSPARENT = 75
+IP_PKTINFO = 8
+IP_RECVORIGDSTADDR = 20
+IPV6_RECVPKTINFO = 49
+IPV6_PKTINFO = 50
+IPV6_RECVORIGDSTADDR = 74
 
 
 # ------------------------------------------------------------------------------- protobuf wire
@@ -78,12 +86,12 @@ def enc(num, v):
 
 
 def socket_address(addr_bytes):
-    """envoy.config.core.v3.Address -> (address, port, ipv4_compat) for a socket_address."""
+    """envoy.config.core.v3.Address -> (address, port, ipv4_compat, udp) for a socket_address."""
     sa = first(fields(addr_bytes), 1)
     if sa is None:
         return None
     f = fields(sa)
-    return first(f, 2, b"").decode(), first(f, 3, 0), bool(first(f, 6, 0))
+    return first(f, 2, b"").decode(), first(f, 3, 0), bool(first(f, 6, 0)), first(f, 1, 0) == 1  # protocol: TCP 0, UDP 1
 
 
 def decode_listener(b):
@@ -109,7 +117,7 @@ class Sockets:
         self.workers = workers
         self.state_path = state_path
         self.sel = selectors.DefaultSelector()
-        self.bound = {}  # (name, addr, port, transparent, compat) -> [socket per worker]
+        self.bound = {}  # (name, addr, port, transparent, compat, udp) -> [socket per worker]
         self.listeners = {}
         self.clusters = []
         self.errors = []
@@ -120,8 +128,8 @@ class Sockets:
         """listeners: name -> (addresses, transparent). Binds new sockets before closing old ones."""
         want = {}
         for name, (addrs, transparent) in listeners.items():
-            for addr, port, compat in addrs:
-                want[(name, addr, port, transparent, compat)] = True
+            for addr, port, compat, udp in addrs:
+                want[(name, addr, port, transparent, compat, udp)] = True
         with self.lock:
             for key in want:
                 if key not in self.bound:
@@ -141,13 +149,13 @@ class Sockets:
                 for s in self.bound.pop(key):
                     self.sel.unregister(s)
                     s.close()
-            self.listeners = {n: {"addresses": [[a, p] for a, p, _ in addrs], "transparent": t} for n, (addrs, t) in listeners.items()}
+            self.listeners = {n: {"addresses": [[a, p] for a, p, *_ in addrs], "transparent": t} for n, (addrs, t) in listeners.items()}
         self.save()
 
     def open(self, key, worker):
-        name, addr, port, transparent, compat = key
+        name, addr, port, transparent, compat, udp = key
         fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-        s = socket.socket(fam, socket.SOCK_STREAM)
+        s = socket.socket(fam, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         if fam == socket.AF_INET6:
@@ -157,8 +165,17 @@ class Sockets:
                 s.setsockopt(socket.SOL_IP, IP_TRANSPARENT, 1)
             else:
                 s.setsockopt(socket.IPPROTO_IPV6, IPV6_TRANSPARENT, 1)
+        if udp:
+            # as Envoy's UDP listeners: the datagram's destination (IP_PKTINFO), which answers leave from
+            if fam == socket.AF_INET:
+                s.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+                s.setsockopt(socket.IPPROTO_IP, IP_RECVORIGDSTADDR, 1)
+            else:
+                s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVPKTINFO, 1)
+                s.setsockopt(socket.IPPROTO_IPV6, IPV6_RECVORIGDSTADDR, 1)
         s.bind((addr, port))
-        s.listen(1024)
+        if not udp:
+            s.listen(1024)
         s.setblocking(False)
         return s
 
@@ -170,7 +187,7 @@ class Sockets:
                 "pid": os.getpid(),
                 "workers": self.workers,
                 "listeners": self.listeners,
-                "sockets": sorted("%s %s:%d%s w%d" % (k[0], k[1], k[2], " transparent" if k[3] else "", w) for k, socks in self.bound.items() for w in range(len(socks))),
+                "sockets": sorted("%s %s:%d%s%s w%d" % (k[0], k[1], k[2], "/udp" if k[5] else "", " transparent" if k[3] else "", w) for k, socks in self.bound.items() for w in range(len(socks))),
                 "clusters": self.clusters,
                 "errors": self.errors,
                 "acks": self.acks,
@@ -183,7 +200,10 @@ class Sockets:
     def serve(self):
         while True:
             for k, _ in self.sel.select(timeout=0.5):
-                (name, addr, port, transparent, compat), worker = k.data
+                (name, addr, port, transparent, compat, udp), worker = k.data
+                if udp:
+                    self.answer_datagram(k.fileobj, name, addr, port, worker)
+                    continue
                 try:
                     c, peer = k.fileobj.accept()
                 except (BlockingIOError, OSError):
@@ -197,6 +217,35 @@ class Sockets:
                 except OSError:
                     pass
                 c.close()  # the server closes first
+
+
+    def answer_datagram(self, s, name, addr, port, worker):
+        """One datagram in, one JSON datagram back, sent from the address it came to (as Envoy's
+        udp_proxy answers), saying which socket and worker got it and the client's address."""
+        try:
+            data, anc, _flags, peer = s.recvmsg(2048, 256)
+        except (BlockingIOError, OSError):
+            return
+        v6 = s.family == socket.AF_INET6
+        dst, dport, pktinfo = None, None, None
+        for level, typ, d in anc:
+            if not v6 and level == socket.IPPROTO_IP and typ == IP_PKTINFO:
+                dst = socket.inet_ntop(socket.AF_INET, d[8:12])
+            elif v6 and level == socket.IPPROTO_IPV6 and typ == IPV6_PKTINFO:
+                pktinfo = d
+                dst = socket.inet_ntop(socket.AF_INET6, d[:16])
+            elif typ in (IP_RECVORIGDSTADDR, IPV6_RECVORIGDSTADDR):
+                dport = struct.unpack("!H", d[2:4])[0]
+        msg = {"listener": name, "worker": worker, "pid": os.getpid(), "socket": "%s:%d/udp" % (addr, port),
+               "peer": [peer[0], peer[1]], "local": [dst, dport], "data": data.decode(errors="replace")}
+        if v6:
+            anc_out = [(socket.IPPROTO_IPV6, IPV6_PKTINFO, pktinfo[:16] + b"\0\0\0\0")] if pktinfo else []
+        else:
+            anc_out = [(socket.IPPROTO_IP, IP_PKTINFO, struct.pack("=i4s4s", 0, socket.inet_pton(socket.AF_INET, dst), b"\0" * 4))] if dst else []
+        try:
+            s.sendmsg([json.dumps(msg).encode()], anc_out, 0, peer)
+        except OSError:
+            pass
 
 
 # ----------------------------------------------------------------------------------------- ADS

@@ -27,10 +27,11 @@ export function compilePolicies(policies: readonly GatewayNetworkPolicy[], targe
         const hits = targets.filter((t) => t.gateway === `${ns}/${ref.name}` && (ref.sectionName === undefined || t.listener === ref.sectionName));
         if (hits.length === 0) out.unresolved.push({ policy: name, ref });
         for (const t of hits) {
-          const k = `${t.address}|${t.port}`;
+          const k = `${t.address}|${t.port}|${t.protocol ?? "TCP"}`;
           if (seen.has(k)) continue;
           seen.add(k);
-          out.policies.push({ port: t.port, address: t.address, rules, defaultAction: allow.length > 0 ? "deny" : "allow", policy: name });
+          const protocol = t.protocol === "UDP" ? { protocol: t.protocol } : {};
+          out.policies.push({ port: t.port, ...protocol, address: t.address, rules, defaultAction: allow.length > 0 ? "deny" : "allow", policy: name });
         }
       }
     }

@@ -24,7 +24,16 @@ const say = (x: unknown): void => {
 say({ op: "open", status: dp.status() });
 for await (const line of console) {
   if (!line.trim()) continue;
-  const cmd = JSON.parse(line) as { op: string; intent?: DatapathIntent; family?: 4 | 6; address?: string; port?: number; pid?: number; fd?: number };
+  const cmd = JSON.parse(line) as {
+    op: string;
+    intent?: DatapathIntent;
+    family?: 4 | 6;
+    address?: string;
+    port?: number;
+    pid?: number;
+    fd?: number;
+    protocol?: "TCP" | "UDP";
+  };
   try {
     if (cmd.op === "apply" && cmd.intent) {
       const t0 = performance.now();
@@ -33,7 +42,7 @@ for await (const line of console) {
       say({ op: "apply", ms: performance.now() - t0, status: dp.status() });
     } else if (cmd.op === "status") say({ op: "status", status: dp.status() });
     else if (cmd.op === "listener") {
-      dp.registerListener(cmd.family ?? 4, cmd.address ?? "127.0.0.1", cmd.port ?? 0, cmd.pid ?? 0, cmd.fd ?? 0);
+      dp.registerListener(cmd.family ?? 4, cmd.address ?? "127.0.0.1", cmd.port ?? 0, cmd.pid ?? 0, cmd.fd ?? 0, cmd.protocol ?? "TCP");
       say({ op: "listener" });
     } else if (cmd.op === "close") {
       dp.close();
