@@ -22,7 +22,7 @@ interface StatusJson {
     message?: string;
     watches?: Array<{ kind: string; phase: string }>;
     lease?: { leader: boolean; holder?: string };
-    statusWriter?: { writes: number };
+    status?: { writes: number };
   };
   listeners: Array<{ name: string }>;
 }
@@ -102,7 +102,7 @@ describe.skipIf(!available)("edgegate run in Kubernetes mode", () => {
     // (/status reads the source section, Lease included, live.)
     await until("lease shown as held", async () => (await status()).source.lease?.leader === true);
     expect((await status()).source.lease).toMatchObject({ leader: true, holder: "edge-1" });
-    expect(s.source.statusWriter).toBeDefined();
+    expect(s.source.status).toBeDefined();
     // Envoy is absent here, so /healthz is 503 anyway; its node reason is what must follow the labels.
     const reasons = async (): Promise<string> => JSON.stringify(await (await fetch(`${health}/healthz`)).json());
     expect(await reasons()).not.toContain("does not match the node selector");

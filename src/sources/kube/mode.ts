@@ -108,12 +108,15 @@ export function createKubeMode(config: ApplianceConfig, log: Logger, opts: KubeM
   // /status reads the Lease state live; a change of hands needs no recompute.
   elector.onChange((leader) => writer.setLeader(leader));
   const reporter = new NodeReporter({ client, log: klog, node: config.node.name, namespace: leaseNamespace });
-  source.describeWith(() => ({
-    lease: { name: `${leaseNamespace}/${leaseName}`, identity: config.node.name, ...elector.state },
-    statusWriter: { ...writer.stats },
+  // What the mode adds to /status's source section (under the names proto/edgegate/status/v1 gives
+  // them), and what details() reports: one description, read live.
+  const describe = (): Omit<KubeModeStatus, "watches"> => ({
+    lease: { ...elector.state, name: `${leaseNamespace}/${leaseName}`, identity: config.node.name },
+    status: { ...writer.stats },
     // What this node reports its Envoy serves (its Lease edgegate-node-<node>).
     dataPlane: { ...reporter.report(), reportWrites: reporter.writes },
-  }));
+  });
+  source.describeWith(describe);
   let last: readonly ObjectStatus[] = [];
   const pool = new Set(expandPool(config.exposure.addressPool));
   const selector = selectorString(config.nodes.matchLabels) || "every node";
@@ -143,12 +146,7 @@ export function createKubeMode(config: ApplianceConfig, log: Logger, opts: KubeM
     },
     followDataPlane: (cache) => reporter.follow(cache),
     startLeaderElection: () => elector.start(),
-    details: () => ({
-      watches: source.watches(),
-      lease: { ...elector.state, name: `${leaseNamespace}/${leaseName}`, identity: config.node.name },
-      status: { ...writer.stats },
-      dataPlane: { ...reporter.report(), reportWrites: reporter.writes },
-    }),
+    details: () => ({ watches: source.watches(), ...describe() }),
     async stop() {
       await writer.stop();
       await reporter.stop();
