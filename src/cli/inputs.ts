@@ -1,19 +1,18 @@
-// Shared by validate and render: load input paths, translate, and print problems as
+// Shared by validate, render and run --once: load input paths, translate, and print problems as
 // FILE:LINE: Kind namespace/name: field.path: message.
 import { hostname } from "node:os";
 import { loadConfig } from "../config/load.ts";
 import { defaultConfig, type ApplianceConfig } from "../config/types.ts";
 import { loadPaths, type LoadResult } from "../sources/files/load.ts";
 import { translateOnly } from "../pipeline/compile.ts";
-import { locate } from "../pipeline/locate.ts";
+import { assemble } from "../pipeline/assemble.ts";
 import type { TranslateResult } from "../translate/index.ts";
 import { formatProblem, type Problem } from "../validate/problems.ts";
-import { withServingProblems } from "../validate/serving.ts";
 
 export interface Prepared {
   load: LoadResult;
   /** Translation only: each command emits what it needs (validate nothing, render a stream). */
-  result?: TranslateResult;
+  result: TranslateResult;
   problems: Problem[];
   warnings: Problem[];
 }
@@ -39,14 +38,11 @@ function commandConfig(configFile: string | undefined, controllerName: string | 
   return { config, problems: [] };
 }
 
+/** Reads the inputs once (the same file set and store as `run`) and runs the same pipeline, up to translation. */
 export async function prepare(paths: readonly string[], config: ApplianceConfig): Promise<Prepared> {
   const load = await loadPaths(paths, config.source.maxFileBytes);
-  const problems = [...load.problems];
-  const result = translateOnly({ objects: load.objects, config });
-  const byKey = new Map(load.objects.map((o) => [o.key, o]));
-  // Valid objects that will not serve are problems too (the README's promise for validate).
-  problems.push(...withServingProblems(result.problems, result.status, load.objects).map((p) => locate(p, byKey)));
-  return { load, result, problems, warnings: load.warnings };
+  const a = assemble({ objects: load.objects, config, inputProblems: load.problems, unclaimed: true }, translateOnly);
+  return { load, result: a.result, problems: a.problems, warnings: load.warnings };
 }
 
 export function printProblems(problems: readonly Problem[], warnings: readonly Problem[], quiet = false): void {

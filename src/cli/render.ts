@@ -48,11 +48,10 @@ export async function renderCommand(args: string[]): Promise<number> {
     if (process.stderr.isTTY) process.stderr.write(`edgegate render: ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
   };
   const prep = await prepare(positionals.length > 0 ? positionals : config.source.paths, config);
-  progress(`read and translated ${prep.load.objects.length} objects from ${prep.load.files.length} files`);
+  progress(`read and translated ${prep.load.objects.length} objects from ${prep.load.files} files`);
   // Like the appliance: invalid objects are left out, reference problems render (they answer
   // 500). Either way the user sees what would be served, and the exit status says "problems".
   printProblems(prep.problems, prep.warnings, true);
-  if (!prep.result) return 1;
   const extra = values.status ? { status: prep.result.status } : {};
   const emit = emitOptions(config);
   if (values.format === "json") {

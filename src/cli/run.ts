@@ -96,11 +96,11 @@ export async function runCommand(args: string[]): Promise<number> {
   if (values.once) {
     const prep = await prepare(config.source.paths, config);
     printProblems(prep.problems, prep.warnings, true);
-    const ir = prep.result!.ir;
+    const ir = prep.result.ir;
     const routes = ir.routeConfigs.reduce((n, rc) => n + rc.virtualHosts.reduce((m, vh) => m + vh.routes.length, 0), 0);
     process.stdout.write(
       [
-        `edgegate ${version}: ${prep.load.objects.length} objects from ${prep.load.files.length} files, ${prep.problems.length} problems`,
+        `edgegate ${version}: ${prep.load.objects.length} objects from ${prep.load.files} files, ${prep.problems.length} problems`,
         ...ir.listeners.map(
           (l) => `  listener ${l.name} ${l.address}:${l.port} ${l.http ? "HTTP" : `TLS (${l.tls.length} chains)`} <- ${l.origins.join(", ")}`,
         ),

@@ -42,9 +42,9 @@ export async function validateCommand(args: string[]): Promise<number> {
   printProblems(prep.problems, [...prep.warnings, ...ports], values.quiet);
   const n = prep.load.objects.length;
   if (prep.problems.length > 0) {
-    process.stderr.write(`${prep.problems.length} problem${prep.problems.length === 1 ? "" : "s"} in ${prep.load.files.length} file(s)\n`);
+    process.stderr.write(`${prep.problems.length} problem${prep.problems.length === 1 ? "" : "s"} in ${prep.load.files} file(s)\n`);
     return 1;
   }
-  if (!values.quiet) process.stderr.write(`ok: ${n} object${n === 1 ? "" : "s"} in ${prep.load.files.length} file(s)\n`);
+  if (!values.quiet) process.stderr.write(`ok: ${n} object${n === 1 ? "" : "s"} in ${prep.load.files} file(s)\n`);
   return 0;
 }

@@ -28,7 +28,6 @@ import { followEnvoySockets } from "./envoy-sockets.ts";
 import { RemoteLauncher } from "../envoy/launcher.ts";
 import type { DatapathIntent } from "../ir/datapath.ts";
 import type { StoredObject } from "../store/types.ts";
-import { withServingProblems } from "../validate/serving.ts";
 import type { HostPorts } from "../gateway/host-ports.ts";
 import { listeningSockets, unprivilegedPortStart } from "../net/listening.ts";
 import { removalReason, removedServing, served, type Removal } from "../pipeline/removed.ts";
@@ -146,7 +145,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       { FileSource },
       { compile, CompileMemo },
       { datapathIntent },
-      { locate },
+      { assemble },
     ] = await Promise.all([
       import("../xds/cache/cache.ts"),
       import("../xds/server/server.ts"),
@@ -156,7 +155,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       import("../sources/files/source.ts"),
       import("../pipeline/compile.ts"),
       import("../pipeline/datapath.ts"),
-      import("../pipeline/locate.ts"),
+      import("../pipeline/assemble.ts"),
     ]);
     const source = given ?? new FileSource(config.source.paths, { maxFileBytes: config.source.maxFileBytes, settleMs: config.source.settleMs });
     board.liveSource = () => source.state();
@@ -216,9 +215,14 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       if (configuredAddresses.length === 0 && liveAddresses) config.node.addresses = liveAddresses;
       const objects = source.objects();
       const selected = guard.select(objects);
-      let result;
+      const inputProblems = source.problems();
+      let assembled;
       try {
-        result = compile({ objects: selected, config, memo, hostPorts, heldBack: guard.heldBack() });
+        assembled = assemble(
+          // Routes attached nowhere are problems in file mode; in Kubernetes mode another controller may serve them.
+          { objects: selected, inForce: objects, config, memo, hostPorts, heldBack: guard.heldBack(), inputProblems, unclaimed: source instanceof FileSource },
+          compile,
+        );
       } catch (e) {
         // A bug must not take the node down: the last published configuration stays in force.
         log.error("translation failed; keeping the last good configuration", { error: (e as Error).stack ?? String(e) });
@@ -226,13 +230,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
         board.invalidate();
         return;
       }
-      const byKey = new Map(objects.map((o) => [o.key, o]));
-      const inputProblems = source.problems();
-      // Valid objects that will not serve count too, as in validate (src/validate/serving.ts).
-      const referenceProblems = withServingProblems(result.problems, result.status, objects, { unclaimed: source instanceof FileSource }).map((p) =>
-        locate(p, byKey),
-      );
-      const problems: Problem[] = [...inputProblems, ...referenceProblems];
+      const { result, referenceProblems, problems } = assembled;
       problemLog.report(
         [
           ...inputProblems.map((problem) => ({ problem, phase: "input" as const })),

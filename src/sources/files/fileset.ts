@@ -1,8 +1,9 @@
-// The files of file mode and their last good objects. A file that fails to parse (or cannot be
-// read, or is over the size limit) keeps all of its previous objects in force; an object that fails
-// validation keeps its previous version; problems are reported either way. Unchanged files are not
-// read again (size, mtime, ctime, inode), so their objects keep their identity and later stages can
-// memoize on it.
+// The files of file mode: which to read again and when a change counts. Their objects go into the
+// store (src/store/store.ts) under each file's path, which keeps the last good version of each: a
+// file that fails to parse (or cannot be read, or is over the size limit) keeps all of its previous
+// objects in force; an object that fails validation keeps its previous version; problems are
+// reported either way. Unchanged files are not read again (size, mtime, ctime, inode), so their
+// objects keep their identity and later stages can memoize on it.
 //
 // Files settle before they count. Editors and tools write in steps (`helm template > file`
 // truncates first; `rsync --inplace` rewrites in place; a rename-and-recreate leaves a gap), and a
@@ -13,9 +14,9 @@
 // problem and everything read from below it stays in force until it can be seen again.
 import type { Problem } from "../../validate/problems.ts";
 import type { StoredObject } from "../../store/types.ts";
+import { ObjectStore, type GroupUpdate } from "../../store/store.ts";
 import { parseFileOffThread, unreadableLoad, type FileLoad } from "./parse.ts";
 import { yamlFiles, type WalkedFile } from "./walk.ts";
-import { mergeLoads } from "./load.ts";
 import { defaultMaxFileBytes, readInputFile } from "./read.ts";
 
 /** How long a file must stay emptied, shortened or deleted before its objects go. */
@@ -26,15 +27,19 @@ export interface FileSetOptions {
   settleMs?: number;
   /** Milliseconds; a test passes its own clock. */
   now?: () => number;
+  /** How a file's text becomes objects: off the main thread for `run` (the default); a one-shot command may use both cores instead. */
+  parse?: (file: string, text: string) => Promise<FileLoad>;
 }
 
+/** What the file set remembers of a file; its objects are in the store, under the file's path. */
 interface FileEntry {
   stamp: string;
-  load: FileLoad;
-  /** The objects in force from this file (the last good version of each). */
-  good: Map<string, StoredObject>;
-  /** A change that would remove objects, waiting to settle: its stamp, when it was first seen, and its problems (shown meanwhile). */
-  pending?: { stamp: string; since: number; problems: Problem[] };
+  /** False when the file could not be read: it is tried again on every refresh. */
+  readable: boolean;
+  /** Its first problem's message, to tell an unreadable file that is still unreadable for the same reason. */
+  firstProblem?: string;
+  /** A change that would remove objects, waiting to settle: its stamp, when it was first seen, and its reading. */
+  pending?: { stamp: string; since: number; load: FileLoad };
   /** Gone from the walk since then (deleted or renamed away). */
   goneSince?: number;
 }
@@ -48,13 +53,19 @@ export interface RefreshResult {
   retryInMs?: number;
 }
 
+/** A file's reading as the store takes it: a file that does not parse (or cannot be read) keeps all of its objects. */
+function groupUpdate(load: FileLoad): GroupUpdate {
+  return { objects: load.objects, invalid: load.invalidKeys, complete: load.syntaxOk, problems: load.problems, warnings: load.warnings };
+}
+
 export class FileSet {
   private readonly files = new Map<string, FileEntry>();
+  private readonly store = new ObjectStore();
   private walkProblems: Problem[] = [];
-  private merged: ReturnType<typeof mergeLoads> | undefined;
   private readonly maxFileBytes: number;
   private readonly settleMs: number;
   private readonly now: () => number;
+  private readonly parse: (file: string, text: string) => Promise<FileLoad>;
   private first = true;
 
   constructor(
@@ -64,9 +75,10 @@ export class FileSet {
     this.maxFileBytes = opts.maxFileBytes ?? defaultMaxFileBytes;
     this.settleMs = opts.settleMs ?? defaultSettleMs;
     this.now = opts.now ?? Date.now;
+    this.parse = opts.parse ?? parseFileOffThread;
   }
 
-  /** Re-reads what changed on disk. Large files are parsed off the main thread (parseFileOffThread). */
+  /** Re-reads what changed on disk. */
   async refresh(): Promise<RefreshResult> {
     const now = this.now();
     // The first read has nothing to keep: it takes the files as they are.
@@ -85,82 +97,60 @@ export class FileSet {
         continue;
       }
       entry.goneSince ??= now;
-      if (now - entry.goneSince >= this.settleMs || entry.good.size === 0) {
+      if (now - entry.goneSince >= this.settleMs || this.store.groupSize(f) === 0) {
         this.files.delete(f);
+        this.store.remove(f);
         changed.push(f);
       } else waiting = true;
     }
     for (const w of walk.files) {
       const prev = this.files.get(w.path);
       // Entries with a read problem are read again every time, so a fix (chmod) clears it.
-      if (prev && prev.stamp === w.stamp && prev.load.readable) continue;
-      const next = await this.load(w, prev);
+      if (prev && prev.stamp === w.stamp && prev.readable) continue;
+      const load = await this.load(w);
       // Still unreadable for the same reason: nothing changed, nothing to recompute.
-      if (prev && !prev.load.readable && !next.load.readable && prev.stamp === w.stamp && prev.load.problems[0]?.message === next.load.problems[0]?.message)
-        continue;
-      if (!initial && prev && removes(prev.good, next.good)) {
+      if (prev && !prev.readable && !load.readable && prev.stamp === w.stamp && prev.firstProblem === load.problems[0]?.message) continue;
+      const update = groupUpdate(load);
+      if (!initial && prev && this.store.wouldRemove(w.path, update)) {
         if (prev.pending?.stamp !== w.stamp) {
-          prev.pending = { stamp: w.stamp, since: now, problems: next.load.problems };
-          changed.push(w.path); // its problems show at once, its removals wait
+          prev.pending = { stamp: w.stamp, since: now, load };
+          // Its problems show at once, its removals wait.
+          this.store.setProblems(w.path, load.problems);
+          changed.push(w.path);
         }
         if (now - prev.pending.since < this.settleMs) {
           waiting = true;
           continue;
         }
       }
-      this.files.set(w.path, next);
+      this.files.set(w.path, { stamp: w.stamp, readable: load.readable, firstProblem: load.problems[0]?.message });
+      this.store.update(w.path, update);
       changed.push(w.path);
     }
     if (walkProblems.map((p) => p.message + p.file).join("\n") !== this.walkProblems.map((p) => p.message + p.file).join("\n")) {
       this.walkProblems = walkProblems;
       if (changed.length === 0) changed.push("(walk)");
     }
-    // Merged once per change: objects() and current() are read after every refresh.
-    if (changed.length > 0 || !this.merged)
-      this.merged = mergeLoads(
-        [...this.files.values()].map((e) => ({ ...e.load, problems: e.pending?.problems ?? e.load.problems, objects: [...e.good.values()] })),
-      );
     return {
       changed,
-      problems: [...this.walkProblems, ...this.merged.problems],
-      warnings: this.merged.warnings,
+      problems: [...this.walkProblems, ...this.store.problems()],
+      warnings: this.store.warnings(),
       retryInMs: waiting ? this.settleMs : undefined,
     };
   }
 
   /** The objects in force, one per key (the first file in path order wins a duplicate). */
   objects(): StoredObject[] {
-    return this.merged?.objects ?? [];
+    return this.store.objects();
   }
 
-  private async load(w: WalkedFile, prev: FileEntry | undefined): Promise<FileEntry> {
+  /** The number of files read. */
+  get fileCount(): number {
+    return this.files.size;
+  }
+
+  private async load(w: WalkedFile): Promise<FileLoad> {
     const read = readInputFile(w.path, this.maxFileBytes);
-    if (!read.ok) {
-      const load: FileLoad = unreadableLoad(w.path, read.message);
-      return { stamp: w.stamp, load, good: prev?.good ?? new Map() };
-    }
-    const load = await parseFileOffThread(w.path, read.text);
-    return { stamp: w.stamp, load, good: lastGood(prev?.good, load) };
+    return read.ok ? this.parse(w.path, read.text) : unreadableLoad(w.path, read.message);
   }
-}
-
-/** Whether `next` drops an object that `prev` had in force. */
-function removes(prev: ReadonlyMap<string, StoredObject>, next: ReadonlyMap<string, StoredObject>): boolean {
-  for (const k of prev.keys()) if (!next.has(k)) return true;
-  return false;
-}
-
-function lastGood(prev: Map<string, StoredObject> | undefined, load: FileLoad): Map<string, StoredObject> {
-  if (!load.syntaxOk) return prev ?? new Map();
-  const good = new Map<string, StoredObject>();
-  for (const o of load.objects) {
-    // Same text as before: keep the old object so its identity (and memoized work) survives.
-    const old = prev?.get(o.key);
-    good.set(o.key, old && old.origin.source === "file" && o.origin.source === "file" && old.origin.text === o.origin.text ? old : o);
-  }
-  for (const k of load.invalidKeys) {
-    const old = prev?.get(k);
-    if (old && !good.has(k)) good.set(k, old);
-  }
-  return good;
 }

@@ -1,11 +1,9 @@
-// One YAML file's text -> validated objects and problems. Pure: no file system access here.
+// One YAML file's text -> admitted objects and problems. Pure: no file system access here.
 import { parseTransferred } from "../../yaml/transfer.ts";
 import { lineOf, parseYamlFile, parseYamlFileParallel, type ParsedFile, type YamlDocument } from "../../yaml/documents.ts";
-import { formatPath, ObjectProblems, type ObjectRef, type Problem } from "../../validate/problems.ts";
-import { validateObject } from "../../validate/object.ts";
-import "../../kinds.ts";
-import { isObj } from "../../validate/fields.ts";
-import { objectKey, type StoredObject } from "../../store/types.ts";
+import type { Problem } from "../../validate/problems.ts";
+import { admit } from "../../store/admit.ts";
+import type { StoredObject } from "../../store/types.ts";
 
 export interface FileLoad {
   file: string;
@@ -19,12 +17,6 @@ export interface FileLoad {
   invalidKeys: string[];
   /** False when the file could not be read at all (permissions, size limit): it is tried again on every refresh. */
   readable: boolean;
-}
-
-function refOf(value: unknown): ObjectRef | undefined {
-  if (!isObj(value) || typeof value.kind !== "string" || !isObj(value.metadata) || typeof value.metadata.name !== "string") return undefined;
-  const ns = value.metadata.namespace;
-  return { kind: value.kind, name: value.metadata.name, namespace: typeof ns === "string" ? ns : undefined };
 }
 
 /** A file that could not be read: its problem, no objects (the caller keeps its last good ones). */
@@ -89,25 +81,10 @@ function loadParsed(file: string, parsed: ParsedFile): FileLoad {
 
 function loadDocument(doc: YamlDocument, out: FileLoad): void {
   if (doc.value === null || doc.value === undefined) return; // an empty document, e.g. a trailing ---
-  const r = new ObjectProblems();
-  const verdict = validateObject(doc.value, r);
-  const ref = refOf(verdict.object ?? doc.value);
-  for (const f of r.found) {
-    out.problems.push({ file: doc.file, line: lineOf(doc, f.path), object: ref, path: formatPath(f.path) || undefined, message: f.message });
-  }
-  if (r.omitted) out.problems.push({ file: doc.file, line: doc.line, object: ref, message: r.omitted });
-  if (verdict.result === "ignored") {
-    out.warnings.push({ file: doc.file, line: doc.line, object: ref, message: verdict.reason });
-    return;
-  }
-  if (verdict.result === "invalid") {
-    if (ref) out.invalidKeys.push(objectKey(ref.kind, ref.namespace ?? verdict.object?.metadata.namespace, ref.name));
-    return;
-  }
-  const o = verdict.object;
-  out.objects.push({
-    key: objectKey(o.kind, o.metadata.namespace, o.metadata.name),
-    object: o,
-    origin: { source: "file", file: doc.file, line: doc.line, text: doc.text },
-  });
+  const a = admit(doc.value, { file: doc.file, line: doc.line, lineOf: (path) => lineOf(doc, path) });
+  if (a.result === "ignored") out.warnings.push(a.warning);
+  else if (a.result === "invalid") {
+    out.problems.push(...a.problems);
+    if (a.key) out.invalidKeys.push(a.key);
+  } else out.objects.push({ key: a.key, object: a.object, origin: { source: "file", file: doc.file, line: doc.line, text: doc.text } });
 }

@@ -96,10 +96,7 @@ export function createKubeMode(config: ApplianceConfig, log: Logger, opts: KubeM
     client,
     log: klog,
     controllerName: config.controllerName,
-    live: (key) => {
-      const o = source.get(key);
-      return o && o.origin.source === "kubernetes" ? { object: o.object, resourceVersion: o.origin.resourceVersion } : undefined;
-    },
+    live: (key) => source.live(key),
     batchMs: opts.status?.batchMs,
     qps: opts.status?.qps ?? k?.statusQps,
     burst: opts.status?.burst,

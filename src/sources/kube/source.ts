@@ -1,4 +1,4 @@
-// Kubernetes mode as a Source: one reflector (list+watch) per resource type feeding a KubeStore,
+// Kubernetes mode as a Source: one reflector (list+watch) per resource type feeding the store (feed.ts),
 // plus this node's own Node object (its labels decide whether the node serves traffic, live) and
 // the selected nodes (their addresses are what Gateways report in host-network mode).
 // The first onChange comes only once every type has been listed (or found missing), so the first
@@ -21,7 +21,8 @@ import { ApiReachability, type ReachabilityOptions } from "../../kube/reachabili
 import { parseReport, reportLabel } from "../../kube/node-report.ts";
 import type { NodeReport } from "../../kube/status/programmed.ts";
 import { isObj, type Obj } from "../../validate/fields.ts";
-import { KubeStore } from "./store.ts";
+import { KubeFeed } from "./feed.ts";
+import type { LiveObject } from "../../kube/status/writer.ts";
 import { nodeAddresses, selectorString } from "./nodes.ts";
 
 export interface KubeSourceOptions {
@@ -54,7 +55,7 @@ export interface NodeInfo {
 }
 
 export class KubeSource implements Source {
-  private readonly store = new KubeStore();
+  private readonly feed = new KubeFeed();
   private readonly reflectors: Reflector[] = [];
   private ownNode: NodeInfo | undefined;
   private readonly selected = new Map<string, string[]>();
@@ -79,8 +80,8 @@ export class KubeSource implements Source {
           opts.client,
           t,
           {
-            replace: (items) => this.changed(this.store.replaceKind(t.kind, items)),
-            event: (type, o) => this.changed(type === "DELETED" ? this.store.remove(o) : this.store.upsert(o)),
+            replace: (items) => this.changed(this.feed.replaceKind(t.kind, items)),
+            event: (type, o) => this.changed(type === "DELETED" ? this.feed.remove(o) : this.feed.upsert(o)),
             state: () => this.stateChanged(),
           },
           ropts,
@@ -187,7 +188,7 @@ export class KubeSource implements Source {
     this.lastMissing = this.missing().join(",");
     this.initialDone = true;
     this.lastSyncAt = new Date().toISOString();
-    this.opts.log.info("Kubernetes API: initial list complete", { objects: this.store.size, missing: this.missing().join(",") || "none" });
+    this.opts.log.info("Kubernetes API: initial list complete", { objects: this.feed.size, missing: this.missing().join(",") || "none" });
     // The first compile happens before start() resolves, as in file mode: the appliance starts
     // serving xDS right after, and should have a complete snapshot to serve.
     this.onChange();
@@ -245,11 +246,12 @@ export class KubeSource implements Source {
   }
 
   objects(): StoredObject[] {
-    return this.store.objects();
+    return this.feed.objects();
   }
 
-  get(key: string): StoredObject | undefined {
-    return this.store.get(key);
+  /** The object under a store key as the watch last showed it, for the status writer. */
+  live(key: string): LiveObject | undefined {
+    return this.feed.liveObject(key);
   }
 
   problems(): Problem[] {
@@ -258,7 +260,7 @@ export class KubeSource implements Source {
       line: 0,
       message: `${k}: not served by the API server (CRD not installed?); skipped until it appears`,
     }));
-    return [...missing, ...this.store.problems()];
+    return [...missing, ...this.feed.problems()];
   }
 
   /** This node's labels from its Node object; undefined until it has been read (or if it does not exist). */
@@ -309,7 +311,7 @@ export class KubeSource implements Source {
       state: !this.initialDone ? "starting" : "synced",
       message: notes.length ? notes.join("; ") : undefined,
       lastSyncAt: this.lastSyncAt,
-      objects: this.store.size,
+      objects: this.feed.size,
       watches: this.reflectors.map(({ status: w }) => ({
         kind: w.kind + (w.kind === "Node" && w === this.reflectors.at(-1)?.status ? " (selected)" : ""),
         phase: w.phase,
