@@ -5,6 +5,7 @@ import { condition, type Condition } from "../status/types.ts";
 import { namespaceLabels, type Inputs } from "../translate/inputs.ts";
 import { intersect } from "./hostnames.ts";
 import type { ListenerState } from "./listeners.ts";
+import { refKey } from "../store/types.ts";
 
 /** A parent routes can name: a Gateway (its own listeners) or a ListenerSet (the set's listeners). */
 export interface GatewayState {
@@ -16,7 +17,7 @@ export interface GatewayState {
 }
 
 /** Key of a parent in the map attach() reads: "Gateway/ns/name" or "ListenerSet/ns/name". */
-export const parentKey = (kind: "Gateway" | "ListenerSet", ns: string, name: string): string => `${kind}/${ns}/${name}`;
+export const parentKey = (kind: "Gateway" | "ListenerSet", ns: string, name: string): string => refKey({ kind, namespace: ns, name });
 
 export interface Attachment {
   listener: ListenerState;
@@ -61,7 +62,7 @@ export function parentKind(ref: ParentReference): "Gateway" | "ListenerSet" | un
 }
 
 export function attach(inp: Inputs, route: AnyRoute, routeKind: RouteKind, gateways: Map<string, GatewayState>): ParentResult[] {
-  const routeNs = route.metadata.namespace ?? "default";
+  const routeNs = route.metadata.namespace;
   const g = route.metadata.generation;
   const out: ParentResult[] = [];
   for (const ref of route.spec.parentRefs ?? []) {

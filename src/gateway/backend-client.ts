@@ -19,7 +19,7 @@ export function backendClientCertificate(inp: Inputs, gw: Gateway, secrets: Map<
   const ok: BackendClient = { resolvedRefs: condition("ResolvedRefs", true, "ResolvedRefs", "all references resolved", g) };
   const ref = gw.spec.tls?.backend?.clientCertificateRef;
   if (!ref) return ok;
-  const ns = gw.metadata.namespace ?? "default";
+  const ns = gw.metadata.namespace;
   const refNs = ref.namespace ?? ns;
   const bad = (reason: string, msg: string): BackendClient => ({
     resolvedRefs: condition("ResolvedRefs", false, reason, `spec.tls.backend.clientCertificateRef: ${msg}`, g),

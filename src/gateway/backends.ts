@@ -5,7 +5,7 @@ import { condition, type Condition, type TranslateProblem } from "../status/type
 import type { Inputs } from "../translate/inputs.ts";
 import { refAllowed } from "../translate/refgrant.ts";
 import type { ClusterSet, Protocol } from "../translate/services.ts";
-import { objectKey } from "../store/types.ts";
+import { refKey } from "../store/types.ts";
 
 /** Resolves every backendRef of one route once; the results are shared by all its parents. */
 export class RouteBackends {
@@ -33,14 +33,14 @@ export class RouteBackends {
   }
 
   private doResolve(ref: BackendRef, path: ReadonlyArray<string | number>, protocol?: Protocol): string | undefined {
-    const routeNs = this.route.metadata.namespace ?? "default";
+    const routeNs = this.route.metadata.namespace;
     const ns = ref.namespace ?? routeNs;
     const group = ref.group ?? "";
     const kind = ref.kind ?? "Service";
     const fail = (reason: string, message: string): undefined => {
       // The first failure names the condition; every one is reported by `validate`.
       if (this.resolvedRefs.status === "True") this.resolvedRefs = condition("ResolvedRefs", false, reason, message, this.route.metadata.generation);
-      this.problems.push({ key: objectKey(this.kind, routeNs, this.route.metadata.name), path, message });
+      this.problems.push({ key: refKey({ kind: this.kind, namespace: routeNs, name: this.route.metadata.name }), path, message });
       return undefined;
     };
     if (group !== "" || kind !== "Service")

@@ -95,7 +95,7 @@ export function buildGatewayIr(
   clusters: ClusterSet,
   memo?: TranslateMemo,
 ): GatewayIr {
-  const ns = gw.metadata.namespace ?? "default";
+  const ns = gw.metadata.namespace;
   const base = `${ns}/${gw.metadata.name}`;
   const out: GatewayIr = { listeners: [], routeConfigs: [], apiListeners: [], hostnameApiListeners: [], problems: [] };
   const age = `${gw.metadata.creationTimestamp ?? ""}\u0000${base}`;

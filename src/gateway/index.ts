@@ -80,10 +80,10 @@ export function translateGateways(
     listenerStates.set(gw, ls);
     ownListeners.set(gw, own);
     listenerSets.set(gw, sets);
-    const ns = gw.metadata.namespace ?? "default";
+    const ns = gw.metadata.namespace;
     states.set(parentKey("Gateway", ns, gw.metadata.name), { key: `${ns}/${gw.metadata.name}`, listeners: own });
     for (const x of sets) {
-      const lsNs = x.set.metadata.namespace ?? "default";
+      const lsNs = x.set.metadata.namespace;
       const notAccepted = x.notAllowed ?? (gatewayAccepted(gw) ? undefined : `Gateway ${ns}/${gw.metadata.name} is not accepted`);
       states.set(parentKey("ListenerSet", lsNs, x.set.metadata.name), { key: `${lsNs}/${x.set.metadata.name}`, listeners: x.listeners, notAccepted });
     }
@@ -105,7 +105,7 @@ export function translateGateways(
   for (const [kind, routes] of kinds) {
     routes.forEach((route) => {
       // Age order as a key that does not shift when other routes come and go (memo-friendly).
-      const order = `${route.metadata.creationTimestamp ?? ""}\u0000${route.metadata.namespace ?? "default"}/${route.metadata.name}`;
+      const order = `${route.metadata.creationTimestamp ?? ""}\u0000${route.metadata.namespace}/${route.metadata.name}`;
       const parents = attach(inp, route, kind, states);
       if (parents.length === 0) return;
       // A route attached to one Gateway presents that Gateway's backend client certificate.
@@ -119,7 +119,7 @@ export function translateGateways(
         cert = c;
       }
       const backends = new RouteBackends(inp, clusters, route, kind, certs === 1 ? cert : undefined);
-      const routeNs = route.metadata.namespace ?? "default";
+      const routeNs = route.metadata.namespace;
       // Which Gateways use which Service: only needed for BackendTLSPolicy ancestors.
       if (backendTls && backendTls.states.length > 0)
         for (const rule of route.spec.rules ?? []) {
@@ -137,7 +137,7 @@ export function translateGateways(
         controllerName: opts.controllerName,
         conditions: [p.accepted, backends.resolvedRefs],
       }));
-      out.status.push({ kind, namespace: route.metadata.namespace ?? "default", name: route.metadata.name, status: { parents: parentStatus } });
+      out.status.push({ kind, namespace: route.metadata.namespace, name: route.metadata.name, status: { parents: parentStatus } });
       out.problems.push(...backends.problems);
       for (const p of parents) {
         for (const a of p.attachments) {
@@ -239,12 +239,12 @@ function markPortClashes(
 
 function policyStatus(idx: BackendTlsIndex, serviceGateways: Map<string, Set<Gateway>>, controllerName: string): ObjectStatus[] {
   return idx.states.map((st) => {
-    const ns = st.policy.metadata.namespace ?? "default";
+    const ns = st.policy.metadata.namespace;
     const gws = new Set<Gateway>();
     for (const t of st.policy.spec.targetRefs) serviceGateways.get(`${ns}/${t.name}`)?.forEach((g) => gws.add(g));
     const ancestors = [...gws]
       .map((gw) => ({
-        ancestorRef: { group: "gateway.networking.k8s.io", kind: "Gateway", namespace: gw.metadata.namespace ?? "default", name: gw.metadata.name },
+        ancestorRef: { group: "gateway.networking.k8s.io", kind: "Gateway", namespace: gw.metadata.namespace, name: gw.metadata.name },
         controllerName,
         conditions: [st.accepted, st.resolvedRefs],
       }))
@@ -302,7 +302,7 @@ function gatewayStatus(
     );
   return {
     kind: "Gateway",
-    namespace: gw.metadata.namespace ?? "default",
+    namespace: gw.metadata.namespace,
     name: gw.metadata.name,
     status: {
       addresses: reported.map((value) => ({ type: "IPAddress", value })),

@@ -57,7 +57,7 @@ const defaultKinds: Record<string, string[]> = {
 const family = (p: string): string => (p === "HTTPS" || p === "TLS" ? "tls" : p.toLowerCase());
 
 export function gatewayOwner(gw: Gateway): ListenerOwner {
-  return { kind: "Gateway", namespace: gw.metadata.namespace ?? "default", name: gw.metadata.name, generation: gw.metadata.generation };
+  return { kind: "Gateway", namespace: gw.metadata.namespace, name: gw.metadata.name, generation: gw.metadata.generation };
 }
 
 /**
@@ -184,7 +184,7 @@ function resolveTls(
   if (validation?.caCertificateRefs && validation.caCertificateRefs.length > 0) {
     const ref = validation.caCertificateRefs[0]!;
     // The frontend validation belongs to the Gateway: its namespace and ReferenceGrants from Gateways.
-    const gwNs = gw.metadata.namespace ?? "default";
+    const gwNs = gw.metadata.namespace;
     const refNs = ref.namespace ?? gwNs;
     const bad = (reason: string, msg: string): void => {
       fail("resolvedRefs", reason, msg);

@@ -22,17 +22,17 @@ export interface ListenerSetState {
 function admits(inp: Inputs, gw: Gateway, ns: string): boolean {
   const from = gw.spec.allowedListeners?.namespaces?.from ?? "None";
   if (from === "All") return true;
-  if (from === "Same") return ns === (gw.metadata.namespace ?? "default");
+  if (from === "Same") return ns === gw.metadata.namespace;
   if (from === "Selector") return selectorMatches(gw.spec.allowedListeners?.namespaces?.selector, namespaceLabels(inp, ns));
   return false;
 }
 
 /** The ListenerSets whose parentRef names this Gateway, oldest first (inp.listenerSets is sorted by age). */
 export function listenerSetsOf(inp: Inputs, gw: Gateway, secrets: Map<string, IrSecret>): ListenerSetState[] {
-  const gwNs = gw.metadata.namespace ?? "default";
+  const gwNs = gw.metadata.namespace;
   const out: ListenerSetState[] = [];
   for (const set of inp.listenerSets) {
-    const ns = set.metadata.namespace ?? "default";
+    const ns = set.metadata.namespace;
     const ref = set.spec.parentRef;
     if ((ref.group ?? GatewayGroup) !== GatewayGroup || (ref.kind ?? "Gateway") !== "Gateway") continue;
     if (ref.name !== gw.metadata.name || (ref.namespace ?? ns) !== gwNs) continue;
@@ -65,7 +65,7 @@ export function listenerSetStatus(st: ListenerSetState, gatewayAccepted: boolean
   if (st.notAllowed !== undefined) {
     conditions.push(condition("Accepted", false, "NotAllowed", st.notAllowed, g), condition("Programmed", false, "NotAllowed", st.notAllowed, g));
   } else if (!gatewayAccepted) {
-    const msg = `Gateway ${st.gateway.metadata.namespace ?? "default"}/${st.gateway.metadata.name} is not accepted`;
+    const msg = `Gateway ${st.gateway.metadata.namespace}/${st.gateway.metadata.name} is not accepted`;
     conditions.push(condition("Accepted", false, "ParentNotAccepted", msg, g), condition("Programmed", false, "ParentNotAccepted", msg, g));
   } else if (usable === 0) {
     const msg = `none of the ${total} listeners is valid`;
@@ -80,7 +80,7 @@ export function listenerSetStatus(st: ListenerSetState, gatewayAccepted: boolean
   }
   return {
     kind: "ListenerSet",
-    namespace: st.set.metadata.namespace ?? "default",
+    namespace: st.set.metadata.namespace,
     name: st.set.metadata.name,
     status: {
       conditions,

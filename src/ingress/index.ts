@@ -7,7 +7,7 @@ import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import type { ClusterSet } from "../translate/services.ts";
 import { certificateSecret } from "../translate/secrets.ts";
-import { objectKey } from "../store/types.ts";
+import { keyOf } from "../store/types.ts";
 import { ingressOptions } from "./annotations.ts";
 import { servedIngresses } from "./classes.ts";
 import { comparePaths, pathMatch } from "./paths.ts";
@@ -45,9 +45,9 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
     let ports = planIngress(ing, ingressOptions(ing), out.problems);
     const clash = [ports.http, ports.https].map((p) => usedPorts.get(p)).find((owner) => owner !== undefined && owner !== ports.name);
     if (ports !== SHARED && clash !== undefined) {
-      const ns = ing.metadata.namespace ?? "default";
+      const ns = ing.metadata.namespace;
       out.problems.push({
-        key: objectKey("Ingress", ns, ing.metadata.name),
+        key: keyOf(ing),
         path: ["metadata", "annotations"],
         message: `port ${ports.http === ports.https ? ports.http : `${ports.http}/${ports.https}`} is already used by ${clash === "ingress" ? "the shared Ingress listeners" : clash}; served on the shared listeners (80/443)`,
       });
@@ -63,7 +63,7 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
   for (const ing of served) {
     out.status.push({
       kind: "Ingress",
-      namespace: ing.metadata.namespace ?? "default",
+      namespace: ing.metadata.namespace,
       name: ing.metadata.name,
       status: { loadBalancer: { ingress: opts.nodeAddresses.map((ip) => ({ ip })) } },
     });
@@ -89,9 +89,9 @@ function translateGroup(
   const httpsRc = onePort ? `${ports.name}/${ports.https}/tls` : `${ports.name}/${ports.https}`;
 
   const backendAction = (ing: Ingress, b: IngressBackend, path: ReadonlyArray<string | number>, timeoutMs?: number): IrRoute["action"] => {
-    const ns = ing.metadata.namespace ?? "default";
+    const ns = ing.metadata.namespace;
     const fail = (message: string): IrRoute["action"] => {
-      out.problems.push({ key: objectKey("Ingress", ns, ing.metadata.name), path, message });
+      out.problems.push({ key: keyOf(ing), path, message });
       // Like ingress-nginx: a missing Service is "unavailable", not a server error.
       return { type: "direct", status: 503 };
     };
@@ -104,7 +104,7 @@ function translateGroup(
 
   for (const ing of served) {
     const o = ingressOptions(ing);
-    const ns = ing.metadata.namespace ?? "default";
+    const ns = ing.metadata.namespace;
     (ing.spec.rules ?? []).forEach((rule, ri) => {
       const host = rule.host ?? "*";
       const hr = hosts.get(host) ?? { http: [], https: [], paths: [] };
@@ -125,7 +125,7 @@ function translateGroup(
       const secret = inp.secrets.get(`${ns}/${t.secretName}`);
       const cert = secret ? certificateSecret(secret) : { ok: false as const, message: `Secret ${ns}/${t.secretName} not found` };
       if (!cert.ok) {
-        out.problems.push({ key: objectKey("Ingress", ns, ing.metadata.name), path: ["spec", "tls", ti, "secretName"], message: cert.message });
+        out.problems.push({ key: keyOf(ing), path: ["spec", "tls", ti, "secretName"], message: cert.message });
         return;
       }
       secrets.set(cert.secret.name, cert.secret);
@@ -200,7 +200,7 @@ function translateGroup(
  * backend terminates TLS. HTTP paths of those hosts stay on port 80.
  */
 function passthroughChains(ing: Ingress, clusters: ClusterSet, out: IngressResult, ports: IngressPorts): IrTlsChain[] {
-  const ns = ing.metadata.namespace ?? "default";
+  const ns = ing.metadata.namespace;
   const chains: IrTlsChain[] = [];
   (ing.spec.rules ?? []).forEach((rule, ri) => {
     const paths = rule.http?.paths ?? [];
@@ -212,7 +212,7 @@ function passthroughChains(ing: Ingress, clusters: ClusterSet, out: IngressResul
     const where = ["spec", "rules", ri, "http", "paths", pi, "backend"];
     if (!rule.host) {
       out.problems.push({
-        key: objectKey("Ingress", ns, ing.metadata.name),
+        key: keyOf(ing),
         path: ["spec", "rules", ri, "host"],
         message: "tls-passthrough needs a host: TLS connections are routed by SNI",
       });
@@ -221,7 +221,7 @@ function passthroughChains(ing: Ingress, clusters: ClusterSet, out: IngressResul
     if (!b) return;
     const r = clusters.service(ns, b.name, b.port, "tcp");
     if (!r.ok) {
-      out.problems.push({ key: objectKey("Ingress", ns, ing.metadata.name), path: where, message: r.message });
+      out.problems.push({ key: keyOf(ing), path: where, message: r.message });
       return;
     }
     chains.push({

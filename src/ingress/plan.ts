@@ -8,7 +8,7 @@
 // A dedicated Ingress without a port to listen on is served on the shared listeners, and says so.
 import type { Ingress } from "../resources/core.ts";
 import type { TranslateProblem } from "../status/types.ts";
-import { objectKey } from "../store/types.ts";
+import { keyOf } from "../store/types.ts";
 import type { IngressOptions } from "./annotations.ts";
 
 export interface IngressPorts {
@@ -21,9 +21,9 @@ export interface IngressPorts {
 export const SHARED: IngressPorts = { name: "ingress", http: 80, https: 443 };
 
 export function planIngress(ing: Ingress, o: IngressOptions, problems: TranslateProblem[]): IngressPorts {
-  const ns = ing.metadata.namespace ?? "default";
+  const ns = ing.metadata.namespace;
   const note = (annotation: string, message: string): void => {
-    problems.push({ key: objectKey("Ingress", ns, ing.metadata.name), path: ["metadata", "annotations", annotation], message });
+    problems.push({ key: keyOf(ing), path: ["metadata", "annotations", annotation], message });
   };
   if (o.loadbalancerMode !== "dedicated") {
     if (o.hostListenerPort !== undefined)

@@ -6,7 +6,7 @@
 import type { Fields, Logger } from "./logger.ts";
 import { formatProblem, type Problem } from "../validate/problems.ts";
 import type { StoredObject } from "../store/types.ts";
-import { objectKey } from "../store/types.ts";
+import { refKey } from "../store/types.ts";
 
 export function problemFields(p: Problem): Fields {
   return {
@@ -24,9 +24,10 @@ export function problemFields(p: Problem): Fields {
 export function problemEffect(p: Problem, phase: "input" | "reference", inForce: readonly StoredObject[]): string {
   if (phase === "reference") return "input problem; served without the part that has the problem";
   if (p.object) {
-    const key = objectKey(p.object.kind, p.object.namespace, p.object.name);
-    // Namespaced objects without a namespace in the file are placed in "default".
-    const kept = inForce.some((o) => o.key === key || (!p.object!.namespace && o.key === objectKey(p.object!.kind, "default", p.object!.name)));
+    const key = refKey(p.object);
+    // A namespaced object without a namespace in the file is placed in "default".
+    const inDefault = p.object.namespace ? undefined : refKey({ ...p.object, namespace: "default" });
+    const kept = inForce.some((o) => o.key === key || o.key === inDefault);
     return kept ? "invalid input; the last good version stays in force" : "invalid input; the object is not served (it has no earlier valid version)";
   }
   const fromFile = inForce.some((o) => o.origin.source === "file" && o.origin.file === p.file);

@@ -10,7 +10,7 @@ import type { IrApiListener, IrListener, IrMeshService, IrRoute, IrRouteConfig }
 import type { ObjectStatus, RouteParentStatus, TranslateProblem } from "../status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import type { ClusterSet } from "../translate/services.ts";
-import { objectKey } from "../store/types.ts";
+import { refKey } from "../store/types.ts";
 import { RouteBackends } from "../gateway/backends.ts";
 import { grpcRouteRules, httpRouteRules, type RouteWithKey } from "../gateway/http-rules.ts";
 import { sortRoutes } from "../gateway/precedence.ts";
@@ -48,7 +48,7 @@ export function translateMesh(inp: Inputs, controllerName: string, clusters: Clu
     if (parents.length === 0) continue;
     const backends = new RouteBackends(inp, clusters, r.route, r.kind as RouteKind);
     resolveBackends(r, backends);
-    const ns = r.route.metadata.namespace ?? "default";
+    const ns = r.route.metadata.namespace;
     out.status.push({
       kind: r.kind,
       namespace: ns,
@@ -73,7 +73,7 @@ export function translateMesh(inp: Inputs, controllerName: string, clusters: Clu
   for (const [key, pr] of [...byPort.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const name = `mesh/${key}`;
     const envoyPort = ports.get(key);
-    const svcKey = objectKey("Service", pr.namespace, pr.service);
+    const svcKey = refKey({ kind: "Service", namespace: pr.namespace, name: pr.service });
     if (envoyPort === undefined) {
       out.problems.push({
         key: svcKey,

@@ -22,7 +22,7 @@ export interface MeshParent {
 }
 
 export function meshParents(inp: Inputs, route: AnyRoute): MeshParent[] {
-  const routeNs = route.metadata.namespace ?? "default";
+  const routeNs = route.metadata.namespace;
   const g = route.metadata.generation;
   const out: MeshParent[] = [];
   for (const ref of route.spec.parentRefs ?? []) {

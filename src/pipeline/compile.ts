@@ -1,7 +1,7 @@
 // translate + emit in one call: the whole pure pipeline from store objects to xDS and status.
 import type { ApplianceConfig } from "../config/types.ts";
 import type { Ir } from "../ir/types.ts";
-import type { StoredObject } from "../store/types.ts";
+import { refKey, type StoredObject } from "../store/types.ts";
 import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
 import { translate, type TranslateOptions } from "../translate/index.ts";
 import type { HostPorts } from "../gateway/host-ports.ts";
@@ -81,7 +81,7 @@ function markHeldBack(t: { status: ObjectStatus[]; problems: TranslateProblem[] 
   }
   for (const st of t.status) {
     if (st.kind !== "HTTPRoute" && st.kind !== "GRPCRoute" && st.kind !== "TLSRoute") continue;
-    const reason = heldBack.get(`${st.kind}/${st.namespace}/${st.name}`);
+    const reason = heldBack.get(refKey(st));
     if (reason === undefined) continue;
     for (const p of st.status.parents) {
       p.conditions = [

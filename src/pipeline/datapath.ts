@@ -24,7 +24,7 @@ function portRanges(targets: readonly SteeringTarget[], objects: readonly Stored
   for (const o of objects) {
     const spec = o.object.metadata.annotations?.[PortRangeAnnotation];
     if (o.object.kind !== "Gateway" || spec === undefined) continue;
-    const gw = `${o.object.metadata.namespace ?? "default"}/${o.object.metadata.name}`;
+    const gw = `${o.ref.namespace}/${o.ref.name}`;
     for (const part of spec
       .split(",")
       .map((x) => x.trim())

@@ -1,5 +1,5 @@
 // Translation problems name an object and a field path; people need a file and a line.
-import type { StoredObject } from "../store/types.ts";
+import { parseRefKey, type StoredObject } from "../store/types.ts";
 import type { TranslateProblem } from "../status/types.ts";
 import { formatPath, type Problem } from "../validate/problems.ts";
 import { lineOf } from "../yaml/documents.ts";
@@ -7,8 +7,8 @@ import { lineOf } from "../yaml/documents.ts";
 /** A translation problem pointed at its object's origin: the file and the line of the field. */
 export function locate(p: TranslateProblem, byKey: ReadonlyMap<string, StoredObject>): Problem {
   const so = byKey.get(p.key);
-  const [kind, ns, name] = p.key.split("/");
-  const object = { kind: kind!, namespace: ns || undefined, name: name! };
+  const { kind, namespace, name } = so?.ref ?? parseRefKey(p.key);
+  const object = { kind, namespace: namespace || undefined, name };
   const path = formatPath(p.path) || undefined;
   if (so?.origin.source !== "file") return { file: "(kubernetes)", line: 0, object, path, message: p.message };
   return { file: so.origin.file, line: lineOf(so.origin, p.path), object, path, message: p.message };

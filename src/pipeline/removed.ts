@@ -4,6 +4,7 @@
 import type { Ir, IrVirtualHost } from "../ir/types.ts";
 import type { Problem } from "../validate/problems.ts";
 import { formatProblem } from "../validate/problems.ts";
+import { parseRefKey, refKey } from "../store/types.ts";
 
 export interface Removal {
   what: "listener" | "filter chain" | "route";
@@ -38,7 +39,7 @@ const ownersOf = new WeakMap<IrVirtualHost, string[]>();
 function routeOwners(vh: IrVirtualHost): string[] {
   let owners = ownersOf.get(vh);
   if (!owners) {
-    owners = [...new Set(vh.routes.map((r) => r.name.split("/").slice(0, 3).join("/")))];
+    owners = [...new Set(vh.routes.map((r) => refKey(parseRefKey(r.name))))];
     ownersOf.set(vh, owners);
   }
   return owners;
@@ -52,7 +53,7 @@ export function removedServing(before: ReadonlyMap<string, Removal>, after: Read
 export function removalReason(r: Removal, problems: readonly Problem[]): string {
   for (const p of problems) {
     if (!p.object) continue;
-    const key = `${p.object.kind}/${p.object.namespace ?? ""}/${p.object.name}`;
+    const key = refKey(p.object);
     if (r.owners.includes(key)) return formatProblem(p);
   }
   return "its objects were changed or removed in the inputs (no problem reported)";

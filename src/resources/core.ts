@@ -1,10 +1,11 @@
 // Kubernetes core and networking objects edgegate reads (v1, discovery.k8s.io/v1, networking.k8s.io/v1).
-import type { ObjectMeta } from "../store/types.ts";
+import type { NamespacedMeta, ObjectMeta } from "../store/types.ts";
 
-interface Meta<K extends string> {
+/** An admitted object of kind K; namespaced unless M says otherwise (Namespace, IngressClass). */
+interface Meta<K extends string, M extends ObjectMeta = NamespacedMeta> {
   apiVersion: string;
   kind: K;
-  metadata: ObjectMeta;
+  metadata: M;
 }
 
 export interface ServicePort {
@@ -35,7 +36,7 @@ export type EndpointSlice = Meta<"EndpointSlice"> & {
 
 export type Secret = Meta<"Secret"> & { type?: string; data?: Record<string, string>; stringData?: Record<string, string> };
 export type ConfigMap = Meta<"ConfigMap"> & { data?: Record<string, string> };
-export type Namespace = Meta<"Namespace">;
+export type Namespace = Meta<"Namespace", ObjectMeta>;
 
 export interface IngressBackend {
   service?: { name: string; port: { number?: number; name?: string } };
@@ -57,7 +58,7 @@ export type Ingress = Meta<"Ingress"> & {
   };
 };
 
-export type IngressClass = Meta<"IngressClass"> & { spec: { controller?: string; parameters?: unknown } };
+export type IngressClass = Meta<"IngressClass", ObjectMeta> & { spec: { controller?: string; parameters?: unknown } };
 
 /** Annotations on a selector-less Service that give it endpoints in labs without EndpointSlices. */
 export const EndpointsAnnotation = "edgegate.io/endpoints";

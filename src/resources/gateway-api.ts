@@ -1,13 +1,14 @@
 // Gateway API objects (gateway.networking.k8s.io), as edgegate reads them after validation.
 // Field names follow the API exactly so a reader can check them against the spec.
-import type { ObjectMeta } from "../store/types.ts";
+import type { NamespacedMeta, ObjectMeta } from "../store/types.ts";
 
 export const GatewayGroup = "gateway.networking.k8s.io";
 
-export interface Typed<K extends string, S> {
+/** An admitted object of kind K; namespaced unless M says otherwise (GatewayClass). */
+export interface Typed<K extends string, S, M extends ObjectMeta = NamespacedMeta> {
   apiVersion: string;
   kind: K;
-  metadata: ObjectMeta;
+  metadata: M;
   spec: S;
 }
 
@@ -43,7 +44,7 @@ export interface SecretObjectReference {
   name: string;
 }
 
-export type GatewayClass = Typed<"GatewayClass", { controllerName: string; description?: string; parametersRef?: unknown }>;
+export type GatewayClass = Typed<"GatewayClass", { controllerName: string; description?: string; parametersRef?: unknown }, ObjectMeta>;
 
 export type ProtocolType = "HTTP" | "HTTPS" | "TLS" | "TCP" | "UDP" | string;
 

@@ -12,6 +12,7 @@ import { formatObject, type Problem } from "../validate/problems.ts";
 import type { Condition, ListenerStatus, ObjectStatus } from "../status/types.ts";
 import { version } from "../version.ts";
 import type { Snapshot } from "../xds/cache/snapshot.ts";
+import { refKey } from "../store/types.ts";
 
 export interface StatusParts {
   config: ApplianceConfig;
@@ -190,7 +191,7 @@ export class ApplianceStatusBoard implements StatusProvider {
       inputs: {
         objects: (r?.status ?? []).map((raw) => {
           const s = this.withDataPlane(raw);
-          return { ...objectStatus(s, this.generations.get(`${s.kind}/${"namespace" in s ? s.namespace : ""}/${s.name}`)), status: s.status };
+          return { ...objectStatus(s, this.generations.get(refKey(s))), status: s.status };
         }),
         problems,
         counts: this.counts,

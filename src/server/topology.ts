@@ -2,6 +2,7 @@
 // Ingresses they come from) -> routes -> Services (clusters) -> endpoints. Derived from the IR of
 // the last good compile, so it is exactly what the xDS in force was emitted from. Pure.
 import type { Ir, IrRouteAction } from "../ir/types.ts";
+import { parseRefKey, refKey } from "../store/types.ts";
 
 export interface TopologyListener {
   name: string;
@@ -43,8 +44,8 @@ export interface Topology {
 
 /** IrRoute names are "<kind>/<ns>/<name>/rule/<i>/match/<j>": the object is the first three parts. */
 function routeKey(irRouteName: string): { key: string; kind: string; namespace: string; name: string } {
-  const [kind = "", namespace = "", name = ""] = irRouteName.split("/");
-  return { key: `${kind}/${namespace}/${name}`, kind, namespace, name };
+  const ref = parseRefKey(irRouteName);
+  return { key: refKey(ref), ...ref };
 }
 
 function actionClusters(a: IrRouteAction): { clusters: string[]; unresolved: boolean } {

@@ -2,10 +2,10 @@
 // came from. Pure: the source says where the object sits (a file's line for a field path, or the
 // Kubernetes API), admission says whether it is valid and words its problems.
 import { validateObject } from "../validate/object.ts";
-import { formatPath, ObjectProblems, type ObjectRef, type Problem } from "../validate/problems.ts";
+import { formatPath, ObjectProblems, type Problem, type ProblemObject } from "../validate/problems.ts";
 import { isObj } from "../validate/fields.ts";
 import type { FieldPath } from "../yaml/documents.ts";
-import { objectKey, type KubeObject } from "./types.ts";
+import { refKey, type KubeObject } from "./types.ts";
 import "../kinds.ts";
 
 /** Where a value sits in its source, for problems. */
@@ -21,14 +21,14 @@ export interface Placement {
 export const apiPlacement: Placement = { file: "(kubernetes)", line: 0, lineOf: () => 0 };
 
 export type Admission =
-  /** Valid: the object with its namespace defaulted (validateObject), under its store key. */
-  | { result: "ok"; key: string; object: KubeObject }
+  /** Valid: the object with its namespace defaulted (validateObject): see storedObject(). */
+  | { result: "ok"; object: KubeObject }
   /** Invalid: its problems, and its key when it has one (its last good version stays in force). */
   | { result: "invalid"; key?: string; problems: Problem[] }
   /** A kind edgegate does not serve: a warning, nothing stored. */
   | { result: "ignored"; warning: Problem };
 
-function refOf(value: unknown): ObjectRef | undefined {
+function subjectOf(value: unknown): ProblemObject | undefined {
   if (!isObj(value) || typeof value.kind !== "string" || !isObj(value.metadata) || typeof value.metadata.name !== "string") return undefined;
   const ns = value.metadata.namespace;
   return { kind: value.kind, name: value.metadata.name, namespace: typeof ns === "string" ? ns : undefined };
@@ -37,12 +37,9 @@ function refOf(value: unknown): ObjectRef | undefined {
 export function admit(value: unknown, at: Placement): Admission {
   const r = new ObjectProblems();
   const verdict = validateObject(value, r);
-  if (verdict.result === "ok") {
-    const o = verdict.object;
-    return { result: "ok", key: objectKey(o.kind, o.metadata.namespace, o.metadata.name), object: o };
-  }
+  if (verdict.result === "ok") return { result: "ok", object: verdict.object };
   // After validateObject, so a namespaced object's reference carries its defaulted namespace.
-  const ref = refOf(verdict.object ?? value);
+  const ref = subjectOf(verdict.object ?? value);
   if (verdict.result === "ignored") return { result: "ignored", warning: { file: at.file, line: at.line, object: ref, message: verdict.reason } };
   const problems: Problem[] = r.found.map((f) => ({
     file: at.file,
@@ -52,5 +49,5 @@ export function admit(value: unknown, at: Placement): Admission {
     message: f.message,
   }));
   if (r.omitted) problems.push({ file: at.file, line: at.line, object: ref, message: r.omitted });
-  return { result: "invalid", key: ref ? objectKey(ref.kind, ref.namespace, ref.name) : undefined, problems };
+  return { result: "invalid", key: ref ? refKey(ref) : undefined, problems };
 }

@@ -53,7 +53,7 @@ export class BackendTlsIndex {
 
   private evaluate(inp: Inputs, policy: BackendTLSPolicy, secrets: Map<string, IrSecret>): PolicyState {
     const g = policy.metadata.generation;
-    const ns = policy.metadata.namespace ?? "default";
+    const ns = policy.metadata.namespace;
     const st: PolicyState = {
       policy,
       accepted: condition("Accepted", true, "Accepted", "policy accepted", g),
@@ -94,9 +94,7 @@ export class BackendTlsIndex {
   /** Policies that target a Service (any sectionName), for ancestor status. */
   targeting(ns: string, service: string): PolicyState[] {
     return this.states.filter(
-      (s) =>
-        (s.policy.metadata.namespace ?? "default") === ns &&
-        s.policy.spec.targetRefs.some((t) => (t.group ?? "") === "" && t.kind === "Service" && t.name === service),
+      (s) => s.policy.metadata.namespace === ns && s.policy.spec.targetRefs.some((t) => (t.group ?? "") === "" && t.kind === "Service" && t.name === service),
     );
   }
 }

@@ -1,6 +1,7 @@
 // Route status from several translators (Gateway parents, Service parents) merged into one entry
 // per route, parents in the order they were produced, as the object's status.parents holds them.
 import type { ObjectStatus } from "../status/types.ts";
+import { refKey } from "../store/types.ts";
 
 type RouteStatus = Extract<ObjectStatus, { kind: "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute" }>;
 const ROUTE_KINDS: ReadonlySet<string> = new Set<RouteStatus["kind"]>(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
@@ -14,7 +15,7 @@ export function mergeRouteStatus(list: readonly ObjectStatus[]): ObjectStatus[] 
       out.push(s);
       continue;
     }
-    const key = `${s.kind}/${s.namespace}/${s.name}`;
+    const key = refKey(s);
     const prev = routes.get(key);
     if (prev) {
       prev.status.parents.push(...s.status.parents);

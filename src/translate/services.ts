@@ -129,7 +129,7 @@ export class ClusterSet {
   }
 
   private endpoints(svc: Service, sp: ServicePort): { endpoints: IrEndpoint[]; dns?: IrCluster["dns"] } {
-    const ns = svc.metadata.namespace ?? "default";
+    const ns = svc.metadata.namespace;
     const target = typeof sp.targetPort === "number" ? sp.targetPort : sp.targetPort === undefined ? sp.port : undefined;
     if (svc.spec.type === "ExternalName" && svc.spec.externalName) {
       return { endpoints: [], dns: { hostname: svc.spec.externalName, port: target ?? sp.port } };

@@ -3,7 +3,8 @@
 import type { FieldPath } from "../yaml/documents.ts";
 import { clip } from "../yaml/clip.ts";
 
-export interface ObjectRef {
+/** The object a problem is about, as people read it (no namespace for a cluster-scoped kind). */
+export interface ProblemObject {
   kind: string;
   namespace?: string;
   name: string;
@@ -12,7 +13,7 @@ export interface ObjectRef {
 export interface Problem {
   file: string;
   line: number;
-  object?: ObjectRef;
+  object?: ProblemObject;
   /** Dotted path with [i] for list items, e.g. spec.rules[0].matches[1].path.value. */
   path?: string;
   message: string;
@@ -27,7 +28,7 @@ export function formatPath(path: FieldPath): string {
   return out;
 }
 
-export function formatObject(o: ObjectRef): string {
+export function formatObject(o: ProblemObject): string {
   // Names come from the input: a 10,000-character name must not make a 10,000-character line.
   return o.namespace ? `${clip(o.kind)} ${clip(o.namespace)}/${clip(o.name)}` : `${clip(o.kind)} ${clip(o.name)}`;
 }

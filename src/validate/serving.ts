@@ -2,7 +2,7 @@
 // or listener not accepted or programmed, a reference that does not resolve, a route whose parent
 // does not accept it or that is attached nowhere. `validate` exits 1 on these and `run` counts them
 // with the other problems, so the counts agree with the conditions. Pure.
-import type { StoredObject } from "../store/types.ts";
+import { refKey, type StoredObject } from "../store/types.ts";
 import type { Condition, ObjectStatus, TranslateProblem } from "../status/types.ts";
 import { isObj } from "./fields.ts";
 
@@ -39,7 +39,7 @@ export function servingProblems(
   const seenRoutes = new Set<string>();
   for (const s of status) {
     if (s.kind === "GatewayClass" || s.kind === "Ingress") continue;
-    const key = `${s.kind}/${s.namespace}/${s.name}`;
+    const key = refKey(s);
     const spec = byKey.get(key)?.object.spec;
     if (s.kind === "Gateway" || s.kind === "ListenerSet") {
       const listeners = isObj(spec) && Array.isArray(spec.listeners) ? spec.listeners : [];
@@ -62,7 +62,7 @@ export function servingProblems(
           (r) =>
             isObj(r) && r.name === p.parentRef.name && (r.sectionName ?? undefined) === p.parentRef.sectionName && (r.port ?? undefined) === p.parentRef.port,
         );
-        const parent = `${p.parentRef.kind ?? "Gateway"} ${p.parentRef.namespace ?? key.split("/")[1]}/${p.parentRef.name}${p.parentRef.sectionName ? ` (${p.parentRef.sectionName})` : ""}`;
+        const parent = `${p.parentRef.kind ?? "Gateway"} ${p.parentRef.namespace ?? s.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? ` (${p.parentRef.sectionName})` : ""}`;
         // A route's ResolvedRefs=False comes from its backendRefs, which translation already reports.
         for (const c of failed(p.conditions, ["Accepted"]))
           out.push({ key, path: i >= 0 ? ["spec", "parentRefs", i] : [], message: `${explain(c)} [parent ${parent}]` });
@@ -72,7 +72,7 @@ export function servingProblems(
   // A route with no status at all: none of its parents is a Gateway edgegate knows. A Gateway with
   // none: its GatewayClass is missing or belongs to another controller.
   if (!opts.unclaimed) return out;
-  const gateways = new Set(status.filter((s) => s.kind === "Gateway").map((s) => ("namespace" in s ? `Gateway/${s.namespace}/${s.name}` : "")));
+  const gateways = new Set(status.filter((s) => s.kind === "Gateway").map((s) => refKey(s)));
   for (const o of objects) {
     if (routeKinds.has(o.object.kind) && !seenRoutes.has(o.key)) out.push(attachedNowhere(o.key));
     if (o.object.kind === "Gateway" && !gateways.has(o.key)) {

@@ -5,6 +5,7 @@ import { assignAddresses, type AddressOptions } from "../../src/gateway/addresse
 import type { Gateway } from "../../src/resources/gateway-api.ts";
 import { translate } from "../../src/translate/index.ts";
 import type { StoredObject } from "../../src/store/types.ts";
+import { admitted } from "../helpers/stored.ts";
 
 const opts: AddressOptions = { bindAddress: "0.0.0.0", nodeAddresses: ["192.0.2.10"], pool: ["192.0.2.60", "192.0.2.61", "2001:db8::60"] };
 
@@ -57,7 +58,7 @@ describe("lb-ipam-ips annotation", () => {
 
 describe("Gateway status follows", () => {
   const objects = (g: Gateway): StoredObject[] =>
-    [
+    admitted([
       {
         apiVersion: "gateway.networking.k8s.io/v1",
         kind: "GatewayClass",
@@ -65,11 +66,7 @@ describe("Gateway status follows", () => {
         spec: { controllerName: "edgegate.io/gateway-controller" },
       },
       g,
-    ].map((o) => ({
-      key: `${o.kind}/${(o.metadata as { namespace?: string }).namespace ?? ""}/${o.metadata.name}`,
-      object: o as unknown as StoredObject["object"],
-      origin: { source: "kubernetes", resourceVersion: "1" },
-    }));
+    ]);
   const run = (g: Gateway) =>
     translate(objects(g), {
       controllerName: "edgegate.io/gateway-controller",

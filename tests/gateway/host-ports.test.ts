@@ -4,11 +4,12 @@ import { describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
 import { translate, type TranslateOptions } from "../../src/translate/index.ts";
 import type { StoredObject } from "../../src/store/types.ts";
+import { admitted } from "../helpers/stored.ts";
 import { listeningSockets, unprivilegedPortStart } from "../../src/net/listening.ts";
 import type { HostPorts } from "../../src/gateway/host-ports.ts";
 
 function objects(spec: Record<string, unknown>): StoredObject[] {
-  return [
+  return admitted([
     {
       apiVersion: "gateway.networking.k8s.io/v1",
       kind: "GatewayClass",
@@ -21,11 +22,7 @@ function objects(spec: Record<string, unknown>): StoredObject[] {
       metadata: { name: "gw", namespace: "default", generation: 3 },
       spec: { gatewayClassName: "edgegate", ...spec },
     },
-  ].map((o) => ({
-    key: `${o.kind}/${(o.metadata as { namespace?: string }).namespace ?? ""}/${o.metadata.name}`,
-    object: o as unknown as StoredObject["object"],
-    origin: { source: "kubernetes", resourceVersion: "1" },
-  }));
+  ]);
 }
 const listeners = [
   { name: "http", protocol: "HTTP", port: 80 },

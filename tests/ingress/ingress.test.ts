@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { translate, type TranslateResult } from "../../src/translate/index.ts";
 import { ingressOptions, type IngressOptions } from "../../src/ingress/annotations.ts";
 import type { Ingress } from "../../src/resources/core.ts";
-import type { StoredObject } from "../../src/store/types.ts";
+import { storedObject, type KubeObject, type StoredObject } from "../../src/store/types.ts";
 import type { IrRoute } from "../../src/ir/types.ts";
 
 const CONTROLLER = "edgegate.io/ingress-controller";
@@ -14,16 +14,9 @@ const PEM_KEY = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"
 
 type Obj = { apiVersion: string; kind: string; metadata: Record<string, unknown>; [k: string]: unknown };
 
-function stored(objects: Obj[]): StoredObject[] {
-  return objects.map((o) => {
-    const m = o.metadata as { name: string; namespace?: string };
-    return {
-      key: `${o.kind}/${m.namespace ?? ""}/${m.name}`,
-      object: o as unknown as StoredObject["object"],
-      origin: { source: "kubernetes", resourceVersion: "1" },
-    };
-  });
-}
+// Not admitted: the fixtures' PEM blocks are placeholders that validation would reject (every
+// object names its namespace, as admission would have defaulted it).
+const stored = (objects: Obj[]): StoredObject[] => objects.map((o) => storedObject(o as unknown as KubeObject, { source: "kubernetes", resourceVersion: "1" }));
 
 const ingressClass = (name: string, isDefault = false, controller = CONTROLLER): Obj => ({
   apiVersion: "networking.k8s.io/v1",

@@ -6,7 +6,8 @@ import { describe, expect, test } from "bun:test";
 import { translate } from "../../src/translate/index.ts";
 import { emitXds } from "../../src/xds/emit/index.ts";
 import { xdsToJson } from "../../src/xds/json.ts";
-import type { StoredObject } from "../../src/store/types.ts";
+import { storedObject, type KubeObject, type StoredObject } from "../../src/store/types.ts";
+import { admitted } from "../helpers/stored.ts";
 import { evaluateHttp } from "../conformance/envoy-eval/evaluate.ts";
 import { asRenderJson, type RenderJson } from "../conformance/envoy-eval/types.ts";
 
@@ -40,11 +41,7 @@ function render(rules: Array<{ host?: string; paths: PathRule[] }>, defaultSvc?:
       })),
     },
   };
-  const objects: StoredObject[] = [klass, svc("a"), svc("b"), svc("c"), svc("dflt"), ing].map((o) => ({
-    key: `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`,
-    object: o as unknown as StoredObject["object"],
-    origin: { source: "kubernetes", resourceVersion: "1" },
-  }));
+  const objects: StoredObject[] = admitted([klass, svc("a"), svc("b"), svc("c"), svc("dflt"), ing]);
   const t = translate(objects, {
     controllerName: "edgegate.io/gateway-controller",
     ingressController: "edgegate.io/ingress-controller",
@@ -196,11 +193,8 @@ describe("loadbalancer-mode: dedicated Ingresses get listeners of their own", ()
           ],
         },
       });
-    const objects: StoredObject[] = objs.map((o) => ({
-      key: `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`,
-      object: o as unknown as StoredObject["object"],
-      origin: { source: "kubernetes", resourceVersion: "1" },
-    }));
+    // Not admitted: the Secret's PEM blocks are placeholders that validation would reject.
+    const objects: StoredObject[] = objs.map((o) => storedObject(o as unknown as KubeObject, { source: "kubernetes", resourceVersion: "1" }));
     const t = translate(objects, {
       controllerName: "edgegate.io/gateway-controller",
       ingressController: "edgegate.io/ingress-controller",

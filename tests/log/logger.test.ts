@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { createLogger, type Fields } from "../../src/log/logger.ts";
 import { ProblemLog } from "../../src/log/problems.ts";
-import type { StoredObject } from "../../src/store/types.ts";
+import { storedObject, type StoredObject } from "../../src/store/types.ts";
 import type { Problem } from "../../src/validate/problems.ts";
 import { parseEnvoyLogLine } from "../../src/envoy/log-lines.ts";
 
@@ -54,11 +54,8 @@ describe("logger", () => {
 });
 
 describe("input problems in the log", () => {
-  const stored = (kind: string, namespace: string, name: string, file: string): StoredObject => ({
-    key: `${kind}/${namespace}/${name}`,
-    object: { apiVersion: "v1", kind, metadata: { name, namespace } } as StoredObject["object"],
-    origin: { source: "file", file, line: 1, text: "" },
-  });
+  const stored = (kind: string, namespace: string, name: string, file: string): StoredObject =>
+    storedObject({ apiVersion: "v1", kind, metadata: { name, namespace } }, { source: "file", file, line: 1, text: "" });
   const bad: Problem = {
     file: "routes.yaml",
     line: 5,

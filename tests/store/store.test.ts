@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { ObjectStore, type GroupUpdate } from "../../src/store/store.ts";
 import { admit, apiPlacement } from "../../src/store/admit.ts";
-import type { Origin, StoredObject } from "../../src/store/types.ts";
+import { storedObject, type Origin, type StoredObject } from "../../src/store/types.ts";
 import { formatProblem, type Problem } from "../../src/validate/problems.ts";
 
 const svc = (name: string, port: unknown): Record<string, unknown> => ({ apiVersion: "v1", kind: "Service", metadata: { name }, spec: { ports: [{ port }] } });
@@ -13,7 +13,7 @@ function reading(values: unknown[], origin: (i: number) => Origin, complete = tr
   const problems: Problem[] = [];
   for (const [i, v] of values.entries()) {
     const a = admit(v, apiPlacement);
-    if (a.result === "ok") u.objects.push({ key: a.key, object: a.object, origin: origin(i) });
+    if (a.result === "ok") u.objects.push(storedObject(a.object, origin(i)));
     else if (a.result === "invalid") {
       if (a.key) u.invalid.push(a.key);
       problems.push(...a.problems);

@@ -17,7 +17,7 @@ export function compilePolicies(policies: readonly GatewayNetworkPolicy[], targe
   const sorted = [...policies].sort((a, b) => key(a).localeCompare(key(b)));
   for (const p of sorted) {
     const name = key(p);
-    const ns = p.metadata.namespace ?? "default";
+    const ns = p.metadata.namespace;
     const allow = p.spec.ingress?.allow ?? [];
     const deny = p.spec.ingress?.deny ?? [];
     if (p.spec.ingress && (allow.length > 0 || deny.length > 0)) {
@@ -44,5 +44,5 @@ export function compilePolicies(policies: readonly GatewayNetworkPolicy[], targe
 }
 
 function key(p: GatewayNetworkPolicy): string {
-  return `${p.metadata.namespace ?? "default"}/${p.metadata.name}`;
+  return `${p.metadata.namespace}/${p.metadata.name}`;
 }

@@ -8,7 +8,7 @@ export function policyStatus(policies: readonly GatewayNetworkPolicy[], status: 
   const gateways = new Map<string, Set<string>>();
   for (const s of status) if (s.kind === "Gateway") gateways.set(`${s.namespace}/${s.name}`, new Set(s.status.listeners.map((l) => l.name)));
   return policies.map((p) => {
-    const ns = p.metadata.namespace ?? "default";
+    const ns = p.metadata.namespace;
     const g = p.metadata.generation;
     const ancestors: PolicyAncestorStatus[] = p.spec.targetRefs.map((ref) => {
       const listeners = gateways.get(`${ns}/${ref.name}`);

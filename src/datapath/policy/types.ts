@@ -45,7 +45,7 @@ export interface GatewayNetworkPolicySpec {
 export interface GatewayNetworkPolicy {
   apiVersion: `${typeof POLICY_GROUP}/${typeof POLICY_VERSION}`;
   kind: typeof POLICY_KIND;
-  metadata: { name: string; namespace?: string; generation?: number };
+  metadata: { name: string; namespace: string; generation?: number };
   spec: GatewayNetworkPolicySpec;
 }
 

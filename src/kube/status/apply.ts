@@ -9,7 +9,7 @@
 //   programmed.ts): a Gateway is only as programmed, and only as reachable, as the selected nodes
 //   make it.
 import type { Condition, ListenerStatus, ObjectStatus } from "../../status/types.ts";
-import type { KubeObject } from "../../store/types.ts";
+import { refKey, type KubeObject } from "../../store/types.ts";
 import { isObj, type Obj } from "../../validate/fields.ts";
 import { gatewayAddresses, ingressAddresses, type NodeAddressView } from "./addresses.ts";
 import { dataPlaneProgrammed, type DataPlaneView } from "./programmed.ts";
@@ -174,5 +174,5 @@ function programmed(conds: readonly Condition[], verdict: Verdict, gen: number):
 }
 
 export function statusKey(s: ObjectStatus): string {
-  return `${s.kind}/${"namespace" in s ? s.namespace : ""}/${s.name}`;
+  return refKey(s);
 }

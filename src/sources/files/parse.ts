@@ -3,7 +3,7 @@ import { parseTransferred } from "../../yaml/transfer.ts";
 import { lineOf, parseYamlFile, parseYamlFileParallel, type ParsedFile, type YamlDocument } from "../../yaml/documents.ts";
 import type { Problem } from "../../validate/problems.ts";
 import { admit } from "../../store/admit.ts";
-import type { StoredObject } from "../../store/types.ts";
+import { storedObject, type StoredObject } from "../../store/types.ts";
 
 export interface FileLoad {
   file: string;
@@ -86,5 +86,5 @@ function loadDocument(doc: YamlDocument, out: FileLoad): void {
   else if (a.result === "invalid") {
     out.problems.push(...a.problems);
     if (a.key) out.invalidKeys.push(a.key);
-  } else out.objects.push({ key: a.key, object: a.object, origin: { source: "file", file: doc.file, line: doc.line, text: doc.text } });
+  } else out.objects.push(storedObject(a.object, { source: "file", file: doc.file, line: doc.line, text: doc.text }));
 }

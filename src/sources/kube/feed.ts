@@ -5,8 +5,7 @@
 // last-applied annotations: large, unused, and the last-applied copy of a Secret would hold its
 // data a second time), and a change of status alone (often our own write coming back through the
 // watch) is not a change for the pipeline, only for the status writer's live view.
-import type { KubeObject, StoredObject } from "../../store/types.ts";
-import { objectKey } from "../../store/types.ts";
+import { refKey, storedObject, type KubeObject, type StoredObject } from "../../store/types.ts";
 import { ObjectStore, type GroupUpdate } from "../../store/store.ts";
 import { admit, apiPlacement } from "../../store/admit.ts";
 import type { Problem } from "../../validate/problems.ts";
@@ -32,7 +31,7 @@ function trim(o: Obj): Obj {
 function keyOf(o: Obj): string | undefined {
   const m = isObj(o.metadata) ? o.metadata : undefined;
   if (typeof o.kind !== "string" || !m || typeof m.name !== "string") return undefined;
-  return objectKey(o.kind, typeof m.namespace === "string" ? m.namespace : undefined, m.name);
+  return refKey({ kind: o.kind, namespace: typeof m.namespace === "string" ? m.namespace : "", name: m.name });
 }
 
 /**
@@ -68,7 +67,7 @@ export class KubeFeed {
     const a = admit(o, apiPlacement);
     let update: GroupUpdate;
     if (a.result === "ok") {
-      const stored: StoredObject = { key, object: a.object, origin: { source: "kubernetes", resourceVersion: rv } };
+      const stored = storedObject(a.object, { source: "kubernetes", resourceVersion: rv });
       update = { objects: [stored], invalid: [], complete: true, problems: [], warnings: [] };
       this.prints.set(key, print);
       this.live.set(key, { object: a.object, resourceVersion: rv });
