@@ -26,6 +26,10 @@ export interface SteeringTarget {
   envoyAddress?: string;
   /** "namespace/gateway" and listener name, for counters and status. */
   gateway: string;
+  /**
+   * The Gateway listener's name (its sectionName, which policies target); one target per listener
+   * when several share the socket. A ListenerSet's listener has its unique section name.
+   */
   listener: string;
 }
 
@@ -89,12 +93,13 @@ const wildcard = (a: string): boolean => a === "0.0.0.0" || a === "::";
  * node's addresses of its family: Envoy binds "::" IPv6-only unless the SocketAddress sets
  * ipv4_compat, which the emitted listeners do not.
  */
-export function listenerSteering(l: ListenerSockets, nodeAddresses: readonly string[], gateway: string, listener: string): SteeringTarget[] {
+export function listenerSteering(l: ListenerSockets, nodeAddresses: readonly string[], gateway: string, listeners: readonly string[]): SteeringTarget[] {
   const out: SteeringTarget[] = [];
   for (const bound of [l.address, ...l.extraAddresses]) {
     const targets = !wildcard(bound) ? [bound] : nodeAddresses.filter((a) => isIPv6(a) === (bound === "::"));
     for (const address of targets)
-      out.push({ address, port: l.port, ...(l.udp ? { protocol: "UDP" as const } : {}), envoyPort: l.port, envoyAddress: bound, gateway, listener });
+      for (const listener of listeners)
+        out.push({ address, port: l.port, ...(l.udp ? { protocol: "UDP" as const } : {}), envoyPort: l.port, envoyAddress: bound, gateway, listener });
   }
   return out;
 }

@@ -7,12 +7,6 @@ import { compilePolicies } from "../datapath/policy/compile.ts";
 import { POLICY_KIND, type GatewayNetworkPolicy } from "../datapath/policy/types.ts";
 import { isIPv6 } from "../net/ip.ts";
 
-// The IR names a steering target's listeners by origin ("ns/gateway/listener[,…]"); policies
-// target a listener by its sectionName, so each origin becomes a target of its own.
-function perListener(targets: readonly SteeringTarget[]): SteeringTarget[] {
-  return targets.flatMap((t) => t.listener.split(",").map((o) => ({ ...t, listener: o.split("/").pop() ?? o })));
-}
-
 /** Annotation on a Gateway: steer a port range to one of its listeners (sk_lookup mode). */
 export const PortRangeAnnotation = "edgegate.io/port-ranges";
 
@@ -46,7 +40,7 @@ function portRanges(targets: readonly SteeringTarget[], objects: readonly Stored
 export function datapathIntent(ir: Ir, objects: readonly StoredObject[]): { intent: DatapathIntent; unresolved: string[] } {
   const problems: string[] = [];
   // translate steers only what clients may reach (node ports only, in nodePort exposure)
-  const listeners = perListener(ir.datapath.steering);
+  const listeners = ir.datapath.steering;
   const steering = [...listeners, ...portRanges(listeners, objects, problems)];
   const policies = objects.filter((o) => o.object.kind === POLICY_KIND).map((o) => o.object as unknown as GatewayNetworkPolicy);
   const compiled = compilePolicies(policies, steering);
