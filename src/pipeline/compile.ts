@@ -10,7 +10,8 @@ import type { EmitOptions } from "../xds/emit/options.ts";
 import type { XdsResources } from "../xds/resources.ts";
 import { expandPool } from "../gateway/addresses.ts";
 import { TranslateMemo } from "../gateway/memo.ts";
-import { POLICY_KIND, type GatewayNetworkPolicy } from "../datapath/policy/types.ts";
+import { POLICY_KIND } from "../datapath/policy/types.ts";
+import { ofKind } from "../store/known.ts";
 import { policyStatus } from "../datapath/policy/status.ts";
 import { EmitMemo } from "../xds/emit/memo.ts";
 
@@ -63,7 +64,7 @@ export function emitOptions(c: ApplianceConfig): EmitOptions {
 export function translateOnly({ objects, config, memo, hostPorts }: CompileInput): ReturnType<typeof translate> {
   const t = translate(objects, { ...translateOptions(config), memo: memo?.translate, ...(hostPorts ? { hostPorts } : {}) });
   // The edgegate.io policy kind reports its ancestors like any Gateway API policy.
-  const policies = objects.filter((o) => o.object.kind === POLICY_KIND).map((o) => o.object as unknown as GatewayNetworkPolicy);
+  const policies = ofKind(objects, POLICY_KIND);
   if (policies.length > 0) t.status.push(...policyStatus(policies, t.status, config.controllerName));
   return t;
 }

@@ -4,7 +4,8 @@ import type { DatapathIntent, EgressAllow, SteeringTarget } from "../ir/datapath
 import type { Ir } from "../ir/types.ts";
 import type { StoredObject } from "../store/types.ts";
 import { compilePolicies } from "../datapath/policy/compile.ts";
-import { POLICY_KIND, type GatewayNetworkPolicy } from "../datapath/policy/types.ts";
+import { POLICY_KIND } from "../datapath/policy/types.ts";
+import { ofKind } from "../store/known.ts";
 import { isIPv6 } from "../net/ip.ts";
 
 /** Annotation on a Gateway: steer a port range to one of its listeners (sk_lookup mode). */
@@ -42,7 +43,7 @@ export function datapathIntent(ir: Ir, objects: readonly StoredObject[]): { inte
   // translate steers only what clients may reach (node ports only, in nodePort exposure)
   const listeners = ir.datapath.steering;
   const steering = [...listeners, ...portRanges(listeners, objects, problems)];
-  const policies = objects.filter((o) => o.object.kind === POLICY_KIND).map((o) => o.object as unknown as GatewayNetworkPolicy);
+  const policies = ofKind(objects, POLICY_KIND);
   const compiled = compilePolicies(policies, steering);
   const backends: EgressAllow[] = [];
   for (const c of ir.clusters) {

@@ -1,5 +1,6 @@
 // Indexes the store's objects by kind for translation. Pure.
 import type { StoredObject } from "../store/types.ts";
+import { known } from "../store/known.ts";
 import type {
   BackendTLSPolicy,
   GRPCRoute,
@@ -85,70 +86,69 @@ export function indexInputs(objects: readonly StoredObject[]): Inputs {
   };
   for (const so of objects) {
     inp.byKey.set(so.key, so);
-    const o = so.object;
-    const key = nsName(o.metadata.namespace, o.metadata.name);
-    // Validation has checked each kind's shape, so these casts are the typed boundary.
-    switch (o.kind) {
+    // Typed by kind (src/store/known.ts); other kinds, and those typed elsewhere, go to `other`.
+    const o = known(so);
+    const key = nsName(so.object.metadata.namespace, so.object.metadata.name);
+    switch (o?.kind) {
       case "GatewayClass":
-        inp.gatewayClasses.push(o as unknown as GatewayClass);
+        inp.gatewayClasses.push(o);
         break;
       case "Gateway":
-        inp.gateways.push(o as unknown as Gateway);
+        inp.gateways.push(o);
         break;
       case "ListenerSet":
-        inp.listenerSets.push(o as unknown as ListenerSet);
+        inp.listenerSets.push(o);
         break;
       case "HTTPRoute":
-        inp.httpRoutes.push(o as unknown as HTTPRoute);
+        inp.httpRoutes.push(o);
         break;
       case "GRPCRoute":
-        inp.grpcRoutes.push(o as unknown as GRPCRoute);
+        inp.grpcRoutes.push(o);
         break;
       case "TLSRoute":
-        inp.tlsRoutes.push(o as unknown as TLSRoute);
+        inp.tlsRoutes.push(o);
         break;
       case "TCPRoute":
-        inp.tcpRoutes.push(o as unknown as TCPRoute);
+        inp.tcpRoutes.push(o);
         break;
       case "UDPRoute":
-        inp.udpRoutes.push(o as unknown as UDPRoute);
+        inp.udpRoutes.push(o);
         break;
       case "ReferenceGrant":
-        inp.referenceGrants.push(o as unknown as ReferenceGrant);
+        inp.referenceGrants.push(o);
         break;
       case "BackendTLSPolicy":
-        inp.backendTLSPolicies.push(o as unknown as BackendTLSPolicy);
+        inp.backendTLSPolicies.push(o);
         break;
       case "Ingress":
-        inp.ingresses.push(o as unknown as Ingress);
+        inp.ingresses.push(o);
         break;
       case "IngressClass":
-        inp.ingressClasses.push(o as unknown as IngressClass);
+        inp.ingressClasses.push(o);
         break;
       case "Service":
-        inp.services.set(key, o as unknown as Service);
+        inp.services.set(key, o);
         break;
       case "EndpointSlice": {
-        const slice = o as unknown as EndpointSlice;
         const svc = nsName(o.metadata.namespace, o.metadata.labels?.["kubernetes.io/service-name"] ?? "");
         const list = inp.endpointSlices.get(svc) ?? [];
-        list.push(slice);
+        list.push(o);
         inp.endpointSlices.set(svc, list);
         break;
       }
       case "Secret":
-        inp.secrets.set(key, o as unknown as Secret);
+        inp.secrets.set(key, o);
         break;
       case "ConfigMap":
-        inp.configMaps.set(key, o as unknown as ConfigMap);
+        inp.configMaps.set(key, o);
         break;
       case "Namespace":
         inp.namespaceLabels.set(o.metadata.name, o.metadata.labels ?? {});
         break;
       default: {
-        const list = inp.other.get(o.kind) ?? [];
+        const list = inp.other.get(so.object.kind) ?? [];
         list.push(so);
-        inp.other.set(o.kind, list);
+        inp.other.set(so.object.kind, list);
       }
     }
   }
