@@ -2,40 +2,29 @@
 // validator (src/validate/kinds/), which is what makes the shapes in src/resources true: this is
 // the one place a stored object becomes its typed resource.
 import type { StoredObject } from "./types.ts";
-import type {
-  BackendTLSPolicy,
-  GRPCRoute,
-  Gateway,
-  GatewayClass,
-  HTTPRoute,
-  ListenerSet,
-  ReferenceGrant,
-  TCPRoute,
-  TLSRoute,
-  UDPRoute,
-} from "../resources/gateway-api.ts";
-import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Namespace, Secret, Service } from "../resources/core.ts";
+import type * as api from "../resources/gateway-api.ts";
+import type * as core from "../resources/core.ts";
 import type { GatewayNetworkPolicy } from "../datapath/policy/types.ts";
 
 /** Every kind with a typed resource, told apart by `kind`. */
 export type KnownObject =
-  | GatewayClass
-  | Gateway
-  | ListenerSet
-  | HTTPRoute
-  | GRPCRoute
-  | TLSRoute
-  | TCPRoute
-  | UDPRoute
-  | ReferenceGrant
-  | BackendTLSPolicy
-  | Ingress
-  | IngressClass
-  | Service
-  | EndpointSlice
-  | Secret
-  | ConfigMap
-  | Namespace
+  | api.GatewayClass
+  | api.Gateway
+  | api.ListenerSet
+  | api.HTTPRoute
+  | api.GRPCRoute
+  | api.TLSRoute
+  | api.TCPRoute
+  | api.UDPRoute
+  | api.ReferenceGrant
+  | api.BackendTLSPolicy
+  | core.Ingress
+  | core.IngressClass
+  | core.Service
+  | core.EndpointSlice
+  | core.Secret
+  | core.ConfigMap
+  | core.Namespace
   | GatewayNetworkPolicy;
 
 type KnownKind = KnownObject["kind"];
