@@ -45,7 +45,6 @@ export function translateIngresses(inp: Inputs, opts: IngressTranslateOptions, c
     let ports = planIngress(ing, ingressOptions(ing), out.problems);
     const clash = [ports.http, ports.https].map((p) => usedPorts.get(p)).find((owner) => owner !== undefined && owner !== ports.name);
     if (ports !== SHARED && clash !== undefined) {
-      const ns = ing.metadata.namespace;
       out.problems.push({
         key: keyOf(ing),
         path: ["metadata", "annotations"],
