@@ -31,11 +31,17 @@ interface Group {
   warnings: readonly Problem[];
 }
 
+/** The objects in force across groups; patched in place when a group changes its objects but not its keys. */
 interface Merged {
   objects: StoredObject[];
   byKey: Map<string, StoredObject>;
-  problems: Problem[];
-  warnings: Problem[];
+  /** Where each key's object sits in `objects`, and which group it was taken from. */
+  index: Map<string, number>;
+  owner: Map<string, string>;
+  /** Per group: the objects it defines again, ignored. */
+  duplicates: Map<string, Problem[]>;
+  /** Keys defined by more than one group (their duplicate problems quote the first one's line). */
+  contested: Set<string>;
 }
 
 /** Whether `next` is the same version of the object as `prev`, so `prev` (and its identity) stays. */
@@ -49,6 +55,7 @@ export class ObjectStore {
   private readonly groups = new Map<string, Group>();
   private names: string[] | undefined;
   private merged: Merged | undefined;
+  private listed: { problems: Problem[]; warnings: Problem[] } | undefined;
 
   /** Takes a group's new reading; returns whether the objects in force or the problems changed. */
   update(name: string, u: GroupUpdate): boolean {
@@ -59,7 +66,24 @@ export class ObjectStore {
     if (!prev) this.names = undefined;
     else if (prev.good === good && sameProblems(prev.problems, problems) && sameProblems(prev.warnings, u.warnings)) return false;
     this.groups.set(name, { good, problems, warnings: u.warnings });
-    this.merged = undefined;
+    // The usual change (an object edited, one group of many): patch, rather than merge every group again.
+    if (prev?.good !== good && !(prev && this.patch(name, prev.good, good))) this.merged = undefined;
+    this.listed = undefined;
+    return true;
+  }
+
+  /** Puts a group's new objects in place when it has the same keys as before and owns each of them; false if it cannot. */
+  private patch(name: string, prev: ReadonlyMap<string, StoredObject>, good: ReadonlyMap<string, StoredObject>): boolean {
+    const m = this.merged;
+    if (!m || prev.size !== good.size) return false;
+    for (const k of good.keys()) if (!prev.has(k) || m.owner.get(k) !== name || m.contested.has(k)) return false;
+    // A new array: callers may still hold the previous one (and compare against it).
+    const objects = m.objects.slice();
+    for (const [k, o] of good) {
+      objects[m.index.get(k)!] = o;
+      m.byKey.set(k, o);
+    }
+    m.objects = objects;
     return true;
   }
 
@@ -68,7 +92,7 @@ export class ObjectStore {
     const g = this.groups.get(name);
     if (!g || sameProblems(g.problems, problems)) return;
     this.groups.set(name, { ...g, problems });
-    this.merged = undefined;
+    this.listed = undefined;
   }
 
   /** Forgets a group and its objects; returns whether it was there. */
@@ -76,6 +100,7 @@ export class ObjectStore {
     if (!this.groups.delete(name)) return false;
     this.names = undefined;
     this.merged = undefined;
+    this.listed = undefined;
     return true;
   }
 
@@ -119,11 +144,11 @@ export class ObjectStore {
   }
 
   problems(): Problem[] {
-    return this.merge().problems;
+    return this.list().problems;
   }
 
   warnings(): Problem[] {
-    return this.merge().warnings;
+    return this.list().warnings;
   }
 
   get size(): number {
@@ -151,23 +176,40 @@ export class ObjectStore {
 
   private merge(): Merged {
     if (this.merged) return this.merged;
-    const m: Merged = { objects: [], byKey: new Map(), problems: [], warnings: [] };
+    const m: Merged = { objects: [], byKey: new Map(), index: new Map(), owner: new Map(), duplicates: new Map(), contested: new Set() };
     for (const name of this.groupNames()) {
-      const g = this.groups.get(name)!;
-      m.problems.push(...g.problems);
-      m.warnings.push(...g.warnings);
-      for (const o of g.good.values()) {
+      for (const o of this.groups.get(name)!.good.values()) {
         const first = m.byKey.get(o.key);
         if (first) {
-          m.problems.push(duplicate(o, first));
+          const dups = m.duplicates.get(name) ?? [];
+          dups.push(duplicate(o, first));
+          m.duplicates.set(name, dups);
+          m.contested.add(o.key);
           continue;
         }
         m.byKey.set(o.key, o);
+        m.index.set(o.key, m.objects.length);
+        m.owner.set(o.key, name);
         m.objects.push(o);
       }
     }
     this.merged = m;
     return m;
+  }
+
+  private list(): { problems: Problem[]; warnings: Problem[] } {
+    if (this.listed) return this.listed;
+    const { duplicates } = this.merge();
+    const l = { problems: [] as Problem[], warnings: [] as Problem[] };
+    for (const name of this.groupNames()) {
+      const g = this.groups.get(name)!;
+      if (g.problems.length > 0) l.problems.push(...g.problems);
+      const dups = duplicates.get(name);
+      if (dups) l.problems.push(...dups);
+      if (g.warnings.length > 0) l.warnings.push(...g.warnings);
+    }
+    this.listed = l;
+    return l;
   }
 }
 

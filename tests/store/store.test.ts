@@ -81,4 +81,23 @@ describe("ObjectStore", () => {
     expect(s.wouldRemove("a.yaml", reading([svc("a", 80), svc("b", "x")], fileOrigin("a.yaml", ["a", "bx"])))).toBe(false);
     expect(s.wouldRemove("new.yaml", reading([], fileOrigin("new.yaml", [])))).toBe(false);
   });
+
+  test("an edit that keeps a group's keys: a new list with the object in its place; duplicate messages follow the first copy's line", () => {
+    const s = new ObjectStore();
+    s.update("a.yaml", reading([svc("a", 80), svc("x", 1)], fileOrigin("a.yaml", ["a80", "x1"])));
+    s.update("b.yaml", reading([svc("b", 81), svc("x", 2)], fileOrigin("b.yaml", ["b81", "x2"])));
+    const before = s.objects();
+    s.update("b.yaml", reading([svc("b", 91), svc("x", 2)], fileOrigin("b.yaml", ["b91", "x2"])));
+    const after = s.objects();
+    expect(after).not.toBe(before);
+    expect(before.map((o) => o.object.metadata.name)).toEqual(["a", "x", "b"]);
+    expect(ports(s)).toEqual({ a: 80, x: 1, b: 91 });
+    expect(s.get("Service/default/b")).toBe(after[2]!);
+    // x is defined twice: a's copy moves to another line, and the message says so.
+    s.update(
+      "a.yaml",
+      reading([svc("a", 80), svc("x", 1)], (i) => ({ source: "file", file: "a.yaml", line: i * 20 + 1, text: `moved${i}` })),
+    );
+    expect(s.problems().map((p) => p.message)).toEqual(["defined again (first defined at a.yaml:21); this copy is ignored"]);
+  });
 });
