@@ -44,7 +44,7 @@ interface CiliumClassConfigSpec {
 }
 
 function find(inp: Inputs, kind: string, ns: string, name: string): Record<string, unknown> | undefined {
-  const o = (inp.other.get(kind) ?? []).find((x) => (x.object.metadata.namespace ?? "") === ns && x.object.metadata.name === name);
+  const o = (inp.other.get(kind) ?? []).find((x) => x.ref.namespace === ns && x.ref.name === name);
   return o?.object as Record<string, unknown> | undefined;
 }
 
