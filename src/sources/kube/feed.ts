@@ -92,7 +92,7 @@ export class KubeFeed {
       if (this.upsert(it)) changed = true;
     }
     const prefix = `${kind}/`;
-    for (const k of this.store.groupNames().filter((g) => g.startsWith(prefix) && !seen.has(g))) if (this.forget(k)) changed = true;
+    for (const k of this.store.groupNamesWithPrefix(prefix)) if (!seen.has(k) && this.forget(k)) changed = true;
     return changed;
   }
 
