@@ -21,10 +21,10 @@ export interface Placement {
 export const apiPlacement: Placement = { file: "(kubernetes)", line: 0, lineOf: () => 0 };
 
 export type Admission =
-  /** Valid: the object with its namespace defaulted (validateObject): see storedObject(). */
-  | { result: "ok"; object: KubeObject }
+  /** Valid: the object with its namespace defaulted or dropped (validateObject): see storedObject(). */
+  | { result: "ok"; object: KubeObject; warnings: Problem[] }
   /** Invalid: its problems, and its key when it has one (its last good version stays in force). */
-  | { result: "invalid"; key?: string; problems: Problem[] }
+  | { result: "invalid"; key?: string; problems: Problem[]; warnings: Problem[] }
   /** A kind edgegate does not serve: a warning, nothing stored. */
   | { result: "ignored"; warning: Problem };
 
@@ -34,20 +34,31 @@ function subjectOf(value: unknown): ProblemObject | undefined {
   return { kind: value.kind, name: value.metadata.name, namespace: typeof ns === "string" ? ns : undefined };
 }
 
+/**
+ * The store key of an object that failed validation, when its identity can still be told: a name
+ * and namespace that are strings without "/" (a key is split on "/": parseRefKey). Read after
+ * validateObject, which scopes the namespace, so the key is the one the object's valid version had.
+ */
+function keyOf(value: unknown): string | undefined {
+  if (!isObj(value) || typeof value.kind !== "string" || !isObj(value.metadata)) return undefined;
+  const { name, namespace = "" } = value.metadata;
+  if (typeof name !== "string" || typeof namespace !== "string") return undefined;
+  if (value.kind.includes("/") || name.includes("/") || namespace.includes("/")) return undefined;
+  return refKey({ kind: value.kind, namespace, name });
+}
+
 export function admit(value: unknown, at: Placement): Admission {
   const r = new ObjectProblems();
-  const verdict = validateObject(value, r);
-  if (verdict.result === "ok") return { result: "ok", object: verdict.object };
-  // After validateObject, so a namespaced object's reference carries its defaulted namespace.
+  const w = new ObjectProblems();
+  const verdict = validateObject(value, r, w);
+  // After validateObject, so a reference carries the namespace its kind's scope gives it.
   const ref = subjectOf(verdict.object ?? value);
+  const located = (found: ObjectProblems): Problem[] =>
+    found.found.map((f) => ({ file: at.file, line: at.lineOf(f.path), object: ref, path: formatPath(f.path) || undefined, message: f.message }));
+  const warnings = located(w);
+  if (verdict.result === "ok") return { result: "ok", object: verdict.object, warnings };
   if (verdict.result === "ignored") return { result: "ignored", warning: { file: at.file, line: at.line, object: ref, message: verdict.reason } };
-  const problems: Problem[] = r.found.map((f) => ({
-    file: at.file,
-    line: at.lineOf(f.path),
-    object: ref,
-    path: formatPath(f.path) || undefined,
-    message: f.message,
-  }));
+  const problems = located(r);
   if (r.omitted) problems.push({ file: at.file, line: at.line, object: ref, message: r.omitted });
-  return { result: "invalid", key: ref ? refKey(ref) : undefined, problems };
+  return { result: "invalid", key: keyOf(verdict.object ?? value), problems, warnings };
 }

@@ -83,9 +83,10 @@ function splitApiVersion(v: string): { group: string; version: string } {
 
 /**
  * Checks the envelope (apiVersion, kind, metadata) and then the kind's own rules. Returns the
- * object with its namespace defaulted, so the rest of the pipeline never has to.
+ * object with its namespace defaulted (a namespaced kind) or dropped (a cluster-scoped one), so the
+ * rest of the pipeline never has to. What is dropped goes to `warnings`.
  */
-export function validateObject(value: unknown, r: Reporter): ObjectVerdict {
+export function validateObject(value: unknown, r: Reporter, warnings: Reporter): ObjectVerdict {
   if (!isObj(value)) {
     r.error([], `a document must be a Kubernetes object with apiVersion, kind and metadata (got ${Array.isArray(value) ? "a list" : typeof value})`);
     return { result: "invalid" };
@@ -94,12 +95,16 @@ export function validateObject(value: unknown, r: Reporter): ObjectVerdict {
   const apiVersion = str(r, value, "apiVersion", [], { required: true, min: 1 });
   const kind = str(r, value, "kind", [], { required: true, min: 1 });
   const meta = obj(r, value, "metadata", [], true);
-  if (apiVersion === undefined || kind === undefined || !meta) return { result: "invalid" };
-  const { group, version } = splitApiVersion(apiVersion);
-  const info = kinds.find((k) => k.kind === kind && k.group === group);
-  validateMeta(r, meta, info?.namespaced ?? true);
-  const object = value as KubeObject;
-  if (info?.namespaced && object.metadata.namespace === undefined) object.metadata = { ...object.metadata, namespace: "default" };
+  if (kind === undefined || !meta) return { result: "invalid" };
+  const { group, version } = splitApiVersion(apiVersion ?? "");
+  const info = apiVersion === undefined ? undefined : kinds.find((k) => k.kind === kind && k.group === group);
+  // The scope comes from the kind's name when its apiVersion is wrong: kinds are distinct by name
+  // (refKey leaves the group out), and an invalid object must key as its valid version did, so
+  // that version stays in force.
+  const scope = info ?? kinds.find((k) => k.kind === kind);
+  validateMeta(r, warnings, meta, scope?.namespaced ?? true, kind);
+  const object = scoped(value as KubeObject, scope);
+  if (apiVersion === undefined) return { result: "invalid", object };
   if (!info) {
     if (ignored.has(`${group}/${kind}`)) return { result: "ignored", object, reason: `edgegate does not serve ${kind} (${apiVersion}); ignored` };
     const sameKind = kinds.find((k) => k.kind === kind);
@@ -125,7 +130,17 @@ export function validateObject(value: unknown, r: Reporter): ObjectVerdict {
   return r.count === before ? { result: "ok", object, info } : { result: "invalid", object };
 }
 
-function validateMeta(r: Reporter, meta: Record<string, unknown>, namespaced: boolean): void {
+/** The object with its namespace as its kind's scope has it: defaulted, or none (cluster-scoped). */
+function scoped(o: KubeObject, scope: KindInfo | undefined): KubeObject {
+  if (scope?.namespaced && o.metadata.namespace === undefined) o.metadata = { ...o.metadata, namespace: "default" };
+  else if (scope && !scope.namespaced && o.metadata.namespace !== undefined) {
+    const { namespace: _, ...rest } = o.metadata;
+    o.metadata = rest;
+  }
+  return o;
+}
+
+function validateMeta(r: Reporter, warnings: Reporter, meta: Record<string, unknown>, namespaced: boolean, kind: string): void {
   str(r, meta, "name", ["metadata"], {
     required: true,
     max: 253,
@@ -133,6 +148,12 @@ function validateMeta(r: Reporter, meta: Record<string, unknown>, namespaced: bo
     patternName: "a valid object name (lower case RFC 1123 subdomain)",
   });
   if (namespaced) str(r, meta, "namespace", ["metadata"], n.namespace);
+  // The API server clears a namespace sent with a cluster-scoped object (one GatewayClass per name,
+  // whatever namespace a manifest gives it); Helm charts often set one on every object. Dropped
+  // the same way here, and said so: a namespace that is not even a string is an error.
+  else if (typeof meta.namespace === "string")
+    warnings.error(["metadata", "namespace"], `${kind} is cluster-scoped: namespace ${quoted(meta.namespace)} is ignored`);
+  else if (meta.namespace !== undefined) r.error(["metadata", "namespace"], `must be a string (${kind} is cluster-scoped: leave it out)`);
   for (const k of ["labels", "annotations"]) {
     const m = obj(r, meta, k, ["metadata"]);
     for (const [key, v] of Object.entries(m ?? {})) {

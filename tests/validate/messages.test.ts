@@ -39,12 +39,12 @@ const cases: Array<{ name: string; yaml: string; expect: string[] }> = [
   {
     name: "ingress-wrong-group",
     yaml: "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: a}\nspec: {}\n",
-    expect: ["ingress-wrong-group.yaml:1: Ingress a: apiVersion: Ingress is served as networking.k8s.io/v1, not extensions/v1beta1"],
+    expect: ["ingress-wrong-group.yaml:1: Ingress default/a: apiVersion: Ingress is served as networking.k8s.io/v1, not extensions/v1beta1"],
   },
   {
     name: "missing-apiversion",
     yaml: "kind: Service\nmetadata: {name: a}\n",
-    expect: ["missing-apiversion.yaml:1: Service a: apiVersion: is required"],
+    expect: ["missing-apiversion.yaml:1: Service default/a: apiVersion: is required"],
   },
   {
     name: "missing-name",

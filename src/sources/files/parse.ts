@@ -83,8 +83,12 @@ function loadDocument(doc: YamlDocument, out: FileLoad): void {
   if (doc.value === null || doc.value === undefined) return; // an empty document, e.g. a trailing ---
   const a = admit(doc.value, { file: doc.file, line: doc.line, lineOf: (path) => lineOf(doc, path) });
   if (a.result === "ignored") out.warnings.push(a.warning);
-  else if (a.result === "invalid") {
-    out.problems.push(...a.problems);
-    if (a.key) out.invalidKeys.push(a.key);
-  } else out.objects.push(storedObject(a.object, { source: "file", file: doc.file, line: doc.line, text: doc.text }));
+  else {
+    out.warnings.push(...a.warnings);
+    if (a.result === "ok") out.objects.push(storedObject(a.object, { source: "file", file: doc.file, line: doc.line, text: doc.text }));
+    else {
+      out.problems.push(...a.problems);
+      if (a.key) out.invalidKeys.push(a.key);
+    }
+  }
 }

@@ -68,10 +68,10 @@ export class KubeFeed {
     let update: GroupUpdate;
     if (a.result === "ok") {
       const stored = storedObject(a.object, { source: "kubernetes", resourceVersion: rv });
-      update = { objects: [stored], invalid: [], complete: true, problems: [], warnings: [] };
+      update = { objects: [stored], invalid: [], complete: true, problems: [], warnings: a.warnings };
       this.prints.set(key, print);
       this.live.set(key, { object: a.object, resourceVersion: rv });
-    } else if (a.result === "invalid") update = { objects: [], invalid: [key], complete: true, problems: a.problems, warnings: [] };
+    } else if (a.result === "invalid") update = { objects: [], invalid: [key], complete: true, problems: a.problems, warnings: a.warnings };
     // A kind edgegate does not serve is not watched; should one arrive, it is a problem of the input.
     else update = { objects: [], invalid: [key], complete: true, problems: [a.warning], warnings: [] };
     return this.store.update(key, update);
