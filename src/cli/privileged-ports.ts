@@ -4,7 +4,7 @@
 // with the privileges of the process running it (src/net/listening.ts unprivilegedPortStart), so
 // it speaks for `run` when run as the same user with the same capabilities (an ExecStartPre, or
 // the DaemonSet's container).
-import type { StoredObject } from "../store/types.ts";
+import { refKey, type StoredObject } from "../store/types.ts";
 import type { TranslateResult } from "../translate/index.ts";
 import { privilegedPortMessage } from "../gateway/host-ports.ts";
 import { locate } from "../pipeline/locate.ts";
@@ -13,8 +13,8 @@ import type { FieldPath } from "../yaml/documents.ts";
 
 /**
  * One warning per object and port Envoy would bind below `unprivilegedPortStart` (0: it can bind
- * any). A Gateway listener is pointed at its spec.listeners[i].port; an Ingress (whose ports 80
- * and 443 are implicit) at the object.
+ * any). A Gateway (or ListenerSet) listener is pointed at its spec.listeners[i].port; an Ingress
+ * (whose ports 80 and 443 are implicit) or a mesh route at the object.
  */
 export function privilegedPortWarnings(result: Pick<TranslateResult, "ir">, objects: readonly StoredObject[], unprivilegedPortStart: number): Problem[] {
   if (unprivilegedPortStart === 0) return [];
@@ -24,16 +24,12 @@ export function privilegedPortWarnings(result: Pick<TranslateResult, "ir">, obje
   for (const l of result.ir.listeners) {
     if (l.port >= unprivilegedPortStart) continue;
     for (const origin of l.origins) {
-      const parts = origin.split("/");
-      // Ingress listeners are named ingress/PORT and list "namespace/name" origins; Gateway
-      // listeners list "namespace/gateway/listener"
-      const ingress = l.name.startsWith("ingress/") && parts.length === 2;
-      const key = ingress ? `Ingress/${parts[0]}/${parts[1]}` : `Gateway/${parts[0]}/${parts[1]}`;
+      const key = refKey(origin.owner);
       const so = byKey.get(key);
       let path: FieldPath = [];
-      if (!ingress && so) {
+      if (origin.section !== undefined && so) {
         const listeners = (so.object as { spec?: { listeners?: Array<{ name?: string }> } }).spec?.listeners ?? [];
-        const i = listeners.findIndex((x) => x.name === parts[2]);
+        const i = listeners.findIndex((x) => x.name === origin.section);
         if (i >= 0) path = ["spec", "listeners", i, "port"];
       }
       const id = `${key}|${l.port}|${path.join(".")}`;

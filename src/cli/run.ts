@@ -12,6 +12,7 @@ import { procStat } from "../envoy/proc.ts";
 import { prepare, printProblems } from "./inputs.ts";
 import { dirname, join, resolve } from "node:path";
 import { version } from "../version.ts";
+import { originLabel } from "../ir/origin.ts";
 
 const help = `usage: edgegate run [--config FILE] [flags] [PATH...]
 
@@ -102,7 +103,7 @@ export async function runCommand(args: string[]): Promise<number> {
       [
         `edgegate ${version}: ${prep.load.objects.length} objects from ${prep.load.files} files, ${prep.problems.length} problems`,
         ...ir.listeners.map(
-          (l) => `  listener ${l.name} ${l.address}:${l.port} ${l.http ? "HTTP" : `TLS (${l.tls.length} chains)`} <- ${l.origins.join(", ")}`,
+          (l) => `  listener ${l.name} ${l.address}:${l.port} ${l.http ? "HTTP" : `TLS (${l.tls.length} chains)`} <- ${l.origins.map(originLabel).join(", ")}`,
         ),
         `  ${ir.routeConfigs.length} route configs, ${routes} routes, ${ir.clusters.length} clusters, ${ir.secrets.length} secrets, ${ir.apiListeners.length} gRPC api listeners`,
       ].join("\n") + "\n",

@@ -116,7 +116,7 @@ export function buildGatewayIr(
       extraAddresses: addrs.bind.slice(1),
       port,
       tls: [],
-      origins: onPort.map((l) => l.key),
+      origins: onPort.map((l) => l.origin),
       infrastructure: infra,
     };
     const protocol = onPort[0]!.listener.protocol;

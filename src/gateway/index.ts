@@ -173,11 +173,11 @@ export function translateGateways(
     out.apiListeners.push(...ir.apiListeners);
     out.problems.push(...ir.problems);
     hostnameApiListeners.push(...ir.hostnameApiListeners);
-    const sectionOf = new Map(ls.map((s) => [s.key, s.section]));
+    const sectionOf = new Map(ls.map((s) => [s.origin, s.section]));
     for (const l of ir.listeners) {
       if (!exposed.has(l)) continue;
       // steering points at the very sockets this listener binds (one decision: ir/datapath.ts)
-      const sections = l.origins.map((o) => sectionOf.get(o) ?? o);
+      const sections = l.origins.map((o) => sectionOf.get(o) ?? o.section ?? "");
       out.steering.push(...listenerSteering(l, opts.nodeAddresses, `${gw.metadata.namespace}/${gw.metadata.name}`, sections));
     }
     const sets = listenerSets.get(gw)!;

@@ -2,6 +2,7 @@
 import type { Gateway, Listener } from "../resources/gateway-api.ts";
 import { GatewayGroup } from "../resources/gateway-api.ts";
 import type { IrSecret } from "../ir/types.ts";
+import type { ListenerOrigin } from "../ir/origin.ts";
 import { condition, type Condition } from "../status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import { refAllowed } from "../translate/refgrant.ts";
@@ -27,6 +28,8 @@ export interface ListenerState {
   listener: Listener;
   /** "namespace/gateway/listener", or "namespace/listenerset/listener (ListenerSet)". */
   key: string;
+  /** The IR listener origin: the owner's reference and the listener's name in it. */
+  origin: ListenerOrigin;
   /**
    * Unique among the Gateway's listeners and DNS-shaped, for IR names: the listener name, or
    * "listener.listenerset.namespace.listenerset" (a ListenerSet may reuse a Gateway listener's name).
@@ -82,6 +85,7 @@ export function buildListeners(
       owner,
       listener: l,
       key: own ? `${ns}/${owner.name}/${l.name}` : `${ns}/${owner.name}/${l.name} (ListenerSet)`,
+      origin: { owner: { group: GatewayGroup, kind: owner.kind, namespace: ns, name: owner.name }, section: l.name },
       section: own ? l.name : `${l.name}.${owner.name}.${ns}.listenerset`,
       supportedKinds: [],
       usable: true,

@@ -7,7 +7,8 @@ import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import type { ClusterSet } from "../translate/services.ts";
 import { certificateSecret } from "../translate/secrets.ts";
-import { keyOf } from "../store/types.ts";
+import { keyOf, refOf } from "../store/types.ts";
+import type { ListenerOrigin } from "../ir/origin.ts";
 import { ingressOptions } from "./annotations.ts";
 import { servedIngresses } from "./classes.ts";
 import { comparePaths, pathMatch } from "./paths.ts";
@@ -174,7 +175,7 @@ function translateGroup(
     if (defaultRoute && !hosts.has("*")) list.push({ name: "*", domains: ["*"], routes: [defaultRoute[which]] });
     return list;
   };
-  const origins = served.map((i) => `${i.metadata.namespace}/${i.metadata.name}`);
+  const origins = served.map((i): ListenerOrigin => ({ owner: refOf(i) }));
   const listener = (port: number, parts: Pick<IrListener, "http" | "tls">): IrListener => ({
     name: `${ports.name}/${port}`,
     address: opts.bindAddress,

@@ -1,6 +1,7 @@
 // The intermediate representation: what the node must do, independent of Envoy's API. translate/
 // (gateway/, ingress/) produces it from objects; emit (xds/emit/, datapath/) consumes it.
 import type { DatapathIntent } from "./datapath.ts";
+import type { ListenerOrigin } from "./origin.ts";
 
 export interface Ir {
   listeners: IrListener[];
@@ -42,8 +43,8 @@ export interface IrListener {
   tcp?: { backends: IrBackendRef[]; statPrefix: string };
   /** UDP (UDPRoute): a UDP socket whose datagrams are proxied to one (possibly composite) cluster. */
   udp?: { cluster: string; statPrefix: string };
-  /** "namespace/gateway/listener" names this socket serves, for status and logs. */
-  origins: string[];
+  /** The objects (and their listener sections) this socket serves. */
+  origins: ListenerOrigin[];
   /** The GatewayClass's xffNumTrustedHops (GatewayClassConfig), over edgegate.yaml's http.xffNumTrustedHops. */
   xffNumTrustedHops?: number;
   /** Labels and annotations from Gateway spec.infrastructure, carried as listener metadata. */

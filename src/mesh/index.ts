@@ -10,7 +10,8 @@ import type { IrApiListener, IrListener, IrMeshService, IrRoute, IrRouteConfig }
 import type { ObjectStatus, RouteParentStatus, TranslateProblem } from "../status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import type { ClusterSet } from "../translate/services.ts";
-import { refKey } from "../store/types.ts";
+import { refKey, refOf } from "../store/types.ts";
+import type { ListenerOrigin } from "../ir/origin.ts";
 import { RouteBackends } from "../gateway/backends.ts";
 import { grpcRouteRules, httpRouteRules, type RouteWithKey } from "../gateway/http-rules.ts";
 import { sortRoutes } from "../gateway/precedence.ts";
@@ -99,7 +100,7 @@ export function translateMesh(inp: Inputs, controllerName: string, clusters: Clu
       port: envoyPort,
       http: { routeConfig: name },
       tls: [],
-      origins: pr.routes.map((r) => `${r.kind}/${r.route.metadata.namespace}/${r.route.metadata.name}`),
+      origins: pr.routes.map((r): ListenerOrigin => ({ owner: refOf(r.route) })),
     });
     out.services.push({ listener: name, namespace: pr.namespace, service: pr.service, port: pr.port, clusterIPs: pr.clusterIPs, envoyPort });
     // Proxyless gRPC clients dial the Service by its DNS name and port (xds:///svc.ns.svc.cluster.local:PORT);

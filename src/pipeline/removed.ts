@@ -17,7 +17,7 @@ export interface Removal {
 export function served(ir: Ir): Map<string, Removal> {
   const out = new Map<string, Removal>();
   for (const l of ir.listeners) {
-    const owners = l.origins.map((o) => `Gateway/${o.split("/").slice(0, 2).join("/")}`);
+    const owners = [...new Set(l.origins.map((o) => refKey(o.owner)))];
     out.set(`listener ${l.name}`, { what: "listener", name: l.name, owners });
     for (const c of l.tls) out.set(`chain ${l.name} ${c.name}`, { what: "filter chain", name: `${l.name} ${c.name}`, owners });
   }

@@ -13,6 +13,7 @@ import type { Condition, ListenerStatus, ObjectStatus } from "../status/types.ts
 import { version } from "../version.ts";
 import type { Snapshot } from "../xds/cache/snapshot.ts";
 import { refKey } from "../store/types.ts";
+import { originLabel } from "../ir/origin.ts";
 
 export interface StatusParts {
   config: ApplianceConfig;
@@ -171,7 +172,7 @@ export class ApplianceStatusBoard implements StatusProvider {
       address: l.address,
       port: l.port,
       protocol: l.http ? "HTTP" : l.tls.some((t) => t.http) ? "HTTPS" : "TLS",
-      from: l.origins.join(", "),
+      from: l.origins.map(originLabel).join(", "),
       hostnames: l.tls.flatMap((t) => t.serverNames),
     }));
     const h = this.healthInputs();

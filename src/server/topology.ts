@@ -3,6 +3,7 @@
 // the last good compile, so it is exactly what the xDS in force was emitted from. Pure.
 import type { Ir, IrRouteAction } from "../ir/types.ts";
 import { parseRefKey, refKey } from "../store/types.ts";
+import { originLabel } from "../ir/origin.ts";
 
 export interface TopologyListener {
   name: string;
@@ -82,7 +83,7 @@ export function topology(ir: Ir): Topology {
       address: l.address,
       port: l.port,
       protocol: l.http ? "HTTP" : l.tls.some((t) => t.http) ? "HTTPS" : "TLS",
-      origins: l.origins,
+      origins: l.origins.map(originLabel),
       routes: [...new Set(configs.flatMap((c) => [...(byConfig.get(c) ?? [])]))].sort(),
       clusters: [...new Set(l.tls.flatMap((t) => (t.tcp?.backends ?? []).flatMap((b) => (b.cluster ? [b.cluster] : []))))].sort(),
     };

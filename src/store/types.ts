@@ -67,7 +67,7 @@ export function groupOf(apiVersion: string): string {
   return i < 0 ? "" : apiVersion.slice(0, i);
 }
 
-export function refOf(o: KubeObject): ObjectRef {
+export function refOf(o: { apiVersion: string; kind: string; metadata: { namespace?: string; name: string } }): ObjectRef {
   return { group: groupOf(o.apiVersion), kind: o.kind, namespace: o.metadata.namespace ?? "", name: o.metadata.name };
 }
 

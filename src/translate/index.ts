@@ -1,7 +1,7 @@
 // The translate stage: store objects -> IR + status. Pure (no I/O, no clock): the same objects and
 // options always give the same result, which `render` relies on for byte-identical output.
 import type { Ir, IrSecret } from "../ir/types.ts";
-import type { StoredObject } from "../store/types.ts";
+import { refKey, type StoredObject } from "../store/types.ts";
 import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
 import { translateGateways } from "../gateway/index.ts";
 import type { TranslateMemo } from "../gateway/memo.ts";
@@ -90,9 +90,8 @@ export function translate(objects: readonly StoredObject[], opts: TranslateOptio
     .filter((l) => {
       if (!taken.has(`${l.address}:${l.port}`)) return true;
       for (const o of l.origins) {
-        const [ns, name] = o.split("/");
         problems.push({
-          key: `Ingress/${ns}/${name}`,
+          key: refKey(o.owner),
           path: [],
           message: `port ${l.port} on ${l.address} is already used by a Gateway; this Ingress is not served there`,
         });

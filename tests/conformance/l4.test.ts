@@ -80,7 +80,9 @@ function gatewayListeners(
 
 /** Share of connections to listener `section` of Gateway `gw` that each backend Deployment's pods get. */
 function reaches(c: Compiled, gw: string, section: string): Record<string, number> {
-  const l = c.listeners.find((x) => x.origins.includes(`${NS}/${gw}/${section}`));
+  const l = c.listeners.find((x) =>
+    x.origins.some((o) => o.owner.kind === "Gateway" && o.owner.namespace === NS && o.owner.name === gw && o.section === section),
+  );
   if (!l) return {};
   const split = l.tcp ? l.tcp.backends.map((b) => ({ cluster: b.cluster!, weight: b.weight })) : l.udp ? [{ cluster: l.udp.cluster, weight: 1 }] : [];
   const total = split.reduce((a, b) => a + b.weight, 0);
@@ -250,7 +252,7 @@ spec:
   test("UDPRoute: the simple route to coredns is Accepted and served", () => {
     const c = run(load("udproute-simple.yaml"));
     expect(routeCondition(c, "UDPRoute", "udp-coredns", "udp-gateway", "Accepted")).toEqual(accepted);
-    const l = c.listeners.find((x) => x.origins.some((o) => o.startsWith(`${NS}/udp-gateway/`)));
+    const l = c.listeners.find((x) => x.origins.some((o) => o.owner.namespace === NS && o.owner.name === "udp-gateway"));
     expect(l?.udp?.cluster).toContain("coredns");
   });
   test("UDPRouteWeightedRouting: 0.7 / 0.3 / 0 through one weighted cluster", () => {

@@ -13,6 +13,7 @@ import { RouteSchema as UdpRouteSchema } from "../../gen/envoy/extensions/filter
 import type { IrListener } from "../../ir/types.ts";
 import { pack, typed, type Init } from "./common.ts";
 import type { EmitOptions } from "./options.ts";
+import { originLabel } from "../../ir/origin.ts";
 
 export function tcpRouteChain(l: IrListener & { tcp: NonNullable<IrListener["tcp"]> }): Init<typeof FilterChainSchema> {
   const b = l.tcp.backends;
@@ -51,6 +52,6 @@ export function emitUdpListener(l: IrListener & { udp: NonNullable<IrListener["u
         },
       }),
     ],
-    metadata: { filterMetadata: { "edgegate.io": { origins: l.origins } } },
+    metadata: { filterMetadata: { "edgegate.io": { origins: l.origins.map(originLabel) } } },
   });
 }

@@ -20,6 +20,7 @@ import { ads, duration, socketAddress, typed, type Init } from "./common.ts";
 import { CorsFilterName, InvalidBackendCluster, usesCors } from "./routes.ts";
 import type { EmitOptions } from "./options.ts";
 import { emitUdpListener, tcpRouteChain } from "./l4.ts";
+import { originLabel } from "../../ir/origin.ts";
 
 function hcm(statPrefix: string, routeConfig: string, cors: boolean, o: EmitOptions): Init<typeof FilterSchema> {
   const filters: Array<Init<typeof HttpFilterSchema>> = [];
@@ -104,7 +105,7 @@ export function emitListener(l: IrListener, rcs: Map<string, IrRouteConfig>, nod
   }
   for (const c of l.tls) chains.push(tlsChain(l, c, rcs, o));
   const meta = {
-    origins: l.origins,
+    origins: l.origins.map(originLabel),
     ...(l.infrastructure ? { labels: l.infrastructure.labels, annotations: l.infrastructure.annotations } : {}),
   };
   return create(ListenerSchema, {
