@@ -20,18 +20,32 @@ export function problemFields(p: Problem): Fields {
   };
 }
 
+/** The objects in force as problemEffect looks them up: built once per report, not per problem. */
+export interface InForce {
+  keys: ReadonlySet<string>;
+  files: ReadonlySet<string>;
+}
+
+export function inForceIndex(objects: readonly StoredObject[]): InForce {
+  const keys = new Set<string>();
+  const files = new Set<string>();
+  for (const o of objects) {
+    keys.add(o.key);
+    if (o.origin.source === "file") files.add(o.origin.file);
+  }
+  return { keys, files };
+}
+
 /** What a problem means for what is served, given the objects in force. */
-export function problemEffect(p: Problem, phase: "input" | "reference", inForce: readonly StoredObject[]): string {
+export function problemEffect(p: Problem, phase: "input" | "reference", inForce: InForce): string {
   if (phase === "reference") return "input problem; served without the part that has the problem";
+  if (p.duplicate) return "duplicate input; this copy is ignored, the first definition is served";
   if (p.object) {
-    const key = refKey(p.object);
     // A namespaced object without a namespace in the file is placed in "default".
-    const inDefault = p.object.namespace ? undefined : refKey({ ...p.object, namespace: "default" });
-    const kept = inForce.some((o) => o.key === key || o.key === inDefault);
+    const kept = inForce.keys.has(refKey(p.object)) || (!p.object.namespace && inForce.keys.has(refKey({ ...p.object, namespace: "default" })));
     return kept ? "invalid input; the last good version stays in force" : "invalid input; the object is not served (it has no earlier valid version)";
   }
-  const fromFile = inForce.some((o) => o.origin.source === "file" && o.origin.file === p.file);
-  return fromFile ? "invalid input; the file's last good objects stay in force" : "invalid input; nothing from it is served";
+  return inForce.files.has(p.file) ? "invalid input; the file's last good objects stay in force" : "invalid input; nothing from it is served";
 }
 
 export class ProblemLog {
@@ -42,11 +56,12 @@ export class ProblemLog {
   /** Logs problems that are new since the last call and those that went away. */
   report(current: ReadonlyArray<{ problem: Problem; phase: "input" | "reference" }>, inForce: readonly StoredObject[]): void {
     const next = new Map<string, Problem>();
+    let index: InForce | undefined;
     for (const { problem, phase } of current) {
       const id = formatProblem(problem);
       if (next.has(id)) continue;
       next.set(id, problem);
-      if (!this.open.has(id)) this.log.warn(problemEffect(problem, phase, inForce), problemFields(problem));
+      if (!this.open.has(id)) this.log.warn(problemEffect(problem, phase, (index ??= inForceIndex(inForce))), problemFields(problem));
     }
     for (const [id, p] of this.open) if (!next.has(id)) this.log.info("input problem resolved", problemFields(p));
     this.open = next;

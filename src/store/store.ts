@@ -79,9 +79,11 @@ export class ObjectStore {
     const duplicates: Problem[] = [];
     const good = u.complete ? this.lastGood(prev?.good, u, duplicates) : (prev?.good ?? new Map<string, StoredObject>());
     const problems = duplicates.length > 0 ? [...u.problems, ...duplicates] : u.problems;
-    if (prev && prev.good === good && sameProblems(prev.problems, problems) && sameProblems(prev.warnings, u.warnings)) return false;
+    // Warnings are about the objects in force: a reading that cannot be trusted keeps the previous ones with them.
+    const warnings = u.complete ? u.warnings : (prev?.warnings ?? u.warnings);
+    if (prev && prev.good === good && sameProblems(prev.problems, problems) && sameProblems(prev.warnings, warnings)) return false;
     if (!prev) insertSorted(this.names, name);
-    this.setGroup(name, { good, problems, warnings: u.warnings });
+    this.setGroup(name, { good, problems, warnings });
     if (prev?.good !== good) this.replaceRun(name, prev?.good ?? none, good);
     return true;
   }
@@ -320,6 +322,7 @@ function duplicate(o: StoredObject, first: StoredObject): Problem {
     ...at(o),
     object: { kind: o.object.kind, namespace: o.object.metadata.namespace, name: o.object.metadata.name },
     message: `defined again (first defined at ${firstAt.file}:${firstAt.line}); this copy is ignored`,
+    duplicate: true,
   };
 }
 

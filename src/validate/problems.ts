@@ -17,6 +17,8 @@ export interface Problem {
   /** Dotted path with [i] for list items, e.g. spec.rules[0].matches[1].path.value. */
   path?: string;
   message: string;
+  /** A second definition of an object, ignored: the first one is served (src/store/store.ts). */
+  duplicate?: true;
 }
 
 export function formatPath(path: FieldPath): string {

@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { createLogger, type Fields } from "../../src/log/logger.ts";
 import { ProblemLog } from "../../src/log/problems.ts";
+import { ObjectStore } from "../../src/store/store.ts";
 import { storedObject, type StoredObject } from "../../src/store/types.ts";
 import type { Problem } from "../../src/validate/problems.ts";
 import { parseEnvoyLogLine } from "../../src/envoy/log-lines.ts";
@@ -63,6 +64,19 @@ describe("input problems in the log", () => {
     path: "spec.hostnames[0]",
     message: "must be a valid hostname",
   };
+
+  test("an ignored duplicate is worded as one (not as a kept last good version)", () => {
+    const s = sink();
+    const copies = [stored("Service", "default", "web", "a.yaml")];
+    const dup = new ObjectStore();
+    for (const f of ["a.yaml", "b.yaml"])
+      dup.update(f, { objects: [stored("Service", "default", "web", f)], invalid: [], complete: true, problems: [], warnings: [] });
+    new ProblemLog(createLogger({ sink: s.sink })).report(
+      dup.problems().map((problem) => ({ problem, phase: "input" as const })),
+      copies,
+    );
+    expect(s.json().map((r) => [r.msg, r.file])).toEqual([["duplicate input; this copy is ignored, the first definition is served", "b.yaml"]]);
+  });
 
   test("structured fields; wording for a kept previous version vs a new object; once per problem; a line when resolved", () => {
     const s = sink();

@@ -55,6 +55,17 @@ describe("store keys", () => {
     expect(s.problems().map((p) => `${p.path}: ${p.message}`)).toEqual(["metadata.namespace: must be a string (GatewayClass is cluster-scoped: leave it out)"]);
   });
 
+  test("a file that stops parsing keeps its objects and the warnings about them", () => {
+    const s = new ObjectStore();
+    load(s, "/x/a.yaml", gatewayClass(", namespace: team-a", "edgegate.io/gateway-controller"));
+    const warned = s.warnings().map(formatProblem);
+    expect(warned).toHaveLength(1);
+    load(s, "/x/a.yaml", "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: edge, namespace: [team-a\n");
+    expect(s.objects().map((o) => o.key)).toEqual(["GatewayClass//edge"]);
+    expect(s.problems()).not.toHaveLength(0);
+    expect(s.warnings().map(formatProblem)).toEqual(warned);
+  });
+
   test('a name or namespace with "/" or of another type never makes a key', () => {
     const cases: Array<[string, Record<string, unknown>]> = [
       ["Service", { name: "a/b", namespace: "default" }],
