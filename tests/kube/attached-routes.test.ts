@@ -22,7 +22,7 @@ describe.skipIf(!available)("attached routes", () => {
     // The writer's defaults (qps, burst, concurrency, batching), as a user runs it.
     p = await startPipeline(api, { kube: { status: {} } });
     await until("Gateway programmed", async () => JSON.stringify((await api.get(f.gateway())).status).includes('"Gateway programmed"'), 20_000);
-  }, 60_000);
+  }, 120_000); // starting etcd and the API server takes ~10 s idle, over 60 s on a loaded 2-core box
 
   afterAll(async () => {
     await p?.stop();
