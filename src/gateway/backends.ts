@@ -24,6 +24,16 @@ export class RouteBackends {
     this.resolvedRefs = condition("ResolvedRefs", true, "ResolvedRefs", "all references resolved", route.metadata.generation);
   }
 
+  /**
+   * Every resolution so far, in order (the route memo's guard, see memo.ts). Order is the route's
+   * own, so equal routes resolved against equal inputs give equal strings.
+   */
+  signature(): string {
+    let s = "";
+    for (const c of this.results.values()) s += `${c ?? "\u0000"}\n`;
+    return s;
+  }
+
   /** The cluster for a backendRef, or undefined when it cannot be used (the route answers 500). */
   resolve(ref: BackendRef, path: ReadonlyArray<string | number>, protocol?: Protocol): string | undefined {
     if (this.results.has(ref)) return this.results.get(ref);

@@ -69,7 +69,7 @@ function virtualHosts(
             : a.kind === "GRPCRoute"
               ? grpcRouteRules(a.route, a.backends, lctx, a.order)
               : [];
-        rules = memo ? memo.rules(a.route, memoKey, build) : build();
+        rules = memo ? memo.rules(a.route, memoKey, () => a.backends.signature(), build) : build();
         cache.set(a.route, rules);
       }
       for (const h of a.via.hostnames ?? ["*"]) {

@@ -53,7 +53,7 @@ function dedupe(problems: TranslateProblem[]): TranslateProblem[] {
 
 export function translate(objects: readonly StoredObject[], opts: TranslateOptions): TranslateResult {
   const inp = indexInputs(objects);
-  opts.memo?.begin(objects);
+  opts.memo?.begin();
   const secrets = new Map<string, IrSecret>();
   const backendTls = new BackendTlsIndex(inp, secrets);
   const clusters = new ClusterSet(inp, backendTls);

@@ -20,6 +20,14 @@ function withRoute(objects: StoredObject[], name: string, pathValue: string): St
   return [...objects.filter((o) => !extra.some((e) => e.key === o.key)), ...extra];
 }
 
+function withBackend(objects: StoredObject[], name: string, service: string, namespace: string): StoredObject[] {
+  const text = `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: ${name}, namespace: default}\nspec:\n  parentRefs: [{name: bench}]\n  hostnames: [host-3.example.com]\n  rules:\n  - matches: [{path: {type: Exact, value: /${name}}}]\n    backendRefs: [{name: ${service}, namespace: ${namespace}, port: 8080}]\n`;
+  return [...objects, ...parseFile(`${name}.yaml`, text).objects];
+}
+const serviceText = (name: string, namespace: string): string =>
+  `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: ${namespace}, annotations: {edgegate.io/endpoints: "192.0.2.9:8080"}}\nspec: {ports: [{port: 8080}]}\n`;
+const grantText = `apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: allow, namespace: other}\nspec:\n  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]\n  to: [{group: "", kind: Service}]\n`;
+
 describe("compile memo", () => {
   test("a sequence of changes compiles to the same xDS with and without the memo", () => {
     const memo = new CompileMemo();
@@ -36,14 +44,39 @@ describe("compile memo", () => {
     expect(memo.translate.hits).toBeGreaterThan(0);
   });
 
-  test("a changed Service invalidates remembered rules", () => {
+  test("a changed Service rebuilds the routes that use it, and only those", () => {
     const memo = new CompileMemo();
     compile({ objects: base, config, memo });
     const svc = base.find((o) => o.key === "Service/default/svc-1")!;
     const renamed = base.map((o) => (o === svc ? { ...o, object: { ...o.object, spec: { ports: [{ name: "http", port: 9090 }] } } } : o));
     const r = compile({ objects: renamed, config, memo });
-    expect(memo.translate.hits).toBe(0);
+    // Routes with a backendRef to svc-1:8080 now resolve to nothing (500) and are rebuilt; the rest are kept.
+    expect(memo.translate.misses).toBeGreaterThan(0);
+    expect(memo.translate.hits).toBeGreaterThan(memo.translate.misses);
     expect(JSON.stringify(xdsToJson(r.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects: renamed, config }).xds)));
+    expect(JSON.stringify(r.status)).toBe(JSON.stringify(compile({ objects: renamed, config }).status));
+  });
+
+  test("a Service created for one route, and a ReferenceGrant, rebuild only what now resolves differently", () => {
+    const memo = new CompileMemo();
+    const missing = withBackend(base, "needs-new", "svc-new", "default");
+    compile({ objects: missing, config, memo });
+    const created = [...missing, ...parseFile("svc-new.yaml", serviceText("svc-new", "default")).objects];
+    const r = compile({ objects: created, config, memo });
+    expect(memo.translate.misses).toBe(1);
+    expect(JSON.stringify(xdsToJson(r.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects: created, config }).xds)));
+    // A Service in another namespace: refused without a ReferenceGrant, allowed with one.
+    const cross = [...withBackend(base, "cross", "svc-x", "other"), ...parseFile("svc-x.yaml", serviceText("svc-x", "other")).objects];
+    compile({ objects: cross, config, memo });
+    const granted = [...cross, ...parseFile("grant.yaml", grantText).objects];
+    const g = compile({ objects: granted, config, memo });
+    expect(memo.translate.misses).toBe(1);
+    const fresh = compile({ objects: granted, config });
+    expect(JSON.stringify(xdsToJson(g.xds))).toBe(JSON.stringify(xdsToJson(fresh.xds)));
+    expect(JSON.stringify(g.status)).toBe(JSON.stringify(fresh.status));
+    // And back: the grant removed, the route answers 500 again, as a fresh compile says.
+    const back = compile({ objects: cross, config, memo });
+    expect(JSON.stringify(xdsToJson(back.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects: cross, config }).xds)));
   });
 
   test("spliced RouteConfiguration encodings decode to the same message", () => {
