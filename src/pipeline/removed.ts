@@ -1,7 +1,7 @@
 // What a new configuration stops serving that the previous one served: listeners, TLS filter
 // chains and routes (by route object and virtual host). The appliance logs each with a WARN, so a
 // change that takes something down is never silent, whatever its cause.
-import type { Ir, IrVirtualHost } from "../ir/types.ts";
+import type { Ir, IrRoute, IrVirtualHost } from "../ir/types.ts";
 import type { Problem } from "../validate/problems.ts";
 import { formatProblem } from "../validate/problems.ts";
 import { parseRefKey, refKey } from "../store/types.ts";
@@ -32,15 +32,21 @@ export function served(ir: Ir): Map<string, Removal> {
   return out;
 }
 
-// Virtual hosts are reused from one compile to the next while unchanged: remember their owners.
-const ownersOf = new WeakMap<IrVirtualHost, string[]>();
+// Translation hands back the same IrRoute objects for unchanged routes (gateway/memo.ts), but new
+// virtual host objects every time: remember each route's owner, so a compile at 10,000 routes does
+// not split 40,000 route names again (~20 ms a change, while clients wait for the push).
+const ownerOf = new WeakMap<IrRoute, string>();
 
 /** The route objects behind a virtual host's routes ("<kind>/<ns>/<name>/rule/<i>/match/<j>" names). */
-function routeOwners(vh: IrVirtualHost): string[] {
-  let owners = ownersOf.get(vh);
-  if (!owners) {
-    owners = [...new Set(vh.routes.map((r) => refKey(parseRefKey(r.name))))];
-    ownersOf.set(vh, owners);
+function routeOwners(vh: IrVirtualHost): Set<string> {
+  const owners = new Set<string>();
+  for (const r of vh.routes) {
+    let owner = ownerOf.get(r);
+    if (owner === undefined) {
+      owner = refKey(parseRefKey(r.name));
+      ownerOf.set(r, owner);
+    }
+    owners.add(owner);
   }
   return owners;
 }
