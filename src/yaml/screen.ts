@@ -15,8 +15,29 @@ export type Screen = { verdict: "fast" } | { verdict: "careful" } | { verdict: "
 
 interface Level {
   indent: number;
-  /** Keys seen in the block mapping at this indent; undefined for a list item's level. */
-  keys: Set<string> | undefined;
+  /**
+   * Keys seen in the block mapping at this indent, as 32-bit hashes of their text; undefined for a
+   * list item's level. A hash collision only sends the document the careful way, which decides
+   * exactly. Small arrays, a Set past `setFrom` keys: most mappings hold a handful of keys, and a
+   * string and a Set per mapping were a third of the screen's time.
+   */
+  keys: number[] | Set<number> | undefined;
+}
+
+const setFrom = 16;
+
+/** Records `h` in a mapping level's keys; true when it was there already (a possible duplicate). */
+function seen(level: Level & { keys: number[] | Set<number> }, h: number): boolean {
+  const keys = level.keys;
+  if (keys instanceof Set) {
+    if (keys.has(h)) return true;
+    keys.add(h);
+    return false;
+  }
+  if (keys.includes(h)) return true;
+  if (keys.length < setFrom) keys.push(h);
+  else level.keys = new Set([...keys, h]);
+  return false;
 }
 
 const isSpace = (c: number): boolean => c === 32 || c === 9;
@@ -65,21 +86,20 @@ export function screenDocument(text: string): Screen {
         while (i < eol && isSpace(text.charCodeAt(i))) i++;
         col = i - pos;
       }
-      const key = keyAt(text, i, eol);
-      if (key === "careful") careful = true;
-      else if (key !== undefined) {
+      const valueAt = keyAt(text, i, eol);
+      if (valueAt === carefulKey) careful = true;
+      else if (valueAt !== noKey) {
         popDeeper(levels, col);
         // `key:` followed by `- item` lines at the same indent: the list ends where the next key starts.
         if (levels.length > 0 && levels[levels.length - 1]!.indent === col && !levels[levels.length - 1]!.keys) levels.pop();
         const top = levels[levels.length - 1];
         if (top && top.indent === col && top.keys) {
-          if (top.keys.has(key.name)) careful = true;
-          top.keys.add(key.name);
+          if (seen(top as Level & { keys: number[] | Set<number> }, keyHash)) careful = true;
         } else {
-          levels.push({ indent: col, keys: new Set([key.name]) });
+          levels.push({ indent: col, keys: [keyHash] });
           if (levels.length > maxNesting) return { verdict: "too-deep", line, column: col + 1 };
         }
-        i = key.valueAt;
+        i = valueAt;
         owner = col;
       }
     }
@@ -98,30 +118,50 @@ function popDeeper(levels: Level[], indent: number): void {
   while (levels.length > 0 && levels[levels.length - 1]!.indent > indent) levels.pop();
 }
 
-/** A block mapping key starting at `i` (plain or simply quoted), where its value starts, or "careful". */
-function keyAt(text: string, i: number, eol: number): { name: string; valueAt: number } | "careful" | undefined {
+const noKey = -1;
+const carefulKey = -2;
+/** The hash of the key keyAt found last (a number, not a string: no allocation per key). */
+let keyHash = 0;
+
+/** FNV-1a over text[from, to). */
+function hashOf(text: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let k = from; k < to; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+  return h;
+}
+
+/**
+ * A block mapping key starting at `i` (plain or simply quoted): where its value starts, with its
+ * hash in keyHash; noKey when there is none, carefulKey when the careful parser must decide.
+ */
+function keyAt(text: string, i: number, eol: number): number {
   const c = text.charCodeAt(i);
-  if (c === 63 /* ? */ || c === 38 /* & */ || c === 33 /* ! */ || c === 42 /* * */) return "careful";
+  if (c === 63 /* ? */ || c === 38 /* & */ || c === 33 /* ! */ || c === 42 /* * */) return carefulKey;
   if (c === 34 /* " */ || c === 39 /* ' */) {
     const close = text.indexOf(String.fromCharCode(c), i + 1);
-    if (close === -1 || close > eol) return "careful"; // a multi-line quoted scalar
-    const name = text.slice(i + 1, close);
-    if ((c === 34 && name.includes("\\")) || (c === 39 && text.charCodeAt(close + 1) === 39)) return "careful";
+    if (close === -1 || close > eol) return carefulKey; // a multi-line quoted scalar
+    if ((c === 34 && text.lastIndexOf("\\", close) > i) || (c === 39 && text.charCodeAt(close + 1) === 39)) return carefulKey;
     let j = close + 1;
     while (j < eol && isSpace(text.charCodeAt(j))) j++;
-    if (text.charCodeAt(j) !== 58 /* : */) return undefined;
-    return { name, valueAt: j + 1 };
+    if (text.charCodeAt(j) !== 58 /* : */) return noKey;
+    keyHash = hashOf(text, i + 1, close);
+    return j + 1;
   }
-  if (c === 123 /* { */ || c === 91 /* [ */) return undefined;
+  if (c === 123 /* { */ || c === 91 /* [ */) return noKey;
   // A plain key ends at the first ": " (or a ":" ending the line); a "#" after a space starts a comment.
   for (let j = i; j < eol; j++) {
     const d = text.charCodeAt(j);
     if (d === 58 /* : */) {
       const after = text.charCodeAt(j + 1);
-      if (j + 1 >= eol || isSpace(after) || after === 13) return { name: text.slice(i, j).trimEnd(), valueAt: j + 1 };
-    } else if (d === 35 /* # */ && isSpace(text.charCodeAt(j - 1))) return undefined;
+      if (j + 1 >= eol || isSpace(after) || after === 13) {
+        let end = j;
+        while (end > i && isSpace(text.charCodeAt(end - 1))) end--;
+        keyHash = hashOf(text, i, end);
+        return j + 1;
+      }
+    } else if (d === 35 /* # */ && isSpace(text.charCodeAt(j - 1))) return noKey;
   }
-  return undefined;
+  return noKey;
 }
 
 function scanRest(text: string, i: number, eol: number, depth: number): { careful: boolean; flowDepth: number; blockScalar: boolean; column: number } {
