@@ -39,20 +39,9 @@ export class DeltaStream extends XdsStream {
     if (!t) return;
     const first = !t.started;
     let answered = false;
-    if (req.responseNonce !== "") {
-      const version = t.pending.get(req.responseNonce);
-      // Unknown nonce: an answer to something already superseded or from before a restart; the
-      // subscription fields below still count (they are independent of ACKs in delta).
-      if (version !== undefined) {
-        if (req.errorDetail) this.recordNack(t, req.responseNonce, version, req.errorDetail);
-        else {
-          t.accept(req.responseNonce);
-          this.recordAck(t, req.responseNonce, version);
-        }
-        t.settle(req.responseNonce, false);
-        answered = true;
-      }
-    }
+    // Unknown nonce: an answer to something already superseded or from before a restart; the
+    // subscription fields below still count (they are independent of ACKs in delta).
+    if (req.responseNonce !== "") answered = this.answer(t, req.responseNonce, req.errorDetail, false);
     if (first) {
       // Legacy wildcard: the first LDS/CDS request with no names subscribes to everything.
       if (req.resourceNamesSubscribe.length === 0 && t.kind.fullStateInSotw) t.wildcard = true;

@@ -31,18 +31,9 @@ export class SotwStream extends XdsStream {
       // Only the newest response of a type can be ACKed; an older nonce means the client has not
       // seen our latest response yet and will answer it separately (xDS spec: ignore stale nonces).
       if (req.responseNonce !== t.sent?.nonce) return;
-      const version = t.pending.get(req.responseNonce);
       // The same nonce again (grpc-js repeats it when only its subscription changes) is not a
-      // second answer: the first one counted.
-      if (version !== undefined) {
-        if (req.errorDetail) this.recordNack(t, req.responseNonce, version, req.errorDetail);
-        else {
-          t.accept(req.responseNonce);
-          this.recordAck(t, req.responseNonce, version);
-        }
-        t.settle(req.responseNonce, true);
-        answered = true;
-      }
+      // second answer: the first one counted, and settled it.
+      answered = this.answer(t, req.responseNonce, req.errorDetail, true);
     }
     const changed = this.subscribe(t, req.resourceNames);
     const offer = this.offer(t, this.host.snapshot());
@@ -54,14 +45,7 @@ export class SotwStream extends XdsStream {
   }
 
   onSnapshot(next: Snapshot): void {
-    let added = false;
-    for (const t of this.tracksIn(dependencies)) {
-      if (!t.started) continue;
-      const offer = this.offer(t, next);
-      if (versionOf(offer) === t.sent?.version) continue;
-      for (const name of offer.keys()) if (!t.held.has(name)) added = true;
-      this.push(t, offer);
-    }
+    const added = this.pushOffers(dependencies, next);
     if ((added && this.holdDependents()) || this.holdingDependents) {
       // Routes and listeners wait, but what the client should end up with is known now: /status
       // and readiness must not call it current meanwhile.
@@ -92,12 +76,20 @@ export class SotwStream extends XdsStream {
   }
 
   protected release(): void {
-    const snap = this.host.snapshot();
-    for (const t of this.tracksIn([TypeUrl.cluster, TypeUrl.endpoint])) {
+    this.pushOffers([TypeUrl.cluster, TypeUrl.endpoint], this.host.snapshot());
+  }
+
+  /** Pushes each started type of `types` whose offer changed; true when one adds a name the client lacks. */
+  private pushOffers(types: readonly TypeUrl[], snap: Snapshot): boolean {
+    let added = false;
+    for (const t of this.tracksIn(types)) {
       if (!t.started) continue;
       const offer = this.offer(t, snap);
-      if (versionOf(offer) !== t.sent?.version) this.push(t, offer);
+      if (versionOf(offer) === t.sent?.version) continue;
+      for (const name of offer.keys()) if (!t.held.has(name)) added = true;
+      this.push(t, offer);
     }
+    return added;
   }
 
   /** What the client should hold of `t`: the snapshot's share, plus what it still routes to (rule 5). */

@@ -42,6 +42,8 @@ export abstract class XdsStream {
   private greeted = false;
   private closed = false;
   private readonly unknownTypes = new Set<string>();
+  /** Envoy raises gRPC's receive limit itself; known from the first request (noteNode). */
+  private isEnvoy = false;
 
   constructor(
     protected readonly host: StreamHost,
@@ -87,6 +89,23 @@ export abstract class XdsStream {
 
   private dependenciesAnswered(): boolean {
     for (const t of this.tracksIn(dependencies)) if (t.pending.size > 0) return false;
+    return true;
+  }
+
+  /**
+   * A request's answer to response `nonce` of `t`, if it is one we await: records the ACK (the
+   * client now holds what that response gave it) or NACK, and forgets the response (`supersedes`:
+   * SotW, where an answer covers every older response too). False for an unknown nonce.
+   */
+  protected answer(t: Track, nonce: string, errorDetail: Status | undefined, supersedes: boolean): boolean {
+    const r = t.pending.get(nonce);
+    if (r === undefined) return false;
+    if (errorDetail) this.recordNack(t, nonce, r.version, errorDetail);
+    else {
+      t.accept(r);
+      this.recordAck(t, nonce, r.version);
+    }
+    t.settle(nonce, supersedes);
     return true;
   }
 
@@ -149,6 +168,7 @@ export abstract class XdsStream {
     this.nodeCluster = node?.cluster ?? "";
     const ua = node?.userAgentVersionType;
     this.userAgent = [node?.userAgentName ?? "", ua?.case === "userAgentVersion" ? ua.value : ""].filter(Boolean).join("/");
+    this.isEnvoy = this.userAgent.toLowerCase().includes("envoy");
     this.host.logger.info("xds client connected", { stream: this.id, node: this.nodeId, kind: this.kind, address: this.peer.address, agent: this.userAgent });
     this.host.emit({ type: "connect", stream: this.id, kind: this.kind, nodeId: this.nodeId, address: this.peer.address });
   }
@@ -183,7 +203,7 @@ export abstract class XdsStream {
     this.noteSize(t, updated);
     t.sent = { version, nonce, at: this.host.now() };
     t.started = true;
-    t.addPending(nonce, version, updated, removed, full);
+    t.addPending(nonce, { version, updated, removed, full });
     this.host.counters.pushes[t.kind.short]++;
     this.host.emit({
       type: "push",
@@ -203,7 +223,7 @@ export abstract class XdsStream {
    * silent: the type says so in /status and readiness, and a warning names the size once.
    */
   private noteSize(t: Track, updated: readonly SnapshotEntry[]): void {
-    if (this.userAgent.toLowerCase().includes("envoy")) return;
+    if (this.isEnvoy) return;
     let bytes = 0;
     for (const e of updated) bytes += e.any.value.length;
     if (bytes <= grpcDefaultMaxReceive) {

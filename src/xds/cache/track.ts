@@ -5,6 +5,14 @@ import type { Snapshot, SnapshotEntry } from "./snapshot.ts";
 import type { XdsNackMark, XdsTypeStatus, XdsVersionMark } from "./stats.ts";
 import { sumMixes } from "./hash.ts";
 
+export interface InFlight {
+  readonly version: string;
+  readonly updated: readonly SnapshotEntry[];
+  readonly removed: readonly string[];
+  /** The response replaces everything the client holds of the type (SotW). */
+  readonly full: boolean;
+}
+
 export class Track {
   wildcard = false;
   readonly names = new Set<string>();
@@ -20,13 +28,12 @@ export class Track {
   lastNack?: XdsNackMark;
   rejecting = false;
   oversizeBytes?: number;
-  /** Responses not yet ACKed or NACKed: nonce -> version. SotW only honours the newest. */
-  readonly pending = new Map<string, string>();
   /**
-   * What each unanswered response carries (delta: its changes; SotW: the full set), and what the
-   * client has accepted: make-before-break keeps a cluster while either still routes to it.
+   * Responses not yet ACKed or NACKed, by nonce (SotW only honours the newest): the version each
+   * carries, and what it carries (delta: its changes; SotW: the full set). With what the client
+   * has accepted, make-before-break keeps a cluster while either still routes to it.
    */
-  readonly inFlight = new Map<string, { updated: readonly SnapshotEntry[]; removed: readonly string[]; full: boolean }>();
+  readonly pending = new Map<string, InFlight>();
   readonly accepted = new Map<string, SnapshotEntry>();
 
   constructor(readonly kind: ResourceKind) {}
@@ -49,42 +56,31 @@ export class Track {
   }
 
   /** Remembers an in-flight response; bounded so a client that never ACKs cannot grow it. */
-  addPending(nonce: string, version: string, updated: readonly SnapshotEntry[], removed: readonly string[], full: boolean): void {
-    this.pending.set(nonce, version);
-    this.inFlight.set(nonce, { updated, removed, full });
+  addPending(nonce: string, r: InFlight): void {
+    this.pending.set(nonce, r);
     if (this.pending.size > 64) {
       const oldest = this.pending.keys().next();
-      if (!oldest.done) {
-        this.pending.delete(oldest.value);
-        this.inFlight.delete(oldest.value);
-      }
+      if (!oldest.done) this.pending.delete(oldest.value);
     }
   }
 
-  /** The client applied response `nonce` (ACK): it now holds what that response gave it. */
-  accept(nonce: string): void {
-    const r = this.inFlight.get(nonce);
-    if (!r) return;
+  /** The client applied response `r` (ACK): it now holds what that response gave it. */
+  accept(r: InFlight): void {
     if (r.full) this.accepted.clear();
     for (const e of r.updated) this.accepted.set(e.name, e);
     for (const n of r.removed) this.accepted.delete(n);
   }
 
-  /** Forgets answered (or, in SotW, superseded) responses. */
+  /** Forgets answered (or, in SotW, superseded: `all`) responses. */
   settle(nonce: string, all: boolean): void {
-    if (all) {
-      this.pending.clear();
-      this.inFlight.clear();
-    } else {
-      this.pending.delete(nonce);
-      this.inFlight.delete(nonce);
-    }
+    if (all) this.pending.clear();
+    else this.pending.delete(nonce);
   }
 
   /** Clusters referred to by what the client accepted or may still accept (unanswered responses). */
   addRefs(into: Set<string>): void {
     for (const e of this.accepted.values()) if (e.refs) for (const c of e.refs) into.add(c);
-    for (const r of this.inFlight.values()) for (const e of r.updated) if (e.refs) for (const c of e.refs) into.add(c);
+    for (const r of this.pending.values()) for (const e of r.updated) if (e.refs) for (const c of e.refs) into.add(c);
   }
 
   status(): XdsTypeStatus {
