@@ -164,7 +164,25 @@ function keyAt(text: string, i: number, eol: number): number {
   return noKey;
 }
 
-function scanRest(text: string, i: number, eol: number, depth: number): { careful: boolean; flowDepth: number; blockScalar: boolean; column: number } {
+function scanRest(
+  text: string,
+  i: number,
+  eol: number,
+  depth: number,
+): {
+  careful: boolean;
+  flowDepth: number;
+  blockScalar: boolean;
+  column: number;
+} {
+  // In block context, a value whose first character is an ordinary one is a plain scalar to the end
+  // of the line (or a comment): anchors, aliases, tags, quotes and flow collections only count at
+  // the start of a node, so nothing after it can matter. Most values of a manifest are such.
+  if (depth === 0) {
+    let k = i;
+    while (k < eol && isSpace(text.charCodeAt(k))) k++;
+    if (k < eol && plainStart(text.charCodeAt(k))) return { careful: false, flowDepth: 0, blockScalar: false, column: eol };
+  }
   let careful = false;
   let quote = 0;
   let tokenStart = true;
@@ -198,6 +216,27 @@ function scanRest(text: string, i: number, eol: number, depth: number): { carefu
   const t = lastToken >= 0 ? text.charCodeAt(lastToken) : 0;
   const blockScalar = (t === 124 /* | */ || t === 62) /* > */ && isIndicator(text, lastToken, eol);
   return { careful, flowDepth: depth, blockScalar, column: eol };
+}
+
+/** A character that can only begin a plain scalar: a letter, a digit, or one of `/ . _ $ ( ) ~ + = ; < ^`. */
+function plainStart(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) /* a-z */ ||
+    (c >= 65 && c <= 90) /* A-Z */ ||
+    (c >= 48 && c <= 57) /* 0-9 */ ||
+    c === 47 /* / */ ||
+    c === 46 /* . */ ||
+    c === 95 /* _ */ ||
+    c === 36 /* $ */ ||
+    c === 40 /* ( */ ||
+    c === 41 /* ) */ ||
+    c === 126 /* ~ */ ||
+    c === 43 /* + */ ||
+    c === 61 /* = */ ||
+    c === 59 /* ; */ ||
+    c === 60 /* < */ ||
+    c === 94 /* ^ */
+  );
 }
 
 /** `|`, `>`, `|-`, `>+2` and the like, alone up to a comment or the end of the line. */
