@@ -1,6 +1,7 @@
 // One YAML document's text -> its value, or the reason and position it was refused. Shared by the
 // main thread and the parse worker, so both accept and refuse exactly the same documents.
-import { LineCounter, parseDocument, isScalar, isMap, isSeq, isPair, type Node as YamlNode, type Document } from "yaml";
+import type * as Yaml from "yaml";
+import type { Node as YamlNode, Document, LineCounter } from "yaml";
 import { maxNesting, screenDocument } from "./screen.ts";
 import { clip } from "./clip.ts";
 
@@ -11,13 +12,20 @@ export interface ChunkError {
   message: string;
 }
 
-export type ChunkResult = { ok: true; value: unknown } | { ok: false; error: ChunkError };
+/** nonFinite: the value holds an Infinity or NaN (YAML's .inf, .nan), which plain JSON cannot carry (transfer.ts). */
+export type ChunkResult = { ok: true; value: unknown; nonFinite?: true } | { ok: false; error: ChunkError };
 
 // Anchors and aliases: a document may use 100 aliases at most (the `yaml` package's own default),
 // which stops "billion laughs" documents before they expand.
 const maxAliasCount = 100;
 
-const sameKey = (a: unknown, b: unknown): boolean => isScalar(a) && isScalar(b) && String(a.value) === String(b.value);
+// The `yaml` package decides only documents the screen could not clear and those that fail, so it
+// is loaded on first need: the parse worker, started for every large file, then starts without it
+// (about 20 ms of CPU and 30 ms of wall time each start).
+let yamlPackage: typeof Yaml | undefined;
+const yaml = (): typeof Yaml => (yamlPackage ??= require("yaml") as typeof Yaml);
+
+const sameKey = (a: unknown, b: unknown): boolean => yaml().isScalar(a) && yaml().isScalar(b) && String(a.value) === String(b.value);
 
 export function parseChunk(text: string): ChunkResult {
   const screen = screenDocument(text);
@@ -33,16 +41,17 @@ export function parseChunk(text: string): ChunkResult {
   } catch {
     return { ok: false, error: describeSyntaxError(text) };
   }
+  sawNonFinite = false;
   if (depthOf(value) > maxNesting) return { ok: false, error: deepestNode(text) };
-  return { ok: true, value };
+  return sawNonFinite ? { ok: true, value, nonFinite: true } : { ok: true, value };
 }
 
 /** The `yaml` package's verdict on a document the screen could not clear: duplicate keys, aliases. */
 function carefulCheck(text: string): ChunkError | undefined {
-  const lc = new LineCounter();
+  const lc = new (yaml().LineCounter)();
   let doc: Document;
   try {
-    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: sameKey });
+    doc = yaml().parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: sameKey });
   } catch (e) {
     return { line: 1, column: 1, message: clip((e as Error).message) };
   }
@@ -72,24 +81,36 @@ function errorOf(text: string, doc: Document, lc: LineCounter): ChunkError {
 }
 
 export function describeSyntaxError(text: string): ChunkError {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: sameKey });
+  const lc = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: sameKey });
   if (doc.errors.length > 0) return errorOf(text, doc, lc);
   return { line: 1, column: 1, message: "not valid YAML" };
 }
 
+/** Set by depthOf when it meets an Infinity or NaN: the walk visits every value anyway. */
+let sawNonFinite = false;
+
+const nonFinite = (v: number): boolean => v !== v || v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY;
+
 /**
  * Depth of nested lists and objects, counted no further than maxNesting + 1. Recursion is bounded
  * by that same limit (never by the value), and allocates nothing per node, unlike an explicit stack
- * of [value, depth] pairs, which cost as much as the screen at 10,000 routes.
+ * of [value, depth] pairs, which cost as much as the screen at 10,000 routes. Notes non-finite
+ * numbers on the way (sawNonFinite).
  */
 function depthOf(value: unknown, d = 0): number {
-  if (typeof value !== "object" || value === null) return d;
+  if (typeof value !== "object" || value === null) {
+    if (typeof value === "number" && nonFinite(value)) sawNonFinite = true;
+    return d;
+  }
   if (d + 1 > maxNesting) return d + 1;
   let max = d + 1;
   if (Array.isArray(value)) {
     for (const child of value) {
-      if (typeof child !== "object" || child === null) continue;
+      if (typeof child !== "object" || child === null) {
+        if (typeof child === "number" && nonFinite(child)) sawNonFinite = true;
+        continue;
+      }
       const c = depthOf(child, d + 1);
       if (c > max && (max = c) > maxNesting) return max;
     }
@@ -98,7 +119,10 @@ function depthOf(value: unknown, d = 0): number {
   const o = value as Record<string, unknown>;
   for (const k in o) {
     const child = o[k];
-    if (typeof child !== "object" || child === null) continue;
+    if (typeof child !== "object" || child === null) {
+      if (typeof child === "number" && nonFinite(child)) sawNonFinite = true;
+      continue;
+    }
     const c = depthOf(child, d + 1);
     if (c > max && (max = c) > maxNesting) return max;
   }
@@ -107,17 +131,17 @@ function depthOf(value: unknown, d = 0): number {
 
 /** Where a document nests too deep (only called when it does): the first node past the limit. */
 function deepestNode(text: string): ChunkError {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc });
+  const lc = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lc });
   const stack: Array<[unknown, number]> = [[doc.contents, 1]];
   while (stack.length > 0) {
     const [node, d] = stack.pop()!;
-    if (!isMap(node) && !isSeq(node)) continue;
+    if (!yaml().isMap(node) && !yaml().isSeq(node)) continue;
     if (d > maxNesting) {
       const pos = lc.linePos((node as YamlNode).range?.[0] ?? 0);
       return { line: pos.line, column: pos.col, message: `nested deeper than ${maxNesting} levels` };
     }
-    for (const it of node.items) stack.push([isPair(it) ? it.value : it, d + 1]);
+    for (const it of node.items) stack.push([yaml().isPair(it) ? it.value : it, d + 1]);
   }
   return { line: 1, column: 1, message: `nested deeper than ${maxNesting} levels` };
 }

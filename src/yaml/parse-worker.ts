@@ -7,5 +7,9 @@ import { nonFiniteReplacer } from "./transfer.ts";
 declare const self: Worker;
 
 self.onmessage = (e: MessageEvent<string[]>) => {
-  self.postMessage(JSON.stringify(e.data.map(parseChunk), nonFiniteReplacer));
+  const results = e.data.map(parseChunk);
+  // The replacer runs a function per value (twice the cost of the plain stringify at 5,000
+  // documents): only when some value needs it.
+  const tagged = results.some((r) => r.ok && r.nonFinite);
+  self.postMessage(tagged ? JSON.stringify(results, nonFiniteReplacer) : JSON.stringify(results));
 };
