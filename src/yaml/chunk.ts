@@ -90,7 +90,7 @@ export function describeSyntaxError(text: string): ChunkError {
 /** Set by depthOf when it meets an Infinity or NaN: the walk visits every value anyway. */
 let sawNonFinite = false;
 
-const nonFinite = (v: number): boolean => v !== v || v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY;
+const nonFinite = (v: number): boolean => !Number.isFinite(v);
 
 /**
  * Depth of nested lists and objects, counted no further than maxNesting + 1. Recursion is bounded
