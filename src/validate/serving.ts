@@ -35,13 +35,14 @@ export function servingProblems(
   opts: ServingOptions = { unclaimed: true },
 ): TranslateProblem[] {
   const out: TranslateProblem[] = [];
-  const byKey = new Map(objects.map((o) => [o.key, o]));
+  let byKey: Map<string, StoredObject> | undefined;
   const seenRoutes = new Set<string>();
   for (const s of status) {
     if (s.kind === "GatewayClass" || s.kind === "Ingress") continue;
     const key = refKey(s);
-    const spec = byKey.get(key)?.object.spec;
+    const specOf = (): unknown => (byKey ??= new Map(objects.map((o) => [o.key, o]))).get(key)?.object.spec;
     if (s.kind === "Gateway" || s.kind === "ListenerSet") {
+      const spec = specOf();
       const listeners = isObj(spec) && Array.isArray(spec.listeners) ? spec.listeners : [];
       const before = out.length;
       for (const l of s.status.listeners) {
@@ -55,17 +56,21 @@ export function servingProblems(
     }
     if (routeKinds.has(s.kind) && "parents" in s.status) {
       seenRoutes.add(key);
-      const refs = isObj(spec) && Array.isArray(spec.parentRefs) ? spec.parentRefs : [];
       if (s.status.parents.length === 0 && opts.unclaimed) out.push(attachedNowhere(key));
+      // Most routes are accepted everywhere: their spec and the parent's name are only looked up
+      // for a problem (10,000 routes are checked on every change).
       for (const p of s.status.parents) {
+        const notAccepted = failed(p.conditions, ["Accepted"]);
+        if (notAccepted.length === 0) continue;
+        const spec = specOf();
+        const refs = isObj(spec) && Array.isArray(spec.parentRefs) ? spec.parentRefs : [];
         const i = refs.findIndex(
           (r) =>
             isObj(r) && r.name === p.parentRef.name && (r.sectionName ?? undefined) === p.parentRef.sectionName && (r.port ?? undefined) === p.parentRef.port,
         );
         const parent = `${p.parentRef.kind ?? "Gateway"} ${p.parentRef.namespace ?? s.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? ` (${p.parentRef.sectionName})` : ""}`;
         // A route's ResolvedRefs=False comes from its backendRefs, which translation already reports.
-        for (const c of failed(p.conditions, ["Accepted"]))
-          out.push({ key, path: i >= 0 ? ["spec", "parentRefs", i] : [], message: `${explain(c)} [parent ${parent}]` });
+        for (const c of notAccepted) out.push({ key, path: i >= 0 ? ["spec", "parentRefs", i] : [], message: `${explain(c)} [parent ${parent}]` });
       }
     }
   }
