@@ -10,21 +10,8 @@ export interface Ir {
   secrets: IrSecret[];
   /** Listeners for proxyless gRPC clients (xds:///NAME), one per Gateway listener serving GRPCRoutes. */
   apiListeners: IrApiListener[];
-  /** GAMMA: Service ports whose node-local clients are steered to a mesh listener. */
-  mesh: IrMeshService[];
+  /** What the datapath must do, mesh steering (GAMMA) included: the one place that state lives. */
   datapath: DatapathIntent;
-}
-
-/** A Service port governed by mesh routes: connections to clusterIPs:port go to 127.0.0.1:envoyPort. */
-export interface IrMeshService {
-  /** The IrListener serving it, "mesh/<ns>/<service>/<port>". */
-  listener: string;
-  namespace: string;
-  service: string;
-  port: number;
-  /** spec.clusterIPs (or clusterIP); empty when the Service has none (nothing to steer). */
-  clusterIPs: string[];
-  envoyPort: number;
 }
 
 /** One socket Envoy listens on (an address and port); several Gateway listeners may share it. */

@@ -6,7 +6,7 @@
 // so there is no fall-through to the Service's own endpoints. Services without mesh routes are
 // not touched.
 import type { GRPCRoute, HTTPRoute, RouteKind } from "../resources/gateway-api.ts";
-import type { IrApiListener, IrListener, IrMeshService, IrRoute, IrRouteConfig } from "../ir/types.ts";
+import type { IrApiListener, IrListener, IrRoute, IrRouteConfig } from "../ir/types.ts";
 import type { ObjectStatus, RouteParentStatus, TranslateProblem } from "../status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import type { ClusterSet } from "../translate/services.ts";
@@ -18,11 +18,23 @@ import { sortRoutes } from "../gateway/precedence.ts";
 import { meshParents, type MeshParent } from "./parents.ts";
 import { allocatePorts } from "./ports.ts";
 
+/** A Service port governed by mesh routes: connections to clusterIPs:port go to 127.0.0.1:envoyPort. */
+export interface MeshService {
+  /** The IrListener serving it, "mesh/<ns>/<service>/<port>". */
+  listener: string;
+  namespace: string;
+  service: string;
+  port: number;
+  /** spec.clusterIPs (or clusterIP); empty when the Service has none (nothing to steer). */
+  clusterIPs: string[];
+  envoyPort: number;
+}
+
 export interface MeshResult {
   listeners: IrListener[];
   routeConfigs: IrRouteConfig[];
   apiListeners: IrApiListener[];
-  services: IrMeshService[];
+  services: MeshService[];
   status: ObjectStatus[];
   problems: TranslateProblem[];
 }

@@ -106,7 +106,6 @@ export function translate(objects: readonly StoredObject[], opts: TranslateOptio
       clusters: clusters.list(),
       secrets: [...secrets.values()].sort(byName),
       apiListeners: [...gw.apiListeners, ...mesh.apiListeners].sort(byName),
-      mesh: mesh.services,
       datapath: {
         steering: gw.steering,
         policies: [],

@@ -171,7 +171,8 @@ export function runMesh(): MeshResult[] {
     const objects = [...base, ...own].flatMap((p) => p.objects);
     const r = compile({ objects, config: defaultConfig("mesh-node") });
     const render = asRenderJson(xdsToJson(r.xds));
-    const listeners = new Map(r.ir.mesh.map((m) => [`${m.namespace}/${m.service}/${m.port}`, m.envoyPort]));
+    // Mesh listeners are named "mesh/<namespace>/<service>/<port>" (src/mesh) and bind 127.0.0.1:<their port>.
+    const listeners = new Map(r.ir.listeners.filter((l) => l.name.startsWith("mesh/")).map((l) => [l.name.slice("mesh/".length), l.port]));
     let cases = 0;
     for (const g of t.groups) {
       for (const c of g.cases) {
