@@ -25,19 +25,33 @@ export function validateParentRefs(r: Reporter, spec: Obj, path: FieldPath): voi
   }
 }
 
+// Built once: a route at 10,000 routes has 80,000 backendRefs to check.
+const backendRefFields = ["group", "kind", "namespace", "name", "port"];
+const backendRefAllowed = {
+  plain: backendRefFields,
+  weight: [...backendRefFields, "weight"],
+  filters: [...backendRefFields, "filters"],
+  both: [...backendRefFields, "weight", "filters"],
+};
+const requiredName = { ...n.objectName, required: true };
+
 export function validateBackendRef(r: Reporter, ref: Obj, p: FieldPath, opts: { weight: boolean; filters?: (f: Obj[], p: FieldPath) => void }): void {
-  const allowed = ["group", "kind", "namespace", "name", "port"];
-  if (opts.weight) allowed.push("weight");
-  if (opts.filters) allowed.push("filters");
+  const allowed = opts.weight
+    ? opts.filters
+      ? backendRefAllowed.both
+      : backendRefAllowed.weight
+    : opts.filters
+      ? backendRefAllowed.filters
+      : backendRefAllowed.plain;
   known(r, ref, p, allowed);
   const group = str(r, ref, "group", p, n.group) ?? "";
   const kind = str(r, ref, "kind", p, n.kind) ?? "Service";
   str(r, ref, "namespace", p, n.namespace);
-  str(r, ref, "name", p, { ...n.objectName, required: true });
+  str(r, ref, "name", p, requiredName);
   const port = int(r, ref, "port", p, { min: 1, max: 65535 });
   if (group === "" && kind === "Service" && port === undefined && ref.port === undefined) r.error([...p, "port"], "is required for a Service reference");
   if (opts.weight) int(r, ref, "weight", p, { min: 0, max: 1_000_000 });
-  if (opts.filters) {
+  if (opts.filters && ref.filters !== undefined) {
     const fl = objItems(r, list(r, ref, "filters", p, { max: 16 }), [...p, "filters"]);
     opts.filters(
       fl.map(([f]) => f),

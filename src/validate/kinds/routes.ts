@@ -43,6 +43,8 @@ export function validateHTTPRoute(o: KubeObject, r: Reporter): void {
   const rules = objItems(r, list(r, spec, "rules", sp, { max: 16 }), [...sp, "rules"]);
   const names = new Map<string, number>();
   let totalMatches = 0;
+  // One options object per route, not per backendRef.
+  const backendOpts = { weight: true, filters: (fs: Obj[], fp: FieldPath): void => validateFilters(r, fs, fp, { types: backendFilterTypes }) };
   rules.forEach(([rule, p], i) => {
     known(r, rule, p, ["name", "matches", "filters", "backendRefs", "timeouts", "retry", "sessionPersistence"]);
     validateRuleName(r, rule, p, names, i);
@@ -70,7 +72,7 @@ export function validateHTTPRoute(o: KubeObject, r: Reporter): void {
       { types: httpFilterTypes },
     );
     for (const [b, bp] of objItems(r, list(r, rule, "backendRefs", p, { max: 16 }), [...p, "backendRefs"])) {
-      validateBackendRef(r, b, bp, { weight: true, filters: (fs, fp) => validateFilters(r, fs, fp, { types: backendFilterTypes }) });
+      validateBackendRef(r, b, bp, backendOpts);
     }
     const hasRedirect = filters.some(([f]) => f.type === "RequestRedirect");
     if (hasRedirect && Array.isArray(rule.backendRefs) && rule.backendRefs.length > 0)
