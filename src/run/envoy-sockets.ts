@@ -311,12 +311,17 @@ export class EnvoySocketRegistrar {
       this.registered.delete(keyOf(t));
       this.sink.noteListener({ ...noteOf(t), state: giveUp ? "failed" : "waiting", pid, at, error });
       if (giveUp)
-        this.log.warn("envoy listener socket not registered: connections steered to this slot are reset", {
-          ...noteOf(t),
-          pid,
-          for: t.for,
-          error,
-        });
+        // What the kernel does without a socket in the slot: sk_lookup falls back to the regular
+        // lookup, where nothing listens on the Gateway's address (a TCP reset, an ICMP port unreachable).
+        this.log.warn(
+          `envoy listener socket not registered: ${t.protocol === "UDP" ? "datagrams steered to this slot get port unreachable" : "connections steered to this slot are reset"}`,
+          {
+            ...noteOf(t),
+            pid,
+            for: t.for,
+            error,
+          },
+        );
     }
     if (giveUp) return;
     // not yet bound (Envoy is starting or applying LDS): look again soon; never keeps the process alive
