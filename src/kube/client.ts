@@ -57,6 +57,10 @@ export class KubeClient {
       },
       // A proxy from the environment must not see (or break) API traffic.
       proxy: false,
+      // Bun's own idle timer (5 min, checked on a coarse tick) would end a quiet watch as "The
+      // operation timed out." and the outage logic would resync every watch; watches keep their own
+      // idle limit (watch() below, longer than the server's timeoutSeconds), other requests the signal above.
+      ...(opts.timeoutMs === 0 ? { timeout: false } : {}),
     } as BunFetchRequestInit;
   }
 
