@@ -157,7 +157,8 @@ async function createAll(api: ApiServer, objects: Obj[], width = 16): Promise<vo
 }
 
 interface StatusJson {
-  source: { state: string; statusWriter?: { leader: boolean; writes: number; pending: number; errors: number } };
+  /** The status writer's counters (src/kube/status/writer.ts, StatusWriterStats). */
+  source: { state: string; status?: { leader: boolean; writes: number; pending: number; errors: number } };
 }
 
 /** edgegate run, as its own process, with a config file for this API server; its log goes to a file. */
@@ -191,8 +192,11 @@ class Edgegate {
     this.proc = Bun.spawn([...command, "run", "--config", config], { stdin: "ignore", stdout: "ignore", stderr: Bun.file(this.logFile) });
   }
 
-  async status(): Promise<StatusJson> {
-    return (await (await fetch(`http://127.0.0.1:${this.adminPort}/status`)).json()) as StatusJson;
+  /** The status writer's counters from /status. */
+  async writer(): Promise<NonNullable<StatusJson["source"]["status"]>> {
+    const s = (await (await fetch(`http://127.0.0.1:${this.adminPort}/status`)).json()) as StatusJson;
+    if (!s.source.status) throw new Broken("edgegate's /status has no source.status (the status writer's counters)");
+    return s.source.status;
   }
 
   exited(): boolean {
@@ -214,6 +218,9 @@ class Edgegate {
   }
 }
 
+/** A failure that waiting longer cannot cure: `until` gives up at once. */
+class Broken extends Error {}
+
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number, eg: Edgegate): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastErr = "";
@@ -223,6 +230,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false>, 
       const v = await fn();
       if (v !== undefined && v !== false) return v;
     } catch (e) {
+      if (e instanceof Broken) throw e;
       lastErr = `: ${(e as Error).message}`;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr}; edgegate's log: ${eg.logFile}`);
@@ -254,7 +262,7 @@ export async function runNewRoutes(api: ApiServer, opts: NewRoutesOptions): Prom
       await until(
         "the status writer to finish the start-up backlog",
         async () => {
-          const w = (await eg.status()).source.statusWriter;
+          const w = await eg.writer();
           const settled = !!w?.leader && w.pending === 0 && w.writes === lastWrites && w.writes > opts.others;
           lastWrites = w?.writes ?? -1;
           return settled;
@@ -271,7 +279,7 @@ export async function runNewRoutes(api: ApiServer, opts: NewRoutesOptions): Prom
         const name = String((o.metadata as Obj).name);
         if (type !== "DELETED" && !acceptedAt.has(name) && acceptedByUs(o)) acceptedAt.set(name, performance.now());
       });
-      const writesBefore = (await eg.status()).source.statusWriter!;
+      const writesBefore = await eg.writer();
       const samples: number[] = [];
       let okBeforeResponse = 0;
       let expectedNotFound = 0;
@@ -315,7 +323,7 @@ export async function runNewRoutes(api: ApiServer, opts: NewRoutesOptions): Prom
       } finally {
         watch.stop();
       }
-      const writesAfter = (await eg.status()).source.statusWriter!;
+      const writesAfter = await eg.writer();
       const accepted = [...responded].map(([name, at]) => Math.max(0, acceptedAt.get(name)! - at));
       keepLog = false;
       return {
