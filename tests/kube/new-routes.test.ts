@@ -17,7 +17,7 @@ describe.skipIf(!available)("new routes through the Kubernetes API", () => {
   beforeAll(async () => {
     await api.start();
     await api.applyCrds(["gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants"]);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await api.stop();
@@ -33,5 +33,5 @@ describe.skipIf(!available)("new routes through the Kubernetes API", () => {
     // One status write per new route at least (its Accepted), not a rewrite of the 200 others.
     expect(r.statusWrites).toBeGreaterThanOrEqual(20);
     expect(r.statusWrites).toBeLessThan(200);
-  }, 90_000);
+  }, 120_000);
 });
