@@ -21,6 +21,8 @@ if [ "$(id -u)" -eq 0 ]; then
   run bun bench/datapath/spread.ts
   run bun bench/datapath/timewait.ts
   run bash -c 'bash scripts/setup-kube.sh && bun bench/kube/bench.ts && bun bench/kube/attached-routes.ts'
+  # KUBE_NEW_ROUTES=3000 is the size (about 30 minutes on 2 cores); 300 by default.
+  run bun bench/kube/new-routes.ts --new-routes "${KUBE_NEW_ROUTES:-300}"
 else
   echo "skipping the datapath and Kubernetes benchmarks: they need root" >&2
 fi
