@@ -2,6 +2,8 @@
 // else from --config FILE's admin.address, else the default; a wildcard listen address is reached
 // through loopback, a unix:// address through its socket.
 import { loadConfig } from "../config/load.ts";
+import { adminRequestTarget } from "../envoy/admin-address.ts";
+import type { ListenAddress } from "../net/address.ts";
 import { parseListenAddress } from "../server/listen.ts";
 import { formatProblem } from "../validate/problems.ts";
 import { UsageError } from "./args.ts";
@@ -11,8 +13,8 @@ export const DEFAULT_ADMIN_ADDRESS = "127.0.0.1:9901";
 export interface AdminTarget {
   /** As the user gave it (for messages). */
   address: string;
-  base: string;
-  unix?: string;
+  /** Where to connect: the listen address, with a wildcard host replaced by loopback. */
+  reach: ListenAddress;
 }
 
 /** Throws UsageError for a bad address or an unreadable --config. */
@@ -31,16 +33,17 @@ export function adminTarget(command: string, admin: string | undefined, configFi
   } catch (e) {
     throw new UsageError(`edgegate ${command}: ${(e as Error).message}`);
   }
-  if (addr.kind === "unix") return { address, base: "http://localhost", unix: addr.path };
+  if (addr.kind === "unix") return { address, reach: addr };
   const host = addr.host === "0.0.0.0" ? "127.0.0.1" : addr.host === "::" ? "::1" : addr.host;
-  return { address, base: `http://${host.includes(":") ? `[${host}]` : host}:${addr.port}` };
+  return { address, reach: { ...addr, host } };
 }
 
 /** GET a JSON document; throws an Error that says what to check when the appliance is not there. */
 export async function adminGet<T>(command: string, t: AdminTarget, path: string): Promise<{ status: number; body: T }> {
+  const { url, unix } = adminRequestTarget(t.reach, path);
   let res: Response;
   try {
-    res = await fetch(t.base + path, { signal: AbortSignal.timeout(5000), ...(t.unix ? { unix: t.unix } : {}) });
+    res = await fetch(url, { signal: AbortSignal.timeout(5000), ...(unix ? { unix } : {}) });
   } catch (e) {
     throw new Error(
       `edgegate ${command}: cannot reach the appliance's admin server at ${t.address}: ${(e as Error).message}\nIs \`edgegate run\` running, and is this its admin.address (--admin ADDR or --config FILE)?`,
