@@ -13,7 +13,7 @@ import { closeFd, ifNameToIndex, lib, mountBpffs, openFd, pidfdGetfd } from "./l
 import { BpfMap, BpfObject, legacyTc, linkCreate, linkDetach, linkUpdate, objGetIfPinned, objPin } from "./libbpf/object.ts";
 import { ATTACH } from "./libbpf/structs.ts";
 import { listenerKey, type Protocol } from "./layout.ts";
-import { parseIp, type Family } from "./ip.ts";
+import { parseIp, type Family } from "../net/ip.ts";
 import { cleanupPins, inspectPins, listInterfaces, LEGACY_TC, MAPS, pinPaths, type Attachment, type Counter, type MapName } from "./pins.ts";
 import { PinUpgrade } from "./upgrade.ts";
 import { reconcile, type Change, type EgressMaps, type IngressMaps, type SharedMaps } from "./reconcile.ts";

@@ -1,6 +1,6 @@
 // Byte encodings of the map keys and values declared in bpf/edgegate.h. Offsets are listed in
 // LAYOUT so tests/datapath/layout.test.ts can compare them with what clang computes.
-import type { Cidr, Family } from "./ip.ts";
+import type { Cidr, Family } from "../net/ip.ts";
 
 export const FAMILY_ANY = 0;
 /**

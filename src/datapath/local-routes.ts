@@ -8,7 +8,7 @@
 // Through iproute2's `ip` (JSON output), which every node with a datapath already has.
 import { spawnSync } from "node:child_process";
 import type { SteeringTarget } from "../ir/datapath.ts";
-import { formatIp, parseIp } from "./ip.ts";
+import { formatIp, parseIp } from "../net/ip.ts";
 
 /** Route protocol number edgegate's local routes carry ("proto 230" in `ip route` output). */
 export const LOCAL_ROUTE_PROTO = 230;

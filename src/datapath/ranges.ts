@@ -3,7 +3,7 @@
 // Reconciled like the other maps (adds and rewrites first, stale prefixes removed last), but per
 // range rather than per key: a range that grows or shrinks keeps its slot and its counters.
 import type { SteeringTarget } from "../ir/datapath.ts";
-import { formatIp, type Family } from "./ip.ts";
+import { formatIp, type Family } from "../net/ip.ts";
 import { decodeRangeVal, hex, portPrefixes, portText, rangeKey, rangeVal, sameBytes, type Protocol } from "./layout.ts";
 import type { Change, MapIo, Slots } from "./reconcile.ts";
 

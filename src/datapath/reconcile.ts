@@ -3,7 +3,7 @@
 // left), computes the wanted entries, then adds and updates before it removes, in an order where a
 // packet never sees a half-built policy. Nothing is ever cleared and refilled.
 import type { DatapathIntent, SteeringTarget } from "../ir/datapath.ts";
-import { formatCidr, formatIp, parseCidr, parseIp, type Cidr, type Family } from "./ip.ts";
+import { formatCidr, formatIp, parseCidr, parseIp, type Cidr, type Family } from "../net/ip.ts";
 import {
   ACTION_ALLOW,
   ACTION_DENY,

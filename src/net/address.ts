@@ -2,17 +2,12 @@
 // (health.address, admin.address, xds.tcpAddress, envoy.adminAddress, `status --admin`): the check
 // at load time and the bind at start-up read the same value the same way, so an address that
 // passes `edgegate run`'s check never fails later for its syntax.
-import { isIPv4, isIPv6 } from "./ip.ts";
+import { canonicalIp, isIPv4, isIPv6 } from "./ip.ts";
 
 export type ListenAddress = { kind: "unix"; path: string } | { kind: "tcp"; host: string; port: number };
 
 export class AddressError extends Error {
   override name = "AddressError";
-}
-
-/** The canonical text of an IPv6 address ("0:0:0:0:0:0:0:1" -> "::1"); the input when not IPv6. */
-function canonicalIPv6(host: string): string {
-  return new URL(`http://[${host}]/`).hostname.slice(1, -1);
 }
 
 /**
@@ -33,7 +28,7 @@ export function parseAddress(text: string, what: string): ListenAddress {
   if (port > 65535) throw new AddressError(`${what} "${text}": port ${port} is out of range (0-65535)`);
   if (m[1] !== undefined) {
     if (!isIPv6(m[1])) throw new AddressError(`${what} "${text}": "${m[1]}" is not an IPv6 address`);
-    return { kind: "tcp", host: canonicalIPv6(m[1]), port };
+    return { kind: "tcp", host: canonicalIp(m[1]), port };
   }
   const host = m[2]!;
   if (host === "") return { kind: "tcp", host: "0.0.0.0", port };
@@ -45,7 +40,7 @@ export function parseAddress(text: string, what: string): ListenAddress {
 /** True for 127.0.0.0/8 and ::1 (any spelling), the addresses only this host can reach. */
 export function isLoopbackIp(host: string): boolean {
   if (isIPv4(host)) return host.startsWith("127.");
-  return isIPv6(host) && canonicalIPv6(host) === "::1";
+  return isIPv6(host) && canonicalIp(host) === "::1";
 }
 
 /** A Unix socket or a loopback TCP address: reachable only from this host. */

@@ -7,8 +7,8 @@
 // The parsing is pure (unit-tested on sample text); the reads and the retrying are below it.
 import { endianness } from "node:os";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
-import type { Family } from "../datapath/ip.ts";
-import { formatIp } from "../datapath/ip.ts";
+import type { Family } from "../net/ip.ts";
+import { formatIp } from "../net/ip.ts";
 import { listenerSlot } from "../datapath/reconcile.ts";
 import { portText, type Protocol } from "../datapath/layout.ts";
 import type { ListenerRegistration } from "../datapath/datapath.ts";

@@ -2,7 +2,7 @@
 // keeps eg_listeners on the current Envoy's sockets (a fake sink and /proc reader; no kernel).
 import { describe, expect, test } from "bun:test";
 import type { ListenerRegistration } from "../../src/datapath/datapath.ts";
-import type { Family } from "../../src/datapath/ip.ts";
+import type { Family } from "../../src/net/ip.ts";
 import type { Protocol } from "../../src/datapath/layout.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { EnvoySocketRegistrar, listenerTargets, parseProcNetTcp, pickListener, socketInode, type ProcListing } from "../../src/run/envoy-sockets.ts";

@@ -1,7 +1,7 @@
 // Pure parts of the datapath: addresses, reconciliation against in-memory maps (incremental,
 // adoption of existing entries, ordering), the GatewayNetworkPolicy validator and compiler.
 import { describe, expect, test } from "bun:test";
-import { formatIp, parseCidr, parseIp } from "../../src/datapath/ip.ts";
+import { formatIp, parseCidr, parseIp } from "../../src/net/ip.ts";
 import {
   decodeCidrKey,
   decodeLabel,

@@ -1,6 +1,6 @@
 // Byte layouts of bpf/mesh.bpf.c's maps (struct eg_mesh4_key, eg_mesh6_key, eg_mesh_val). Pure.
 import type { MeshTarget } from "../../ir/datapath.ts";
-import { formatIp, parseIp, type Family } from "../ip.ts";
+import { formatIp, parseIp, type Family } from "../../net/ip.ts";
 
 /** A Service ClusterIP (IPv4 or IPv6) and port, and Envoy's mesh listener port on loopback. */
 export type MeshEntry = MeshTarget;

@@ -2,7 +2,7 @@
 // every other kind (`FILE:LINE: GatewayNetworkPolicy ns/name: spec.ingress.allow[2]: ...`).
 import type { Reporter } from "../../validate/problems.ts";
 import { known, list, obj, objItems, str, type Obj } from "../../validate/fields.ts";
-import { formatCidr, parseCidr } from "../ip.ts";
+import { formatCidr, parseCidr } from "../../net/ip.ts";
 import type { FieldPath } from "../../yaml/documents.ts";
 import type { DescMessage } from "@bufbuild/protobuf";
 import {
