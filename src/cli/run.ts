@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { parse, UsageError } from "./args.ts";
 import { loadConfig } from "../config/load.ts";
 import { checkConfig } from "../config/check.ts";
-import { defaultConfig, type ApplianceConfig, type DatapathMode } from "../config/types.ts";
+import { defaultConfig, type ApplianceConfig, type ApplianceConfigDraft, type DatapathMode } from "../config/types.ts";
 import { createLogger } from "../log/logger.ts";
 import { formatPath, formatProblem } from "../validate/problems.ts";
 import { startAppliance, type ApplianceHandle } from "../run/appliance.ts";
@@ -35,7 +35,7 @@ flags (each overrides the config file):
   --once                   compute the configuration, print a summary and exit
 `;
 
-function applyFlags(c: ApplianceConfig, v: Record<string, string | boolean | undefined>, paths: string[]): void {
+function applyFlags(c: ApplianceConfigDraft, v: Record<string, string | boolean | undefined>, paths: string[]): void {
   const s = (k: string): string | undefined => (typeof v[k] === "string" ? (v[k] as string) : undefined);
   if (s("node-name")) c.node.name = s("node-name")!;
   if (s("health-address")) c.health.address = s("health-address")!;

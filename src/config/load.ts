@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { lineOf, parseYamlFile } from "../yaml/documents.ts";
 import { formatPath, type Problem } from "../validate/problems.ts";
 import { isObj } from "../validate/fields.ts";
-import { defaultConfig, type ApplianceConfig } from "./types.ts";
+import { defaultConfig, type ApplianceConfigDraft } from "./types.ts";
 import { checkConfig } from "./check.ts";
 
 /** Maps whose keys are the user's (labels, node ports): any key allowed, values typed. */
@@ -30,7 +30,8 @@ const optional: Record<string, Record<string, unknown>> = {
 };
 
 export interface ConfigLoad {
-  config: ApplianceConfig;
+  /** Still a draft: the command line's flags override it before it is handed to what runs. */
+  config: ApplianceConfigDraft;
   problems: Problem[];
 }
 

@@ -7,7 +7,18 @@ export type DatapathMode = "off" | "tc" | "sklookup";
 /** Which Envoy statistics exist (src/envoy/stats-config.ts): basic (bounded), cluster, all. */
 export type EnvoyStatsDetail = "basic" | "cluster" | "all";
 
-export interface ApplianceConfig {
+/** Read-only all the way down: a field written after load fails to typecheck. */
+export type DeepReadonly<T> =
+  T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepReadonly<U>> : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+/**
+ * The configuration after load: never changed while running. What the node learns at run time
+ * (labels and addresses from the Kubernetes API) lives in src/run/node-state.ts.
+ */
+export type ApplianceConfig = DeepReadonly<ApplianceConfigDraft>;
+
+/** The configuration while it is built: by load (defaults, file, paths) and by a test's setup. */
+export interface ApplianceConfigDraft {
   node: {
     /** Defaults to the machine's hostname. */
     name: string;
@@ -113,7 +124,7 @@ export interface ApplianceConfig {
   log: { level: "debug" | "info" | "warn" | "error"; format: "json" | "text" };
 }
 
-export function defaultConfig(hostname: string): ApplianceConfig {
+export function defaultConfig(hostname: string): ApplianceConfigDraft {
   return {
     node: { name: hostname, labels: {}, addresses: [] },
     nodes: { matchLabels: {} },

@@ -298,7 +298,7 @@ export class Datapath {
   }
 
   /** tcx link per interface (pinned; adopted with bpf_link_update); legacy tc filter when tcx is missing. */
-  private static attachTc(progFd: number, ifnames: string[], bpffs: string, preferLegacy: boolean, log: Logger): void {
+  private static attachTc(progFd: number, ifnames: readonly string[], bpffs: string, preferLegacy: boolean, log: Logger): void {
     const p = pinPaths(bpffs);
     for (const ifname of ifnames) {
       const pin = p.tcx(ifname);

@@ -5,7 +5,7 @@
 export type Level = "debug" | "info" | "warn" | "error";
 const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export type Fields = Record<string, string | number | boolean | null | undefined | string[]>;
+export type Fields = Record<string, string | number | boolean | null | undefined | readonly string[]>;
 
 export interface Logger {
   debug(msg: string, fields?: Fields): void;

@@ -18,6 +18,8 @@ import { EmitMemo } from "../xds/emit/memo.ts";
 export interface CompileInput {
   objects: readonly StoredObject[];
   config: ApplianceConfig;
+  /** The node's addresses as learned while running (src/run/node-state.ts); the configured ones when absent. */
+  nodeAddresses?: readonly string[];
   /** Kept by a long-running caller between compiles: makes a small change cost little. */
   memo?: CompileMemo;
   /** What the node lets Envoy bind, observed by the appliance (src/net/listening.ts); unknown when absent. */
@@ -44,12 +46,12 @@ export interface CompileResult {
   xds: XdsResources;
 }
 
-export function translateOptions(c: ApplianceConfig): TranslateOptions {
+export function translateOptions(c: ApplianceConfig, nodeAddresses: readonly string[] = c.node.addresses): TranslateOptions {
   return {
     controllerName: c.controllerName,
     ingressController: c.ingressController,
     bindAddress: c.exposure.bindAddress,
-    nodeAddresses: c.node.addresses,
+    nodeAddresses,
     addressPool: expandPool(c.exposure.addressPool),
     // NodePort mapping is decided in translate (src/gateway/exposure.ts), per GatewayClass.
     exposure: { mode: c.exposure.mode, nodePorts: c.exposure.nodePorts },
@@ -61,16 +63,16 @@ export function emitOptions(c: ApplianceConfig): EmitOptions {
 }
 
 /** translate only, for callers that emit differently (render streams its output). */
-export function translateOnly({ objects, config, memo, hostPorts }: CompileInput): ReturnType<typeof translate> {
-  const t = translate(objects, { ...translateOptions(config), memo: memo?.translate, ...(hostPorts ? { hostPorts } : {}) });
+export function translateOnly({ objects, config, nodeAddresses, memo, hostPorts }: CompileInput): ReturnType<typeof translate> {
+  const t = translate(objects, { ...translateOptions(config, nodeAddresses), memo: memo?.translate, ...(hostPorts ? { hostPorts } : {}) });
   // The edgegate.io policy kind reports its ancestors like any Gateway API policy.
   const policies = ofKind(objects, POLICY_KIND);
   if (policies.length > 0) t.status.push(...policyStatus(policies, t.status, config.controllerName));
   return t;
 }
 
-export function compile({ objects, config, memo, hostPorts, heldBack }: CompileInput): CompileResult {
-  const t = translateOnly({ objects, config, memo, hostPorts });
+export function compile({ objects, config, nodeAddresses, memo, hostPorts, heldBack }: CompileInput): CompileResult {
+  const t = translateOnly({ objects, config, nodeAddresses, memo, hostPorts });
   const xds = emitXds(t.ir, emitOptions(config), memo?.emit);
   if (heldBack && heldBack.size > 0) markHeldBack(t, heldBack);
   return { ...t, xds };

@@ -25,6 +25,7 @@ import { ApplianceStatusBoard } from "./status.ts";
 import { LocalProgrammed } from "./local-programmed.ts";
 import { NackGuard } from "../xds/nack/guard.ts";
 import { followEnvoySockets } from "./envoy-sockets.ts";
+import { NodeState } from "./node-state.ts";
 import { RemoteLauncher } from "../envoy/launcher.ts";
 import type { DatapathIntent } from "../ir/datapath.ts";
 import type { StoredObject } from "../store/types.ts";
@@ -107,9 +108,10 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
   let cacheRef: SnapshotCache | undefined;
   let supervisor: EnvoySupervisor | undefined;
   let datapath: Datapath | undefined;
+  const node = new NodeState(config);
   const board = new ApplianceStatusBoard(
     {
-      config,
+      node: () => node.current(),
       envoy: () => supervisor?.state() ?? { phase: "stopped", message: "not started yet", restarts: 0 },
       xds: () =>
         cacheRef?.stats() ?? {
@@ -200,19 +202,16 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       if (!wanted) return;
       datapath!.apply(wanted).catch((e: unknown) => log.error("datapath update failed; previous maps stay in force", { error: (e as Error).message }));
     };
-    const configuredAddresses = [...config.node.addresses];
+    // sklookup mode's socket registrar (below, once the datapath is open): given each compile's steering.
+    let envoySockets: ReturnType<typeof followEnvoySockets> | undefined;
     // Ports the node will not let Envoy bind (src/gateway/host-ports.ts): unknown until Envoy is up,
     // so an adopted Envoy's own sockets are never mistaken for another process's.
     let hostPorts: HostPorts | undefined;
     const recompute = (): void => {
       const started = performance.now();
-      // Kubernetes mode: the Node object's labels decide selection, live (the source calls us when
-      // they change); the status board and /healthz read config.node.labels.
-      const liveLabels = (source as Source).nodeLabels?.();
-      if (liveLabels) config.node.labels = liveLabels;
-      // Likewise its addresses (status in host-network mode, datapath steering), unless configured.
-      const liveAddresses = (source as Source).nodeAddresses?.();
-      if (configuredAddresses.length === 0 && liveAddresses) config.node.addresses = liveAddresses;
+      // Kubernetes mode: the Node object's labels decide selection and its addresses go into status
+      // and steering, live (the source calls us when they change).
+      const { addresses: nodeAddresses } = node.refresh(source as Source);
       const objects = source.objects();
       const selected = guard.select(objects);
       const inputProblems = source.problems();
@@ -220,7 +219,17 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       try {
         assembled = assemble(
           // Routes attached nowhere are problems in file mode; in Kubernetes mode another controller may serve them.
-          { objects: selected, inForce: objects, config, memo, hostPorts, heldBack: guard.heldBack(), inputProblems, unclaimed: source instanceof FileSource },
+          {
+            objects: selected,
+            inForce: objects,
+            config,
+            nodeAddresses,
+            memo,
+            hostPorts,
+            heldBack: guard.heldBack(),
+            inputProblems,
+            unclaimed: source instanceof FileSource,
+          },
           compile,
         );
       } catch (e) {
@@ -276,6 +285,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       hooks.onCompiled?.(result);
       latest = { ir: result.ir, objects };
       applyDatapath();
+      envoySockets?.steeringChanged();
     };
     started.add("source", () => source.stop());
     await source.start(recompute);
@@ -313,7 +323,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       }
     });
     // sklookup mode: each Envoy's listening sockets go into the datapath's SOCKMAP (envoy-sockets.ts)
-    const envoySockets =
+    envoySockets =
       datapath.enabled && config.datapath.mode === "sklookup"
         ? followEnvoySockets({ datapath, supervisor, cache, steering: () => intent()?.steering ?? [], log })
         : undefined;

@@ -332,9 +332,9 @@ export class EnvoySocketRegistrar {
 }
 
 /**
- * The appliance's wiring: follows the supervisor's Envoy pid and the published listeners (a
- * publish changes the steering targets; an LDS ACK means Envoy has applied them, so its sockets
- * may be new). `steering` is read after each publish, once the appliance has updated it.
+ * The appliance's wiring: follows the supervisor's Envoy pid, the steering targets the appliance
+ * hands over after each compile (steeringChanged, called once it has stored the new intent), and
+ * LDS ACKs (Envoy has applied the listeners, so its sockets may be new).
  */
 export function followEnvoySockets(o: {
   datapath: ListenerSink;
@@ -343,18 +343,17 @@ export function followEnvoySockets(o: {
   steering: () => readonly SteeringTarget[];
   log: Logger;
   options?: RegistrarOptions;
-}): { registrar: EnvoySocketRegistrar; stop(): void } {
+}): { registrar: EnvoySocketRegistrar; steeringChanged(): void; stop(): void } {
   const registrar = new EnvoySocketRegistrar(o.datapath, o.log.with({ component: "datapath" }), o.options);
   registrar.setTargets(listenerTargets(o.steering()));
   registrar.setEnvoy(o.supervisor.state().pid);
   const offEnvoy = o.supervisor.onChange((s) => registrar.setEnvoy(s.pid));
   const offXds = o.cache.onEvent((ev) => {
-    // publish is emitted inside recompute, before it stores the new intent: read it afterwards
-    if (ev.type === "publish") queueMicrotask(() => registrar.setTargets(listenerTargets(o.steering())));
-    else if (ev.type === "ack" && ev.typeUrl.endsWith(".Listener")) registrar.trigger();
+    if (ev.type === "ack" && ev.typeUrl.endsWith(".Listener")) registrar.trigger();
   });
   return {
     registrar,
+    steeringChanged: () => registrar.setTargets(listenerTargets(o.steering())),
     stop: () => {
       offEnvoy();
       offXds();

@@ -1,11 +1,18 @@
 // Assembles /status from the parts the appliance owns. Plain data, rebuilt per /status request from
 // the latest values each part reports. /healthz and /readyz do not rebuild it: they read verdicts
 // kept in a VerdictCache, recomputed from the small health inputs when those change.
-import type { ApplianceConfig } from "../config/types.ts";
 import type { LocalProgrammed } from "./local-programmed.ts";
 import type { EnvoyState } from "../envoy/state.ts";
-import type { ApplianceStatus, InputObjectStatus, InputProblem, ListenerView, SourceStatus, StatusProvider, XdsView } from "../server/status-types.ts";
-import { matchesSelector } from "../server/node-selector.ts";
+import type {
+  ApplianceStatus,
+  InputObjectStatus,
+  InputProblem,
+  ListenerView,
+  NodeStatus,
+  SourceStatus,
+  StatusProvider,
+  XdsView,
+} from "../server/status-types.ts";
 import { VerdictCache, type HealthInputs, type Verdict } from "../server/health.ts";
 import type { CompileResult } from "../pipeline/compile.ts";
 import { formatObject, type Problem } from "../validate/problems.ts";
@@ -16,7 +23,8 @@ import { refKey } from "../store/types.ts";
 import { originLabel } from "../ir/origin.ts";
 
 export interface StatusParts {
-  config: ApplianceConfig;
+  /** This node's name, labels and selection as the appliance knows them now (src/run/node-state.ts). */
+  node(): NodeStatus;
   envoy(): EnvoyState;
   xds(): XdsView;
   datapath(): { [key: string]: unknown };
@@ -125,9 +133,9 @@ export class ApplianceStatusBoard implements StatusProvider {
 
   /** The parts of the status the verdicts read: independent of how many objects are loaded. */
   healthInputs(): HealthInputs {
-    const c = this.parts.config;
+    const { name, labels, selector, selected } = this.parts.node();
     return {
-      node: { name: c.node.name, labels: c.node.labels, selector: c.nodes.matchLabels, selected: matchesSelector(c.node.labels, c.nodes.matchLabels) },
+      node: { name, labels, selector, selected },
       envoy: this.parts.envoy(),
       xds: this.parts.xds(),
       source: this.sourceStatus(),

@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultConfig, type ApplianceConfig } from "../../src/config/types.ts";
+import { defaultConfig, type ApplianceConfigDraft } from "../../src/config/types.ts";
 import { createLogger, type Logger } from "../../src/log/logger.ts";
 import { installFakeEnvoy } from "./fake-envoy-bin.ts";
 
@@ -11,7 +11,7 @@ export interface Scratch {
   dir: string;
   envoyPath: string;
   eventsFile: string;
-  config: ApplianceConfig;
+  config: ApplianceConfigDraft;
 }
 
 export function scratch(): Scratch {

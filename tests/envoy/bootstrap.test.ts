@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { defaultConfig, type ApplianceConfig } from "../../src/config/types.ts";
+import { defaultConfig, type ApplianceConfigDraft } from "../../src/config/types.ts";
 import { BootstrapError, buildBootstrap, renderBootstrap } from "../../src/envoy/bootstrap.ts";
 import { AdminAddressError, adminRequestTarget, isLoopbackIp, parseAdminAddress } from "../../src/envoy/admin-address.ts";
 
@@ -14,7 +14,7 @@ function golden(name: string, actual: string): void {
   expect(actual).toBe(readFileSync(file, "utf8"));
 }
 
-function config(patch: (c: ApplianceConfig) => void = () => {}): ApplianceConfig {
+function config(patch: (c: ApplianceConfigDraft) => void = () => {}): ApplianceConfigDraft {
   const c = defaultConfig("edge-1");
   patch(c);
   return c;

@@ -2,9 +2,9 @@
 // it (and a TCP xDS address when proxyless clients connect), status ports on any free loopback port,
 // and no Envoy binary (edgegate reports it missing and runs everything else).
 import { join } from "node:path";
-import { defaultConfig, type ApplianceConfig } from "../../src/config/types.ts";
+import { defaultConfig, type ApplianceConfigDraft } from "../../src/config/types.ts";
 
-export function testApplianceConfig(name: string, dir: string, xdsTcpAddress = ""): ApplianceConfig {
+export function testApplianceConfig(name: string, dir: string, xdsTcpAddress = ""): ApplianceConfigDraft {
   const config = defaultConfig(name);
   config.source.paths = [dir];
   config.xds = { socket: join(dir, "xds.sock"), tcpAddress: xdsTcpAddress };
