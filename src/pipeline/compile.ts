@@ -10,9 +10,9 @@ import type { EmitOptions } from "../xds/emit/options.ts";
 import type { XdsResources } from "../xds/resources.ts";
 import { expandPool } from "../gateway/addresses.ts";
 import { TranslateMemo } from "../gateway/memo.ts";
-import { POLICY_KIND } from "../datapath/policy/types.ts";
+import { POLICY_KIND } from "../policy/types.ts";
 import { ofKind } from "../store/known.ts";
-import { policyStatus } from "../datapath/policy/status.ts";
+import { policyStatus } from "../policy/status.ts";
 import { EmitMemo } from "../xds/emit/memo.ts";
 
 export interface CompileInput {

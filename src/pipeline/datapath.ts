@@ -3,8 +3,8 @@
 import type { DatapathIntent, EgressAllow, SteeringTarget } from "../ir/datapath.ts";
 import type { Ir } from "../ir/types.ts";
 import type { StoredObject } from "../store/types.ts";
-import { compilePolicies } from "../datapath/policy/compile.ts";
-import { POLICY_KIND } from "../datapath/policy/types.ts";
+import { compilePolicies } from "../policy/compile.ts";
+import { POLICY_KIND } from "../policy/types.ts";
 import { ofKind } from "../store/known.ts";
 import { isIPv6 } from "../net/ip.ts";
 

@@ -4,7 +4,7 @@
 import type { StoredObject } from "./types.ts";
 import type * as api from "../resources/gateway-api.ts";
 import type * as core from "../resources/core.ts";
-import type { GatewayNetworkPolicy } from "../datapath/policy/types.ts";
+import type { GatewayNetworkPolicy } from "../policy/types.ts";
 
 /** Every kind with a typed resource, told apart by `kind`. */
 export type KnownObject =

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { GatewayNetworkPolicySchema, GatewayNetworkPolicySpecSchema } from "../../src/gen/edgegate/policy/v1alpha1/gateway_network_policy_pb.ts";
-import { validateGatewayNetworkPolicy } from "../../src/datapath/policy/validate.ts";
+import { validateGatewayNetworkPolicy } from "../../src/policy/validate.ts";
 import { formatPath, type Reporter } from "../../src/validate/problems.ts";
 import type { FieldPath } from "../../src/yaml/documents.ts";
 

@@ -14,9 +14,9 @@ import {
   u32Key,
 } from "../../src/datapath/layout.ts";
 import { reconcile, type MapIo } from "../../src/datapath/reconcile.ts";
-import { validateGatewayNetworkPolicy } from "../../src/datapath/policy/validate.ts";
-import { compilePolicies } from "../../src/datapath/policy/compile.ts";
-import type { GatewayNetworkPolicy } from "../../src/datapath/policy/types.ts";
+import { validateGatewayNetworkPolicy } from "../../src/policy/validate.ts";
+import { compilePolicies } from "../../src/policy/compile.ts";
+import type { GatewayNetworkPolicy } from "../../src/policy/types.ts";
 import type { DatapathIntent, SteeringTarget } from "../../src/ir/datapath.ts";
 import { planLocalRoutes } from "../../src/datapath/local-routes.ts";
 import type { Reporter } from "../../src/validate/problems.ts";

@@ -14,8 +14,8 @@
 //     egress:
 //       allow:
 //       - { cidr: 10.20.0.0/16, ports: [443] }
-import type { Conforms, Mismatches } from "../../api/conforms.ts";
-import type { GatewayNetworkPolicyJson } from "../../gen/edgegate/policy/v1alpha1/gateway_network_policy_pb.ts";
+import type { Conforms, Mismatches } from "../api/conforms.ts";
+import type { GatewayNetworkPolicyJson } from "../gen/edgegate/policy/v1alpha1/gateway_network_policy_pb.ts";
 
 export const POLICY_GROUP = "edgegate.io";
 export const POLICY_VERSION = "v1alpha1";

@@ -1,9 +1,9 @@
 // Pure validator of GatewayNetworkPolicy; problems go through the Reporter with field paths, like
 // every other kind (`FILE:LINE: GatewayNetworkPolicy ns/name: spec.ingress.allow[2]: ...`).
-import type { Reporter } from "../../validate/problems.ts";
-import { known, list, obj, objItems, str, type Obj } from "../../validate/fields.ts";
-import { formatCidr, parseCidr } from "../../net/ip.ts";
-import type { FieldPath } from "../../yaml/documents.ts";
+import type { Reporter } from "../validate/problems.ts";
+import { known, list, obj, objItems, str, type Obj } from "../validate/fields.ts";
+import { formatCidr, parseCidr } from "../net/ip.ts";
+import type { FieldPath } from "../yaml/documents.ts";
 import type { DescMessage } from "@bufbuild/protobuf";
 import {
   GatewayNetworkPolicySpec_EgressRuleSchema,
@@ -11,7 +11,7 @@ import {
   GatewayNetworkPolicySpec_IngressSchema,
   GatewayNetworkPolicySpecSchema,
   PolicyTargetRefSchema,
-} from "../../gen/edgegate/policy/v1alpha1/gateway_network_policy_pb.ts";
+} from "../gen/edgegate/policy/v1alpha1/gateway_network_policy_pb.ts";
 
 // The fields each object may have are the proto's (proto/edgegate/policy/v1alpha1), by their JSON
 // names: the validator cannot accept a field the schema does not define, or miss one it adds.

@@ -1,5 +1,5 @@
 // Registration record for the validator's kind table: registerKind(gatewayNetworkPolicyKind).
-import type { KindInfo } from "../../validate/object.ts";
+import type { KindInfo } from "../validate/object.ts";
 import { POLICY_GROUP, POLICY_KIND, POLICY_VERSION } from "./types.ts";
 import { validateGatewayNetworkPolicy } from "./validate.ts";
 

@@ -2,7 +2,7 @@
 // ListenerPolicy and EgressAllow entries. Ingress rules land on every address:port of the targeted
 // Gateway (or listener). Egress allows widen what Envoy may reach, whatever Gateway they target,
 // because one Envoy serves every Gateway of the node.
-import type { EgressAllow, ListenerPolicy, SteeringTarget } from "../../ir/datapath.ts";
+import type { EgressAllow, ListenerPolicy, SteeringTarget } from "../ir/datapath.ts";
 import type { GatewayNetworkPolicy, PolicyTargetRef } from "./types.ts";
 
 export interface CompiledPolicies {
