@@ -1,6 +1,7 @@
 // Semantic checks of the appliance configuration beyond types: safe listen addresses, enums, ranges.
 import type { ApplianceConfig } from "./types.ts";
 import { isIP } from "../net/ip.ts";
+import { parsePoolEntry } from "../net/pool.ts";
 import { isLocalOnly, parseAddress, type ListenAddress } from "../net/address.ts";
 
 export interface ConfigProblem {
@@ -56,15 +57,8 @@ export function checkConfig(c: ApplianceConfig): ConfigProblem[] {
     if (!isIP(a)) out.push({ path: ["node", "addresses", i], message: `${JSON.stringify(a)} is not an IP address` });
   });
   c.exposure.addressPool.forEach((a, i) => {
-    const range = /^([0-9.]+)-([0-9.]+)$/.exec(a);
-    if (range && isIP(range[1]!) && isIP(range[2]!)) return;
-    const [ip, bits] = a.split("/");
-    if (!isIP(ip ?? "") || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) >= 16 && Number(bits) <= 32))) {
-      out.push({
-        path: ["exposure", "addressPool", i],
-        message: `${JSON.stringify(a)} is not an IP address, an IPv4 range (A-B) or an IPv4 CIDR of /16 to /32`,
-      });
-    }
+    const entry = parsePoolEntry(a);
+    if ("error" in entry) out.push({ path: ["exposure", "addressPool", i], message: entry.error });
   });
   for (const [k, v] of Object.entries(c.exposure.nodePorts)) {
     if (!/^\d+$/.test(k) || Number(k) < 1 || Number(k) > 65535)

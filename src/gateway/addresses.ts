@@ -108,32 +108,3 @@ export function assignAddresses(gateways: readonly Gateway[], o: AddressOptions)
   }
   return out;
 }
-
-const v4 = (s: string): number => s.split(".").reduce((a, x) => a * 256 + Number(x), 0);
-const v4s = (v: number): string => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-
-/** Expands "10.0.0.0/30" CIDRs, "10.0.0.1-10.0.0.9" ranges and single addresses (at most 65536). */
-export function expandPool(entries: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const e of entries) {
-    const range = /^(\d+\.\d+\.\d+\.\d+)-(\d+\.\d+\.\d+\.\d+)$/.exec(e);
-    if (range) {
-      const [a, b] = [v4(range[1]!), v4(range[2]!)];
-      for (let v = a; v <= b && out.length < 65536; v++) out.push(v4s(v));
-      continue;
-    }
-    const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(e);
-    if (!m) {
-      out.push(e);
-      continue;
-    }
-    const bits = Number(m[5]);
-    const base = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
-    const size = Math.min(2 ** (32 - bits), 65536);
-    for (let i = 0; i < size; i++) {
-      const v = (base + i) >>> 0;
-      out.push(`${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`);
-    }
-  }
-  return out;
-}

@@ -8,7 +8,7 @@ import type { HostPorts } from "../gateway/host-ports.ts";
 import { emitXds } from "../xds/emit/index.ts";
 import type { EmitOptions } from "../xds/emit/options.ts";
 import type { XdsResources } from "../xds/resources.ts";
-import { expandPool } from "../gateway/addresses.ts";
+import { expandPool } from "../net/pool.ts";
 import { TranslateMemo } from "../gateway/memo.ts";
 import { POLICY_KIND } from "../policy/types.ts";
 import { ofKind } from "../store/known.ts";

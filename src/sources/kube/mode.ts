@@ -21,7 +21,7 @@ import { KubeSource, type KubeSourceOptions } from "./source.ts";
 import { NodeReporter, type AckSource } from "../../kube/node-report.ts";
 import type { StatusContext } from "../../kube/status/apply.ts";
 import type { NodeReport } from "../../kube/status/programmed.ts";
-import { expandPool } from "../../gateway/addresses.ts";
+import { expandPool } from "../../net/pool.ts";
 import { selectorString } from "./nodes.ts";
 
 export interface KubeModeOptions {
