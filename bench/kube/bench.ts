@@ -9,7 +9,7 @@
 // The pipeline is the appliance's: KubeSource -> compile (with memo) -> SnapshotCache -> ADS server,
 // and the Lease-elected status writer running (qps 20) as it would.
 // Usage: bun bench/kube/bench.ts     (env ROUTES, CHANGES; needs scripts/setup-kube.sh)
-import "../../src/kinds.ts";
+import "../../src/register-kinds.ts";
 import { defaultConfig } from "../../src/config/types.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { compile, CompileMemo, type CompileResult } from "../../src/pipeline/compile.ts";

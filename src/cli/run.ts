@@ -155,7 +155,7 @@ export async function runCommand(args: string[]): Promise<number> {
   const runtimeDir = dirname(config.xds.socket);
   try {
     if (config.source.kubernetes) {
-      await import("../kinds.ts");
+      await import("../register-kinds.ts");
       const { createKubeMode } = await import("../sources/kube/mode.ts");
       kube = createKubeMode(config, log);
       const k = kube;

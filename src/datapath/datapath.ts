@@ -56,7 +56,7 @@ export interface DatapathStatus {
 }
 
 /**
- * One sk_lookup listener slot as the appliance last saw it (src/run/envoy-sockets.ts fills it in):
+ * One sk_lookup listener slot as the appliance last saw it (src/datapath/envoy-sockets.ts fills it in):
  * "waiting" while Envoy has not bound the port yet, "failed" once it gave up retrying.
  */
 export interface ListenerRegistration {

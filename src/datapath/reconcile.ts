@@ -106,7 +106,7 @@ function defaultEnvoyAddr(t: SteeringTarget, family: Family): { family: Family; 
  * The address is the explicit envoyAddress, else the steered address itself, so that Gateways
  * sharing a port on different addresses (an address pool) reach their own Envoy sockets.
  * `implicit` says no envoyAddress was given: the registrar may then also take a loopback socket
- * (where tc mode looks by default). src/run/envoy-sockets.ts fills the slots; both use this.
+ * (where tc mode looks by default). src/datapath/envoy-sockets.ts fills the slots; both use this.
  */
 export function listenerSlot(
   t: SteeringTarget,

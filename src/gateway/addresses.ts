@@ -2,7 +2,7 @@
 // else one from the configured
 // pool (like a LoadBalancer IPAM, so several Gateways can share port 80 on one node), else the
 // exposure bind address with the node's addresses reported in status.
-import type { Gateway } from "../resources/gateway-api.ts";
+import type { Gateway } from "../kinds/gateway-api.ts";
 import { isIP } from "../net/ip.ts";
 
 export interface AddressOptions {

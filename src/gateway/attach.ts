@@ -1,7 +1,7 @@
 // Which Gateway listeners a route attaches to, following its parentRefs, and the parent status.
-import type { AnyRoute, LabelSelector, ParentReference, RouteKind } from "../resources/gateway-api.ts";
-import { GatewayGroup } from "../resources/gateway-api.ts";
-import { condition, type Condition } from "../status/types.ts";
+import type { AnyRoute, LabelSelector, ParentReference, RouteKind } from "../kinds/gateway-api.ts";
+import { GatewayGroup } from "../kinds/gateway-api.ts";
+import { condition, type Condition } from "../object-status/types.ts";
 import { namespaceLabels, type Inputs } from "../translate/inputs.ts";
 import { intersect } from "./hostnames.ts";
 import type { ListenerState } from "./listeners.ts";

@@ -1,9 +1,9 @@
 // Gateway spec.tls.backend.clientCertificateRef: the certificate the Gateway presents to
 // backends that ask for one (BackendTLSPolicy targets), and the Gateway's ResolvedRefs condition.
-import type { Gateway } from "../resources/gateway-api.ts";
-import { GatewayGroup } from "../resources/gateway-api.ts";
+import type { Gateway } from "../kinds/gateway-api.ts";
+import { GatewayGroup } from "../kinds/gateway-api.ts";
 import type { IrSecret } from "../ir/types.ts";
-import { condition, type Condition } from "../status/types.ts";
+import { condition, type Condition } from "../object-status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import { refAllowed } from "../translate/refgrant.ts";
 import { certificateSecret } from "../translate/secrets.ts";

@@ -1,7 +1,7 @@
 // Route backendRefs -> clusters, with the route's ResolvedRefs condition.
-import type { AnyRoute, BackendRef, RouteKind } from "../resources/gateway-api.ts";
-import { GatewayGroup } from "../resources/gateway-api.ts";
-import { condition, type Condition, type TranslateProblem } from "../status/types.ts";
+import type { AnyRoute, BackendRef, RouteKind } from "../kinds/gateway-api.ts";
+import { GatewayGroup } from "../kinds/gateway-api.ts";
+import { condition, type Condition, type TranslateProblem } from "../object-status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import { refAllowed } from "../translate/refgrant.ts";
 import type { ClusterSet, Protocol } from "../translate/services.ts";

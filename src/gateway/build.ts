@@ -1,6 +1,6 @@
 // Assembles one Gateway's IR: an Envoy listener per port, virtual hosts per hostname with listener
 // isolation, TLS filter chains by SNI, and api listeners for proxyless gRPC.
-import type { Gateway, GRPCRoute, HTTPRoute, TCPRoute, TLSRoute, UDPRoute } from "../resources/gateway-api.ts";
+import type { Gateway, GRPCRoute, HTTPRoute, TCPRoute, TLSRoute, UDPRoute } from "../kinds/gateway-api.ts";
 import type { IrApiListener, IrListener, IrRoute, IrRouteConfig, IrTlsChain, IrVirtualHost } from "../ir/types.ts";
 import type { Attachment } from "./attach.ts";
 import type { RouteBackends } from "./backends.ts";
@@ -11,7 +11,7 @@ import { hostMatches, specificity } from "./hostnames.ts";
 import type { GatewayAddresses } from "./addresses.ts";
 import type { TranslateMemo } from "./memo.ts";
 import type { ClusterSet } from "../translate/services.ts";
-import type { TranslateProblem } from "../status/types.ts";
+import type { TranslateProblem } from "../object-status/types.ts";
 
 /** order: the route's age key, see RankKey.routeOrder. */
 export type AttachedRoute =

@@ -3,7 +3,7 @@
 // gives the class's Gateways settings that make sense on a node; what cannot take effect here is
 // named in the GatewayClass's Accepted message. A missing or unknown parameters object makes the
 // class Accepted=False, InvalidParameters, as the Gateway API requires, and its Gateways unserved.
-import type { GatewayClass } from "../resources/gateway-api.ts";
+import type { GatewayClass } from "../kinds/gateway-api.ts";
 import type { Inputs } from "../translate/inputs.ts";
 
 export const CLASS_CONFIG_KIND = "GatewayClassConfig";

@@ -1,6 +1,6 @@
 // GatewayClasses this node serves and their status.
-import type { GatewayClass } from "../resources/gateway-api.ts";
-import { condition, type ObjectStatus } from "../status/types.ts";
+import type { GatewayClass } from "../kinds/gateway-api.ts";
+import { condition, type ObjectStatus } from "../object-status/types.ts";
 import { supportedFeatures } from "./features.ts";
 import type { ClassParams } from "./class-params.ts";
 

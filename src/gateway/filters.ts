@@ -1,5 +1,5 @@
 // Gateway API filters -> IR route pieces (header mutation, redirect, rewrite, mirror, CORS).
-import type { HTTPHeaderFilter, HTTPRouteFilter } from "../resources/gateway-api.ts";
+import type { HTTPHeaderFilter, HTTPRouteFilter } from "../kinds/gateway-api.ts";
 import type { IrCors, IrHeaderMutation, IrMirror, IrRouteAction } from "../ir/types.ts";
 import type { RouteBackends } from "./backends.ts";
 

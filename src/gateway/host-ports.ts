@@ -4,8 +4,8 @@
 //   - a port another process on the node already listens on (found through /proc, see
 //     src/net/listening.ts), named in the message; re-checked periodically, it clears on its own.
 // Inputs are observations of the node made at the edge; this stage stays pure.
-import type { Gateway } from "../resources/gateway-api.ts";
-import { condition } from "../status/types.ts";
+import type { Gateway } from "../kinds/gateway-api.ts";
+import { condition } from "../object-status/types.ts";
 import type { GatewayAddresses } from "./addresses.ts";
 import type { ListenerState } from "./listeners.ts";
 

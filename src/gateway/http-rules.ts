@@ -1,5 +1,5 @@
 // HTTPRoute and GRPCRoute rules -> IR routes, for one listener they are attached to.
-import type { BackendRef, GRPCRoute, GRPCRouteRule, HTTPRoute, HTTPRouteMatch, HTTPRouteRule } from "../resources/gateway-api.ts";
+import type { BackendRef, GRPCRoute, GRPCRouteRule, HTTPRoute, HTTPRouteMatch, HTTPRouteRule } from "../kinds/gateway-api.ts";
 import type { IrBackendRef, IrRoute, IrRouteAction, IrRouteMatch } from "../ir/types.ts";
 import { durationMs } from "../validate/names.ts";
 import type { RouteBackends } from "./backends.ts";

@@ -1,8 +1,8 @@
 // Gateway API -> IR and status. Pure: objects in, IR pieces and status out.
-import type { AnyRoute, Gateway, HTTPRouteFilter, RouteKind } from "../resources/gateway-api.ts";
+import type { AnyRoute, Gateway, HTTPRouteFilter, RouteKind } from "../kinds/gateway-api.ts";
 import type { IrApiListener, IrListener, IrRouteConfig, IrSecret } from "../ir/types.ts";
 import { listenerSteering, type SteeringTarget } from "../ir/datapath.ts";
-import { condition, type Condition, type ObjectStatus, type RouteParentStatus, type TranslateProblem } from "../status/types.ts";
+import { condition, type Condition, type ObjectStatus, type RouteParentStatus, type TranslateProblem } from "../object-status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import type { ClusterSet } from "../translate/services.ts";
 import { assignAddresses, type AddressOptions, type GatewayAddresses } from "./addresses.ts";

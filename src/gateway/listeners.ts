@@ -1,9 +1,9 @@
 // Gateway listeners: which are valid, what they accept, their TLS material and conflicts.
-import type { Gateway, Listener } from "../resources/gateway-api.ts";
-import { GatewayGroup } from "../resources/gateway-api.ts";
+import type { Gateway, Listener } from "../kinds/gateway-api.ts";
+import { GatewayGroup } from "../kinds/gateway-api.ts";
 import type { IrSecret } from "../ir/types.ts";
 import type { ListenerOrigin } from "../ir/origin.ts";
-import { condition, type Condition } from "../status/types.ts";
+import { condition, type Condition } from "../object-status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import { refAllowed } from "../translate/refgrant.ts";
 import { caSecretFromConfigMap, certificateSecret } from "../translate/secrets.ts";

@@ -1,10 +1,10 @@
 // ListenerSets (GEP-1713): listeners another object adds to a Gateway. A Gateway admits them
 // only as its spec.allowedListeners says (none by default); admitted listeners join the
 // Gateway's after its own, oldest ListenerSet first, and lose conflicts to earlier ones.
-import type { Gateway, ListenerSet } from "../resources/gateway-api.ts";
-import { GatewayGroup } from "../resources/gateway-api.ts";
+import type { Gateway, ListenerSet } from "../kinds/gateway-api.ts";
+import { GatewayGroup } from "../kinds/gateway-api.ts";
 import type { IrSecret } from "../ir/types.ts";
-import { condition, type Condition, type ObjectStatus } from "../status/types.ts";
+import { condition, type Condition, type ObjectStatus } from "../object-status/types.ts";
 import { namespaceLabels, type Inputs } from "../translate/inputs.ts";
 import { selectorMatches } from "./attach.ts";
 import { buildListeners, listenerConditions, type ListenerState } from "./listeners.ts";

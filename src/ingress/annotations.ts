@@ -1,6 +1,6 @@
 // Ingress annotations edgegate honours, under Cilium's names (so a Cilium user's manifests work
 // unchanged) and edgegate's own. edgegate.io/ wins when both are set.
-import type { Ingress } from "../resources/core.ts";
+import type { Ingress } from "../kinds/core.ts";
 import { durationMs } from "../validate/names.ts";
 
 export interface IngressOptions {

@@ -1,6 +1,6 @@
 // Which Ingresses this node serves: those whose IngressClass names edgegate's controller, or
 // that name no class when edgegate's class is the cluster default.
-import type { Ingress, IngressClass } from "../resources/core.ts";
+import type { Ingress, IngressClass } from "../kinds/core.ts";
 
 export const DefaultClassAnnotation = "ingressclass.kubernetes.io/is-default-class";
 const LegacyClassAnnotation = "kubernetes.io/ingress.class";

@@ -1,9 +1,9 @@
 // networking.k8s.io/v1 Ingress -> IR and status. Served Ingresses share one HTTP listener (80) and
 // one HTTPS listener (443) with a virtual host per host, as ingress controllers do; a dedicated
 // Ingress (plan.ts) gets listeners of its own, built the same way.
-import type { Ingress, IngressBackend, IngressPath } from "../resources/core.ts";
+import type { Ingress, IngressBackend, IngressPath } from "../kinds/core.ts";
 import type { IrListener, IrRoute, IrRouteConfig, IrSecret, IrTlsChain, IrVirtualHost } from "../ir/types.ts";
-import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
+import type { ObjectStatus, TranslateProblem } from "../object-status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import type { ClusterSet } from "../translate/services.ts";
 import { certificateSecret } from "../translate/secrets.ts";

@@ -2,7 +2,7 @@
 // not /foobar) and ImplementationSpecific (a regular expression matched against the whole path).
 // Order inside a host: Exact > ImplementationSpecific > Prefix, longer paths first, so the most
 // specific rule wins as the Ingress spec asks ("longest matching path").
-import type { IngressPath } from "../resources/core.ts";
+import type { IngressPath } from "../kinds/core.ts";
 import type { IrRouteMatch } from "../ir/types.ts";
 
 export function pathMatch(p: IngressPath): IrRouteMatch["path"] {

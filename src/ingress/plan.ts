@@ -6,8 +6,8 @@
 //                          told apart by the TLS inspector, as Cilium's host-network listener does),
 //                          or, with service-type NodePort, on insecure-node-port / secure-node-port.
 // A dedicated Ingress without a port to listen on is served on the shared listeners, and says so.
-import type { Ingress } from "../resources/core.ts";
-import type { TranslateProblem } from "../status/types.ts";
+import type { Ingress } from "../kinds/core.ts";
+import type { TranslateProblem } from "../object-status/types.ts";
 import { keyOf } from "../store/types.ts";
 import type { IngressOptions } from "./annotations.ts";
 

@@ -15,7 +15,7 @@ import type { Logger } from "../log/logger.ts";
 import { isObj, type Obj } from "../validate/fields.ts";
 import { KubeApiError, type KubeClient } from "./client.ts";
 import { sleep } from "./backoff.ts";
-import { leaseType, resourcePath } from "./resources.ts";
+import { leaseType, resourcePath } from "./api-resources.ts";
 
 export interface LeaseOptions {
   namespace: string;

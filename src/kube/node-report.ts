@@ -7,13 +7,13 @@
 // a timer, so an idle cluster stays write-free. A node whose edgegate is gone keeps its last report:
 // its Envoy outlives edgegate and goes on serving that configuration.
 import type { Logger } from "../log/logger.ts";
-import type { ObjectStatus } from "../status/types.ts";
-import { AckedGateways, type AckSource } from "../status/acked-gateways.ts";
+import type { ObjectStatus } from "../object-status/types.ts";
+import { AckedGateways, type AckSource } from "../object-status/acked-gateways.ts";
 import { isObj, type Obj } from "../validate/fields.ts";
 import type { KubeClient } from "./client.ts";
 import { Retry, sleep } from "./backoff.ts";
-import { leaseType, resourcePath } from "./resources.ts";
-import type { NodeReport } from "./status/programmed.ts";
+import { leaseType, resourcePath } from "./api-resources.ts";
+import type { NodeReport } from "./status-writer/programmed.ts";
 
 export const reportLabel = "edgegate.io/node-report";
 const gatewaysAnnotation = "edgegate.io/programmed-gateways";
@@ -24,8 +24,8 @@ export function reportLeaseName(node: string): string {
   return `edgegate-node-${node}`.slice(0, 253);
 }
 
-// The ACK tracking itself is shared with file mode (src/status/acked-gateways.ts).
-export { programmedGateways, type AckSource } from "../status/acked-gateways.ts";
+// The ACK tracking itself is shared with file mode (src/object-status/acked-gateways.ts).
+export { programmedGateways, type AckSource } from "../object-status/acked-gateways.ts";
 
 /** A node's report from its Lease; undefined for a Lease that is not one. */
 export function parseReport(lease: Obj): { node: string; report: NodeReport } | undefined {

@@ -11,7 +11,7 @@ import type { Logger } from "../log/logger.ts";
 import { isObj, type Obj } from "../validate/fields.ts";
 import { KubeApiError, type KubeClient } from "./client.ts";
 import { Retry, sleep, type RetryPolicy } from "./backoff.ts";
-import { apiVersionOf, resourcePath, type ResourceType } from "./resources.ts";
+import { apiVersionOf, resourcePath, type ResourceType } from "./api-resources.ts";
 import type { ApiReachability } from "./reachability.ts";
 
 export type ReflectorPhase = "starting" | "synced" | "missing" | "error" | "stopped";

@@ -5,9 +5,9 @@
 // no rule matches gets 404, as from a Gateway: the mesh suite asserts it (MeshHTTPRouteQueryParamMatching),
 // so there is no fall-through to the Service's own endpoints. Services without mesh routes are
 // not touched.
-import type { GRPCRoute, HTTPRoute, RouteKind } from "../resources/gateway-api.ts";
+import type { GRPCRoute, HTTPRoute, RouteKind } from "../kinds/gateway-api.ts";
 import type { IrApiListener, IrListener, IrRoute, IrRouteConfig } from "../ir/types.ts";
-import type { ObjectStatus, RouteParentStatus, TranslateProblem } from "../status/types.ts";
+import type { ObjectStatus, RouteParentStatus, TranslateProblem } from "../object-status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import type { ClusterSet } from "../translate/services.ts";
 import { refKey, refOf } from "../store/types.ts";

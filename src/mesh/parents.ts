@@ -2,9 +2,9 @@
 // Only producer routes (in the Service's own namespace) are served: a consumer route applies only
 // to clients in its own namespace, and a node-local gateway cannot tell a connecting process's
 // namespace, so such a route is reported as not accepted rather than applied to everyone.
-import type { AnyRoute, ParentReference } from "../resources/gateway-api.ts";
-import type { Service, ServicePort } from "../resources/core.ts";
-import { condition, type Condition } from "../status/types.ts";
+import type { AnyRoute, ParentReference } from "../kinds/gateway-api.ts";
+import type { Service, ServicePort } from "../kinds/core.ts";
+import { condition, type Condition } from "../object-status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 
 /** A parentRef to a core Service: group "" (or "core"), kind Service. */

@@ -3,7 +3,7 @@
 // ports below 1024. Feeds src/gateway/host-ports.ts; the appliance re-reads it periodically.
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import type { HostPorts } from "../gateway/host-ports.ts";
-import { parseProcNetTcp, socketInode } from "../run/envoy-sockets.ts";
+import { parseProcNetTcp, socketInode } from "../datapath/envoy-sockets.ts";
 
 const TCP_LISTEN = 0x0a;
 const CAP_NET_BIND_SERVICE = 10n;

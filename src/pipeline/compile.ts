@@ -2,7 +2,7 @@
 import type { ApplianceConfig } from "../config/types.ts";
 import type { Ir } from "../ir/types.ts";
 import { refKey, type StoredObject } from "../store/types.ts";
-import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
+import type { ObjectStatus, TranslateProblem } from "../object-status/types.ts";
 import { translate, type TranslateOptions } from "../translate/index.ts";
 import type { HostPorts } from "../gateway/host-ports.ts";
 import { emitXds } from "../xds/emit/index.ts";

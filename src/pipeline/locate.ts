@@ -1,6 +1,6 @@
 // Translation problems name an object and a field path; people need a file and a line.
 import { parseRefKey, type StoredObject } from "../store/types.ts";
-import type { TranslateProblem } from "../status/types.ts";
+import type { TranslateProblem } from "../object-status/types.ts";
 import { formatPath, type Problem } from "../validate/problems.ts";
 import { lineOf } from "../yaml/documents.ts";
 

@@ -1,7 +1,7 @@
 // GatewayNetworkPolicy status, following Gateway API policy attachment: one ancestor entry per
 // targeted Gateway this node's controller serves, Accepted when the Gateway (and the listener named
 // by sectionName) exists. Pure: computed from the policies and the Gateways' computed status.
-import { condition, type ObjectStatus, type PolicyAncestorStatus } from "../status/types.ts";
+import { condition, type ObjectStatus, type PolicyAncestorStatus } from "../object-status/types.ts";
 import type { GatewayNetworkPolicy } from "./types.ts";
 
 export function policyStatus(policies: readonly GatewayNetworkPolicy[], status: readonly ObjectStatus[], controllerName: string): ObjectStatus[] {

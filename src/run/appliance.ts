@@ -21,10 +21,10 @@ import type { Source } from "../sources/source.ts";
 import type { CompileResult } from "../pipeline/compile.ts";
 import type { Problem } from "../validate/problems.ts";
 import { ProblemLog } from "../log/problems.ts";
-import { ApplianceStatusBoard } from "./status.ts";
+import { ApplianceStatusBoard } from "./status-board.ts";
 import { LocalProgrammed } from "./local-programmed.ts";
 import { NackGuard } from "../xds/nack/guard.ts";
-import { followEnvoySockets } from "./envoy-sockets.ts";
+import { followEnvoySockets } from "../datapath/envoy-sockets.ts";
 import { NodeState } from "./node-state.ts";
 import { RemoteLauncher } from "../envoy/launcher.ts";
 import type { DatapathIntent } from "../ir/datapath.ts";
@@ -322,7 +322,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
         }
       }
     });
-    // sklookup mode: each Envoy's listening sockets go into the datapath's SOCKMAP (envoy-sockets.ts)
+    // sklookup mode: each Envoy's listening sockets go into the datapath's SOCKMAP (src/datapath/envoy-sockets.ts)
     envoySockets =
       datapath.enabled && config.datapath.mode === "sklookup"
         ? followEnvoySockets({ datapath, supervisor, cache, steering: () => intent()?.steering ?? [], log })

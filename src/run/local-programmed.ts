@@ -1,9 +1,9 @@
-// File mode's Programmed, defined by the data plane as in Kubernetes mode (src/kube/status/
+// File mode's Programmed, defined by the data plane as in Kubernetes mode (src/kube/status-writer/
 // programmed.ts): a Gateway translate calls Programmed is reported True only once the local Envoy
 // has ACKed a configuration that contains it (at its generation); until then, or with no Envoy
 // connected, Programmed=False, reason Pending, saying why. Translate's own False reasons stand.
-import { AckedGateways, type AckSource } from "../status/acked-gateways.ts";
-import { condition, type Condition, type ObjectStatus } from "../status/types.ts";
+import { AckedGateways, type AckSource } from "../object-status/acked-gateways.ts";
+import { condition, type Condition, type ObjectStatus } from "../object-status/types.ts";
 
 export class LocalProgrammed {
   private readonly tracker = new AckedGateways();

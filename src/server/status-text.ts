@@ -4,7 +4,7 @@
 // running appliance. Every count is taken from one place so the sections agree.
 import type { StatusDocument } from "./apps.ts";
 import type { InputObjectStatus, InputProblem } from "./status-types.ts";
-import type { Condition, ListenerStatus, ObjectStatus } from "../status/types.ts";
+import type { Condition, ListenerStatus, ObjectStatus } from "../object-status/types.ts";
 import { formatLabels } from "./node-selector.ts";
 
 function ago(iso: string | undefined, now: number): string {

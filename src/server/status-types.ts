@@ -2,7 +2,7 @@
 // snapshot per request from a provider the run command assembles. Each section is owned by the part
 // that produces it; this file only fixes the shapes the server reads.
 import type { EnvoyState } from "../envoy/state.ts";
-import type { Condition, ObjectStatus } from "../status/types.ts";
+import type { Condition, ObjectStatus } from "../object-status/types.ts";
 import type { Snapshot } from "../xds/cache/snapshot.ts";
 import type { Ir } from "../ir/types.ts";
 import type { Verdict } from "./health.ts";

@@ -6,7 +6,7 @@ import { formatPath, ObjectProblems, type Problem, type ProblemObject } from "..
 import { isObj } from "../validate/fields.ts";
 import type { FieldPath } from "../yaml/documents.ts";
 import { refKey, type KubeObject } from "./types.ts";
-import "../kinds.ts";
+import "../register-kinds.ts";
 
 /** Where a value sits in its source, for problems. */
 export interface Placement {

@@ -1,9 +1,9 @@
 // The typed view of a stored object. Admission (admit.ts) checked each object against its kind's
-// validator (src/validate/kinds/), which is what makes the shapes in src/resources true: this is
+// validator (src/validate/kinds/), which is what makes the shapes in src/kinds true: this is
 // the one place a stored object becomes its typed resource.
 import type { StoredObject } from "./types.ts";
-import type * as api from "../resources/gateway-api.ts";
-import type * as core from "../resources/core.ts";
+import type * as api from "../kinds/gateway-api.ts";
+import type * as core from "../kinds/core.ts";
 import type { GatewayNetworkPolicy } from "../policy/types.ts";
 
 /** Every kind with a typed resource, told apart by `kind`. */

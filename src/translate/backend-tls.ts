@@ -2,10 +2,10 @@
 // conditions. Policies are taken oldest first; a second policy on the same Service (and the same
 // sectionName, or both without one) is Conflicted. A sectionName-scoped policy beats a
 // Service-wide one for that port.
-import type { BackendTLSPolicy } from "../resources/gateway-api.ts";
+import type { BackendTLSPolicy } from "../kinds/gateway-api.ts";
 import type { IrSecret, IrUpstreamTls } from "../ir/types.ts";
-import type { ServicePort } from "../resources/core.ts";
-import { condition, type Condition } from "../status/types.ts";
+import type { ServicePort } from "../kinds/core.ts";
+import { condition, type Condition } from "../object-status/types.ts";
 import { nsName, type Inputs } from "./inputs.ts";
 import { caSecretFromConfigMap } from "./secrets.ts";
 

@@ -2,7 +2,7 @@
 // options always give the same result, which `render` relies on for byte-identical output.
 import type { Ir, IrSecret } from "../ir/types.ts";
 import { refKey, type StoredObject } from "../store/types.ts";
-import type { ObjectStatus, TranslateProblem } from "../status/types.ts";
+import type { ObjectStatus, TranslateProblem } from "../object-status/types.ts";
 import { translateGateways } from "../gateway/index.ts";
 import type { TranslateMemo } from "../gateway/memo.ts";
 import { translateIngresses } from "../ingress/index.ts";

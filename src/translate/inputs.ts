@@ -12,8 +12,8 @@ import type {
   TCPRoute,
   TLSRoute,
   UDPRoute,
-} from "../resources/gateway-api.ts";
-import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Secret, Service } from "../resources/core.ts";
+} from "../kinds/gateway-api.ts";
+import type { ConfigMap, EndpointSlice, Ingress, IngressClass, Secret, Service } from "../kinds/core.ts";
 
 export interface Inputs {
   gatewayClasses: GatewayClass[];

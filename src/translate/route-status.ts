@@ -1,6 +1,6 @@
 // Route status from several translators (Gateway parents, Service parents) merged into one entry
 // per route, parents in the order they were produced, as the object's status.parents holds them.
-import type { ObjectStatus } from "../status/types.ts";
+import type { ObjectStatus } from "../object-status/types.ts";
 import { refKey } from "../store/types.ts";
 
 type RouteStatus = Extract<ObjectStatus, { kind: "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute" }>;

@@ -1,6 +1,6 @@
 // TLS Secrets and CA ConfigMaps -> IR secrets. Material is carried, never logged or put in names.
 import type { IrSecret } from "../ir/types.ts";
-import type { ConfigMap, Secret } from "../resources/core.ts";
+import type { ConfigMap, Secret } from "../kinds/core.ts";
 
 export function secretValue(s: Secret, key: string): string | undefined {
   const sd = s.stringData?.[key];

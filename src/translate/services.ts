@@ -1,8 +1,8 @@
 // Service references -> clusters with endpoints. Shared by Gateway API and Ingress translation.
 import type { IrCluster, IrEndpoint } from "../ir/types.ts";
-import type { Service, ServicePort } from "../resources/core.ts";
-import { EndpointsAnnotation } from "../resources/core.ts";
-import { parseEndpointList } from "../resources/endpoints.ts";
+import type { Service, ServicePort } from "../kinds/core.ts";
+import { EndpointsAnnotation } from "../kinds/core.ts";
+import { parseEndpointList } from "../kinds/endpoints.ts";
 import { nsName, type Inputs } from "./inputs.ts";
 import type { BackendTlsIndex } from "./backend-tls.ts";
 

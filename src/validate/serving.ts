@@ -3,7 +3,7 @@
 // does not accept it or that is attached nowhere. `validate` exits 1 on these and `run` counts them
 // with the other problems, so the counts agree with the conditions. Pure.
 import { refKey, type StoredObject } from "../store/types.ts";
-import type { Condition, ObjectStatus, TranslateProblem } from "../status/types.ts";
+import type { Condition, ObjectStatus, TranslateProblem } from "../object-status/types.ts";
 import { isObj } from "./fields.ts";
 
 // The cause first: a listener with a missing certificate is also not programmed, but one line

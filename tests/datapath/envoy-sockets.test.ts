@@ -5,7 +5,7 @@ import type { ListenerRegistration } from "../../src/datapath/datapath.ts";
 import type { Family } from "../../src/net/ip.ts";
 import type { Protocol } from "../../src/datapath/layout.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import { EnvoySocketRegistrar, listenerTargets, parseProcNetTcp, pickListener, socketInode, type ProcListing } from "../../src/run/envoy-sockets.ts";
+import { EnvoySocketRegistrar, listenerTargets, parseProcNetTcp, pickListener, socketInode, type ProcListing } from "../../src/datapath/envoy-sockets.ts";
 
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5001 1 0000000000000000 100 0 0 10 0

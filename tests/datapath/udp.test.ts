@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { cleanupPins } from "../../src/datapath/pins.ts";
 import type { DatapathStatus } from "../../src/datapath/datapath.ts";
 import type { DatapathIntent } from "../../src/ir/datapath.ts";
-import { listenerTargets, pickListener, readProcListing } from "../../src/run/envoy-sockets.ts";
+import { listenerTargets, pickListener, readProcListing } from "../../src/datapath/envoy-sockets.ts";
 import { BIN, BUN, Lines, cannotRun, createPair, type Pair } from "./netns.ts";
 
 const why = cannotRun();

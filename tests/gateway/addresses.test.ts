@@ -2,7 +2,7 @@
 // edgegate.io/lb-ipam-ips) in spec.infrastructure.annotations, the address pool, the node's addresses.
 import { describe, expect, test } from "bun:test";
 import { assignAddresses, type AddressOptions } from "../../src/gateway/addresses.ts";
-import type { Gateway } from "../../src/resources/gateway-api.ts";
+import type { Gateway } from "../../src/kinds/gateway-api.ts";
 import { translate } from "../../src/translate/index.ts";
 import type { StoredObject } from "../../src/store/types.ts";
 import { admitted } from "../helpers/stored.ts";

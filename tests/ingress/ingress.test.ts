@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { translate, type TranslateResult } from "../../src/translate/index.ts";
 import { ingressOptions, type IngressOptions } from "../../src/ingress/annotations.ts";
-import type { Ingress } from "../../src/resources/core.ts";
+import type { Ingress } from "../../src/kinds/core.ts";
 import { storedObject, type KubeObject, type StoredObject } from "../../src/store/types.ts";
 import type { IrRoute } from "../../src/ir/types.ts";
 

@@ -157,7 +157,7 @@ async function createAll(api: ApiServer, objects: Obj[], width = 16): Promise<vo
 }
 
 interface StatusJson {
-  /** The status writer's counters (src/kube/status/writer.ts, StatusWriterStats). */
+  /** The status writer's counters (src/kube/status-writer/writer.ts, StatusWriterStats). */
   source: { state: string; status?: { leader: boolean; writes: number; pending: number; errors: number } };
 }
 

@@ -1,7 +1,7 @@
 // What the appliance does with a Kubernetes source, minus Envoy: source -> compile -> xDS snapshot
 // cache, and computed status -> the status writer. Tests look at the snapshot the xDS server would
 // serve and at the status the API server ends up holding.
-import "../../src/kinds.ts";
+import "../../src/register-kinds.ts";
 import { defaultConfig, type ApplianceConfig } from "../../src/config/types.ts";
 import { createLogger, type Logger } from "../../src/log/logger.ts";
 import { compile, CompileMemo, type CompileResult } from "../../src/pipeline/compile.ts";

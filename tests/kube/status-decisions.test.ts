@@ -1,11 +1,11 @@
 // The pure decisions behind Kubernetes-mode status (no API server): which addresses a Gateway or
 // Ingress reports, and when the data plane lets Programmed be True.
 import { describe, expect, test } from "bun:test";
-import { gatewayAddresses, ingressAddresses, type NodeAddressView } from "../../src/kube/status/addresses.ts";
-import { dataPlaneProgrammed, type DataPlaneView } from "../../src/kube/status/programmed.ts";
+import { gatewayAddresses, ingressAddresses, type NodeAddressView } from "../../src/kube/status-writer/addresses.ts";
+import { dataPlaneProgrammed, type DataPlaneView } from "../../src/kube/status-writer/programmed.ts";
 import { parseReport, programmedGateways } from "../../src/kube/node-report.ts";
 import type { KubeObject } from "../../src/store/types.ts";
-import type { ObjectStatus } from "../../src/status/types.ts";
+import type { ObjectStatus } from "../../src/object-status/types.ts";
 
 const gw = (addresses?: Array<{ value: string }>): KubeObject =>
   ({

@@ -5,9 +5,9 @@
 // a write built from an older desired status must never be where it stops.
 import { describe, expect, test } from "bun:test";
 import { KubeApiError, KubeClient, type RequestOptions } from "../../src/kube/client.ts";
-import { StatusWriter } from "../../src/kube/status/writer.ts";
+import { StatusWriter } from "../../src/kube/status-writer/writer.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import type { ObjectStatus } from "../../src/status/types.ts";
+import type { ObjectStatus } from "../../src/object-status/types.ts";
 import type { KubeObject } from "../../src/store/types.ts";
 import { isObj, type Obj } from "../../src/validate/fields.ts";
 import { controllerName } from "./fixtures.ts";

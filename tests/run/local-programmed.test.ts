@@ -4,7 +4,7 @@
 import { expect, test } from "bun:test";
 import { LocalProgrammed } from "../../src/run/local-programmed.ts";
 import type { AckSource } from "../../src/kube/node-report.ts";
-import type { Condition, ObjectStatus } from "../../src/status/types.ts";
+import type { Condition, ObjectStatus } from "../../src/object-status/types.ts";
 
 function fakeCache(): AckSource & { state: { current: boolean; reason?: string }; version: string; fire(): void } {
   const listeners: Array<(ev: { type: string }) => void> = [];

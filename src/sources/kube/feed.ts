@@ -10,7 +10,7 @@ import { ObjectStore, type GroupUpdate } from "../../store/store.ts";
 import { admit, apiPlacement } from "../../store/admit.ts";
 import type { Problem } from "../../validate/problems.ts";
 import { isObj, type Obj } from "../../validate/fields.ts";
-import type { LiveObject } from "../../kube/status/writer.ts";
+import type { LiveObject } from "../../kube/status-writer/writer.ts";
 
 const dropAnnotations = ["kubectl.kubernetes.io/last-applied-configuration"];
 

@@ -11,16 +11,16 @@
 // Programmed only once a selected node's Envoy has ACKed the Gateway (node-report.ts).
 import type { ApplianceConfig } from "../../config/types.ts";
 import type { Logger } from "../../log/logger.ts";
-import type { ObjectStatus } from "../../status/types.ts";
+import type { ObjectStatus } from "../../object-status/types.ts";
 import { KubeClient } from "../../kube/client.ts";
 import { inClusterConnection, kubeconfigConnection, type KubeConnection } from "../../kube/connection.ts";
 import { LeaderElector, type LeaseState } from "../../kube/lease.ts";
-import { StatusWriter, type StatusWriterStats } from "../../kube/status/writer.ts";
+import { StatusWriter, type StatusWriterStats } from "../../kube/status-writer/writer.ts";
 import type { ReflectorState } from "../../kube/reflector.ts";
 import { KubeSource, type KubeSourceOptions } from "./source.ts";
 import { NodeReporter, type AckSource } from "../../kube/node-report.ts";
-import type { StatusContext } from "../../kube/status/apply.ts";
-import type { NodeReport } from "../../kube/status/programmed.ts";
+import type { StatusContext } from "../../kube/status-writer/apply.ts";
+import type { NodeReport } from "../../kube/status-writer/programmed.ts";
 import { expandPool } from "../../net/pool.ts";
 import { selectorString } from "./nodes.ts";
 

@@ -16,13 +16,13 @@ import type { SourceStatus } from "../../server/status-types.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { KubeClient } from "../../kube/client.ts";
 import { Reflector, type ReflectorOptions, type ReflectorState } from "../../kube/reflector.ts";
-import { leaseType, nodeType, watchedTypes, type ResourceType } from "../../kube/resources.ts";
+import { leaseType, nodeType, watchedTypes, type ResourceType } from "../../kube/api-resources.ts";
 import { ApiReachability, type ReachabilityOptions } from "../../kube/reachability.ts";
 import { parseReport, reportLabel } from "../../kube/node-report.ts";
-import type { NodeReport } from "../../kube/status/programmed.ts";
+import type { NodeReport } from "../../kube/status-writer/programmed.ts";
 import { isObj, type Obj } from "../../validate/fields.ts";
 import { KubeFeed } from "./feed.ts";
-import type { LiveObject } from "../../kube/status/writer.ts";
+import type { LiveObject } from "../../kube/status-writer/writer.ts";
 import { nodeAddresses, selectorString } from "./nodes.ts";
 
 export interface KubeSourceOptions {

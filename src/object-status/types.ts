@@ -41,7 +41,7 @@ export type ObjectStatus =
       namespace: string;
       name: string;
       // `parents` stays empty, as for BackendTLSPolicy: readers that treat unknown kinds as routes
-      // (src/run/status.ts) keep working until they learn this kind.
+      // (src/run/status-board.ts) keep working until they learn this kind.
       status: { conditions: Condition[]; listeners: ListenerStatus[]; parents: RouteParentStatus[] };
     }
   | { kind: "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute"; namespace: string; name: string; status: { parents: RouteParentStatus[] } }
@@ -50,7 +50,7 @@ export type ObjectStatus =
       namespace: string;
       name: string;
       // `parents` stays empty: policies report ancestors. It is there so readers that treat every
-      // non-Gateway entry as a route (src/run/status.ts) keep working until they learn this kind.
+      // non-Gateway entry as a route (src/run/status-board.ts) keep working until they learn this kind.
       status: { ancestors: PolicyAncestorStatus[]; parents: RouteParentStatus[] };
     }
   | { kind: "Ingress"; namespace: string; name: string; status: { loadBalancer: { ingress: Array<{ ip?: string; hostname?: string }> } } };

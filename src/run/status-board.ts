@@ -16,7 +16,7 @@ import type {
 import { VerdictCache, type HealthInputs, type Verdict } from "../server/health.ts";
 import type { CompileResult } from "../pipeline/compile.ts";
 import { formatObject, type Problem } from "../validate/problems.ts";
-import type { Condition, ListenerStatus, ObjectStatus } from "../status/types.ts";
+import type { Condition, ListenerStatus, ObjectStatus } from "../object-status/types.ts";
 import { version } from "../version.ts";
 import type { Snapshot } from "../xds/cache/snapshot.ts";
 import { refKey } from "../store/types.ts";

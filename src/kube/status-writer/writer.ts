@@ -16,11 +16,11 @@
 //   - nothing is written when nothing changed: the desired status is compared with the live one
 //     and with what this writer last wrote.
 import type { Logger } from "../../log/logger.ts";
-import type { ObjectStatus } from "../../status/types.ts";
+import type { ObjectStatus } from "../../object-status/types.ts";
 import type { KubeObject } from "../../store/types.ts";
 import { KubeApiError, type KubeClient } from "../client.ts";
 import { Retry, sleep } from "../backoff.ts";
-import { resourcePath, typeByKind } from "../resources.ts";
+import { resourcePath, typeByKind } from "../api-resources.ts";
 import { applyBody, statusKey, type ApplyBody, type StatusContext } from "./apply.ts";
 import { sameStatus } from "./compare.ts";
 import { isObj } from "../../validate/fields.ts";

@@ -8,7 +8,7 @@
 // - addresses and Programmed are decided here, once, for Kubernetes mode (see addresses.ts and
 //   programmed.ts): a Gateway is only as programmed, and only as reachable, as the selected nodes
 //   make it.
-import type { Condition, ListenerStatus, ObjectStatus } from "../../status/types.ts";
+import type { Condition, ListenerStatus, ObjectStatus } from "../../object-status/types.ts";
 import { refKey, type KubeObject } from "../../store/types.ts";
 import { isObj, type Obj } from "../../validate/fields.ts";
 import { gatewayAddresses, ingressAddresses, type NodeAddressView } from "./addresses.ts";
