@@ -18,7 +18,7 @@ import { TypeUrl } from "../../src/xds/resources.ts";
 import { ApiServer, apiServerAvailable } from "../../tests/kube/apiserver.ts";
 import * as f from "../../tests/kube/fixtures.ts";
 import { fmt, pct, startBench, waitFor } from "../xds/harness.ts";
-import type { Obj } from "../../src/validate/fields.ts";
+import type { Obj } from "../../src/yaml/value.ts";
 
 const routes = Number(process.env.ROUTES ?? 10000);
 const changes = Number(process.env.CHANGES ?? 30);

@@ -6,7 +6,7 @@ import { hostname } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { lineOf, parseYamlFile } from "../yaml/documents.ts";
 import { formatPath, type Problem } from "../validate/problems.ts";
-import { isObj } from "../validate/fields.ts";
+import { isObj } from "../yaml/value.ts";
 import { defaultConfig, type ApplianceConfigDraft } from "./types.ts";
 import { checkConfig } from "./check.ts";
 

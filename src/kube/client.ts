@@ -3,7 +3,7 @@
 // cluster's own CA would never be checked. Here every request carries `tls: { ca, cert, key }`
 // explicitly, and tests/kube/tls.test.ts proves an untrusted server is refused.
 import type { KubeConnection } from "./connection.ts";
-import { isObj, type Obj } from "../validate/fields.ts";
+import { isObj, type Obj } from "../yaml/value.ts";
 
 /** An error answer from the API server (a metav1.Status), or a transport failure (status 0). */
 export class KubeApiError extends Error {

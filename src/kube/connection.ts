@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { isObj, type Obj } from "../validate/fields.ts";
+import { isObj, type Obj } from "../yaml/value.ts";
 
 export interface KubeConnection {
   /** https://host:port, no trailing slash. */

@@ -12,7 +12,7 @@
 // A holder that cannot renew for renewDeadline (< leaseDuration) stops writing before anyone else
 // may start. On stop, the holder releases the lease so the next one takes over at once (handover).
 import type { Logger } from "../log/logger.ts";
-import { isObj, type Obj } from "../validate/fields.ts";
+import { isObj, type Obj } from "../yaml/value.ts";
 import { KubeApiError, type KubeClient } from "./client.ts";
 import { sleep } from "./backoff.ts";
 import { leaseType, resourcePath } from "./api-resources.ts";

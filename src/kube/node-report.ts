@@ -9,7 +9,7 @@
 import type { Logger } from "../log/logger.ts";
 import type { ObjectStatus } from "../object-status/types.ts";
 import { AckedGateways, type AckSource } from "../object-status/acked-gateways.ts";
-import { isObj, type Obj } from "../validate/fields.ts";
+import { isObj, type Obj } from "../yaml/value.ts";
 import type { KubeClient } from "./client.ts";
 import { Retry, sleep } from "./backoff.ts";
 import { leaseType, resourcePath } from "./api-resources.ts";

@@ -8,7 +8,7 @@
 // An unreachable API server is everyone's problem, not one watch's: the shared ApiReachability
 // logs it once and wakes every watch as soon as the server is back (reachability.ts).
 import type { Logger } from "../log/logger.ts";
-import { isObj, type Obj } from "../validate/fields.ts";
+import { isObj, type Obj } from "../yaml/value.ts";
 import { KubeApiError, type KubeClient } from "./client.ts";
 import { Retry, sleep, type RetryPolicy } from "./backoff.ts";
 import { apiVersionOf, resourcePath, type ResourceType } from "./api-resources.ts";

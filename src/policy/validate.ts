@@ -1,7 +1,8 @@
 // Pure validator of GatewayNetworkPolicy; problems go through the Reporter with field paths, like
 // every other kind (`FILE:LINE: GatewayNetworkPolicy ns/name: spec.ingress.allow[2]: ...`).
 import type { Reporter } from "../validate/problems.ts";
-import { known, list, obj, objItems, str, type Obj } from "../validate/fields.ts";
+import { known, list, obj, objItems, str } from "../validate/fields.ts";
+import type { Obj } from "../yaml/value.ts";
 import { formatCidr, parseCidr } from "../net/ip.ts";
 import type { FieldPath } from "../yaml/documents.ts";
 import type { DescMessage } from "@bufbuild/protobuf";

@@ -3,7 +3,7 @@
 // Kubernetes API), admission says whether it is valid and words its problems.
 import { validateObject } from "../validate/object.ts";
 import { formatPath, ObjectProblems, type Problem, type ProblemObject } from "../validate/problems.ts";
-import { isObj } from "../validate/fields.ts";
+import { isObj } from "../yaml/value.ts";
 import type { FieldPath } from "../yaml/documents.ts";
 import { refKey, type KubeObject } from "./types.ts";
 import "../register-kinds.ts";

@@ -3,12 +3,7 @@
 import type { FieldPath } from "../yaml/documents.ts";
 import type { Reporter } from "./problems.ts";
 import { quoted } from "./problems.ts";
-
-export type Obj = Record<string, unknown>;
-
-export function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+import { isObj, type Obj } from "../yaml/value.ts";
 
 const describe = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : quoted(v));
 

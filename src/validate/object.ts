@@ -1,7 +1,8 @@
 // The kinds edgegate reads, and the checks every object gets (apiVersion, kind, metadata).
 import type { KubeObject } from "../store/types.ts";
 import type { Reporter } from "./problems.ts";
-import { closest, isObj, obj, str } from "./fields.ts";
+import { closest, obj, str } from "./fields.ts";
+import { isObj } from "../yaml/value.ts";
 import * as n from "./names.ts";
 import { validateGateway, validateGatewayClass } from "./kinds/gateway.ts";
 import { validateListenerSet } from "./kinds/listenerset.ts";

@@ -4,7 +4,7 @@
 // with the other problems, so the counts agree with the conditions. Pure.
 import { refKey, type StoredObject } from "../store/types.ts";
 import type { Condition, ObjectStatus, TranslateProblem } from "../object-status/types.ts";
-import { isObj } from "./fields.ts";
+import { isObj } from "../yaml/value.ts";
 
 // The cause first: a listener with a missing certificate is also not programmed, but one line
 // saying why is worth more than three saying that.

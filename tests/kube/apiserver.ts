@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { KubeApiError, KubeClient } from "../../src/kube/client.ts";
 import type { KubeConnection } from "../../src/kube/connection.ts";
-import { isObj, type Obj } from "../../src/validate/fields.ts";
+import { isObj, type Obj } from "../../src/yaml/value.ts";
 import { freePort } from "../helpers/ports.ts";
 
 export const kubeTools = process.env.KUBE_TOOLS ?? "/var/cache/edgegate-kube";

@@ -5,7 +5,7 @@
 // answer until attachedRoutes reads 0. Status writes are counted the way an observer sees them:
 // MODIFIED events of the Gateway and of the routes on a watch (creates and deletes are not writes).
 import { KubeApiError } from "../../src/kube/client.ts";
-import { isObj, type Obj } from "../../src/validate/fields.ts";
+import { isObj, type Obj } from "../../src/yaml/value.ts";
 import type { ApiServer } from "./apiserver.ts";
 import * as f from "./fixtures.ts";
 

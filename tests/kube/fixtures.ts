@@ -1,7 +1,7 @@
 // Objects the Kubernetes-mode tests create in the API server: a GatewayClass for edgegate, a
 // Gateway, HTTPRoutes and their backend Service + EndpointSlice (nothing in minikas creates
 // EndpointSlices, so the tests do what the endpoint controller would).
-import type { Obj } from "../../src/validate/fields.ts";
+import type { Obj } from "../../src/yaml/value.ts";
 
 export const controllerName = "edgegate.io/gateway-controller";
 const gw = "gateway.networking.k8s.io/v1";

@@ -16,7 +16,7 @@ import type { Subprocess } from "bun";
 import { parseAllDocuments } from "yaml";
 import { generate } from "../../bench/generate.ts";
 import { KubeApiError } from "../../src/kube/client.ts";
-import { isObj, type Obj } from "../../src/validate/fields.ts";
+import { isObj, type Obj } from "../../src/yaml/value.ts";
 import { freePort } from "../helpers/ports.ts";
 import { call, startBackend, xdsClient, type Backend } from "../xds/grpc.ts";
 import type { ApiServer } from "./apiserver.ts";

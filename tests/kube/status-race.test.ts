@@ -7,7 +7,7 @@
 // an idle window must see no status write at all (bench/kube/attached-routes.ts idles a minute).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { KubeApiError } from "../../src/kube/client.ts";
-import { isObj, type Obj } from "../../src/validate/fields.ts";
+import { isObj, type Obj } from "../../src/yaml/value.ts";
 import { ApiServer, apiServerAvailable } from "./apiserver.ts";
 import * as f from "./fixtures.ts";
 import { startPipeline, until, type Running } from "./pipeline.ts";

@@ -9,7 +9,7 @@ import { StatusWriter } from "../../src/kube/status-writer/writer.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import type { ObjectStatus } from "../../src/object-status/types.ts";
 import type { KubeObject } from "../../src/store/types.ts";
-import { isObj, type Obj } from "../../src/validate/fields.ts";
+import { isObj, type Obj } from "../../src/yaml/value.ts";
 import { controllerName } from "./fixtures.ts";
 
 const other = "example.com/other-controller";

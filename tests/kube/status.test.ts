@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ApiServer, apiServerAvailable } from "./apiserver.ts";
 import * as f from "./fixtures.ts";
 import { startPipeline, until, type Running } from "./pipeline.ts";
-import type { Obj } from "../../src/validate/fields.ts";
+import type { Obj } from "../../src/yaml/value.ts";
 
 const available = apiServerAvailable();
 

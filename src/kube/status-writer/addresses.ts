@@ -4,7 +4,7 @@
 // Addresses assigned to the Gateway itself (spec.addresses, exposure.addressPool) are kept from
 // translate, which assigned them, but only while some node is selected to serve them.
 import type { KubeObject } from "../../store/types.ts";
-import { isObj } from "../../validate/fields.ts";
+import { isObj } from "../../yaml/value.ts";
 
 export interface NodeAddressView {
   /** Names of the nodes config.nodes.matchLabels selects. */

@@ -10,7 +10,7 @@
 //   make it.
 import type { Condition, ListenerStatus, ObjectStatus } from "../../object-status/types.ts";
 import { refKey, type KubeObject } from "../../store/types.ts";
-import { isObj, type Obj } from "../../validate/fields.ts";
+import { isObj, type Obj } from "../../yaml/value.ts";
 import { gatewayAddresses, ingressAddresses, type NodeAddressView } from "./addresses.ts";
 import { dataPlaneProgrammed, type DataPlaneView } from "./programmed.ts";
 

@@ -23,7 +23,7 @@ import { Retry, sleep } from "../backoff.ts";
 import { resourcePath, typeByKind } from "../api-resources.ts";
 import { applyBody, statusKey, type ApplyBody, type StatusContext } from "./apply.ts";
 import { sameStatus } from "./compare.ts";
-import { isObj } from "../../validate/fields.ts";
+import { isObj } from "../../yaml/value.ts";
 
 export interface LiveObject {
   object: KubeObject;

@@ -9,7 +9,7 @@ import { refKey, storedObject, type KubeObject, type StoredObject } from "../../
 import { ObjectStore, type GroupUpdate } from "../../store/store.ts";
 import { admit, apiPlacement } from "../../store/admit.ts";
 import type { Problem } from "../../validate/problems.ts";
-import { isObj, type Obj } from "../../validate/fields.ts";
+import { isObj, type Obj } from "../../yaml/value.ts";
 import type { LiveObject } from "../../kube/status-writer/writer.ts";
 
 const dropAnnotations = ["kubectl.kubernetes.io/last-applied-configuration"];

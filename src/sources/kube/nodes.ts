@@ -1,5 +1,5 @@
 // Node objects: their addresses, and config.nodes.matchLabels as a label selector string.
-import { isObj, type Obj } from "../../validate/fields.ts";
+import { isObj, type Obj } from "../../yaml/value.ts";
 
 /** InternalIP and ExternalIP addresses of a Node, in the order the kubelet reports them. */
 export function nodeAddresses(node: Obj): string[] {

@@ -20,7 +20,7 @@ import { leaseType, nodeType, watchedTypes, type ResourceType } from "../../kube
 import { ApiReachability, type ReachabilityOptions } from "../../kube/reachability.ts";
 import { parseReport, reportLabel } from "../../kube/node-report.ts";
 import type { NodeReport } from "../../kube/status-writer/programmed.ts";
-import { isObj, type Obj } from "../../validate/fields.ts";
+import { isObj, type Obj } from "../../yaml/value.ts";
 import { KubeFeed } from "./feed.ts";
 import type { LiveObject } from "../../kube/status-writer/writer.ts";
 import { nodeAddresses, selectorString } from "./nodes.ts";

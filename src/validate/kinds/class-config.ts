@@ -4,7 +4,8 @@
 // are named as not applied in the GatewayClass's status (src/gateway/class-params.ts).
 import type { KubeObject } from "../../store/types.ts";
 import type { Reporter } from "../problems.ts";
-import { int, isObj, known, obj, str } from "../fields.ts";
+import { int, known, obj, str } from "../fields.ts";
+import { isObj } from "../../yaml/value.ts";
 
 export function validateGatewayClassConfig(o: KubeObject, r: Reporter): void {
   const spec = obj(r, o, "spec", [], true);

@@ -1,7 +1,8 @@
 // Service, EndpointSlice, Secret, ConfigMap, Namespace: only what edgegate uses from them.
 import type { KubeObject } from "../../store/types.ts";
 import type { Reporter } from "../problems.ts";
-import { int, isObj, list, obj, objItems, str } from "../fields.ts";
+import { int, list, obj, objItems, str } from "../fields.ts";
+import { isObj } from "../../yaml/value.ts";
 import * as n from "../names.ts";
 import { EndpointsAnnotation } from "../../kinds/core.ts";
 import { parseEndpointList } from "../../kinds/endpoints.ts";

@@ -1,7 +1,8 @@
 // GatewayClass and Gateway: fields and the cross-field rules the CRD's CEL rules enforce.
 import type { KubeObject } from "../../store/types.ts";
 import type { Reporter } from "../problems.ts";
-import { int, known, list, obj, objItems, str, type Obj } from "../fields.ts";
+import { int, known, list, obj, objItems, str } from "../fields.ts";
+import type { Obj } from "../../yaml/value.ts";
 import * as n from "../names.ts";
 import { validateLabelSelector } from "./selector.ts";
 import { isIP } from "../../net/ip.ts";

@@ -2,7 +2,8 @@
 import type { KubeObject } from "../../store/types.ts";
 import type { FieldPath } from "../../yaml/documents.ts";
 import type { Reporter } from "../problems.ts";
-import { int, known, list, obj, objItems, str, type Obj } from "../fields.ts";
+import { int, known, list, obj, objItems, str } from "../fields.ts";
+import type { Obj } from "../../yaml/value.ts";
 import * as n from "../names.ts";
 import { checkRegex } from "./refs.ts";
 import { checkHeaderValue } from "../headers.ts";

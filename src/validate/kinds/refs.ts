@@ -1,7 +1,8 @@
 // References shared by routes: parentRefs, backendRefs and the HTTP filters HTTPRoute and GRPCRoute share.
 import type { FieldPath } from "../../yaml/documents.ts";
 import type { Reporter } from "../problems.ts";
-import { bool, checkStr, int, isObj, known, list, obj, objItems, str, type Obj } from "../fields.ts";
+import { bool, checkStr, int, known, list, obj, objItems, str } from "../fields.ts";
+import { isObj, type Obj } from "../../yaml/value.ts";
 import * as n from "../names.ts";
 import { checkRegex } from "../regex.ts";
 import { checkCorsItem, checkHeaderValue, checkModifiableHeaderName } from "../headers.ts";

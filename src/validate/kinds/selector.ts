@@ -1,6 +1,7 @@
 import type { FieldPath } from "../../yaml/documents.ts";
 import type { Reporter } from "../problems.ts";
-import { known, list, obj, objItems, str, type Obj } from "../fields.ts";
+import { known, list, obj, objItems, str } from "../fields.ts";
+import type { Obj } from "../../yaml/value.ts";
 
 export function validateLabelSelector(r: Reporter, sel: Obj, p: FieldPath): void {
   known(r, sel, p, ["matchLabels", "matchExpressions"]);

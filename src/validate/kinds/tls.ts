@@ -4,7 +4,7 @@
 // of Envoy refusing the listener that uses it.
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
 import type { Reporter } from "../problems.ts";
-import type { Obj } from "../fields.ts";
+import type { Obj } from "../../yaml/value.ts";
 
 /** The text of `key` from stringData (which wins, as in Kubernetes) or base64 data, and its field. */
 function material(data: Obj | undefined, sdata: Obj | undefined, key: string): { text: string; field: string } | undefined {
