@@ -181,7 +181,11 @@ describe("dist/edgegate run", () => {
       const health = String(listening.health);
       expect((await fetch(`${health}/livez`)).status).toBe(200);
       await waitFor((l) => l.msg === "configuration published");
-      expect((await fetch(`${health}/readyz`)).status).toBe(200);
+      // The health port answers from its own thread, which hears of the published snapshot a moment
+      // after that log line: ready within 2 s of it, not necessarily at the same instant.
+      let ready = 0;
+      for (const end = Date.now() + 2000; Date.now() < end; await Bun.sleep(20)) if ((ready = (await fetch(`${health}/readyz`)).status) === 200) break;
+      expect(ready).toBe(200);
       const metrics = await (await fetch(`${admin}/metrics`)).text();
       expect(metrics).toContain('edgegate_objects{kind="Service"} 2');
       expect(metrics).toContain('edgegate_objects{kind="HTTPRoute"} 2');
