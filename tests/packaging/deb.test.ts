@@ -192,6 +192,9 @@ async function runAsTheUnitWould(): Promise<void> {
     const bits: Record<string, number> = { CAP_NET_BIND_SERVICE: 10, CAP_NET_ADMIN: 12, CAP_SYS_ADMIN: 21, CAP_PERFMON: 38, CAP_BPF: 39 };
     const mask = caps.reduce((m, c) => m | (1n << BigInt(bits[c] ?? 63)), 0n);
     expect(BigInt(`0x${/^CapEff:\s+([0-9a-f]+)/m.exec(status)?.[1] ?? "0"}`)).toBe(mask);
+    // /livez answers from its own thread as soon as the process starts; the xDS socket comes once
+    // the inputs are read, a moment later (longer on a loaded machine).
+    for (let t = 0; t < 100 && !existsSync("/run/edgegate/xds.sock"); t++) await Bun.sleep(100);
     expect(existsSync("/run/edgegate/xds.sock")).toBe(true);
   } finally {
     child.kill("SIGTERM");
