@@ -104,11 +104,15 @@ export function screenDocument(text: string): Screen {
       }
     }
     // The rest of the line: flow collections, anchors, aliases, tags, block scalar indicators.
-    const scan = scanRest(text, i, eol, flowDepth);
-    if (scan.careful) careful = true;
-    flowDepth = scan.flowDepth;
-    if (flowDepth > maxNesting) return { verdict: "too-deep", line, column: scan.column - pos + 1 };
-    if (scan.blockScalar && flowDepth === 0) blockScalarIndent = owner;
+    if (flowDepth === 0 && plainValue(text, i, eol)) {
+      pos = eol + 1;
+      continue;
+    }
+    scanRest(text, i, eol, flowDepth);
+    if (scanned.careful) careful = true;
+    flowDepth = scanned.flowDepth;
+    if (flowDepth > maxNesting) return { verdict: "too-deep", line, column: scanned.column - pos + 1 };
+    if (scanned.blockScalar && flowDepth === 0) blockScalarIndent = owner;
     pos = eol + 1;
   }
   return careful ? { verdict: "careful" } : { verdict: "fast" };
@@ -123,10 +127,13 @@ const carefulKey = -2;
 /** The hash of the key keyAt found last (a number, not a string: no allocation per key). */
 let keyHash = 0;
 
+const fnvBasis = 0x811c9dc5;
+const fnvPrime = 0x01000193;
+
 /** FNV-1a over text[from, to). */
 function hashOf(text: string, from: number, to: number): number {
-  let h = 0x811c9dc5;
-  for (let k = from; k < to; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
+  let h = fnvBasis;
+  for (let k = from; k < to; k++) h = Math.imul(h ^ text.charCodeAt(k), fnvPrime);
   return h;
 }
 
@@ -149,40 +156,41 @@ function keyAt(text: string, i: number, eol: number): number {
   }
   if (c === 123 /* { */ || c === 91 /* [ */) return noKey;
   // A plain key ends at the first ": " (or a ":" ending the line); a "#" after a space starts a comment.
+  // Hashed on the way (one pass, not a second one over the key): FNV-1a is a running hash, so the
+  // value after the last non-space character is the hash of the key without its trailing spaces.
+  let h = fnvBasis;
+  let key = fnvBasis;
   for (let j = i; j < eol; j++) {
     const d = text.charCodeAt(j);
     if (d === 58 /* : */) {
       const after = text.charCodeAt(j + 1);
       if (j + 1 >= eol || isSpace(after) || after === 13) {
-        let end = j;
-        while (end > i && isSpace(text.charCodeAt(end - 1))) end--;
-        keyHash = hashOf(text, i, end);
+        keyHash = key;
         return j + 1;
       }
     } else if (d === 35 /* # */ && isSpace(text.charCodeAt(j - 1))) return noKey;
+    h = Math.imul(h ^ d, fnvPrime);
+    if (!isSpace(d)) key = h;
   }
   return noKey;
 }
 
-function scanRest(
-  text: string,
-  i: number,
-  eol: number,
-  depth: number,
-): {
-  careful: boolean;
-  flowDepth: number;
-  blockScalar: boolean;
-  column: number;
-} {
-  // In block context, a value whose first character is an ordinary one is a plain scalar to the end
-  // of the line (or a comment): anchors, aliases, tags, quotes and flow collections only count at
-  // the start of a node, so nothing after it can matter. Most values of a manifest are such.
-  if (depth === 0) {
-    let k = i;
-    while (k < eol && isSpace(text.charCodeAt(k))) k++;
-    if (k < eol && plainStart(text.charCodeAt(k))) return { careful: false, flowDepth: 0, blockScalar: false, column: eol };
-  }
+/** What scanRest found on the rest of a line (module state, not an object per line: a manifest has hundreds of thousands). */
+const scanned = { careful: false, flowDepth: 0, blockScalar: false, column: 0 };
+
+/**
+ * In block context, a value whose first character is an ordinary one is a plain scalar to the end
+ * of the line (or a comment): anchors, aliases, tags, quotes and flow collections only count at the
+ * start of a node, so nothing after it can matter. Most values of a manifest are such (and so is an
+ * empty rest of the line).
+ */
+function plainValue(text: string, i: number, eol: number): boolean {
+  let k = i;
+  while (k < eol && isSpace(text.charCodeAt(k))) k++;
+  return k >= eol || plainStart(text.charCodeAt(k));
+}
+
+function scanRest(text: string, i: number, eol: number, depth: number): void {
   let careful = false;
   let quote = 0;
   let tokenStart = true;
@@ -204,7 +212,10 @@ function scanRest(
       else if (c === 123 /* { */ || c === 91 /* [ */) {
         depth++;
         if (c === 123) careful = true;
-        if (depth > maxNesting) return { careful, flowDepth: depth, blockScalar: false, column: j };
+        if (depth > maxNesting) {
+          setScanned(careful, depth, false, j);
+          return;
+        }
         continue; // the next character starts a token too
       } else if (c === 38 || c === 42 || c === 33 || c === 63) careful = true; // & * ! ?
     }
@@ -215,7 +226,14 @@ function scanRest(
   if (quote !== 0) careful = true;
   const t = lastToken >= 0 ? text.charCodeAt(lastToken) : 0;
   const blockScalar = (t === 124 /* | */ || t === 62) /* > */ && isIndicator(text, lastToken, eol);
-  return { careful, flowDepth: depth, blockScalar, column: eol };
+  setScanned(careful, depth, blockScalar, eol);
+}
+
+function setScanned(careful: boolean, flowDepth: number, blockScalar: boolean, column: number): void {
+  scanned.careful = careful;
+  scanned.flowDepth = flowDepth;
+  scanned.blockScalar = blockScalar;
+  scanned.column = column;
 }
 
 /** A character that can only begin a plain scalar: a letter, a digit, or one of `/ . _ $ ( ) ~ + = ; < ^`. */
