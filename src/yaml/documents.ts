@@ -138,8 +138,10 @@ function workerPath(): string {
 /**
  * parseYamlFile on two cores for large files: a worker parses the second half of the documents
  * while this thread parses the first. Same result, a third less wall time on a 12 MB file.
+ * `meanwhile` gets the first half as soon as it is parsed, for work on it (admission) that would
+ * otherwise wait for the worker; its documents are a prefix of the result's.
  */
-export async function parseYamlFileParallel(file: string, text: string): Promise<ParsedFile> {
+export async function parseYamlFileParallel(file: string, text: string, meanwhile?: (first: ParsedFile) => void): Promise<ParsedFile> {
   if (text.length < parallelThreshold || text.includes("\u0000")) return parseYamlFile(file, text);
   const chunks = contentChunks(text);
   const half = chunks.length >> 1;
@@ -151,6 +153,7 @@ export async function parseYamlFileParallel(file: string, text: string): Promise
     });
     worker.postMessage(chunks.slice(half).map((c) => c.text));
     const first = chunks.slice(0, half).map((c) => parseChunk(c.text));
+    meanwhile?.(assemble(file, chunks.slice(0, half), first));
     return assemble(file, chunks, [...first, ...(await second)]);
   } finally {
     worker.terminate();

@@ -28,9 +28,24 @@ export function parseFile(file: string, text: string): FileLoad {
   return loadParsed(file, parseYamlFile(file, text));
 }
 
-/** parseFile, with large files' YAML parsed on two cores (see parseYamlFileParallel). */
+/**
+ * parseFile, with large files' YAML parsed on two cores (see parseYamlFileParallel). The first half's
+ * documents are admitted while the worker still parses the second half: admission is most of the
+ * load's time, and this thread would otherwise sit waiting.
+ */
 export async function parseFileParallel(file: string, text: string): Promise<FileLoad> {
-  return loadParsed(file, await parseYamlFileParallel(file, text));
+  const early: { load?: FileLoad; documents: number } = { documents: 0 };
+  const parsed = await parseYamlFileParallel(file, text, (first) => {
+    early.load = loadParsed(file, { documents: first.documents, errors: [] });
+    early.documents = first.documents.length;
+  });
+  if (!early.load) return loadParsed(file, parsed);
+  // The same result as loadParsed: every syntax error first, then each document's problems in file order.
+  const out = early.load;
+  out.syntaxOk = parsed.errors.length === 0;
+  out.problems = [...syntaxProblems(file, parsed), ...out.problems];
+  for (const doc of parsed.documents.slice(early.documents)) loadDocument(doc, out);
+  return out;
 }
 
 /** Files smaller than this are parsed in place: a worker's start-up costs more than they do. */
@@ -73,10 +88,21 @@ export async function parseFileOffThread(file: string, text: string): Promise<Fi
 }
 
 function loadParsed(file: string, parsed: ParsedFile): FileLoad {
-  const out: FileLoad = { file, objects: [], problems: [], warnings: [], syntaxOk: parsed.errors.length === 0, invalidKeys: [], readable: true };
-  for (const e of parsed.errors) out.problems.push({ file, line: e.line, message: e.message });
+  const out: FileLoad = {
+    file,
+    objects: [],
+    problems: syntaxProblems(file, parsed),
+    warnings: [],
+    syntaxOk: parsed.errors.length === 0,
+    invalidKeys: [],
+    readable: true,
+  };
   for (const doc of parsed.documents) loadDocument(doc, out);
   return out;
+}
+
+function syntaxProblems(file: string, parsed: ParsedFile): Problem[] {
+  return parsed.errors.map((e) => ({ file, line: e.line, message: e.message }));
 }
 
 function loadDocument(doc: YamlDocument, out: FileLoad): void {
