@@ -13,37 +13,87 @@ export const maxNesting = 64;
 
 export type Screen = { verdict: "fast" } | { verdict: "careful" } | { verdict: "too-deep"; line: number; column: number };
 
-interface Level {
-  indent: number;
-  /**
-   * Keys seen in the block mapping at this indent, as 32-bit hashes of their text; undefined for a
-   * list item's level. A hash collision only sends the document the careful way, which decides
-   * exactly. Small arrays, a Set past `setFrom` keys: most mappings hold a handful of keys, and a
-   * string and a Set per mapping were a third of the screen's time.
-   */
-  keys: number[] | Set<number> | undefined;
-}
-
 const setFrom = 16;
 
-/** Records `h` in a mapping level's keys; true when it was there already (a possible duplicate). */
-function seen(level: Level & { keys: number[] | Set<number> }, h: number): boolean {
-  const keys = level.keys;
-  if (keys instanceof Set) {
-    if (keys.has(h)) return true;
-    keys.add(h);
+/**
+ * The open block levels of the document being screened, innermost last: for each, its indent and,
+ * for a mapping, the keys seen in it as 32-bit hashes of their text (a list item's level has none).
+ * A hash collision only sends the document the careful way, which decides exactly. Flat arrays
+ * reused from one document to the next, not an object and an array per level: a manifest opens a
+ * level every few lines, and their garbage cost as much as the screen itself. Keys are added only
+ * to the innermost level, so each mapping's keys are the tail of one shared stack from its `from`;
+ * past `setFrom` keys a Set takes over (a ConfigMap may hold thousands).
+ */
+class Levels {
+  depth = 0;
+  private readonly indents: number[] = [];
+  /** Where the level's keys start in `keys`; -1 for a list item's level. */
+  private readonly from: number[] = [];
+  private readonly sets: Array<Set<number> | undefined> = [];
+  private readonly keys: number[] = [];
+  private used = 0;
+
+  reset(): void {
+    while (this.depth > 0) this.pop();
+    this.used = 0;
+  }
+
+  indentOfTop(): number {
+    return this.indents[this.depth - 1]!;
+  }
+
+  topIsList(): boolean {
+    return this.from[this.depth - 1] === -1;
+  }
+
+  pop(): void {
+    this.depth--;
+    const from = this.from[this.depth]!;
+    if (from >= 0) this.used = from;
+    this.sets[this.depth] = undefined;
+  }
+
+  /** Closes the levels indented deeper than `indent`. */
+  popDeeper(indent: number): void {
+    while (this.depth > 0 && this.indents[this.depth - 1]! > indent) this.pop();
+  }
+
+  pushList(indent: number): void {
+    this.indents[this.depth] = indent;
+    this.from[this.depth] = -1;
+    this.depth++;
+  }
+
+  pushMapping(indent: number, key: number): void {
+    this.indents[this.depth] = indent;
+    this.from[this.depth] = this.used;
+    this.depth++;
+    this.keys[this.used++] = key;
+  }
+
+  /** Records `h` in the innermost level (a mapping); true when it was there already (a possible duplicate). */
+  seen(h: number): boolean {
+    const top = this.depth - 1;
+    const set = this.sets[top];
+    if (set) {
+      if (set.has(h)) return true;
+      set.add(h);
+      return false;
+    }
+    const from = this.from[top]!;
+    for (let k = from; k < this.used; k++) if (this.keys[k] === h) return true;
+    if (this.used - from < setFrom) this.keys[this.used++] = h;
+    else this.sets[top] = new Set([...this.keys.slice(from, this.used), h]);
     return false;
   }
-  if (keys.includes(h)) return true;
-  if (keys.length < setFrom) keys.push(h);
-  else level.keys = new Set([...keys, h]);
-  return false;
 }
+
+const levels = new Levels();
 
 const isSpace = (c: number): boolean => c === 32 || c === 9;
 
 export function screenDocument(text: string): Screen {
-  const levels: Level[] = [];
+  levels.reset();
   let careful = false;
   let flowDepth = 0;
   // A block scalar (`|`, `>`) owns the lines indented deeper than its key's line.
@@ -74,14 +124,13 @@ export function screenDocument(text: string): Screen {
     // The column of the node a block scalar on this line would belong to.
     let owner = indent;
     if (flowDepth === 0) {
-      popDeeper(levels, indent);
+      levels.popDeeper(indent);
       // List items: a run of `- ` at one column is one list level; a mapping may follow each.
       let col = indent;
       while (text.charCodeAt(i) === 45 /* - */ && (i + 1 >= eol || isSpace(text.charCodeAt(i + 1)) || text.charCodeAt(i + 1) === 13)) {
-        popDeeper(levels, col);
-        const top = levels[levels.length - 1];
-        if (!(top && top.indent === col && !top.keys)) levels.push({ indent: col, keys: undefined });
-        if (levels.length > maxNesting) return { verdict: "too-deep", line, column: col + 1 };
+        levels.popDeeper(col);
+        if (!(levels.depth > 0 && levels.indentOfTop() === col && levels.topIsList())) levels.pushList(col);
+        if (levels.depth > maxNesting) return { verdict: "too-deep", line, column: col + 1 };
         i++;
         while (i < eol && isSpace(text.charCodeAt(i))) i++;
         col = i - pos;
@@ -89,15 +138,14 @@ export function screenDocument(text: string): Screen {
       const valueAt = keyAt(text, i, eol);
       if (valueAt === carefulKey) careful = true;
       else if (valueAt !== noKey) {
-        popDeeper(levels, col);
+        levels.popDeeper(col);
         // `key:` followed by `- item` lines at the same indent: the list ends where the next key starts.
-        if (levels.length > 0 && levels[levels.length - 1]!.indent === col && !levels[levels.length - 1]!.keys) levels.pop();
-        const top = levels[levels.length - 1];
-        if (top && top.indent === col && top.keys) {
-          if (seen(top as Level & { keys: number[] | Set<number> }, keyHash)) careful = true;
+        if (levels.depth > 0 && levels.indentOfTop() === col && levels.topIsList()) levels.pop();
+        if (levels.depth > 0 && levels.indentOfTop() === col && !levels.topIsList()) {
+          if (levels.seen(keyHash)) careful = true;
         } else {
-          levels.push({ indent: col, keys: [keyHash] });
-          if (levels.length > maxNesting) return { verdict: "too-deep", line, column: col + 1 };
+          levels.pushMapping(col, keyHash);
+          if (levels.depth > maxNesting) return { verdict: "too-deep", line, column: col + 1 };
         }
         i = valueAt;
         owner = col;
@@ -116,10 +164,6 @@ export function screenDocument(text: string): Screen {
     pos = eol + 1;
   }
   return careful ? { verdict: "careful" } : { verdict: "fast" };
-}
-
-function popDeeper(levels: Level[], indent: number): void {
-  while (levels.length > 0 && levels[levels.length - 1]!.indent > indent) levels.pop();
 }
 
 const noKey = -1;
