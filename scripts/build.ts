@@ -50,6 +50,10 @@ const result = await Bun.build({
   // An installed daemon must not pick up a .env or bunfig.toml from whatever directory it starts in.
   compile: { outfile, ...(target ? { target } : {}), ...(executablePath ? { executablePath } : {}), autoloadDotenv: false, autoloadBunfig: false },
   minify: true,
+  // Precompiled bytecode: the binary starts without parsing its own source (about 4% of the CPU of
+  // `render` at 10,000 routes, most of it start-up). ESM, as the source is.
+  bytecode: true,
+  format: "esm",
   sourcemap: "linked",
   ...(re2Shim ? { plugins: [re2ShimPlugin] } : {}),
   define: { EDGEGATE_VERSION: JSON.stringify(version), EDGEGATE_COMMIT: JSON.stringify(commit) },
