@@ -67,6 +67,19 @@ const kinds: Array<[string, (i: number) => StoredObject[]]> = [
   ["route edit (weights)", (i) => small(i + 1, false, 9001)],
   ["Service added + route swapped to it", () => small(0, true, 9001)],
   ["endpoint change (annotation)", (i) => small(0, false, 9100 + i)],
+  // Issue 17 item 3's change: one more GRPCRoute on an existing hostname (a new name each round).
+  [
+    "GRPCRoute added",
+    (i) => [
+      ...small(50, false, 9001),
+      ...parse(
+        grpcRouteYaml(`new-${i}`, {
+          hostnames: ["app.example.com"],
+          rules: [{ method: "test.Echo/Echo", headers: { "x-route": String(i) }, to: { "svc-a": 1 } }],
+        }),
+      ),
+    ],
+  ],
 ];
 const keep = objects.slice(0, base - small(0, false, 9001).length);
 console.log(`| change at ${n.toLocaleString("en")} routes | translate | emit | publish | total (median of ${rounds}) |`);

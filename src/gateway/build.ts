@@ -43,6 +43,8 @@ const misdirected: IrRoute = {
 
 /** Routes of the listeners on one port, merged into virtual hosts by hostname. */
 function virtualHosts(
+  /** The route configuration's name: the memo's scope for its hostnames. */
+  scope: string,
   listeners: readonly ListenerState[],
   attached: readonly AttachedRoute[],
   kinds: ReadonlySet<string>,
@@ -84,7 +86,10 @@ function virtualHosts(
   }
   return [...routes.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([domain, list]) => ({ name: domain, domains: [domain], routes: sortRoutes(list).map((r) => r.route) }));
+    .map(([domain, list]) => {
+      const sorted = (): IrRoute[] => sortRoutes(list).map((r) => r.route);
+      return { name: domain, domains: [domain], routes: memo ? memo.hostRoutes(`${scope}\u0000${domain}`, list, sorted) : sorted() };
+    });
 }
 
 export function buildGatewayIr(
@@ -126,7 +131,7 @@ export function buildGatewayIr(
     } else if (protocol === "HTTP") {
       const rc = `${base}/${port}`;
       ir.http = { routeConfig: rc };
-      out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts(onPort, attached, httpKinds, memo) });
+      out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts(rc, onPort, attached, httpKinds, memo) });
     } else {
       for (const l of [...onPort].sort((a, b) => specificity(b.listener.hostname) - specificity(a.listener.hostname))) {
         ir.tls.push(...tlsChains(base, l, attached, out, onPort, memo));
@@ -137,7 +142,7 @@ export function buildGatewayIr(
       const grpc = attached.filter((a) => a.kind === "GRPCRoute" && a.via.listener === l);
       if (grpc.length === 0) continue;
       const rc = `${base}/${l.section}/grpc`;
-      out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts([l], attached, new Set(["GRPCRoute"]), memo) });
+      out.routeConfigs.push({ name: rc, virtualHosts: virtualHosts(rc, [l], attached, new Set(["GRPCRoute"]), memo) });
       // The name is what a client dials (xds:///NAME) and becomes its :authority, which must not
       // contain "/": so DNS-style, listener.gateway.namespace.
       out.apiListeners.push({ name: `${l.section}.${gw.metadata.name}.${ns}`, routeConfig: rc });
@@ -218,7 +223,7 @@ function tlsChains(
   const chainBase = `${base}/${l.section}`;
   if (l.listener.protocol === "HTTPS") {
     const rc = `${base}/${l.listener.port}/${l.section}`;
-    let vhosts = virtualHosts([l], attached, new Set(["HTTPRoute", "GRPCRoute"]), memo);
+    let vhosts = virtualHosts(rc, [l], attached, new Set(["HTTPRoute", "GRPCRoute"]), memo);
     // A connection for this listener's SNI that asks for another host gets 421 (RFC 9110 §15.5.20):
     // hosts that a more specific listener on the same port owns (its SNI chain serves them)...
     const own = l.listener.hostname;

@@ -9,6 +9,11 @@
 // memo started over on any change to an object that is not a route). Endpoints never take part:
 // a rule names its cluster by Service, port and protocol (translate/services.ts), so an endpoint
 // change costs an EDS update.
+//
+// A hostname's routes are sorted by precedence on every compile (10,000 routes: ~10 ms); when the
+// rules gathered for it are the very same objects in the same order as last time, the sorted list
+// is too, and is reused (hostRoutes).
+import type { IrRoute } from "../ir/types.ts";
 import type { RouteWithKey } from "./http-rules.ts";
 
 interface Entry {
@@ -19,13 +24,39 @@ interface Entry {
 
 export class TranslateMemo {
   private readonly byRoute = new WeakMap<object, Map<string, Entry>>();
+  /** Sorted routes per route configuration and hostname, this compile's and the previous one's (so removed hostnames are dropped). */
+  private hosts = new Map<string, { gathered: RouteWithKey[]; routes: IrRoute[] }>();
+  private previousHosts = new Map<string, { gathered: RouteWithKey[]; routes: IrRoute[] }>();
   hits = 0;
   misses = 0;
+  hostHits = 0;
 
   /** Called once per compile, before any rules are asked for. */
   begin(): void {
     this.hits = 0;
     this.misses = 0;
+    this.hostHits = 0;
+    this.previousHosts = this.hosts;
+    this.hosts = new Map();
+  }
+
+  /**
+   * The routes of one hostname (`key`: route configuration and hostname) in precedence order.
+   * `gathered` is the hostname's rules in the order they were gathered; `sort` orders them (and
+   * may sort `gathered` in place, so it is copied first). Reused only when every rule is the same
+   * object at the same place as last time: the sort sees the same input, so gives the same output.
+   */
+  hostRoutes(key: string, gathered: RouteWithKey[], sort: () => IrRoute[]): IrRoute[] {
+    const prev = this.hosts.get(key) ?? this.previousHosts.get(key);
+    if (prev && prev.gathered.length === gathered.length && prev.gathered.every((r, i) => r === gathered[i])) {
+      this.hostHits++;
+      this.hosts.set(key, prev);
+      return prev.routes;
+    }
+    const copy = [...gathered];
+    const routes = sort();
+    this.hosts.set(key, { gathered: copy, routes });
+    return routes;
   }
 
   /**

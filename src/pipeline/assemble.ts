@@ -28,7 +28,14 @@ export interface Assembled<R> {
 
 /** Runs `stage` (translateOnly or compile) on the input, and gathers the problems to report. */
 export function assemble<R extends TranslateResult>(input: AssembleInput, stage: (i: CompileInput) => R): Assembled<R> {
-  const result = stage(input);
+  return assembleProblems(input, stage(input));
+}
+
+/**
+ * The problems of a result `stage` already produced: the running appliance publishes the snapshot
+ * first and gathers these after, so a change reaches the clients without waiting for them.
+ */
+export function assembleProblems<R extends TranslateResult>(input: AssembleInput, result: R): Assembled<R> {
   const objects = input.inForce ?? input.objects;
   const byKey = new Map<string, StoredObject>(objects.map((o) => [o.key, o]));
   // Valid objects that will not serve are problems too (the README's promise for validate).

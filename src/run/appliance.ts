@@ -147,7 +147,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       { FileSource },
       { compile, CompileMemo },
       { datapathIntent },
-      { assemble },
+      { assembleProblems },
     ] = await Promise.all([
       import("../xds/cache/cache.ts"),
       import("../xds/server/server.ts"),
@@ -215,31 +215,53 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       const objects = source.objects();
       const selected = guard.select(objects);
       const inputProblems = source.problems();
+      const input = {
+        objects: selected,
+        inForce: objects,
+        config,
+        nodeAddresses,
+        memo,
+        hostPorts,
+        heldBack: guard.heldBack(),
+        inputProblems,
+        unclaimed: source instanceof FileSource,
+      };
+      // A bug must not take the node down: the last published configuration stays in force.
+      const failed = (e: unknown): void => {
+        log.error("translation failed; keeping the last good configuration", { error: (e as Error).stack ?? String(e) });
+        board.failure = (e as Error).message;
+        board.invalidate();
+      };
+      let result;
+      try {
+        result = compile(input);
+      } catch (e) {
+        return failed(e);
+      }
+      const compiledMs = performance.now() - started;
+      // Publish first: the problems (not-serving routes, their files) and status below do not
+      // change the snapshot, and a new route should not wait for them.
+      let pub;
+      try {
+        pub = cache.publish(result.xds);
+        localProgrammed?.published(result.status);
+        guard.onPublished(selected);
+      } catch (e) {
+        log.error("snapshot rejected; keeping the last good configuration", { error: (e as Error).message });
+        return;
+      }
       let assembled;
       try {
-        assembled = assemble(
-          // Routes attached nowhere are problems in file mode; in Kubernetes mode another controller may serve them.
-          {
-            objects: selected,
-            inForce: objects,
-            config,
-            nodeAddresses,
-            memo,
-            hostPorts,
-            heldBack: guard.heldBack(),
-            inputProblems,
-            unclaimed: source instanceof FileSource,
-          },
-          compile,
-        );
+        // Routes attached nowhere are problems in file mode; in Kubernetes mode another controller may serve them.
+        assembled = assembleProblems(input, result);
       } catch (e) {
-        // A bug must not take the node down: the last published configuration stays in force.
-        log.error("translation failed; keeping the last good configuration", { error: (e as Error).stack ?? String(e) });
+        // The snapshot is out already; only the report and the status of this change are missing.
+        log.error("gathering problems failed; the configuration is published, its status is not updated", { error: (e as Error).stack ?? String(e) });
         board.failure = (e as Error).message;
         board.invalidate();
         return;
       }
-      const { result, referenceProblems, problems } = assembled;
+      const { referenceProblems, problems } = assembled;
       problemLog.report(
         [
           ...inputProblems.map((problem) => ({ problem, phase: "input" as const })),
@@ -247,35 +269,26 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
         ],
         objects,
       );
-      const compiledMs = performance.now() - started;
-      try {
-        const pub = cache.publish(result.xds);
-        localProgrammed?.published(result.status);
-        guard.onPublished(selected);
-        const fields = {
-          version: pub.version,
-          changed: pub.changed,
-          objects: objects.length,
-          listeners: result.ir.listeners.length,
-          clusters: result.ir.clusters.length,
-          problems: problems.length,
-          ms: Math.round(performance.now() - started),
-        };
-        // Unchanged output (an edit that changes nothing served) is only worth a debug line.
-        if (pub.changed.length > 0 || !publishedOnce) log.info("configuration published", fields);
-        else log.debug("inputs changed; the configuration served is the same", fields);
-        publishedOnce = true;
-        log.debug("compile timings", {
-          translate_ms: Math.round(compiledMs),
-          publish_ms: Math.round(pub.ms),
-          routes: result.ir.routeConfigs.length,
-          secrets: result.ir.secrets.length,
-          seq: pub.seq,
-        });
-      } catch (e) {
-        log.error("snapshot rejected; keeping the last good configuration", { error: (e as Error).message });
-        return;
-      }
+      const fields = {
+        version: pub.version,
+        changed: pub.changed,
+        objects: objects.length,
+        listeners: result.ir.listeners.length,
+        clusters: result.ir.clusters.length,
+        problems: problems.length,
+        ms: Math.round(performance.now() - started),
+      };
+      // Unchanged output (an edit that changes nothing served) is only worth a debug line.
+      if (pub.changed.length > 0 || !publishedOnce) log.info("configuration published", fields);
+      else log.debug("inputs changed; the configuration served is the same", fields);
+      publishedOnce = true;
+      log.debug("compile timings", {
+        translate_ms: Math.round(compiledMs),
+        publish_ms: Math.round(pub.ms),
+        routes: result.ir.routeConfigs.length,
+        secrets: result.ir.secrets.length,
+        seq: pub.seq,
+      });
       const nowServed = served(result.ir);
       if (lastServed) warnRemovals(lastServed, nowServed, problems, log);
       lastServed = nowServed;

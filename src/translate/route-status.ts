@@ -5,7 +5,7 @@ import { refKey } from "../store/types.ts";
 
 type RouteStatus = Extract<ObjectStatus, { kind: "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute" }>;
 const ROUTE_KINDS: ReadonlySet<string> = new Set<RouteStatus["kind"]>(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
-const isRoute = (s: ObjectStatus): s is RouteStatus => ROUTE_KINDS.has(s.kind);
+export const isRoute = (s: ObjectStatus): s is RouteStatus => ROUTE_KINDS.has(s.kind);
 
 export function mergeRouteStatus(list: readonly ObjectStatus[]): ObjectStatus[] {
   const out: ObjectStatus[] = [];

@@ -92,4 +92,18 @@ describe("compile memo", () => {
       }
     }
   });
+
+  test("a route added to one hostname re-sorts that hostname's routes only; the result is a fresh compile's", () => {
+    const memo = new CompileMemo();
+    compile({ objects: base, config, memo });
+    const added = withRoute(base, "added", "/added");
+    const r = compile({ objects: added, config, memo });
+    expect(JSON.stringify(xdsToJson(r.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects: added, config }).xds)));
+    // 20 hostnames on the generated Gateway's listener: all but host-3 keep their sorted routes.
+    expect(memo.translate.hostHits).toBe(19);
+    // The route removed again: host-3 is re-sorted back, and matches a fresh compile too.
+    const back = compile({ objects: base, config, memo });
+    expect(memo.translate.hostHits).toBe(19);
+    expect(JSON.stringify(xdsToJson(back.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects: base, config }).xds)));
+  });
 });
