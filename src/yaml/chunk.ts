@@ -2,7 +2,7 @@
 // main thread and the parse worker, so both accept and refuse exactly the same documents.
 import type * as Yaml from "yaml";
 import type { Node as YamlNode, Document, LineCounter } from "yaml";
-import { maxNesting, screenDocument } from "./screen.ts";
+import { maxNesting, screenDocument, type Screen } from "./screen.ts";
 import { clip } from "./clip.ts";
 
 /** Position relative to the chunk's first line (1-based line and column). */
@@ -27,8 +27,11 @@ const yaml = (): typeof Yaml => (yamlPackage ??= require("yaml") as typeof Yaml)
 
 const sameKey = (a: unknown, b: unknown): boolean => yaml().isScalar(a) && yaml().isScalar(b) && String(a.value) === String(b.value);
 
-export function parseChunk(text: string): ChunkResult {
-  const screen = screenDocument(text);
+/**
+ * `screen` is the document's screen verdict when another thread already ran it (parseYamlFileParallel
+ * screens the worker's documents on the main thread, where the screen is already warm).
+ */
+export function parseChunk(text: string, screen: Screen = screenDocument(text)): ChunkResult {
   if (screen.verdict === "too-deep")
     return { ok: false, error: { line: screen.line, column: screen.column, message: `nested deeper than ${maxNesting} levels` } };
   if (screen.verdict === "careful") {
