@@ -3,12 +3,10 @@
 // in the policy trie. All traffic stays inside two network namespaces this script creates.
 // Run as root:  node_modules/.bin/bun bench/datapath/steering.ts [--seconds 2] [--rounds 3] [--threads 2]
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cleanupPins } from "../../src/datapath/pins.ts";
 import type { DatapathIntent } from "../../src/ir/datapath.ts";
-import { BIN, BUN, Lines, cannotRun, createPair } from "../../tests/datapath/netns.ts";
+import { BIN, BUN, Lines, cannotRun } from "../../tests/datapath/netns.ts";
+import { openBenchLab } from "./lab.ts";
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,29 +22,7 @@ if (why) {
   process.exit(1);
 }
 
-const dir = mkdtempSync(join(tmpdir(), "eg-bench-"));
-const tool = join(dir, "connbench");
-const cc = spawnSync("clang", ["-O2", "-Wall", "-pthread", join(import.meta.dir, "connbench.c"), "-o", tool], { encoding: "utf8" });
-if (cc.status !== 0) throw new Error(cc.stderr);
-
-const bpffs = `/sys/fs/bpf/edgegate-bench-${process.pid}`;
-const pair = createPair("bn");
-const procs: Lines[] = [];
-const done = (): void => {
-  for (const p of procs) p.child.kill("SIGKILL");
-  try {
-    cleanupPins(bpffs);
-  } catch {
-    // best effort
-  }
-  pair.destroy();
-  rmSync(dir, { recursive: true, force: true });
-};
-for (const sig of ["SIGINT", "SIGTERM"] as const)
-  process.on(sig, () => {
-    done();
-    process.exit(130);
-  });
+const { tool, bpffs, pair, procs, done } = openBenchLab("bench", "connbench.c", "bn");
 
 try {
   const sh = (ns: string, cmd: string, input?: string): void => {

@@ -5,12 +5,11 @@
 // lost datagrams are counted. All traffic stays inside two network namespaces this script creates.
 // Run as root:  node_modules/.bin/bun bench/datapath/udp.ts [--seconds 2] [--rounds 3] [--threads 2]
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
-import { cleanupPins } from "../../src/datapath/pins.ts";
 import type { DatapathIntent } from "../../src/ir/datapath.ts";
-import { BIN, BUN, Lines, cannotRun, createPair } from "../../tests/datapath/netns.ts";
+import { BIN, BUN, Lines, cannotRun } from "../../tests/datapath/netns.ts";
+import { openBenchLab } from "./lab.ts";
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,29 +25,7 @@ if (why) {
   process.exit(1);
 }
 
-const dir = mkdtempSync(join(tmpdir(), "eg-udpbench-"));
-const tool = join(dir, "udpbench");
-const cc = spawnSync("clang", ["-O2", "-Wall", "-pthread", join(import.meta.dir, "udpbench.c"), "-o", tool], { encoding: "utf8" });
-if (cc.status !== 0) throw new Error(cc.stderr);
-
-const bpffs = `/sys/fs/bpf/edgegate-udpbench-${process.pid}`;
-const pair = createPair("ub");
-const procs: Lines[] = [];
-const done = (): void => {
-  for (const p of procs) p.child.kill("SIGKILL");
-  try {
-    cleanupPins(bpffs);
-  } catch {
-    // best effort
-  }
-  pair.destroy();
-  rmSync(dir, { recursive: true, force: true });
-};
-for (const sig of ["SIGINT", "SIGTERM"] as const)
-  process.on(sig, () => {
-    done();
-    process.exit(130);
-  });
+const { tool, bpffs, pair, procs, done } = openBenchLab("udpbench", "udpbench.c", "ub");
 
 /** fd of the UDP socket `pid` has bound to 127.0.0.1:port (from /proc), for sk_lookup. */
 function udpFd(pid: number, port: number): number {
