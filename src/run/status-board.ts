@@ -42,22 +42,19 @@ const refParts = (
   refs.map(({ ref, conditions }) => ({ name: `${label} ${ref.namespace ?? ns}/${ref.name}${ref.sectionName ? `/${ref.sectionName}` : ""}`, conditions }));
 
 function objectStatus(s: ObjectStatus, generation: number | undefined): InputObjectStatus {
+  if (s.kind === "GatewayClass") return { kind: s.kind, name: s.name, generation, conditions: s.status.conditions };
+  // Every namespaced kind: the same head, then its own conditions and parts.
+  const head = { kind: s.kind, namespace: s.namespace, name: s.name, generation };
   switch (s.kind) {
-    case "GatewayClass":
-      return { kind: s.kind, name: s.name, generation, conditions: s.status.conditions };
     case "Gateway":
-      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: s.status.conditions, parts: listenerParts(s.status.listeners) };
-    case "Ingress":
-      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: [] };
     case "ListenerSet":
-      return { kind: s.kind, namespace: s.namespace, name: s.name, generation, conditions: s.status.conditions, parts: listenerParts(s.status.listeners) };
+      return { ...head, conditions: s.status.conditions, parts: listenerParts(s.status.listeners) };
+    case "Ingress":
+      return { ...head, conditions: [] };
     case "BackendTLSPolicy":
     case "GatewayNetworkPolicy":
       return {
-        kind: s.kind,
-        namespace: s.namespace,
-        name: s.name,
-        generation,
+        ...head,
         conditions: [],
         parts: refParts(
           "ancestor",
@@ -67,10 +64,7 @@ function objectStatus(s: ObjectStatus, generation: number | undefined): InputObj
       };
     default:
       return {
-        kind: s.kind,
-        namespace: s.namespace,
-        name: s.name,
-        generation,
+        ...head,
         conditions: [],
         parts: refParts(
           "parent",
