@@ -164,6 +164,18 @@ static __always_inline int eg_policy_allows(__u8 family, __u8 proto, const __u32
  * A fragmented datagram is seen here before reassembly: its first fragment (the only one with the
  * UDP header) passes policy, a denied one is dropped (so the datagram never reassembles), and an
  * allowed one is left to the kernel's own delivery after reassembly, unsteered. */
+/* The ports of a lookup tuple, in the family's variant of the union. */
+static __always_inline void eg_tuple_ports(struct bpf_sock_tuple *t, int family, __be16 sport, __be16 dport)
+{
+	if (family == EG_FAMILY_V4) {
+		t->ipv4.sport = sport;
+		t->ipv4.dport = dport;
+	} else {
+		t->ipv6.sport = sport;
+		t->ipv6.dport = dport;
+	}
+}
+
 static __always_inline int eg_tc_udp(struct __sk_buff *skb, __u8 family, const __u32 *saddr, const __u32 *daddr, struct bpf_sock_tuple *t,
 				     __u32 tuple_len, __be16 dport, int fragment)
 {
@@ -262,14 +274,7 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 		struct udphdr *uh = l4h;
 		if ((void *)(uh + 1) > end)
 			return TC_ACT_UNSPEC;
-		/* sport sits at the same offset in both tuple variants */
-		if (family == EG_FAMILY_V4) {
-			t.ipv4.sport = uh->source;
-			t.ipv4.dport = uh->dest;
-		} else {
-			t.ipv6.sport = uh->source;
-			t.ipv6.dport = uh->dest;
-		}
+		eg_tuple_ports(&t, family, uh->source, uh->dest);
 		return eg_tc_udp(skb, family, saddr, daddr, &t, tuple_len, uh->dest, fragment);
 	}
 	if (l4 != IPPROTO_TCP)
@@ -281,13 +286,7 @@ int edgegate_tc_ingress(struct __sk_buff *skb)
 	 * policy either: its first fragment is judged like a SYN. */
 	if (fragment)
 		return th->syn && !th->ack && !eg_policy_allows(family, EG_PROTO_TCP, saddr, daddr, th->dest, 0) ? TC_ACT_SHOT : TC_ACT_UNSPEC;
-	if (family == EG_FAMILY_V4) {
-		t.ipv4.sport = th->source;
-		t.ipv4.dport = th->dest;
-	} else {
-		t.ipv6.sport = th->source;
-		t.ipv6.dport = th->dest;
-	}
+	eg_tuple_ports(&t, family, th->source, th->dest);
 
 	int syn = th->syn && !th->ack;
 	struct eg_steer_key sk_key = {};
