@@ -10,6 +10,8 @@ import { refKey } from "../store/types.ts";
 /** Resolves every backendRef of one route once; the results are shared by all its parents. */
 export class RouteBackends {
   private readonly results = new Map<BackendRef, string | undefined>();
+  /** signature(), until the next new resolution. */
+  private signed: string | undefined;
   resolvedRefs: Condition;
   readonly problems: TranslateProblem[] = [];
 
@@ -29,9 +31,16 @@ export class RouteBackends {
    * own, so equal routes resolved against equal inputs give equal strings.
    */
   signature(): string {
+    if (this.signed !== undefined) return this.signed;
     let s = "";
     for (const c of this.results.values()) s += `${c ?? "\u0000"}\n`;
+    this.signed = s;
     return s;
+  }
+
+  /** Marks every cluster resolved so far as used by this compile (a route whose resolutions are reused). */
+  useClusters(): void {
+    for (const c of this.results.values()) if (c !== undefined) this.clusters.use(c);
   }
 
   /** The cluster for a backendRef, or undefined when it cannot be used (the route answers 500). */
@@ -39,6 +48,7 @@ export class RouteBackends {
     if (this.results.has(ref)) return this.results.get(ref);
     const cluster = this.doResolve(ref, path, protocol);
     this.results.set(ref, cluster);
+    this.signed = undefined;
     return cluster;
   }
 

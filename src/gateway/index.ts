@@ -1,23 +1,22 @@
 // Gateway API -> IR and status. Pure: objects in, IR pieces and status out.
 import type { AnyRoute, Gateway, HTTPRouteFilter, RouteKind } from "../kinds/gateway-api.ts";
-import type { IrApiListener, IrListener, IrRouteConfig, IrSecret } from "../ir/types.ts";
+import type { IrApiListener, IrListener, IrRouteConfig } from "../ir/types.ts";
 import { listenerSteering, type SteeringTarget } from "../ir/datapath.ts";
 import { condition, type Condition, type ObjectStatus, type RouteParentStatus, type TranslateProblem } from "../object-status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import type { ClusterSet } from "../translate/services.ts";
-import { assignAddresses, type AddressOptions, type GatewayAddresses } from "./addresses.ts";
-import { attach, parentKey, type GatewayState } from "./attach.ts";
-import { listenerSetAccepted, listenerSetsOf, listenerSetStatus, type ListenerSetState } from "./listenersets.ts";
+import type { BackendTlsIndex } from "../translate/backend-tls.ts";
+import type { WorldState } from "../translate/world.ts";
+import type { AddressOptions, GatewayAddresses } from "./addresses.ts";
+import { attach, type ParentResult } from "./attach.ts";
+import { listenerSetAccepted, listenerSetStatus } from "./listenersets.ts";
 import { RouteBackends } from "./backends.ts";
 import { buildGatewayIr, claimHostnames, type AttachedRoute, type HostnameApiListener } from "./build.ts";
 import type { TranslateMemo } from "./memo.ts";
-import { classStatus } from "./classes.ts";
-import { backendClientCertificate, type BackendClient } from "./backend-client.ts";
-import type { BackendTlsIndex } from "../translate/backend-tls.ts";
-import { buildListeners, listenerConditions, markConflicts, type ListenerState } from "./listeners.ts";
-import { markHostPorts, type HostPorts } from "./host-ports.ts";
-import { classParams, type ClassSettings } from "./class-params.ts";
+import { listenerConditions, type ListenerState } from "./listeners.ts";
+import type { HostPorts } from "./host-ports.ts";
 import { onNodePort, type ClassExposure } from "./exposure.ts";
+import { buildGatewayWorld, exposureOf, gatewayAccepted, type GatewayWorld } from "./world.ts";
 
 export interface GatewayOptions extends AddressOptions {
   controllerName: string;
@@ -38,60 +37,17 @@ export interface GatewayResult {
   problems: TranslateProblem[];
 }
 
-export function translateGateways(
-  inp: Inputs,
-  opts: GatewayOptions,
-  clusters: ClusterSet,
-  secrets: Map<string, IrSecret>,
-  backendTls?: BackendTlsIndex,
-): GatewayResult {
-  const out: GatewayResult = { listeners: [], routeConfigs: [], apiListeners: [], steering: [], status: [], problems: [] };
-  const ours = inp.gatewayClasses.filter((c) => c.spec.controllerName === opts.controllerName);
-  // A class whose parameters cannot be read serves nothing (Accepted=False, InvalidParameters).
-  const classes = new Map<string, ClassSettings>();
-  for (const gc of ours) {
-    const p = classParams(inp, gc, opts.exposure);
-    if (p.ok) classes.set(gc.metadata.name, p.settings);
-    out.status.push(classStatus(gc, p));
-  }
-  const gateways = inp.gateways.filter((g) => classes.has(g.spec.gatewayClassName));
-  const exposureOf = (gw: Gateway): ClassExposure => classes.get(gw.spec.gatewayClassName)?.exposure ?? opts.exposure;
-  const addresses = assignAddresses(gateways, opts);
-
-  const clientCerts = new Map<Gateway, BackendClient>(gateways.map((gw) => [gw, backendClientCertificate(inp, gw, secrets)]));
+/**
+ * `inp` gives the routes; everything else comes from `world` (translate/world.ts), which may be
+ * the one an earlier compile built: then the Gateway side and every unchanged route's attachment
+ * are reused from it.
+ */
+export function translateGateways(inp: Inputs, opts: GatewayOptions, world: WorldState): GatewayResult {
+  const w = (world.gateways ??= buildGatewayWorld(world.inputs, opts, world.secrets));
+  const { clusters, backendTls } = world;
+  const out: GatewayResult = { listeners: [], routeConfigs: [], apiListeners: [], steering: [], status: [...w.classStatus], problems: [] };
   /** BackendTLSPolicy ancestors: the Gateways whose attached routes use each Service. */
   const serviceGateways = new Map<string, Set<Gateway>>();
-  const states = new Map<string, GatewayState>();
-  /** Per Gateway: its own listeners, then those of the ListenerSets it admits (precedence order). */
-  const listenerStates = new Map<Gateway, ListenerState[]>();
-  const ownListeners = new Map<Gateway, ListenerState[]>();
-  const listenerSets = new Map<Gateway, ListenerSetState[]>();
-  for (const gw of gateways) {
-    const own = buildListeners(inp, gw, secrets);
-    const sets = listenerSetsOf(inp, gw, secrets);
-    const ls = [...own, ...sets.flatMap((x) => x.listeners)];
-    markConflicts(ls);
-    if (!gatewayAccepted(gw)) {
-      for (const l of ls) {
-        l.usable = false;
-        l.conditions.programmed = condition("Programmed", false, "Invalid", "the Gateway is not accepted (invalid parametersRef)", l.owner.generation);
-      }
-    }
-    listenerStates.set(gw, ls);
-    ownListeners.set(gw, own);
-    listenerSets.set(gw, sets);
-    const ns = gw.metadata.namespace;
-    states.set(parentKey("Gateway", ns, gw.metadata.name), { key: `${ns}/${gw.metadata.name}`, listeners: own });
-    for (const x of sets) {
-      const lsNs = x.set.metadata.namespace;
-      const notAccepted = x.notAllowed ?? (gatewayAccepted(gw) ? undefined : `Gateway ${ns}/${gw.metadata.name} is not accepted`);
-      states.set(parentKey("ListenerSet", lsNs, x.set.metadata.name), { key: `${lsNs}/${x.set.metadata.name}`, listeners: x.listeners, notAccepted });
-    }
-  }
-  // The ports Envoy binds: a class in nodePort exposure binds the node ports.
-  const boundPort = (gw: Gateway, port: number): number => onNodePort(exposureOf(gw), port) ?? port;
-  markPortClashes(gateways, listenerStates, addresses, boundPort);
-  if (opts.hostPorts) markHostPorts(gateways, listenerStates, addresses, opts.hostPorts, boundPort);
 
   // Attach routes of every kind; collect per-gateway attached routes and route status.
   const attached = new Map<Gateway, AttachedRoute[]>();
@@ -103,62 +59,40 @@ export function translateGateways(
     ["UDPRoute", inp.udpRoutes],
   ];
   for (const [kind, routes] of kinds) {
-    routes.forEach((route) => {
-      // Age order as a key that does not shift when other routes come and go (memo-friendly).
-      const order = `${route.metadata.creationTimestamp ?? ""}\u0000${route.metadata.namespace}/${route.metadata.name}`;
-      const parents = attach(inp, route, kind, states);
-      if (parents.length === 0) return;
-      // A route attached to one Gateway presents that Gateway's backend client certificate.
-      const parentGateways = new Set<Gateway>();
-      for (const p of parents) for (const a of p.attachments) parentGateways.add(a.listener.gateway);
-      let cert: string | undefined;
-      let certs = 0;
-      for (const gw of parentGateways) {
-        const c = clientCerts.get(gw)?.secret;
-        if (certs === 0 || c !== cert) certs++;
-        cert = c;
-      }
-      const backends = new RouteBackends(inp, clusters, route, kind, certs === 1 ? cert : undefined);
-      const routeNs = route.metadata.namespace;
+    for (const route of routes) {
+      const build = (): RouteAttachment => attachRoute(world.inputs, route, kind, w, clusters, opts.controllerName);
+      const r = opts.memo ? opts.memo.attachment(route, kind, world, build) : build();
+      if (r.status === undefined) continue;
+      out.status.push(r.status);
+      out.problems.push(...r.backends.problems);
       // Which Gateways use which Service: only needed for BackendTLSPolicy ancestors.
-      if (backendTls && backendTls.states.length > 0)
-        for (const rule of route.spec.rules ?? []) {
-          for (const ref of rule.backendRefs ?? []) {
-            if ((ref.group ?? "") !== "" || (ref.kind ?? "Service") !== "Service") continue;
-            const key = `${ref.namespace ?? routeNs}/${ref.name}`;
-            const set = serviceGateways.get(key) ?? new Set<Gateway>();
-            parentGateways.forEach((gw) => set.add(gw));
-            serviceGateways.set(key, set);
-          }
-        }
-      resolveAllBackends(route, kind, backends);
-      const parentStatus: RouteParentStatus[] = parents.map((p) => ({
-        parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", ...p.parentRef, namespace: p.parentRef.namespace ?? route.metadata.namespace },
-        controllerName: opts.controllerName,
-        conditions: [p.accepted, backends.resolvedRefs],
-      }));
-      out.status.push({ kind, namespace: route.metadata.namespace, name: route.metadata.name, status: { parents: parentStatus } });
-      out.problems.push(...backends.problems);
-      for (const p of parents) {
+      if (backendTls.states.length > 0) noteServiceGateways(serviceGateways, route, r.parentGateways);
+      for (const p of r.parents) {
         for (const a of p.attachments) {
           const gw = a.listener.gateway;
           const list = attached.get(gw) ?? [];
-          list.push({ kind, route, order, backends, via: a } as AttachedRoute);
+          list.push({ kind, route, order: r.order, backends: r.backends, via: a } as AttachedRoute);
           attached.set(gw, list);
         }
       }
-    });
+    }
   }
 
   const hostnameApiListeners: HostnameApiListener[] = [];
-  for (const gw of gateways) {
-    const ls = listenerStates.get(gw)!;
+  for (const gw of w.gateways) {
+    const ls = w.listenerStates.get(gw)!;
     const routes = attached.get(gw) ?? [];
-    for (const l of ls) l.attachedRoutes = new Set(routes.filter((r) => r.via.listener === l).map((r) => r.route)).size;
-    const addrs = addresses.get(gw)!;
+    const perListener = new Map<ListenerState, Set<AnyRoute>>();
+    for (const r of routes) {
+      const set = perListener.get(r.via.listener) ?? new Set<AnyRoute>();
+      set.add(r.route);
+      perListener.set(r.via.listener, set);
+    }
+    for (const l of ls) l.attachedRoutes = perListener.get(l)?.size ?? 0;
+    const addrs = w.addresses.get(gw)!;
     const ir = buildGatewayIr(gw, ls, routes, addrs, clusters, opts.memo);
-    const exposure = exposureOf(gw);
-    const xff = classes.get(gw.spec.gatewayClassName)?.xffNumTrustedHops;
+    const exposure = exposureOf(w, gw, opts.exposure);
+    const xff = w.classes.get(gw.spec.gatewayClassName)?.xffNumTrustedHops;
     // nodePort exposure: Envoy binds the node port (and the datapath steers it); a listener port
     // without a node port keeps its port and is not steered: no client is meant to reach it.
     const exposed = new Set<IrListener>();
@@ -180,14 +114,70 @@ export function translateGateways(
       const sections = l.origins.map((o) => sectionOf.get(o) ?? o.section ?? "");
       out.steering.push(...listenerSteering(l, opts.nodeAddresses, `${gw.metadata.namespace}/${gw.metadata.name}`, sections));
     }
-    const sets = listenerSets.get(gw)!;
+    const sets = w.listenerSets.get(gw)!;
     const attachedSets = sets.filter((x) => listenerSetAccepted(x, gatewayAccepted(gw))).length;
-    out.status.push(gatewayStatus(gw, ownListeners.get(gw)!, addrs, clientCerts.get(gw)!.resolvedRefs, attachedSets));
+    out.status.push(gatewayStatus(gw, w.ownListeners.get(gw)!, addrs, w.clientCerts.get(gw)!.resolvedRefs, attachedSets));
     for (const x of sets) out.status.push(listenerSetStatus(x, gatewayAccepted(gw)));
   }
   out.apiListeners.push(...claimHostnames(hostnameApiListeners, new Set(out.apiListeners.map((a) => a.name))));
-  if (backendTls) out.status.push(...policyStatus(backendTls, serviceGateways, opts.controllerName));
+  if (backendTls.states.length > 0) out.status.push(...policyStatus(backendTls, serviceGateways, opts.controllerName));
   return out;
+}
+
+/**
+ * One route's attachment, backend resolution and status: a function of the route and the world
+ * alone (no other route takes part), so memo.ts keeps it while both are unchanged.
+ */
+export interface RouteAttachment {
+  /** Age order as a key that does not shift when other routes come and go (memo-friendly). */
+  order: string;
+  parents: ParentResult[];
+  backends: RouteBackends;
+  parentGateways: Set<Gateway>;
+  /** Undefined when the route names none of our parents. */
+  status: ObjectStatus | undefined;
+}
+
+function attachRoute(inp: Inputs, route: AnyRoute, kind: RouteKind, w: GatewayWorld, clusters: ClusterSet, controllerName: string): RouteAttachment {
+  const order = `${route.metadata.creationTimestamp ?? ""}\u0000${route.metadata.namespace}/${route.metadata.name}`;
+  const parents = attach(inp, route, kind, w.states);
+  const parentGateways = new Set<Gateway>();
+  for (const p of parents) for (const a of p.attachments) parentGateways.add(a.listener.gateway);
+  // A route attached to one Gateway presents that Gateway's backend client certificate.
+  let cert: string | undefined;
+  let certs = 0;
+  for (const gw of parentGateways) {
+    const c = w.clientCerts.get(gw)?.secret;
+    if (certs === 0 || c !== cert) certs++;
+    cert = c;
+  }
+  const backends = new RouteBackends(inp, clusters, route, kind, certs === 1 ? cert : undefined);
+  if (parents.length === 0) return { order, parents, backends, parentGateways, status: undefined };
+  resolveAllBackends(route, kind, backends);
+  const parentStatus: RouteParentStatus[] = parents.map((p) => ({
+    parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", ...p.parentRef, namespace: p.parentRef.namespace ?? route.metadata.namespace },
+    controllerName,
+    conditions: [p.accepted, backends.resolvedRefs],
+  }));
+  return {
+    order,
+    parents,
+    backends,
+    parentGateways,
+    status: { kind, namespace: route.metadata.namespace, name: route.metadata.name, status: { parents: parentStatus } },
+  };
+}
+
+function noteServiceGateways(serviceGateways: Map<string, Set<Gateway>>, route: AnyRoute, parentGateways: ReadonlySet<Gateway>): void {
+  for (const rule of route.spec.rules ?? []) {
+    for (const ref of rule.backendRefs ?? []) {
+      if ((ref.group ?? "") !== "" || (ref.kind ?? "Service") !== "Service") continue;
+      const key = `${ref.namespace ?? route.metadata.namespace}/${ref.name}`;
+      const set = serviceGateways.get(key) ?? new Set<Gateway>();
+      parentGateways.forEach((gw) => set.add(gw));
+      serviceGateways.set(key, set);
+    }
+  }
 }
 
 function resolveAllBackends(route: AnyRoute, kind: RouteKind, backends: RouteBackends): void {
@@ -210,35 +200,6 @@ function resolveAllBackends(route: AnyRoute, kind: RouteKind, backends: RouteBac
   });
 }
 
-// Two Gateways cannot both bind the same address and port on this node.
-function markPortClashes(
-  gateways: readonly Gateway[],
-  ls: Map<Gateway, ListenerState[]>,
-  addresses: ReturnType<typeof assignAddresses>,
-  boundPort: (gw: Gateway, port: number) => number,
-): void {
-  const owner = new Map<string, string>();
-  for (const gw of gateways) {
-    const key = `${gw.metadata.namespace}/${gw.metadata.name}`;
-    const bind = addresses.get(gw)!.bind;
-    for (const l of ls.get(gw)!) {
-      if (!l.usable) continue;
-      for (const a of bind) {
-        const sock = `${a}:${boundPort(gw, l.listener.port)}`;
-        const o = owner.get(sock);
-        if (o !== undefined && o !== key) {
-          const g = gw.metadata.generation;
-          const msg = `${sock} is already used by Gateway ${o}; give this Gateway its own spec.addresses or configure exposure.addressPool`;
-          l.conditions.accepted = condition("Accepted", false, "PortUnavailable", msg, g);
-          l.conditions.programmed = condition("Programmed", false, "Invalid", msg, g);
-          l.usable = false;
-          l.attachable = false;
-        } else owner.set(sock, key);
-      }
-    }
-  }
-}
-
 function policyStatus(idx: BackendTlsIndex, serviceGateways: Map<string, Set<Gateway>>, controllerName: string): ObjectStatus[] {
   return idx.states.map((st) => {
     const ns = st.policy.metadata.namespace;
@@ -253,11 +214,6 @@ function policyStatus(idx: BackendTlsIndex, serviceGateways: Map<string, Set<Gat
       .sort((a, b) => (`${a.ancestorRef.namespace}/${a.ancestorRef.name}` < `${b.ancestorRef.namespace}/${b.ancestorRef.name}` ? -1 : 1));
     return { kind: "BackendTLSPolicy" as const, namespace: ns, name: st.policy.metadata.name, status: { ancestors, parents: [] } };
   });
-}
-
-/** edgegate defines no Gateway parameters kind: a Gateway with infrastructure.parametersRef is not accepted. */
-function gatewayAccepted(gw: Gateway): boolean {
-  return gw.spec.infrastructure?.parametersRef === undefined;
 }
 
 function gatewayStatus(

@@ -82,15 +82,19 @@ function markHeldBack(t: { status: ObjectStatus[]; problems: TranslateProblem[] 
   for (const [key, reason] of heldBack) {
     t.problems.push({ key, path: [], message: `held back: ${reason}; its last accepted version stays in force until it changes` });
   }
-  for (const st of t.status) {
-    if (st.kind !== "HTTPRoute" && st.kind !== "GRPCRoute" && st.kind !== "TLSRoute") continue;
+  // Route status objects may be the memo's (gateway/memo.ts: kept while the route is unchanged):
+  // a held-back route gets a copy, so the condition does not outlive the hold.
+  t.status = t.status.map((st) => {
+    if (st.kind !== "HTTPRoute" && st.kind !== "GRPCRoute" && st.kind !== "TLSRoute") return st;
     const reason = heldBack.get(refKey(st));
-    if (reason === undefined) continue;
-    for (const p of st.status.parents) {
-      p.conditions = [
+    if (reason === undefined) return st;
+    const parents = st.status.parents.map((p) => ({
+      ...p,
+      conditions: [
         ...p.conditions.filter((c) => c.type !== XdsAcceptedCondition),
-        { type: XdsAcceptedCondition, status: "False", reason: "Rejected", message: `held back: ${reason}` },
-      ];
-    }
-  }
+        { type: XdsAcceptedCondition, status: "False" as const, reason: "Rejected", message: `held back: ${reason}` },
+      ],
+    }));
+    return { ...st, status: { ...st.status, parents } };
+  });
 }

@@ -1,9 +1,9 @@
 // The translate stage: store objects -> IR + status. Pure (no I/O, no clock): the same objects and
 // options always give the same result, which `render` relies on for byte-identical output.
-import type { Ir, IrSecret } from "../ir/types.ts";
+import type { Ir } from "../ir/types.ts";
 import { refKey, type StoredObject } from "../store/types.ts";
 import type { ObjectStatus, TranslateProblem } from "../object-status/types.ts";
-import { translateGateways } from "../gateway/index.ts";
+import { translateGateways, type GatewayOptions } from "../gateway/index.ts";
 import type { TranslateMemo } from "../gateway/memo.ts";
 import { translateIngresses } from "../ingress/index.ts";
 import { translateMesh } from "../mesh/index.ts";
@@ -11,8 +11,7 @@ import type { HostPorts } from "../gateway/host-ports.ts";
 import { onNodePort, type ClassExposure } from "../gateway/exposure.ts";
 import { isRoute, mergeRouteStatus } from "./route-status.ts";
 import { indexInputs } from "./inputs.ts";
-import { ClusterSet } from "./services.ts";
-import { BackendTlsIndex } from "./backend-tls.ts";
+import { buildWorld } from "./world.ts";
 
 export interface TranslateOptions {
   controllerName: string;
@@ -51,27 +50,26 @@ function dedupe(problems: TranslateProblem[]): TranslateProblem[] {
   });
 }
 
+function worldOptionsKey(o: TranslateOptions): string {
+  return JSON.stringify([o.controllerName, o.ingressController, o.bindAddress, o.nodeAddresses, o.addressPool, o.hostPorts ?? null, o.exposure ?? null]);
+}
+
 export function translate(objects: readonly StoredObject[], opts: TranslateOptions): TranslateResult {
   const inp = indexInputs(objects);
   opts.memo?.begin();
-  const secrets = new Map<string, IrSecret>();
-  const backendTls = new BackendTlsIndex(inp, secrets);
-  const clusters = new ClusterSet(inp, backendTls);
-  const gw = translateGateways(
-    inp,
-    {
-      controllerName: opts.controllerName,
-      bindAddress: opts.bindAddress,
-      nodeAddresses: opts.nodeAddresses,
-      pool: opts.addressPool,
-      memo: opts.memo,
-      hostPorts: opts.hostPorts,
-      exposure: opts.exposure ?? HOST_NETWORK,
-    },
-    clusters,
-    secrets,
-    backendTls,
-  );
+  const gatewayOptions: GatewayOptions = {
+    controllerName: opts.controllerName,
+    bindAddress: opts.bindAddress,
+    nodeAddresses: opts.nodeAddresses,
+    pool: opts.addressPool,
+    memo: opts.memo,
+    hostPorts: opts.hostPorts,
+    exposure: opts.exposure ?? HOST_NETWORK,
+  };
+  // Everything built from the world depends on these options too: they are part of its key.
+  const world = opts.memo ? opts.memo.world.get(inp, worldOptionsKey(opts)) : buildWorld(inp);
+  const { clusters, secrets } = world;
+  const gw = translateGateways(inp, gatewayOptions, world);
   const ing = translateIngresses(
     inp,
     { controller: opts.ingressController, bindAddress: opts.bindAddress, nodeAddresses: opts.nodeAddresses },

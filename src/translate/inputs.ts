@@ -37,9 +37,11 @@ export interface Inputs {
   namespaceLabels: Map<string, Record<string, string>>;
   /** Everything else registered by other stages (the datapath policy kind), by kind. */
   other: Map<string, StoredObject[]>;
-  /** Store key -> stored object, to find an object's origin. */
-  byKey: Map<string, StoredObject>;
+  /** Every object that is not a route, in store order: what translate/world.ts compares between compiles. */
+  world: StoredObject[];
 }
+
+const ROUTE_KINDS: ReadonlySet<string> = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"]);
 
 export const nsName = (ns: string | undefined, name: string): string => `${ns ?? "default"}/${name}`;
 
@@ -82,13 +84,13 @@ export function indexInputs(objects: readonly StoredObject[]): Inputs {
     configMaps: new Map(),
     namespaceLabels: new Map(),
     other: new Map(),
-    byKey: new Map(),
+    world: [],
   };
   for (const so of objects) {
-    inp.byKey.set(so.key, so);
     // Typed by kind (src/store/known.ts); other kinds, and those typed elsewhere, go to `other`.
     const o = known(so);
     const key = nsName(so.object.metadata.namespace, so.object.metadata.name);
+    if (o === undefined || !ROUTE_KINDS.has(o.kind)) inp.world.push(so);
     switch (o?.kind) {
       case "GatewayClass":
         inp.gatewayClasses.push(o);

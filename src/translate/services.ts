@@ -36,9 +36,23 @@ function protocolOf(p: ServicePort): { protocol: Protocol; websocket: boolean } 
   }
 }
 
+function sameEndpoints(c: IrCluster, e: { endpoints: IrEndpoint[]; dns?: IrCluster["dns"] }): boolean {
+  if (c.dns?.hostname !== e.dns?.hostname || c.dns?.port !== e.dns?.port) return false;
+  if (c.endpoints.length !== e.endpoints.length) return false;
+  return c.endpoints.every((x, i) => x.address === e.endpoints[i]!.address && x.port === e.endpoints[i]!.port && x.weight === e.endpoints[i]!.weight);
+}
+
 /** Collects the clusters one translation refers to, each built once. */
 export class ClusterSet {
   private readonly clusters = new Map<string, IrCluster>();
+  /**
+   * The clusters this compile refers to. A ClusterSet outlives one compile while the world is
+   * unchanged (translate/world.ts): a cluster only a removed route used is still built, but no
+   * longer listed.
+   */
+  private used = new Set<string>();
+  /** What each Service cluster was built from, so its endpoints can be read again (refreshEndpoints). */
+  private readonly sources = new Map<string, { svc: Service; port: ServicePort; tlsInvalid: boolean }>();
   /**
    * namespace -> name -> (port[|protocol|certificate]) -> resolution: 80,000 lookups at 10k routes,
    * nested rather than keyed by a joined "namespace/name" string, which cost a string build and
@@ -75,7 +89,39 @@ export class ClusterSet {
       r = this.resolve(ns, name, port, want, clientCertificate);
       perService.set(portKey, r);
     }
+    if (r.ok) this.used.add(r.cluster);
     return r;
+  }
+
+  /**
+   * The Services and EndpointSlices changed, but only in what gives endpoints (translate/world.ts
+   * checked): every resolution stays as it is, and each Service cluster reads its endpoints again
+   * from the inputs (which the caller has updated). A new cluster object where they differ, so
+   * the emit memo sees exactly which clusters changed.
+   */
+  refreshEndpoints(): void {
+    for (const [name, src] of this.sources) {
+      const svc = this.inp.services.get(nsName(src.svc.metadata.namespace, src.svc.metadata.name));
+      const old = this.clusters.get(name);
+      if (!svc || !old || src.tlsInvalid) continue;
+      src.svc = svc;
+      const e = this.endpoints(svc, src.port);
+      if (sameEndpoints(old, e)) continue;
+      const c: IrCluster = { ...old, endpoints: e.endpoints };
+      if (e.dns) c.dns = e.dns;
+      else delete c.dns;
+      this.clusters.set(name, c);
+    }
+  }
+
+  /** A new compile with the same world: nothing is referred to until resolved again or `use`d. */
+  beginCompile(): void {
+    this.used = new Set();
+  }
+
+  /** A cluster a remembered resolution of this ClusterSet refers to (a route reused from the memo). */
+  use(cluster: string): void {
+    this.used.add(cluster);
   }
 
   private resolve(ns: string, name: string, port: { number?: number; name?: string }, want?: Protocol, clientCertificate?: string): Resolution {
@@ -108,6 +154,7 @@ export class ClusterSet {
         delete c.dns;
       }
       this.clusters.set(cname, c);
+      this.sources.set(cname, { svc, port: servicePort, tlsInvalid: pt.kind === "invalid" });
     }
     return { ok: true, cluster: cname };
   }
@@ -129,11 +176,14 @@ export class ClusterSet {
       for (const e of c.endpoints) endpoints.push({ ...e, weight: Math.max(1, Math.round(((p.weight / total) * 1_000_000) / c.endpoints.length)) });
     }
     this.clusters.set(name, { name, protocol: "udp", endpoints });
+    this.used.add(name);
     return { ok: true, cluster: name };
   }
 
   list(): IrCluster[] {
-    return [...this.clusters.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const out: IrCluster[] = [];
+    for (const c of this.clusters.values()) if (this.used.has(c.name)) out.push(c);
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   private endpoints(svc: Service, sp: ServicePort): { endpoints: IrEndpoint[]; dns?: IrCluster["dns"] } {

@@ -1,0 +1,163 @@
+// The world memo (src/translate/world.ts) and the per-route attachment memo (src/gateway/memo.ts)
+// are optimizations only: after any sequence of changes a memoized compile must give exactly what
+// a fresh compile of the same objects gives (xDS, status, problems). 300 random steps mix
+// route-only changes (the memo's fast path) with changes to the world (Services, Gateways,
+// ReferenceGrants) that must start it over.
+import { describe, expect, test } from "bun:test";
+import { parseFile } from "../../src/sources/files/parse.ts";
+import { compile, CompileMemo } from "../../src/pipeline/compile.ts";
+import { defaultConfig } from "../../src/config/types.ts";
+import { xdsToJson } from "../../src/xds/json.ts";
+import { generate } from "../../bench/generate.ts";
+import type { StoredObject } from "../../src/store/types.ts";
+
+const config = defaultConfig("world-memo-test");
+
+/** A tiny deterministic PRNG (mulberry32), so a failure replays. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const edgeGateway = (extraListener: boolean): string => `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: default}
+spec:
+  gatewayClassName: edgegate
+  listeners:
+  - {name: tcp, protocol: TCP, port: 9000, allowedRoutes: {namespaces: {from: All}}}
+  - {name: udp, protocol: UDP, port: 9001, allowedRoutes: {namespaces: {from: All}}}
+  - {name: web, protocol: HTTP, port: 8081, hostname: "*.edge.example.com", allowedRoutes: {namespaces: {from: All}}}
+${extraListener ? `  - {name: extra, protocol: HTTP, port: 8082, allowedRoutes: {namespaces: {from: All}}}\n` : ""}`;
+
+const service = (name: string, ns: string, ip: number): string =>
+  `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: ${ns}, annotations: {edgegate.io/endpoints: "192.0.2.${ip}"}}\nspec: {ports: [{port: 8080}]}\n`;
+const sliced = (ips: readonly string[], port: number): string =>
+  `apiVersion: v1\nkind: Service\nmetadata: {name: svc-e, namespace: default}\nspec: {ports: [{name: http, port: ${port}}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: svc-e-1, namespace: default, labels: {kubernetes.io/service-name: svc-e}}\naddressType: IPv4\nports: [{name: http, port: 9090}]\nendpoints:\n${ips.map((ip, i) => `- {addresses: ["${ip}"], conditions: {ready: ${i !== 1}}}\n`).join("")}`;
+const grant = `apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: allow, namespace: other}\nspec:\n  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]\n  to: [{group: "", kind: Service}]\n`;
+
+function routeText(r: () => number, name: string): string {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const backend = pick([
+    "{name: svc-1, port: 8080}",
+    "{name: svc-2, port: 8080, weight: 3}",
+    "{name: made, port: 8080}",
+    "{name: svc-x, namespace: other, port: 8080}",
+    "{name: missing, port: 8080}",
+    "{name: svc-e, port: 8080}",
+  ]);
+  switch (pick(["http", "http", "http", "grpc", "tcp", "udp", "edge-http"])) {
+    case "http":
+      return `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: ${name}, namespace: default}\nspec:\n  parentRefs: [{name: bench}]\n  hostnames: [host-${Math.floor(r() * 8)}.example.com]\n  rules:\n  - matches: [{path: {type: PathPrefix, value: /${name}/${Math.floor(r() * 3)}}}]\n    backendRefs: [${backend}]\n`;
+    case "edge-http":
+      return `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: ${name}, namespace: default}\nspec:\n  parentRefs: [{name: edge, sectionName: ${pick(["web", "extra"])}}]\n  hostnames: [${pick(["a.edge.example.com", "b.example.com"])}]\n  rules:\n  - backendRefs: [${backend}]\n`;
+    case "grpc":
+      return `apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: ${name}, namespace: default}\nspec:\n  parentRefs: [{name: bench}]\n  hostnames: [grpc-${Math.floor(r() * 3)}.example.com]\n  rules:\n  - matches: [{method: {service: test.Echo, method: M${Math.floor(r() * 4)}}}]\n    backendRefs: [${backend}]\n`;
+    case "tcp":
+      return `apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\nmetadata: {name: ${name}, namespace: default}\nspec:\n  parentRefs: [{name: edge, sectionName: tcp}]\n  rules:\n  - backendRefs: [${backend}]\n`;
+    default:
+      return `apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: UDPRoute\nmetadata: {name: ${name}, namespace: default}\nspec:\n  parentRefs: [{name: edge, sectionName: udp}]\n  rules:\n  - backendRefs: [${backend}]\n`;
+  }
+}
+
+describe("world memo", () => {
+  test("300 random route and world changes compile exactly as fresh compiles do", () => {
+    const r = rng(17);
+    // "Files" by name: a file's objects are parsed once per text, as the store keeps an unchanged
+    // object's identity; the memos see unchanged objects as unchanged.
+    const files = new Map<string, { text: string; objects: StoredObject[] }>();
+    const put = (name: string, text: string): void => {
+      if (files.get(name)?.text === text) return;
+      files.set(name, { text, objects: parseFile(`${name}.yaml`, text).objects });
+    };
+    put("base", generate({ routes: 60, hostnames: 8, services: 20 }));
+    put("edge", edgeGateway(false));
+    put("svc-x", service("svc-x", "other", 9));
+    put("svc-e", sliced(["198.51.100.1"], 8080));
+    const memo = new CompileMemo();
+    let routeOnly = 0;
+    let reusedOnRouteOnly = 0;
+    let attachHits = 0;
+    let endpointsOnly = 0;
+    for (let step = 0; step < 300; step++) {
+      const routes = [...files.keys()].filter((k) => k.startsWith("route-"));
+      const dice = r();
+      let world = true;
+      if (dice < 0.35) {
+        world = false;
+        put(`route-${Math.floor(r() * 40)}`, routeText(r, `new-${Math.floor(r() * 40)}`));
+      } else if (dice < 0.55 && routes.length > 0) {
+        world = false;
+        const f = routes[Math.floor(r() * routes.length)]!;
+        put(f, routeText(r, f.replace("route-", "new-")));
+      } else if (dice < 0.7 && routes.length > 0) {
+        world = false;
+        files.delete(routes[Math.floor(r() * routes.length)]!);
+      } else if (dice < 0.78) {
+        if (files.has("made")) files.delete("made");
+        else put("made", service("made", "default", 7));
+      } else if (dice < 0.84) {
+        if (files.has("grant")) files.delete("grant");
+        else put("grant", grant);
+      } else if (dice < 0.92) {
+        put("edge", edgeGateway(files.get("edge")!.text === edgeGateway(false)));
+      } else if (dice < 0.96) {
+        // An endpoint change: a new address in the annotation (file mode's endpoints).
+        put("svc-x", service("svc-x", "other", 10 + Math.floor(r() * 5)));
+      } else {
+        // EndpointSlice addresses and readiness change; now and then the Service's port too (not endpoints only).
+        const ips = ["198.51.100.1", "198.51.100.2", "198.51.100.3"].slice(0, 1 + Math.floor(r() * 3));
+        put("svc-e", sliced(ips, r() < 0.2 ? 8081 : 8080));
+      }
+      const objects = [...files.values()].flatMap((f) => f.objects);
+      const memoized = compile({ objects, config, memo });
+      const fresh = compile({ objects, config });
+      if (memo.translate.world.outcome === "endpoints") endpointsOnly++;
+      if (!world) {
+        routeOnly++;
+        if (memo.translate.world.reused) reusedOnRouteOnly++;
+        attachHits += memo.translate.attachHits;
+      }
+      expect(JSON.stringify(xdsToJson(memoized.xds))).toBe(JSON.stringify(xdsToJson(fresh.xds)));
+      expect(JSON.stringify(memoized.status)).toBe(JSON.stringify(fresh.status));
+      expect(JSON.stringify(memoized.problems)).toBe(JSON.stringify(fresh.problems));
+    }
+    // The fast path really was taken: a route-only change reuses the world and the other routes' attachments.
+    expect(routeOnly).toBeGreaterThan(100);
+    expect(reusedOnRouteOnly).toBe(routeOnly);
+    expect(attachHits).toBeGreaterThan(routeOnly * 50);
+    // Endpoint-only changes kept the world (an EDS update) and still matched the fresh compiles.
+    expect(endpointsOnly).toBeGreaterThan(10);
+  }, 60_000);
+
+  test("a world change starts over; a route change reuses every other route's attachment", () => {
+    const objects = parseFile("base.yaml", generate({ routes: 100, hostnames: 5, services: 10 })).objects;
+    const memo = new CompileMemo();
+    compile({ objects, config, memo });
+    const added = [...objects, ...parseFile("r.yaml", routeText(rng(1), "added")).objects];
+    compile({ objects: added, config, memo });
+    expect(memo.translate.world.reused).toBe(true);
+    expect(memo.translate.attachHits).toBe(100);
+    const svc = parseFile("s.yaml", service("made", "default", 3)).objects;
+    compile({ objects: [...added, ...svc], config, memo });
+    expect(memo.translate.world.reused).toBe(false);
+    expect(memo.translate.attachHits).toBe(0);
+  });
+
+  test("a held-back route's condition does not stay on the remembered status", () => {
+    const objects = parseFile("base.yaml", generate({ routes: 5, hostnames: 2, services: 3 })).objects;
+    const memo = new CompileMemo();
+    const held = compile({ objects, config, memo, heldBack: new Map([["HTTPRoute/default/route-1", "rejected by a client"]]) });
+    const heldStatus = held.status.find((s) => s.kind === "HTTPRoute" && s.name === "route-1");
+    expect(JSON.stringify(heldStatus)).toContain("edgegate.io/XdsAccepted");
+    const after = compile({ objects, config, memo });
+    expect(memo.translate.attachHits).toBe(5);
+    expect(JSON.stringify(after.status)).not.toContain("edgegate.io/XdsAccepted");
+    expect(JSON.stringify(after.status)).toBe(JSON.stringify(compile({ objects, config }).status));
+  });
+});
