@@ -60,10 +60,13 @@ function virtualHosts(
     // protocol; a route attached twice to one listener (two parentRefs) is built once.
     const lctx = { port: l.listener.port, protocol: l.listener.protocol };
     const memoKey = `${lctx.port}|${lctx.protocol}`;
-    const cache = new Map<object, RouteWithKey[]>();
+    // A route's attachments are listed together (gateway/index.ts), so a route attached twice to
+    // this listener comes twice in a row: the previous entry's rules are its rules.
+    let lastRoute: object | undefined;
+    let lastRules: RouteWithKey[] = [];
     for (const a of attached) {
       if (a.via.listener !== l || !kinds.has(a.kind)) continue;
-      let rules = cache.get(a.route);
+      let rules = a.route === lastRoute ? lastRules : undefined;
       if (!rules) {
         const build = (): RouteWithKey[] =>
           a.kind === "HTTPRoute"
@@ -72,7 +75,8 @@ function virtualHosts(
               ? grpcRouteRules(a.route, a.backends, lctx, a.order)
               : [];
         rules = memo ? memo.rules(a.route, memoKey, () => a.backends.signature(), build) : build();
-        cache.set(a.route, rules);
+        lastRoute = a.route;
+        lastRules = rules;
       }
       for (const h of a.via.hostnames ?? ["*"]) {
         const o = owner.get(h);
