@@ -83,7 +83,7 @@ function virtualHosts(
         if (o && o !== l) continue;
         owner.set(h, l);
         const list = routes.get(h) ?? [];
-        list.push(...rules);
+        for (const x of rules) list.push(x);
         routes.set(h, list);
       }
     }

@@ -31,7 +31,7 @@ import type { DatapathIntent } from "../ir/datapath.ts";
 import type { StoredObject } from "../store/types.ts";
 import type { HostPorts } from "../gateway/host-ports.ts";
 import { listeningSockets, unprivilegedPortStart } from "../net/listening.ts";
-import { removalReason, removedServing, served, type Removal } from "../pipeline/removed.ts";
+import { removalReason, removedServing, served, type Served } from "../pipeline/removed.ts";
 
 /** How often, and how soon after Envoy starts, the node's ports are re-read (src/net/listening.ts). */
 const HOST_PORTS_MS = 10_000;
@@ -183,7 +183,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
 
     const problemLog = new ProblemLog(log);
     let publishedOnce = false;
-    let lastServed: Map<string, Removal> | undefined;
+    let lastServed: Served | undefined;
     // The datapath intent is derived from the latest compile when the datapath needs it (never
     // when it is off), once per compile.
     let latest: { ir: CompileResult["ir"]; objects: readonly StoredObject[] } | undefined;
@@ -411,7 +411,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
 }
 
 /** A published change that stops serving a listener, filter chain or route is logged, with why. */
-function warnRemovals(before: ReadonlyMap<string, Removal>, after: ReadonlyMap<string, Removal>, problems: readonly Problem[], log: Logger): void {
+function warnRemovals(before: Served, after: Served, problems: readonly Problem[], log: Logger): void {
   const gone = removedServing(before, after);
   for (const r of gone.slice(0, 50))
     log.warn(`${r.what} no longer served`, { [r.what === "filter chain" ? "filterChain" : r.what]: r.name, why: removalReason(r, problems) });

@@ -3,7 +3,7 @@
 // does not accept it or that is attached nowhere. `validate` exits 1 on these and `run` counts them
 // with the other problems, so the counts agree with the conditions. Pure.
 import { refKey, type StoredObject } from "../store/types.ts";
-import type { Condition, ObjectStatus, TranslateProblem } from "../object-status/types.ts";
+import type { Condition, ObjectStatus, RouteParentStatus, TranslateProblem } from "../object-status/types.ts";
 import { isObj } from "../yaml/value.ts";
 
 // The cause first: a listener with a missing certificate is also not programmed, but one line
@@ -39,7 +39,7 @@ export function servingProblems(
   const seenRoutes = new Set<string>();
   for (const s of status) {
     if (s.kind === "GatewayClass" || s.kind === "Ingress") continue;
-    const key = refKey(s);
+    const key = routeProblems.get(s)?.key ?? refKey(s);
     const specOf = (): unknown => (byKey ??= new Map(objects.map((o) => [o.key, o]))).get(key)?.object.spec;
     if (s.kind === "Gateway" || s.kind === "ListenerSet") {
       const spec = specOf();
@@ -55,23 +55,15 @@ export function servingProblems(
       continue;
     }
     if (routeKinds.has(s.kind) && "parents" in s.status) {
-      seenRoutes.add(key);
-      if (s.status.parents.length === 0 && opts.unclaimed) out.push(attachedNowhere(key));
-      // Most routes are accepted everywhere: their spec and the parent's name are only looked up
-      // for a problem (10,000 routes are checked on every change).
-      for (const p of s.status.parents) {
-        const notAccepted = failed(p.conditions, ["Accepted"]);
-        if (notAccepted.length === 0) continue;
-        const spec = specOf();
-        const refs = isObj(spec) && Array.isArray(spec.parentRefs) ? spec.parentRefs : [];
-        const i = refs.findIndex(
-          (r) =>
-            isObj(r) && r.name === p.parentRef.name && (r.sectionName ?? undefined) === p.parentRef.sectionName && (r.port ?? undefined) === p.parentRef.port,
-        );
-        const parent = `${p.parentRef.kind ?? "Gateway"} ${p.parentRef.namespace ?? s.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? ` (${p.parentRef.sectionName})` : ""}`;
-        // A route's ResolvedRefs=False comes from its backendRefs, which translation already reports.
-        for (const c of notAccepted) out.push({ key, path: i >= 0 ? ["spec", "parentRefs", i] : [], message: `${explain(c)} [parent ${parent}]` });
+      // A route's status object is kept while the route and what it refers to are unchanged
+      // (gateway/memo.ts), and its problems with it: 10,000 routes are checked on every change.
+      let entry = routeProblems.get(s);
+      if (!entry || entry.unclaimed !== opts.unclaimed) {
+        entry = { key, unclaimed: opts.unclaimed, problems: routeStatusProblems(s, key, specOf, opts) };
+        routeProblems.set(s, entry);
       }
+      seenRoutes.add(entry.key);
+      for (const p of entry.problems) out.push(p);
     }
   }
   // A route with no status at all: none of its parents is a Gateway edgegate knows. A Gateway with
@@ -89,6 +81,30 @@ export function servingProblems(
         message: `GatewayClass ${JSON.stringify(cls)} is not one edgegate serves (missing, or of another controller); not served`,
       });
     }
+  }
+  return out;
+}
+
+type RouteStatus = { namespace: string; status: { parents: readonly RouteParentStatus[] } };
+
+const routeProblems = new WeakMap<ObjectStatus, { key: string; unclaimed: boolean; problems: TranslateProblem[] }>();
+
+function routeStatusProblems(s: RouteStatus, key: string, specOf: () => unknown, opts: ServingOptions): TranslateProblem[] {
+  const out: TranslateProblem[] = [];
+  if (s.status.parents.length === 0 && opts.unclaimed) out.push(attachedNowhere(key));
+  // Most routes are accepted everywhere: their spec and the parent's name are only looked up
+  // for a problem.
+  for (const p of s.status.parents) {
+    const notAccepted = failed(p.conditions, ["Accepted"]);
+    if (notAccepted.length === 0) continue;
+    const spec = specOf();
+    const refs = isObj(spec) && Array.isArray(spec.parentRefs) ? spec.parentRefs : [];
+    const i = refs.findIndex(
+      (r) => isObj(r) && r.name === p.parentRef.name && (r.sectionName ?? undefined) === p.parentRef.sectionName && (r.port ?? undefined) === p.parentRef.port,
+    );
+    const parent = `${p.parentRef.kind ?? "Gateway"} ${p.parentRef.namespace ?? s.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? ` (${p.parentRef.sectionName})` : ""}`;
+    // A route's ResolvedRefs=False comes from its backendRefs, which translation already reports.
+    for (const c of notAccepted) out.push({ key, path: i >= 0 ? ["spec", "parentRefs", i] : [], message: `${explain(c)} [parent ${parent}]` });
   }
   return out;
 }

@@ -10,6 +10,7 @@ import { defaultConfig } from "../../src/config/types.ts";
 import { xdsToJson } from "../../src/xds/json.ts";
 import { generate } from "../../bench/generate.ts";
 import type { StoredObject } from "../../src/store/types.ts";
+import { withServingProblems } from "../../src/validate/serving.ts";
 
 const config = defaultConfig("world-memo-test");
 
@@ -126,6 +127,11 @@ describe("world memo", () => {
       expect(JSON.stringify(xdsToJson(memoized.xds))).toBe(JSON.stringify(xdsToJson(fresh.xds)));
       expect(JSON.stringify(memoized.status)).toBe(JSON.stringify(fresh.status));
       expect(JSON.stringify(memoized.problems)).toBe(JSON.stringify(fresh.problems));
+      // The not-serving problems, which are kept per remembered route status (validate/serving.ts).
+      for (const unclaimed of [true, false])
+        expect(JSON.stringify(withServingProblems(memoized.problems, memoized.status, objects, { unclaimed }))).toBe(
+          JSON.stringify(withServingProblems(fresh.problems, fresh.status, objects, { unclaimed })),
+        );
     }
     // The fast path really was taken: a route-only change reuses the world and the other routes' attachments.
     expect(routeOnly).toBeGreaterThan(100);
