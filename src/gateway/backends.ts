@@ -4,12 +4,14 @@ import { GatewayGroup } from "../kinds/gateway-api.ts";
 import { condition, type Condition, type TranslateProblem } from "../object-status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
 import { refAllowed } from "../translate/refgrant.ts";
-import type { ClusterSet, Protocol } from "../translate/services.ts";
+import type { ClusterEntry, ClusterSet, Protocol } from "../translate/services.ts";
 import { refKey } from "../store/types.ts";
 
 /** Resolves every backendRef of one route once; the results are shared by all its parents. */
 export class RouteBackends {
   private readonly results = new Map<BackendRef, string | undefined>();
+  /** The clusters resolved so far (useClusters). */
+  private readonly entries: ClusterEntry[] = [];
   /** signature(), until the next new resolution. */
   private signed: string | undefined;
   resolvedRefs: Condition;
@@ -40,7 +42,7 @@ export class RouteBackends {
 
   /** Marks every cluster resolved so far as used by this compile (a route whose resolutions are reused). */
   useClusters(): void {
-    for (const c of this.results.values()) if (c !== undefined) this.clusters.use(c);
+    for (const e of this.entries) this.clusters.use(e);
   }
 
   /** The cluster for a backendRef, or undefined when it cannot be used (the route answers 500). */
@@ -69,8 +71,9 @@ export class RouteBackends {
       return fail("RefNotPermitted", `Service ${ns}/${ref.name} is in another namespace and no ReferenceGrant in ${ns} allows ${this.kind}s from ${routeNs}`);
     }
     if (ref.port === undefined) return fail("BackendNotFound", `backendRef to Service ${ns}/${ref.name} has no port`);
-    const r = this.clusters.service(ns, ref.name, { number: ref.port }, protocol, this.clientCertificate);
+    const { r, e } = this.clusters.serviceEntry(ns, ref.name, { number: ref.port }, protocol, this.clientCertificate);
     if (!r.ok) return fail(r.reason, r.message);
+    if (e) this.entries.push(e);
     return r.cluster;
   }
 }

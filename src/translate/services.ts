@@ -42,23 +42,29 @@ function sameEndpoints(c: IrCluster, e: { endpoints: IrEndpoint[]; dns?: IrClust
   return c.endpoints.every((x, i) => x.address === e.endpoints[i]!.address && x.port === e.endpoints[i]!.port && x.weight === e.endpoints[i]!.weight);
 }
 
+/** A built cluster, and the compile that last referred to it (a property write per reference, no hashing). */
+export interface ClusterEntry {
+  cluster: IrCluster;
+  usedIn: number;
+  /** What a Service cluster was built from, so its endpoints can be read again (refreshEndpoints). */
+  source?: { svc: Service; port: ServicePort; tlsInvalid: boolean };
+}
+
 /** Collects the clusters one translation refers to, each built once. */
 export class ClusterSet {
-  private readonly clusters = new Map<string, IrCluster>();
   /**
-   * The clusters this compile refers to. A ClusterSet outlives one compile while the world is
-   * unchanged (translate/world.ts): a cluster only a removed route used is still built, but no
-   * longer listed.
+   * Every cluster built. A ClusterSet outlives one compile while the world is unchanged
+   * (translate/world.ts): a cluster only a removed route used is still here, but not referred to
+   * in this compile, so not listed.
    */
-  private used = new Set<string>();
-  /** What each Service cluster was built from, so its endpoints can be read again (refreshEndpoints). */
-  private readonly sources = new Map<string, { svc: Service; port: ServicePort; tlsInvalid: boolean }>();
+  private readonly entries = new Map<string, ClusterEntry>();
+  private compileNo = 0;
   /**
    * namespace -> name -> (port[|protocol|certificate]) -> resolution: 80,000 lookups at 10k routes,
    * nested rather than keyed by a joined "namespace/name" string, which cost a string build and
    * hash per lookup (about a third of a one-route change's translation).
    */
-  private readonly memo = new Map<string, Map<string, Map<string | number, Resolution>>>();
+  private readonly memo = new Map<string, Map<string, Map<string | number, { r: Resolution; e?: ClusterEntry }>>>();
   constructor(
     private readonly inp: Inputs,
     private readonly backendTls?: BackendTlsIndex,
@@ -69,6 +75,17 @@ export class ClusterSet {
    * TLSRoute backends raw TCP), which gets its own cluster name if the Service says otherwise.
    */
   service(ns: string, name: string, port: { number?: number; name?: string }, want?: Protocol, clientCertificate?: string): Resolution {
+    return this.serviceEntry(ns, name, port, want, clientCertificate).r;
+  }
+
+  /** service(), with the cluster's entry for `use` when it resolved. */
+  serviceEntry(
+    ns: string,
+    name: string,
+    port: { number?: number; name?: string },
+    want?: Protocol,
+    clientCertificate?: string,
+  ): { r: Resolution; e?: ClusterEntry } {
     let perNamespace = this.memo.get(ns);
     if (!perNamespace) {
       perNamespace = new Map();
@@ -84,13 +101,14 @@ export class ClusterSet {
       want === undefined && clientCertificate === undefined && port.number !== undefined
         ? port.number
         : `${port.number ?? ""}|${port.name ?? ""}|${want ?? ""}|${clientCertificate ?? ""}`;
-    let r = perService.get(portKey);
-    if (!r) {
-      r = this.resolve(ns, name, port, want, clientCertificate);
-      perService.set(portKey, r);
+    let m = perService.get(portKey);
+    if (!m) {
+      const r = this.resolve(ns, name, port, want, clientCertificate);
+      m = r.ok ? { r, e: this.entries.get(r.cluster) } : { r };
+      perService.set(portKey, m);
     }
-    if (r.ok) this.used.add(r.cluster);
-    return r;
+    if (m.e) m.e.usedIn = this.compileNo;
+    return m;
   }
 
   /**
@@ -100,28 +118,29 @@ export class ClusterSet {
    * the emit memo sees exactly which clusters changed.
    */
   refreshEndpoints(): void {
-    for (const [name, src] of this.sources) {
+    for (const entry of this.entries.values()) {
+      const src = entry.source;
+      if (!src || src.tlsInvalid) continue;
       const svc = this.inp.services.get(nsName(src.svc.metadata.namespace, src.svc.metadata.name));
-      const old = this.clusters.get(name);
-      if (!svc || !old || src.tlsInvalid) continue;
+      if (!svc) continue;
       src.svc = svc;
       const e = this.endpoints(svc, src.port);
-      if (sameEndpoints(old, e)) continue;
-      const c: IrCluster = { ...old, endpoints: e.endpoints };
+      if (sameEndpoints(entry.cluster, e)) continue;
+      const c: IrCluster = { ...entry.cluster, endpoints: e.endpoints };
       if (e.dns) c.dns = e.dns;
       else delete c.dns;
-      this.clusters.set(name, c);
+      entry.cluster = c;
     }
   }
 
   /** A new compile with the same world: nothing is referred to until resolved again or `use`d. */
   beginCompile(): void {
-    this.used = new Set();
+    this.compileNo++;
   }
 
   /** A cluster a remembered resolution of this ClusterSet refers to (a route reused from the memo). */
-  use(cluster: string): void {
-    this.used.add(cluster);
+  use(entry: ClusterEntry): void {
+    entry.usedIn = this.compileNo;
   }
 
   private resolve(ns: string, name: string, port: { number?: number; name?: string }, want?: Protocol, clientCertificate?: string): Resolution {
@@ -144,7 +163,7 @@ export class ClusterSet {
     // A Gateway's backend client certificate makes its own cluster: the same Service reached
     // from another Gateway presents another certificate (or none).
     if (client) cname = `${cname}/client=${client}`;
-    if (!this.clusters.has(cname)) {
+    if (!this.entries.has(cname)) {
       const c: IrCluster = { name: cname, protocol, websocket: protocol === "http1" && proto.websocket, ...this.endpoints(svc, servicePort) };
       if (pt.kind === "tls") c.tls = { ...pt.tls, clientCertificate: client };
       // A policy that cannot be honoured must not fall back to plaintext: no endpoints, so Envoy
@@ -153,8 +172,7 @@ export class ClusterSet {
         c.endpoints = [];
         delete c.dns;
       }
-      this.clusters.set(cname, c);
-      this.sources.set(cname, { svc, port: servicePort, tlsInvalid: pt.kind === "invalid" });
+      this.entries.set(cname, { cluster: c, usedIn: this.compileNo, source: { svc, port: servicePort, tlsInvalid: pt.kind === "invalid" } });
     }
     return { ok: true, cluster: cname };
   }
@@ -169,20 +187,19 @@ export class ClusterSet {
     // Envoy caps the sum of a locality's endpoint weights at 2^32-1: scale the split to ~10^6 in all.
     const total = parts.reduce((a, p) => a + p.weight, 0) || 1;
     for (const p of parts) {
-      const c = this.clusters.get(p.cluster);
+      const c = this.entries.get(p.cluster)?.cluster;
       if (!c) return { ok: false, message: `cluster ${p.cluster} is not known` };
       if (c.dns) return { ok: false, message: `${p.cluster} is resolved by DNS and cannot share a weighted UDP split` };
       // Integer weights Envoy accepts (1..2^32-1): the backend's weight spread over its endpoints.
       for (const e of c.endpoints) endpoints.push({ ...e, weight: Math.max(1, Math.round(((p.weight / total) * 1_000_000) / c.endpoints.length)) });
     }
-    this.clusters.set(name, { name, protocol: "udp", endpoints });
-    this.used.add(name);
+    this.entries.set(name, { cluster: { name, protocol: "udp", endpoints }, usedIn: this.compileNo });
     return { ok: true, cluster: name };
   }
 
   list(): IrCluster[] {
     const out: IrCluster[] = [];
-    for (const c of this.clusters.values()) if (this.used.has(c.name)) out.push(c);
+    for (const e of this.entries.values()) if (e.usedIn === this.compileNo) out.push(e.cluster);
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
