@@ -13,13 +13,23 @@ import type { TranslateMemo } from "./memo.ts";
 import type { ClusterSet } from "../translate/services.ts";
 import type { TranslateProblem } from "../object-status/types.ts";
 
-/** order: the route's age key, see RankKey.routeOrder. */
+/**
+ * order: the route's age key, see RankKey.routeOrder. rules: the route's rules by listener port and
+ * protocol, shared by its attachments and kept with its attachment (memo.ts) while the route and
+ * the world are unchanged.
+ */
+interface Attached {
+  order: string;
+  backends: RouteBackends;
+  via: Attachment;
+  rules: Map<string, RouteWithKey[]>;
+}
 export type AttachedRoute =
-  | { kind: "HTTPRoute"; route: HTTPRoute; order: string; backends: RouteBackends; via: Attachment }
-  | { kind: "GRPCRoute"; route: GRPCRoute; order: string; backends: RouteBackends; via: Attachment }
-  | { kind: "TLSRoute"; route: TLSRoute; order: string; backends: RouteBackends; via: Attachment }
-  | { kind: "TCPRoute"; route: TCPRoute; order: string; backends: RouteBackends; via: Attachment }
-  | { kind: "UDPRoute"; route: UDPRoute; order: string; backends: RouteBackends; via: Attachment };
+  | (Attached & { kind: "HTTPRoute"; route: HTTPRoute })
+  | (Attached & { kind: "GRPCRoute"; route: GRPCRoute })
+  | (Attached & { kind: "TLSRoute"; route: TLSRoute })
+  | (Attached & { kind: "TCPRoute"; route: TCPRoute })
+  | (Attached & { kind: "UDPRoute"; route: UDPRoute });
 
 export interface GatewayIr {
   listeners: IrListener[];
@@ -54,19 +64,17 @@ function virtualHosts(
   // see routes of listener "foo.example.com", not those of "*.example.com" (listener isolation).
   const ordered = [...listeners].sort((a, b) => specificity(b.listener.hostname) - specificity(a.listener.hostname));
   const owner = new Map<string, ListenerState>();
-  const routes = new Map<string, RouteWithKey[]>();
+  // Per hostname, the rule lists of its routes (each the same array while its route is unchanged):
+  // an unchanged hostname is recognised by ten list identities, not forty rules.
+  const routes = new Map<string, RouteWithKey[][]>();
   for (const l of ordered) {
     // Rules depend on the route (its object, hence its age key too) and the listener's port and
     // protocol; a route attached twice to one listener (two parentRefs) is built once.
     const lctx = { port: l.listener.port, protocol: l.listener.protocol };
     const memoKey = `${lctx.port}|${lctx.protocol}`;
-    // A route's attachments are listed together (gateway/index.ts), so a route attached twice to
-    // this listener comes twice in a row: the previous entry's rules are its rules.
-    let lastRoute: object | undefined;
-    let lastRules: RouteWithKey[] = [];
     for (const a of attached) {
       if (a.via.listener !== l || !kinds.has(a.kind)) continue;
-      let rules = a.route === lastRoute ? lastRules : undefined;
+      let rules = a.rules.get(memoKey);
       if (!rules) {
         const build = (): RouteWithKey[] =>
           a.kind === "HTTPRoute"
@@ -75,23 +83,22 @@ function virtualHosts(
               ? grpcRouteRules(a.route, a.backends, lctx, a.order)
               : [];
         rules = memo ? memo.rules(a.route, memoKey, () => a.backends.signature(), build) : build();
-        lastRoute = a.route;
-        lastRules = rules;
+        a.rules.set(memoKey, rules);
       }
       for (const h of a.via.hostnames ?? ["*"]) {
         const o = owner.get(h);
         if (o && o !== l) continue;
         owner.set(h, l);
-        const list = routes.get(h) ?? [];
-        for (const x of rules) list.push(x);
-        routes.set(h, list);
+        const list = routes.get(h);
+        if (list) list.push(rules);
+        else routes.set(h, [rules]);
       }
     }
   }
   return [...routes.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([domain, list]) => {
-      const sorted = (): IrRoute[] => sortRoutes(list).map((r) => r.route);
+      const sorted = (): IrRoute[] => sortRoutes(list.flat()).map((r) => r.route);
       return { name: domain, domains: [domain], routes: memo ? memo.hostRoutes(`${scope}\u0000${domain}`, list, sorted) : sorted() };
     });
 }

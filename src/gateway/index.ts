@@ -12,6 +12,7 @@ import { attach, type ParentResult } from "./attach.ts";
 import { listenerSetAccepted, listenerSetStatus } from "./listenersets.ts";
 import { RouteBackends } from "./backends.ts";
 import { buildGatewayIr, claimHostnames, type AttachedRoute, type HostnameApiListener } from "./build.ts";
+import type { RouteWithKey } from "./http-rules.ts";
 import type { TranslateMemo } from "./memo.ts";
 import { listenerConditions, type ListenerState } from "./listeners.ts";
 import type { HostPorts } from "./host-ports.ts";
@@ -58,6 +59,8 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, world: Worl
     ["TCPRoute", inp.tcpRoutes],
     ["UDPRoute", inp.udpRoutes],
   ];
+  // attachedRoutes counts the distinct routes on each listener (a ListenerSet's too).
+  for (const ls of w.listenerStates.values()) for (const l of ls) l.attachedRoutes = 0;
   for (const [kind, routes] of kinds) {
     for (const route of routes) {
       const build = (): RouteAttachment => attachRoute(world.inputs, route, kind, w, clusters, opts.controllerName);
@@ -68,14 +71,13 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, world: Worl
       for (const p of r.backends.problems) out.problems.push(p);
       // Which Gateways use which Service: only needed for BackendTLSPolicy ancestors.
       if (backendTls.states.length > 0) noteServiceGateways(serviceGateways, route, r.parentGateways);
-      for (const p of r.parents) {
-        for (const a of p.attachments) {
-          const gw = a.listener.gateway;
-          const list = attached.get(gw) ?? [];
-          list.push({ kind, route, order: r.order, backends: r.backends, via: a } as AttachedRoute);
-          attached.set(gw, list);
-        }
+      for (const a of r.attached) {
+        const gw = a.via.listener.gateway;
+        const list = attached.get(gw);
+        if (list) list.push(a);
+        else attached.set(gw, [a]);
       }
+      for (const l of r.listeners) l.attachedRoutes++;
     }
   }
 
@@ -83,13 +85,6 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, world: Worl
   for (const gw of w.gateways) {
     const ls = w.listenerStates.get(gw)!;
     const routes = attached.get(gw) ?? [];
-    const perListener = new Map<ListenerState, Set<AnyRoute>>();
-    for (const r of routes) {
-      const set = perListener.get(r.via.listener) ?? new Set<AnyRoute>();
-      set.add(r.route);
-      perListener.set(r.via.listener, set);
-    }
-    for (const l of ls) l.attachedRoutes = perListener.get(l)?.size ?? 0;
     const addrs = w.addresses.get(gw)!;
     const ir = buildGatewayIr(gw, ls, routes, addrs, clusters, opts.memo);
     const exposure = exposureOf(w, gw, opts.exposure);
@@ -137,6 +132,10 @@ export interface RouteAttachment {
   parentGateways: Set<Gateway>;
   /** Undefined when the route names none of our parents. */
   status: ObjectStatus | undefined;
+  /** One entry per listener attachment, in parent order; they share one rules cache (build.ts). */
+  attached: AttachedRoute[];
+  /** The distinct listeners it attaches to (their attachedRoutes). */
+  listeners: ListenerState[];
 }
 
 function attachRoute(inp: Inputs, route: AnyRoute, kind: RouteKind, w: GatewayWorld, clusters: ClusterSet, controllerName: string): RouteAttachment {
@@ -153,19 +152,30 @@ function attachRoute(inp: Inputs, route: AnyRoute, kind: RouteKind, w: GatewayWo
     cert = c;
   }
   const backends = new RouteBackends(inp, clusters, route, kind, certs === 1 ? cert : undefined);
-  if (parents.length === 0) return { order, parents, backends, parentGateways, status: undefined };
+  if (parents.length === 0) return { order, parents, backends, parentGateways, status: undefined, attached: [], listeners: [] };
   resolveAllBackends(route, kind, backends);
   const parentStatus: RouteParentStatus[] = parents.map((p) => ({
     parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", ...p.parentRef, namespace: p.parentRef.namespace ?? route.metadata.namespace },
     controllerName,
     conditions: [p.accepted, backends.resolvedRefs],
   }));
+  const rules = new Map<string, RouteWithKey[]>();
+  const attached: AttachedRoute[] = [];
+  const listeners = new Set<ListenerState>();
+  for (const p of parents) {
+    for (const a of p.attachments) {
+      attached.push({ kind, route, order, backends, via: a, rules } as AttachedRoute);
+      listeners.add(a.listener);
+    }
+  }
   return {
     order,
     parents,
     backends,
     parentGateways,
     status: { kind, namespace: route.metadata.namespace, name: route.metadata.name, status: { parents: parentStatus } },
+    attached,
+    listeners: [...listeners],
   };
 }
 

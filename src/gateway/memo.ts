@@ -35,8 +35,8 @@ export class TranslateMemo {
   private readonly attachments = new WeakMap<object, { world: WorldState; kind: RouteKind; value: RouteAttachment }>();
   private readonly byRoute = new WeakMap<object, Map<string, Entry>>();
   /** Sorted routes per route configuration and hostname, this compile's and the previous one's (so removed hostnames are dropped). */
-  private hosts = new Map<string, { gathered: RouteWithKey[]; routes: IrRoute[] }>();
-  private previousHosts = new Map<string, { gathered: RouteWithKey[]; routes: IrRoute[] }>();
+  private hosts = new Map<string, { gathered: RouteWithKey[][]; routes: IrRoute[] }>();
+  private previousHosts = new Map<string, { gathered: RouteWithKey[][]; routes: IrRoute[] }>();
   hits = 0;
   misses = 0;
   hostHits = 0;
@@ -70,11 +70,12 @@ export class TranslateMemo {
 
   /**
    * The routes of one hostname (`key`: route configuration and hostname) in precedence order.
-   * `gathered` is the hostname's rules in the order they were gathered; `sort` orders them (and
-   * may sort `gathered` in place, so it is copied first). Reused only when every rule is the same
-   * object at the same place as last time: the sort sees the same input, so gives the same output.
+   * `gathered` is the hostname's rule lists (one per route attachment, each kept while its route
+   * is unchanged) in the order they were gathered; `sort` orders their rules. Reused only when every
+   * list is the same array at the same place as last time, and rule lists are never changed once
+   * built: the sort sees the same input, so gives the same output.
    */
-  hostRoutes(key: string, gathered: RouteWithKey[], sort: () => IrRoute[]): IrRoute[] {
+  hostRoutes(key: string, gathered: RouteWithKey[][], sort: () => IrRoute[]): IrRoute[] {
     const prev = this.hosts.get(key) ?? this.previousHosts.get(key);
     if (prev && prev.gathered.length === gathered.length && prev.gathered.every((r, i) => r === gathered[i])) {
       this.hostHits++;

@@ -5,7 +5,7 @@
 // no rule matches gets 404, as from a Gateway: the mesh suite asserts it (MeshHTTPRouteQueryParamMatching),
 // so there is no fall-through to the Service's own endpoints. Services without mesh routes are
 // not touched.
-import type { GRPCRoute, HTTPRoute, RouteKind } from "../kinds/gateway-api.ts";
+import type { AnyRoute, GRPCRoute, HTTPRoute, RouteKind } from "../kinds/gateway-api.ts";
 import type { IrApiListener, IrListener, IrRoute, IrRouteConfig } from "../ir/types.ts";
 import type { ObjectStatus, RouteParentStatus, TranslateProblem } from "../object-status/types.ts";
 import type { Inputs } from "../translate/inputs.ts";
@@ -15,7 +15,7 @@ import type { ListenerOrigin } from "../ir/origin.ts";
 import { RouteBackends } from "../gateway/backends.ts";
 import { grpcRouteRules, httpRouteRules, type RouteWithKey } from "../gateway/http-rules.ts";
 import { sortRoutes } from "../gateway/precedence.ts";
-import { meshParents, type MeshParent } from "./parents.ts";
+import { isServiceParent, meshParents, type MeshParent } from "./parents.ts";
 import { allocatePorts } from "./ports.ts";
 
 /** A Service port governed by mesh routes: connections to clusterIPs:port go to 127.0.0.1:envoyPort. */
@@ -49,13 +49,24 @@ interface PortRoutes {
   routes: Array<MeshRoute & { order: string; backends: RouteBackends }>;
 }
 
+/** Whether a route names a Service parent at all, remembered per route object (they never change). */
+const servicesNamed = new WeakMap<object, boolean>();
+function namesService(route: AnyRoute): boolean {
+  let named = servicesNamed.get(route);
+  if (named === undefined) {
+    named = (route.spec.parentRefs ?? []).some(isServiceParent);
+    servicesNamed.set(route, named);
+  }
+  return named;
+}
+
 export function translateMesh(inp: Inputs, controllerName: string, clusters: ClusterSet): MeshResult {
   const out: MeshResult = { listeners: [], routeConfigs: [], apiListeners: [], services: [], status: [], problems: [] };
   const byPort = new Map<string, PortRoutes>();
-  const routes: MeshRoute[] = [
-    ...inp.httpRoutes.map((route) => ({ kind: "HTTPRoute" as const, route })),
-    ...inp.grpcRoutes.map((route) => ({ kind: "GRPCRoute" as const, route })),
-  ];
+  // Most routes name no Service parent: only those are looked at (10,000 routes per change).
+  const routes: MeshRoute[] = [];
+  for (const route of inp.httpRoutes) if (namesService(route)) routes.push({ kind: "HTTPRoute", route });
+  for (const route of inp.grpcRoutes) if (namesService(route)) routes.push({ kind: "GRPCRoute", route });
   for (const r of routes) {
     const parents = meshParents(inp, r.route);
     if (parents.length === 0) continue;

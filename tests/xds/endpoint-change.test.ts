@@ -28,8 +28,10 @@ describe("endpoint changes", () => {
     cache.publish(compile({ objects: base, config, memo }).xds);
     const moved = withAnnotation(base, "Service/default/svc-1", "192.0.2.77:8080");
     const r = compile({ objects: moved, config, memo });
+    // An endpoint-only change keeps the world (translate/world.ts): every route is reused as attached.
+    expect(memo.translate.world.outcome).toBe("endpoints");
     expect(memo.translate.misses).toBe(0);
-    expect(memo.translate.hits).toBeGreaterThan(0);
+    expect(memo.translate.attachHits).toBeGreaterThan(0);
     expect(JSON.stringify(xdsToJson(r.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects: moved, config }).xds)));
     expect(cache.publish(r.xds).changed).toEqual(["eds"]);
   });

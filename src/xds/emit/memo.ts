@@ -8,6 +8,9 @@ import type { IrRoute, IrVirtualHost } from "../../ir/types.ts";
 
 export class EmitMemo {
   private readonly ids = new WeakMap<IrRoute, number>();
+  /** The route-id part of a virtual host's key, per route list (the translate memo's list while its hostname is unchanged). */
+  private readonly listKeys = new WeakMap<readonly IrRoute[], string>();
+  private readonly contentKeys = new WeakMap<object, Map<string, string>>();
   private nextId = 1;
   private current = new Map<string, VirtualHost>();
   private previous = new Map<string, VirtualHost>();
@@ -36,8 +39,19 @@ export class EmitMemo {
    * The message for a small IR value (a cluster, its endpoints), reused while the value's content
    * is unchanged: clusters are rebuilt by every translation, so identity cannot be the key.
    */
-  byContent<M extends Message>(kind: string, value: unknown, build: () => M): M {
-    const key = `${kind}|${JSON.stringify(value)}`;
+  byContent<M extends Message>(kind: string, value: object, build: () => M): M {
+    // IR values are never changed once built, and the world's clusters are the same objects from
+    // compile to compile while it is unchanged (translate/world.ts): their key is built once.
+    let keys = this.contentKeys.get(value);
+    if (!keys) {
+      keys = new Map();
+      this.contentKeys.set(value, keys);
+    }
+    let key = keys.get(kind);
+    if (key === undefined) {
+      key = `${kind}|${JSON.stringify(value)}`;
+      keys.set(kind, key);
+    }
     const msg = (this.currentByContent.get(key) ?? this.previousByContent.get(key) ?? build()) as M;
     this.currentByContent.set(key, msg);
     return msg;
@@ -53,7 +67,12 @@ export class EmitMemo {
   }
 
   virtualHost(vh: IrVirtualHost, proxyless: boolean, build: () => VirtualHost): VirtualHost {
-    const key = `${proxyless ? 1 : 0}|${vh.name}|${vh.domains.join(",")}|${vh.routes.map((r) => this.id(r)).join(",")}`;
+    let ids = this.listKeys.get(vh.routes);
+    if (ids === undefined) {
+      ids = vh.routes.map((r) => this.id(r)).join(",");
+      this.listKeys.set(vh.routes, ids);
+    }
+    const key = `${proxyless ? 1 : 0}|${vh.name}|${vh.domains.join(",")}|${ids}`;
     const msg = this.current.get(key) ?? this.previous.get(key) ?? build();
     this.current.set(key, msg);
     return msg;
