@@ -62,9 +62,13 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, world: Worl
   // attachedRoutes counts the distinct routes on each listener (a ListenerSet's too).
   for (const ls of w.listenerStates.values()) for (const l of ls) l.attachedRoutes = 0;
   for (const [kind, routes] of kinds) {
-    for (const route of routes) {
-      const build = (): RouteAttachment => attachRoute(world.inputs, route, kind, w, clusters, opts.controllerName);
-      const r = opts.memo ? opts.memo.attachment(route, kind, world, build) : build();
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[i]!;
+      let r = opts.memo?.reusedAttachment(route, kind, world);
+      if (!r) {
+        r = attachRoute(world.inputs, route, kind, w, clusters, opts.controllerName);
+        opts.memo?.rememberAttachment(route, kind, world, r);
+      }
       if (r.status === undefined) continue;
       out.status.push(r.status);
       // A loop, not push(...): a spread call per route cost more than the rest of this loop.

@@ -53,19 +53,20 @@ export class TranslateMemo {
   }
 
   /**
-   * `route`'s attachment against `world`: the one built last time when the route object and the
-   * world are the same. Its clusters are marked used in this compile, as resolving them again would.
+   * `route`'s attachment against `world`, when the one built last time is still valid: the route
+   * object and the world are the same. Its clusters are marked used in this compile, as resolving
+   * them again would.
    */
-  attachment(route: object, kind: RouteKind, world: WorldState, build: () => RouteAttachment): RouteAttachment {
+  reusedAttachment(route: object, kind: RouteKind, world: WorldState): RouteAttachment | undefined {
     const e = this.attachments.get(route);
-    if (e && e.world === world && e.kind === kind) {
-      this.attachHits++;
-      e.value.backends.useClusters();
-      return e.value;
-    }
-    const value = build();
+    if (!e || e.world !== world || e.kind !== kind) return undefined;
+    this.attachHits++;
+    e.value.backends.useClusters();
+    return e.value;
+  }
+
+  rememberAttachment(route: object, kind: RouteKind, world: WorldState, value: RouteAttachment): void {
     this.attachments.set(route, { world, kind, value });
-    return value;
   }
 
   /**

@@ -292,8 +292,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
       const nowServed = served(result.ir);
       if (lastServed) warnRemovals(lastServed, nowServed, problems, log);
       lastServed = nowServed;
-      const generations = new Map(objects.map((o) => [o.key, o.object.metadata.generation ?? 1]));
-      board.update(result, generations, problems);
+      board.update(result, objects, problems);
       board.failure = undefined;
       hooks.onCompiled?.(result);
       latest = { ir: result.ir, objects };

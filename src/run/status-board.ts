@@ -19,7 +19,7 @@ import { formatObject, type Problem } from "../validate/problems.ts";
 import type { Condition, ListenerStatus, ObjectStatus } from "../object-status/types.ts";
 import { version } from "../version.ts";
 import type { Snapshot } from "../xds/cache/snapshot.ts";
-import { refKey } from "../store/types.ts";
+import { refKey, type StoredObject } from "../store/types.ts";
 import { originLabel } from "../ir/origin.ts";
 
 export interface StatusParts {
@@ -78,8 +78,9 @@ function objectStatus(s: ObjectStatus, generation: number | undefined): InputObj
 export class ApplianceStatusBoard implements StatusProvider {
   private readonly startedAt = new Date().toISOString();
   private result: CompileResult | undefined;
-  private generations = new Map<string, number | undefined>();
-  private counts: Record<string, number> = {};
+  /** The objects in force at the last compile; what /status derives from them is built on request. */
+  private objects: readonly StoredObject[] = [];
+  private derived: { generations: Map<string, number>; counts: Record<string, number> } | undefined;
   private problems: Problem[] = [];
   /** Set by the appliance once its source exists; read live on every request. */
   liveSource: (() => SourceStatus) | undefined;
@@ -136,17 +137,25 @@ export class ApplianceStatusBoard implements StatusProvider {
     };
   }
 
-  update(result: CompileResult, generations: Map<string, number | undefined>, problems: Problem[]): void {
+  update(result: CompileResult, objects: readonly StoredObject[], problems: Problem[]): void {
     this.invalidate();
     this.result = result;
-    const counts: Record<string, number> = {};
-    for (const key of generations.keys()) {
-      const kind = key.slice(0, key.indexOf("/"));
-      counts[kind] = (counts[kind] ?? 0) + 1;
-    }
-    this.counts = counts;
-    this.generations = generations;
+    this.objects = objects;
+    this.derived = undefined;
     this.problems = problems;
+  }
+
+  /** Generations and counts by kind: read by /status only, so not built on every compile (10,000 objects). */
+  private inputsIndex(): { generations: Map<string, number>; counts: Record<string, number> } {
+    if (this.derived) return this.derived;
+    const generations = new Map<string, number>();
+    const counts: Record<string, number> = {};
+    for (const o of this.objects) {
+      generations.set(o.key, o.object.metadata.generation ?? 1);
+      counts[o.ref.kind] = (counts[o.ref.kind] ?? 0) + 1;
+    }
+    this.derived = { generations, counts };
+    return this.derived;
   }
 
   /** The IR of the last good compile, for the dashboard's topology. */
@@ -178,6 +187,7 @@ export class ApplianceStatusBoard implements StatusProvider {
       hostnames: l.tls.flatMap((t) => t.serverNames),
     }));
     const h = this.healthInputs();
+    const index = this.inputsIndex();
     const problems: InputProblem[] = this.problems.map((p) => ({
       file: p.file,
       line: p.line,
@@ -194,10 +204,10 @@ export class ApplianceStatusBoard implements StatusProvider {
       inputs: {
         objects: (r?.status ?? []).map((raw) => {
           const s = this.withDataPlane(raw);
-          return { ...objectStatus(s, this.generations.get(refKey(s))), status: s.status };
+          return { ...objectStatus(s, index.generations.get(refKey(s))), status: s.status };
         }),
         problems,
-        counts: this.counts,
+        counts: index.counts,
       },
       listeners,
       datapath: this.parts.datapath(),

@@ -4,6 +4,7 @@
 // (reuseByIdentity) instead of encoding 40,000 routes again for a one-route change.
 import type { Message } from "@bufbuild/protobuf";
 import type { VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.ts";
+import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.ts";
 import type { IrRoute, IrVirtualHost } from "../../ir/types.ts";
 
 export class EmitMemo {
@@ -14,6 +15,8 @@ export class EmitMemo {
   private nextId = 1;
   private current = new Map<string, VirtualHost>();
   private previous = new Map<string, VirtualHost>();
+  private currentConfigs = new Map<string, { vhosts: readonly VirtualHost[]; msg: RouteConfiguration }>();
+  private previousConfigs = new Map<string, { vhosts: readonly VirtualHost[]; msg: RouteConfiguration }>();
   private currentByContent = new Map<string, Message>();
   private previousByContent = new Map<string, Message>();
 
@@ -21,6 +24,8 @@ export class EmitMemo {
   begin(): void {
     this.previous = this.current;
     this.current = new Map();
+    this.previousConfigs = this.currentConfigs;
+    this.currentConfigs = new Map();
     this.previousByContent = this.currentByContent;
     this.currentByContent = new Map();
   }
@@ -32,6 +37,7 @@ export class EmitMemo {
    */
   end(): void {
     this.previous = new Map();
+    this.previousConfigs = new Map();
     this.previousByContent = new Map();
   }
 
@@ -64,6 +70,20 @@ export class EmitMemo {
       this.ids.set(r, id);
     }
     return id;
+  }
+
+  /**
+   * A RouteConfiguration whose virtual hosts are the very same messages as last time is the very
+   * same message: the snapshot then reuses its encoding and hash whole (a change on one hostname
+   * does not copy the other route configurations' megabytes again).
+   */
+  routeConfig(name: string, proxyless: boolean, vhosts: readonly VirtualHost[], build: () => RouteConfiguration): RouteConfiguration {
+    const key = `${proxyless ? 1 : 0}|${name}`;
+    const prev = this.currentConfigs.get(key) ?? this.previousConfigs.get(key);
+    const same = prev !== undefined && prev.vhosts.length === vhosts.length && prev.vhosts.every((v, i) => v === vhosts[i]);
+    const entry = same ? prev : { vhosts, msg: build() };
+    this.currentConfigs.set(key, entry);
+    return entry.msg;
   }
 
   virtualHost(vh: IrVirtualHost, proxyless: boolean, build: () => VirtualHost): VirtualHost {

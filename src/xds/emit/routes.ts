@@ -228,13 +228,15 @@ export function emitVirtualHost(vh: IrVirtualHost, proxyless = false): VirtualHo
 }
 
 export function emitRouteConfig(rc: IrRouteConfig, proxyless = false, memo?: EmitMemo): RouteConfiguration {
-  const build = (vh: IrVirtualHost): VirtualHost => emitVirtualHost(vh, proxyless);
-  const vhosts: VirtualHost[] = rc.virtualHosts.map((vh) => (memo ? memo.virtualHost(vh, proxyless, () => build(vh)) : build(vh)));
+  const emitHost = (vh: IrVirtualHost): VirtualHost => emitVirtualHost(vh, proxyless);
+  const vhosts: VirtualHost[] = rc.virtualHosts.map((vh) => (memo ? memo.virtualHost(vh, proxyless, () => emitHost(vh)) : emitHost(vh)));
   // Every config answers unknown hosts with a 404 from Envoy itself; no implicit catch-all.
   // Host "foo.com:8080" must match virtual host "foo.com", as the Gateway API expects, while the
   // backend still sees the Host header the client sent (port included): so ignore the port when
   // matching instead of stripping it in the HCM.
-  return create(RouteConfigurationSchema, { name: rc.name, virtualHosts: vhosts, validateClusters: false, ignorePortInHostMatching: true });
+  const build = (): RouteConfiguration =>
+    create(RouteConfigurationSchema, { name: rc.name, virtualHosts: vhosts, validateClusters: false, ignorePortInHostMatching: true });
+  return memo ? memo.routeConfig(rc.name, proxyless, vhosts, build) : build();
 }
 
 export function usesCors(rc: IrRouteConfig): boolean {

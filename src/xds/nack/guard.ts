@@ -46,14 +46,24 @@ const maxDetail = 200;
 const quietMs = 30;
 const routeKinds = new Set(["HTTPRoute", "GRPCRoute", "TLSRoute", "Ingress"]);
 
+/** An object list and, built on first use, its index by key: most compiles look nothing up (10,000 objects). */
+class KeyedObjects {
+  private map: Map<string, StoredObject> | undefined;
+  constructor(readonly list: readonly StoredObject[]) {}
+  get index(): ReadonlyMap<string, StoredObject> {
+    this.map ??= new Map(this.list.map((o) => [o.key, o]));
+    return this.map;
+  }
+}
+
 export class NackGuard {
   /** Held until the object changes: key -> the rejected object (by identity) and why. */
   private readonly held = new Map<string, { object: object; reason: string }>();
-  private lastGood = new Map<string, StoredObject>();
+  private lastGood = new KeyedObjects([]);
   /** The published set lastGood was taken from (one copy per publish, not per ACK). */
   private lastGoodFrom: readonly StoredObject[] | undefined;
   private published: readonly StoredObject[] = [];
-  private current = new Map<string, StoredObject>();
+  private current = new KeyedObjects([]);
   private search: Search | undefined;
   /**
    * Streams and types whose rejection no object explains (a client that refuses whatever it is
@@ -79,10 +89,10 @@ export class NackGuard {
 
   /** The objects to compile: held ones replaced by their last accepted version, or left out. */
   select(objects: readonly StoredObject[]): readonly StoredObject[] {
-    this.current = new Map(objects.map((o) => [o.key, o]));
+    this.current = new KeyedObjects(objects);
     // An object that changed or went away since it was held gets its next version tried.
     for (const [key, h] of this.held) {
-      const now = this.current.get(key);
+      const now = this.current.index.get(key);
       if (!now || now.object !== h.object) {
         this.held.delete(key);
         this.log.info("xds: held-back object changed; trying its new version", { object: key });
@@ -94,12 +104,12 @@ export class NackGuard {
     for (const o of objects) {
       if (!hold.has(o.key)) out.push(o);
       else {
-        const good = this.lastGood.get(o.key);
+        const good = this.lastGood.index.get(o.key);
         if (good) out.push(good);
       }
     }
     // An object that was accepted, then deleted while held, keeps its accepted version too.
-    for (const key of hold) if (!this.current.has(key) && this.lastGood.has(key)) out.push(this.lastGood.get(key)!);
+    for (const key of hold) if (!this.current.index.has(key) && this.lastGood.index.has(key)) out.push(this.lastGood.index.get(key)!);
     return out;
   }
 
@@ -137,7 +147,7 @@ export class NackGuard {
   private noteAccepted(): void {
     if (this.search || this.lastGoodFrom === this.published) return;
     if (!this.cache.ackState().current) return;
-    this.lastGood = new Map(this.published.map((o) => [o.key, o]));
+    this.lastGood = new KeyedObjects(this.published);
     this.lastGoodFrom = this.published;
   }
 
@@ -145,7 +155,7 @@ export class NackGuard {
     if (this.unexplained.has(`${ev.stream}|${ev.typeUrl}`)) return;
     const detail = ev.message.length > maxDetail ? `${ev.message.slice(0, maxDetail)}…` : ev.message;
     const type = ev.typeUrl.split(".").at(-1);
-    const named = [...new Set(ev.message.match(routeKey) ?? [])].filter((k) => this.current.has(k) && !this.held.has(k));
+    const named = [...new Set(ev.message.match(routeKey) ?? [])].filter((k) => this.current.index.has(k) && !this.held.has(k));
     if (named.length > 0) {
       for (const key of named) this.hold(key, `xDS client ${ev.nodeId || "?"} rejected ${type}: ${detail}`);
       this.schedule();
@@ -155,10 +165,11 @@ export class NackGuard {
     // serving less): new ones are left out, changed ones go back to their accepted version.
     // New routes come first: leaving one out moves no traffic, while taking a changed route back
     // to its accepted version switches its clients back and forth during the search.
-    const changed = [...this.current.values()].filter(
-      (o) => routeKinds.has(o.object.kind) && this.lastGood.get(o.key)?.object !== o.object && !this.held.has(o.key),
+    const good = this.lastGood.index;
+    const changed = [...this.current.index.values()].filter(
+      (o) => routeKinds.has(o.object.kind) && good.get(o.key)?.object !== o.object && !this.held.has(o.key),
     );
-    const candidates = [...changed.filter((o) => !this.lastGood.has(o.key)), ...changed.filter((o) => this.lastGood.has(o.key))].map((o) => o.key);
+    const candidates = [...changed.filter((o) => !good.has(o.key)), ...changed.filter((o) => good.has(o.key))].map((o) => o.key);
     if (candidates.length === 0) {
       this.log.warn("xds: a client rejected the configuration and no changed object is left to hold back", { node: ev.nodeId, type, error: detail });
       return;
@@ -185,7 +196,7 @@ export class NackGuard {
   }
 
   private hold(key: string, reason: string): void {
-    const o = this.current.get(key);
+    const o = this.current.index.get(key);
     if (!o) return;
     this.held.set(key, { object: o.object, reason });
     this.log.warn("xds: object held back after a rejection; its last accepted version stays in force", { object: key, reason });
