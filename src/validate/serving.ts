@@ -42,12 +42,15 @@ export function servingProblems(
     const key = routeProblems.get(s)?.key ?? refKey(s);
     const specOf = (): unknown => (byKey ??= new Map(objects.map((o) => [o.key, o]))).get(key)?.object.spec;
     if (s.kind === "Gateway" || s.kind === "ListenerSet") {
-      const spec = specOf();
-      const listeners = isObj(spec) && Array.isArray(spec.listeners) ? spec.listeners : [];
       const before = out.length;
       for (const l of s.status.listeners) {
+        const failures = failed(l.conditions);
+        if (failures.length === 0) continue;
+        // The spec only for a problem's path: finding it indexes every object.
+        const spec = specOf();
+        const listeners = isObj(spec) && Array.isArray(spec.listeners) ? spec.listeners : [];
         const i = listeners.findIndex((x) => isObj(x) && x.name === l.name);
-        for (const c of failed(l.conditions))
+        for (const c of failures)
           out.push({ key, path: i >= 0 ? ["spec", "listeners", i] : [], message: `listener ${JSON.stringify(l.name)} ${explain(c)}` });
       }
       // The Gateway's own condition only when no listener already says why.
