@@ -50,8 +50,7 @@ export function servingProblems(
         const spec = specOf();
         const listeners = isObj(spec) && Array.isArray(spec.listeners) ? spec.listeners : [];
         const i = listeners.findIndex((x) => isObj(x) && x.name === l.name);
-        for (const c of failures)
-          out.push({ key, path: i >= 0 ? ["spec", "listeners", i] : [], message: `listener ${JSON.stringify(l.name)} ${explain(c)}` });
+        for (const c of failures) out.push({ key, path: i >= 0 ? ["spec", "listeners", i] : [], message: `listener ${JSON.stringify(l.name)} ${explain(c)}` });
       }
       // The Gateway's own condition only when no listener already says why.
       if (out.length === before) for (const c of failed(s.status.conditions)) out.push({ key, path: [], message: explain(c) });
