@@ -7,7 +7,7 @@ import type { TypeUrl, XdsResources } from "../resources.ts";
 import { hashBytes, hashSet, mixOf, sumMixes } from "./hash.ts";
 import { kinds } from "./types.ts";
 import { RouteConfigurationSchema, type RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.ts";
-import { VirtualHostSchema } from "../../gen/envoy/config/route/v3/route_components_pb.ts";
+import { RouteSchema, VirtualHostSchema, type VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.ts";
 import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.ts";
 import { refsOf } from "./refs.ts";
 
@@ -63,21 +63,12 @@ function varint(n: number): number[] {
   return out;
 }
 
-// A RouteConfiguration with 40,000 routes takes ~80 ms to encode; when one route changes, only its
-// virtual host is new. Protobuf allows a message's fields in any order and repeated fields as
-// separate records, so the encoding is the other fields followed by each virtual_hosts record
-// (field 2, length-delimited), the unchanged ones from cache. Parsers see the same message.
-function encodeRouteConfiguration(msg: RouteConfiguration): Uint8Array {
-  const head = toBinary(RouteConfigurationSchema, { ...msg, virtualHosts: [] });
+/** Concatenates encoded parts: `head`, then each record as field `tag` (length-delimited). */
+function splice(head: Uint8Array, tag: number, records: readonly Uint8Array[]): Uint8Array {
   const parts: Uint8Array[] = [head];
   let size = head.length;
-  for (const vh of msg.virtualHosts) {
-    let b = vhostBytes.get(vh);
-    if (!b) {
-      b = toBinary(VirtualHostSchema, vh);
-      vhostBytes.set(vh, b);
-    }
-    const prefix = Uint8Array.from([0x12, ...varint(b.length)]);
+  for (const b of records) {
+    const prefix = Uint8Array.from([tag, ...varint(b.length)]);
     parts.push(prefix, b);
     size += prefix.length + b.length;
   }
@@ -88,6 +79,48 @@ function encodeRouteConfiguration(msg: RouteConfiguration): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/** Encoded routes, by identity: a virtual host is spliced together from them. */
+const routeBytes = new WeakMap<Message, Uint8Array>();
+
+// A virtual host with 3,000 routes (one proxyless hostname) takes ~15 ms to encode; when a route
+// is added, the others are the same Route messages (emit/memo.ts). So, as for route
+// configurations below: the other fields, then each routes record (field 3), cached.
+function encodeVirtualHost(vh: VirtualHost): Uint8Array {
+  const head = toBinary(VirtualHostSchema, { ...vh, routes: [] });
+  return splice(
+    head,
+    0x1a,
+    vh.routes.map((r) => {
+      let b = routeBytes.get(r);
+      if (!b) {
+        b = toBinary(RouteSchema, r);
+        routeBytes.set(r, b);
+      }
+      return b;
+    }),
+  );
+}
+
+// A RouteConfiguration with 40,000 routes takes ~80 ms to encode; when one route changes, only its
+// virtual host is new. Protobuf allows a message's fields in any order and repeated fields as
+// separate records, so the encoding is the other fields followed by each virtual_hosts record
+// (field 2, length-delimited), the unchanged ones from cache. Parsers see the same message.
+function encodeRouteConfiguration(msg: RouteConfiguration): Uint8Array {
+  const head = toBinary(RouteConfigurationSchema, { ...msg, virtualHosts: [] });
+  return splice(
+    head,
+    0x12,
+    msg.virtualHosts.map((vh) => {
+      let b = vhostBytes.get(vh);
+      if (!b) {
+        b = encodeVirtualHost(vh);
+        vhostBytes.set(vh, b);
+      }
+      return b;
+    }),
+  );
 }
 
 export function buildSnapshot(resources: XdsResources, seq: number, now: number, memo?: EncodingMemo): Snapshot {

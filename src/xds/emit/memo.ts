@@ -3,7 +3,7 @@
 // same order emits to the same message object; the snapshot cache then reuses its encoding
 // (reuseByIdentity) instead of encoding 40,000 routes again for a one-route change.
 import type { Message } from "@bufbuild/protobuf";
-import type { VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.ts";
+import type { Route, VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.ts";
 import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.ts";
 import type { IrRoute, IrVirtualHost } from "../../ir/types.ts";
 
@@ -12,6 +12,8 @@ export class EmitMemo {
   /** The route-id part of a virtual host's key, per route list (the translate memo's list while its hostname is unchanged). */
   private readonly listKeys = new WeakMap<readonly IrRoute[], string>();
   private readonly contentKeys = new WeakMap<object, Map<string, string>>();
+  /** Route messages by IrRoute, for Envoy [0] and proxyless gRPC [1] (they differ). */
+  private readonly routes = new WeakMap<IrRoute, [Route | undefined, Route | undefined]>();
   private nextId = 1;
   private current = new Map<string, VirtualHost>();
   private previous = new Map<string, VirtualHost>();
@@ -84,6 +86,17 @@ export class EmitMemo {
     const entry = same ? prev : { vhosts, msg: build() };
     this.currentConfigs.set(key, entry);
     return entry.msg;
+  }
+
+  /** The message of an IrRoute: IrRoutes are never changed once built, and unchanged routes keep theirs (gateway/memo.ts). */
+  route(r: IrRoute, proxyless: boolean, build: () => Route): Route {
+    let pair = this.routes.get(r);
+    if (!pair) {
+      pair = [undefined, undefined];
+      this.routes.set(r, pair);
+    }
+    const i = proxyless ? 1 : 0;
+    return (pair[i] ??= build());
   }
 
   virtualHost(vh: IrVirtualHost, proxyless: boolean, build: () => VirtualHost): VirtualHost {
