@@ -173,6 +173,14 @@ function programmed(conds: readonly Condition[], verdict: Verdict, gen: number):
   );
 }
 
+/** Keys by status object: translation keeps an unchanged route's status object (gateway/memo.ts), and 10,000 are keyed per compile. */
+const keys = new WeakMap<ObjectStatus, string>();
+
 export function statusKey(s: ObjectStatus): string {
-  return refKey(s);
+  let k = keys.get(s);
+  if (k === undefined) {
+    k = refKey(s);
+    keys.set(s, k);
+  }
+  return k;
 }
