@@ -86,18 +86,20 @@ function isBlank(text: string): boolean {
   return true;
 }
 
-function assemble(file: string, chunks: readonly Chunk[], parsed: readonly ChunkResult[]): ParsedFile {
+/** `chunks[i]` is the file's document number `first + i`; `parsed[i]` its result. */
+function assemble(file: string, chunks: readonly Chunk[], parsed: readonly ChunkResult[], first = 0): ParsedFile {
   const documents: YamlDocument[] = [];
   const errors: YamlSyntaxError[] = [];
-  chunks.forEach((chunk, index) => {
-    const p = parsed[index]!;
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i]!;
+    const p = parsed[i]!;
     if (!p.ok) {
       const e = p.error;
       errors.push({ file, line: chunk.line + e.line - 1, message: `yaml: ${e.message} (line ${chunk.line + e.line - 1}, column ${e.column})` });
-      return;
+      continue;
     }
-    documents.push({ file, index, line: chunk.line + leadingBlankLines(chunk.text), text: chunk.text, value: p.value });
-  });
+    documents.push({ file, index: first + i, line: chunk.line + leadingBlankLines(chunk.text), text: chunk.text, value: p.value });
+  }
   return { documents, errors };
 }
 
@@ -158,25 +160,41 @@ export async function parseYamlFileParallel(file: string, text: string, meanwhil
     const rest = chunks.slice(half);
     const request: ParseRequest = { texts: rest.map((c) => c.text), screens: rest.map((c) => screenDocument(c.text)) };
     worker.postMessage(request);
-    const first = chunks.slice(0, half).map((c) => parseChunk(c.text));
-    meanwhile?.(assemble(file, chunks.slice(0, half), first));
-    return assemble(file, chunks, [...first, ...(await second)]);
+    const head = chunks.slice(0, half);
+    const first = assemble(
+      file,
+      head,
+      head.map((c) => parseChunk(c.text)),
+    );
+    meanwhile?.(first);
+    // Each half is assembled once: the first half's documents are not built a second time.
+    const last = assemble(file, rest, await second, half);
+    return { documents: [...first.documents, ...last.documents], errors: [...first.errors, ...last.errors] };
   } finally {
     worker.terminate();
   }
 }
 
+/** Lines before the first with content (not blank, not a comment); a last line without a newline does not count. */
 function leadingBlankLines(text: string): number {
   let n = 0;
   let pos = 0;
   for (;;) {
     const eol = text.indexOf("\n", pos);
     if (eol === -1) return n;
-    const line = text.slice(pos, eol).trim();
-    if (line !== "" && !line.startsWith("#")) return n;
+    // The line's first character that is not whitespace (what trim() would keep first), read in place.
+    let i = pos;
+    while (i < eol && isTrimmed(text.charCodeAt(i))) i++;
+    if (i < eol && text.charCodeAt(i) !== 35 /* # */) return n;
     n++;
     pos = eol + 1;
   }
+}
+
+/** Whitespace String.prototype.trim removes, within one line: space, tab, CR, VT, FF, NBSP and the Unicode spaces. */
+function isTrimmed(c: number): boolean {
+  if (c === 32 || c === 9 || c === 13 || c === 11 || c === 12) return true;
+  return c > 127 && String.fromCharCode(c).trim() === "";
 }
 
 // One `yaml` parse per document that has problems, shared by all of them (a route with 2,000 bad

@@ -13,6 +13,10 @@ export const maxNesting = 64;
 
 export type Screen = { verdict: "fast" } | { verdict: "careful" } | { verdict: "too-deep"; line: number; column: number };
 
+// The two verdicts without a position are shared, not built per document (a file may hold 100,000).
+const fast: Screen = { verdict: "fast" };
+const careful: Screen = { verdict: "careful" };
+
 const setFrom = 16;
 
 /**
@@ -94,7 +98,7 @@ const isSpace = (c: number): boolean => c === 32 || c === 9;
 
 export function screenDocument(text: string): Screen {
   levels.reset();
-  let careful = false;
+  let needsCare = false;
   let flowDepth = 0;
   // A block scalar (`|`, `>`) owns the lines indented deeper than its key's line.
   let blockScalarIndent = -1;
@@ -136,13 +140,13 @@ export function screenDocument(text: string): Screen {
         col = i - pos;
       }
       const valueAt = keyAt(text, i, eol);
-      if (valueAt === carefulKey) careful = true;
+      if (valueAt === carefulKey) needsCare = true;
       else if (valueAt !== noKey) {
         levels.popDeeper(col);
         // `key:` followed by `- item` lines at the same indent: the list ends where the next key starts.
         if (levels.depth > 0 && levels.indentOfTop() === col && levels.topIsList()) levels.pop();
         if (levels.depth > 0 && levels.indentOfTop() === col && !levels.topIsList()) {
-          if (levels.seen(keyHash)) careful = true;
+          if (levels.seen(keyHash)) needsCare = true;
         } else {
           levels.pushMapping(col, keyHash);
           if (levels.depth > maxNesting) return { verdict: "too-deep", line, column: col + 1 };
@@ -157,13 +161,13 @@ export function screenDocument(text: string): Screen {
       continue;
     }
     scanRest(text, i, eol, flowDepth);
-    if (scanned.careful) careful = true;
+    if (scanned.careful) needsCare = true;
     flowDepth = scanned.flowDepth;
     if (flowDepth > maxNesting) return { verdict: "too-deep", line, column: scanned.column - pos + 1 };
     if (scanned.blockScalar && flowDepth === 0) blockScalarIndent = owner;
     pos = eol + 1;
   }
-  return careful ? { verdict: "careful" } : { verdict: "fast" };
+  return needsCare ? careful : fast;
 }
 
 const noKey = -1;
