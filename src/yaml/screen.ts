@@ -7,6 +7,7 @@
 // hold a duplicate key (block mappings are tracked exactly; flow mappings, anchors, aliases, tags,
 // complex keys and escaped quoted keys are not, so they always go the careful way). Nesting deeper
 // than the limit is reported here directly, so neither parser ever sees it.
+import { noFTL } from "bun:jsc";
 
 /** Deepest nesting of mappings and lists edgegate accepts (Kubernetes objects need about 10). */
 export const maxNesting = 64;
@@ -316,3 +317,8 @@ function isIndicator(text: string, at: number, eol: number): boolean {
   while (j < eol && isSpace(text.charCodeAt(j))) j++;
   return j >= eol || text.charCodeAt(j) === 35 || text.charCodeAt(j) === 13;
 }
+
+// One call per document, one pass over its characters: JavaScriptCore's top tier (FTL) compiles this
+// loop (twice at 10,000 routes, when documents of a new shape reach paths the first compile had not
+// seen) for about 70 ms of CPU, and its code is no faster here than the tier below it (DFG).
+noFTL(screenDocument);

@@ -7,6 +7,7 @@ import * as n from "../names.ts";
 import { checkRegex } from "../regex.ts";
 import { checkCorsItem, checkHeaderValue, checkModifiableHeaderName } from "../headers.ts";
 import { quoted } from "../problems.ts";
+import { noFTL } from "bun:jsc";
 
 export function validateParentRefs(r: Reporter, spec: Obj, path: FieldPath): void {
   const items = objItems(r, list(r, spec, "parentRefs", path, { max: 32 }), [...path, "parentRefs"]);
@@ -236,3 +237,7 @@ export function validateHeaderMatches(r: Reporter, m: Obj, p: FieldPath): void {
 export { checkRegex };
 
 export const isRecord = isObj;
+
+// Run once per reference; kept below the FTL tier like the route validators (routes.ts says why).
+noFTL(validateBackendRef);
+noFTL(validateHeaderMatches);

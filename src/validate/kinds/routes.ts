@@ -7,6 +7,7 @@ import type { Obj } from "../../yaml/value.ts";
 import * as n from "../names.ts";
 import { checkHeaderValue } from "../headers.ts";
 import { checkGrpcMethodRegex } from "../regex.ts";
+import { noFTL } from "bun:jsc";
 import { checkRegex, validateBackendRef, validateFilters, validateHeaderMatches, validateParentRefs } from "./refs.ts";
 
 function validateCommon(r: Reporter, spec: Obj, sp: FieldPath, hostnames: boolean): void {
@@ -45,62 +46,69 @@ export function validateHTTPRoute(o: KubeObject, r: Reporter): void {
   const names = new Map<string, number>();
   let totalMatches = 0;
   // One options object per route, not per backendRef.
-  const backendOpts = { weight: true, filters: (fs: Obj[], fp: FieldPath): void => validateFilters(r, fs, fp, { types: backendFilterTypes }) };
+  const backendOpts: BackendOpts = { weight: true, filters: (fs, fp) => validateFilters(r, fs, fp, { types: backendFilterTypes }) };
   rules.forEach(([rule, p], i) => {
-    known(r, rule, p, ["name", "matches", "filters", "backendRefs", "timeouts", "retry", "sessionPersistence"]);
-    validateRuleName(r, rule, p, names, i);
-    const matches = objItems(r, list(r, rule, "matches", p, { max: 64 }), [...p, "matches"]);
-    totalMatches += matches.length;
-    for (const [m, mp] of matches) {
-      known(r, m, mp, ["path", "headers", "queryParams", "method"]);
-      const path = obj(r, m, "path", mp);
-      if (path) validatePathMatch(r, path, [...mp, "path"]);
-      validateHeaderMatches(r, m, mp);
-      for (const [q, qp] of objItems(r, list(r, m, "queryParams", mp, { max: 16 }), [...mp, "queryParams"])) {
-        known(r, q, qp, ["type", "name", "value"]);
-        str(r, q, "type", qp, { oneOf: ["Exact", "RegularExpression"] });
-        str(r, q, "name", qp, { required: true, min: 1, max: 256, pattern: /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, patternName: "a valid query parameter name" });
-        str(r, q, "value", qp, { required: true, min: 1, max: 1024 });
-        if (q.type === "RegularExpression" && typeof q.value === "string") checkRegex(r, q.value, [...qp, "value"]);
-      }
-      str(r, m, "method", mp, { oneOf: methods });
-    }
-    const filters = objItems(r, list(r, rule, "filters", p, { max: 16 }), [...p, "filters"]);
-    validateFilters(
-      r,
-      filters.map(([f]) => f),
-      [...p, "filters"],
-      { types: httpFilterTypes },
-    );
-    for (const [b, bp] of objItems(r, list(r, rule, "backendRefs", p, { max: 16 }), [...p, "backendRefs"])) {
-      validateBackendRef(r, b, bp, backendOpts);
-    }
-    const hasRedirect = filters.some(([f]) => f.type === "RequestRedirect");
-    if (hasRedirect && Array.isArray(rule.backendRefs) && rule.backendRefs.length > 0)
-      r.error([...p, "backendRefs"], "must be empty when a RequestRedirect filter is used");
-    const timeouts = obj(r, rule, "timeouts", p);
-    if (timeouts) {
-      const tp = [...p, "timeouts"];
-      known(r, timeouts, tp, ["request", "backendRequest"]);
-      const req = str(r, timeouts, "request", tp, n.duration);
-      const be = str(r, timeouts, "backendRequest", tp, n.duration);
-      if (req !== undefined && be !== undefined && n.durationMs(req) !== 0 && n.durationMs(be) > n.durationMs(req)) {
-        r.error([...tp, "backendRequest"], "backendRequest timeout cannot be longer than request timeout");
-      }
-    }
-    const retry = obj(r, rule, "retry", p);
-    if (retry) {
-      const rp = [...p, "retry"];
-      known(r, retry, rp, ["codes", "attempts", "backoff"]);
-      list(r, retry, "codes", rp)?.forEach((c, ci) => {
-        if (typeof c !== "number" || !Number.isInteger(c) || c < 400 || c > 599)
-          r.error([...rp, "codes", ci], `must be an HTTP status code between 400 and 599 (got ${quoted(c)})`);
-      });
-      int(r, retry, "attempts", rp, { min: 0 });
-      str(r, retry, "backoff", rp, n.duration);
-    }
+    totalMatches += validateHTTPRule(r, rule, p, i, names, backendOpts);
   });
   if (totalMatches > 128) r.error([...sp, "rules"], `must have at most 128 matches in total across all rules (got ${totalMatches})`);
+}
+
+type BackendOpts = Parameters<typeof validateBackendRef>[3];
+
+/** One of an HTTPRoute's rules (spec.rules[i]); returns how many matches it has. */
+function validateHTTPRule(r: Reporter, rule: Obj, p: FieldPath, i: number, names: Map<string, number>, backendOpts: BackendOpts): number {
+  known(r, rule, p, ["name", "matches", "filters", "backendRefs", "timeouts", "retry", "sessionPersistence"]);
+  validateRuleName(r, rule, p, names, i);
+  const matches = objItems(r, list(r, rule, "matches", p, { max: 64 }), [...p, "matches"]);
+  for (const [m, mp] of matches) {
+    known(r, m, mp, ["path", "headers", "queryParams", "method"]);
+    const path = obj(r, m, "path", mp);
+    if (path) validatePathMatch(r, path, [...mp, "path"]);
+    validateHeaderMatches(r, m, mp);
+    for (const [q, qp] of objItems(r, list(r, m, "queryParams", mp, { max: 16 }), [...mp, "queryParams"])) {
+      known(r, q, qp, ["type", "name", "value"]);
+      str(r, q, "type", qp, { oneOf: ["Exact", "RegularExpression"] });
+      str(r, q, "name", qp, { required: true, min: 1, max: 256, pattern: /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, patternName: "a valid query parameter name" });
+      str(r, q, "value", qp, { required: true, min: 1, max: 1024 });
+      if (q.type === "RegularExpression" && typeof q.value === "string") checkRegex(r, q.value, [...qp, "value"]);
+    }
+    str(r, m, "method", mp, { oneOf: methods });
+  }
+  const filters = objItems(r, list(r, rule, "filters", p, { max: 16 }), [...p, "filters"]);
+  validateFilters(
+    r,
+    filters.map(([f]) => f),
+    [...p, "filters"],
+    { types: httpFilterTypes },
+  );
+  for (const [b, bp] of objItems(r, list(r, rule, "backendRefs", p, { max: 16 }), [...p, "backendRefs"])) {
+    validateBackendRef(r, b, bp, backendOpts);
+  }
+  const hasRedirect = filters.some(([f]) => f.type === "RequestRedirect");
+  if (hasRedirect && Array.isArray(rule.backendRefs) && rule.backendRefs.length > 0)
+    r.error([...p, "backendRefs"], "must be empty when a RequestRedirect filter is used");
+  const timeouts = obj(r, rule, "timeouts", p);
+  if (timeouts) {
+    const tp = [...p, "timeouts"];
+    known(r, timeouts, tp, ["request", "backendRequest"]);
+    const req = str(r, timeouts, "request", tp, n.duration);
+    const be = str(r, timeouts, "backendRequest", tp, n.duration);
+    if (req !== undefined && be !== undefined && n.durationMs(req) !== 0 && n.durationMs(be) > n.durationMs(req)) {
+      r.error([...tp, "backendRequest"], "backendRequest timeout cannot be longer than request timeout");
+    }
+  }
+  const retry = obj(r, rule, "retry", p);
+  if (retry) {
+    const rp = [...p, "retry"];
+    known(r, retry, rp, ["codes", "attempts", "backoff"]);
+    list(r, retry, "codes", rp)?.forEach((c, ci) => {
+      if (typeof c !== "number" || !Number.isInteger(c) || c < 400 || c > 599)
+        r.error([...rp, "codes", ci], `must be an HTTP status code between 400 and 599 (got ${quoted(c)})`);
+    });
+    int(r, retry, "attempts", rp, { min: 0 });
+    str(r, retry, "backoff", rp, n.duration);
+  }
+  return matches.length;
 }
 
 function validatePathMatch(r: Reporter, path: Obj, p: FieldPath): void {
@@ -213,3 +221,12 @@ export function validateReferenceGrant(o: KubeObject, r: Reporter): void {
     str(r, t, "name", tp, n.objectName);
   }
 }
+
+// Validators run once per object, each call short: JavaScriptCore's top tier (FTL) recompiles them
+// (each several times, as objects of new shapes arrive) for longer than its code then saves. At
+// 10,000 HTTPRoutes these few FTL compiles cost about 150 ms of CPU (render and validate, a 2-core
+// machine) and the optimizing tier below it (DFG) runs them as fast. Only the tier is chosen: the
+// checks are the same.
+noFTL(validateHTTPRoute);
+noFTL(validateHTTPRule);
+noFTL(validatePathMatch);
