@@ -51,6 +51,8 @@ export function admit(value: unknown, at: Placement): Admission {
   const r = new ObjectProblems();
   const w = new ObjectProblems();
   const verdict = validateObject(value, r, w);
+  // Most objects: valid, no warning, nothing to word or locate.
+  if (verdict.result === "ok" && w.count === 0) return { result: "ok", object: verdict.object, warnings: [] };
   // After validateObject, so a reference carries the namespace its kind's scope gives it.
   const ref = subjectOf(verdict.object ?? value);
   const located = (found: ObjectProblems): Problem[] =>

@@ -63,9 +63,18 @@ export function parseRefKey(key: string): { kind: string; namespace: string; nam
 
 /** The API group of an apiVersion ("gateway.networking.k8s.io/v1" -> "gateway.networking.k8s.io", "v1" -> ""). */
 export function groupOf(apiVersion: string): string {
-  const i = apiVersion.lastIndexOf("/");
-  return i < 0 ? "" : apiVersion.slice(0, i);
+  let group = groups.get(apiVersion);
+  if (group === undefined) {
+    const i = apiVersion.lastIndexOf("/");
+    group = i < 0 ? "" : apiVersion.slice(0, i);
+    // Bounded: apiVersions come from the input.
+    if (groups.size < 256) groups.set(apiVersion, group);
+  }
+  return group;
 }
+
+// One group string per apiVersion, not one per object: every stored object's ref holds one.
+const groups = new Map<string, string>();
 
 export function refOf(o: { apiVersion: string; kind: string; metadata: { namespace?: string; name: string } }): ObjectRef {
   return { group: groupOf(o.apiVersion), kind: o.kind, namespace: o.metadata.namespace ?? "", name: o.metadata.name };

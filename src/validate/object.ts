@@ -77,9 +77,17 @@ export type ObjectVerdict =
   | { result: "ignored"; object: KubeObject; reason: string }
   | { result: "invalid"; object?: KubeObject };
 
+// A file holds thousands of objects and a handful of apiVersions: each is split once.
+const apiVersions = new Map<string, { group: string; version: string }>();
+
 function splitApiVersion(v: string): { group: string; version: string } {
+  const known = apiVersions.get(v);
+  if (known) return known;
   const i = v.lastIndexOf("/");
-  return i < 0 ? { group: "", version: v } : { group: v.slice(0, i), version: v.slice(i + 1) };
+  const split = i < 0 ? { group: "", version: v } : { group: v.slice(0, i), version: v.slice(i + 1) };
+  // Bounded: apiVersions come from the input, which may hold any number of distinct (wrong) ones.
+  if (apiVersions.size < 256) apiVersions.set(v, split);
+  return split;
 }
 
 /**
@@ -141,6 +149,9 @@ function scoped(o: KubeObject, scope: KindInfo | undefined): KubeObject {
   return o;
 }
 
+const stringMaps = ["labels", "annotations"] as const;
+const metadataPath = ["metadata"];
+
 function validateMeta(r: Reporter, warnings: Reporter, meta: Record<string, unknown>, namespaced: boolean, kind: string): void {
   str(r, meta, "name", ["metadata"], {
     required: true,
@@ -155,9 +166,11 @@ function validateMeta(r: Reporter, warnings: Reporter, meta: Record<string, unkn
   else if (typeof meta.namespace === "string")
     warnings.error(["metadata", "namespace"], `${kind} is cluster-scoped: namespace ${quoted(meta.namespace)} is ignored`);
   else if (meta.namespace !== undefined) r.error(["metadata", "namespace"], `must be a string (${kind} is cluster-scoped: leave it out)`);
-  for (const k of ["labels", "annotations"]) {
-    const m = obj(r, meta, k, ["metadata"]);
-    for (const [key, v] of Object.entries(m ?? {})) {
+  for (const k of stringMaps) {
+    const m = obj(r, meta, k, metadataPath);
+    if (!m) continue;
+    for (const key in m) {
+      const v = m[key];
       if (typeof v !== "string") r.error(["metadata", k, key], `must be a string (quote it: "${String(v)}")`);
     }
   }
