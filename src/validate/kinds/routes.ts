@@ -10,10 +10,25 @@ import { checkGrpcMethodRegex } from "../regex.ts";
 import { noFTL } from "bun:jsc";
 import { checkRegex, validateBackendRef, validateFilters, validateHeaderMatches, validateParentRefs } from "./refs.ts";
 
+// The checks' options, built once per module, not per call (refs.ts says why).
+const sixteen = { max: 16 };
+const sixtyFour = { max: 64 };
+const specPath = ["spec"];
+const httpRouteFields = ["parentRefs", "hostnames", "rules", "useDefaultGateways"];
+const httpRuleFields = ["name", "matches", "filters", "backendRefs", "timeouts", "retry", "sessionPersistence"];
+const httpMatchFields = ["path", "headers", "queryParams", "method"];
+const queryParamFields = ["type", "name", "value"];
+const exactOrRegex = { oneOf: ["Exact", "RegularExpression"] };
+const queryParamName = { required: true, min: 1, max: 256, pattern: /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, patternName: "a valid query parameter name" };
+const queryParamValue = { required: true, min: 1, max: 1024 };
+const pathMatchFields = ["type", "value"];
+const pathMatchType = { oneOf: ["Exact", "PathPrefix", "RegularExpression"] };
+const pathMatchValue = { max: 1024 };
+
 function validateCommon(r: Reporter, spec: Obj, sp: FieldPath, hostnames: boolean): void {
   validateParentRefs(r, spec, sp);
   if (!hostnames) return;
-  const hosts = list(r, spec, "hostnames", sp, { max: 16 });
+  const hosts = list(r, spec, "hostnames", sp, sixteen);
   hosts?.forEach((h, i) => {
     if (typeof h !== "string") r.error([...sp, "hostnames", i], "must be a string");
     else validateHostname(r, h, [...sp, "hostnames", i]);
@@ -35,14 +50,15 @@ function validateRuleName(r: Reporter, rule: Obj, p: FieldPath, names: Map<strin
 const httpFilterTypes = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "RequestRedirect", "URLRewrite", "ExtensionRef", "CORS"] as const;
 const backendFilterTypes = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "ExtensionRef"] as const;
 const methods = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+const methodOpts = { oneOf: methods };
 
 export function validateHTTPRoute(o: KubeObject, r: Reporter): void {
   const spec = obj(r, o, "spec", [], true);
   if (!spec) return;
-  const sp = ["spec"];
-  known(r, spec, sp, ["parentRefs", "hostnames", "rules", "useDefaultGateways"]);
+  const sp = specPath;
+  known(r, spec, sp, httpRouteFields);
   validateCommon(r, spec, sp, true);
-  const rules = objItems(r, list(r, spec, "rules", sp, { max: 16 }), [...sp, "rules"]);
+  const rules = objItems(r, list(r, spec, "rules", sp, sixteen), [...sp, "rules"]);
   const names = new Map<string, number>();
   let totalMatches = 0;
   // One options object per route, not per backendRef.
@@ -57,31 +73,31 @@ type BackendOpts = Parameters<typeof validateBackendRef>[3];
 
 /** One of an HTTPRoute's rules (spec.rules[i]); returns how many matches it has. */
 function validateHTTPRule(r: Reporter, rule: Obj, p: FieldPath, i: number, names: Map<string, number>, backendOpts: BackendOpts): number {
-  known(r, rule, p, ["name", "matches", "filters", "backendRefs", "timeouts", "retry", "sessionPersistence"]);
+  known(r, rule, p, httpRuleFields);
   validateRuleName(r, rule, p, names, i);
-  const matches = objItems(r, list(r, rule, "matches", p, { max: 64 }), [...p, "matches"]);
+  const matches = objItems(r, list(r, rule, "matches", p, sixtyFour), [...p, "matches"]);
   for (const [m, mp] of matches) {
-    known(r, m, mp, ["path", "headers", "queryParams", "method"]);
+    known(r, m, mp, httpMatchFields);
     const path = obj(r, m, "path", mp);
     if (path) validatePathMatch(r, path, [...mp, "path"]);
     validateHeaderMatches(r, m, mp);
-    for (const [q, qp] of objItems(r, list(r, m, "queryParams", mp, { max: 16 }), [...mp, "queryParams"])) {
-      known(r, q, qp, ["type", "name", "value"]);
-      str(r, q, "type", qp, { oneOf: ["Exact", "RegularExpression"] });
-      str(r, q, "name", qp, { required: true, min: 1, max: 256, pattern: /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, patternName: "a valid query parameter name" });
-      str(r, q, "value", qp, { required: true, min: 1, max: 1024 });
+    for (const [q, qp] of objItems(r, list(r, m, "queryParams", mp, sixteen), [...mp, "queryParams"])) {
+      known(r, q, qp, queryParamFields);
+      str(r, q, "type", qp, exactOrRegex);
+      str(r, q, "name", qp, queryParamName);
+      str(r, q, "value", qp, queryParamValue);
       if (q.type === "RegularExpression" && typeof q.value === "string") checkRegex(r, q.value, [...qp, "value"]);
     }
-    str(r, m, "method", mp, { oneOf: methods });
+    str(r, m, "method", mp, methodOpts);
   }
-  const filters = objItems(r, list(r, rule, "filters", p, { max: 16 }), [...p, "filters"]);
+  const filters = objItems(r, list(r, rule, "filters", p, sixteen), [...p, "filters"]);
   validateFilters(
     r,
     filters.map(([f]) => f),
     [...p, "filters"],
     { types: httpFilterTypes },
   );
-  for (const [b, bp] of objItems(r, list(r, rule, "backendRefs", p, { max: 16 }), [...p, "backendRefs"])) {
+  for (const [b, bp] of objItems(r, list(r, rule, "backendRefs", p, sixteen), [...p, "backendRefs"])) {
     validateBackendRef(r, b, bp, backendOpts);
   }
   const hasRedirect = filters.some(([f]) => f.type === "RequestRedirect");
@@ -112,9 +128,9 @@ function validateHTTPRule(r: Reporter, rule: Obj, p: FieldPath, i: number, names
 }
 
 function validatePathMatch(r: Reporter, path: Obj, p: FieldPath): void {
-  known(r, path, p, ["type", "value"]);
-  const type = str(r, path, "type", p, { oneOf: ["Exact", "PathPrefix", "RegularExpression"] }) ?? "PathPrefix";
-  const value = str(r, path, "value", p, { max: 1024 });
+  known(r, path, p, pathMatchFields);
+  const type = str(r, path, "type", p, pathMatchType) ?? "PathPrefix";
+  const value = str(r, path, "value", p, pathMatchValue);
   if (value === undefined) return;
   const vp = [...p, "value"];
   if (type === "RegularExpression") {
@@ -163,7 +179,7 @@ export function validateGRPCRoute(o: KubeObject, r: Reporter): void {
       }
       validateHeaderMatches(r, m, mp);
     }
-    const filters = objItems(r, list(r, rule, "filters", p, { max: 16 }), [...p, "filters"]);
+    const filters = objItems(r, list(r, rule, "filters", p, sixteen), [...p, "filters"]);
     validateFilters(
       r,
       filters.map(([f]) => f),
