@@ -1,5 +1,6 @@
 // The kinds edgegate reads, and the checks every object gets (apiVersion, kind, metadata).
 import type { KubeObject } from "../store/types.ts";
+import type { FieldPath } from "../yaml/documents.ts";
 import type { Reporter } from "./problems.ts";
 import { closest, obj, str } from "./fields.ts";
 import { isObj } from "../yaml/value.ts";
@@ -101,9 +102,9 @@ export function validateObject(value: unknown, r: Reporter, warnings: Reporter):
     return { result: "invalid" };
   }
   const before = r.count;
-  const apiVersion = str(r, value, "apiVersion", [], { required: true, min: 1 });
-  const kind = str(r, value, "kind", [], { required: true, min: 1 });
-  const meta = obj(r, value, "metadata", [], true);
+  const apiVersion = str(r, value, "apiVersion", rootPath, requiredText);
+  const kind = str(r, value, "kind", rootPath, requiredText);
+  const meta = obj(r, value, "metadata", rootPath, true);
   if (kind === undefined || !meta) return { result: "invalid" };
   const { group, version } = splitApiVersion(apiVersion ?? "");
   const info = apiVersion === undefined ? undefined : kinds.find((k) => k.kind === kind && k.group === group);
@@ -149,17 +150,21 @@ function scoped(o: KubeObject, scope: KindInfo | undefined): KubeObject {
   return o;
 }
 
+// Options built once: every object's envelope is checked with them.
 const stringMaps = ["labels", "annotations"] as const;
+const rootPath: FieldPath = [];
 const metadataPath = ["metadata"];
+const requiredText = { required: true, min: 1 };
+const objectName = {
+  required: true,
+  max: 253,
+  pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+  patternName: "a valid object name (lower case RFC 1123 subdomain)",
+};
 
 function validateMeta(r: Reporter, warnings: Reporter, meta: Record<string, unknown>, namespaced: boolean, kind: string): void {
-  str(r, meta, "name", ["metadata"], {
-    required: true,
-    max: 253,
-    pattern: /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
-    patternName: "a valid object name (lower case RFC 1123 subdomain)",
-  });
-  if (namespaced) str(r, meta, "namespace", ["metadata"], n.namespace);
+  str(r, meta, "name", metadataPath, objectName);
+  if (namespaced) str(r, meta, "namespace", metadataPath, n.namespace);
   // The API server clears a namespace sent with a cluster-scoped object (one GatewayClass per name,
   // whatever namespace a manifest gives it); Helm charts often set one on every object. Dropped
   // the same way here, and said so: a namespace that is not even a string is an error.
