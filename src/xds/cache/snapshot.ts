@@ -81,6 +81,16 @@ function splice(head: Uint8Array, tag: number, records: readonly Uint8Array[]): 
   return out;
 }
 
+/** A message's encoding from `cache`, or encoded and kept there. */
+function cachedBytes(cache: WeakMap<Message, Uint8Array>, msg: Message, encode: () => Uint8Array): Uint8Array {
+  let b = cache.get(msg);
+  if (!b) {
+    b = encode();
+    cache.set(msg, b);
+  }
+  return b;
+}
+
 /** Encoded routes, by identity: a virtual host is spliced together from them. */
 const routeBytes = new WeakMap<Message, Uint8Array>();
 
@@ -92,14 +102,7 @@ function encodeVirtualHost(vh: VirtualHost): Uint8Array {
   return splice(
     head,
     0x1a,
-    vh.routes.map((r) => {
-      let b = routeBytes.get(r);
-      if (!b) {
-        b = toBinary(RouteSchema, r);
-        routeBytes.set(r, b);
-      }
-      return b;
-    }),
+    vh.routes.map((r) => cachedBytes(routeBytes, r, () => toBinary(RouteSchema, r))),
   );
 }
 
@@ -112,14 +115,7 @@ function encodeRouteConfiguration(msg: RouteConfiguration): Uint8Array {
   return splice(
     head,
     0x12,
-    msg.virtualHosts.map((vh) => {
-      let b = vhostBytes.get(vh);
-      if (!b) {
-        b = encodeVirtualHost(vh);
-        vhostBytes.set(vh, b);
-      }
-      return b;
-    }),
+    msg.virtualHosts.map((vh) => cachedBytes(vhostBytes, vh, () => encodeVirtualHost(vh))),
   );
 }
 
