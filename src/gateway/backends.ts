@@ -10,6 +10,8 @@ import { refKey } from "../store/types.ts";
 /** Resolves every backendRef of one route once; the results are shared by all its parents. */
 export class RouteBackends {
   private readonly results = new Map<BackendRef, string | undefined>();
+  /** The Services ("namespace/name") looked up so far, found or not: what a Service change invalidates (memo.ts). */
+  readonly services = new Set<string>();
   /** The clusters resolved so far (useClusters). */
   private readonly entries: ClusterEntry[] = [];
   /** signature(), until the next new resolution. */
@@ -71,6 +73,7 @@ export class RouteBackends {
       return fail("RefNotPermitted", `Service ${ns}/${ref.name} is in another namespace and no ReferenceGrant in ${ns} allows ${this.kind}s from ${routeNs}`);
     }
     if (ref.port === undefined) return fail("BackendNotFound", `backendRef to Service ${ns}/${ref.name} has no port`);
+    this.services.add(`${ns}/${ref.name}`);
     const { r, e } = this.clusters.serviceEntry(ns, ref.name, { number: ref.port }, protocol, this.clientCertificate);
     if (!r.ok) return fail(r.reason, r.message);
     if (e) this.entries.push(e);

@@ -32,7 +32,8 @@ interface Entry {
 
 export class TranslateMemo {
   readonly world = new WorldMemo();
-  private readonly attachments = new WeakMap<object, { world: WorldState; kind: RouteKind; value: RouteAttachment }>();
+  /** checked: the world's serviceChanges.count when the entry was last known valid. */
+  private readonly attachments = new WeakMap<object, { world: WorldState; kind: RouteKind; value: RouteAttachment; checked: number }>();
   private readonly byRoute = new WeakMap<object, Map<string, Entry>>();
   /** Sorted routes per route configuration and hostname, this compile's and the previous one's (so removed hostnames are dropped). */
   private hosts = new Map<string, { gathered: RouteWithKey[][]; routes: IrRoute[] }>();
@@ -54,19 +55,25 @@ export class TranslateMemo {
 
   /**
    * `route`'s attachment against `world`, when the one built last time is still valid: the route
-   * object and the world are the same. Its clusters are marked used in this compile, as resolving
-   * them again would.
+   * object and the world are the same, and no Service it looked up was added, removed or changed
+   * since. Its clusters are marked used in this compile, as resolving them again would.
    */
   reusedAttachment(route: object, kind: RouteKind, world: WorldState): RouteAttachment | undefined {
     const e = this.attachments.get(route);
     if (!e || e.world !== world || e.kind !== kind) return undefined;
+    const changes = world.serviceChanges;
+    if (e.checked !== changes.count) {
+      // Services changed since: valid only if none of those it looked up did.
+      for (const key of e.value.backends.services) if ((changes.at.get(key) ?? 0) > e.checked) return undefined;
+      e.checked = changes.count;
+    }
     this.attachHits++;
     e.value.backends.useClusters();
     return e.value;
   }
 
   rememberAttachment(route: object, kind: RouteKind, world: WorldState, value: RouteAttachment): void {
-    this.attachments.set(route, { world, kind, value });
+    this.attachments.set(route, { world, kind, value, checked: world.serviceChanges.count });
   }
 
   /**

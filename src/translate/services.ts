@@ -133,6 +133,19 @@ export class ClusterSet {
     }
   }
 
+  /**
+   * A Service was added, removed or changed in more than its endpoints (translate/world.ts): its
+   * resolutions and clusters are dropped, so the next lookup reads it again. The routes that
+   * looked it up are translated again (gateway/memo.ts); nothing else refers to these clusters.
+   */
+  forgetService(key: string): void {
+    const slash = key.indexOf("/");
+    this.memo.get(key.slice(0, slash))?.delete(key.slice(slash + 1));
+    for (const [name, e] of this.entries) {
+      if (e.source && nsName(e.source.svc.metadata.namespace, e.source.svc.metadata.name) === key) this.entries.delete(name);
+    }
+  }
+
   /** A new compile with the same world: nothing is referred to until resolved again or `use`d. */
   beginCompile(): void {
     this.compileNo++;

@@ -38,8 +38,8 @@ ${extraListener ? `  - {name: extra, protocol: HTTP, port: 8082, allowedRoutes: 
 
 const service = (name: string, ns: string, ip: number): string =>
   `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: ${ns}, annotations: {edgegate.io/endpoints: "192.0.2.${ip}"}}\nspec: {ports: [{port: 8080}]}\n`;
-const sliced = (ips: readonly string[], port: number): string =>
-  `apiVersion: v1\nkind: Service\nmetadata: {name: svc-e, namespace: default}\nspec: {ports: [{name: http, port: ${port}}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: svc-e-1, namespace: default, labels: {kubernetes.io/service-name: svc-e}}\naddressType: IPv4\nports: [{name: http, port: 9090}]\nendpoints:\n${ips.map((ip, i) => `- {addresses: ["${ip}"], conditions: {ready: ${i !== 1}}}\n`).join("")}`;
+const sliced = (ips: readonly string[], port: number, appProtocol = "http"): string =>
+  `apiVersion: v1\nkind: Service\nmetadata: {name: svc-e, namespace: default}\nspec: {ports: [{name: http, port: ${port}, appProtocol: ${appProtocol}}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: svc-e-1, namespace: default, labels: {kubernetes.io/service-name: svc-e}}\naddressType: IPv4\nports: [{name: http, port: 9090}]\nendpoints:\n${ips.map((ip, i) => `- {addresses: ["${ip}"], conditions: {ready: ${i !== 1}}}\n`).join("")}`;
 const grant = `apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: allow, namespace: other}\nspec:\n  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]\n  to: [{group: "", kind: Service}]\n`;
 
 function routeText(r: () => number, name: string): string {
@@ -85,6 +85,7 @@ describe("world memo", () => {
     let reusedOnRouteOnly = 0;
     let attachHits = 0;
     let endpointsOnly = 0;
+    let servicesChanged = 0;
     for (let step = 0; step < 300; step++) {
       const routes = [...files.keys()].filter((k) => k.startsWith("route-"));
       const dice = r();
@@ -111,14 +112,16 @@ describe("world memo", () => {
         // An endpoint change: a new address in the annotation (file mode's endpoints).
         put("svc-x", service("svc-x", "other", 10 + Math.floor(r() * 5)));
       } else {
-        // EndpointSlice addresses and readiness change; now and then the Service's port too (not endpoints only).
+        // EndpointSlice addresses and readiness change; now and then the Service's port too (not endpoints only)
         const ips = ["198.51.100.1", "198.51.100.2", "198.51.100.3"].slice(0, 1 + Math.floor(r() * 3));
-        put("svc-e", sliced(ips, r() < 0.2 ? 8081 : 8080));
+        // (and its appProtocol, which keeps the cluster's name but not its protocol).
+        put("svc-e", sliced(ips, r() < 0.2 ? 8081 : 8080, r() < 0.3 ? "kubernetes.io/h2c" : "http"));
       }
       const objects = [...files.values()].flatMap((f) => f.objects);
       const memoized = compile({ objects, config, memo });
       const fresh = compile({ objects, config });
       if (memo.translate.world.outcome === "endpoints") endpointsOnly++;
+      if (memo.translate.world.outcome === "services") servicesChanged++;
       if (!world) {
         routeOnly++;
         if (memo.translate.world.reused) reusedOnRouteOnly++;
@@ -139,6 +142,8 @@ describe("world memo", () => {
     expect(attachHits).toBeGreaterThan(routeOnly * 50);
     // Endpoint-only changes kept the world (an EDS update) and still matched the fresh compiles.
     expect(endpointsOnly).toBeGreaterThan(10);
+    // Services added, removed or re-shaped kept the world too, translating again only the routes that looked them up.
+    expect(servicesChanged).toBeGreaterThan(10);
   }, 60_000);
 
   test("a world change starts over; a route change reuses every other route's attachment", () => {
@@ -149,8 +154,26 @@ describe("world memo", () => {
     compile({ objects: added, config, memo });
     expect(memo.translate.world.reused).toBe(true);
     expect(memo.translate.attachHits).toBe(100);
+    // A Service created: only routes that looked it up are translated again (none here).
     const svc = parseFile("s.yaml", service("made", "default", 3)).objects;
-    compile({ objects: [...added, ...svc], config, memo });
+    const withSvc = [...objects, ...svc];
+    compile({ objects: withSvc, config, memo });
+    expect(memo.translate.world.outcome).toBe("services");
+    expect(memo.translate.attachHits).toBe(100);
+    // One that looks it up, then the Service removed: that route is translated again, as a fresh compile says.
+    const user = parseFile(
+      "u.yaml",
+      routeText(() => 0.45, "user"),
+    ).objects;
+    compile({ objects: [...withSvc, ...user], config, memo });
+    const gone = [...objects, ...user];
+    const r = compile({ objects: gone, config, memo });
+    expect(memo.translate.world.outcome).toBe("services");
+    expect(memo.translate.attachHits).toBe(100);
+    expect(JSON.stringify(xdsToJson(r.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects: gone, config }).xds)));
+    expect(JSON.stringify(r.status)).toBe(JSON.stringify(compile({ objects: gone, config }).status));
+    // Anything else that is not a route (a ReferenceGrant) starts over.
+    compile({ objects: [...gone, ...parseFile("g.yaml", grant).objects], config, memo });
     expect(memo.translate.world.reused).toBe(false);
     expect(memo.translate.attachHits).toBe(0);
   });
