@@ -14,6 +14,8 @@ run bun bench/propagation.ts 10000 50
 run bun bench/xds/fanout.ts
 # Change safety (issue 17): one table. SOAK=30 adds the 30-minute churn soak.
 run bun bench/change/run.ts --soak "${SOAK:-0}"
+run bun bench/change/stages.ts 10000
+run bun bench/change/hostname-growth.ts 3000
 run bun bench/envoy-stats.ts
 if [ "$(id -u)" -eq 0 ]; then
   run bun bench/datapath/steering.ts --rounds 5 --seconds 2
