@@ -9,7 +9,7 @@
 //   in  {"stop": true}                              close the client and the backend; exit
 import { createInterface } from "node:readline";
 import type { Client } from "@grpc/grpc-js";
-import { call, startBackend, xdsClient } from "../../tests/xds/grpc.ts";
+import { call, isNoRoute, startBackend, xdsClient } from "../../tests/xds/grpc.ts";
 
 const backend = await startBackend("N");
 const out = (o: unknown): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -38,7 +38,7 @@ for await (const line of createInterface({ input: process.stdin })) {
       } catch (e) {
         // Before a route exists its RPCs match no route: the expected not-found; anything else counts.
         const m = (e as Error).message;
-        if (m.includes("Failed to route call")) notFound++;
+        if (isNoRoute(e)) notFound++;
         else {
           errors++;
           firstError ??= m;

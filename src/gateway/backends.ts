@@ -2,7 +2,7 @@
 import type { AnyRoute, BackendRef, RouteKind } from "../kinds/gateway-api.ts";
 import { GatewayGroup } from "../kinds/gateway-api.ts";
 import { condition, type Condition, type TranslateProblem } from "../object-status/types.ts";
-import type { Inputs } from "../translate/inputs.ts";
+import { nsName, type Inputs } from "../translate/inputs.ts";
 import { refAllowed } from "../translate/refgrant.ts";
 import type { ClusterEntry, ClusterSet, Protocol } from "../translate/services.ts";
 import { refKey } from "../store/types.ts";
@@ -73,7 +73,7 @@ export class RouteBackends {
       return fail("RefNotPermitted", `Service ${ns}/${ref.name} is in another namespace and no ReferenceGrant in ${ns} allows ${this.kind}s from ${routeNs}`);
     }
     if (ref.port === undefined) return fail("BackendNotFound", `backendRef to Service ${ns}/${ref.name} has no port`);
-    this.services.add(`${ns}/${ref.name}`);
+    this.services.add(nsName(ns, ref.name));
     const { r, e } = this.clusters.serviceEntry(ns, ref.name, { number: ref.port }, protocol, this.clientCertificate);
     if (!r.ok) return fail(r.reason, r.message);
     if (e) this.entries.push(e);

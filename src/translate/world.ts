@@ -11,7 +11,7 @@
 import type { IrSecret } from "../ir/types.ts";
 import type { StoredObject } from "../store/types.ts";
 import type { GatewayWorld } from "../gateway/world.ts";
-import type { Inputs } from "./inputs.ts";
+import { nsName, type Inputs } from "./inputs.ts";
 import { BackendTlsIndex } from "./backend-tls.ts";
 import { ClusterSet } from "./services.ts";
 import { EndpointsAnnotation } from "../kinds/core.ts";
@@ -95,7 +95,7 @@ export class WorldMemo {
 
 const isService = (o: StoredObject): boolean => o.object.kind === "Service" && o.ref.group === "";
 const isSlice = (o: StoredObject): boolean => o.object.kind === "EndpointSlice" && o.ref.group === "discovery.k8s.io";
-const serviceKey = (o: StoredObject): string => `${o.ref.namespace}/${o.ref.name}`;
+const serviceKey = (o: StoredObject): string => nsName(o.ref.namespace, o.ref.name);
 
 /**
  * undefined: something other than Services and endpoints changed (start over). Otherwise "none"

@@ -37,17 +37,18 @@ export function servingProblems(
   const out: TranslateProblem[] = [];
   let byKey: Map<string, StoredObject> | undefined;
   const seenRoutes = new Set<string>();
+  // An object's spec, only for a problem's path: finding it indexes every object.
+  const specOf = (key: string): unknown => (byKey ??= new Map(objects.map((o) => [o.key, o]))).get(key)?.object.spec;
   for (const s of status) {
     if (s.kind === "GatewayClass" || s.kind === "Ingress") continue;
-    const key = routeProblems.get(s)?.key ?? refKey(s);
-    const specOf = (): unknown => (byKey ??= new Map(objects.map((o) => [o.key, o]))).get(key)?.object.spec;
+    const cached = routeProblems.get(s);
+    const key = cached?.key ?? refKey(s);
     if (s.kind === "Gateway" || s.kind === "ListenerSet") {
       const before = out.length;
       for (const l of s.status.listeners) {
         const failures = failed(l.conditions);
         if (failures.length === 0) continue;
-        // The spec only for a problem's path: finding it indexes every object.
-        const spec = specOf();
+        const spec = specOf(key);
         const listeners = isObj(spec) && Array.isArray(spec.listeners) ? spec.listeners : [];
         const i = listeners.findIndex((x) => isObj(x) && x.name === l.name);
         for (const c of failures) out.push({ key, path: i >= 0 ? ["spec", "listeners", i] : [], message: `listener ${JSON.stringify(l.name)} ${explain(c)}` });
@@ -59,9 +60,9 @@ export function servingProblems(
     if (routeKinds.has(s.kind) && "parents" in s.status) {
       // A route's status object is kept while the route and what it refers to are unchanged
       // (gateway/memo.ts), and its problems with it: 10,000 routes are checked on every change.
-      let entry = routeProblems.get(s);
+      let entry = cached;
       if (!entry || entry.unclaimed !== opts.unclaimed) {
-        entry = { key, unclaimed: opts.unclaimed, problems: routeStatusProblems(s, key, specOf, opts) };
+        entry = { key, unclaimed: opts.unclaimed, problems: routeStatusProblems(s, key, () => specOf(key), opts) };
         routeProblems.set(s, entry);
       }
       seenRoutes.add(entry.key);

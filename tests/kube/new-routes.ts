@@ -18,7 +18,7 @@ import { generate } from "../../bench/generate.ts";
 import { KubeApiError } from "../../src/kube/client.ts";
 import { isObj, type Obj } from "../../src/yaml/value.ts";
 import { freePort } from "../helpers/ports.ts";
-import { call, startBackend, xdsClient, type Backend } from "../xds/grpc.ts";
+import { call, isNoRoute, startBackend, xdsClient, type Backend } from "../xds/grpc.ts";
 import type { ApiServer } from "./apiserver.ts";
 import { acceptedByUs, tally } from "./attached.ts";
 import * as f from "./fixtures.ts";
@@ -303,7 +303,7 @@ export async function runNewRoutes(api: ApiServer, opts: NewRoutesOptions): Prom
               break;
             } catch (e) {
               const msg = (e as Error).message;
-              if (msg.includes("Failed to route call")) expectedNotFound++;
+              if (isNoRoute(e)) expectedNotFound++;
               else {
                 otherErrors++;
                 firstOtherError ??= `${name}: ${msg}`;

@@ -68,3 +68,9 @@ export function call(client: grpc.Client, method: string, headers: Record<string
     ),
   );
 }
+
+/** grpc-js-xds's answer for an RPC no route matches (UNAVAILABLE "Failed to route call to method ..."): before a route exists, the expected not-found. */
+export function isNoRoute(e: unknown): boolean {
+  const message = (e as { message?: unknown } | undefined)?.message;
+  return typeof message === "string" && message.includes("Failed to route call");
+}
