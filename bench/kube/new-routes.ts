@@ -3,7 +3,7 @@
 // holds the scenario; tests/kube/new-routes.test.ts runs it small in CI). edgegate runs as its own
 // process: the compiled dist/edgegate by default (--from-source: src/main.ts under this Bun), so the
 // benchmark's client and API writes do not share its event loop.
-// Usage: bun bench/kube/new-routes.ts [--new-routes 3000] [--others 10000] [--from-source]
+// Usage: bun bench/kube/new-routes.ts [--new-routes 3000] [--others 10000] [--from-source | --edgegate PATH]
 //   (root; needs scripts/setup-kube.sh, and `bun scripts/build.ts` for the binary)
 import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -20,13 +20,14 @@ const count = Number(flag("--new-routes", "3000"));
 const others = Number(flag("--others", "10000"));
 const root = join(import.meta.dir, "../..");
 const binary = join(root, "dist/edgegate");
-const command = args.includes("--from-source") ? [process.execPath, join(root, "src/main.ts")] : [binary];
+// --edgegate PATH: another build or a wrapper (a profiler, an older commit's binary) in its place.
+const command = args.includes("--from-source") ? [process.execPath, join(root, "src/main.ts")] : [flag("--edgegate", binary)];
 if (!apiServerAvailable()) {
   console.error("bench/kube: no API server built; run scripts/setup-kube.sh");
   process.exit(1);
 }
-if (!args.includes("--from-source") && !existsSync(binary)) {
-  console.error(`bench/kube/new-routes: ${binary} is not built; run \`bun scripts/build.ts\` or pass --from-source`);
+if (!args.includes("--from-source") && !existsSync(command[0]!)) {
+  console.error(`bench/kube/new-routes: ${command[0]} is not built; run \`bun scripts/build.ts\` or pass --from-source`);
   process.exit(1);
 }
 
@@ -57,6 +58,10 @@ try {
       `  errors: ${r.otherErrors} besides ${r.expectedNotFound} expected no-route${r.firstOtherError ? ` (first: ${r.firstOtherError})` : ""}`,
       `  API create response -> Accepted written by edgegate (seen on a watch): ${ms(r.acceptedMs)}`,
       `  status writes during the new routes: ${r.statusWrites} (${r.statusErrors} errors)`,
+      `  where the time goes, from the create response: ADDED on a watch ${ms(r.breakdown.watchMs)};`,
+      `    edgegate's next publish ${ms(r.breakdown.publishedMs)}; publish -> first OK ${ms(r.breakdown.okAfterPublishMs)}`,
+      "  slowest routes:",
+      ...r.breakdown.slowest.map((l) => `    ${l}`),
       `  load average (1/5/15 min): at start ${loadAtStart}, at the end ${load()}`,
     ].join("\n"),
   );

@@ -9,7 +9,7 @@
 // a route exists grpc-js-xds answers "Failed to route call" (the expected not-found), anything
 // else counts. A watch on GRPCRoutes times edgegate's status writer: create response -> the
 // route's Accepted=True from edgegate seen on the watch.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -61,6 +61,12 @@ export interface NewRoutesFigures {
   /** Status writes edgegate made during the new routes (per /status), and its write errors. */
   statusWrites: number;
   statusErrors: number;
+  /**
+   * Where the time goes, per route (ms, each from the create's response): the route's ADDED event
+   * on a watch of this process (the API server's watch delivery), edgegate's first "configuration
+   * published" log line after that event (its watch -> publish), and the first OK.
+   */
+  breakdown: { watchMs: Spread; publishedMs: Spread; okAfterPublishMs: Spread; slowest: string[] };
 }
 
 export function spread(values: number[]): Spread {
@@ -218,6 +224,56 @@ class Edgegate {
   }
 }
 
+/**
+ * Each route's create response -> its ADDED event on our watch -> edgegate's next publish (its log's
+ * "configuration published" lines, wall-clock ms turned into this process's performance.now) -> OK.
+ */
+function timeline(
+  logFile: string,
+  responded: Map<string, number>,
+  addedAt: Map<string, number>,
+  okAt: Map<string, number>,
+): NewRoutesFigures["breakdown"] {
+  const published: number[] = [];
+  for (const line of readFileSync(logFile, "utf8").split("\n")) {
+    if (!line.includes('"configuration published"')) continue;
+    try {
+      const ts = (JSON.parse(line) as { ts: string }).ts;
+      published.push(Date.parse(ts) - performance.timeOrigin);
+    } catch {}
+  }
+  published.sort((a, b) => a - b);
+  const firstAfter = (t: number): number | undefined => {
+    let lo = 0;
+    let hi = published.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (published[mid]! < t - 1) lo = mid + 1;
+      else hi = mid;
+    }
+    return published[lo];
+  };
+  const watch: number[] = [];
+  const pub: number[] = [];
+  const after: number[] = [];
+  const rows: Array<{ total: number; line: string }> = [];
+  for (const [name, from] of responded) {
+    const added = addedAt.get(name);
+    const ok = okAt.get(name);
+    if (added === undefined || ok === undefined) continue;
+    const p = firstAfter(added);
+    watch.push(added - from);
+    if (p !== undefined && p <= ok + 1) {
+      pub.push(p - from);
+      after.push(ok - p);
+    }
+    const f = (n: number | undefined): string => (n === undefined ? "?" : (n - from).toFixed(0));
+    rows.push({ total: ok - from, line: `${name}: watch ${f(added)}, published ${f(p)}, ok ${f(ok)} ms` });
+  }
+  rows.sort((a, b) => b.total - a.total);
+  return { watchMs: spread(watch), publishedMs: spread(pub), okAfterPublishMs: spread(after), slowest: rows.slice(0, 10).map((r) => r.line) };
+}
+
 /** A failure that waiting longer cannot cure: `until` gives up at once. */
 class Broken extends Error {}
 
@@ -275,12 +331,15 @@ export async function runNewRoutes(api: ApiServer, opts: NewRoutesOptions): Prom
 
       const responded = new Map<string, number>();
       const acceptedAt = new Map<string, number>();
+      const addedAt = new Map<string, number>();
       const watch = await tally(api, "/apis/gateway.networking.k8s.io/v1/namespaces/default/grpcroutes", (type, o) => {
         const name = String((o.metadata as Obj).name);
+        if (type === "ADDED" && !addedAt.has(name)) addedAt.set(name, performance.now());
         if (type !== "DELETED" && !acceptedAt.has(name) && acceptedByUs(o)) acceptedAt.set(name, performance.now());
       });
       const writesBefore = await eg.writer();
       const samples: number[] = [];
+      const okAtByName = new Map<string, number>();
       let okBeforeResponse = 0;
       let expectedNotFound = 0;
       let otherErrors = 0;
@@ -317,6 +376,7 @@ export async function runNewRoutes(api: ApiServer, opts: NewRoutesOptions): Prom
           const from = responded.get(name)!;
           if (okAt < from) okBeforeResponse++;
           samples.push(Math.max(0, okAt - from));
+          okAtByName.set(name, okAt);
           if (i % 500 === 0) say(`${i} routes: first OK p50/p99 so far ${JSON.stringify(spread(samples))} ms, ${otherErrors} unexpected errors`);
         }
         await until("every new route Accepted on the watch", async () => [...responded.keys()].every((n) => acceptedAt.has(n)), 60_000, eg);
@@ -325,6 +385,7 @@ export async function runNewRoutes(api: ApiServer, opts: NewRoutesOptions): Prom
       }
       const writesAfter = await eg.writer();
       const accepted = [...responded].map(([name, at]) => Math.max(0, acceptedAt.get(name)! - at));
+      const breakdown = timeline(eg.logFile, responded, addedAt, okAtByName);
       keepLog = false;
       return {
         others: opts.others,
@@ -339,6 +400,7 @@ export async function runNewRoutes(api: ApiServer, opts: NewRoutesOptions): Prom
         acceptedMs: spread(accepted),
         statusWrites: writesAfter.writes - writesBefore.writes,
         statusErrors: writesAfter.errors - writesBefore.errors,
+        breakdown,
       };
     } finally {
       ch.close();

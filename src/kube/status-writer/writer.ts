@@ -66,6 +66,13 @@ interface Written {
 /** Kinds whose status others wait for (attachedRoutes, addresses): written before routes and policies. */
 const first = new Set(["GatewayClass", "Gateway", "ListenerSet"]);
 
+/**
+ * Kinds whose body reads the StatusContext (apply.ts: addresses and Programmed). A new context
+ * re-judges only these: with 10,000 routes, re-building every route's body because a node report
+ * came in cost more than the compile that preceded it.
+ */
+const contextKinds = new Set(["Gateway", "Ingress"]);
+
 /** How often one object is re-read and rebuilt after 409s before it goes back into the queue. */
 const maxConflicts = 5;
 
@@ -180,7 +187,7 @@ export class StatusWriter {
       const live = this.current(key);
       if (!live) continue; // not seen (yet) or deleted: nothing to write to
       const seen = this.scanned.get(key);
-      if (seen && seen.s === s && seen.rv === live.resourceVersion && seen.ctx === this.ctx) {
+      if (seen && seen.s === s && seen.rv === live.resourceVersion && (seen.ctx === this.ctx || !contextKinds.has(s.kind))) {
         if (!this.queued(key)) unchanged++;
         continue;
       }

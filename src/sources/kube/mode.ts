@@ -119,18 +119,27 @@ export function createKubeMode(config: ApplianceConfig, log: Logger, opts: KubeM
   const selector = selectorString(config.nodes.matchLabels) || "every node";
   // What the selected nodes serve, judged afresh for each write-out: their addresses (host-network
   // mode) and their Envoys' reports.
+  // The same object while nothing in it changed: the writer re-judges the Gateways' bodies only
+  // for a new context, and a publish or a node report that changes none of this is not one.
+  let lastContext: { key: string; reports: NodeReport[]; ctx: StatusContext } | undefined;
   const context = (): StatusContext => {
     const selectedNodes = source.selectedNodes();
+    const addresses = config.exposure.mode === "hostNetwork" ? source.selectedAddresses() : [];
     const all = source.nodeReports();
     const reports = new Map<string, NodeReport>();
     for (const n of selectedNodes) {
       const r = all.get(n);
       if (r) reports.set(n, r);
     }
-    return {
-      ...(config.exposure.mode === "hostNetwork" ? { addresses: { selectedNodes, addresses: source.selectedAddresses(), pool } } : {}),
+    const key = JSON.stringify([selectedNodes, addresses, [...reports.keys()]]);
+    const values = [...reports.values()];
+    if (lastContext?.key === key && lastContext.reports.every((r, i) => r === values[i])) return lastContext.ctx;
+    const ctx: StatusContext = {
+      ...(config.exposure.mode === "hostNetwork" ? { addresses: { selectedNodes, addresses, pool } } : {}),
       dataPlane: { selectedNodes, reports, selector },
     };
+    lastContext = { key, reports: values, ctx };
+    return ctx;
   };
   source.onReportsChanged(() => writer.update(last, context()));
   return {
