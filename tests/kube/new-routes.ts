@@ -228,12 +228,7 @@ class Edgegate {
  * Each route's create response -> its ADDED event on our watch -> edgegate's next publish (its log's
  * "configuration published" lines, wall-clock ms turned into this process's performance.now) -> OK.
  */
-function timeline(
-  logFile: string,
-  responded: Map<string, number>,
-  addedAt: Map<string, number>,
-  okAt: Map<string, number>,
-): NewRoutesFigures["breakdown"] {
+function timeline(logFile: string, responded: Map<string, number>, addedAt: Map<string, number>, okAt: Map<string, number>): NewRoutesFigures["breakdown"] {
   const published: number[] = [];
   for (const line of readFileSync(logFile, "utf8").split("\n")) {
     if (!line.includes('"configuration published"')) continue;
