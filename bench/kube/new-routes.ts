@@ -60,6 +60,7 @@ try {
       `  status writes during the new routes: ${r.statusWrites} (${r.statusErrors} errors)`,
       `  where the time goes, from the create response: ADDED on a watch ${ms(r.breakdown.watchMs)};`,
       `    edgegate's next publish ${ms(r.breakdown.publishedMs)}; publish -> first OK ${ms(r.breakdown.okAfterPublishMs)}`,
+      `  CPU per new route: edgegate ${r.cpuMsPerRoute.edgegate} ms, API server ${r.cpuMsPerRoute.apiServer} ms, etcd ${r.cpuMsPerRoute.etcd} ms, this process (client, watch, creates) ${r.cpuMsPerRoute.benchClient} ms`,
       "  slowest routes:",
       ...r.breakdown.slowest.map((l) => `    ${l}`),
       `  load average (1/5/15 min): at start ${loadAtStart}, at the end ${load()}`,

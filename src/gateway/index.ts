@@ -11,7 +11,7 @@ import type { AddressOptions, GatewayAddresses } from "./addresses.ts";
 import { attach, type ParentResult } from "./attach.ts";
 import { listenerSetAccepted, listenerSetStatus } from "./listenersets.ts";
 import { RouteBackends } from "./backends.ts";
-import { buildGatewayIr, claimHostnames, type AttachedRoute, type HostnameApiListener } from "./build.ts";
+import { buildGatewayIr, claimHostnames, type AttachedRoute, type GatewayIr, type HostnameApiListener } from "./build.ts";
 import type { RouteWithKey } from "./http-rules.ts";
 import type { TranslateMemo } from "./memo.ts";
 import { listenerConditions, type ListenerState } from "./listeners.ts";
@@ -90,25 +90,27 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, world: Worl
     const ls = w.listenerStates.get(gw)!;
     const routes = attached.get(gw) ?? [];
     const addrs = w.addresses.get(gw)!;
-    const ir = buildGatewayIr(gw, ls, routes, addrs, clusters, opts.memo);
+    const build = (): GatewayIr => buildGatewayIr(gw, ls, routes, addrs, clusters, opts.memo);
+    const ir = opts.memo ? opts.memo.gatewayIr(gw, world, routes, build) : build();
     const exposure = exposureOf(w, gw, opts.exposure);
     const xff = w.classes.get(gw.spec.gatewayClassName)?.xffNumTrustedHops;
     // nodePort exposure: Envoy binds the node port (and the datapath steers it); a listener port
     // without a node port keeps its port and is not steered: no client is meant to reach it.
     const exposed = new Set<IrListener>();
-    ir.listeners = ir.listeners.map((l) => {
+    // A new list: the IR may be the memo's, shared with the next compile.
+    const listeners = ir.listeners.map((l) => {
       const np = onNodePort(exposure, l.port);
       const bound = { ...l, port: np ?? l.port, ...(xff !== undefined ? { xffNumTrustedHops: xff } : {}) };
       if (np !== undefined) exposed.add(bound);
       return bound;
     });
-    out.listeners.push(...ir.listeners);
+    out.listeners.push(...listeners);
     out.routeConfigs.push(...ir.routeConfigs);
     out.apiListeners.push(...ir.apiListeners);
     out.problems.push(...ir.problems);
     hostnameApiListeners.push(...ir.hostnameApiListeners);
     const sectionOf = new Map(ls.map((s) => [s.origin, s.section]));
-    for (const l of ir.listeners) {
+    for (const l of listeners) {
       if (!exposed.has(l)) continue;
       // steering points at the very sockets this listener binds (one decision: ir/datapath.ts)
       const sections = l.origins.map((o) => sectionOf.get(o) ?? o.section ?? "");

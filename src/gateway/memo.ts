@@ -18,11 +18,28 @@
 // gateway/index.ts). That is a function of the route and the world (translate/world.ts: every
 // object that is not a route) alone, so it is kept per route and per world: a route added among
 // 10,000 attaches and resolves one route, not 10,000. A world change starts over.
+//
+// A Gateway's whole IR (its listeners, route configurations and api listeners) is a function of
+// the world and the routes attached to it, in order. When both are the same objects as last time,
+// it is reused (gatewayIr): a route added to one Gateway does not walk the 10,000 routes of
+// another one hostname by hostname.
+import type { Gateway } from "../kinds/gateway-api.ts";
 import type { IrRoute } from "../ir/types.ts";
 import type { RouteKind } from "../kinds/gateway-api.ts";
 import { WorldMemo, type WorldState } from "../translate/world.ts";
+import type { AttachedRoute, GatewayIr } from "./build.ts";
 import type { RouteWithKey } from "./http-rules.ts";
 import type { RouteAttachment } from "./index.ts";
+
+type HostEntry = { gathered: RouteWithKey[][]; routes: IrRoute[] };
+
+interface GatewayEntry {
+  world: WorldState;
+  attached: readonly AttachedRoute[];
+  ir: GatewayIr;
+  /** The sorted hostnames its build made or kept: carried into each compile that reuses it. */
+  hosts: Map<string, HostEntry>;
+}
 
 interface Entry {
   /** The route's backend resolutions when the rules were built (RouteBackends.signature). */
@@ -36,12 +53,16 @@ export class TranslateMemo {
   private readonly attachments = new WeakMap<object, { world: WorldState; kind: RouteKind; value: RouteAttachment; checked: number }>();
   private readonly byRoute = new WeakMap<object, Map<string, Entry>>();
   /** Sorted routes per route configuration and hostname, this compile's and the previous one's (so removed hostnames are dropped). */
-  private hosts = new Map<string, { gathered: RouteWithKey[][]; routes: IrRoute[] }>();
-  private previousHosts = new Map<string, { gathered: RouteWithKey[][]; routes: IrRoute[] }>();
+  private hosts = new Map<string, HostEntry>();
+  private previousHosts = new Map<string, HostEntry>();
+  private readonly gateways = new WeakMap<Gateway, GatewayEntry>();
+  /** While a Gateway's IR is built: the hostnames it sorted or reused (see gatewayIr). */
+  private building: Map<string, HostEntry> | undefined;
   hits = 0;
   misses = 0;
   hostHits = 0;
   attachHits = 0;
+  gatewayHits = 0;
 
   /** Called once per compile, before any rules are asked for. */
   begin(): void {
@@ -49,6 +70,7 @@ export class TranslateMemo {
     this.misses = 0;
     this.hostHits = 0;
     this.attachHits = 0;
+    this.gatewayHits = 0;
     this.previousHosts = this.hosts;
     this.hosts = new Map();
   }
@@ -88,12 +110,37 @@ export class TranslateMemo {
     if (prev && prev.gathered.length === gathered.length && prev.gathered.every((r, i) => r === gathered[i])) {
       this.hostHits++;
       this.hosts.set(key, prev);
+      this.building?.set(key, prev);
       return prev.routes;
     }
-    const copy = [...gathered];
-    const routes = sort();
-    this.hosts.set(key, { gathered: copy, routes });
-    return routes;
+    const entry = { gathered: [...gathered], routes: sort() };
+    this.hosts.set(key, entry);
+    this.building?.set(key, entry);
+    return entry.routes;
+  }
+
+  /**
+   * `gw`'s IR, reused when the world and its attached routes (each the same object, in the same
+   * order) are those it was built from. An IR with a UDP listener is built every time: its
+   * composite cluster is marked used by the build itself (ClusterSet.composite). The IR handed out
+   * is shared between compiles: callers must not change it.
+   */
+  gatewayIr(gw: Gateway, world: WorldState, attached: readonly AttachedRoute[], build: () => GatewayIr): GatewayIr {
+    const e = this.gateways.get(gw);
+    if (e && e.world === world && e.attached.length === attached.length && e.attached.every((a, i) => a === attached[i])) {
+      this.gatewayHits++;
+      for (const [k, h] of e.hosts) this.hosts.set(k, h);
+      return e.ir;
+    }
+    this.building = new Map();
+    try {
+      const ir = build();
+      if (ir.listeners.some((l) => l.udp !== undefined)) this.gateways.delete(gw);
+      else this.gateways.set(gw, { world, attached: [...attached], ir, hosts: this.building });
+      return ir;
+    } finally {
+      this.building = undefined;
+    }
   }
 
   /**

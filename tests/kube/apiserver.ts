@@ -36,6 +36,10 @@ export class ApiServer {
   get kubeconfig(): string {
     return join(this.dir, "kubeconfig");
   }
+  /** Process ids of the API server and etcd (for CPU accounting in benchmarks). */
+  get pids(): { apiServer?: number; etcd?: number } {
+    return { apiServer: this.minikas?.pid, etcd: this.etcd?.pid };
+  }
   connection(): KubeConnection {
     return { server: this.url, ca: readFileSync(this.caFile, "utf8"), token: () => "any", insecure: false, describe: "test" };
   }

@@ -67,6 +67,21 @@ export interface NewRoutesFigures {
    * published" log line after that event (its watch -> publish), and the first OK.
    */
   breakdown: { watchMs: Spread; publishedMs: Spread; okAfterPublishMs: Spread; slowest: string[] };
+  /** CPU milliseconds per new route (user + system, /proc) of each process on the machine's cores. */
+  cpuMsPerRoute: { edgegate: number; apiServer: number; etcd: number; benchClient: number };
+}
+
+/** User + system CPU milliseconds of a process so far (Linux /proc; 0 when it cannot be read). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14 and 15 (utime, stime) in clock ticks; 100 per second on Linux.
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 export function spread(values: number[]): Spread {
@@ -173,6 +188,10 @@ class Edgegate {
   readonly dir = mkdtempSync(join(tmpdir(), "edgegate-kube-newroutes-"));
   xdsPort = 0;
   adminPort = 0;
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
 
   get logFile(): string {
     return join(this.dir, "edgegate.log");
@@ -333,6 +352,8 @@ export async function runNewRoutes(api: ApiServer, opts: NewRoutesOptions): Prom
         if (type !== "DELETED" && !acceptedAt.has(name) && acceptedByUs(o)) acceptedAt.set(name, performance.now());
       });
       const writesBefore = await eg.writer();
+      const cpu = (): number[] => [cpuMs(eg.pid), cpuMs(api.pids.apiServer), cpuMs(api.pids.etcd), cpuMs(process.pid)];
+      const cpuBefore = cpu();
       const samples: number[] = [];
       const okAtByName = new Map<string, number>();
       let okBeforeResponse = 0;
@@ -379,6 +400,7 @@ export async function runNewRoutes(api: ApiServer, opts: NewRoutesOptions): Prom
         watch.stop();
       }
       const writesAfter = await eg.writer();
+      const perRoute = cpu().map((v, i) => round((v - cpuBefore[i]!) / opts.count));
       const accepted = [...responded].map(([name, at]) => Math.max(0, acceptedAt.get(name)! - at));
       const breakdown = timeline(eg.logFile, responded, addedAt, okAtByName);
       keepLog = false;
@@ -396,6 +418,7 @@ export async function runNewRoutes(api: ApiServer, opts: NewRoutesOptions): Prom
         statusWrites: writesAfter.writes - writesBefore.writes,
         statusErrors: writesAfter.errors - writesBefore.errors,
         breakdown,
+        cpuMsPerRoute: { edgegate: perRoute[0]!, apiServer: perRoute[1]!, etcd: perRoute[2]!, benchClient: perRoute[3]! },
       };
     } finally {
       ch.close();

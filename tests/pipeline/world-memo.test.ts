@@ -42,6 +42,11 @@ const sliced = (ips: readonly string[], port: number, appProtocol = "http"): str
   `apiVersion: v1\nkind: Service\nmetadata: {name: svc-e, namespace: default}\nspec: {ports: [{name: http, port: ${port}, appProtocol: ${appProtocol}}]}\n---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: svc-e-1, namespace: default, labels: {kubernetes.io/service-name: svc-e}}\naddressType: IPv4\nports: [{name: http, port: 9090}]\nendpoints:\n${ips.map((ip, i) => `- {addresses: ["${ip}"], conditions: {ready: ${i !== 1}}}\n`).join("")}`;
 const grant = `apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: allow, namespace: other}\nspec:\n  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]\n  to: [{group: "", kind: Service}]\n`;
 
+/** One Service's document in a generated file. */
+function svcText(text: string, name: string): string {
+  return text.split(/^---$/m).find((d) => d.includes("kind: Service") && d.includes(`name: ${name}\n`))!;
+}
+
 function routeText(r: () => number, name: string): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const backend = pick([
@@ -86,6 +91,7 @@ describe("world memo", () => {
     let attachHits = 0;
     let endpointsOnly = 0;
     let servicesChanged = 0;
+    let gatewayHits = 0;
     for (let step = 0; step < 300; step++) {
       const routes = [...files.keys()].filter((k) => k.startsWith("route-"));
       const dice = r();
@@ -120,6 +126,7 @@ describe("world memo", () => {
       const objects = [...files.values()].flatMap((f) => f.objects);
       const memoized = compile({ objects, config, memo });
       const fresh = compile({ objects, config });
+      gatewayHits += memo.translate.gatewayHits;
       if (memo.translate.world.outcome === "endpoints") endpointsOnly++;
       if (memo.translate.world.outcome === "services") servicesChanged++;
       if (!world) {
@@ -144,7 +151,81 @@ describe("world memo", () => {
     expect(endpointsOnly).toBeGreaterThan(10);
     // Services added, removed or re-shaped kept the world too, translating again only the routes that looked them up.
     expect(servicesChanged).toBeGreaterThan(10);
+    // Gateways whose attached routes did not change kept their whole IR.
+    expect(gatewayHits).toBeGreaterThan(50);
   }, 60_000);
+
+  test("a route added to one Gateway reuses the other Gateway's IR; an endpoint change reuses both", () => {
+    const edge = parseFile("edge.yaml", edgeGateway(false).replace(/ {2}- \{name: udp.*\n/, "")).objects;
+    const objects = [...parseFile("base.yaml", generate({ routes: 100, hostnames: 5, services: 10 })).objects, ...edge];
+    const memo = new CompileMemo();
+    compile({ objects, config, memo });
+    const onEdge = parseFile(
+      "r.yaml",
+      "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: on-edge, namespace: default}\nspec:\n  parentRefs: [{name: edge, sectionName: web}]\n  hostnames: [a.edge.example.com]\n  rules:\n  - backendRefs: [{name: svc-1, port: 8080}]\n",
+    ).objects;
+    const added = [...objects, ...onEdge];
+    const r = compile({ objects: added, config, memo });
+    expect(JSON.stringify(r.status.find((x) => x.name === "on-edge"))).toContain('"reason":"Accepted"');
+    expect(memo.translate.gatewayHits).toBe(1);
+    expect(JSON.stringify(xdsToJson(r.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects: added, config }).xds)));
+    const svc1 = added.find((o) => o.key === "Service/default/svc-1")!;
+    expect(svc1).toBeDefined();
+    const text = generate({ routes: 100, hostnames: 5, services: 10 });
+    const svc = parseFile("s.yaml", svcText(text, "svc-1").replace(/edgegate.io\/endpoints: "?[^"\n]*"?/, 'edgegate.io/endpoints: "192.0.2.99"')).objects[0]!;
+    const moved = added.map((o) => (o === svc1 ? svc : o));
+    const e = compile({ objects: moved, config, memo });
+    expect(memo.translate.world.outcome).toBe("endpoints");
+    expect(memo.translate.gatewayHits).toBe(2);
+    expect(JSON.stringify(xdsToJson(e.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects: moved, config }).xds)));
+    // Two compiles later, one bench route edited: its Gateway is built again, but the hostnames
+    // the edit did not touch keep their sorted routes from before the reuses.
+    compile({ objects: moved, config, memo });
+    const route0 = moved.find((o) => o.key === "HTTPRoute/default/route-0")!;
+    const edited = parseFile(
+      "e.yaml",
+      JSON.stringify({ ...route0.object, spec: { ...(route0.object.spec as object), rules: [{ backendRefs: [{ name: "svc-2", port: 8080 }] }] } }),
+    ).objects[0]!;
+    const withEdit = moved.map((o) => (o === route0 ? edited : o));
+    const x = compile({ objects: withEdit, config, memo });
+    expect(memo.translate.gatewayHits).toBe(1);
+    expect(memo.translate.hostHits).toBe(4);
+    expect(JSON.stringify(xdsToJson(x.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects: withEdit, config }).xds)));
+  });
+
+  test("a Gateway with a UDP listener is built every time: its composite cluster stays listed", () => {
+    const udp =
+      "apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: UDPRoute\nmetadata: {name: dns, namespace: default}\nspec:\n  parentRefs: [{name: edge, sectionName: udp}]\n  rules:\n  - backendRefs: [{name: svc-1, port: 8080, weight: 1}, {name: svc-2, port: 8080, weight: 3}]\n";
+    const objects = [
+      ...parseFile("base.yaml", generate({ routes: 20, hostnames: 2, services: 3 })).objects,
+      ...parseFile("edge.yaml", edgeGateway(false)).objects,
+      ...parseFile("udp.yaml", udp).objects,
+    ];
+    const memo = new CompileMemo();
+    compile({ objects, config, memo });
+    const added = [
+      ...objects,
+      ...parseFile(
+        "r.yaml",
+        routeText(() => 0, "added"),
+      ).objects,
+    ];
+    const r = compile({ objects: added, config, memo });
+    const fresh = JSON.stringify(xdsToJson(compile({ objects: added, config }).xds));
+    expect(fresh).toContain("default/dns/udp");
+    expect(JSON.stringify(xdsToJson(r.xds))).toBe(fresh);
+  });
+
+  test("a Gateway with no routes follows a change of the translate options (its listeners' bind address)", () => {
+    const objects = parseFile("base.yaml", generate({ routes: 0, hostnames: 1, services: 1 })).objects;
+    const memo = new CompileMemo();
+    const before = compile({ objects, config, memo });
+    expect(JSON.stringify(xdsToJson(before.xds))).toContain('"0.0.0.0"');
+    const moved = { ...config, exposure: { ...config.exposure, bindAddress: "127.0.0.2" } };
+    const after = compile({ objects, config: moved, memo });
+    expect(JSON.stringify(xdsToJson(after.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects, config: moved }).xds)));
+    expect(JSON.stringify(xdsToJson(after.xds))).toContain('"127.0.0.2"');
+  });
 
   test("a world change starts over; a route change reuses every other route's attachment", () => {
     const objects = parseFile("base.yaml", generate({ routes: 100, hostnames: 5, services: 10 })).objects;
