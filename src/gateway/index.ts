@@ -92,18 +92,7 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, world: Worl
     const addrs = w.addresses.get(gw)!;
     const build = (): GatewayIr => buildGatewayIr(gw, ls, routes, addrs, clusters, opts.memo);
     const ir = opts.memo ? opts.memo.gatewayIr(gw, world, routes, build) : build();
-    const exposure = exposureOf(w, gw, opts.exposure);
-    const xff = w.classes.get(gw.spec.gatewayClassName)?.xffNumTrustedHops;
-    // nodePort exposure: Envoy binds the node port (and the datapath steers it); a listener port
-    // without a node port keeps its port and is not steered: no client is meant to reach it.
-    const exposed = new Set<IrListener>();
-    // A new list: the IR may be the memo's, shared with the next compile.
-    const listeners = ir.listeners.map((l) => {
-      const np = onNodePort(exposure, l.port);
-      const bound = { ...l, port: np ?? l.port, ...(xff !== undefined ? { xffNumTrustedHops: xff } : {}) };
-      if (np !== undefined) exposed.add(bound);
-      return bound;
-    });
+    const { listeners, exposed } = boundListeners(ir, exposureOf(w, gw, opts.exposure), w.classes.get(gw.spec.gatewayClassName)?.xffNumTrustedHops);
     out.listeners.push(...listeners);
     out.routeConfigs.push(...ir.routeConfigs);
     out.apiListeners.push(...ir.apiListeners);
@@ -123,6 +112,30 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, world: Worl
   }
   out.apiListeners.push(...claimHostnames(hostnameApiListeners, new Set(out.apiListeners.map((a) => a.name))));
   if (backendTls.states.length > 0) out.status.push(...policyStatus(backendTls, serviceGateways, opts.controllerName));
+  return out;
+}
+
+/** Listeners as bound, per Gateway IR: the same objects while the IR is (so emit can keep their messages). */
+const bound = new WeakMap<GatewayIr, { listeners: IrListener[]; exposed: Set<IrListener> }>();
+
+/**
+ * nodePort exposure: Envoy binds the node port (and the datapath steers it); a listener port
+ * without a node port keeps its port and is not steered: no client is meant to reach it. Both
+ * inputs come from the world, which a reused IR was built against: so they are the same for it.
+ */
+function boundListeners(ir: GatewayIr, exposure: ClassExposure, xff: number | undefined): { listeners: IrListener[]; exposed: Set<IrListener> } {
+  const known = bound.get(ir);
+  if (known) return known;
+  const exposed = new Set<IrListener>();
+  // New objects: the IR may be the memo's, shared with the next compile.
+  const listeners = ir.listeners.map((l) => {
+    const np = onNodePort(exposure, l.port);
+    const b = { ...l, port: np ?? l.port, ...(xff !== undefined ? { xffNumTrustedHops: xff } : {}) };
+    if (np !== undefined) exposed.add(b);
+    return b;
+  });
+  const out = { listeners, exposed };
+  bound.set(ir, out);
   return out;
 }
 

@@ -159,7 +159,7 @@ describe("world memo", () => {
     const edge = parseFile("edge.yaml", edgeGateway(false).replace(/ {2}- \{name: udp.*\n/, "")).objects;
     const objects = [...parseFile("base.yaml", generate({ routes: 100, hostnames: 5, services: 10 })).objects, ...edge];
     const memo = new CompileMemo();
-    compile({ objects, config, memo });
+    const first = compile({ objects, config, memo });
     const onEdge = parseFile(
       "r.yaml",
       "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: on-edge, namespace: default}\nspec:\n  parentRefs: [{name: edge, sectionName: web}]\n  hostnames: [a.edge.example.com]\n  rules:\n  - backendRefs: [{name: svc-1, port: 8080}]\n",
@@ -169,6 +169,13 @@ describe("world memo", () => {
     expect(JSON.stringify(r.status.find((x) => x.name === "on-edge"))).toContain('"reason":"Accepted"');
     expect(memo.translate.gatewayHits).toBe(1);
     expect(JSON.stringify(xdsToJson(r.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects: added, config }).xds)));
+    // The reused Gateway's Listener and RouteConfiguration are the very same messages (emit/memo.ts).
+    const benchListener = (x: typeof r): unknown => x.xds.listeners.find((l) => l.name === "default/bench/80");
+    const benchRoutes = (x: typeof r): unknown => x.xds.routes.find((rc) => rc.name === "default/bench/80");
+    expect(benchListener(first)).toBeDefined();
+    expect(benchRoutes(first)).toBeDefined();
+    expect(benchListener(r)).toBe(benchListener(first));
+    expect(benchRoutes(r)).toBe(benchRoutes(first));
     const svc1 = added.find((o) => o.key === "Service/default/svc-1")!;
     expect(svc1).toBeDefined();
     const text = generate({ routes: 100, hostnames: 5, services: 10 });
@@ -191,6 +198,9 @@ describe("world memo", () => {
     expect(memo.translate.gatewayHits).toBe(1);
     expect(memo.translate.hostHits).toBe(4);
     expect(JSON.stringify(xdsToJson(x.xds))).toBe(JSON.stringify(xdsToJson(compile({ objects: withEdit, config }).xds)));
+    // ...and so do their emitted virtual hosts, kept through the compiles that reused the whole configuration.
+    const hosts = (x: typeof r): readonly unknown[] => x.xds.routes.find((rc) => rc.name === "default/bench/80")!.virtualHosts;
+    expect(hosts(x).filter((h, i) => h === hosts(first)[i]).length).toBe(4);
   });
 
   test("a Gateway with a UDP listener is built every time: its composite cluster stays listed", () => {

@@ -3,9 +3,18 @@
 // same order emits to the same message object; the snapshot cache then reuses its encoding
 // (reuseByIdentity) instead of encoding 40,000 routes again for a one-route change.
 import type { Message } from "@bufbuild/protobuf";
+import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.ts";
 import type { Route, VirtualHost } from "../../gen/envoy/config/route/v3/route_components_pb.ts";
 import type { RouteConfiguration } from "../../gen/envoy/config/route/v3/route_pb.ts";
-import type { IrRoute, IrVirtualHost } from "../../ir/types.ts";
+import type { IrListener, IrRoute, IrRouteConfig, IrVirtualHost } from "../../ir/types.ts";
+
+/** What one IrRouteConfig emitted to, and the memo entries it used (carried into compiles that reuse it). */
+interface RouteConfigEntry {
+  msg: RouteConfiguration;
+  configKey: string;
+  config: { vhosts: readonly VirtualHost[]; msg: RouteConfiguration };
+  vhosts: Array<[string, VirtualHost]>;
+}
 
 export class EmitMemo {
   private readonly ids = new WeakMap<IrRoute, number>();
@@ -21,6 +30,15 @@ export class EmitMemo {
   private previousConfigs = new Map<string, { vhosts: readonly VirtualHost[]; msg: RouteConfiguration }>();
   private currentByContent = new Map<string, Message>();
   private previousByContent = new Map<string, Message>();
+  /**
+   * By IR object: the translate memo hands back the very same IrRouteConfig and IrListener objects
+   * for a Gateway whose routes did not change (gateway/memo.ts gatewayIr), and IR values are never
+   * changed once built. [0] Envoy, [1] proxyless.
+   */
+  private readonly byRouteConfig = new WeakMap<IrRouteConfig, [RouteConfigEntry | undefined, RouteConfigEntry | undefined]>();
+  private readonly byListener = new WeakMap<IrListener, { options: string; rcs: ReadonlyArray<IrRouteConfig | undefined>; msg: Listener }>();
+  /** While one route configuration is emitted: the virtual host entries it used. */
+  private collecting: Array<[string, VirtualHost]> | undefined;
 
   /** Starts a compile: what was used last time stays available, what was not is dropped. */
   begin(): void {
@@ -108,6 +126,49 @@ export class EmitMemo {
     const key = `${proxyless ? 1 : 0}|${vh.name}|${vh.domains.join(",")}|${ids}`;
     const msg = this.current.get(key) ?? this.previous.get(key) ?? build();
     this.current.set(key, msg);
+    this.collecting?.push([key, msg]);
+    return msg;
+  }
+
+  /**
+   * The message of an IrRouteConfig emitted before (the same object), its virtual host and
+   * configuration entries carried into this compile so that a later change to one of its hosts
+   * still finds the others; or the one `build` makes now, remembered.
+   */
+  routeConfigOf(rc: IrRouteConfig, proxyless: boolean, build: () => RouteConfiguration): RouteConfiguration {
+    const i = proxyless ? 1 : 0;
+    const pair = this.byRouteConfig.get(rc);
+    const hit = pair?.[i];
+    if (hit) {
+      for (const [k, v] of hit.vhosts) this.current.set(k, v);
+      this.currentConfigs.set(hit.configKey, hit.config);
+      return hit.msg;
+    }
+    this.collecting = [];
+    try {
+      const msg = build();
+      const configKey = `${i}|${rc.name}`;
+      const config = this.currentConfigs.get(configKey);
+      if (config?.msg === msg) {
+        const entry: RouteConfigEntry = { msg, configKey, config, vhosts: this.collecting };
+        if (pair) pair[i] = entry;
+        else this.byRouteConfig.set(rc, proxyless ? [undefined, entry] : [entry, undefined]);
+      }
+      return msg;
+    } finally {
+      this.collecting = undefined;
+    }
+  }
+
+  /**
+   * A Listener message from the same IrListener, emit options and route configurations (it reads
+   * theirs for CORS) as last time is the same message.
+   */
+  listener(l: IrListener, options: string, rcs: ReadonlyArray<IrRouteConfig | undefined>, build: () => Listener): Listener {
+    const e = this.byListener.get(l);
+    if (e && e.options === options && e.rcs.length === rcs.length && e.rcs.every((r, i) => r === rcs[i])) return e.msg;
+    const msg = build();
+    this.byListener.set(l, { options, rcs, msg });
     return msg;
   }
 }
