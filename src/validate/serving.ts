@@ -36,7 +36,8 @@ export function servingProblems(
 ): TranslateProblem[] {
   const out: TranslateProblem[] = [];
   let byKey: Map<string, StoredObject> | undefined;
-  const seenRoutes = new Set<string>();
+  // Only needed to find routes with no status at all (unclaimed): 10,000 keys per change otherwise.
+  const seenRoutes = opts.unclaimed ? new Set<string>() : undefined;
   // An object's spec, only for a problem's path: finding it indexes every object.
   const specOf = (key: string): unknown => (byKey ??= new Map(objects.map((o) => [o.key, o]))).get(key)?.object.spec;
   for (const s of status) {
@@ -65,13 +66,13 @@ export function servingProblems(
         entry = { key, unclaimed: opts.unclaimed, problems: routeStatusProblems(s, key, () => specOf(key), opts) };
         routeProblems.set(s, entry);
       }
-      seenRoutes.add(entry.key);
+      seenRoutes?.add(entry.key);
       for (const p of entry.problems) out.push(p);
     }
   }
   // A route with no status at all: none of its parents is a Gateway edgegate knows. A Gateway with
   // none: its GatewayClass is missing or belongs to another controller.
-  if (!opts.unclaimed) return out;
+  if (!seenRoutes) return out;
   const gateways = new Set(status.filter((s) => s.kind === "Gateway").map((s) => refKey(s)));
   for (const o of objects) {
     if (routeKinds.has(o.object.kind) && !seenRoutes.has(o.key)) out.push(attachedNowhere(o.key));
