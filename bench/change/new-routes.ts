@@ -54,9 +54,9 @@ export async function newRoutes(others: number, count: number): Promise<NewRoute
   const port = await freePort();
   const config = defaultConfig("bench-new-routes");
   config.source.paths = [dir];
-  config.xds = { socket: join(dir, "xds.sock"), tcpAddress: `127.0.0.1:${port}` };
-  config.health.address = "127.0.0.1:0";
-  config.admin.address = "127.0.0.1:0";
+  config.xds = { socket: join(dir, "xds.sock"), tcpAddress: { kind: "tcp", host: "127.0.0.1", port } };
+  config.health.address = { kind: "tcp", host: "127.0.0.1", port: 0 };
+  config.admin.address = { kind: "tcp", host: "127.0.0.1", port: 0 };
   config.envoy = { ...config.envoy, path: "/nonexistent/envoy", drainSeconds: 0 };
   const app = await startAppliance(config, createLogger({ level: "error" }));
   send({ start: { adsPort: port, host: "new.example.com" } });

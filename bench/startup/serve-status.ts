@@ -1,6 +1,7 @@
 // Entry for the start-up benchmark: only the health/status servers with a static status, i.e. the
 // part of `edgegate run` this measures. Prints nothing; listens until killed.
 import { startStatusServers } from "../../src/server/listen.ts";
+import { parseAddress } from "../../src/net/address.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import type { ApplianceStatus } from "../../src/server/status-types.ts";
 
@@ -20,8 +21,8 @@ const status: ApplianceStatus = {
   source: { mode: "files", state: "starting", objects: 0 },
 };
 await startStatusServers({
-  health: process.argv[2] ?? "127.0.0.1:0",
-  admin: process.argv[3] ?? "127.0.0.1:0",
+  health: parseAddress(process.argv[2] ?? "127.0.0.1:0", "health"),
+  admin: parseAddress(process.argv[3] ?? "127.0.0.1:0", "admin"),
   provider: { snapshot: () => status },
   logger: silentLogger,
 });

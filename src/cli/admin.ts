@@ -3,15 +3,14 @@
 // through loopback, a unix:// address through its socket.
 import { loadConfig } from "../config/load.ts";
 import { adminRequestTarget } from "../envoy/admin-address.ts";
-import type { ListenAddress } from "../net/address.ts";
-import { parseListenAddress } from "../server/listen.ts";
+import { formatAddress, parseAddress, type ListenAddress } from "../net/address.ts";
 import { formatProblem } from "../validate/problems.ts";
 import { UsageError } from "./args.ts";
 
 export const DEFAULT_ADMIN_ADDRESS = "127.0.0.1:9901";
 
 export interface AdminTarget {
-  /** As the user gave it (for messages). */
+  /** As the user gave it, or as the configuration holds it (for messages). */
   address: string;
   /** Where to connect: the listen address, with a wildcard host replaced by loopback. */
   reach: ListenAddress;
@@ -19,23 +18,28 @@ export interface AdminTarget {
 
 /** Throws UsageError for a bad address or an unreadable --config. */
 export function adminTarget(command: string, admin: string | undefined, configFile: string | undefined): AdminTarget {
-  let address = admin ?? DEFAULT_ADMIN_ADDRESS;
+  let addr: ListenAddress;
   if (admin === undefined && configFile !== undefined) {
     const c = loadConfig(configFile);
     // Only admin.address matters here; problems elsewhere are `run`'s and `validate`'s to report.
     const relevant = c.problems.filter((p) => !p.path || p.path.startsWith("admin"));
     if (relevant.length > 0) throw new UsageError(`edgegate ${command}: --config ${configFile}:\n${relevant.map(formatProblem).join("\n")}`);
-    address = c.config.admin.address;
-  }
-  let addr;
-  try {
-    addr = parseListenAddress(address, admin !== undefined ? "--admin" : configFile !== undefined ? `admin.address in ${configFile}` : "--admin");
-  } catch (e) {
-    throw new UsageError(`edgegate ${command}: ${(e as Error).message}`);
-  }
+    // Parsed by the configuration's check; with problems elsewhere there is no typed form, but the
+    // admin address passed the same check, so it is read with the same parser.
+    addr = c.typed?.admin.address ?? parseAdmin(command, c.config.admin.address, `admin.address in ${configFile}`);
+  } else addr = parseAdmin(command, admin ?? DEFAULT_ADMIN_ADDRESS, "--admin");
+  const address = formatAddress(addr);
   if (addr.kind === "unix") return { address, reach: addr };
   const host = addr.host === "0.0.0.0" ? "127.0.0.1" : addr.host === "::" ? "::1" : addr.host;
   return { address, reach: { ...addr, host } };
+}
+
+function parseAdmin(command: string, text: string, what: string): ListenAddress {
+  try {
+    return parseAddress(text, what);
+  } catch (e) {
+    throw new UsageError(`edgegate ${command}: ${(e as Error).message}`);
+  }
 }
 
 /** GET a JSON document; throws an Error that says what to check when the appliance is not there. */

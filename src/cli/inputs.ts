@@ -24,14 +24,15 @@ export interface Prepared {
 export function commandConfigOrReport(configFile: string | undefined, controllerName: string | undefined): ApplianceConfig | undefined {
   const c = commandConfig(configFile, controllerName);
   for (const p of c.problems) process.stderr.write(formatProblem(p) + "\n");
-  return c.problems.length > 0 ? undefined : c.config;
+  return c.config;
 }
 
-function commandConfig(configFile: string | undefined, controllerName: string | undefined): { config: ApplianceConfig; problems: Problem[] } {
+function commandConfig(configFile: string | undefined, controllerName: string | undefined): { config?: ApplianceConfig; problems: Problem[] } {
   if (configFile) {
-    const c = loadConfig(configFile);
-    if (controllerName) c.config.controllerName = controllerName;
-    return c;
+    // The typed form is there exactly when there is no problem.
+    const { typed, problems } = loadConfig(configFile);
+    if (typed && controllerName) typed.controllerName = controllerName;
+    return { config: typed, problems };
   }
   const config = defaultConfig(hostname());
   if (controllerName) config.controllerName = controllerName;

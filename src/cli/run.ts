@@ -2,7 +2,7 @@
 import { hostname } from "node:os";
 import { parse, UsageError } from "./args.ts";
 import { loadConfig } from "../config/load.ts";
-import { checkConfig } from "../config/check.ts";
+import { checkSettings, parseListenSetting, type ConfigProblem, type ListenSetting } from "../config/check.ts";
 import { defaultConfig, type ApplianceConfig, type ApplianceConfigDraft, type DatapathMode } from "../config/types.ts";
 import { createLogger } from "../log/logger.ts";
 import { formatPath, formatProblem } from "../validate/problems.ts";
@@ -13,6 +13,7 @@ import { prepare, printProblems } from "./inputs.ts";
 import { dirname, join, resolve } from "node:path";
 import { version } from "../version.ts";
 import { originLabel } from "../ir/origin.ts";
+import type { ListenAddress } from "../net/address.ts";
 
 const help = `usage: edgegate run [--config FILE] [flags] [PATH...]
 
@@ -35,18 +36,32 @@ flags (each overrides the config file):
   --once                   compute the configuration, print a summary and exit
 `;
 
-function applyFlags(c: ApplianceConfigDraft, v: Record<string, string | boolean | undefined>, paths: string[]): void {
+/** Sets what the flags give; a listen address is parsed here, once, by the configuration's own rules. */
+function applyFlags(c: ApplianceConfigDraft, v: Record<string, string | boolean | undefined>, paths: string[]): ConfigProblem[] {
   const s = (k: string): string | undefined => (typeof v[k] === "string" ? (v[k] as string) : undefined);
+  const problems: ConfigProblem[] = [];
+  const listen = (setting: ListenSetting, text: string, set: (a: ListenAddress) => void): void => {
+    const r = parseListenSetting(setting, text, c.admin.allowNonLoopback);
+    if ("problem" in r) problems.push({ path: setting.split("."), message: r.problem });
+    else set(r.address);
+  };
   if (s("node-name")) c.node.name = s("node-name")!;
-  if (s("health-address")) c.health.address = s("health-address")!;
-  if (s("admin-address")) c.admin.address = s("admin-address")!;
+  if (s("health-address")) listen("health.address", s("health-address")!, (a) => (c.health.address = a));
+  if (s("admin-address")) listen("admin.address", s("admin-address")!, (a) => (c.admin.address = a));
   if (s("xds-socket")) c.xds.socket = s("xds-socket")!;
-  if (s("xds-address") !== undefined) c.xds.tcpAddress = s("xds-address")!;
+  // --xds-address "" turns the TCP listener off.
+  if (s("xds-address") === "") delete c.xds.tcpAddress;
+  else if (s("xds-address") !== undefined)
+    listen("xds.tcpAddress", s("xds-address")!, (a) => {
+      // parseListenSetting refuses a Unix socket here; the test narrows the type.
+      if (a.kind === "tcp") c.xds.tcpAddress = a;
+    });
   if (s("envoy")) c.envoy.path = s("envoy")!;
   if (s("datapath")) c.datapath.mode = s("datapath") as DatapathMode;
   if (s("log-level")) c.log.level = s("log-level") as ApplianceConfig["log"]["level"];
   if (s("log-format")) c.log.format = s("log-format") as ApplianceConfig["log"]["format"];
   if (paths.length > 0) c.source.paths = paths.map((p) => resolve(p));
+  return problems;
 }
 
 export async function runCommand(args: string[]): Promise<number> {
@@ -77,14 +92,14 @@ export async function runCommand(args: string[]): Promise<number> {
   let config = defaultConfig(hostname());
   if (values.config) {
     const loaded = loadConfig(values.config);
-    if (loaded.problems.length > 0) {
+    // The typed form is there exactly when there is no problem.
+    if (!loaded.typed) {
       for (const p of loaded.problems) process.stderr.write(formatProblem(p) + "\n");
       return 1;
     }
-    config = loaded.config;
+    config = loaded.typed;
   }
-  applyFlags(config, values, positionals);
-  const flagProblems = checkConfig(config);
+  const flagProblems = [...applyFlags(config, values, positionals), ...checkSettings(config)];
   if (flagProblems.length > 0) {
     for (const p of flagProblems) process.stderr.write(`edgegate run: ${formatPath(p.path)}: ${p.message}\n`);
     return 1;

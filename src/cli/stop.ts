@@ -47,11 +47,12 @@ export async function stopCommand(args: string[]): Promise<number> {
   let config = defaultConfig(hostname());
   if (typeof values.config === "string") {
     const loaded = loadConfig(values.config);
-    if (loaded.problems.length > 0) {
+    // The typed form is there exactly when there is no problem.
+    if (!loaded.typed) {
       for (const p of loaded.problems) process.stderr.write(formatProblem(p) + "\n");
       return 1;
     }
-    config = loaded.config;
+    config = loaded.typed;
   }
   if (typeof values["xds-socket"] === "string") config.xds.socket = values["xds-socket"];
   const runtimeDir = dirname(config.xds.socket);

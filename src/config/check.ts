@@ -1,5 +1,7 @@
 // Semantic checks of the appliance configuration beyond types: safe listen addresses, enums, ranges.
-import type { ApplianceConfig } from "./types.ts";
+// The check is also where the file's form becomes the typed one: each listen address is parsed here,
+// once, and what runs takes the parsed value.
+import type { ApplianceConfig, ApplianceConfigDraft, ApplianceConfigFile } from "./types.ts";
 import { isIP } from "../net/ip.ts";
 import { parsePoolEntry } from "../net/pool.ts";
 import { isLocalOnly, parseAddress, type ListenAddress } from "../net/address.ts";
@@ -9,32 +11,77 @@ export interface ConfigProblem {
   message: string;
 }
 
-type Reach = "any" | "local" | "loopback-tcp";
+/** The listen address settings, each with who may reach it. */
+export type ListenSetting = "envoy.adminAddress" | "health.address" | "admin.address" | "xds.tcpAddress";
 
-export function checkConfig(c: ApplianceConfig): ConfigProblem[] {
-  const out: ConfigProblem[] = [];
-  // One parser for every listen address (src/net/address.ts), the same one the servers bind with.
-  const listen = (path: string[], v: string, reach: Reach, hint: string): void => {
-    let a: ListenAddress;
-    try {
-      a = parseAddress(v, path.join("."));
-    } catch (e) {
-      out.push({ path, message: (e as Error).message.replace(`${path.join(".")} `, "") });
-      return;
+/**
+ * Parses one listen address setting (from the file or a flag) and applies its rule: where it may
+ * listen, and for Envoy's admin API that the port is known. The message names no setting: the
+ * caller reports it under the setting's path.
+ */
+export function parseListenSetting(setting: ListenSetting, text: string, allowNonLoopback: boolean): { address: ListenAddress } | { problem: string } {
+  let a: ListenAddress;
+  try {
+    a = parseAddress(text, setting);
+  } catch (e) {
+    return { problem: (e as Error).message.replace(`${setting} `, "") };
+  }
+  const notLoopback = (hint: string) => ({
+    problem: `${JSON.stringify(text)} is not a loopback address: this endpoint must not be reachable from the network (${hint})`,
+  });
+  switch (setting) {
+    case "envoy.adminAddress":
+      if (!isLocalOnly(a)) return notLoopback("use 127.0.0.1:PORT, [::1]:PORT or unix:///PATH");
+      if (a.kind === "tcp" && a.port === 0) return { problem: "port 0 is not allowed: the supervisor must know where Envoy's admin API is" };
+      break;
+    case "admin.address":
+      if (!allowNonLoopback && !isLocalOnly(a)) return notLoopback("set admin.allowNonLoopback: true to expose /status and /metrics");
+      break;
+    case "xds.tcpAddress": {
+      // Plaintext, unauthenticated xDS: never on a network address. Remote xDS clients need a proxy with mTLS.
+      const hint = "xDS on TCP is plaintext and unauthenticated; use 127.0.0.1:PORT or [::1]:PORT";
+      if (a.kind === "unix") return { problem: `${JSON.stringify(text)}: must be a loopback HOST:PORT (${hint})` };
+      if (!isLocalOnly(a)) return notLoopback(hint);
+      break;
     }
-    if (reach === "loopback-tcp" && a.kind === "unix") out.push({ path, message: `${JSON.stringify(v)}: must be a loopback HOST:PORT (${hint})` });
-    else if (reach !== "any" && !isLocalOnly(a)) {
-      out.push({ path, message: `${JSON.stringify(v)} is not a loopback address: this endpoint must not be reachable from the network (${hint})` });
-    }
+    case "health.address":
+      break;
+  }
+  return { address: a };
+}
+
+/**
+ * Checks the file's form and returns the typed configuration. Every listen address is parsed here
+ * and nowhere after. `config` is there when every listen address is valid; it is the configuration
+ * to run only when `problems` is empty too (or once checkSettings has passed it, after flags).
+ */
+export function checkConfig(c: ApplianceConfigFile): { config?: ApplianceConfigDraft; problems: ConfigProblem[] } {
+  const problems: ConfigProblem[] = [];
+  const listen = (setting: ListenSetting, text: string): ListenAddress | undefined => {
+    const r = parseListenSetting(setting, text, c.admin.allowNonLoopback);
+    if ("problem" in r) problems.push({ path: setting.split("."), message: r.problem });
+    return "address" in r ? r.address : undefined;
   };
-  listen(["envoy", "adminAddress"], c.envoy.adminAddress, "local", "use 127.0.0.1:PORT, [::1]:PORT or unix:///PATH");
-  if (/:0$/.test(c.envoy.adminAddress))
-    out.push({ path: ["envoy", "adminAddress"], message: "port 0 is not allowed: the supervisor must know where Envoy's admin API is" });
-  listen(["health", "address"], c.health.address, "any", "");
-  listen(["admin", "address"], c.admin.address, c.admin.allowNonLoopback ? "any" : "local", "set admin.allowNonLoopback: true to expose /status and /metrics");
-  // Plaintext, unauthenticated xDS: never on a network address. Remote xDS clients need a proxy with mTLS.
-  if (c.xds.tcpAddress !== "")
-    listen(["xds", "tcpAddress"], c.xds.tcpAddress, "loopback-tcp", "xDS on TCP is plaintext and unauthenticated; use 127.0.0.1:PORT or [::1]:PORT");
+  const envoyAdmin = listen("envoy.adminAddress", c.envoy.adminAddress);
+  const health = listen("health.address", c.health.address);
+  const admin = listen("admin.address", c.admin.address);
+  // "" turns the TCP listener off.
+  const xdsTcp = c.xds.tcpAddress === "" ? undefined : listen("xds.tcpAddress", c.xds.tcpAddress);
+  if (!envoyAdmin || !health || !admin || (c.xds.tcpAddress !== "" && !xdsTcp)) return { problems: [...problems, ...checkSettings(c)] };
+  const config: ApplianceConfigDraft = {
+    ...c,
+    envoy: { ...c.envoy, adminAddress: envoyAdmin },
+    // parseListenSetting refuses a Unix socket for xds.tcpAddress.
+    xds: { socket: c.xds.socket, ...(xdsTcp?.kind === "tcp" ? { tcpAddress: xdsTcp } : {}) },
+    health: { address: health },
+    admin: { address: admin, allowNonLoopback: c.admin.allowNonLoopback },
+  };
+  return { config, problems: checkSettings(config) };
+}
+
+/** The checks of everything but the listen addresses (those are parsed by parseListenSetting). */
+export function checkSettings(c: ApplianceConfig | ApplianceConfigFile): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
   if (c.envoy.launcher !== "" && !/^unix:\/\/\/./.test(c.envoy.launcher)) {
     out.push({
       path: ["envoy", "launcher"],

@@ -1,13 +1,14 @@
 // Reads config/edgegate.yaml. The defaults double as the schema: a key the defaults do not have is
 // an error (a typo must not silently fall back to a default), and each value must have the
-// default's type. Problems are reported as FILE:LINE: field.path: message.
+// default's type. Problems are reported as FILE:LINE: field.path: message. The result carries the
+// typed configuration too (src/config/check.ts parses the listen addresses, once).
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { lineOf, parseYamlFile } from "../yaml/documents.ts";
 import { formatPath, type Problem } from "../validate/problems.ts";
 import { isObj } from "../yaml/value.ts";
-import { defaultConfig, type ApplianceConfigDraft } from "./types.ts";
+import { defaultConfigFile, type ApplianceConfigDraft, type ApplianceConfigFile } from "./types.ts";
 import { checkConfig } from "./check.ts";
 
 /** Maps whose keys are the user's (labels, node ports): any key allowed, values typed. */
@@ -30,9 +31,14 @@ const optional: Record<string, Record<string, unknown>> = {
 };
 
 export interface ConfigLoad {
-  /** Still a draft: the command line's flags override it before it is handed to what runs. */
-  config: ApplianceConfigDraft;
+  /** The file over the defaults, as the file spells it. */
+  config: ApplianceConfigFile;
   problems: Problem[];
+  /**
+   * The typed configuration, when there is no problem. Still a draft: the command line's flags
+   * override it before it is handed to what runs.
+   */
+  typed?: ApplianceConfigDraft;
 }
 
 type Path = Array<string | number>;
@@ -84,8 +90,9 @@ function merge(
 }
 
 export function parseConfig(file: string, text: string): ConfigLoad {
-  const config = defaultConfig(hostname());
+  const config = defaultConfigFile(hostname());
   const problems: Problem[] = [];
+  let typed: ApplianceConfigDraft | undefined;
   const parsed = parseYamlFile(file, text);
   for (const e of parsed.errors) problems.push({ file, line: e.line, message: e.message });
   const doc = parsed.documents[0];
@@ -94,15 +101,22 @@ export function parseConfig(file: string, text: string): ConfigLoad {
     if (!isObj(doc.value)) problems.push({ file, line: doc.line, message: "the configuration must be a map of settings" });
     else {
       const report = (p: Path, message: string): void => void problems.push({ file, line: lineOf(doc, p), path: formatPath(p), message });
-      merge(config as unknown as Record<string, unknown>, doc.value, defaultConfig("") as unknown as Record<string, unknown>, [], report);
-      if (problems.length === 0) for (const c of checkConfig(config)) report(c.path, c.message);
+      merge(config as unknown as Record<string, unknown>, doc.value, defaultConfigFile("") as unknown as Record<string, unknown>, [], report);
     }
   }
   // Input paths are relative to the config file, like other daemons' include paths.
   const base = dirname(resolve(file));
   config.source.paths = config.source.paths.map((p) => (isAbsolute(p) ? p : resolve(base, p)));
   if (config.source.kubernetes?.kubeconfig) config.source.kubernetes.kubeconfig = resolve(base, config.source.kubernetes.kubeconfig);
-  return { config, problems };
+  if (problems.length === 0) {
+    const checked = checkConfig(config);
+    // An empty file sets nothing to point at: the command line may still give the inputs (run
+    // checks the result after its flags).
+    if (doc && isObj(doc.value))
+      for (const c of checked.problems) problems.push({ file, line: lineOf(doc, c.path), path: formatPath(c.path), message: c.message });
+    if (problems.length === 0) typed = checked.config;
+  }
+  return typed ? { config, problems, typed } : { config, problems };
 }
 
 export function loadConfig(file: string): ConfigLoad {
@@ -111,7 +125,7 @@ export function loadConfig(file: string): ConfigLoad {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { config: defaultConfig(hostname()), problems: [{ file, line: 0, message: code === "ENOENT" ? "no such file" : (e as Error).message }] };
+    return { config: defaultConfigFile(hostname()), problems: [{ file, line: 0, message: code === "ENOENT" ? "no such file" : (e as Error).message }] };
   }
   return parseConfig(file, text);
 }

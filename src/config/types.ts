@@ -1,5 +1,9 @@
 // The appliance's own configuration (config/edgegate.yaml). Every field has a safe default:
 // admin, status and xDS listen on loopback or a Unix socket unless the operator says otherwise.
+// Two forms: the file's (ApplianceConfigFile: listen addresses as text, what the YAML and the
+// command line's flags spell) and the typed one everything that runs takes (ApplianceConfig: listen
+// addresses parsed once, by src/config/check.ts, into ListenAddress values).
+import { formatAddress, type ListenAddress, type TcpAddress } from "../net/address.ts";
 
 export type ExposureMode = "hostNetwork" | "nodePort";
 export type XdsProtocol = "delta" | "sotw";
@@ -17,8 +21,24 @@ export type DeepReadonly<T> =
  */
 export type ApplianceConfig = DeepReadonly<ApplianceConfigDraft>;
 
-/** The configuration while it is built: by load (defaults, file, paths) and by a test's setup. */
-export interface ApplianceConfigDraft {
+/**
+ * The typed configuration while it is built: by check (from the file's form), by `run`'s flags
+ * and by a test's setup. Listen addresses are parsed values; no code that runs parses them again.
+ */
+export type ApplianceConfigDraft = Omit<ApplianceConfigFile, "envoy" | "xds" | "health" | "admin"> & {
+  envoy: Omit<ApplianceConfigFile["envoy"], "adminAddress"> & { adminAddress: ListenAddress };
+  /** tcpAddress is absent when the TCP listener is off. */
+  xds: { socket: string; tcpAddress?: TcpAddress };
+  health: { address: ListenAddress };
+  admin: { address: ListenAddress; allowNonLoopback: boolean };
+};
+
+/**
+ * The configuration as config/edgegate.yaml spells it, over the defaults: the schema load checks
+ * the file against (each key's default gives its type). src/config/check.ts turns it into the typed
+ * ApplianceConfig.
+ */
+export interface ApplianceConfigFile {
   node: {
     /** Defaults to the machine's hostname. */
     name: string;
@@ -124,6 +144,7 @@ export interface ApplianceConfigDraft {
   log: { level: "debug" | "info" | "warn" | "error"; format: "json" | "text" };
 }
 
+/** The typed defaults: what runs when the file does not say otherwise. */
 export function defaultConfig(hostname: string): ApplianceConfigDraft {
   return {
     node: { name: hostname, labels: {}, addresses: [] },
@@ -136,7 +157,7 @@ export function defaultConfig(hostname: string): ApplianceConfigDraft {
     envoy: {
       path: "envoy",
       args: [],
-      adminAddress: "127.0.0.1:9902",
+      adminAddress: { kind: "tcp", host: "127.0.0.1", port: 9902 },
       drainSeconds: 15,
       xdsProtocol: "delta",
       maxDownstreamConnections: 50000,
@@ -145,10 +166,22 @@ export function defaultConfig(hostname: string): ApplianceConfigDraft {
       launcher: "",
       stats: { detail: "basic" },
     },
-    xds: { socket: "/run/edgegate/xds.sock", tcpAddress: "" },
-    health: { address: "0.0.0.0:10266" },
-    admin: { address: "127.0.0.1:9901", allowNonLoopback: false },
+    xds: { socket: "/run/edgegate/xds.sock" },
+    health: { address: { kind: "tcp", host: "0.0.0.0", port: 10266 } },
+    admin: { address: { kind: "tcp", host: "127.0.0.1", port: 9901 }, allowNonLoopback: false },
     datapath: { mode: "off", interfaces: [], bpffs: "/sys/fs/bpf/edgegate", egressCgroup: "" },
     log: { level: "info", format: "json" },
+  };
+}
+
+/** The defaults in the file's form (the schema load checks config/edgegate.yaml against): the typed ones, spelled. */
+export function defaultConfigFile(hostname: string): ApplianceConfigFile {
+  const c = defaultConfig(hostname);
+  return {
+    ...c,
+    envoy: { ...c.envoy, adminAddress: formatAddress(c.envoy.adminAddress) },
+    xds: { socket: c.xds.socket, tcpAddress: c.xds.tcpAddress ? formatAddress(c.xds.tcpAddress) : "" },
+    health: { address: formatAddress(c.health.address) },
+    admin: { address: formatAddress(c.admin.address), allowNonLoopback: c.admin.allowNonLoopback },
   };
 }

@@ -1,6 +1,8 @@
 // Envoy's admin API can reconfigure and stop the proxy, so it is only ever bound where nothing but
-// this host can reach it: a Unix socket or a loopback address. Parsed once, used by the bootstrap
-// (where Envoy binds it) and by the supervisor (where edgegate talks to it).
+// this host can reach it: a Unix socket or a loopback address. envoy.adminAddress is parsed once,
+// at load (src/config/check.ts); the bootstrap (where Envoy binds it) and the supervisor (where
+// edgegate talks to it) take that value. parseAdminAddress reads the address an Envoy was started
+// with back from its record in the runtime folder (src/envoy/pid-file.ts), with the same rules.
 
 import { isLoopbackIp, parseAddress, type ListenAddress } from "../net/address.ts";
 

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import type { ApplianceConfig } from "../config/types.ts";
 import type { Logger } from "../log/logger.ts";
-import { parseAdminAddress, type AdminAddress } from "./admin-address.ts";
+import type { AdminAddress } from "./admin-address.ts";
+import { formatAddress } from "../net/address.ts";
 import { drainListeners, getReady, getRestartEpoch } from "./admin-client.ts";
 import { Backoff, defaultBackoff, type BackoffPolicy } from "./backoff.ts";
 import { envoyInstallHint } from "./binary.ts";
@@ -110,7 +111,7 @@ export class EnvoySupervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     this.timing = { ...defaultTiming, ...opts.timing, backoff: { ...defaultTiming.backoff, ...opts.timing?.backoff } };
-    this.admin = parseAdminAddress(opts.envoy.adminAddress);
+    this.admin = opts.envoy.adminAddress;
     this.log = opts.logger.with({ component: "envoy-supervisor" });
     this.env = opts.env ?? process.env;
     this.launcher = opts.launcher ?? new LocalLauncher(this.env);
@@ -394,7 +395,7 @@ export class EnvoySupervisor {
       bootstrapSha256: sha256(this.opts.bootstrap),
       restartEpoch: hot.epoch,
       baseIdPath: hot.baseIdPath,
-      adminAddress: this.opts.envoy.adminAddress,
+      adminAddress: formatAddress(this.admin),
       startedAt: now(),
       startedBy: process.pid,
     };

@@ -1,10 +1,12 @@
 // The one parser for every listen address in the configuration and on the command line
-// (health.address, admin.address, xds.tcpAddress, envoy.adminAddress, `status --admin`): the check
-// at load time and the bind at start-up read the same value the same way, so an address that
-// passes `edgegate run`'s check never fails later for its syntax.
+// (health.address, admin.address, xds.tcpAddress, envoy.adminAddress, `status --admin`). The
+// configuration is parsed once, at load (src/config/check.ts), into these typed values, and what
+// runs binds and connects with them: an address that passes `edgegate run`'s check cannot fail
+// later for its syntax, because nothing parses it again.
 import { canonicalIp, isIPv4, isIPv6 } from "./ip.ts";
 
 export type ListenAddress = { kind: "unix"; path: string } | { kind: "tcp"; host: string; port: number };
+export type TcpAddress = Extract<ListenAddress, { kind: "tcp" }>;
 
 export class AddressError extends Error {
   override name = "AddressError";

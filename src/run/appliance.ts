@@ -15,7 +15,8 @@ import type { Logger } from "../log/logger.ts";
 import type { SnapshotCache } from "../xds/cache/cache.ts";
 import type { XdsServer } from "../xds/server/server.ts";
 import type { EnvoySupervisor } from "../envoy/supervisor.ts";
-import { parseListenAddress, startStatusServers, type StatusServers } from "../server/listen.ts";
+import { startStatusServers, type StatusServers } from "../server/listen.ts";
+import { formatAddress } from "../net/address.ts";
 import type { Datapath } from "../datapath/datapath.ts";
 import type { Source } from "../sources/source.ts";
 import type { CompileResult } from "../pipeline/compile.ts";
@@ -49,13 +50,6 @@ export interface ApplianceHandle {
   detach(): Promise<void>;
 }
 
-function tcpAddress(a: string): { host: string; port: number } | undefined {
-  if (a === "") return undefined;
-  const addr = parseListenAddress(a, "xds.tcpAddress");
-  if (addr.kind !== "tcp") throw new Error(`xds.tcpAddress "${a}": must be HOST:PORT (the Unix socket is xds.socket)`);
-  return { host: addr.host, port: addr.port };
-}
-
 /** Things started so far, stopped in reverse order when a later step of start-up fails. */
 class StartedParts {
   private readonly stops: Array<{ what: string; stop: () => unknown }> = [];
@@ -79,7 +73,8 @@ function xdsListenFailure(config: ApplianceConfig, e: unknown): string {
   const sock = config.xds.socket;
   const msg = err.message ?? String(e);
   if (err.syscall === "listen" && err.code === "EADDRINUSE" && !msg.includes(sock)) {
-    return `xds.tcpAddress: cannot listen on ${config.xds.tcpAddress}: the port is in use by another process; choose another with xds.tcpAddress or --xds-address`;
+    const tcp = config.xds.tcpAddress ? formatAddress(config.xds.tcpAddress) : "";
+    return `xds.tcpAddress: cannot listen on ${tcp}: the port is in use by another process; choose another with xds.tcpAddress or --xds-address`;
   }
   const change = "choose another path with xds.socket in the config file or --xds-socket";
   switch (err.code) {
@@ -306,7 +301,7 @@ export async function startAppliance(config: ApplianceConfig, log: Logger, given
     let xds: XdsServer;
     try {
       mkdirSync(runtimeDir, { recursive: true, mode: 0o700 });
-      xds = await startXdsServer({ cache, unixSocket: config.xds.socket, tcp: tcpAddress(config.xds.tcpAddress), logger: log });
+      xds = await startXdsServer({ cache, unixSocket: config.xds.socket, tcp: config.xds.tcpAddress, logger: log });
     } catch (e) {
       throw new Error(xdsListenFailure(config, e));
     }

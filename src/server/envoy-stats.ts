@@ -4,7 +4,7 @@
 // (Envoy already prefixes most; extension stats with a custom namespace are not) and a family that
 // would still collide with one of edgegate's is dropped, never merged. A short timeout and a size
 // cap keep a wedged or huge Envoy from wedging /metrics: then edgegate_envoy_stats_up is 0.
-import { adminRequestTarget, parseAdminAddress, type AdminAddress } from "../envoy/admin-address.ts";
+import { adminRequestTarget, type AdminAddress } from "../envoy/admin-address.ts";
 import type { EnvoyPhase } from "../envoy/state.ts";
 
 /** Envoy renders /stats/prometheus in well under this for bounded stats (envoy.stats.detail: basic). */
@@ -55,8 +55,7 @@ export async function scrapeEnvoyStats(addr: AdminAddress, o: ScrapeOptions = {}
 }
 
 /** The scraper the admin app calls per /metrics request; it does not ask an Envoy that is not there. */
-export function envoyStatsSource(adminAddress: string, o: ScrapeOptions = {}): (phase: EnvoyPhase) => Promise<EnvoyStatsScrape> {
-  const addr = parseAdminAddress(adminAddress);
+export function envoyStatsSource(addr: AdminAddress, o: ScrapeOptions = {}): (phase: EnvoyPhase) => Promise<EnvoyStatsScrape> {
   return async (phase) => {
     if (phase === "not-found" || phase === "stopped") return { up: false, seconds: 0, reason: `Envoy is ${phase}` };
     return scrapeEnvoyStats(addr, o);

@@ -3,18 +3,13 @@
 // both addresses are the same, one server answers both (the admin app includes the health routes).
 import type { Hono } from "hono";
 import type { Logger } from "../log/logger.ts";
-import { formatAddress, isLocalOnly, parseAddress, type ListenAddress } from "../net/address.ts";
+import { formatAddress, isLocalOnly, type ListenAddress } from "../net/address.ts";
 import { createAdminApp, healthSourceOf } from "./apps.ts";
 import { startHealthThread, type HealthThread } from "./health-thread.ts";
 import { envoyStatsSource } from "./envoy-stats.ts";
 import type { StatusProvider } from "./status-types.ts";
 
 export type { ListenAddress };
-
-/** The shared address parser (src/net/address.ts); kept here for the server's callers. */
-export function parseListenAddress(text: string, what: string): ListenAddress {
-  return parseAddress(text, what);
-}
 
 export interface BoundServer {
   /** Base URL for TCP, "unix:PATH" for a socket. */
@@ -28,9 +23,10 @@ export interface StatusServers {
   stop(): Promise<void>;
 }
 
+/** Addresses as the configuration's check parsed them (src/config/check.ts): nothing here parses. */
 export interface StatusServerOptions {
-  health: string;
-  admin: string;
+  health: ListenAddress;
+  admin: ListenAddress;
   provider: StatusProvider;
   logger: Logger;
   /** admin.allowNonLoopback: the operator's opt-in to a network-reachable admin address. */
@@ -38,7 +34,7 @@ export interface StatusServerOptions {
   /** /livez turns 503 when the main thread has not beaten for this long (default 120 s). */
   livenessStallMs?: number;
   /** envoy.adminAddress: /metrics then carries the supervised Envoy's statistics. */
-  envoyAdmin?: string;
+  envoyAdmin?: ListenAddress;
 }
 
 /** Why a bind failed, in words an operator can act on, with the setting and its flag. */
@@ -78,20 +74,21 @@ function serve(app: Hono, addr: ListenAddress, setting: string, flag: string): {
 
 export async function startStatusServers(opts: StatusServerOptions): Promise<StatusServers> {
   const log = opts.logger.with({ component: "status-server" });
-  const healthAddr = parseListenAddress(opts.health, "health.address");
-  const adminAddr = parseListenAddress(opts.admin, "admin.address");
+  const { health: healthAddr, admin: adminAddr } = opts;
   if (!isLocalOnly(adminAddr)) {
     // /status shows the whole configuration: only with the operator's explicit opt-in.
     if (!opts.adminAllowNonLoopback)
       throw new Error(
-        `admin.address "${opts.admin}" is not loopback or a Unix socket; set admin.allowNonLoopback: true to expose /status and /metrics to the network`,
+        `admin.address "${formatAddress(adminAddr)}" is not loopback or a Unix socket; set admin.allowNonLoopback: true to expose /status and /metrics to the network`,
       );
-    log.warn("admin.address is not loopback (admin.allowNonLoopback): /status and /metrics are reachable from other machines", { address: opts.admin });
+    log.warn("admin.address is not loopback (admin.allowNonLoopback): /status and /metrics are reachable from other machines", {
+      address: formatAddress(adminAddr),
+    });
   }
   const envoyStats = opts.envoyAdmin ? envoyStatsSource(opts.envoyAdmin) : undefined;
   const admin = serve(createAdminApp(opts.provider, { envoyStats }), adminAddr, "admin.address", "--admin-address");
   // Port 0 means "any free port", so two port-0 addresses are two servers.
-  const shared = opts.health === opts.admin && !(healthAddr.kind === "tcp" && healthAddr.port === 0);
+  const shared = formatAddress(healthAddr) === formatAddress(adminAddr) && !(healthAddr.kind === "tcp" && healthAddr.port === 0);
   let health: BoundServer = admin.bound;
   let thread: HealthThread | undefined;
   if (!shared) {

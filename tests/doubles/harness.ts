@@ -18,7 +18,7 @@ export function scratch(): Scratch {
   const dir = mkdtempSync(join(tmpdir(), "edgegate-envoy-"));
   const envoyPath = installFakeEnvoy(dir);
   const config = defaultConfig("test-node");
-  config.envoy = { ...config.envoy, path: envoyPath, adminAddress: `unix://${join(dir, "admin.sock")}`, drainSeconds: 0 };
+  config.envoy = { ...config.envoy, path: envoyPath, adminAddress: { kind: "unix", path: join(dir, "admin.sock") }, drainSeconds: 0 };
   config.xds.socket = join(dir, "xds.sock");
   return { dir, envoyPath, eventsFile: join(dir, "events.jsonl"), config };
 }

@@ -319,8 +319,8 @@ describe("every resource edgegate emits passes", () => {
 describe("the bootstrap", () => {
   test("passes the PGV rules and Envoy's load-time checks, both ADS flavours and admin kinds", () => {
     for (const [xdsProtocol, adminAddress] of [
-      ["delta", "127.0.0.1:9901"],
-      ["sotw", "unix:///run/edgegate/admin.sock"],
+      ["delta", { kind: "tcp", host: "127.0.0.1", port: 9901 }],
+      ["sotw", { kind: "unix", path: "/run/edgegate/admin.sock" }],
     ] as const) {
       const c = defaultConfig("node-1");
       c.envoy.xdsProtocol = xdsProtocol;

@@ -145,7 +145,7 @@ describe("an Envoy outlives its edgegate and is adopted by the next one", () => 
     first.proc.kill("SIGKILL");
     await first.proc.exited;
     // Its admin socket disappears: it can no longer be drained or asked whether it is ready.
-    const adminSock = s.config.envoy.adminAddress.slice("unix://".length);
+    const adminSock = s.config.envoy.adminAddress.kind === "unix" ? s.config.envoy.adminAddress.path : "";
     (await import("node:fs")).rmSync(adminSock);
     const second = host(s);
     const next = await second.ready();

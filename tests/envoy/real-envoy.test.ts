@@ -35,7 +35,10 @@ describe.skipIf(!envoy)(`real Envoy (${envoy ?? "not installed"})`, () => {
     const s = scratch();
     const variants = {
       delta: renderBootstrap(s.config),
-      sotwUnixAdmin: renderBootstrap({ ...s.config, envoy: { ...s.config.envoy, xdsProtocol: "sotw", adminAddress: `unix://${join(s.dir, "a.sock")}` } }),
+      sotwUnixAdmin: renderBootstrap({
+        ...s.config,
+        envoy: { ...s.config.envoy, xdsProtocol: "sotw", adminAddress: { kind: "unix", path: join(s.dir, "a.sock") } },
+      }),
     };
     for (const [name, text] of Object.entries(variants)) {
       const file = join(s.dir, `${name}.json`);

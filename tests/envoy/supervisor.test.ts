@@ -141,7 +141,7 @@ describe("EnvoySupervisor with the Envoy double", () => {
     sup.start();
     await waitFor("ready", () => sup.state().phase === "ready");
     const firstPid = sup.state().pid!;
-    const sock = s.config.envoy.adminAddress.slice("unix://".length);
+    const sock = s.config.envoy.adminAddress.kind === "unix" ? s.config.envoy.adminAddress.path : "";
     await fetch("http://localhost/fake/exit?code=7", { method: "POST", unix: sock });
     await waitFor("backoff", () => sup.state().phase === "backoff");
     expect(sup.state().lastExit?.code).toBe(7);

@@ -35,10 +35,11 @@ const cases: GoldenCase[] = [
 
 function caseConfig(c: GoldenCase): ApplianceConfig {
   const file = join(c.dir, "config.yaml");
-  const config = existsSync(file) ? loadConfig(file) : { config: defaultConfig("golden-node"), problems: [] };
-  expect(config.problems).toEqual([]);
+  const loaded = existsSync(file) ? loadConfig(file) : { typed: defaultConfig("golden-node"), problems: [] };
+  expect(loaded.problems).toEqual([]);
+  if (!loaded.typed) throw new Error(`${file}: no typed configuration`);
   // The node's identity must not depend on the machine running the test.
-  return { ...config.config, node: { ...config.config.node, name: "golden-node" } };
+  return { ...loaded.typed, node: { ...loaded.typed.node, name: "golden-node" } };
 }
 
 /** Stable text: file paths relative to the repository, two-space indentation, final newline. */

@@ -4,12 +4,12 @@
 import { join } from "node:path";
 import { defaultConfig, type ApplianceConfigDraft } from "../../src/config/types.ts";
 
-export function testApplianceConfig(name: string, dir: string, xdsTcpAddress = ""): ApplianceConfigDraft {
+export function testApplianceConfig(name: string, dir: string, xdsTcpPort?: number): ApplianceConfigDraft {
   const config = defaultConfig(name);
   config.source.paths = [dir];
-  config.xds = { socket: join(dir, "xds.sock"), tcpAddress: xdsTcpAddress };
-  config.health.address = "127.0.0.1:0";
-  config.admin.address = "127.0.0.1:0";
+  config.xds = { socket: join(dir, "xds.sock"), ...(xdsTcpPort !== undefined ? { tcpAddress: { kind: "tcp", host: "127.0.0.1", port: xdsTcpPort } } : {}) };
+  config.health.address = { kind: "tcp", host: "127.0.0.1", port: 0 };
+  config.admin.address = { kind: "tcp", host: "127.0.0.1", port: 0 };
   config.envoy = { ...config.envoy, path: "/nonexistent/envoy", drainSeconds: 0 };
   return config;
 }

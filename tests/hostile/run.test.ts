@@ -47,9 +47,9 @@ beforeAll(async () => {
   config.source.paths = [dir];
   // Long enough that no removal settles while a hostile text stands, however slow the machine.
   config.source.settleMs = 20_000;
-  config.xds = { socket: join(dir, "xds.sock"), tcpAddress: `127.0.0.1:${await freePort()}` };
-  config.health.address = "127.0.0.1:0";
-  config.admin.address = "127.0.0.1:0";
+  config.xds = { socket: join(dir, "xds.sock"), tcpAddress: { kind: "tcp", host: "127.0.0.1", port: await freePort() } };
+  config.health.address = { kind: "tcp", host: "127.0.0.1", port: 0 };
+  config.admin.address = { kind: "tcp", host: "127.0.0.1", port: 0 };
   config.envoy = { ...config.envoy, path: "/nonexistent/envoy", drainSeconds: 0 };
   source = new FileSource(config.source.paths, { settleMs: config.source.settleMs });
   app = await startAppliance(config, createLogger({ level: "warn", rateLimit: false, sink: { write: (l) => void logLines.push(l) } }), source);

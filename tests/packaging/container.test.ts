@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { parse } from "yaml";
 import { minimumEnvoy } from "../../src/cli/version.ts";
-import { defaultConfig } from "../../src/config/types.ts";
+import { defaultConfig, defaultConfigFile } from "../../src/config/types.ts";
 import { finalStage, listSetting, objects, parseUnit, read } from "./files.ts";
 
 interface Container {
@@ -161,7 +161,7 @@ describe("Containerfile and config/kubernetes agree", () => {
   });
 
   test("the same health port: the configuration's, the DaemonSet's probes, the image's EXPOSE", () => {
-    const health = portOf(values.health?.address ?? defaultConfig("x").health.address);
+    const health = portOf(values.health?.address ?? defaultConfigFile("x").health.address);
     expect(args("EXPOSE")).toEqual([String(health)]);
     expect(container.ports.map((p) => p.containerPort)).toEqual([health]);
     expect(container.readinessProbe.httpGet.port).toBe(health);

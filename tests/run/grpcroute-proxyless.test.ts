@@ -46,7 +46,7 @@ beforeAll(async () => {
     `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: edgegate}\nspec: {controllerName: edgegate.io/gateway-controller}\n---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: default}\nspec:\n  gatewayClassName: edgegate\n  listeners: [{name: grpc, protocol: HTTP, port: 18080}]\n---\n${svc("backend-a", a.port)}---\n${svc("backend-b", b.port)}---\n${svc("backend-c", c.port)}`,
   );
   writeFileSync(join(dir, "routes.yaml"), routes("backend-b"));
-  const config = testApplianceConfig("grpcroute-test", dir, `127.0.0.1:${await freePort()}`);
+  const config = testApplianceConfig("grpcroute-test", dir, await freePort());
   app = await startAppliance(config, silentLogger);
 });
 

@@ -37,7 +37,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "edgegate-mesh-grpc-"));
   writeFileSync(join(dir, "services.yaml"), `${svc("echo", v1.port)}---\n${svc("echo-v2", v2.port)}`);
   writeFileSync(join(dir, "route.yaml"), route("echo-v2"));
-  const config = testApplianceConfig("mesh-grpc-test", dir, `127.0.0.1:${await freePort()}`);
+  const config = testApplianceConfig("mesh-grpc-test", dir, await freePort());
   app = await startAppliance(config, silentLogger);
 });
 

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAdminApp } from "../../src/server/apps.ts";
 import { envoyStatsSource, relabelEnvoyExposition } from "../../src/server/envoy-stats.ts";
+import { parseAddress } from "../../src/net/address.ts";
 import { renderMetrics } from "../../src/server/metrics.ts";
 import { startAdminStatsDouble, type AdminStatsDouble } from "../doubles/envoy-admin-stats.ts";
 import { healthyStatus, provide } from "./fixture.ts";
@@ -54,7 +55,10 @@ const double = (o?: Parameters<typeof startAdminStatsDouble>[0]): AdminStatsDoub
 };
 
 async function scrape(adminAddress: string, opts: { timeoutMs?: number; maxBytes?: number } = {}, s = healthyStatus()): Promise<{ text: string; ms: number }> {
-  const app = createAdminApp(provide(s), { processFacts: () => ({ residentBytes: 1 }), envoyStats: envoyStatsSource(adminAddress, opts) });
+  const app = createAdminApp(provide(s), {
+    processFacts: () => ({ residentBytes: 1 }),
+    envoyStats: envoyStatsSource(parseAddress(adminAddress, "envoy.adminAddress"), opts),
+  });
   const t0 = performance.now();
   const res = await app.request("/metrics");
   expect(res.status).toBe(200);

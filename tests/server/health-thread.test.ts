@@ -3,10 +3,12 @@
 // /livez and /healthz within milliseconds; a main thread silent past livenessStallMs makes /livez 503.
 import { afterEach, expect, test } from "bun:test";
 import { startStatusServers, type StatusServers } from "../../src/server/listen.ts";
+import type { ListenAddress } from "../../src/net/address.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { healthyStatus, provide } from "./fixture.ts";
 
 let servers: StatusServers | null = null;
+const anyLoopbackPort: ListenAddress = { kind: "tcp", host: "127.0.0.1", port: 0 };
 afterEach(async () => {
   await servers?.stop();
   servers = null;
@@ -45,7 +47,7 @@ async function probeDuringBusy(path: string, n: number, busyMs: number): Promise
 }
 
 test("probes are answered within milliseconds while the main thread is busy", async () => {
-  servers = await startStatusServers({ health: "127.0.0.1:0", admin: "127.0.0.1:0", provider: provide(healthyStatus()), logger: silentLogger });
+  servers = await startStatusServers({ health: anyLoopbackPort, admin: anyLoopbackPort, provider: provide(healthyStatus()), logger: silentLogger });
   const live = await probeDuringBusy("/livez", 8, 1500);
   expect(live.map(([code]) => code)).toEqual(Array(8).fill(200));
   // answered during the busy loop, not queued behind it (a main-thread server would take >= 1 s;
@@ -58,8 +60,8 @@ test("probes are answered within milliseconds while the main thread is busy", as
 
 test("a main thread silent past livenessStallMs: /livez says stalled (503), and recovers when it beats again", async () => {
   servers = await startStatusServers({
-    health: "127.0.0.1:0",
-    admin: "127.0.0.1:0",
+    health: anyLoopbackPort,
+    admin: anyLoopbackPort,
     provider: provide(healthyStatus()),
     logger: silentLogger,
     livenessStallMs: 400,

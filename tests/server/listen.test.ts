@@ -3,11 +3,13 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseListenAddress, startStatusServers, type StatusServers } from "../../src/server/listen.ts";
+import { startStatusServers, type StatusServers } from "../../src/server/listen.ts";
+import { parseAddress, type ListenAddress } from "../../src/net/address.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { healthyStatus, provide } from "./fixture.ts";
 
 let servers: StatusServers | null = null;
+const anyLoopbackPort: ListenAddress = { kind: "tcp", host: "127.0.0.1", port: 0 };
 afterEach(async () => {
   await servers?.stop();
   servers = null;
@@ -16,7 +18,7 @@ afterEach(async () => {
 describe("status servers on real sockets", () => {
   test("health and admin on separate loopback ports", async () => {
     const s = healthyStatus();
-    servers = await startStatusServers({ health: "127.0.0.1:0", admin: "127.0.0.1:0", provider: provide(s), logger: silentLogger });
+    servers = await startStatusServers({ health: anyLoopbackPort, admin: anyLoopbackPort, provider: provide(s), logger: silentLogger });
     expect(servers.health.port).not.toBe(servers.admin.port);
     expect((await fetch(`${servers.health.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${servers.health.url}/status`)).status).toBe(404);
@@ -35,7 +37,12 @@ describe("status servers on real sockets", () => {
 
   test("one address serves both; Unix socket works", async () => {
     const sock = join(mkdtempSync(join(tmpdir(), "eg-srv-")), "admin.sock");
-    servers = await startStatusServers({ health: `unix://${sock}`, admin: `unix://${sock}`, provider: provide(healthyStatus()), logger: silentLogger });
+    servers = await startStatusServers({
+      health: { kind: "unix", path: sock },
+      admin: { kind: "unix", path: sock },
+      provider: provide(healthyStatus()),
+      logger: silentLogger,
+    });
     expect((await fetch("http://localhost/metrics", { unix: sock })).status).toBe(200);
     expect((await fetch("http://localhost/livez", { unix: sock })).status).toBe(200);
   });
@@ -44,7 +51,12 @@ describe("status servers on real sockets", () => {
     const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     try {
       expect(
-        startStatusServers({ health: `127.0.0.1:${taken.port}`, admin: "127.0.0.1:0", provider: provide(healthyStatus()), logger: silentLogger }),
+        startStatusServers({
+          health: { kind: "tcp", host: "127.0.0.1", port: Number(taken.port) },
+          admin: anyLoopbackPort,
+          provider: provide(healthyStatus()),
+          logger: silentLogger,
+        }),
       ).rejects.toThrow(/health.address: cannot listen on 127.0.0.1:.* in use by another process/);
     } finally {
       taken.stop(true);
@@ -52,9 +64,9 @@ describe("status servers on real sockets", () => {
   });
 
   test("address forms", () => {
-    expect(parseListenAddress("0.0.0.0:10256", "x")).toEqual({ kind: "tcp", host: "0.0.0.0", port: 10256 });
-    expect(parseListenAddress(":10256", "x")).toEqual({ kind: "tcp", host: "0.0.0.0", port: 10256 });
-    expect(parseListenAddress("[::1]:9901", "x")).toEqual({ kind: "tcp", host: "::1", port: 9901 });
-    expect(() => parseListenAddress("9901", "admin.address")).toThrow(/admin.address "9901"/);
+    expect(parseAddress("0.0.0.0:10256", "x")).toEqual({ kind: "tcp", host: "0.0.0.0", port: 10256 });
+    expect(parseAddress(":10256", "x")).toEqual({ kind: "tcp", host: "0.0.0.0", port: 10256 });
+    expect(parseAddress("[::1]:9901", "x")).toEqual({ kind: "tcp", host: "::1", port: 9901 });
+    expect(() => parseAddress("9901", "admin.address")).toThrow(/admin.address "9901"/);
   });
 });

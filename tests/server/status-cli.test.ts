@@ -5,12 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { statusCommand } from "../../src/cli/status.ts";
 import { startStatusServers, type StatusServers } from "../../src/server/listen.ts";
+import type { ListenAddress } from "../../src/net/address.ts";
 import { statusDocument } from "../../src/server/apps.ts";
 import { formatStatus, table } from "../../src/server/status-text.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { healthyStatus, provide } from "./fixture.ts";
 
 let servers: StatusServers | null = null;
+const anyLoopbackPort: ListenAddress = { kind: "tcp", host: "127.0.0.1", port: 0 };
 afterEach(async () => {
   await servers?.stop();
   servers = null;
@@ -102,7 +104,7 @@ describe("status tables", () => {
 
 describe("edgegate status", () => {
   test("healthy: exit 0; --admin or --config's admin.address", async () => {
-    servers = await startStatusServers({ health: "127.0.0.1:0", admin: "127.0.0.1:0", provider: provide(healthyStatus()), logger: silentLogger });
+    servers = await startStatusServers({ health: anyLoopbackPort, admin: anyLoopbackPort, provider: provide(healthyStatus()), logger: silentLogger });
     const c = capture();
     expect(await statusCommand(["--admin", `127.0.0.1:${servers.admin.port}`], c.io)).toBe(0);
     expect(c.out()).toContain("HEALTH   OK (/healthz 200)");
@@ -124,14 +126,14 @@ describe("edgegate status", () => {
   test("unhealthy: exit 1 and the reasons are printed", async () => {
     const s = healthyStatus();
     s.envoy = { phase: "not-found", message: "install Envoy", restarts: 0 };
-    servers = await startStatusServers({ health: "127.0.0.1:0", admin: "127.0.0.1:0", provider: provide(s), logger: silentLogger });
+    servers = await startStatusServers({ health: anyLoopbackPort, admin: anyLoopbackPort, provider: provide(s), logger: silentLogger });
     const c = capture();
     expect(await statusCommand([`--admin=127.0.0.1:${servers.admin.port}`], c.io)).toBe(1);
     expect(c.out()).toContain("HEALTH   NOT OK (/healthz 503): 1 reason\n  - envoy: not found: install Envoy\n");
   });
 
   test("--json prints the document", async () => {
-    servers = await startStatusServers({ health: "127.0.0.1:0", admin: "127.0.0.1:0", provider: provide(healthyStatus()), logger: silentLogger });
+    servers = await startStatusServers({ health: anyLoopbackPort, admin: anyLoopbackPort, provider: provide(healthyStatus()), logger: silentLogger });
     const c = capture();
     expect(await statusCommand(["--json", "--admin", `127.0.0.1:${servers.admin.port}`], c.io)).toBe(0);
     expect(JSON.parse(c.out()).health).toEqual({ healthy: true, reasons: [] });

@@ -71,9 +71,9 @@ async function runTest(t: GrpcTestJson, inputs: InputText[]): Promise<LiveTest> 
   const config = defaultConfig("conformance-grpc-live");
   config.controllerName = CONTROLLER;
   config.source.paths = [dir];
-  config.xds = { socket: join(dir, "xds.sock"), tcpAddress: "127.0.0.1:0" };
-  config.health.address = "127.0.0.1:0";
-  config.admin.address = "127.0.0.1:0";
+  config.xds = { socket: join(dir, "xds.sock"), tcpAddress: { kind: "tcp", host: "127.0.0.1", port: 0 } };
+  config.health.address = { kind: "tcp", host: "127.0.0.1", port: 0 };
+  config.admin.address = { kind: "tcp", host: "127.0.0.1", port: 0 };
   config.exposure.addressPool = ["127.0.1.1-127.0.1.254"];
   config.envoy = { ...config.envoy, path: "/nonexistent/envoy", drainSeconds: 0 };
   const app = await startAppliance(config, silentLogger);

@@ -11,9 +11,9 @@ const config = defaultConfig("datapath-test");
 // a Gateway's spec.addresses must be this node's (or in the pool) to be served and steered
 config.node.addresses = o.nodeAddresses ?? [];
 config.source.paths = [`${o.dir}/inputs`];
-config.xds = { socket: `${o.dir}/run/xds.sock`, tcpAddress: "" };
-config.health.address = "127.0.0.1:0";
-config.admin.address = "127.0.0.1:0";
+config.xds = { socket: `${o.dir}/run/xds.sock` };
+config.health.address = { kind: "tcp", host: "127.0.0.1", port: 0 };
+config.admin.address = { kind: "tcp", host: "127.0.0.1", port: 0 };
 config.envoy = { ...config.envoy, path: o.envoy, drainSeconds: 0 };
 config.datapath = { mode: o.mode, interfaces: [], bpffs: o.bpffs, egressCgroup: "" };
 // fast Envoy restarts are the supervisor's default (500 ms first backoff)
