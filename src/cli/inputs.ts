@@ -40,7 +40,7 @@ function commandConfig(configFile: string | undefined, controllerName: string | 
 }
 
 /** An input this large (objects) is collected after loading when the caller asks (render). */
-const largeLoad = 1000;
+export const largeLoad = 1000;
 
 /**
  * Reads the inputs once (the same file set and store as `run`) and runs the same pipeline, up to translation.
