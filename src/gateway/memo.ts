@@ -23,9 +23,8 @@
 // the world and the routes attached to it, in order. When both are the same objects as last time,
 // it is reused (gatewayIr): a route added to one Gateway does not walk the 10,000 routes of
 // another one hostname by hostname.
-import type { Gateway } from "../kinds/gateway-api.ts";
 import type { IrRoute } from "../ir/types.ts";
-import type { RouteKind } from "../kinds/gateway-api.ts";
+import type { Gateway, RouteKind } from "../kinds/gateway-api.ts";
 import { WorldMemo, type WorldState } from "../translate/world.ts";
 import type { AttachedRoute, GatewayIr } from "./build.ts";
 import type { RouteWithKey } from "./http-rules.ts";

@@ -118,9 +118,8 @@ export function createKubeMode(config: ApplianceConfig, log: Logger, opts: KubeM
   const pool = new Set(expandPool(config.exposure.addressPool));
   const selector = selectorString(config.nodes.matchLabels) || "every node";
   // What the selected nodes serve, judged afresh for each write-out: their addresses (host-network
-  // mode) and their Envoys' reports.
-  // The same object while nothing in it changed: the writer re-judges the Gateways' bodies only
-  // for a new context, and a publish or a node report that changes none of this is not one.
+  // mode) and their Envoys' reports. The same object while none of that changed: the writer
+  // re-judges the Gateways' bodies only for a new context.
   let lastContext: { key: string; reports: NodeReport[]; ctx: StatusContext } | undefined;
   const context = (): StatusContext => {
     const selectedNodes = source.selectedNodes();

@@ -1,5 +1,5 @@
 // The emit stage: IR -> Envoy xDS resources. Pure and deterministic (the IR is already sorted).
-import type { Ir, IrListener, IrRouteConfig } from "../../ir/types.ts";
+import type { Ir, IrRouteConfig } from "../../ir/types.ts";
 import type { XdsResources } from "../resources.ts";
 import type { Listener } from "../../gen/envoy/config/listener/v3/listener_pb.ts";
 import { SocketAddress_Protocol } from "../../gen/envoy/config/core/v3/address_pb.ts";
@@ -31,22 +31,12 @@ export function emitXds(ir: Ir, o: EmitOptions, memo?: EmitMemo, withoutVirtualH
   const rcs = new Map<string, IrRouteConfig>(ir.routeConfigs.map((rc) => [rc.name, rc]));
   const plan = planProxyless(ir.apiListeners, rcs);
   const proxyless = new Set(ir.apiListeners.map((a) => a.routeConfig));
-  const options = memo ? JSON.stringify(o) : "";
-  // The route configurations a listener reads (for CORS): its message is kept while they are the same.
-  const listener = (l: IrListener): Listener => {
-    if (!memo) return emitListener(l, rcs, o);
-    const used = [l.http?.routeConfig, ...l.tls.map((c) => c.http?.routeConfig)].map((name) => (name === undefined ? undefined : rcs.get(name)));
-    return memo.listener(l, options, used, () => emitListener(l, rcs, o));
-  };
+  const listenerMemo = memo ? { memo, optionsKey: JSON.stringify(o) } : undefined;
   const unavailable = needsUnavailable(ir.routeConfigs.filter((rc) => proxyless.has(rc.name))) ? [unavailableCluster()] : [];
   const out: XdsResources = {
-    listeners: [...ir.listeners.map((l) => listener(l)).filter(servesSomething), ...plan.apiListeners.map(emitApiListener)],
+    listeners: [...ir.listeners.map((l) => emitListener(l, rcs, o, listenerMemo)).filter(servesSomething), ...plan.apiListeners.map(emitApiListener)],
     routes: [
-      ...ir.routeConfigs.map((rc) => {
-        if (withoutVirtualHosts) return emitRouteConfig({ ...rc, virtualHosts: [] }, proxyless.has(rc.name), memo);
-        const p = proxyless.has(rc.name);
-        return memo ? memo.routeConfigOf(rc, p, () => emitRouteConfig(rc, p, memo)) : emitRouteConfig(rc, p);
-      }),
+      ...ir.routeConfigs.map((rc) => emitRouteConfig(withoutVirtualHosts ? { ...rc, virtualHosts: [] } : rc, proxyless.has(rc.name), memo)),
       ...plan.hostRouteConfigs.map((rc) => emitRouteConfig(rc, true, memo)),
     ],
     clusters: [...ir.clusters.map((c) => (memo ? memo.byContent("cluster", c, () => emitCluster(c)) : emitCluster(c))), ...unavailable.map((u) => u.cluster)],

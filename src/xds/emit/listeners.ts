@@ -14,6 +14,7 @@ import { TcpProxySchema } from "../../gen/envoy/extensions/filters/network/tcp_p
 import { TlsInspectorSchema } from "../../gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector_pb.ts";
 import { CertificateValidationContext_TrustChainVerification } from "../../gen/envoy/extensions/transport_sockets/tls/v3/common_pb.ts";
 import { DownstreamTlsContextSchema } from "../../gen/envoy/extensions/transport_sockets/tls/v3/tls_pb.ts";
+import type { EmitMemo } from "./memo.ts";
 import { httpAccessLog } from "./access-log.ts";
 import type { IrApiListener, IrListener, IrRouteConfig, IrTlsChain } from "../../ir/types.ts";
 import { ads, duration, socketAddress, typed, type Init } from "./common.ts";
@@ -93,7 +94,18 @@ function tlsChain(listener: IrListener, chain: IrTlsChain, rcs: Map<string, IrRo
   return fc;
 }
 
-export function emitListener(l: IrListener, rcs: Map<string, IrRouteConfig>, node: EmitOptions): Listener {
+/**
+ * With a memo, a Listener from the same IrListener, emit options and route configurations (it reads
+ * theirs for CORS: the HCM of its HTTP chain and of each TLS chain that serves HTTP) is the same
+ * message (memo.ts listener). `optionsKey` is `node` as a string, built once per compile.
+ */
+export function emitListener(l: IrListener, rcs: Map<string, IrRouteConfig>, node: EmitOptions, memo?: { memo: EmitMemo; optionsKey: string }): Listener {
+  if (!memo) return listener(l, rcs, node);
+  const read = [l.http?.routeConfig, ...l.tls.map((c) => c.http?.routeConfig)].map((name) => (name === undefined ? undefined : rcs.get(name)));
+  return memo.memo.listener(l, memo.optionsKey, read, () => listener(l, rcs, node));
+}
+
+function listener(l: IrListener, rcs: Map<string, IrRouteConfig>, node: EmitOptions): Listener {
   // A GatewayClass may trust another number of proxies in front than the node does.
   const o = l.xffNumTrustedHops === undefined ? node : { ...node, xffNumTrustedHops: l.xffNumTrustedHops };
   if (l.udp) return emitUdpListener({ ...l, udp: l.udp }, o);

@@ -231,7 +231,13 @@ export function emitVirtualHost(vh: IrVirtualHost, proxyless = false, memo?: Emi
   return create(VirtualHostSchema, { name: vh.name, domains: vh.domains, routes });
 }
 
+/** With a memo, an IrRouteConfig emitted before (the same object) is the same message (memo.ts routeConfigOf). */
 export function emitRouteConfig(rc: IrRouteConfig, proxyless = false, memo?: EmitMemo): RouteConfiguration {
+  if (!memo) return routeConfig(rc, proxyless);
+  return memo.routeConfigOf(rc, proxyless, () => routeConfig(rc, proxyless, memo));
+}
+
+function routeConfig(rc: IrRouteConfig, proxyless: boolean, memo?: EmitMemo): RouteConfiguration {
   const emitHost = (vh: IrVirtualHost): VirtualHost => emitVirtualHost(vh, proxyless, memo);
   const vhosts: VirtualHost[] = rc.virtualHosts.map((vh) => (memo ? memo.virtualHost(vh, proxyless, () => emitHost(vh)) : emitHost(vh)));
   // Every config answers unknown hosts with a 404 from Envoy itself; no implicit catch-all.
