@@ -63,7 +63,9 @@ function splitDocuments(text: string): Chunk[] {
       }
     } else if (text.charCodeAt(pos) === 46 /* . */ && text.startsWith("...", pos) && text.slice(pos + 3, end).trim() === "") {
       chunks.push({ text: text.slice(start, pos), line: startLine });
-      start = end;
+      // The next document starts on the next line (not at this line's newline, which would count
+      // one blank line too many before it and put every line it reports one line down).
+      start = Math.min(end + 1, n);
       startLine = line + 1;
     }
     pos = end + 1;
