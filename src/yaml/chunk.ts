@@ -2,7 +2,8 @@
 // main thread and the parse worker, so both accept and refuse exactly the same documents.
 import type * as Yaml from "yaml";
 import type { Node as YamlNode, Document, LineCounter } from "yaml";
-import { maxNesting, screenDocument, type Screen } from "./screen.ts";
+import { maxNesting, screenDocument } from "./screen.ts";
+import { colonBound } from "./colons.ts";
 import { clip } from "./clip.ts";
 
 /** Position relative to the chunk's first line (1-based line and column). */
@@ -28,25 +29,52 @@ const yaml = (): typeof Yaml => (yamlPackage ??= require("yaml") as typeof Yaml)
 const sameKey = (a: unknown, b: unknown): boolean => yaml().isScalar(a) && yaml().isScalar(b) && String(a.value) === String(b.value);
 
 /**
- * `screen` is the document's screen verdict when another thread already ran it (parseYamlFileParallel
- * screens the worker's documents on the main thread, where the screen is already warm).
+ * Most documents are decided by counting (colons.ts): Bun parses them first, and when their keys
+ * match their colons and they nest no deeper than the limit, that is the answer. Any other document
+ * is decided by the screen (screenedParse), with Bun's parse reused where it was already made.
  */
-export function parseChunk(text: string, screen: Screen = screenDocument(text)): ChunkResult {
+export function parseChunk(text: string): ChunkResult {
+  const colons = colonBound(text);
+  if (colons < 0) return screenedParse(text);
+  const parsed = bunParse(text);
+  if (parsed !== threw && parsed.depth <= maxNesting && parsed.keys === colons) return parsed.result;
+  return screenedParse(text, parsed);
+}
+
+/**
+ * A document decided as the screen says (screen.ts): too deep, careful (the `yaml` package decides
+ * first) or fast. `parsed`: Bun's parse of it, when already made.
+ */
+export function screenedParse(text: string, parsed?: BunParse): ChunkResult {
+  const screen = screenDocument(text);
   if (screen.verdict === "too-deep")
     return { ok: false, error: { line: screen.line, column: screen.column, message: `nested deeper than ${maxNesting} levels` } };
   if (screen.verdict === "careful") {
     const refused = carefulCheck(text);
     if (refused) return { ok: false, error: refused };
   }
+  parsed ??= bunParse(text);
+  if (parsed === threw) return { ok: false, error: describeSyntaxError(text) };
+  if (parsed.depth > maxNesting) return { ok: false, error: deepestNode(text) };
+  return parsed.result;
+}
+
+const threw = "threw";
+/** Bun's parse of a document: its value, how deep it nests and how many keys its mappings hold. */
+type BunParse = { result: ChunkResult & { ok: true }; depth: number; keys: number } | typeof threw;
+
+function bunParse(text: string): BunParse {
   let value: unknown;
   try {
     value = Bun.YAML.parse(text);
   } catch {
-    return { ok: false, error: describeSyntaxError(text) };
+    // A syntax error, or nesting deep enough to exhaust the stack (Bun throws a RangeError).
+    return threw;
   }
   sawNonFinite = false;
-  if (depthOf(value) > maxNesting) return { ok: false, error: deepestNode(text) };
-  return sawNonFinite ? { ok: true, value, nonFinite: true } : { ok: true, value };
+  keysSeen = 0;
+  const depth = depthOf(value);
+  return { result: sawNonFinite ? { ok: true, value, nonFinite: true } : { ok: true, value }, depth, keys: keysSeen };
 }
 
 /** The `yaml` package's verdict on a document the screen could not clear: duplicate keys, aliases. */
@@ -92,6 +120,8 @@ export function describeSyntaxError(text: string): ChunkError {
 
 /** Set by depthOf when it meets an Infinity or NaN: the walk visits every value anyway. */
 let sawNonFinite = false;
+/** The keys of the mappings depthOf walked (complete when it returned at most maxNesting). */
+let keysSeen = 0;
 
 const nonFinite = (v: number): boolean => !Number.isFinite(v);
 
@@ -99,7 +129,7 @@ const nonFinite = (v: number): boolean => !Number.isFinite(v);
  * Depth of nested lists and objects, counted no further than maxNesting + 1. Recursion is bounded
  * by that same limit (never by the value), and allocates nothing per node, unlike an explicit stack
  * of [value, depth] pairs, which cost as much as the screen at 10,000 routes. Notes non-finite
- * numbers on the way (sawNonFinite).
+ * numbers on the way (sawNonFinite) and counts keys (keysSeen).
  */
 function depthOf(value: unknown, d = 0): number {
   if (typeof value !== "object" || value === null) {
@@ -121,6 +151,7 @@ function depthOf(value: unknown, d = 0): number {
   }
   const o = value as Record<string, unknown>;
   for (const k in o) {
+    keysSeen++;
     const child = o[k];
     if (typeof child !== "object" || child === null) {
       if (typeof child === "number" && nonFinite(child)) sawNonFinite = true;

@@ -1,15 +1,14 @@
 // Multi-document YAML with source positions, fast.
 //
-// Bulk parsing uses Bun's native YAML parser (about 20x faster than the `yaml` package). A linear
-// screen (screen.ts) sends the documents Bun would get wrong (possible duplicate keys, aliases) to
-// the `yaml` package first, and refuses too-deep nesting; chunk.ts holds that decision, shared with
-// the parse worker. The `yaml` package also gives syntax errors their line, column and reason, and
+// Bulk parsing uses Bun's native YAML parser (about 20x faster than the `yaml` package). Documents
+// Bun would get wrong (duplicate keys, aliases) go to the `yaml` package, and too-deep nesting is
+// refused: counting keys against colons (colons.ts) clears most documents, and a linear screen
+// (screen.ts) decides the rest; chunk.ts holds that decision, shared with the parse worker. The `yaml` package also gives syntax errors their line, column and reason, and
 // finds the line of a field path when a problem is reported: one parse per document with problems,
 // kept for all of that document's problems (see lineOf).
 import { LineCounter, parseDocument, isMap, isSeq, isNode, type Node as YamlNode, type Document } from "yaml";
 import { parseChunk, type ChunkResult } from "./chunk.ts";
 import { parseTransferred } from "./transfer.ts";
-import { screenDocument } from "./screen.ts";
 import type { ParseRequest } from "./parse-worker.ts";
 
 export type FieldPath = ReadonlyArray<string | number>;
@@ -157,11 +156,8 @@ export async function parseYamlFileParallel(file: string, text: string, meanwhil
       worker.onmessage = (e: MessageEvent<string>) => resolve(parseTransferred(e.data) as ChunkResult[]);
       worker.onerror = (e) => reject(new Error(`yaml worker: ${e.message}`));
     });
-    // The second half is screened here, while the worker starts: the screen is JIT-compiled once, on
-    // this thread, instead of running cold on both (about 10% of a render's CPU at 10,000 routes).
     const rest = chunks.slice(half);
-    const request: ParseRequest = { texts: rest.map((c) => c.text), screens: rest.map((c) => screenDocument(c.text)) };
-    worker.postMessage(request);
+    worker.postMessage({ texts: rest.map((c) => c.text) } satisfies ParseRequest);
     const head = chunks.slice(0, half);
     const first = assemble(
       file,

@@ -2,20 +2,17 @@
 // string (structured clone of large object graphs costs more than the parse it saves; a string is
 // cheap to hand over). The same parseChunk as the main thread: both accept exactly the same input.
 import { parseChunk } from "./chunk.ts";
-import type { Screen } from "./screen.ts";
 import { nonFiniteReplacer } from "./transfer.ts";
 
 declare const self: Worker;
 
-/** The documents' texts and their screen verdicts, in the same order (see parseYamlFileParallel). */
+/** The documents' texts (see parseYamlFileParallel). */
 export interface ParseRequest {
   texts: string[];
-  screens: Screen[];
 }
 
 self.onmessage = (e: MessageEvent<ParseRequest>) => {
-  const { texts, screens } = e.data;
-  const results = texts.map((text, i) => parseChunk(text, screens[i]));
+  const results = e.data.texts.map((text) => parseChunk(text));
   // The replacer runs a function per value (twice the cost of the plain stringify at 5,000
   // documents): only when some value needs it.
   const tagged = results.some((r) => r.ok && r.nonFinite);

@@ -1,6 +1,6 @@
-// parseYamlFileParallel screens the worker's half of the documents on the main thread and sends the
-// verdicts along (screen.ts runs warm once, not cold on both threads). Every kind of verdict must
-// reach the worker intact: the result is exactly parseYamlFile's, refusals' messages included.
+// parseYamlFileParallel's worker decides its half of the documents with the same parseChunk as the
+// main thread (counting, then the screen where counting cannot decide). Every kind of verdict in the
+// worker's half must give exactly parseYamlFile's result, refusals' messages included.
 import { describe, expect, test } from "bun:test";
 import { parseYamlFile, parseYamlFileParallel } from "../../src/yaml/documents.ts";
 import { generate } from "../../bench/generate.ts";
@@ -11,7 +11,7 @@ const deepFlow = `a: ${"[".repeat(70)}${"]".repeat(70)}\n`;
 // (aliases), too deep in block and in flow style.
 const verdicts = ["a: 1\nb: 2\n", "a: 1\nb: 2\na: 3\n", "x: &v 1\ny: *v\n", deepBlock, deepFlow].join("---\n");
 
-describe("parseYamlFileParallel with the worker's documents screened on the main thread", () => {
+describe("parseYamlFileParallel with every kind of verdict in the worker's half", () => {
   test("every screen verdict in the worker's half gives parseYamlFile's documents and errors", async () => {
     const text = generate({ routes: 2500, hostnames: 100, services: 50 }) + "---\n" + verdicts;
     expect(text.length).toBeGreaterThan(2 * 1024 * 1024);
