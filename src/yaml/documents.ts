@@ -8,6 +8,7 @@
 // kept for all of that document's problems (see lineOf).
 import { LineCounter, parseDocument, isMap, isSeq, isNode, type Node as YamlNode, type Document } from "yaml";
 import { parseChunk, type ChunkResult } from "./chunk.ts";
+import { contentChunks, type Chunk } from "./split.ts";
 import { parseTransferred } from "./transfer.ts";
 import type { ParseRequest } from "./parse-worker.ts";
 
@@ -35,58 +36,6 @@ export interface ParsedFile {
   errors: YamlSyntaxError[];
 }
 
-interface Chunk {
-  text: string;
-  line: number;
-}
-
-// Splits on document markers. A line beginning with `---` (followed by space or end of line) or
-// `...` always ends a document in YAML, even inside block scalars, so this split is exact.
-function splitDocuments(text: string): Chunk[] {
-  const chunks: Chunk[] = [];
-  let start = 0;
-  let startLine = 1;
-  let line = 1;
-  let pos = 0;
-  const n = text.length;
-  while (pos < n) {
-    const eol = text.indexOf("\n", pos);
-    const end = eol === -1 ? n : eol;
-    if (text.charCodeAt(pos) === 45 /* - */ && text.startsWith("---", pos)) {
-      const after = text.charCodeAt(pos + 3);
-      if (pos + 3 >= end || after === 32 || after === 9 || after === 13) {
-        chunks.push({ text: text.slice(start, pos), line: startLine });
-        // Content after the marker on the same line (`--- {a: 1}`) belongs to the next document.
-        start = pos + 3;
-        startLine = line;
-      }
-    } else if (text.charCodeAt(pos) === 46 /* . */ && text.startsWith("...", pos) && text.slice(pos + 3, end).trim() === "") {
-      chunks.push({ text: text.slice(start, pos), line: startLine });
-      // The next document starts on the next line (not at this line's newline, which would count
-      // one blank line too many before it and put every line it reports one line down).
-      start = Math.min(end + 1, n);
-      startLine = line + 1;
-    }
-    pos = end + 1;
-    line++;
-  }
-  chunks.push({ text: text.slice(start), line: startLine });
-  return chunks;
-}
-
-/** Only whitespace and comments (a loop, not a regular expression: input text never backtracks). */
-function isBlank(text: string): boolean {
-  let inComment = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) inComment = false;
-    else if (inComment) continue;
-    else if (c === 35 /* # */) inComment = true;
-    else if (c !== 32 && c !== 9 && c !== 13) return false;
-  }
-  return true;
-}
-
 /** `chunks[i]` is the file's document number `first + i`; `parsed[i]` its result. */
 function assemble(file: string, chunks: readonly Chunk[], parsed: readonly ChunkResult[], first = 0): ParsedFile {
   const documents: YamlDocument[] = [];
@@ -102,10 +51,6 @@ function assemble(file: string, chunks: readonly Chunk[], parsed: readonly Chunk
     documents.push({ file, index: first + i, line: chunk.line + leadingBlankLines(chunk.text), text: chunk.text, value: p.value });
   }
   return { documents, errors };
-}
-
-function contentChunks(text: string): Chunk[] {
-  return splitDocuments(text).filter((c) => !isBlank(c.text));
 }
 
 /** Binary and UTF-16 files hold NUL characters, which YAML text never does: say so plainly. */
@@ -156,8 +101,10 @@ export async function parseYamlFileParallel(file: string, text: string, meanwhil
       worker.onmessage = (e: MessageEvent<string>) => resolve(parseTransferred(e.data) as ChunkResult[]);
       worker.onerror = (e) => reject(new Error(`yaml worker: ${e.message}`));
     });
+    // The worker gets one string, the file from its first document on, and splits it the same way:
+    // handing over thousands of strings costs the main thread 5-15 ms, one costs about 1 ms.
     const rest = chunks.slice(half);
-    worker.postMessage({ texts: rest.map((c) => c.text) } satisfies ParseRequest);
+    worker.postMessage({ tail: text.slice(rest[0]!.offset), line: rest[0]!.line } satisfies ParseRequest);
     const head = chunks.slice(0, half);
     const first = assemble(
       file,
@@ -166,7 +113,9 @@ export async function parseYamlFileParallel(file: string, text: string, meanwhil
     );
     meanwhile?.(first);
     // Each half is assembled once: the first half's documents are not built a second time.
-    const last = assemble(file, rest, await second, half);
+    const results = await second;
+    if (results.length !== rest.length) throw new Error(`yaml worker: ${results.length} documents, expected ${rest.length}`);
+    const last = assemble(file, rest, results, half);
     return { documents: [...first.documents, ...last.documents], errors: [...first.errors, ...last.errors] };
   } finally {
     worker.terminate();

@@ -3,6 +3,7 @@
 // `...` (the next document starts on the line after it).
 import { describe, expect, test } from "bun:test";
 import { parseYamlFile } from "../../src/yaml/documents.ts";
+import { contentChunks } from "../../src/yaml/split.ts";
 
 describe("document lines", () => {
   test("after `---` and after `...`", () => {
@@ -25,5 +26,41 @@ describe("document lines", () => {
     // The same document in the same place: the same line, whichever marker came before it.
     expect(afterEnd.errors[0]!.line).toBe(afterMarker.errors[0]!.line);
     expect(afterEnd.errors[0]!.line).toBeLessThanOrEqual(5);
+  });
+});
+
+describe("a file split from one of its documents on", () => {
+  test("gives that document and the ones after it, with the same texts and lines (the parse worker's part)", () => {
+    const text = [
+      "# leading comment",
+      "a: 1",
+      "--- {b: 2}",
+      "c: 3",
+      "...",
+      "",
+      "d: 4",
+      "---",
+      "# only a comment",
+      "---\t",
+      "e: |",
+      "  --- not a marker when indented",
+      "--- ",
+      "f: 6",
+      "...   ",
+      "g: 7",
+    ].join("\n");
+    const chunks = contentChunks(text);
+    expect(chunks.map((c) => c.text.trim())).toEqual([
+      "# leading comment\na: 1",
+      "{b: 2}\nc: 3",
+      "d: 4",
+      "e: |\n  --- not a marker when indented",
+      "f: 6",
+      "g: 7",
+    ]);
+    for (let k = 0; k < chunks.length; k++) {
+      const tail = contentChunks(text.slice(chunks[k]!.offset), chunks[k]!.line);
+      expect(tail.map((c) => [c.text, c.line])).toEqual(chunks.slice(k).map((c) => [c.text, c.line]));
+    }
   });
 });
