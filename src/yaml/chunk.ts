@@ -26,7 +26,10 @@ const maxAliasCount = 100;
 let yamlPackage: typeof Yaml | undefined;
 const yaml = (): typeof Yaml => (yamlPackage ??= require("yaml") as typeof Yaml);
 
-const sameKey = (a: unknown, b: unknown): boolean => yaml().isScalar(a) && yaml().isScalar(b) && String(a.value) === String(b.value);
+// Two keys are the same when they become the same property name in the value Bun builds: a scalar
+// by its text (1 and "1"), a collection as JavaScript prints it ([a] and a).
+const propertyName = (k: unknown): string => (yaml().isScalar(k) ? String(k.value) : yaml().isCollection(k) ? String(k.toJSON()) : String(k));
+const sameKey = (a: unknown, b: unknown): boolean => propertyName(a) === propertyName(b);
 
 /**
  * Most documents are decided by counting (colons.ts): Bun parses them first, and when their keys
@@ -34,6 +37,8 @@ const sameKey = (a: unknown, b: unknown): boolean => yaml().isScalar(a) && yaml(
  * is decided by the screen (screenedParse), with Bun's parse reused where it was already made.
  */
 export function parseChunk(text: string): ChunkResult {
+  const cr = loneCarriageReturn(text);
+  if (cr) return { ok: false, error: cr };
   const colons = colonBound(text);
   if (colons < 0) return screenedParse(text);
   const parsed = bunParse(text);
@@ -57,6 +62,25 @@ export function screenedParse(text: string, parsed?: BunParse): ChunkResult {
   if (parsed === threw) return { ok: false, error: describeSyntaxError(text) };
   if (parsed.depth > maxNesting) return { ok: false, error: deepestNode(text) };
   return parsed.result;
+}
+
+/**
+ * A CR not followed by LF (an old Mac line ending) ends a line for Bun's parser but not for the
+ * `yaml` package or the screen, so the document would mean two things (`a: 1\ra: 2` is one key to
+ * the screen and a duplicate to Bun): refused, with where it is.
+ */
+function loneCarriageReturn(text: string): ChunkError | undefined {
+  for (let i = text.indexOf("\r"); i >= 0; i = text.indexOf("\r", i + 1)) {
+    if (text.charCodeAt(i + 1) === 10) continue;
+    let line = 1;
+    let lineStart = 0;
+    for (let j = text.indexOf("\n"); j >= 0 && j < i; j = text.indexOf("\n", j + 1)) {
+      line++;
+      lineStart = j + 1;
+    }
+    return { line, column: i - lineStart + 1, message: "a carriage return without a line feed: use LF or CRLF line endings" };
+  }
+  return undefined;
 }
 
 const threw = "threw";

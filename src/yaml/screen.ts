@@ -106,7 +106,8 @@ export function screenDocument(text: string): Screen {
   // A block scalar (`|`, `>`) owns the lines indented deeper than its key's line.
   let blockScalarIndent = -1;
   let line = 0;
-  let pos = 0;
+  // A byte order mark may open any document of a stream: it is not part of the first key.
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const n = text.length;
   while (pos < n) {
     line++;
@@ -205,7 +206,13 @@ function keyAt(text: string, i: number, eol: number): number {
     keyHash = hashOf(text, i + 1, close);
     return j + 1;
   }
-  if (c === 123 /* { */ || c === 91 /* [ */) return noKey;
+  if (c === 123 /* { */) return noKey;
+  // A flow sequence followed by a colon is a key (`[a]: 1`), which Bun turns into the string "a":
+  // the careful parser compares such keys the same way (chunk.ts sameKey).
+  if (c === 91 /* [ */) {
+    const colon = text.indexOf(":", i);
+    return colon >= 0 && colon < eol ? carefulKey : noKey;
+  }
   // A plain key ends at the first ": " (or a ":" ending the line); a "#" after a space starts a comment.
   // Hashed on the way (one pass, not a second one over the key): FNV-1a is a running hash, so the
   // value after the last non-space character is the hash of the key without its trailing spaces.

@@ -32,7 +32,7 @@ function splitDocuments(text: string, firstLine = 1): Chunk[] {
         start = pos + 3;
         startLine = line;
       }
-    } else if (text.charCodeAt(pos) === 46 /* . */ && text.startsWith("...", pos) && text.slice(pos + 3, end).trim() === "") {
+    } else if (text.charCodeAt(pos) === 46 /* . */ && text.startsWith("...", pos) && endsDocument(text.slice(pos + 3, end))) {
       chunks.push({ text: text.slice(start, pos), line: startLine, offset: start });
       // The next document starts on the next line (not at this line's newline, which would count
       // one blank line too many before it and put every line it reports one line down).
@@ -62,4 +62,10 @@ function isBlank(text: string): boolean {
 /** The documents that hold more than blanks and comments (`firstLine`: see splitDocuments). */
 export function contentChunks(text: string, firstLine = 1): Chunk[] {
   return splitDocuments(text, firstLine).filter((c) => !isBlank(c.text));
+}
+
+/** What may follow `...` for it to end a document: nothing, or white space and a comment. */
+function endsDocument(rest: string): boolean {
+  const t = rest.trim();
+  return t === "" || (t.startsWith("#") && (rest.charCodeAt(0) === 32 || rest.charCodeAt(0) === 9));
 }

@@ -19,6 +19,15 @@ describe("document lines", () => {
     ]);
   });
 
+  test("`...` followed by a comment ends the document too (`...#x` does not: no space before the #)", () => {
+    expect(parseYamlFile("f.yaml", "a: 1\n... # end\na: 2\n").documents.map((d) => [d.value, d.line])).toEqual([
+      [{ a: 1 }, 1],
+      [{ a: 2 }, 3],
+    ]);
+    expect(parseYamlFile("f.yaml", "a: 1\n...\t# end\na: 2\n").documents.length).toBe(2);
+    expect(parseYamlFile("f.yaml", "a: 1\n...#x\n").errors.length).toBe(1);
+  });
+
   test("a syntax error after `...` is reported on its own line", () => {
     const afterEnd = parseYamlFile("f.yaml", "a: 1\n...\nb: [1,\nc: 2\n");
     const afterMarker = parseYamlFile("f.yaml", "a: 1\n---\nb: [1,\nc: 2\n");

@@ -56,4 +56,21 @@ describe("YAML screen", () => {
     expect(screenDocument(text).verdict).toBe("careful");
     expect(parseChunk(text).ok).toBe(false); // "a\u0062" is "ab": a real duplicate, found by the careful parser
   });
+
+  test("a byte order mark, a flow-sequence key or a lone CR does not hide a duplicate", () => {
+    for (const [text, message] of [
+      ["\uFEFFa: 1\na: 2\n", 'duplicate key "a"'],
+      ["[a]: 1\n[a]: 2\n", 'duplicate key "[a]"'],
+      // Bun makes the key [a] the property "a": the same key as a.
+      ["[a]: 1\na: 2\n", 'duplicate key "a"'],
+      ["a: 1\ra: 2\n", "a carriage return without a line feed"],
+    ] as const) {
+      const r = parseChunk(text);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.message).toContain(message);
+    }
+    expect(parseChunk("\uFEFFa: 1\nb: 2\n")).toEqual({ ok: true, value: { a: 1, b: 2 } });
+    expect(parseChunk("a: 1\r\nb: 2\r\n")).toEqual({ ok: true, value: { a: 1, b: 2 } });
+    expect(parseChunk("- [a, b]\n- [c]\n")).toEqual({ ok: true, value: [["a", "b"], ["c"]] });
+  });
 });
