@@ -39,20 +39,20 @@ function commandConfig(configFile: string | undefined, controllerName: string | 
   return { config, problems: [] };
 }
 
-/** An input this large (objects) is collected after loading when the caller asks (render). */
+/** An input this large (objects) is collected once after loading (see prepare). */
 export const largeLoad = 1000;
 
 /**
  * Reads the inputs once (the same file set and store as `run`) and runs the same pipeline, up to translation.
- * `collectAfterLoad` (render): one full garbage collection once a large input is loaded, while what
- * is alive is the input and not yet the output. JavaScriptCore sizes its young generation from what
- * the last full collection kept; without this, that one runs early in the load, and another falls in
- * the middle of writing the output, over a heap twice as large, after letting the output's garbage
- * pile up (measured in the README's performance section). validate writes no output: no gain there.
+ * A large input is followed by one full garbage collection, while what is alive is the input and the
+ * load's garbage is dead. JavaScriptCore sizes its young generation from what the last full
+ * collection kept; without this, that one runs early in the load, translation collects the load's
+ * garbage as it goes, and render's write lets its own pile up over a heap twice as large. Measured
+ * at 10,000 routes (README): validate 0.955x CPU, 0.992x wall with it against 0.987x, 1.032x without.
  */
-export async function prepare(paths: readonly string[], config: ApplianceConfig, collectAfterLoad = false): Promise<Prepared> {
+export async function prepare(paths: readonly string[], config: ApplianceConfig): Promise<Prepared> {
   const load = await loadPaths(paths, config.source.maxFileBytes);
-  if (collectAfterLoad && load.objects.length >= largeLoad) Bun.gc(true);
+  if (load.objects.length >= largeLoad) Bun.gc(true);
   const a = assemble({ objects: load.objects, config, inputProblems: load.problems, unclaimed: true }, translateOnly);
   return { load, result: a.result, problems: a.problems, warnings: load.warnings };
 }

@@ -53,7 +53,7 @@ export async function renderCommand(args: string[]): Promise<number> {
   const progress = (what: string): void => {
     if (process.stderr.isTTY) process.stderr.write(`edgegate render: ${what} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
   };
-  const prep = await prepare(positionals.length > 0 ? positionals : config.source.paths, config, true);
+  const prep = await prepare(positionals.length > 0 ? positionals : config.source.paths, config);
   progress(`read and translated ${prep.load.objects.length} objects from ${prep.load.files} files`);
   // Like the appliance: invalid objects are left out, reference problems render (they answer
   // 500). Either way the user sees what would be served, and the exit status says "problems".

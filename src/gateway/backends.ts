@@ -1,4 +1,5 @@
 // Route backendRefs -> clusters, with the route's ResolvedRefs condition.
+import { noFTL } from "bun:jsc";
 import type { AnyRoute, BackendRef, RouteKind } from "../kinds/gateway-api.ts";
 import { GatewayGroup } from "../kinds/gateway-api.ts";
 import { condition, type Condition, type TranslateProblem } from "../object-status/types.ts";
@@ -80,3 +81,6 @@ export class RouteBackends {
     return r.cluster;
   }
 }
+
+// Once per backend of every route in a large translation: kept below FTL (see src/validate/kinds/routes.ts).
+noFTL(RouteBackends.prototype["doResolve"]);

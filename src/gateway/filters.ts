@@ -1,4 +1,5 @@
 // Gateway API filters -> IR route pieces (header mutation, redirect, rewrite, mirror, CORS).
+import { noFTL } from "bun:jsc";
 import type { HTTPHeaderFilter, HTTPRouteFilter } from "../kinds/gateway-api.ts";
 import type { IrCors, IrHeaderMutation, IrMirror, IrRouteAction } from "../ir/types.ts";
 import type { RouteBackends } from "./backends.ts";
@@ -98,3 +99,6 @@ function redirectPort(scheme: string | undefined, port: number | undefined, list
   if (scheme === "http") return 80;
   return listener.port;
 }
+
+// Once per rule of every route in a large translation: kept below FTL (see src/validate/kinds/routes.ts).
+noFTL(applyFilters);

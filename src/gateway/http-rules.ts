@@ -1,4 +1,5 @@
 // HTTPRoute and GRPCRoute rules -> IR routes, for one listener they are attached to.
+import { noFTL } from "bun:jsc";
 import type { BackendRef, GRPCRoute, GRPCRouteRule, HTTPRoute, HTTPRouteMatch, HTTPRouteRule } from "../kinds/gateway-api.ts";
 import type { IrBackendRef, IrRoute, IrRouteAction, IrRouteMatch } from "../ir/types.ts";
 import { durationMs } from "../validate/names.ts";
@@ -166,3 +167,7 @@ export function grpcRouteRules(route: GRPCRoute, backends: RouteBackends, listen
   });
   return out;
 }
+
+// Once per match of every route in a large translation: kept below FTL, whose compiles cost more
+// than they save here (the reasoning and figures: src/validate/kinds/routes.ts, README).
+noFTL(httpMatch);

@@ -1,5 +1,6 @@
 // The store holds every input object, whatever source it came from (files or the Kubernetes API).
 // Everything after the store is identical in both modes.
+import { noFTL } from "bun:jsc";
 
 export interface ObjectMeta {
   name: string;
@@ -98,3 +99,6 @@ export function storedObject(object: KubeObject, origin: Origin): StoredObject {
   const ref = refOf(object);
   return { key: refKey(ref), ref, object, origin };
 }
+
+// Once per object loaded: kept below FTL (see src/validate/kinds/routes.ts).
+noFTL(storedObject);

@@ -1,5 +1,6 @@
 // One YAML document's text -> its value, or the reason and position it was refused. Shared by the
 // main thread and the parse worker, so both accept and refuse exactly the same documents.
+import { noFTL } from "bun:jsc";
 import type * as Yaml from "yaml";
 import type { Node as YamlNode, Document, LineCounter } from "yaml";
 import { maxNesting, screenDocument } from "./screen.ts";
@@ -203,3 +204,6 @@ function deepestNode(text: string): ChunkError {
   }
   return { line: 1, column: 1, message: `nested deeper than ${maxNesting} levels` };
 }
+
+// Once per document: kept below FTL (see screen.ts).
+noFTL(depthOf);

@@ -1,5 +1,6 @@
 // A multi-document YAML file's text -> its documents' texts and positions. No YAML parsing here (and
 // no import of the `yaml` package): the parse worker splits its part of a file with this too.
+import { noFTL } from "bun:jsc";
 
 export interface Chunk {
   text: string;
@@ -69,3 +70,6 @@ function endsDocument(rest: string): boolean {
   const t = rest.trim();
   return t === "" || (t.startsWith("#") && (rest.charCodeAt(0) === 32 || rest.charCodeAt(0) === 9));
 }
+
+// Once per file, a loop over its lines: kept below FTL (see screen.ts).
+noFTL(splitDocuments);

@@ -1,4 +1,5 @@
 // One YAML file's text -> admitted objects and problems. Pure: no file system access here.
+import { noFTL } from "bun:jsc";
 import { parseTransferred } from "../../yaml/transfer.ts";
 import { lineOf, parseYamlFile, parseYamlFileParallel, type ParsedFile, type YamlDocument } from "../../yaml/documents.ts";
 import type { Problem } from "../../validate/problems.ts";
@@ -118,3 +119,6 @@ function loadDocument(doc: YamlDocument, out: FileLoad): void {
     }
   }
 }
+
+// Once per document: kept below FTL (see src/validate/kinds/routes.ts).
+noFTL(loadDocument);
