@@ -3,18 +3,7 @@
 // CR/LF/NUL, `%`, Host and pseudo-headers, backslashes in rewrites, trailing slashes, ...).
 // Validation must drop every object that would make Envoy refuse the emitted configuration: the
 // test checks what is left. Deterministic for a seed, so a failure reproduces.
-
-/** mulberry32: small, fast, good enough to pick from lists. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../helpers/rng.ts";
 
 // RE2 factors alternations of words, so size comes from counted repetition: program size ~1,200.
 const bigAlternation = "/[a-z]{600}/[0-9]{600}";

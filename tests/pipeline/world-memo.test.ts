@@ -11,19 +11,9 @@ import { xdsToJson } from "../../src/xds/json.ts";
 import { generate } from "../../bench/generate.ts";
 import type { StoredObject } from "../../src/store/types.ts";
 import { withServingProblems } from "../../src/validate/serving.ts";
+import { rng } from "../helpers/rng.ts";
 
 const config = defaultConfig("world-memo-test");
-
-/** A tiny deterministic PRNG (mulberry32), so a failure replays. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const edgeGateway = (extraListener: boolean): string => `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway

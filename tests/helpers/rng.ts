@@ -1,0 +1,14 @@
+// A seeded random number generator for generated test inputs: the same inputs on every run, so a
+// failure replays from its seed.
+
+/** mulberry32: small, fast, good enough to pick from lists. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
