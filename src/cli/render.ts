@@ -13,6 +13,8 @@ import { emitOptions } from "../pipeline/compile.ts";
 const writePiece = 64 * 1024;
 /** Text written between two young-generation collections (see write below). */
 const collectEvery = 8_000_000;
+/** Young-generation collections stop after this much text (see write below). */
+const collectUntil = 32_000_000;
 
 const help = `usage: edgegate render [--config FILE] [--controller-name NAME] [--format json|yaml] [--status] [--show-secrets] [PATH...]
 
@@ -82,13 +84,18 @@ export async function renderCommand(args: string[]): Promise<number> {
     // JavaScriptCore's own schedule, sized from the heap prepare()'s full collection left, lets
     // about 100 MB of it pile up at 10,000 routes before collecting. A young-generation collection
     // every 8 MB of text keeps the peak at eea69ff's; the one before writing ages the IR, so the
-    // later ones do not trace it again. Measured at no visible CPU or wall cost (README).
+    // later ones do not trace it again. Only for the first 32 MB: on a larger heap each collection
+    // costs more (9 ms instead of 2-3 at 50,000 routes) and promotes more, and JavaScriptCore's own
+    // schedule keeps up (at 50,000 routes: 1.17x eea69ff's wall collecting all the way, 1.07-1.09x
+    // with this limit or with no collections; README).
     const large = prep.load.objects.length >= largeLoad;
     if (large) edenGC();
     let sinceCollect = 0;
+    let written = 0;
     const write = (text: string): void => {
       sinceCollect += text.length;
-      if (large && sinceCollect >= collectEvery) {
+      written += text.length;
+      if (large && sinceCollect >= collectEvery && written <= collectUntil) {
         sinceCollect = 0;
         edenGC();
       }

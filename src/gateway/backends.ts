@@ -62,23 +62,29 @@ export class RouteBackends {
     const ns = ref.namespace ?? routeNs;
     const group = ref.group ?? "";
     const kind = ref.kind ?? "Service";
-    const fail = (reason: string, message: string): undefined => {
-      // The first failure names the condition; every one is reported by `validate`.
-      if (this.resolvedRefs.status === "True") this.resolvedRefs = condition("ResolvedRefs", false, reason, message, this.route.metadata.generation);
-      this.problems.push({ key: refKey({ kind: this.kind, namespace: routeNs, name: this.route.metadata.name }), path, message });
-      return undefined;
-    };
     if (group !== "" || kind !== "Service")
-      return fail("InvalidKind", `backendRef kind ${group ? `${group}/` : ""}${kind} is not supported (only core Service)`);
+      return this.fail(path, "InvalidKind", `backendRef kind ${group ? `${group}/` : ""}${kind} is not supported (only core Service)`);
     if (!refAllowed(this.inp, { group: GatewayGroup, kind: this.kind, namespace: routeNs }, { group: "", kind: "Service", namespace: ns, name: ref.name })) {
-      return fail("RefNotPermitted", `Service ${ns}/${ref.name} is in another namespace and no ReferenceGrant in ${ns} allows ${this.kind}s from ${routeNs}`);
+      return this.fail(
+        path,
+        "RefNotPermitted",
+        `Service ${ns}/${ref.name} is in another namespace and no ReferenceGrant in ${ns} allows ${this.kind}s from ${routeNs}`,
+      );
     }
-    if (ref.port === undefined) return fail("BackendNotFound", `backendRef to Service ${ns}/${ref.name} has no port`);
+    if (ref.port === undefined) return this.fail(path, "BackendNotFound", `backendRef to Service ${ns}/${ref.name} has no port`);
     this.services.add(nsName(ns, ref.name));
     const { r, e } = this.clusters.serviceEntry(ns, ref.name, { number: ref.port }, protocol, this.clientCertificate);
-    if (!r.ok) return fail(r.reason, r.message);
+    if (!r.ok) return this.fail(path, r.reason, r.message);
     if (e) this.entries.push(e);
     return r.cluster;
+  }
+
+  /** A reference that cannot be used: the first failure names the condition; every one is reported by `validate`. */
+  private fail(path: ReadonlyArray<string | number>, reason: string, message: string): undefined {
+    const route = this.route.metadata;
+    if (this.resolvedRefs.status === "True") this.resolvedRefs = condition("ResolvedRefs", false, reason, message, route.generation);
+    this.problems.push({ key: refKey({ kind: this.kind, namespace: route.namespace, name: route.name }), path, message });
+    return undefined;
   }
 }
 
