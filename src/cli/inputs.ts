@@ -39,20 +39,21 @@ function commandConfig(configFile: string | undefined, controllerName: string | 
   return { config, problems: [] };
 }
 
-/** An input this large (objects) is collected once after loading (see prepare). */
-export const largeLoad = 1000;
-
 /**
- * Reads the inputs once (the same file set and store as `run`) and runs the same pipeline, up to translation.
- * A large input is followed by one full garbage collection, while what is alive is the input and the
- * load's garbage is dead. JavaScriptCore sizes its young generation from what the last full
- * collection kept; without this, that one runs early in the load, translation collects the load's
- * garbage as it goes, and render's write lets its own pile up over a heap twice as large. Measured
- * at 10,000 routes (README): validate 0.955x CPU, 0.992x wall with it against 0.987x, 1.032x without.
+ * Inputs of this many objects are followed by one full garbage collection after loading (see
+ * prepare). Measured, not derived: JavaScriptCore sizes its young generation from what the last full
+ * collection kept, and only in this range did collecting help. At 10,500 objects: render 0.981x
+ * eea69ff's wall with it, 1.004x without; validate 0.991x against 1.007x. At 1,500 objects and at
+ * 52,500 it cost more than it gave (render 0.929x against 0.910x; 1.05-1.09x against 1.02x: at that
+ * size the collection itself takes 140 ms and translation runs slower after it). README.
  */
+const collectAfterLoad = { from: 5_000, to: 20_000 };
+
+/** Reads the inputs once (the same file set and store as `run`) and runs the same pipeline, up to translation. */
 export async function prepare(paths: readonly string[], config: ApplianceConfig): Promise<Prepared> {
   const load = await loadPaths(paths, config.source.maxFileBytes);
-  if (load.objects.length >= largeLoad) Bun.gc(true);
+  const n = load.objects.length;
+  if (n >= collectAfterLoad.from && n <= collectAfterLoad.to) Bun.gc(true);
   const a = assemble({ objects: load.objects, config, inputProblems: load.problems, unclaimed: true }, translateOnly);
   return { load, result: a.result, problems: a.problems, warnings: load.warnings };
 }

@@ -2,7 +2,7 @@
 // serve, in Envoy's canonical proto3 JSON. Deterministic: same input, same bytes.
 import { stringify } from "yaml";
 import { edenGC } from "bun:jsc";
-import { commandConfigOrReport, largeLoad, prepare, printProblems } from "./inputs.ts";
+import { commandConfigOrReport, prepare, printProblems } from "./inputs.ts";
 import { parse, UsageError } from "./args.ts";
 import { xdsToJson } from "../xds/json.ts";
 import { redactPrivateKey, writeIrJsonText } from "../xds/render/pretty.ts";
@@ -15,6 +15,8 @@ const writePiece = 64 * 1024;
 const collectEvery = 8_000_000;
 /** Young-generation collections stop after this much text (see write below). */
 const collectUntil = 32_000_000;
+/** Inputs of at least this many objects get those collections. */
+const largeLoad = 1000;
 
 const help = `usage: edgegate render [--config FILE] [--controller-name NAME] [--format json|yaml] [--status] [--show-secrets] [PATH...]
 
@@ -81,8 +83,8 @@ export async function renderCommand(args: string[]): Promise<number> {
       }
     };
     // Writing makes garbage fast (each virtual host becomes messages, then JSON, then text), and
-    // JavaScriptCore's own schedule, sized from the heap prepare()'s full collection left, lets
-    // about 100 MB of it pile up at 10,000 routes before collecting. A young-generation collection
+    // JavaScriptCore's own schedule, sized from the heap the last full collection left (prepare()'s
+    // at 10,000 routes), lets about 100 MB of it pile up before collecting. A young-generation collection
     // every 8 MB of text keeps the peak at eea69ff's; the one before writing ages the IR, so the
     // later ones do not trace it again. Only for the first 32 MB: on a larger heap each collection
     // costs more (9 ms instead of 2-3 at 50,000 routes) and promotes more, and JavaScriptCore's own
