@@ -66,7 +66,7 @@ export function translateGateways(inp: Inputs, opts: GatewayOptions, world: Worl
       const route = routes[i]!;
       let r = opts.memo?.reusedAttachment(route, kind, world);
       if (!r) {
-        r = attachRoute(world.inputs, route, kind, w, clusters, opts.controllerName);
+        r = attachRoute(world.inputs, route, kind, w, clusters, opts.controllerName, opts.memo !== undefined);
         opts.memo?.rememberAttachment(route, kind, world, r);
       }
       if (r.status === undefined) continue;
@@ -157,7 +157,15 @@ export interface RouteAttachment {
   listeners: ListenerState[];
 }
 
-function attachRoute(inp: Inputs, route: AnyRoute, kind: RouteKind, w: GatewayWorld, clusters: ClusterSet, controllerName: string): RouteAttachment {
+function attachRoute(
+  inp: Inputs,
+  route: AnyRoute,
+  kind: RouteKind,
+  w: GatewayWorld,
+  clusters: ClusterSet,
+  controllerName: string,
+  trackServices: boolean,
+): RouteAttachment {
   const order = `${route.metadata.creationTimestamp ?? ""}\u0000${route.metadata.namespace}/${route.metadata.name}`;
   const parents = attach(inp, route, kind, w.states);
   const parentGateways = new Set<Gateway>();
@@ -170,7 +178,7 @@ function attachRoute(inp: Inputs, route: AnyRoute, kind: RouteKind, w: GatewayWo
     if (certs === 0 || c !== cert) certs++;
     cert = c;
   }
-  const backends = new RouteBackends(inp, clusters, route, kind, certs === 1 ? cert : undefined);
+  const backends = new RouteBackends(inp, clusters, route, kind, certs === 1 ? cert : undefined, trackServices);
   if (parents.length === 0) return { order, parents, backends, parentGateways, status: undefined, attached: [], listeners: [] };
   resolveAllBackends(route, kind, backends);
   const parentStatus: RouteParentStatus[] = parents.map((p) => ({

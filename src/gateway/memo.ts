@@ -85,7 +85,9 @@ export class TranslateMemo {
     const changes = world.serviceChanges;
     if (e.checked !== changes.count) {
       // Services changed since: valid only if none of those it looked up did.
-      for (const key of e.value.backends.services) if ((changes.at.get(key) ?? 0) > e.checked) return undefined;
+      const looked = e.value.backends.services;
+      if (!looked) return undefined; // not tracked: cannot tell
+      for (const key of looked) if ((changes.at.get(key) ?? 0) > e.checked) return undefined;
       e.checked = changes.count;
     }
     this.attachHits++;
