@@ -3,8 +3,9 @@
 //
 // Bun's parser keeps the last of two equal keys silently, so a document with a duplicate parses to
 // fewer keys than it writes. Every key a document writes comes with a `:` of its own, as long as it
-// has no explicit key (`? k`), no flow mapping (`{k}`) and no merge key (`<<: *x`, which needs an
-// alias). So for a document without `?`, `{`, `&`, `*` and `!` (anchors, aliases and tags, which the
+// has no explicit key (`? k`) and no flow mapping (`{k}`); aliases could bring keys in from an
+// anchor, and a merge key (`<<`) only lowers the count (Bun folds the merged mapping in and drops
+// `<<`). So for a document without `?`, `{`, `&`, `*` and `!` (anchors, aliases and tags, which the
 // screen sends the careful way anyway):
 //
 //   keys parsed  =  keys written - duplicates  <=  colons - duplicates
