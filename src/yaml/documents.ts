@@ -94,6 +94,13 @@ function workerPath(): string {
 export async function parseYamlFileParallel(file: string, text: string, meanwhile?: (first: ParsedFile) => void): Promise<ParsedFile> {
   if (text.length < parallelThreshold || text.includes("\u0000")) return parseYamlFile(file, text);
   const chunks = contentChunks(text);
+  // Nothing to share between two threads (a large file of comments, or one huge document).
+  if (chunks.length < 2)
+    return assemble(
+      file,
+      chunks,
+      chunks.map((c) => parseChunk(c.text)),
+    );
   const half = chunks.length >> 1;
   const worker = new Worker(workerPath());
   try {

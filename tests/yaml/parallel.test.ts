@@ -27,3 +27,15 @@ describe("parseYamlFileParallel with every kind of verdict in the worker's half"
     expect(parallel.documents.at(-1)!.value).toEqual({ x: 1, y: 1 });
   });
 });
+
+describe("parseYamlFileParallel with fewer than two documents", () => {
+  test("a large file of comments only, and one large document, parse as parseYamlFile does", async () => {
+    const comments = "# a comment line, long enough to make the file large\n".repeat(60_000);
+    const oneDocument = `items:\n${"  - a list item that makes one document large\n".repeat(60_000)}`;
+    for (const text of [comments, oneDocument]) {
+      expect(text.length).toBeGreaterThan(2 * 1024 * 1024);
+      const parallel = await parseYamlFileParallel("big.yaml", text);
+      expect(JSON.stringify(parallel)).toBe(JSON.stringify(parseYamlFile("big.yaml", text)));
+    }
+  });
+});
