@@ -92,13 +92,12 @@ export async function renderCommand(args: string[]): Promise<number> {
     // with this limit or with no collections; README).
     const large = prep.load.objects.length >= largeLoad;
     if (large) edenGC();
-    let sinceCollect = 0;
     let written = 0;
+    let nextCollect = collectEvery;
     const write = (text: string): void => {
-      sinceCollect += text.length;
       written += text.length;
-      if (large && sinceCollect >= collectEvery && written <= collectUntil) {
-        sinceCollect = 0;
+      if (large && written >= nextCollect && written <= collectUntil) {
+        nextCollect = written + collectEvery;
         edenGC();
       }
       if (closed) return;

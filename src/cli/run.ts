@@ -41,9 +41,8 @@ function applyFlags(c: ApplianceConfigDraft, v: Record<string, string | boolean 
   const s = (k: string): string | undefined => (typeof v[k] === "string" ? (v[k] as string) : undefined);
   const problems: ConfigProblem[] = [];
   const listen = (setting: ListenSetting, text: string, set: (a: ListenAddress) => void): void => {
-    const r = parseListenSetting(setting, text, c.admin.allowNonLoopback);
-    if ("problem" in r) problems.push({ path: setting.split("."), message: r.problem });
-    else set(r.address);
+    const a = parseListenSetting(problems, setting, text, c.admin.allowNonLoopback);
+    if (a) set(a);
   };
   if (s("node-name")) c.node.name = s("node-name")!;
   if (s("health-address")) listen("health.address", s("health-address")!, (a) => (c.health.address = a));

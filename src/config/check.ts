@@ -16,23 +16,26 @@ export type ListenSetting = "envoy.adminAddress" | "health.address" | "admin.add
 
 /**
  * Parses one listen address setting (from the file or a flag) and applies its rule: where it may
- * listen, and for Envoy's admin API that the port is known. The message names no setting: the
- * caller reports it under the setting's path.
+ * listen, and for Envoy's admin API that the port is known. The address, or undefined with the
+ * problem added to `problems` under the setting's path.
  */
-export function parseListenSetting(setting: ListenSetting, text: string, allowNonLoopback: boolean): { address: ListenAddress } | { problem: string } {
+export function parseListenSetting(problems: ConfigProblem[], setting: ListenSetting, text: string, allowNonLoopback: boolean): ListenAddress | undefined {
+  const problem = (message: string): undefined => {
+    problems.push({ path: setting.split("."), message });
+    return undefined;
+  };
   let a: ListenAddress;
   try {
     a = parseAddress(text, setting);
   } catch (e) {
-    return { problem: (e as Error).message.replace(`${setting} `, "") };
+    return problem((e as Error).message.replace(`${setting} `, ""));
   }
-  const notLoopback = (hint: string) => ({
-    problem: `${JSON.stringify(text)} is not a loopback address: this endpoint must not be reachable from the network (${hint})`,
-  });
+  const notLoopback = (hint: string) =>
+    problem(`${JSON.stringify(text)} is not a loopback address: this endpoint must not be reachable from the network (${hint})`);
   switch (setting) {
     case "envoy.adminAddress":
       if (!isLocalOnly(a)) return notLoopback("use 127.0.0.1:PORT, [::1]:PORT or unix:///PATH");
-      if (a.kind === "tcp" && a.port === 0) return { problem: "port 0 is not allowed: the supervisor must know where Envoy's admin API is" };
+      if (a.kind === "tcp" && a.port === 0) return problem("port 0 is not allowed: the supervisor must know where Envoy's admin API is");
       break;
     case "admin.address":
       if (!allowNonLoopback && !isLocalOnly(a)) return notLoopback("set admin.allowNonLoopback: true to expose /status and /metrics");
@@ -40,14 +43,14 @@ export function parseListenSetting(setting: ListenSetting, text: string, allowNo
     case "xds.tcpAddress": {
       // Plaintext, unauthenticated xDS: never on a network address. Remote xDS clients need a proxy with mTLS.
       const hint = "xDS on TCP is plaintext and unauthenticated; use 127.0.0.1:PORT or [::1]:PORT";
-      if (a.kind === "unix") return { problem: `${JSON.stringify(text)}: must be a loopback HOST:PORT (${hint})` };
+      if (a.kind === "unix") return problem(`${JSON.stringify(text)}: must be a loopback HOST:PORT (${hint})`);
       if (!isLocalOnly(a)) return notLoopback(hint);
       break;
     }
     case "health.address":
       break;
   }
-  return { address: a };
+  return a;
 }
 
 /**
@@ -57,11 +60,7 @@ export function parseListenSetting(setting: ListenSetting, text: string, allowNo
  */
 export function checkConfig(c: ApplianceConfigFile): { config?: ApplianceConfigDraft; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
-  const listen = (setting: ListenSetting, text: string): ListenAddress | undefined => {
-    const r = parseListenSetting(setting, text, c.admin.allowNonLoopback);
-    if ("problem" in r) problems.push({ path: setting.split("."), message: r.problem });
-    return "address" in r ? r.address : undefined;
-  };
+  const listen = (setting: ListenSetting, text: string): ListenAddress | undefined => parseListenSetting(problems, setting, text, c.admin.allowNonLoopback);
   const envoyAdmin = listen("envoy.adminAddress", c.envoy.adminAddress);
   const health = listen("health.address", c.health.address);
   const admin = listen("admin.address", c.admin.address);

@@ -26,15 +26,18 @@ export function parseAdminAddress(text: string): AdminAddress {
   } catch (e) {
     throw new AdminAddressError((e as Error).message);
   }
-  if (a.kind === "unix") return a;
-  if (a.port < 1) throw new AdminAddressError(`${what}: port must be 1..65535 (the supervisor must know where to reach Envoy)`);
-  if (!isLoopbackIp(a.host)) {
-    throw new AdminAddressError(
-      `${what}: Envoy's admin API must listen on loopback (127.0.0.1, [::1]) or a Unix socket; ` +
-        `"${a.host}" would let other machines reconfigure or stop the proxy`,
-    );
-  }
+  const problem = adminAddressProblem(a);
+  if (problem) throw new AdminAddressError(`${what}: ${problem}`);
   return a;
+}
+
+/** Why Envoy's admin API must not listen at `a`, or undefined: the rule parseAdminAddress and the bootstrap share. */
+export function adminAddressProblem(a: AdminAddress): string | undefined {
+  if (a.kind === "unix") return undefined;
+  if (a.port < 1) return "port must be 1..65535 (the supervisor must know where to reach Envoy)";
+  if (!isLoopbackIp(a.host))
+    return `Envoy's admin API must listen on loopback (127.0.0.1, [::1]) or a Unix socket; "${a.host}" would let other machines reconfigure or stop the proxy`;
+  return undefined;
 }
 
 /** The URL and fetch options that reach the admin API at `addr`. */

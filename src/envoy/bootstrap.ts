@@ -17,8 +17,8 @@ import {
   DownstreamConnectionsConfigSchema,
   file_envoy_extensions_resource_monitors_downstream_connections_v3_downstream_connections,
 } from "../gen/envoy/extensions/resource_monitors/downstream_connections/v3/downstream_connections_pb.ts";
-import { isLocalOnly, formatAddress } from "../net/address.ts";
-import type { AdminAddress } from "./admin-address.ts";
+import { formatAddress } from "../net/address.ts";
+import { adminAddressProblem, type AdminAddress } from "./admin-address.ts";
 import { re2RuntimeLayer } from "../validate/regex-limit.ts";
 import { statsConfig } from "./stats-config.ts";
 
@@ -52,10 +52,8 @@ export function buildBootstrap(config: ApplianceConfig): Bootstrap {
   // Parsed and checked at load (src/config/check.ts); a configuration built in code gets the same
   // guard here: whoever reaches Envoy's admin API can reconfigure or stop the proxy.
   const admin = envoy.adminAddress;
-  if (!isLocalOnly(admin)) {
-    throw new BootstrapError(`envoy.adminAddress "${formatAddress(admin)}": Envoy's admin API must listen on loopback (127.0.0.1, [::1]) or a Unix socket`);
-  }
-  if (admin.kind === "tcp" && admin.port < 1) throw new BootstrapError(`envoy.adminAddress "${formatAddress(admin)}": port must be 1..65535`);
+  const adminProblem = adminAddressProblem(admin);
+  if (adminProblem) throw new BootstrapError(`envoy.adminAddress "${formatAddress(admin)}": ${adminProblem}`);
   const ads = { case: "ads" as const, value: {} };
 
   return create(BootstrapSchema, {

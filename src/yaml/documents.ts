@@ -3,9 +3,10 @@
 // Bulk parsing uses Bun's native YAML parser (about 20x faster than the `yaml` package). Documents
 // Bun would get wrong (duplicate keys, aliases) go to the `yaml` package, and too-deep nesting is
 // refused: counting keys against colons (colons.ts) clears most documents, and a linear screen
-// (screen.ts) decides the rest; chunk.ts holds that decision, shared with the parse worker. The `yaml` package also gives syntax errors their line, column and reason, and
-// finds the line of a field path when a problem is reported: one parse per document with problems,
-// kept for all of that document's problems (see lineOf).
+// (screen.ts) decides the rest; chunk.ts holds that decision, shared with the parse worker. The
+// `yaml` package also gives syntax errors their line, column and reason, and finds the line of a
+// field path when a problem is reported: one parse per document with problems, kept for all of
+// that document's problems (see lineOf).
 import { LineCounter, parseDocument, isMap, isSeq, isNode, type Node as YamlNode, type Document } from "yaml";
 import { parseChunk, type ChunkResult } from "./chunk.ts";
 import { contentChunks, type Chunk } from "./split.ts";

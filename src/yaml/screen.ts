@@ -3,12 +3,13 @@
 // a duplicate key, or deep nesting.
 //
 // Bun's native parser is fast (edgegate's bulk path) but keeps the last of two equal keys silently,
-// expands aliases without limit and runs out of stack on deep nesting (a RangeError). The `yaml` package does
-// all three right but is about 20x slower. This screen decides, in one pass over the characters and
-// without regular expressions, whether a document needs the careful parser: it does when it might
-// hold a duplicate key (block mappings are tracked exactly; flow mappings, anchors, aliases, tags,
-// complex keys and escaped quoted keys are not, so they always go the careful way). Nesting deeper
-// than the limit is reported here with its position (counted documents are measured after Bun's parse).
+// expands aliases without limit and runs out of stack on deep nesting (a RangeError). The `yaml`
+// package does all three right but is about 20x slower. This screen decides, in one pass over the
+// characters and without regular expressions, whether a document needs the careful parser: it does
+// when it might hold a duplicate key (block mappings are tracked exactly; flow mappings, anchors,
+// aliases, tags, complex keys and escaped quoted keys are not, so they always go the careful way).
+// Nesting deeper than the limit is reported here with its position (counted documents are measured
+// after Bun's parse).
 import { noFTL } from "bun:jsc";
 
 /** Deepest nesting of mappings and lists edgegate accepts (Kubernetes objects need about 10). */
